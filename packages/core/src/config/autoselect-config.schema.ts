@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/** One candidate of an autoselect (the seed's `available_models` items). */
+export const autoselectCandidateSchema = z
+  .object({
+    model_id: z.string().min(1, 'model_id is required').max(300),
+    description: z.string().max(4000).default(''),
+    privacy: z.boolean().default(false),
+    /** AISBF: lower first when falling through after the chosen route failed. */
+    priority: z.number().optional(),
+    capabilities: z.array(z.string().max(64)).max(64).optional(),
+    nsfw: z.boolean().optional(),
+  })
+  .loose();
+
+export const autoselectConfigSchema = z
+  .object({
+    model_name: z.string().max(200).optional(),
+    description: z.string().max(4000).optional(),
+    /** Route name of the model that picks a candidate. */
+    selection_model: z.string().min(1).max(300).optional(),
+    fallback: z.string().min(1, 'fallback is required').max(300),
+    classify_privacy: z.boolean().default(true),
+    classify_semantic: z.boolean().default(true),
+    classify_nsfw: z.boolean().default(false),
+    privacy: z.boolean().default(false),
+    nsfw: z.boolean().default(false),
+    capabilities: z.array(z.string().max(64)).max(64).default([]),
+    available_models: z.array(autoselectCandidateSchema).min(1, 'available_models needs at least one candidate').max(200),
+    /** How long the selection model may take before `fallback` serves. */
+    selection_timeout_ms: z.number().int().positive().max(120_000).default(5000),
+    /** Seconds a decision is reused for the same conversation fingerprint. */
+    decision_cache_s: z.number().min(0).max(3600).default(30),
+    /** Extra regular expressions that mark a request private. */
+    private_patterns: z.array(z.string().max(500)).max(100).default([]),
+  })
+  .loose()
+  .superRefine((value, ctx) => {
+    if (value.classify_semantic && value.selection_model === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['selection_model'], message: 'selection_model is required when classify_semantic is true' });
+    }
+    for (const [i, pattern] of value.private_patterns.entries()) {
+      try {
+        new RegExp(pattern, 'u');
+      } catch {
+        ctx.addIssue({ code: 'custom', path: ['private_patterns', i], message: 'not a valid regular expression' });
+      }
+    }
+  });
+
+export type AutoselectConfigInput = z.input<typeof autoselectConfigSchema>;
+export type AutoselectConfig = z.output<typeof autoselectConfigSchema>;
+export type AutoselectCandidate = z.output<typeof autoselectCandidateSchema>;

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { slugSchema } from '../slug';
+import { timeoutsSchema } from './timeouts.schema';
+
+/** Prices in currency units per million tokens (issue 11). */
+export const pricingSchema = z.object({
+  prompt: z.number().min(0).optional(),
+  completion: z.number().min(0).optional(),
+  cached_prompt: z.number().min(0).optional(),
+});
+export type Pricing = z.infer<typeof pricingSchema>;
+
+/** A provider model: a bare name, or an object with its context window, defaults and prices. */
+export const providerModelSchema = z.union([
+  z.string().min(1).max(256),
+  z
+    .object({
+      name: z.string().min(1).max(256),
+      /** AISBF spells it `context_size`; both are accepted. */
+      context_window: z.number().int().positive().optional(),
+      context_size: z.number().int().positive().optional(),
+      /** Whether the model continues an assistant prefill (mid-stream rescue). */
+      prefill: z.boolean().optional(),
+      /** Request fields filled in only when the client omitted them. */
+      defaults: z.record(z.string(), z.unknown()).optional(),
+      default_max_tokens: z.number().int().positive().optional(),
+      pricing: pricingSchema.optional(),
+    })
+    .loose(),
+]);
+export type ProviderModelInput = z.infer<typeof providerModelSchema>;
+
+export interface ProviderModel {
+  name: string;
+  contextWindow?: number;
+  prefill?: boolean;
+  defaults?: Record<string, unknown>;
+  pricing?: Pricing;
+}
+
+export function normalizeProviderModel(input: ProviderModelInput): ProviderModel {
+  if (typeof input === 'string') return { name: input };
+  const defaults: Record<string, unknown> = { ...(input.defaults ?? {}) };
+  if (input.default_max_tokens !== undefined && defaults['max_tokens'] === undefined) {
+    defaults['max_tokens'] = input.default_max_tokens;
+  }
+  const model: ProviderModel = { name: input.name };
+  const ctx = input.context_window ?? input.context_size;
+  if (ctx !== undefined) model.contextWindow = ctx;
+  if (input.prefill !== undefined) model.prefill = input.prefill;
+  if (Object.keys(defaults).length > 0) model.defaults = defaults;
+  if (input.pricing !== undefined) model.pricing = input.pricing;
+  return model;
+}
+
+/** Accepted spellings of "any OpenAI-compatible endpoint" (the seed says both `openai` and "OpenAI-compatible"). */
+const OPENAI_TYPES = new Set(['openai', 'openai-compatible', 'openai_compatible', 'openai compatible', 'openai-compat']);
+
+export const providerTypeSchema = z
+  .string()
+  .transform((value, ctx) => {
+    const normalized = value.trim().toLowerCase();
+    if (OPENAI_TYPES.has(normalized)) return 'openai' as const;
+    ctx.addIssue({ code: 'custom', message: `unsupported provider type "${value}" (supported: openai, OpenAI-compatible)` });
+    return z.NEVER;
+  });
+
+export const endpointSchema = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL without credentials, e.g. http://coderai-broker.internal:8080/v1')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+/**
+ * One provider as written by users, the seed and AISBF's providers.json. Unknown AISBF fields are
+ * kept (loose) so an export round-trips them.
+ */
+export const providerConfigSchema = z
+  .object({
+    id: slugSchema,
+    name: z.string().max(200).optional(),
+    type: providerTypeSchema.default('openai'),
+    endpoint: endpointSchema,
+    api_key: z.string().max(4096).optional(),
+    models: z.array(providerModelSchema).max(10_000).default([]),
+    enabled: z.boolean().default(true),
+    /** Global providers only: usable by admins only. */
+    admin_only: z.boolean().default(false),
+    /** Requests in flight to this provider before it counts as saturated. */
+    max_concurrency: z.number().int().positive().optional(),
+    /** `free` probes GET /models; `paid` sends a one-token completion; `none` relies on traffic only. */
+    health_probe: z.enum(['free', 'paid', 'none']).default('free'),
+    default_max_tokens: z.number().int().positive().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .extend(timeoutsSchema.shape)
+  .loose();
+
+export type ProviderConfigInput = z.input<typeof providerConfigSchema>;
+export type ProviderConfig = z.output<typeof providerConfigSchema>;

@@ -1,0 +1,60 @@
+import type { Snapshot } from './snapshot';
+import type { UsageEvent } from './usage-event';
+
+/**
+ * The seams between planes. Each has an in-process implementation (all-in-one mode) and a Redis
+ * one (cluster mode, packages/bus); the data plane only ever sees these interfaces.
+ */
+
+/** Where usage events go: batched DB writes in all-in-one mode, a durable queue in cluster mode. */
+export interface UsageSink {
+  /** Never throws and never blocks the request path. */
+  emit(event: UsageEvent): void;
+  /** Resolves once every event emitted so far is durable. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A change committed by the control plane (DESIGN.md §4). */
+export interface ConfigChange {
+  version: number;
+  kind: 'user' | 'token' | 'provider' | 'rotation' | 'autoselect' | 'health' | 'models' | 'snapshot';
+  /** Resource id (slug, or user/token id); `*` for whole-snapshot events. */
+  id: string;
+  op: 'upsert' | 'delete';
+}
+
+/** Source of the config snapshot a data-plane node serves from. */
+export interface SnapshotSource {
+  /** The newest full snapshot, or null when none is reachable. */
+  load(): Promise<Snapshot | null>;
+  /** Called with each change announcement; the node re-loads on a gap. Returns unsubscribe. */
+  subscribe(onChange: (change: ConfigChange) => void): () => void;
+  /** True while the source (Redis) is reachable. */
+  connected(): boolean;
+  close(): Promise<void>;
+}
+
+/** Cooldowns opened on one node are skipped by every node (DESIGN.md §2 "Rotations"). */
+export interface CooldownSync {
+  /** Announce that `key` cools down until epoch ms `until`. Fire-and-forget. */
+  publish(key: string, until: number): void;
+  /** Cooldowns opened by other nodes (and, on subscribe, the currently open ones). */
+  subscribe(handler: (key: string, until: number) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface RateDecision {
+  allowed: boolean;
+  /** Seconds until a retry may pass, when not allowed. */
+  retryAfterS: number;
+  limit: number;
+  remaining: number;
+}
+
+/** Exact-across-nodes limits: per key (`token:<id>`, `user:<id>`) and window. */
+export interface RateLimiter {
+  /** Count one request (and `tokens` tokens) against `limit` per `windowS`. */
+  hit(key: string, limit: number, windowS: number, amount?: number): Promise<RateDecision>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,83 @@
+import type { AutoselectConfig } from './config/autoselect-config.schema';
+import type { ProviderModel } from './config/provider-config.schema';
+import type { RotationConfig } from './config/rotation-config.schema';
+import type { Timeouts } from './config/timeouts.schema';
+
+/**
+ * The versioned configuration snapshot a data-plane node serves from (DESIGN.md §4). It holds no
+ * plaintext secret: tokens are SHA-256 hashes, provider keys stay AES-256-GCM ciphertext.
+ * `ownerId` is a user id, or null for global (admin-owned) resources.
+ */
+export interface Snapshot {
+  version: number;
+  /** Epoch ms when this version was committed. */
+  createdAt: number;
+  users: SnapshotUser[];
+  tokens: SnapshotToken[];
+  providers: SnapshotProvider[];
+  rotations: SnapshotRotation[];
+  autoselects: SnapshotAutoselect[];
+}
+
+export type Role = 'admin' | 'user';
+
+export interface Limits {
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
+}
+
+export interface SnapshotUser {
+  id: string;
+  username: string;
+  role: Role;
+  disabled: boolean;
+  limits?: Limits;
+}
+
+export interface SnapshotToken {
+  id: string;
+  userId: string;
+  name: string;
+  /** Lowercase hex SHA-256 of the plaintext token. */
+  hash: string;
+  /** Epoch ms, or null for never. */
+  expiresAt: number | null;
+  limits?: Limits;
+}
+
+export interface SnapshotProvider {
+  ownerId: string | null;
+  id: string;
+  type: 'openai';
+  endpoint: string;
+  /** `v1:<iv>:<tag>:<ciphertext>` (base64url), or null when the provider needs no key. */
+  apiKeyEnc: string | null;
+  enabled: boolean;
+  adminOnly: boolean;
+  models: ProviderModel[];
+  maxConcurrency?: number;
+  headers?: Record<string, string>;
+  timeouts: Timeouts;
+}
+
+export interface SnapshotRotation {
+  ownerId: string | null;
+  id: string;
+  config: RotationConfig;
+}
+
+export interface SnapshotAutoselect {
+  ownerId: string | null;
+  id: string;
+  config: AutoselectConfig;
+}
+
+export const emptySnapshot = (version = 0, createdAt = 0): Snapshot => ({
+  version,
+  createdAt,
+  users: [],
+  tokens: [],
+  providers: [],
+  rotations: [],
+  autoselects: [],
+});

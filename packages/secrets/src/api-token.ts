@@ -1,0 +1,23 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** DESIGN.md §3: tokens are random (256 bits), recognisable by prefix, stored as SHA-256 hashes. */
+export const TOKEN_PREFIX = 'aisbf_';
+
+export function generateApiToken(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
+/** Lowercase hex SHA-256. A fast hash is right here: tokens carry 256 bits of entropy. */
+export function hashApiToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Short, non-secret hint shown in lists: `aisbf_AbCd…wxyz`. */
+export function tokenHint(token: string): string {
+  return token.length <= 14 ? '…' : `${token.slice(0, 10)}…${token.slice(-4)}`;
+}
+
+export function constantTimeEqualHex(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+}

@@ -1,0 +1,3 @@
+export * from './api-token';
+export * from './secret-box';
+export * from './password';
