@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { err, ok, type Result } from '../result';
 import { isSlug } from '../slug';
 import { autoselectConfigSchema, type AutoselectConfig } from './autoselect-config.schema';
