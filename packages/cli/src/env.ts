@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment (DESIGN.md §1). Parsed once, frozen; a bad variable
+ * stops the process at boot with a message that names it.
+ */
+const port = z.coerce.number().int().min(1).max(65_535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+export const envSchema = z.object({
+  AISBF_DATA_DIR: z.string().min(1).default('./data'),
+  AISBF_DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^(sqlite:|mysql:\/\/)/, 'must start with sqlite: or mysql://')
+      .optional(),
+  ),
+  AISBF_REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
+  AISBF_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]{1,64}$/, 'letters, digits, _ : . - only').default('aisbf:'),
+  AISBF_HOST: z.string().min(1).default('0.0.0.0'),
+  AISBF_PORT: port.default(17765),
+  AISBF_CONTROL_PORT: port.default(17766),
+  AISBF_WORKER_PORT: port.default(17767),
+  AISBF_SECRET_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters (64 hex chars recommended)').optional()),
+  AISBF_ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, 'must be at least 8 characters').optional()),
+  AISBF_ADMIN_TOKEN: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
+  AISBF_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AISBF_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  AISBF_DASHBOARD_DIR: optionalString,
+  AISBF_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  AISBF_NODE_ID: optionalString,
+});
+
+export type Env = Readonly<z.output<typeof envSchema>>;
+
+/** Every variable the CLI accepts; docker/ files are checked against this list. */
+export const ENV_VARS: readonly string[] = Object.keys(envSchema.shape);
+
+export class EnvError extends Error {
+  override readonly name = 'EnvError';
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${String(issue.path[0] ?? '?')}: ${issue.message}`);
+    throw new EnvError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(result.data);
+}
