@@ -1,1 +1,5 @@
 export * from './test-resources';
+export * from './mock-fault';
+export * from './mock-upstream';
+export { answerPieces, promptTokenCount, prefillWordCount } from './mock-answer';
+export * from './sse-text';

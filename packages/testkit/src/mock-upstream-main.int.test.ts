@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { startMockUpstream } from './mock-upstream';
+
+const MAIN = fileURLToPath(new URL('./mock-upstream-main.ts', import.meta.url));
+
+it('runs as a process, prints its URL, is scripted over /__mock and stops on SIGTERM', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--port', '0', '--models', 'm1,m2', '--words', '5'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const lines = createInterface({ input: child.stdout });
+    const [url] = (await once(lines, 'line')) as [string];
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const origin = url.replace(/\/v1$/, '');
+    const models = (await (await fetch(`${url}/models`)).json()) as { data: Array<{ id: string }> };
+    expect(models.data.map((m) => m.id)).toEqual(['m1', 'm2']);
+    const enq = await fetch(`${origin}/__mock/enqueue`, { method: 'POST', body: JSON.stringify([{ kind: 'status', status: 503 }]) });
+    expect(enq.status).toBe(200);
+    const bad = await fetch(`${origin}/__mock/enqueue`, { method: 'POST', body: JSON.stringify([{ kind: 'explode' }]) });
+    expect(bad.status).toBe(400);
+    const chat = (body: unknown): Promise<Response> => fetch(`${url}/chat/completions`, { method: 'POST', body: JSON.stringify(body) });
+    expect((await chat({ model: 'm2', messages: [] })).status).toBe(503);
+    const ok = (await (await chat({ model: 'm2', messages: [] })).json()) as { choices: Array<{ message: { content: string } }> };
+    expect(ok.choices[0]?.message.content).toBe('w1 w2 w3 w4 w5');
+    const recorded = (await (await fetch(`${origin}/__mock/requests`)).json()) as Array<{ path: string }>;
+    expect(recorded.map((r) => r.path)).toEqual(['/v1/models', '/v1/chat/completions', '/v1/chat/completions']);
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+
+const countHandles = (): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const name of process.getActiveResourcesInfo()) counts[name] = (counts[name] ?? 0) + 1;
+  return counts;
+};
+
+it('close() leaves no open handles, even with hanging, stalled and delayed requests in flight', async () => {
+  const before = countHandles();
+  const mock = await startMockUpstream({ words: 20 });
+  mock.enqueue({ kind: 'hang' }, { kind: 'stall', afterChunks: 2 }, { kind: 'delay', ms: 60_000 }, { kind: 'slow-first-token', delayMs: 60_000 });
+  const post = (body: unknown): Promise<unknown> =>
+    fetch(`${mock.url}/chat/completions`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.text()).catch(() => 'closed');
+  const inFlight = [0, 1, 2, 3].map(() => post({ model: 'm1', messages: [], stream: true }));
+  await mock.waitFor((r) => r.length === 4);
+  expect(countHandles()['TCPServerWrap'] ?? 0).toBeGreaterThan(before['TCPServerWrap'] ?? 0);
+  await mock.close();
+  await Promise.all(inFlight);
+  // Client-side sockets notice the close asynchronously; give them a moment, never a long sleep.
+  for (let i = 0; i < 50; i += 1) {
+    const now = countHandles();
+    if ((now['TCPServerWrap'] ?? 0) <= (before['TCPServerWrap'] ?? 0) && (now['TCPSocketWrap'] ?? 0) <= (before['TCPSocketWrap'] ?? 0) && (now['Timeout'] ?? 0) <= (before['Timeout'] ?? 0)) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const after = countHandles();
+  expect(after['TCPServerWrap'] ?? 0).toBe(before['TCPServerWrap'] ?? 0);
+  expect(after['TCPSocketWrap'] ?? 0).toBeLessThanOrEqual(before['TCPSocketWrap'] ?? 0);
+  expect(after['Timeout'] ?? 0).toBeLessThanOrEqual(before['Timeout'] ?? 0);
+});
