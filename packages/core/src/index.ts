@@ -9,3 +9,4 @@ export * from './config/autoselect-config.schema';
 export * from './config/config-documents';
 export * from './usage-event';
 export * from './ports';
+export * from './routing/index';

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { CLOSED_COOLDOWN, cooldownAvailability, reduceCooldown, type CooldownState } from './cooldown';
+
+const fail = { type: 'failure', allowedFails: 3, cooldownMs: 60_000 } as const;
+
+describe('reduceCooldown', () => {
+  it('opens after allowed_fails consecutive failures, not before', () => {
+    let s: CooldownState = CLOSED_COOLDOWN;
+    s = reduceCooldown(s, fail, 1000);
+    s = reduceCooldown(s, fail, 2000);
+    expect(cooldownAvailability(s, 2000)).toEqual({ state: 'closed' });
+    s = reduceCooldown(s, fail, 3000);
+    expect(cooldownAvailability(s, 3000)).toEqual({ state: 'open', until: 63_000 });
+  });
+
+  it('a success in between resets the count', () => {
+    let s = reduceCooldown(reduceCooldown(CLOSED_COOLDOWN, fail, 0), fail, 1);
+    s = reduceCooldown(s, { type: 'success' }, 2);
+    s = reduceCooldown(reduceCooldown(s, fail, 3), fail, 4);
+    expect(cooldownAvailability(s, 5).state).toBe('closed');
+  });
+
+  it('opens at once for refused connections and 429s, with the given length', () => {
+    const s = reduceCooldown(CLOSED_COOLDOWN, { type: 'open', cooldownMs: 7000 }, 100);
+    expect(cooldownAvailability(s, 7099)).toEqual({ state: 'open', until: 7100 });
+  });
+
+  it('lets exactly one probe through after expiry; success closes, failure re-opens', () => {
+    const open = reduceCooldown(CLOSED_COOLDOWN, { type: 'open', cooldownMs: 1000 }, 0);
+    expect(cooldownAvailability(open, 1000)).toEqual({ state: 'half-open' });
+    const probing = reduceCooldown(open, { type: 'probe-start' }, 1000);
+    expect(cooldownAvailability(probing, 1001)).toEqual({ state: 'probing' });
+    expect(cooldownAvailability(reduceCooldown(probing, { type: 'success' }, 1100), 1100)).toEqual({ state: 'closed' });
+    // One failed probe re-opens at once, even with allowed_fails = 3.
+    const reopened = reduceCooldown(probing, fail, 1100);
+    expect(cooldownAvailability(reopened, 1100)).toEqual({ state: 'open', until: 61_100 });
+    expect(cooldownAvailability(reduceCooldown(probing, { type: 'probe-cancel' }, 1100), 1100)).toEqual({ state: 'half-open' });
+  });
+
+  it('remote opens extend but never shorten', () => {
+    const s = reduceCooldown(CLOSED_COOLDOWN, { type: 'open', cooldownMs: 10_000 }, 0);
+    expect(reduceCooldown(s, { type: 'remote-open', until: 5000 }, 1)).toBe(s);
+    expect(cooldownAvailability(reduceCooldown(s, { type: 'remote-open', until: 20_000 }, 1), 1)).toEqual({ state: 'open', until: 20_000 });
+    expect(reduceCooldown(CLOSED_COOLDOWN, { type: 'remote-open', until: 5 }, 10)).toBe(CLOSED_COOLDOWN);
+  });
+});
