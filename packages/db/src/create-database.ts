@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
+import { createPool } from 'mysql2';
+import type { Database, Dialect } from './database';
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface CreateDatabaseOptions {
+  /** MySQL pool size (default 10). */
+  poolSize?: number;
+  /** SQLite: how long a writer waits for a lock held by another process (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+/** Which backend a URL names; throws a message naming the accepted forms. */
+export function parseDatabaseUrl(url: string): { dialect: 'sqlite'; path: string } | { dialect: 'mysql'; url: string } {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw new Error(`database URL "${url}" has no path (use sqlite:./data/aisbf.db or sqlite::memory:)`);
+    return { dialect: 'sqlite', path };
+  }
+  if (url.startsWith('mysql://') || url.startsWith('mariadb://')) return { dialect: 'mysql', url: url.replace(/^mariadb:/, 'mysql:') };
+  throw new Error('database URL must start with sqlite: (e.g. sqlite:./data/aisbf.db) or mysql:// (e.g. mysql://user:pass@host:3306/aisbf)');
+}
+
+/** Opens SQLite (better-sqlite3, WAL, foreign keys on) or MySQL/MariaDB (mysql2 pool) by URL. */
+export function createDatabase(url: string, options: CreateDatabaseOptions = {}): DatabaseHandle {
+  const parsed = parseDatabaseUrl(url);
+  if (parsed.dialect === 'sqlite') {
+    if (parsed.path !== ':memory:') mkdirSync(dirname(parsed.path), { recursive: true });
+    const sqlite = new SqliteDatabase(parsed.path);
+    // WAL lets readers (dashboard, snapshot builds) run while usage batches are written.
+    if (parsed.path !== ':memory:') sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    sqlite.pragma('synchronous = NORMAL');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: 'sqlite', close: () => db.destroy() };
+  }
+  const pool = createPool({ uri: parsed.url, connectionLimit: options.poolSize ?? 10, charset: 'utf8mb4' });
+  const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  return { db, dialect: 'mysql', close: () => db.destroy() };
+}

@@ -1,0 +1,20 @@
+import type { ConfigVersionTable } from './config-version.table';
+import type { ProviderHealthTable, ProviderModelsTable, ProvidersTable } from './providers.table';
+import type { RouteConfigsTable } from './route-configs.table';
+import type { UsageRecordsTable } from './usage-records.table';
+import type { ApiTokensTable, UsersTable } from './users.table';
+
+/** The Kysely schema of the whole store. */
+export interface Database {
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  providers: ProvidersTable;
+  provider_models: ProviderModelsTable;
+  provider_health: ProviderHealthTable;
+  rotations: RouteConfigsTable;
+  autoselects: RouteConfigsTable;
+  config_version: ConfigVersionTable;
+  usage_records: UsageRecordsTable;
+}
+
+export type Dialect = 'sqlite' | 'mysql';

@@ -1,0 +1,14 @@
+export type { Database, Dialect } from './database';
+export type * from './users.table';
+export type * from './providers.table';
+export type * from './route-configs.table';
+export type * from './config-version.table';
+export type * from './usage-records.table';
+export * from './create-database';
+export * from './migrate-to-latest';
+export * from './users.repository';
+export * from './providers.repository';
+export * from './route-configs.repository';
+export * from './config-version.repository';
+export * from './usage.repository';
+export * from './load-snapshot';

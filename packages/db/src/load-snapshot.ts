@@ -1,0 +1,95 @@
+import type { Kysely } from 'kysely';
+import {
+  autoselectConfigSchema,
+  rotationConfigSchema,
+  timeoutsSchema,
+  type Limits,
+  type ProviderModel,
+  type Snapshot,
+  type SnapshotAutoselect,
+  type SnapshotProvider,
+  type SnapshotRotation,
+} from '@aisbf/core';
+import { getConfigVersion } from './config-version.repository';
+import type { Database } from './database';
+import { listProviders, type StoredProvider } from './providers.repository';
+import { listRouteConfigs } from './route-configs.repository';
+import { toApiToken, toUser } from './users.repository';
+
+export interface LoadSnapshotOptions {
+  /** Called for a stored config that no longer parses (schema tightened after it was written). */
+  onInvalid?: (kind: 'rotation' | 'autoselect', ownerId: string | null, id: string, message: string) => void;
+}
+
+const stripModel = (m: ProviderModel): ProviderModel => {
+  const out: ProviderModel = { name: m.name };
+  if (m.contextWindow !== undefined) out.contextWindow = m.contextWindow;
+  if (m.prefill !== undefined) out.prefill = m.prefill;
+  if (m.defaults !== undefined) out.defaults = m.defaults;
+  if (m.pricing !== undefined) out.pricing = m.pricing;
+  return out;
+};
+
+export function toSnapshotProvider(p: StoredProvider): SnapshotProvider {
+  const timeouts = timeoutsSchema.safeParse(p.settings);
+  const provider: SnapshotProvider = {
+    ownerId: p.ownerId,
+    id: p.id,
+    type: 'openai',
+    endpoint: p.endpoint,
+    apiKeyEnc: p.apiKeyEnc,
+    enabled: p.enabled,
+    adminOnly: p.adminOnly,
+    models: p.models.map(stripModel),
+    timeouts: timeouts.success ? timeouts.data : {},
+  };
+  const maxConcurrency = p.settings['max_concurrency'];
+  if (typeof maxConcurrency === 'number') provider.maxConcurrency = maxConcurrency;
+  const headers = p.settings['headers'];
+  if (typeof headers === 'object' && headers !== null && !Array.isArray(headers)) {
+    provider.headers = Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  }
+  return provider;
+}
+
+/**
+ * Builds the data plane's snapshot (DESIGN.md §4) in one read transaction, so it matches one config
+ * version. Disabled users and their tokens, and revoked tokens, are left out: the data plane
+ * rejects whatever the snapshot does not hold. No plaintext secret is read or produced.
+ */
+export async function loadSnapshot(db: Kysely<Database>, options: LoadSnapshotOptions = {}): Promise<Snapshot> {
+  const read = async (trx: Kysely<Database>): Promise<Snapshot> => {
+    const { version, updatedAt } = await getConfigVersion(trx);
+    const userRows = await trx.selectFrom('users').selectAll().where('disabled', '=', 0).orderBy('username').execute();
+    const users = userRows.map(toUser);
+    const active = new Set(users.map((u) => u.id));
+    const tokenRows = await trx.selectFrom('api_tokens').selectAll().where('revoked_at', 'is', null).orderBy('id').execute();
+    const tokens = tokenRows
+      .map(toApiToken)
+      .filter((t) => active.has(t.userId))
+      .map((t) => ({ id: t.id, userId: t.userId, name: t.name, hash: t.hash, expiresAt: t.expiresAt, ...(t.limits ? { limits: t.limits as Limits } : {}) }));
+    const providers = (await listProviders(trx)).map(toSnapshotProvider);
+    const rotations: SnapshotRotation[] = [];
+    for (const item of await listRouteConfigs(trx, 'rotations')) {
+      const parsed = rotationConfigSchema.safeParse(item.config);
+      if (parsed.success) rotations.push({ ownerId: item.ownerId, id: item.id, config: parsed.data });
+      else options.onInvalid?.('rotation', item.ownerId, item.id, parsed.error.message);
+    }
+    const autoselects: SnapshotAutoselect[] = [];
+    for (const item of await listRouteConfigs(trx, 'autoselects')) {
+      const parsed = autoselectConfigSchema.safeParse(item.config);
+      if (parsed.success) autoselects.push({ ownerId: item.ownerId, id: item.id, config: parsed.data });
+      else options.onInvalid?.('autoselect', item.ownerId, item.id, parsed.error.message);
+    }
+    return {
+      version,
+      createdAt: updatedAt,
+      users: users.map((u) => ({ id: u.id, username: u.username, role: u.role, disabled: u.disabled, ...(u.limits ? { limits: u.limits } : {}) })),
+      tokens,
+      providers,
+      rotations,
+      autoselects,
+    };
+  };
+  return db.isTransaction ? read(db) : db.transaction().execute(read);
+}
