@@ -3,3 +3,4 @@ export * from './mock-fault';
 export * from './mock-upstream';
 export { answerPieces, promptTokenCount, prefillWordCount } from './mock-answer';
 export * from './sse-text';
+export * from './pass-through-proxy';

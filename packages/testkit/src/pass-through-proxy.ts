@@ -1,0 +1,84 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import { Pool } from 'undici';
+
+export interface PassThroughProxyOptions {
+  /** Upstream OpenAI-compatible base URL, e.g. the mock's `http://127.0.0.1:<port>/v1`. */
+  upstream: string;
+  /** Sent upstream as `Authorization: Bearer …` instead of the client's header. */
+  apiKey?: string;
+  port?: number;
+  /** Upstream connections; default unlimited (like a keep-alive pool that never queues). */
+  connections?: number;
+}
+
+export interface PassThroughProxy {
+  /** `http://127.0.0.1:<port>/v1`. */
+  readonly url: string;
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The honest baseline for the benchmark (issue 3): the least a JSON-aware proxy must do. Reads the
+ * body, parses and re-serialises it, forwards it with an undici pool and streams the answer back.
+ * No auth, routing, retries or accounting: whatever aisbf costs beyond this is its own overhead.
+ */
+export async function startPassThroughProxy(options: PassThroughProxyOptions): Promise<PassThroughProxy> {
+  const base = new URL(options.upstream);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const pool = new Pool(base.origin, { connections: options.connections ?? null, keepAliveTimeout: 60_000, pipelining: 1 });
+  const authorization = options.apiKey !== undefined ? `Bearer ${options.apiKey}` : undefined;
+
+  const forward = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let payload: string | undefined;
+    if (chunks.length > 0) {
+      try {
+        payload = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end('{"error":{"message":"bad JSON","type":"invalid_request_error","code":null,"param":null}}');
+        return;
+      }
+    }
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const path = basePath + (req.url ?? '/').replace(/^\/v1/, '');
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (authorization !== undefined) headers['authorization'] = authorization;
+    const upstream = await pool.request({ method: req.method === 'GET' ? 'GET' : 'POST', path, headers, body: payload ?? null, signal: abort.signal });
+    const contentType = upstream.headers['content-type'];
+    res.writeHead(upstream.statusCode, typeof contentType === 'string' ? { 'content-type': contentType } : {});
+    res.flushHeaders();
+    await pipeline(upstream.body, res);
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    forward(req, res).catch(() => {
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'application/json' });
+        res.end('{"error":{"message":"upstream failed","type":"upstream_error","code":null,"param":null}}');
+      } else res.destroy();
+    });
+  };
+
+  const server = createServer(handle);
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    handle,
+    close: async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await stopped;
+      await pool.destroy();
+    },
+  };
+}
