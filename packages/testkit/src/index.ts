@@ -4,3 +4,4 @@ export * from './mock-upstream';
 export { answerPieces, promptTokenCount, prefillWordCount } from './mock-answer';
 export * from './sse-text';
 export * from './pass-through-proxy';
+export * from './test-snapshot';
