@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { EnvError, parseEnv } from './env';
+import { runMigrate } from './commands/migrate';
+import { runStart } from './commands/start';
+import { runControlPlane } from './commands/control-plane';
+import { runDataPlane } from './commands/data-plane';
+import { runWorker } from './commands/worker';
+
+const USAGE = `usage: aisbf <command> [--port N]
+
+commands:
+  start           all-in-one: data plane, control plane and dashboard on one port (SQLite by default)
+  control-plane   GraphQL, tRPC and dashboard (needs AISBF_DATABASE_URL and AISBF_REDIS_URL)
+  data-plane      stateless OpenAI-compatible proxy node (needs AISBF_REDIS_URL, never the database)
+  worker          BullMQ jobs: model discovery, health checks, usage writes
+  migrate         apply database migrations and exit
+
+Configuration is read from AISBF_* environment variables (see README.md).`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const command = positionals[0];
+  if (values.help === true || command === undefined || command === 'help') {
+    console.log(USAGE);
+    return command === undefined && values.help !== true ? 2 : 0;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
+    console.error(`--port: "${values.port}" is not a port number`);
+    return 2;
+  }
+  const env = parseEnv(process.env);
+  switch (command) {
+    case 'start':
+      return runStart(env, { port });
+    case 'control-plane':
+      return runControlPlane(env, { port });
+    case 'data-plane':
+      return runDataPlane(env, { port });
+    case 'worker':
+      return runWorker(env, { port });
+    case 'migrate':
+      return runMigrate(env);
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Long-running roles resolve only when they have shut down; their exit code is final.
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof EnvError) console.error(`aisbf: ${error.message}`);
+    else console.error(`aisbf: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);
