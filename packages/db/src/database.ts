@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { ConfigVersionTable } from './config-version.table';
 import type { ProviderHealthTable, ProviderModelsTable, ProvidersTable } from './providers.table';
 import type { RouteConfigsTable } from './route-configs.table';
@@ -18,3 +19,6 @@ export interface Database {
 }
 
 export type Dialect = 'sqlite' | 'mysql';
+
+/** The database handle repositories take: a `Kysely<Database>` or a transaction of it. */
+export type Db = Kysely<Database>;

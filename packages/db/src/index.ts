@@ -1,4 +1,4 @@
-export type { Database, Dialect } from './database';
+export type { Database, Db, Dialect } from './database';
 export type * from './users.table';
 export type * from './providers.table';
 export type * from './route-configs.table';
