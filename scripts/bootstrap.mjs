@@ -49,7 +49,9 @@ switch (command) {
   case 'test': {
     const services = run(process.execPath, [join(root, 'scripts/ensure-services.mjs')]);
     if (services !== 0) process.exit(services);
-    process.exit(run(pnpm, [...pnpmArgs, 'run', 'test:all', ...rest]));
+    const status = run(pnpm, [...pnpmArgs, 'run', 'test:all', ...rest]);
+    const summary = run(process.execPath, [join(root, 'scripts/test-summary.mjs'), join(root, 'test-artifacts/vitest.json')]);
+    process.exit(status !== 0 ? status : summary);
   }
   default:
     console.error('usage: node scripts/bootstrap.mjs start|test');
