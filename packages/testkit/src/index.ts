@@ -5,3 +5,4 @@ export { answerPieces, promptTokenCount, prefillWordCount } from './mock-answer'
 export * from './sse-text';
 export * from './pass-through-proxy';
 export * from './test-snapshot';
+export * from './spawn-service';

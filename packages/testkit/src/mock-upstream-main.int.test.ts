@@ -1,17 +1,14 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { startMockUpstream } from './mock-upstream';
+import { spawnService } from './spawn-service';
 
 const MAIN = fileURLToPath(new URL('./mock-upstream-main.ts', import.meta.url));
 
 it('runs as a process, prints its URL, is scripted over /__mock and stops on SIGTERM', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--port', '0', '--models', 'm1,m2', '--words', '5'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const service = await spawnService({ entry: MAIN, args: ['--port', '0', '--models', 'm1,m2', '--words', '5'] });
   try {
-    const lines = createInterface({ input: child.stdout });
-    const [url] = (await once(lines, 'line')) as [string];
+    const url = service.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     const origin = url.replace(/\/v1$/, '');
     const models = (await (await fetch(`${url}/models`)).json()) as { data: Array<{ id: string }> };
@@ -26,11 +23,9 @@ it('runs as a process, prints its URL, is scripted over /__mock and stops on SIG
     expect(ok.choices[0]?.message.content).toBe('w1 w2 w3 w4 w5');
     const recorded = (await (await fetch(`${origin}/__mock/requests`)).json()) as Array<{ path: string }>;
     expect(recorded.map((r) => r.path)).toEqual(['/v1/models', '/v1/chat/completions', '/v1/chat/completions']);
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(0);
+    expect(await service.stop()).toBe(0);
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await service.stop(0);
   }
 });
 
