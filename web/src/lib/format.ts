@@ -1,0 +1,18 @@
+export function formatNumber(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '–';
+  if (Math.abs(n) >= 1_000_000) return `${(n / 1_000_000).toFixed(1)}M`;
+  if (Math.abs(n) >= 10_000) return `${(n / 1000).toFixed(1)}k`;
+  return String(Math.round(n * 100) / 100);
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (iso === null || iso === undefined || iso === '') return '–';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/** costMicros are millionths of the currency unit. */
+export function formatCost(micros: number | null | undefined): string {
+  if (micros === null || micros === undefined) return '–';
+  return (micros / 1_000_000).toFixed(4);
+}
