@@ -1,0 +1,15 @@
+export * from './topic';
+export * from './topics';
+export type { Bus, BusErrorHandler, Unsubscribe } from './bus';
+export * from './memory-bus';
+export * from './redis-bus';
+export { createRedisClient, type RedisClientOptions } from './redis-client';
+export * from './snapshot-store';
+export * from './redis-snapshot-store';
+export * from './snapshot-publisher';
+export * from './bus-snapshot-source';
+export * from './redis-snapshot-source';
+export * from './memory-snapshot-source';
+export * from './redis-cooldown-sync';
+export * from './redis-rate-limiter';
+export * from './memory-rate-limiter';

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { CooldownSync } from '@aisbf/core';
+import type { BusErrorHandler } from './bus';
+import { createRedisBus } from './redis-bus';
+import { closeClient, createRedisClient, isReady } from './redis-client';
+import { cooldownOpenedTopic } from './topics';
+
+export interface RedisCooldownSyncOptions {
+  url: string;
+  prefix: string;
+  /** This node's id; its own announcements are not echoed back to it. */
+  nodeId?: string;
+  name?: string;
+  onError?: BusErrorHandler;
+  now?: () => number;
+}
+
+/**
+ * Cooldowns shared by every data-plane node (DESIGN.md §2 "Rotations", issue 5). Each open
+ * cooldown is a key `<prefix>cooldown:<key>` holding its end, expiring with it (PX), so a node that
+ * starts or reconnects reads the open ones; the announcement on the bus tells running nodes at once.
+ * While Redis is away the node keeps its own cooldowns (the caller's local state) and announces the
+ * ones still open once Redis is back.
+ */
+export function createRedisCooldownSync(options: RedisCooldownSyncOptions): CooldownSync {
+  const nodeId = options.nodeId ?? randomUUID();
+  const now = options.now ?? Date.now;
+  const onError = options.onError ?? (() => undefined);
+  const name = options.name ?? 'aisbf-cooldown';
+  const bus = createRedisBus({ url: options.url, prefix: options.prefix, name, onError });
+  const client = createRedisClient({ url: options.url, name: `${name}-cmd`, onError: (e) => onError(e, 'cooldown client') });
+  const keyPrefix = `${options.prefix}cooldown:`;
+  const handlers = new Set<(key: string, until: number) => void>();
+  /** Opened while Redis was away; announced on reconnect if still open. */
+  const pending = new Map<string, number>();
+  let closed = false;
+
+  const deliver = (key: string, until: number): void => {
+    for (const handler of [...handlers]) {
+      try {
+        handler(key, until);
+      } catch (error) {
+        onError(error, 'cooldown handler');
+      }
+    }
+  };
+
+  const write = async (key: string, until: number): Promise<void> => {
+    const ttl = Math.ceil(until - now());
+    if (ttl <= 0) return;
+    // Keep the later end when two nodes open the same cooldown (Lua: compare and set with PX).
+    await client.eval(
+      `local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+       if cur >= tonumber(ARGV[1]) then return 0 end
+       redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+       return 1`,
+      1,
+      keyPrefix + key,
+      String(until),
+      String(ttl),
+    );
+    await bus.publish(cooldownOpenedTopic, { key, until, origin: nodeId });
+  };
+
+  /** Reads every open cooldown (SCAN, not KEYS: it must not block Redis). */
+  const readOpen = async (): Promise<Array<[string, number]>> => {
+    const found: Array<[string, number]> = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length === 0) continue;
+      const values = await client.mget(...keys);
+      keys.forEach((fullKey, i) => {
+        const until = Number(values[i]);
+        if (Number.isFinite(until) && until > now()) found.push([fullKey.slice(keyPrefix.length), until]);
+      });
+    } while (cursor !== '0');
+    return found;
+  };
+
+  const catchUp = async (): Promise<void> => {
+    for (const [key, until] of [...pending]) {
+      pending.delete(key);
+      if (until > now()) await write(key, until);
+    }
+    if (handlers.size === 0) return;
+    for (const [key, until] of await readOpen()) deliver(key, until);
+  };
+
+  const removeConnectionListener = bus.onConnection((connected) => {
+    if (connected) catchUp().catch((error: unknown) => onError(error, 'cooldown catch-up'));
+  });
+  const subscribed = bus.subscribe(cooldownOpenedTopic, (message) => {
+    if (message.origin !== nodeId) deliver(message.key, message.until);
+  });
+  subscribed.catch((error: unknown) => onError(error, 'cooldown subscribe'));
+
+  return {
+    publish(key, until) {
+      if (closed || until <= now()) return;
+      if (!isReady(client) || !bus.connected()) {
+        const known = pending.get(key) ?? 0;
+        if (until > known) pending.set(key, until);
+        return;
+      }
+      write(key, until).catch((error: unknown) => {
+        pending.set(key, Math.max(until, pending.get(key) ?? 0));
+        onError(error, 'cooldown publish');
+      });
+    },
+    subscribe(handler) {
+      handlers.add(handler);
+      if (isReady(client)) {
+        readOpen().then(
+          (open) => {
+            if (!handlers.has(handler)) return;
+            for (const [key, until] of open) handler(key, until);
+          },
+          (error: unknown) => onError(error, 'cooldown initial read'),
+        );
+      }
+      return () => {
+        handlers.delete(handler);
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      removeConnectionListener();
+      handlers.clear();
+      await subscribed.catch(() => undefined);
+      await Promise.all([bus.close(), closeClient(client)]);
+    },
+  };
+}
+
+/** All-in-one mode: one node, nothing to share; the data plane's own cooldown state is the truth. */
+export function createMemoryCooldownSync(): CooldownSync {
+  const handlers = new Set<(key: string, until: number) => void>();
+  return {
+    publish: () => undefined,
+    subscribe(handler) {
+      handlers.add(handler);
+      return () => {
+        handlers.delete(handler);
+      };
+    },
+    close: async () => {
+      handlers.clear();
+    },
+  };
+}
