@@ -1,0 +1,76 @@
+import type { RateLimiter } from '@aisbf/core';
+import { testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryRateLimiter } from './memory-rate-limiter';
+import { createRedisRateLimiter } from './redis-rate-limiter';
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+const kinds: Array<{ name: string; pair(): [RateLimiter, RateLimiter] }> = [
+  {
+    name: 'memory',
+    pair() {
+      const limiter = createMemoryRateLimiter();
+      closers.push(() => limiter.close());
+      return [limiter, limiter];
+    },
+  },
+  {
+    name: 'redis (two nodes)',
+    pair() {
+      const prefix = testRedisPrefix('rl');
+      const a = createRedisRateLimiter({ url: testRedisUrl(), prefix, name: 'test-rl-a' });
+      const b = createRedisRateLimiter({ url: testRedisUrl(), prefix, name: 'test-rl-b' });
+      closers.push(() => a.close(), () => b.close());
+      return [a, b];
+    },
+  },
+];
+
+describe.each(kinds)('rate limiter: $name', ({ pair }) => {
+  it('N+k requests offered concurrently from two instances: exactly N pass', async () => {
+    const [a, b] = pair();
+    const limit = 40;
+    const offered = 75;
+    const decisions = await Promise.all(
+      Array.from({ length: offered }, (_, i) => (i % 2 === 0 ? a : b).hit('token:t1', limit, 3600)),
+    );
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(limit);
+    const denied = decisions.filter((d) => !d.allowed);
+    expect(denied).toHaveLength(offered - limit);
+    for (const d of denied) {
+      expect(d.remaining).toBe(0);
+      expect(d.retryAfterS).toBeGreaterThanOrEqual(1);
+      expect(d.retryAfterS).toBeLessThanOrEqual(3600);
+    }
+  });
+
+  it('counts token amounts and keeps keys and windows apart', async () => {
+    const [a, b] = pair();
+    expect((await a.hit('user:u1:tpm', 1000, 3600, 700)).allowed).toBe(true);
+    expect((await b.hit('user:u1:tpm', 1000, 3600, 400)).allowed).toBe(false); // would exceed
+    const ok = await b.hit('user:u1:tpm', 1000, 3600, 300);
+    expect(ok).toMatchObject({ allowed: true, remaining: 0 });
+    expect((await a.hit('user:u1:tpm', 1000, 3600, 0)).allowed).toBe(false); // peek at the limit
+    expect((await a.hit('user:u2:tpm', 1000, 3600, 900)).allowed).toBe(true); // other key
+    expect((await a.hit('user:u1:tpm', 1000, 86400, 900)).allowed).toBe(true); // other window length
+  });
+});
+
+describe('memory rate limiter window', () => {
+  it('opens a new window when the old one ends (fake clock)', async () => {
+    let t = 120_000;
+    const limiter = createMemoryRateLimiter({ now: () => t });
+    expect((await limiter.hit('k', 2, 60)).allowed).toBe(true);
+    expect((await limiter.hit('k', 2, 60)).allowed).toBe(true);
+    const denied = await limiter.hit('k', 2, 60);
+    t += 45_000;
+    expect(denied).toMatchObject({ allowed: false, retryAfterS: 60 });
+    expect((await limiter.hit('k', 2, 60)).retryAfterS).toBe(15);
+    t += 15_000;
+    expect((await limiter.hit('k', 2, 60)).allowed).toBe(true);
+  });
+});
