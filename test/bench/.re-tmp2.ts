@@ -1,0 +1,18 @@
+import { PRIVACY_RULES } from '../../packages/core/src/autoselect/privacy-rules';
+import { privacyScanText } from '../../packages/core/src/autoselect/detect-privacy';
+const BLOCKS = [
+  'Could you refactor the loader below so it uses async/await and reports errors through the logger? Keep the public API.\n',
+  "export async function load(path: string): Promise<Config> {\n  const text = await fs.readFile(path, 'utf8');\n  const parsed = configSchema.safeParse(JSON.parse(text));\n  if (!parsed.success) throw new Error(`bad config at ${path}`);\n  return parsed.data;\n}\n",
+  '2026-11-25T19:16:22.123Z INFO request 550e8400-e29b-41d4-a716-446655440000 from 10.0.3.17 took 123 ms (status 200)\n',
+  '{"model":"gpt-4.1-mini","max_tokens":4096,"temperature":0.2,"version":"1.2.3","sha":"3f786850e387550fdab836ed7e6dc881de23001b"}\n',
+  'The assistant answered with a long explanation of the difference between weighted and priority rotation strategies, with examples.\n',
+  'password = request.form["password"]; token = tokenizer.encode(text); apiKey = process.env.OPENAI_API_KEY;\n',
+  '| id | title | price | qty |\n|----|-------|-------|-----|\n| 1 | Widget | 9.99 | 3 |\n| 2 | Gadget | 19.50 | 12 |\n',
+];
+let text = '';
+for (let i = 0; text.length < 32768; i++) text += BLOCKS[i % BLOCKS.length];
+text = privacyScanText(text);
+const cpu = (f: () => void, n: number) => { for (let k = 0; k < 20; k++) f(); const c0 = process.cpuUsage(); for (let k = 0; k < n; k++) f(); const c = process.cpuUsage(c0); return ((c.user + c.system) / n).toFixed(1); };
+let total = 0;
+PRIVACY_RULES.forEach((rule, i) => { const v = cpu(() => rule.scan(text), 200); total += Number(v); console.log(i, rule.category, v, 'µs cpu'); });
+console.log('total', total.toFixed(1));

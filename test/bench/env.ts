@@ -1,0 +1,30 @@
+/** The benchmark's knobs, read once (HOUSE-STYLE: process.env only in main.ts/env.ts). */
+export interface BenchConfig {
+  /** Seconds per throughput run (each target, each mode). */
+  durationS: number;
+  connections: number;
+  /** Sequential requests per target for p50/p99. */
+  sequential: number;
+  /** Concurrent open streams for the RSS figure. */
+  streams: number;
+  /** Write docs/benchmarks.md (off with AISBF_BENCH_WRITE_DOCS=0). */
+  writeDocs: boolean;
+}
+
+const int = (name: string, fallback: number, min: number, max: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  return value;
+};
+
+export function readBenchConfig(): BenchConfig {
+  return Object.freeze({
+    durationS: int('AISBF_BENCH_DURATION_S', 8, 1, 600),
+    connections: int('AISBF_BENCH_CONNECTIONS', 32, 1, 4096),
+    sequential: int('AISBF_BENCH_SEQUENTIAL', 1500, 10, 1_000_000),
+    streams: int('AISBF_BENCH_STREAMS', 1000, 1, 10_000),
+    writeDocs: process.env['AISBF_BENCH_WRITE_DOCS'] !== '0',
+  });
+}

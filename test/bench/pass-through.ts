@@ -1,0 +1,20 @@
+import { parseArgs } from 'node:util';
+import { startPassThroughProxy } from '../../packages/testkit/src/index';
+
+/**
+ * The benchmark's honest baseline as a process: `tsx test/bench/pass-through.ts --upstream <url>`.
+ * It reads the body, parses the JSON, forwards it with an undici pool and streams the answer back
+ * (the implementation lives in @aisbf/testkit so tests can use it in-process). Prints its URL.
+ */
+const { values } = parseArgs({ options: { upstream: { type: 'string' }, port: { type: 'string', default: '0' } } });
+if (values.upstream === undefined) {
+  process.stderr.write('pass-through: --upstream <base url> is required\n');
+  process.exit(2);
+}
+const proxy = await startPassThroughProxy({ upstream: values.upstream, port: Number(values.port) });
+process.stdout.write(`${proxy.url}\n`);
+const stop = (): void => {
+  void proxy.close().then(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,125 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildTestSnapshot, spawnService, type SpawnedService } from '../../packages/testkit/src/index';
+import { createSecretBox, generateSecretKey } from '../../packages/secrets/src/index';
+import { readBenchConfig } from './env';
+import { sequentialLatency } from './latency';
+import { runLoad, type LoadResult, type LoadTarget } from './load';
+import { measureOpenStreams } from './open-streams';
+import { renderDoc, renderTables, type BenchFigures } from './report';
+
+/**
+ * `pnpm bench` (issue 3 "Acceptance"): requests/s direct vs pass-through vs aisbf, non-stream and
+ * stream; sequential p50/p99 and aisbf's added latency; RSS with N open streams. One run, ratios.
+ */
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const MOCK_ENTRY = join(root, 'packages/testkit/src/mock-upstream-main.ts');
+const PASS_ENTRY = join(root, 'test/bench/pass-through.ts');
+const DP_ENTRY = join(root, 'test/scenarios/data-plane-main.ts');
+const DP_INDEX = join(root, 'packages/data-plane/src/index.ts');
+const TOKEN = 'aisbf_bench_token_0123456789abcdefghijklmnopqrstuvwxyz';
+const WHOLE = Array.from({ length: 60 }, (_, i) => `w${i + 1}`).join(' ');
+
+const config = readBenchConfig();
+const log = (line: string): void => {
+  process.stderr.write(`[bench] ${line}\n`);
+};
+const services: SpawnedService[] = [];
+const notes: string[] = [];
+
+async function check(target: LoadTarget): Promise<void> {
+  const res = await fetch(`${target.url}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: JSON.stringify({ model: target.model, messages: [{ role: 'user', content: 'check' }] }),
+  });
+  const text = await res.text();
+  if (res.status !== 200 || !text.includes(WHOLE)) throw new Error(`${target.name} did not answer the sanity request: ${res.status} ${text.slice(0, 300)}`);
+}
+
+async function mockControl(mockUrl: string, path: string, body: unknown): Promise<void> {
+  const res = await fetch(`${mockUrl.replace(/\/v1$/, '')}/__mock/${path}`, { method: 'POST', body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`mock control ${path} failed: ${res.status}`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const mock = await spawnService({ entry: MOCK_ENTRY, cwd: root, args: ['--models', 'm1', '--words', '60'] });
+  services.push(mock);
+  const pass = await spawnService({ entry: PASS_ENTRY, cwd: root, args: ['--upstream', mock.url] });
+  services.push(pass);
+  const targets: Array<LoadTarget & { pid: number }> = [
+    { name: 'direct', url: mock.url, headers: {}, model: 'm1', pid: mock.pid },
+    { name: 'pass-through', url: pass.url, headers: {}, model: 'm1', pid: pass.pid },
+  ];
+
+  let tmp: string | undefined;
+  const dataPlaneReady = existsSync(DP_ENTRY) && existsSync(DP_INDEX) && readFileSync(DP_INDEX, 'utf8').includes('createDataPlane');
+  if (dataPlaneReady) {
+    tmp = await mkdtemp(join(tmpdir(), 'aisbf-bench-'));
+    const secretKey = generateSecretKey();
+    const snapshot = buildTestSnapshot({
+      secretBox: createSecretBox(secretKey),
+      users: [{ username: 'bench', token: TOKEN }],
+      providers: [{ id: 'mock', endpoint: mock.url, apiKey: 'sk-bench-upstream', models: ['m1'] }],
+    });
+    const snapshotFile = join(tmp, 'snapshot.json');
+    await writeFile(snapshotFile, JSON.stringify(snapshot));
+    const aisbf = await spawnService({ entry: DP_ENTRY, cwd: root, args: ['--snapshot', snapshotFile, '--secret-key', secretKey, '--log-level', 'error'] });
+    services.push(aisbf);
+    targets.push({ name: 'aisbf', url: `${aisbf.url}/v1`, headers: { authorization: `Bearer ${TOKEN}` }, model: 'mock/m1', pid: aisbf.pid });
+  } else {
+    notes.push('aisbf was not measured: packages/data-plane/src/index.ts does not export createDataPlane yet.');
+    log(notes[notes.length - 1]!);
+  }
+
+  for (const target of targets) await check(target);
+  log(`targets up: ${targets.map((t) => `${t.name} ${t.url}`).join(', ')}`);
+
+  const throughput = { nonStream: [] as LoadResult[], stream: [] as LoadResult[] };
+  for (const stream of [false, true]) {
+    for (const target of targets) {
+      await runLoad(target, stream, 1, config.connections);
+      const result = await runLoad(target, stream, config.durationS, config.connections);
+      (stream ? throughput.stream : throughput.nonStream).push(result);
+      log(`${stream ? 'stream    ' : 'non-stream'} ${target.name}: ${result.rps.toFixed(0)} req/s, errors ${result.errors}, non2xx ${result.non2xx}`);
+    }
+  }
+
+  const latency = await sequentialLatency(targets, config.sequential);
+  targets.forEach((t, i) => log(`sequential ${t.name}: p50 ${latency[i]?.p50Ms.toFixed(3)} ms, p99 ${latency[i]?.p99Ms.toFixed(3)} ms`));
+
+  const streams: BenchFigures['streams'] = [];
+  await mockControl(mock.url, 'default', { kind: 'ok', chunkDelayMs: 100 });
+  for (const target of targets.filter((t) => t.name !== 'direct')) {
+    const result = await measureOpenStreams(target, target.pid, config.streams, 20_000);
+    streams.push({ target: target.name, result });
+    log(`streams ${target.name}: ${result.open}/${result.requested} open, RSS ${result.loaded.rssMiB.toFixed(1)} MiB (idle ${result.idle.rssMiB.toFixed(1)})`);
+    // Let the cancelled streams drain from the mock before the next target.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
+  await mockControl(mock.url, 'reset', {});
+
+  const figures: BenchFigures = { config, targets: targets.map((t) => t.name), throughput, latency, streams, notes };
+  const tables = renderTables(figures);
+  process.stdout.write(`\n${tables}\n\n`);
+  if (config.writeDocs) {
+    await writeFile(join(root, 'docs/benchmarks.md'), renderDoc(figures, tables, new Date()));
+    log('wrote docs/benchmarks.md');
+  }
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+}
+
+try {
+  await main();
+} catch (error) {
+  process.exitCode = 1;
+  log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  for (const service of services) log(`stderr of ${service.url}:\n${service.stderr().slice(-2000)}`);
+} finally {
+  await Promise.all(services.map((s) => s.stop()));
+}
