@@ -12,7 +12,7 @@ export default defineConfig({
   resolve: process.env['VITEST'] ? { conditions: ['browser'] } : undefined,
   test: {
     include: ['src/**/*.test.ts'],
-    environment: 'happy-dom',
+    environment: 'jsdom',
     pool: 'forks',
   },
 });

@@ -1,4 +1,5 @@
 import { joinPath, type Issue } from './issues';
+import { jsonErrorOffset, lineColumn } from './json-error-offset';
 import { SLUG } from './provider-form';
 
 export type ConfigKind = 'rotations' | 'autoselects';
@@ -14,16 +15,13 @@ export type ParseResult = { ok: true; items: ConfigItem[] } | { ok: false; issue
 const isRecord = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Where in the text a JSON.parse failure sits, as "line L, column C". */
-function jsonErrorPosition(text: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const m = /position (\d+)/.exec(message);
-  if (m?.[1] === undefined) return message;
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return `${message.replace(/\s*\(line.*$/, '')} (line ${line}, column ${column})`;
+/** JSON.parse's message plus where the error sits, as "line L, column C". */
+function describeJsonError(text: string, error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  const offset = jsonErrorOffset(text);
+  if (offset < 0) return message;
+  const { line, column } = lineColumn(text, offset);
+  return `${message.replace(/,\s*".*$/, '').replace(/\s*\(line.*$/, '').replace(/ in JSON at position \d+$/, '')} (line ${line}, column ${column})`;
 }
 
 // The shapes the seed and AISBF use (see /work/shared/seed): {"rotations":{id:{…}}}, a bare map
@@ -102,7 +100,7 @@ export function parseConfigDocument(kind: ConfigKind, text: string): ParseResult
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    return { ok: false, issues: [{ path: '(document)', message: `Not valid JSON: ${jsonErrorPosition(text, error)}` }] };
+    return { ok: false, issues: [{ path: '(document)', message: `Not valid JSON: ${describeJsonError(text, error)}` }] };
   }
   if (!isRecord(doc)) return { ok: false, issues: [{ path: '(document)', message: 'Expected a JSON object' }] };
 
