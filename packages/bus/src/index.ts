@@ -13,3 +13,4 @@ export * from './memory-snapshot-source';
 export * from './redis-cooldown-sync';
 export * from './redis-rate-limiter';
 export * from './memory-rate-limiter';
+export * from './redis-session-store';
