@@ -1,0 +1,205 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import OpenAI from 'openai';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockUpstream, type MockUpstream } from '../../packages/testkit/src/index';
+import { ensureDashboardBuild } from './build-dashboard';
+import { startAisbf, type RunningAisbf } from './start-aisbf';
+
+// Issue 8 acceptance: the seed's dashboard steps, in a real Chromium, against a real `aisbf start`.
+const ROOT = resolve(import.meta.dirname, '../..');
+const SHOTS = join(ROOT, 'test-artifacts/screenshots');
+const ADMIN_PASSWORD = 'e2e-admin-password-1';
+const BROKER_TOKEN = 'coderai-broker-token';
+const MODELS = ['qwen2.5-coder:32b', 'deepseek-coder-v2', 'mixtral-8x22b-instruct', 'gpt-4.1-mini'];
+// Verbatim from /work/shared/seed/aisbf-integration-guide.txt.
+const SEED_ROTATION =
+  '{"rotations":{"coding-production":{"model_name":"coding-production","providers":[{"provider_id":"coderai-local","model":"qwen2.5-coder:32b","weight":6,"error_cooldown":60},{"provider_id":"runpod-gpu-a","model":"deepseek-coder-v2","weight":3,"error_cooldown":120},{"provider_id":"openai-prod","model":"gpt-4.1-mini","weight":1,"error_cooldown":300}],"privacy":true,"capabilities":["chat","coding","tool_use"]}}}';
+const SEED_AUTOSELECT =
+  '{"engineering":{"model_name":"engineering","selection_model":"general","fallback":"user-rotation/coding-production","classify_privacy":true,"classify_semantic":true,"available_models":[{"model_id":"user-rotation/coding-production","description":"Private code, logs, secrets, customer data.","privacy":true},{"model_id":"user-provider/runpod-gpu-a/deepseek-coder-v2","description":"Long refactors and GPU-heavy coding when data is not secret."},{"model_id":"user-provider/openai-prod/gpt-4.1-mini","description":"Fast hosted fallback for non-private tasks."}]}}';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+
+let mock: MockUpstream;
+let aisbf: RunningAisbf;
+let browser: Browser;
+let page: Page;
+let dataDir: string;
+let token = '';
+
+const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+async function addProvider(p: { id: string; endpoint: string; key: string; models?: string }): Promise<void> {
+  await page.getByRole('button', { name: 'Add Provider' }).click();
+  await page.getByLabel('Provider ID').fill(p.id);
+  await page.getByLabel('Type').selectOption({ label: 'OpenAI-compatible' });
+  await page.getByLabel('Endpoint').fill(p.endpoint);
+  await page.getByLabel('Token / API key').fill(p.key);
+  if (p.models !== undefined) await page.getByLabel('Models').fill(p.models);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: `Saved provider ${p.id}` }).waitFor();
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const dashboardDir = ensureDashboardBuild(ROOT);
+  mock = await startMockUpstream({ models: MODELS, apiKey: BROKER_TOKEN, words: 12 });
+  dataDir = mkdtempSync(join(tmpdir(), 'aisbf-e2e-'));
+  aisbf = await startAisbf({
+    cwd: ROOT,
+    env: { ...process.env, AISBF_DATA_DIR: dataDir, AISBF_ADMIN_PASSWORD: ADMIN_PASSWORD, AISBF_DASHBOARD_DIR: dashboardDir, AISBF_LOG_LEVEL: 'warn' },
+  });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  page.setDefaultTimeout(10_000);
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await aisbf?.stop();
+  await mock?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('dashboard end to end (seed integration guide)', () => {
+  it('sends a signed-out visitor to the login page and signs in', async () => {
+    await page.goto(`${aisbf.url}/providers`);
+    await page.waitForURL(/\/login\?next=%2Fproviders/);
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('wrong-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/wrong username or password/i);
+    await shot('01-login');
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'User Providers' }).waitFor();
+  });
+
+  it('adds coderai-local as written in the guide, shows field errors, and Get Models lists the mock models', async () => {
+    // A bad endpoint is caught next to its field before any request.
+    await page.getByRole('button', { name: 'Add Provider' }).click();
+    await page.getByLabel('Provider ID').fill('coderai-local');
+    await page.getByLabel('Endpoint').fill('coderai-broker.internal:8080');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.locator('#provider-endpoint-error').textContent()).resolves.toMatch(/http\(s\) URL/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    await addProvider({ id: 'coderai-local', endpoint: mock.url, key: BROKER_TOKEN });
+    await page.locator('tr[data-provider="coderai-local"]').getByRole('button', { name: 'Get Models' }).click();
+    const list = page.getByTestId('discovered-models');
+    await list.waitFor({ timeout: 30_000 });
+    for (const m of MODELS) await expect(list.textContent()).resolves.toContain(m);
+    await expect(page.getByTestId('provider-activity').textContent()).resolves.toMatch(`+${MODELS.length} added`);
+    // The key went to the upstream as the provider's bearer token (the mock refuses anything else).
+    expect(mock.requests.some((r) => r.path === '/v1/models')).toBe(true);
+    await shot('02-providers');
+  });
+
+  it("creates the seed's coding-production rotation through the JSON view, with API errors shown until its providers exist", async () => {
+    await page.getByRole('link', { name: 'Rotations' }).click();
+    await page.getByRole('button', { name: 'JSON view' }).click();
+    await page.getByLabel('JSON document').fill(SEED_ROTATION);
+    await page.getByRole('button', { name: 'Save JSON' }).click();
+    // runpod-gpu-a and openai-prod do not exist yet: the control plane says so, by path.
+    await expect(page.locator('#rotations-json-errors').textContent()).resolves.toMatch(/providers\[1\]\.provider_id.*runpod-gpu-a/);
+    await shot('03-rotation-json-errors');
+
+    await page.getByRole('link', { name: 'User Providers' }).click();
+    await addProvider({ id: 'runpod-gpu-a', endpoint: mock.url, key: BROKER_TOKEN, models: 'deepseek-coder-v2, mixtral-8x22b-instruct' });
+    await addProvider({ id: 'openai-prod', endpoint: mock.url, key: BROKER_TOKEN, models: 'gpt-4.1-mini' });
+
+    await page.getByRole('link', { name: 'Rotations' }).click();
+    await page.getByRole('button', { name: 'JSON view' }).click();
+    await page.getByLabel('JSON document').fill(SEED_ROTATION);
+    await page.getByRole('button', { name: 'Save JSON' }).click();
+    const card = page.locator('[data-rotation="coding-production"]');
+    await card.waitFor();
+    await expect(card.textContent()).resolves.toMatch(/primary · 100% of traffic/);
+    await card.getByRole('button', { name: 'Edit' }).click();
+    await page.getByLabel('Strategy').selectOption('weighted');
+    await expect(page.locator('#entry-0-weight-hint').textContent()).resolves.toBe('60%');
+    await shot('04-rotations');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it("accepts the seed's autoselect document and dry-runs a private prompt", async () => {
+    await page.getByRole('link', { name: 'Autoselects' }).click();
+    await page.getByRole('button', { name: 'JSON view' }).click();
+    await page.getByLabel('JSON document').fill(SEED_AUTOSELECT);
+    await page.getByRole('button', { name: 'Save JSON' }).click();
+    await page.locator('[data-autoselect="engineering"]').waitFor();
+    await page.getByLabel('Prompt').fill('Debug this: export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY and mail bob@example.com');
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await expect(page.getByText(/reason:/).textContent()).resolves.toMatch(/privacy/);
+    await shot('05-autoselects');
+  });
+
+  it('creates an API token shown once, and a request with it through the data plane succeeds', async () => {
+    await page.getByRole('link', { name: 'API Tokens' }).click();
+    await page.getByLabel('Name').fill('e2e-app');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    token = (await page.getByTestId('new-token').textContent()) ?? '';
+    expect(token).toMatch(/^aisbf_/);
+    await shot('06-tokens');
+
+    const client = new OpenAI({ baseURL: `${aisbf.url}/api/u/admin`, apiKey: token, maxRetries: 0 });
+    const before = mock.requests.length;
+    const answer = await client.chat.completions.create({ model: 'user-rotation/coding-production', messages: [{ role: 'user', content: 'hello from the e2e test' }] });
+    expect(answer.choices[0]?.message.content ?? '').not.toBe('');
+    // The rotation's primary entry (coderai-local on the mock) served it.
+    expect(mock.requests.slice(before).some((r) => r.path === '/v1/chat/completions')).toBe(true);
+
+    // Once the page is left, the plaintext is gone for good.
+    await page.reload();
+    await expect(page.getByTestId('new-token').count()).resolves.toBe(0);
+  });
+
+  it('shows the request on the usage page', async () => {
+    await page.getByRole('link', { name: 'Usage' }).click();
+    const recent = page.getByTestId('usage-recent');
+    const deadline = Date.now() + 20_000;
+    // Usage is written asynchronously (usage-flush); re-query until it lands.
+    while (!((await recent.textContent().catch(() => '')) ?? '').includes('coding-production')) {
+      if (Date.now() > deadline) throw new Error(`usage never showed the request: ${await page.locator('main').textContent()}`);
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page.waitForTimeout(500);
+    }
+    await expect(page.getByTestId('usage-requests').textContent()).resolves.not.toBe('0');
+    await shot('07-usage');
+  });
+
+  it('shows the exact curl and SDK snippets for a route', async () => {
+    await page.getByRole('link', { name: 'Call a route' }).click();
+    await page.getByLabel('Route').selectOption('user-rotation/coding-production');
+    const curl = page.locator('pre').first();
+    await expect(curl.textContent()).resolves.toContain(`${aisbf.url}/api/u/admin/chat/completions`);
+    await expect(curl.textContent()).resolves.toContain('"model":"user-rotation/coding-production"');
+    await shot('08-call');
+  });
+
+  it('lets the admin create a user with a generated password', async () => {
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByLabel('Username').fill('bob');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByText(/Generated password for/).waitFor();
+    await expect(page.locator('table').textContent()).resolves.toContain('bob');
+    await shot('09-users');
+  });
+
+  it('shows the overview in light and dark, and the menu on a phone', async () => {
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByTestId('config-version').filter({ hasNotText: '–' }).waitFor();
+    await expect(page.locator('.health').textContent()).resolves.toContain('coderai-local');
+    await shot('10-overview');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('11-overview-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('link', { name: 'User Providers' }).click();
+    await page.getByRole('heading', { name: 'User Providers' }).waitFor();
+    await shot('12-providers-phone');
+  });
+});
