@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { ZodType } from 'zod';
+import {
+  GatewayError,
+  indexSnapshot,
+  listRoutes,
+  resolveRoute,
+  type CooldownSync,
+  type RateLimiter,
+  type Resolution,
+  type Snapshot,
+  type SnapshotIndex,
+  type SnapshotUser,
+  type UsageSink,
+} from '@aisbf/core';
+import type { SecretBox } from '@aisbf/secrets';
+import { actingUser, authenticate, type Principal } from './auth';
+import { badRequest, sendError, sendJson } from './http/openai-error';
+import { DEFAULT_BODY_LIMITS, readJsonBody, type BodyLimits } from './http/read-json-body';
+import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema } from './http/request-schemas';
+import { createRoutingState } from './proxy/routing-state';
+import { serveProxy, type ProxyEndpoint, type ServeDeps } from './proxy/serve-proxy';
+import { createTargetResolver } from './proxy/upstream-target';
+import { createUpstreamPools } from './upstream/upstream-pools';
+
+export interface DataPlaneDeps {
+  secretBox: Pick<SecretBox, 'decrypt'>;
+  usageSink: UsageSink;
+  cooldownSync?: CooldownSync;
+  rateLimiter?: RateLimiter;
+  logger: Logger;
+  clock?: () => number;
+  random?: () => number;
+  limits?: Partial<BodyLimits>;
+  /** Sockets per upstream origin (undici Pool `connections`). */
+  upstreamConnections?: number;
+}
+
+export interface DataPlane {
+  /**
+   * Serves the request when its path belongs to the data plane (`/v1/*`, `/api/v1/*`,
+   * `/api/u/{username}/*`, `/healthz`, `/readyz`) and returns true; returns false without
+   * touching `res` otherwise, so the all-in-one server can hand it to the control plane.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Whether `handle` would take this request. */
+  matches(req: IncomingMessage): boolean;
+  setSnapshot(snapshot: Snapshot): void;
+  /** True once a snapshot is loaded (`/readyz`). */
+  ready(): boolean;
+  close(): Promise<void>;
+}
+
+type Operation = { kind: 'proxy'; endpoint: ProxyEndpoint } | { kind: 'models'; id: string | null } | { kind: 'unknown'; rest: string };
+
+interface ParsedPath {
+  username: string | null;
+  op: Operation;
+}
+
+const ENDPOINT_SCHEMAS: Readonly<Record<ProxyEndpoint, ZodType<Record<string, unknown>>>> = {
+  'chat.completions': chatRequestSchema,
+  completions: completionRequestSchema,
+  embeddings: embeddingRequestSchema,
+};
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function createDataPlane(deps: DataPlaneDeps): DataPlane {
+  const clock = deps.clock ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.limits };
+  const pools = createUpstreamPools({ connections: deps.upstreamConnections ?? 128 });
+  const state = createRoutingState({ cooldownSync: deps.cooldownSync, clock });
+  const targets = createTargetResolver({ pools, decrypt: (sealed) => deps.secretBox.decrypt(sealed) });
+  const serveDeps: ServeDeps = { state, targets, clock, random, logger: deps.logger, usageSink: deps.usageSink };
+  let index: SnapshotIndex | null = null;
+  /** GET /models answers per user, rebuilt lazily after each snapshot. */
+  let modelLists = new Map<string, string>();
+  let closed = false;
+
+  const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (path === '/healthz') {
+      sendJson(res, 200, { status: 'ok' });
+      return true;
+    }
+    if (path === '/readyz') {
+      if (index === null || closed) sendJson(res, 503, { status: 'not ready', reason: closed ? 'closing' : 'no config snapshot loaded yet' });
+      else sendJson(res, 200, { status: 'ready', version: index.version });
+      return true;
+    }
+    const parsed = parsePath(path);
+    if (parsed === null) return false;
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    serve(req, res, parsed, requestId).catch((error: unknown) => {
+      deps.logger.error({ err: error, requestId }, 'data plane request failed');
+      sendError(res, new GatewayError('INTERNAL', 'Internal error; the request id is in x-request-id.', { wireCode: 'internal_error' }), { 'x-request-id': requestId });
+    });
+    return true;
+  };
+
+  async function serve(req: IncomingMessage, res: ServerResponse, parsed: ParsedPath, requestId: string): Promise<void> {
+    const startedAt = clock();
+    const idHeader = { 'x-request-id': requestId };
+    const current = index;
+    if (current === null) {
+      req.resume();
+      sendError(res, new GatewayError('UNAVAILABLE', 'The data plane has no configuration yet; retry shortly.', { wireCode: 'not_ready', retryAfterS: 1 }), idHeader);
+      return;
+    }
+    const auth = authenticate(current, req.headers, startedAt);
+    if (!auth.ok) return refuse(req, res, auth.error, idHeader);
+    const acting = actingUser(current, auth.value, parsed.username);
+    if (!acting.ok) return refuse(req, res, acting.error, idHeader);
+    const limited = await rateLimit(auth.value);
+    if (limited !== null) return refuse(req, res, limited, idHeader);
+    const op = parsed.op;
+    if (op.kind === 'unknown') return refuse(req, res, new GatewayError('NOT_FOUND', `Unknown endpoint "${op.rest}"; this API serves chat/completions, completions, embeddings and models.`, { wireCode: 'unknown_url' }), idHeader);
+    if (op.kind === 'models') {
+      req.resume();
+      if (req.method !== 'GET') return sendError(res, new GatewayError('NOT_FOUND', 'Use GET for /models.', { wireCode: 'method_not_allowed' }), idHeader);
+      return serveModels(res, current, acting.value, op.id, idHeader);
+    }
+    if (req.method !== 'POST') return refuse(req, res, new GatewayError('NOT_FOUND', `Use POST for ${op.endpoint}.`, { wireCode: 'method_not_allowed' }), idHeader);
+    const body = await readJsonBody(req, limits);
+    if (!body.ok) return sendError(res, body.error, idHeader);
+    const validated = ENDPOINT_SCHEMAS[op.endpoint].safeParse(body.value);
+    if (!validated.success) {
+      const issue = validated.error.issues[0];
+      const param = issue === undefined || issue.path.length === 0 ? undefined : issue.path.join('.');
+      return sendError(res, badRequest(typeof body.value !== 'object' || body.value === null || Array.isArray(body.value) ? 'The request body must be a JSON object.' : (issue?.message ?? 'Invalid request.'), param), idHeader);
+    }
+    const payload = body.value as Record<string, unknown>;
+    const routeName = validated.data['model'] as string;
+    const resolved = resolveRoute(current, { user: acting.value }, routeName);
+    if (!resolved.ok) {
+      const e = resolved.error;
+      const error =
+        e.kind === 'config'
+          ? new GatewayError('INTERNAL', e.message, { wireCode: 'route_misconfigured', path: 'model' })
+          : e.kind === 'invalid'
+            ? badRequest(e.message, 'model', 'invalid_model')
+            : new GatewayError('NOT_FOUND', e.message, { wireCode: 'model_not_found', path: 'model' });
+      return sendError(res, error, { ...idHeader, 'x-aisbf-route': safeHeader(routeName) });
+    }
+    const resolution: Resolution = resolved.value;
+    if (resolution.kind === 'autoselect') {
+      return sendError(res, new GatewayError('INTERNAL', `Autoselect routes are not served by this build yet (${resolution.route}).`, { wireCode: 'not_implemented' }), { ...idHeader, 'x-aisbf-route': resolution.route });
+    }
+    const controller = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    await serveProxy(serveDeps, {
+      res,
+      requestId,
+      startedAt,
+      user: acting.value,
+      token: auth.value.token,
+      requestedRoute: routeName,
+      routeHeader: resolution.kind === 'provider' ? resolution.route : resolution.route,
+      endpoint: op.endpoint,
+      body: payload,
+      resolution,
+      clientSignal: controller.signal,
+    });
+  }
+
+  async function rateLimit(principal: Principal): Promise<GatewayError | null> {
+    const limiter = deps.rateLimiter;
+    if (limiter === undefined) return null;
+    const checks: Array<[string, number]> = [];
+    const tokenRpm = principal.token.limits?.requestsPerMinute;
+    const userRpm = principal.user.limits?.requestsPerMinute;
+    if (tokenRpm !== undefined) checks.push([`token:${principal.token.id}`, tokenRpm]);
+    if (userRpm !== undefined) checks.push([`user:${principal.user.id}`, userRpm]);
+    for (const [key, limit] of checks) {
+      const decision = await limiter.hit(key, limit, 60);
+      if (!decision.allowed) return new GatewayError('RATE_LIMITED', `Rate limit of ${limit} requests per minute reached; retry in ${decision.retryAfterS} s.`, { retryAfterS: decision.retryAfterS, wireCode: 'rate_limit_exceeded' });
+    }
+    return null;
+  }
+
+  function serveModels(res: ServerResponse, current: SnapshotIndex, user: SnapshotUser, id: string | null, headers: Record<string, string>): void {
+    const created = Math.floor(current.snapshot.createdAt / 1000);
+    if (id !== null) {
+      const r = resolveRoute(current, { user }, id);
+      if (!r.ok) return sendError(res, new GatewayError('NOT_FOUND', `The model "${id}" does not exist or you do not have access to it.`, { wireCode: 'model_not_found' }), headers);
+      return sendJson(res, 200, { id, object: 'model', created, owned_by: 'aisbf' }, headers);
+    }
+    let body = modelLists.get(user.id);
+    if (body === undefined) {
+      body = JSON.stringify({ object: 'list', data: listRoutes(current, { user }).map((name) => ({ id: name, object: 'model', created, owned_by: 'aisbf' })) });
+      modelLists.set(user.id, body);
+    }
+    res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  return {
+    handle,
+    matches: (req) => {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      return path === '/healthz' || path === '/readyz' || parsePath(path) !== null;
+    },
+    setSnapshot(snapshot) {
+      index = indexSnapshot(snapshot);
+      modelLists = new Map();
+    },
+    ready: () => index !== null && !closed,
+    async close() {
+      closed = true;
+      state.close();
+      await pools.close();
+    },
+  };
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, error: GatewayError, headers: Record<string, string>): void {
+  req.resume();
+  sendError(res, error, headers);
+}
+
+/** Route names come from clients: keep header values printable ASCII. */
+function safeHeader(value: string): string {
+  return value.replace(/[^\x20-\x7e]/g, '?').slice(0, 400);
+}
+
+/** `/v1/x`, `/api/v1/x`, `/api/u/{username}/x` → username and operation; null when not ours. */
+export function parsePath(path: string): ParsedPath | null {
+  let username: string | null = null;
+  let rest: string;
+  if (path.startsWith('/v1/')) rest = path.slice(4);
+  else if (path.startsWith('/api/v1/')) rest = path.slice(8);
+  else if (path.startsWith('/api/u/')) {
+    const slash = path.indexOf('/', 7);
+    if (slash < 0) return null;
+    username = decodeSegment(path.slice(7, slash));
+    if (username === null || username === '') return null;
+    rest = path.slice(slash + 1);
+  } else return null;
+  if (rest.endsWith('/')) rest = rest.slice(0, -1);
+  switch (rest) {
+    case 'chat/completions':
+      return { username, op: { kind: 'proxy', endpoint: 'chat.completions' } };
+    case 'completions':
+      return { username, op: { kind: 'proxy', endpoint: 'completions' } };
+    case 'embeddings':
+      return { username, op: { kind: 'proxy', endpoint: 'embeddings' } };
+    case 'models':
+      return { username, op: { kind: 'models', id: null } };
+  }
+  if (rest.startsWith('models/')) {
+    const id = decodeSegment(rest.slice(7));
+    if (id !== null && id !== '') return { username, op: { kind: 'models', id } };
+  }
+  return { username, op: { kind: 'unknown', rest } };
+}
+
+function decodeSegment(value: string): string | null {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,3 @@
+export { createDataPlane, parsePath, type DataPlane, type DataPlaneDeps } from './create-data-plane';
+export { DEFAULT_BODY_LIMITS, type BodyLimits } from './http/read-json-body';
+export { openAiErrorBody, type OpenAiErrorBody } from './http/openai-error';

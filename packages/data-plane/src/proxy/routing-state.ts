@@ -1,0 +1,66 @@
+import { CLOSED_COOLDOWN, cooldownAvailability, reduceCooldown, type CooldownAvailability, type CooldownEvent, type CooldownState, type CooldownSync } from '@aisbf/core';
+
+/**
+ * The node-local, mutable side of routing: cooldown states (shared with other nodes through
+ * CooldownSync), requests in flight per entry and provider, round-robin turns, and entries that
+ * refused an assistant prefill. Everything pure lives in core/routing; this only stores results.
+ */
+export interface RoutingState {
+  availability(key: string, now: number): CooldownAvailability;
+  apply(key: string, event: CooldownEvent, now: number): void;
+  inflight(key: string): number;
+  acquire(key: string): void;
+  release(key: string): void;
+  nextTurn(route: string): number;
+  refusesPrefill(key: string): boolean;
+  markRefusesPrefill(key: string): void;
+  close(): void;
+}
+
+export function createRoutingState(deps: { cooldownSync?: CooldownSync | undefined; clock: () => number }): RoutingState {
+  const cooldowns = new Map<string, CooldownState>();
+  const inflight = new Map<string, number>();
+  const turns = new Map<string, number>();
+  const prefillRefusals = new Set<string>();
+
+  const apply = (key: string, event: CooldownEvent, now: number, publish: boolean): void => {
+    const before = cooldowns.get(key) ?? CLOSED_COOLDOWN;
+    const after = reduceCooldown(before, event, now);
+    if (after === before) return;
+    if (after === CLOSED_COOLDOWN) cooldowns.delete(key);
+    else cooldowns.set(key, after);
+    if (publish && after.openUntil !== null && after.openUntil !== before.openUntil) deps.cooldownSync?.publish(key, after.openUntil);
+  };
+  const unsubscribe = deps.cooldownSync?.subscribe((key, until) => apply(key, { type: 'remote-open', until }, deps.clock(), false));
+
+  return {
+    availability(key, now) {
+      const state = cooldowns.get(key);
+      return state === undefined ? { state: 'closed' } : cooldownAvailability(state, now);
+    },
+    apply(key, event, now) {
+      apply(key, event, now, true);
+    },
+    inflight: (key) => inflight.get(key) ?? 0,
+    acquire(key) {
+      inflight.set(key, (inflight.get(key) ?? 0) + 1);
+    },
+    release(key) {
+      const n = (inflight.get(key) ?? 0) - 1;
+      if (n <= 0) inflight.delete(key);
+      else inflight.set(key, n);
+    },
+    nextTurn(route) {
+      const n = turns.get(route) ?? 0;
+      turns.set(route, n + 1 >= Number.MAX_SAFE_INTEGER ? 0 : n + 1);
+      return n;
+    },
+    refusesPrefill: (key) => prefillRefusals.has(key),
+    markRefusesPrefill(key) {
+      prefillRefusals.add(key);
+    },
+    close() {
+      unsubscribe?.();
+    },
+  };
+}

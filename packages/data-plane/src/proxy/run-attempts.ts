@@ -1,0 +1,325 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from 'pino';
+import { GatewayError, UpstreamError, parseRetryAfterMs, retryVerdict, safeJsonParse, type AttemptOutcome, type Resolution, type UsageAttempt } from '@aisbf/core';
+import { UpstreamCall } from '../upstream/upstream-call';
+import { chunkFacts } from './chunk-facts';
+import type { RoutingState } from './routing-state';
+import { selectLeaf, type Leaf, type SelectionContext } from './select-leaf';
+import type { TargetResolver } from './upstream-target';
+
+export interface AttemptDeps {
+  state: RoutingState;
+  targets: TargetResolver;
+  clock: () => number;
+  random: () => number;
+  logger: Logger;
+}
+
+export interface AttemptPlan {
+  resolution: Resolution;
+  /** `/chat/completions`, `/completions` or `/embeddings`, appended to the provider endpoint. */
+  upstreamPath: string;
+  /** The client's body; only `model` is rewritten per attempt (plus defaults and include_usage). */
+  body: Record<string, unknown>;
+  stream: boolean;
+  startedAt: number;
+  /** Fires when the client goes away: the attempt in flight is aborted. */
+  clientSignal: AbortSignal;
+  /** Mid-stream continuation: the assistant text delivered so far. */
+  prefill?: string;
+  selection: SelectionContext;
+  attempts: UsageAttempt[];
+}
+
+/** The first attempt that produced something to send to the client. */
+export interface Served {
+  leaf: Leaf;
+  /** The first leaf picked, when a failover happened (x-aisbf-preferred-provider). */
+  preferred: Leaf | null;
+  status: number;
+  headers: IncomingHttpHeaders;
+  call: UpstreamCall;
+  /** Non-stream: the whole body. */
+  body: Buffer | null;
+  /** Stream: payloads read up to and including the first content chunk. */
+  pending: string[];
+  /** Malformed chunks skipped before the first content. */
+  malformed: number;
+  /** Milliseconds spent waiting on upstreams and backoffs (excluded from the overhead figure). */
+  waitedMs: number;
+  attemptStartedAt: number;
+  release: () => void;
+}
+
+export type AttemptsResult =
+  | { ok: true; served: Served }
+  | { ok: false; error: GatewayError; passthrough: Passthrough | null; waitedMs: number; clientGone: boolean; rotationRoute: string | null; lastKey: string | null };
+
+/** An upstream 4xx returned to the client as is (DESIGN §2: content policy, other 400/422). */
+export interface Passthrough {
+  status: number;
+  body: Buffer;
+  contentType: string;
+}
+
+type OnceResult =
+  | { ok: true; served: Omit<Served, 'preferred' | 'waitedMs' | 'leaf' | 'release' | 'attemptStartedAt'> }
+  | { ok: false; outcome: AttemptOutcome | null; budget: boolean; passthrough: Passthrough | null; status: number | null; message: string; attempt: UsageAttempt['outcome'] };
+
+export function totalBudgetMs(resolution: Resolution): number {
+  return resolution.kind === 'autoselect' ? 120_000 : resolution.timeouts.totalMs;
+}
+
+/**
+ * The proxy loop (issue 14): pick a leaf, try it, ask the pure retry table what to do, do it.
+ * Returns when an attempt produced the first content, or with the error the client gets.
+ */
+export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise<AttemptsResult> {
+  const { state, clock } = deps;
+  const deadline = plan.startedAt + totalBudgetMs(plan.resolution);
+  const rotationRoute = plan.resolution.kind === 'rotation' ? plan.resolution.route : null;
+  let leaf: Leaf | null = null;
+  let preferred: Leaf | null = null;
+  let sameRetries = 0;
+  let waitedMs = 0;
+  let last: { error: GatewayError; passthrough: Passthrough | null } | null = null;
+  let lastKey: string | null = null;
+
+  for (;;) {
+    if (plan.clientSignal.aborted) return { ok: false, error: clientGoneError(), passthrough: null, waitedMs, clientGone: true, rotationRoute, lastKey: leaf?.target.key ?? null };
+    if (leaf === null) {
+      plan.selection.now = clock();
+      const selection = selectLeaf(plan.resolution, plan.selection);
+      if (!selection.ok) return { ok: false, ...exhausted(plan, selection, last), waitedMs, clientGone: false, rotationRoute, lastKey };
+      leaf = selection.leaf;
+      preferred ??= leaf;
+      sameRetries = 0;
+      if (leaf.probe) state.apply(leaf.target.key, { type: 'probe-start' }, clock());
+    }
+    const current: Leaf = leaf;
+    const key = current.target.key;
+    state.acquire(key);
+    state.acquire(current.target.providerKey);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      state.release(key);
+      state.release(current.target.providerKey);
+    };
+    const attemptStartedAt = clock();
+    const result = await attemptOnce(deps, plan, current, deadline);
+    const now = clock();
+    waitedMs += now - attemptStartedAt;
+    if (result.ok) {
+      state.apply(key, { type: 'success' }, now);
+      plan.attempts.push({ provider: current.target.provider.id, model: current.target.model, status: result.served.status, outcome: 'ok', latencyMs: now - attemptStartedAt });
+      return { ok: true, served: { ...result.served, leaf: current, preferred: preferred === current ? null : preferred, waitedMs, attemptStartedAt, release } };
+    }
+    release();
+    plan.attempts.push({ provider: current.target.provider.id, model: current.target.model, status: result.status, outcome: result.attempt, latencyMs: now - attemptStartedAt });
+    if (plan.clientSignal.aborted) {
+      if (current.probe) state.apply(key, { type: 'probe-cancel' }, now);
+      return { ok: false, error: clientGoneError(), passthrough: null, waitedMs, clientGone: true, rotationRoute, lastKey: leaf?.target.key ?? null };
+    }
+    const target = `${current.target.provider.id}/${current.target.model}`;
+    if (result.budget || result.outcome === null) {
+      if (current.probe) state.apply(key, { type: 'probe-cancel' }, now);
+      const error = new UpstreamError('UPSTREAM_TIMEOUT', `The request's total budget of ${Math.round(totalBudgetMs(plan.resolution) / 1000)} s ran out (last: ${target}, ${result.message}).`, { target, retryable: false, phase: 'headers', wireCode: 'upstream_timeout' });
+      return { ok: false, error, passthrough: null, waitedMs, clientGone: false, rotationRoute, lastKey: leaf?.target.key ?? lastKey };
+    }
+    const verdict = retryVerdict({
+      outcome: result.outcome,
+      sameEntryRetries: sameRetries,
+      timeouts: current.timeouts,
+      errorCooldownMs: current.errorCooldownMs,
+      remainingMs: deadline - now,
+      jitter: deps.random(),
+    });
+    if (verdict.cooldown.kind === 'failure') state.apply(key, { type: 'failure', allowedFails: current.allowedFails, cooldownMs: current.errorCooldownMs }, now);
+    else if (verdict.cooldown.kind === 'open') state.apply(key, { type: 'open', cooldownMs: verdict.cooldown.cooldownMs }, now);
+    else if (current.probe && verdict.action !== 'retry-same') state.apply(key, { type: 'probe-cancel' }, now);
+    if (verdict.flagUnhealthy) deps.logger.warn({ provider: current.target.provider.id, model: current.target.model, status: result.status }, 'upstream refused its own key or model; check the provider');
+    last = { error: upstreamError(result, target), passthrough: verdict.row === 'context-length' || verdict.row === 'client-error' ? result.passthrough : null };
+    switch (verdict.action) {
+      case 'retry-same': {
+        sameRetries++;
+        const slept = await sleep(verdict.afterMs, plan.clientSignal);
+        waitedMs += slept;
+        continue;
+      }
+      case 'next-entry':
+        plan.selection.excluded.add(key);
+        lastKey = key;
+        if (verdict.largerContext === true) plan.selection.minContext = Math.max(plan.selection.minContext ?? 0, current.contextWindow ?? 0);
+        leaf = null;
+        continue;
+      case 'return-to-client':
+        return { ok: false, error: last.error, passthrough: last.passthrough, waitedMs, clientGone: false, rotationRoute, lastKey: leaf?.target.key ?? lastKey };
+    }
+  }
+}
+
+function exhausted(
+  plan: AttemptPlan,
+  selection: { reason: 'all-cooling' | 'all-saturated' | 'none-usable'; retryAt: number | null },
+  last: { error: GatewayError; passthrough: Passthrough | null } | null,
+): { error: GatewayError; passthrough: Passthrough | null } {
+  const name = plan.resolution.kind === 'provider' ? `provider ${plan.resolution.target.provider.id}/${plan.resolution.target.model}` : `route ${plan.resolution.route}`;
+  // DESIGN §2: context_length_exceeded with no larger window left goes back as that 400.
+  if (last?.passthrough != null) return last;
+  if (selection.reason === 'all-cooling') {
+    const retryAfterS = selection.retryAt === null ? 60 : Math.max(1, Math.ceil((selection.retryAt - plan.selection.now) / 1000));
+    const detail = last === null ? '' : ` (last error: ${last.error.message})`;
+    return { error: new GatewayError('NO_HEALTHY_TARGET', `Every entry of ${name} is cooling down after failures; retry in ${retryAfterS} s${detail}.`, { retryAfterS, wireCode: 'no_healthy_target' }), passthrough: null };
+  }
+  if (selection.reason === 'all-saturated') {
+    return { error: new GatewayError('NO_HEALTHY_TARGET', `Every entry of ${name} is at its max_concurrency; retry shortly.`, { retryAfterS: 1, wireCode: 'saturated' }), passthrough: null };
+  }
+  if (last !== null) return last;
+  return { error: new GatewayError('NO_HEALTHY_TARGET', `No usable entry in ${name} (disabled or misconfigured providers).`, { wireCode: 'no_healthy_target' }), passthrough: null };
+}
+
+function upstreamError(result: Extract<OnceResult, { ok: false }>, target: string): GatewayError {
+  const timeout = result.attempt === 'timeout';
+  return new UpstreamError(timeout ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_ERROR', `Upstream ${target} failed: ${result.message}.`, {
+    target,
+    retryable: true,
+    phase: 'headers',
+    wireCode: timeout ? 'upstream_timeout' : 'upstream_error',
+    ...(result.status === null ? {} : { upstreamStatus: result.status }),
+  });
+}
+
+const clientGoneError = (): GatewayError => new GatewayError('BAD_REQUEST', 'The client closed the connection.', { wireCode: 'client_closed_request' });
+
+/** The upstream body: the client's fields unchanged, `model` rewritten, defaults only where omitted. */
+export function upstreamBody(plan: AttemptPlan, leaf: Leaf): string {
+  const body: Record<string, unknown> = { ...plan.body, model: leaf.target.model };
+  const defaults = leaf.target.modelInfo?.defaults;
+  if (defaults !== undefined) for (const k in defaults) if (body[k] === undefined) body[k] = defaults[k];
+  if (plan.stream) {
+    const so = body['stream_options'];
+    body['stream_options'] = { ...(typeof so === 'object' && so !== null ? so : {}), include_usage: true };
+  }
+  if (plan.prefill !== undefined && Array.isArray(body['messages'])) {
+    body['messages'] = [...(body['messages'] as unknown[]), { role: 'assistant', content: plan.prefill }];
+  }
+  return JSON.stringify(body);
+}
+
+async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Leaf, deadline: number): Promise<OnceResult> {
+  const { targets, clock } = deps;
+  const t = leaf.timeouts;
+  const address = targets.address(leaf.target);
+  const opened = await UpstreamCall.open({
+    pool: targets.pool(leaf.target, t.connectMs),
+    path: address.basePath + plan.upstreamPath,
+    headers: targets.headers(leaf.target, plan.stream),
+    body: upstreamBody(plan, leaf),
+    headersMs: t.headersMs,
+    deadline,
+    clock,
+    signal: plan.clientSignal,
+  });
+  if (!opened.ok) {
+    if (opened.error === 'timeout') {
+      if (opened.timeout === 'budget') return fail(null, true, null, opened.message, 'timeout');
+      return fail({ kind: 'headers-timeout' }, false, null, opened.message, 'timeout');
+    }
+    return fail({ kind: opened.error }, false, null, opened.error === 'refused' ? `connection refused (${opened.message})` : `connection reset (${opened.message})`, 'error');
+  }
+  const { call, status, headers } = opened;
+  if (status < 200 || status >= 300) {
+    call.arm(Math.min(t.idleMs, deadline - clock()), 'idle');
+    let body: Buffer;
+    try {
+      body = await call.readAll(1024 * 1024);
+    } catch {
+      call.abort();
+      return fail({ kind: 'status', status }, false, null, `HTTP ${status}`, 'error');
+    }
+    const errorCode = wireErrorCode(body);
+    const retryAfter = headers['retry-after'];
+    const retryAfterMs = parseRetryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, clock());
+    const contentType = String(headers['content-type'] ?? 'application/json');
+    const passthrough = { status, body, contentType };
+    return fail({ kind: 'status', status, errorCode, retryAfterMs }, false, passthrough, `HTTP ${status}${errorCode === undefined ? '' : ` ${errorCode}`}`, status === 429 ? 'rate_limited' : 'error', status);
+  }
+  if (!plan.stream) {
+    // A non-stream answer is one body: it may take as long as the budget allows.
+    call.arm(deadline - clock(), 'budget');
+    try {
+      const body = await call.readAll();
+      return { ok: true, served: { status, headers, call, body, pending: [], malformed: 0 } };
+    } catch {
+      call.abort();
+      if (call.timedOut === 'budget') return fail(null, true, null, 'the answer took longer than the budget', 'timeout', status);
+      return fail({ kind: 'reset' }, false, null, 'connection cut while reading the answer', 'error', status);
+    }
+  }
+  // Streaming: nothing is committed to the client until the first content chunk (DESIGN §2).
+  const budgetLeft = deadline - clock();
+  call.arm(Math.min(t.firstTokenMs, budgetLeft), t.firstTokenMs <= budgetLeft ? 'first-token' : 'budget');
+  const pending: string[] = [];
+  let malformed = 0;
+  try {
+    for (;;) {
+      const data = await call.nextEvent();
+      if (data === null) break;
+      if (data === '[DONE]') {
+        pending.push(data);
+        break;
+      }
+      const facts = chunkFacts(data);
+      if (facts === null) {
+        malformed++;
+        continue;
+      }
+      if (facts.error !== undefined) {
+        call.abort();
+        return fail({ kind: 'status', status: 502 }, false, null, 'error event before the first token', 'error', status);
+      }
+      pending.push(data);
+      if (facts.hasContent) break;
+    }
+  } catch {
+    call.abort();
+    if (call.timedOut === 'budget') return fail(null, true, null, 'no first token within the budget', 'timeout', status);
+    if (call.timedOut === 'first-token') return fail({ kind: 'first-token-timeout' }, false, null, `no first token within ${t.firstTokenMs} ms`, 'timeout', status);
+    return fail({ kind: 'reset' }, false, null, 'stream cut before the first token', 'error', status);
+  }
+  call.arm(t.idleMs, 'idle');
+  return { ok: true, served: { status, headers, call, body: null, pending, malformed } };
+}
+
+function fail(outcome: AttemptOutcome | null, budget: boolean, passthrough: Passthrough | null, message: string, attempt: UsageAttempt['outcome'], status: number | null = null): OnceResult {
+  return { ok: false, outcome, budget, passthrough, status: passthrough?.status ?? status, message, attempt };
+}
+
+function wireErrorCode(body: Buffer): string | undefined {
+  const parsed = safeJsonParse(body.toString('utf8'));
+  if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null) return undefined;
+  const error = (parsed.value as { error?: unknown }).error;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Waits, but wakes early when the client leaves. Returns the milliseconds actually waited. */
+function sleep(ms: number, signal: AbortSignal): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(0);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(performance.now() - started);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(performance.now() - started);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+

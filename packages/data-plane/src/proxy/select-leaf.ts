@@ -1,0 +1,142 @@
+import { pickEntry, type IndexedEntry, type IndexedRotation, type PickCandidate, type PickResult, type ResolvedTimeouts, type Resolution, type RouteTarget } from '@aisbf/core';
+import type { RoutingState } from './routing-state';
+
+/** One provider model chosen to receive an attempt, with the knobs of the entry that chose it. */
+export interface Leaf {
+  target: RouteTarget;
+  timeouts: ResolvedTimeouts;
+  errorCooldownMs: number;
+  allowedFails: number;
+  maxConcurrency: number | undefined;
+  contextWindow: number | undefined;
+  prefill: boolean;
+  /** Picked while half-open or as the earliest-recovering entry: its result settles the cooldown. */
+  probe: boolean;
+}
+
+export interface SelectionContext {
+  state: RoutingState;
+  now: number;
+  random: () => number;
+  /** Target keys this request must not use again (already failed over from). */
+  excluded: Set<string>;
+  /** After context_length_exceeded: only windows larger than this, or unknown. */
+  minContext: number | null;
+  /** Mid-stream continuation: only entries that accept an assistant prefill. */
+  requirePrefill: boolean;
+  /** The one earliest-recovery try of DESIGN §2 has been used. */
+  usedEarliest: boolean;
+}
+
+export type Selection = { ok: true; leaf: Leaf } | { ok: false; reason: 'all-cooling' | 'all-saturated' | 'none-usable'; retryAt: number | null };
+
+const DEFAULT_ERROR_COOLDOWN_MS = 60_000;
+const DEFAULT_ALLOWED_FAILS = 3;
+
+export function selectLeaf(resolution: Resolution, ctx: SelectionContext): Selection {
+  if (resolution.kind === 'autoselect') return { ok: false, reason: 'none-usable', retryAt: null };
+  if (resolution.kind === 'provider') {
+    const leaf: Leaf = {
+      target: resolution.target,
+      timeouts: resolution.timeouts,
+      errorCooldownMs: DEFAULT_ERROR_COOLDOWN_MS,
+      allowedFails: DEFAULT_ALLOWED_FAILS,
+      maxConcurrency: undefined,
+      contextWindow: resolution.target.modelInfo?.contextWindow,
+      prefill: resolution.target.modelInfo?.prefill ?? false,
+      probe: false,
+    };
+    if (resolution.problem !== null) return { ok: false, reason: 'none-usable', retryAt: null };
+    const candidate = leafCandidate(leaf, ctx);
+    const picked = pickEntry([candidate], { strategy: 'priority', turn: 0, random: ctx.random, allowEarliestRecovery: !ctx.usedEarliest });
+    return finish(picked, () => leaf, ctx);
+  }
+  return selectInRotation(resolution, ctx);
+}
+
+function selectInRotation(rotation: IndexedRotation, ctx: SelectionContext): Selection {
+  const candidates = rotation.entries.map((e) => entryCandidate(rotation, e, ctx));
+  const picked = pickEntry(candidates, {
+    strategy: rotation.rotation.config.strategy,
+    turn: ctx.state.nextTurn(rotation.route),
+    random: ctx.random,
+    allowEarliestRecovery: !ctx.usedEarliest,
+  });
+  if (!picked.ok) return picked;
+  const entry = rotation.entries[picked.index]!;
+  if (entry.nested !== null && entry.nested.kind === 'rotation') {
+    const inner = selectInRotation(entry.nested, ctx);
+    if (picked.reason === 'earliest-recovery' && inner.ok) inner.leaf.probe = true;
+    return inner;
+  }
+  return finish(picked, () => entryLeaf(rotation, entry), ctx);
+}
+
+function finish(picked: PickResult, make: () => Leaf, ctx: SelectionContext): Selection {
+  if (!picked.ok) return picked;
+  const leaf = make();
+  const availability = ctx.state.availability(leaf.target.key, ctx.now);
+  if (picked.reason === 'earliest-recovery') {
+    ctx.usedEarliest = true;
+    leaf.probe = true;
+  } else if (availability.state === 'half-open') leaf.probe = true;
+  return { ok: true, leaf };
+}
+
+function entryLeaf(rotation: IndexedRotation, entry: IndexedEntry): Leaf {
+  return {
+    target: entry.target!,
+    timeouts: entry.timeouts,
+    errorCooldownMs: entry.entry.errorCooldownS * 1000,
+    allowedFails: entry.entry.allowedFails ?? rotation.rotation.config.allowed_fails,
+    maxConcurrency: entry.entry.maxConcurrency,
+    contextWindow: entry.contextWindow,
+    prefill: entry.prefill,
+    probe: false,
+  };
+}
+
+function entryCandidate(rotation: IndexedRotation, entry: IndexedEntry, ctx: SelectionContext): PickCandidate {
+  const weight = entry.entry.weight;
+  if (entry.problem !== null) return { weight, status: 'excluded' };
+  if (entry.nested !== null) {
+    // AISBF meta entries: a nested rotation is as available as its best entry. An autoselect
+    // inside a rotation is not served (it would need its own decision); it is skipped.
+    if (entry.nested.kind !== 'rotation') return { weight, status: 'excluded' };
+    const inner = entry.nested.entries.map((e) => entryCandidate(entry.nested as IndexedRotation, e, ctx));
+    return aggregate(weight, inner);
+  }
+  if (entry.target === null) return { weight, status: 'excluded' };
+  return leafCandidate(entryLeaf(rotation, entry), ctx, weight);
+}
+
+function aggregate(weight: number, inner: PickCandidate[]): PickCandidate {
+  let recoversAt = Number.POSITIVE_INFINITY;
+  let cooling = false;
+  let saturated = false;
+  for (const c of inner) {
+    if (c.status === 'available') return { weight, status: 'available' };
+    if (c.status === 'cooling') {
+      cooling = true;
+      recoversAt = Math.min(recoversAt, c.recoversAt ?? Number.POSITIVE_INFINITY);
+    }
+    if (c.status === 'saturated') saturated = true;
+  }
+  if (saturated) return { weight, status: 'saturated' };
+  if (cooling) return Number.isFinite(recoversAt) ? { weight, status: 'cooling', recoversAt } : { weight, status: 'cooling' };
+  return { weight, status: 'excluded' };
+}
+
+function leafCandidate(leaf: Leaf, ctx: SelectionContext, weight = 1): PickCandidate {
+  const { target } = leaf;
+  if (ctx.excluded.has(target.key) || !target.provider.enabled) return { weight, status: 'excluded' };
+  if (ctx.requirePrefill && (!leaf.prefill || ctx.state.refusesPrefill(target.key))) return { weight, status: 'excluded' };
+  if (ctx.minContext !== null && leaf.contextWindow !== undefined && leaf.contextWindow <= ctx.minContext) return { weight, status: 'excluded' };
+  const availability = ctx.state.availability(target.key, ctx.now);
+  if (availability.state === 'open') return { weight, status: 'cooling', recoversAt: availability.until };
+  if (availability.state === 'probing') return { weight, status: 'cooling', recoversAt: ctx.now };
+  if (leaf.maxConcurrency !== undefined && ctx.state.inflight(target.key) >= leaf.maxConcurrency) return { weight, status: 'saturated' };
+  const providerMax = target.provider.maxConcurrency;
+  if (providerMax !== undefined && ctx.state.inflight(target.providerKey) >= providerMax) return { weight, status: 'saturated' };
+  return { weight, status: 'available' };
+}

@@ -1,0 +1,362 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { GatewayError, Resolution, SnapshotToken, SnapshotUser, UsageAttempt, UsageEvent, UsageSink } from '@aisbf/core';
+import { sendError } from '../http/openai-error';
+import { chunkFacts, estimateTokens, readUsage } from './chunk-facts';
+import { runAttempts, type AttemptDeps, type AttemptPlan, type Served } from './run-attempts';
+
+export type ProxyEndpoint = 'chat.completions' | 'completions' | 'embeddings';
+
+export const UPSTREAM_PATHS: Readonly<Record<ProxyEndpoint, string>> = {
+  'chat.completions': '/chat/completions',
+  completions: '/completions',
+  embeddings: '/embeddings',
+};
+
+export interface ProxyCall {
+  res: ServerResponse;
+  requestId: string;
+  startedAt: number;
+  user: SnapshotUser;
+  token: SnapshotToken;
+  /** The route name as the client wrote it (usage), and the canonical one (headers). */
+  requestedRoute: string;
+  routeHeader: string;
+  endpoint: ProxyEndpoint;
+  body: Record<string, unknown>;
+  resolution: Resolution;
+  clientSignal: AbortSignal;
+  extraHeaders?: Record<string, string>;
+  autoselectReason?: string | null;
+  /** Autoselect: routes to fall through to (before the first byte) after `resolution` failed. */
+  fallbacks?: Resolution[];
+}
+
+export interface ServeDeps extends AttemptDeps {
+  usageSink: UsageSink;
+}
+
+interface Tally {
+  promptTokens: number | null;
+  completionTokens: number;
+  estimated: boolean;
+}
+
+/** Serves one proxied request end to end: attempts, the answer (or error), one usage event. */
+export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void> {
+  const stream = call.endpoint !== 'embeddings' && call.body['stream'] === true;
+  const attempts: UsageAttempt[] = [];
+  const plan: AttemptPlan = {
+    resolution: call.resolution,
+    upstreamPath: UPSTREAM_PATHS[call.endpoint],
+    body: call.body,
+    stream,
+    startedAt: call.startedAt,
+    clientSignal: call.clientSignal,
+    selection: { state: deps.state, now: call.startedAt, random: deps.random, excluded: new Set(), minContext: null, requirePrefill: false, usedEarliest: false },
+    attempts,
+  };
+  let result = await runAttempts(deps, plan);
+  for (const next of call.fallbacks ?? []) {
+    if (result.ok || result.clientGone || result.passthrough !== null) break;
+    plan.resolution = next;
+    plan.selection.usedEarliest = false;
+    result = await runAttempts(deps, plan);
+  }
+  const usage = (partial: Partial<UsageEvent> & Pick<UsageEvent, 'status' | 'outcome'>): void => {
+    deps.usageSink.emit({
+      id: randomUUID(),
+      requestId: call.requestId,
+      at: call.startedAt,
+      userId: call.user.id,
+      tokenId: call.token.id,
+      route: call.requestedRoute.slice(0, 400),
+      provider: null,
+      providerOwnerId: null,
+      model: null,
+      endpoint: call.endpoint,
+      stream,
+      promptTokens: 0,
+      completionTokens: 0,
+      estimated: false,
+      latencyMs: Math.max(0, deps.clock() - call.startedAt),
+      ttfbMs: null,
+      attempts,
+      autoselectReason: call.autoselectReason ?? null,
+      ...partial,
+    });
+  };
+
+  if (!result.ok) {
+    if (result.clientGone) {
+      usage({ status: 499, outcome: 'client_disconnect' });
+      return;
+    }
+    const headers = baseHeaders(call, attempts.length, deps.clock() - call.startedAt - result.waitedMs);
+    const rotation = call.resolution.kind === 'rotation' ? call.resolution : null;
+    if (result.passthrough !== null) {
+      const p = result.passthrough;
+      call.res.writeHead(p.status, { ...headers, 'content-type': p.contentType, 'content-length': p.body.length });
+      call.res.end(p.body);
+      usage({ status: p.status, outcome: 'error' });
+    } else if (rotation?.rotation.config.notifyerrors === true && call.endpoint === 'chat.completions') {
+      // AISBF's notifyerrors: chat UIs that show nothing but the answer get the failure as text.
+      writeNotice(call.res, headers, stream, result.error, call.requestedRoute);
+      usage({ status: 200, outcome: 'error' });
+    } else {
+      sendError(call.res, result.error, headers);
+      usage({ status: result.error.status, outcome: 'error' });
+    }
+    return;
+  }
+
+  const served = result.served;
+  const commitAt = deps.clock();
+  const headers = servedHeaders(call, served, attempts.length, commitAt - call.startedAt - served.waitedMs);
+  if (!stream) {
+    const body = served.body!;
+    call.res.writeHead(served.status, { ...headers, 'content-type': String(served.headers['content-type'] ?? 'application/json'), 'content-length': body.length });
+    call.res.end(body);
+    served.release();
+    const reported = readUsage(jsonField(body, 'usage'));
+    const tally: Tally = reported === null ? { promptTokens: null, completionTokens: estimateTokens(body.length / 2), estimated: true } : { promptTokens: reported.prompt, completionTokens: reported.completion, estimated: false };
+    const last = attempts[attempts.length - 1];
+    if (last !== undefined && reported !== null) {
+      last.promptTokens = reported.prompt;
+      last.completionTokens = reported.completion;
+    }
+    usage({ ...servedFields(served), ...finalTokens(call, tally), status: served.status, outcome: 'ok', ttfbMs: commitAt - call.startedAt });
+    return;
+  }
+  const end = await relayStream(deps, call, plan, served, headers);
+  usage({ ...servedFields(end.served), ...finalTokens(call, end.tally), status: 200, outcome: end.outcome, ttfbMs: commitAt - call.startedAt });
+}
+
+function servedFields(served: Served): Pick<UsageEvent, 'provider' | 'providerOwnerId' | 'model'> {
+  return { provider: served.leaf.target.provider.id, providerOwnerId: served.leaf.target.provider.ownerId, model: served.leaf.target.model };
+}
+
+function finalTokens(call: ProxyCall, tally: Tally): Pick<UsageEvent, 'promptTokens' | 'completionTokens' | 'estimated'> {
+  if (tally.promptTokens !== null) return { promptTokens: tally.promptTokens, completionTokens: tally.completionTokens, estimated: tally.estimated };
+  const input = call.body['messages'] ?? call.body['prompt'] ?? call.body['input'];
+  return { promptTokens: estimateTokens(JSON.stringify(input ?? '').length), completionTokens: tally.completionTokens, estimated: true };
+}
+
+function baseHeaders(call: ProxyCall, attempts: number, overheadMs: number): Record<string, string> {
+  return {
+    'x-request-id': call.requestId,
+    'x-aisbf-route': call.routeHeader,
+    'x-aisbf-attempts': String(attempts),
+    'x-aisbf-overhead-ms': Math.max(0, overheadMs).toFixed(2),
+    ...call.extraHeaders,
+  };
+}
+
+function servedHeaders(call: ProxyCall, served: Served, attempts: number, overheadMs: number): Record<string, string> {
+  const headers = baseHeaders(call, attempts, overheadMs);
+  headers['x-aisbf-provider'] = served.leaf.target.provider.id;
+  headers['x-aisbf-model'] = served.leaf.target.model;
+  if (served.preferred !== null) {
+    headers['x-aisbf-failover'] = 'true';
+    headers['x-aisbf-preferred-provider'] = served.preferred.target.provider.id;
+  }
+  return headers;
+}
+
+function jsonField(body: Buffer, field: string): unknown {
+  try {
+    const value = JSON.parse(body.toString('utf8')) as unknown;
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[field] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeNotice(res: ServerResponse, headers: Record<string, string>, stream: boolean, error: GatewayError, route: string): void {
+  const text = `aisbf could not serve "${route}": ${error.message}`;
+  const id = `chatcmpl-aisbf-${randomUUID()}`;
+  const created = Math.floor(Date.now() / 1000);
+  if (stream) {
+    res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const chunk = { id, object: 'chat.completion.chunk', created, model: route, choices: [{ index: 0, delta: { role: 'assistant', content: text }, finish_reason: 'stop' }] };
+    res.end(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`);
+    return;
+  }
+  const body = JSON.stringify({ id, object: 'chat.completion', created, model: route, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } });
+  res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+const INTERRUPTED = (message: string): string =>
+  `data: ${JSON.stringify({ error: { message, type: 'upstream_error', code: 'upstream_stream_interrupted', param: null } })}\n\n`;
+
+interface StreamEnd {
+  served: Served;
+  outcome: UsageEvent['outcome'];
+  tally: Tally;
+}
+
+/**
+ * After the first content chunk: bytes flow as the backend sends them, one SSE event at a time.
+ * A cut, reset or stall ends with one error event and no [DONE], or, with `midstream: "continue"`,
+ * the answer is continued on a prefill-capable entry in the same stream (DESIGN §2).
+ */
+async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, first: Served, headers: Record<string, string>): Promise<StreamEnd> {
+  const res = call.res;
+  const wantsUsage = (call.body['stream_options'] as { include_usage?: unknown } | undefined)?.include_usage === true;
+  const canContinue = call.endpoint === 'chat.completions' && call.resolution.kind === 'rotation' && call.resolution.rotation.config.midstream === 'continue';
+  res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  let served = first;
+  let answerId: string | null = null;
+  let continuing = false;
+  let started = true;
+  let delivered = '';
+  let partChars = 0;
+  let usage: { prompt: number; completion: number } | null = null;
+  let malformed = first.malformed;
+  const tally: Tally = { promptTokens: null, completionTokens: 0, estimated: false };
+
+  /** Returns 'done' at [DONE], 'error' for an upstream error event, else 'more'. */
+  const emit = (data: string): 'done' | 'error' | 'more' | Promise<'more'> => {
+    if (data === '[DONE]') {
+      res.write('data: [DONE]\n\n');
+      return 'done';
+    }
+    const facts = chunkFacts(data);
+    if (facts === null) {
+      malformed++;
+      return 'more';
+    }
+    if (facts.error !== undefined) return 'error';
+    if (facts.usage !== null) usage = facts.usage;
+    if (facts.usageOnly && !wantsUsage) return 'more';
+    let line = data;
+    if (continuing) {
+      // The continuation's role-only opening chunk would restart the message: drop it.
+      if (!started && !facts.hasContent) return 'more';
+      started = true;
+      if (answerId !== null) {
+        facts.json['id'] = answerId;
+        line = JSON.stringify(facts.json);
+      }
+    } else if (answerId === null && typeof facts.json['id'] === 'string') answerId = facts.json['id'];
+    if (facts.text !== '') {
+      partChars += facts.text.length;
+      if (canContinue) delivered += facts.text;
+    }
+    return res.write(`data: ${line}\n\n`) ? 'more' : drained(res);
+  };
+
+  const settlePart = (outcome: UsageAttempt['outcome']): void => {
+    const attempt = [...plan.attempts].reverse().find((a) => a.provider === served.leaf.target.provider.id && a.model === served.leaf.target.model && a.outcome === 'ok');
+    const completion = usage?.completion ?? estimateTokens(partChars);
+    if (usage === null) tally.estimated = true;
+    else tally.promptTokens ??= usage.prompt;
+    tally.completionTokens += completion;
+    if (attempt !== undefined) {
+      attempt.outcome = outcome;
+      attempt.completionTokens = completion;
+      if (usage !== null) attempt.promptTokens = usage.prompt;
+    }
+    usage = null;
+    partChars = 0;
+  };
+
+  const finish = (outcome: UsageEvent['outcome']): StreamEnd => {
+    served.call.disarm();
+    served.release();
+    if (malformed > 0) deps.logger.warn({ requestId: call.requestId, malformed }, 'skipped malformed upstream stream chunks');
+    return { served, outcome, tally };
+  };
+
+  for (;;) {
+    let ended: 'done' | 'clean-end' | 'interrupted' = 'interrupted';
+    let upstreamError = false;
+    try {
+      for (const data of served.pending) {
+        const step = await emit(data);
+        if (step === 'done') ended = 'done';
+        if (step === 'error') upstreamError = true;
+        if (step !== 'more') break;
+      }
+      served.pending = [];
+      if (ended !== 'done' && !upstreamError) {
+        for (;;) {
+          const data = await served.call.nextEvent();
+          served.call.refresh();
+          if (data === null) {
+            ended = 'clean-end';
+            break;
+          }
+          const step = await emit(data);
+          if (step === 'done') {
+            ended = 'done';
+            break;
+          }
+          if (step === 'error') break;
+        }
+      }
+    } catch {
+      ended = 'interrupted';
+    }
+    if (call.clientSignal.aborted || res.destroyed) {
+      served.call.abort();
+      settlePart('interrupted');
+      return finish('client_disconnect');
+    }
+    if (ended === 'done' || ended === 'clean-end') {
+      // A clean end without [DONE] is finished at once (DESIGN §2 "Mid-stream recovery").
+      if (ended === 'clean-end') res.write('data: [DONE]\n\n');
+      res.end();
+      settlePart('ok');
+      return finish('ok');
+    }
+    served.call.abort();
+    const reason = served.call.timedOut === 'idle' ? 'stalled' : 'was cut';
+    const message = `The upstream ${served.leaf.target.provider.id}/${served.leaf.target.model} ${reason} after the answer had started; the answer is incomplete.`;
+    settlePart('interrupted');
+    const rescue = canContinue ? await continueElsewhere(deps, plan, served, delivered) : null;
+    if (rescue === null) {
+      res.end(INTERRUPTED(message));
+      return finish('interrupted');
+    }
+    served.release();
+    served = rescue;
+    continuing = true;
+    started = false;
+    malformed += rescue.malformed;
+  }
+}
+
+/** Tries prefill-capable entries in turn; a 400 marks the entry as refusing prefills. */
+async function continueElsewhere(deps: ServeDeps, plan: AttemptPlan, failed: Served, delivered: string): Promise<Served | null> {
+  plan.selection.excluded.add(failed.leaf.target.key);
+  for (;;) {
+    const continuation: AttemptPlan = {
+      ...plan,
+      prefill: delivered,
+      startedAt: deps.clock(),
+      selection: { ...plan.selection, requirePrefill: true, usedEarliest: true },
+    };
+    const result = await runAttempts(deps, continuation);
+    if (result.ok) return result.served;
+    if (result.clientGone || result.passthrough === null || result.passthrough.status !== 400) return null;
+    const refused = result.lastKey;
+    if (refused === null) return null;
+    deps.state.markRefusesPrefill(refused);
+    plan.selection.excluded.add(refused);
+  }
+}
+
+function drained(res: ServerResponse): Promise<'more'> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve('more');
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+

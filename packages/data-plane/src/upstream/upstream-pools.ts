@@ -1,0 +1,45 @@
+import { Pool } from 'undici';
+
+export interface UpstreamPoolOptions {
+  /** Sockets per upstream origin. */
+  connections: number;
+  connectTimeoutMs: number;
+}
+
+/**
+ * One keep-alive undici Pool per upstream origin (issue 3 "Upstreams through undici pools").
+ * Timeouts are driven by the proxy loop's own timers (headers, first token, idle, total), so the
+ * pool's are disabled: one place decides, and a timed-out attempt is aborted (socket closed).
+ */
+export interface UpstreamPools {
+  get(origin: string, connectTimeoutMs: number): Pool;
+  close(): Promise<void>;
+}
+
+export function createUpstreamPools(options: Partial<UpstreamPoolOptions> = {}): UpstreamPools {
+  const pools = new Map<string, Pool>();
+  const connections = options.connections ?? 128;
+  return {
+    get(origin, connectTimeoutMs) {
+      const key = `${origin}|${connectTimeoutMs}`;
+      let pool = pools.get(key);
+      if (pool === undefined) {
+        pool = new Pool(origin, {
+          connections,
+          pipelining: 1,
+          keepAliveTimeout: 30_000,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+          connect: { timeout: connectTimeoutMs },
+        });
+        pools.set(key, pool);
+      }
+      return pool;
+    },
+    async close() {
+      const all = [...pools.values()];
+      pools.clear();
+      await Promise.all(all.map((p) => p.destroy().catch(() => undefined)));
+    },
+  };
+}
