@@ -10,3 +10,4 @@ export * from './config/config-documents';
 export * from './usage-event';
 export * from './ports';
 export * from './routing/index';
+export * from './autoselect';

@@ -1,0 +1,76 @@
+import { err, ok, type Result } from '../result';
+import { messageTexts } from './message-texts';
+import { PRIVACY_CATEGORIES, type PrivacyCategory } from './privacy-category';
+import { PRIVACY_RULES, scanPrivacyText } from './privacy-rules';
+
+export interface DetectPrivacyOptions {
+  /** An autoselect's `private_patterns`, compiled (see compilePrivatePatterns); a hit is `custom`. */
+  extraPatterns?: readonly RegExp[];
+}
+
+export interface PrivacyVerdict {
+  private: boolean;
+  /** Categories found, in PRIVACY_CATEGORIES order; never the matched text. */
+  findings: PrivacyCategory[];
+}
+
+/**
+ * Inline images (`data:image/png;base64,…`) are megabytes of noise in which random runs can look like
+ * keys; they are blanked before scanning. The bytes of an image are not inspected (docs/autoselect.md).
+ */
+const DATA_URL = /data:[\w.+-]{1,100}\/[\w.+-]{1,100}(?:;[\w.=-]{1,100}){0,4};base64,[A-Za-z0-9+/=]{1,}/g;
+
+/** The text the detector scans for a conversation: every message's text, images blanked. */
+export function privacyScanText(messages: readonly unknown[] | string): string {
+  const text = messageTexts(messages)
+    .map((m) => m.text)
+    .join('\n');
+  return text.includes(';base64,') ? text.replace(DATA_URL, ' ') : text;
+}
+
+/** Same as detectPrivacy, over text already prepared by privacyScanText. */
+export function detectPrivacyInText(text: string, options: DetectPrivacyOptions = {}): PrivacyVerdict {
+  const found = new Set<PrivacyCategory>();
+  const ctx = scanPrivacyText(text);
+  for (const rule of PRIVACY_RULES) {
+    if (found.has(rule.category)) continue;
+    if (rule.scan(ctx)) found.add(rule.category);
+  }
+  for (const pattern of options.extraPatterns ?? []) {
+    // Stateful (g/y) patterns would resume from a previous call's lastIndex: always start at 0.
+    pattern.lastIndex = 0;
+    const hit = pattern.test(text);
+    pattern.lastIndex = 0;
+    if (hit) {
+      found.add('custom');
+      break;
+    }
+  }
+  const findings = PRIVACY_CATEGORIES.filter((c) => found.has(c));
+  return { private: findings.length > 0, findings };
+}
+
+/**
+ * Local, deterministic privacy check of a conversation (issue 7, DESIGN.md §2 "Autoselect"): runs
+ * before anything leaves the node. `messages` is a chat body's `messages` (string content or OpenAI
+ * content parts, tool-call arguments included) or a legacy prompt string.
+ */
+export function detectPrivacy(messages: readonly unknown[] | string, options: DetectPrivacyOptions = {}): PrivacyVerdict {
+  return detectPrivacyInText(privacyScanText(messages), options);
+}
+
+/**
+ * Compiles an autoselect's `private_patterns` (case-insensitive, Unicode). The config schema already
+ * rejects invalid ones; this still returns an error rather than throwing, for snapshots from elsewhere.
+ */
+export function compilePrivatePatterns(patterns: readonly string[]): Result<RegExp[]> {
+  const out: RegExp[] = [];
+  for (const [i, source] of patterns.entries()) {
+    try {
+      out.push(new RegExp(source, 'iu'));
+    } catch {
+      return err(`private_patterns[${i}] is not a valid regular expression`);
+    }
+  }
+  return ok(out);
+}

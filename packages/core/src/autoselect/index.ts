@@ -1,0 +1,3 @@
+export * from './privacy-category';
+export * from './detect-privacy';
+export * from './message-texts';
