@@ -9,6 +9,7 @@ import { readBenchConfig } from './env';
 import { sequentialLatency } from './latency';
 import { runLoad, type LoadResult, type LoadTarget } from './load';
 import { measureOpenStreams } from './open-streams';
+import { readProcessMemory } from './process-rss';
 import { renderDoc, renderTables, type BenchFigures } from './report';
 
 /**
@@ -68,7 +69,10 @@ async function main(): Promise<void> {
     });
     const snapshotFile = join(tmp, 'snapshot.json');
     await writeFile(snapshotFile, JSON.stringify(snapshot));
-    const aisbf = await spawnService({ entry: DP_ENTRY, cwd: root, args: ['--snapshot', snapshotFile, '--secret-key', secretKey, '--log-level', 'error'] });
+    const aisbf = await spawnService({ entry: DP_ENTRY, cwd: root, args: ['--snapshot', snapshotFile, '--secret-key', secretKey, '--log-level', 'error', '--upstream-connections', String(Math.max(1024, config.streams + 24))] });
+    // The data plane's default pool (128 sockets per upstream) would queue streams beyond 128; the
+    // RSS figure is about N streams really open, so the pool is sized for them (see docs).
+    notes.push(`aisbf ran with upstreamConnections=${Math.max(1024, config.streams + 24)}; with its default (128) streams beyond 128 per provider wait for a socket.`);
     services.push(aisbf);
     targets.push({ name: 'aisbf', url: `${aisbf.url}/v1`, headers: { authorization: `Bearer ${TOKEN}` }, model: 'mock/m1', pid: aisbf.pid });
   } else {
@@ -77,6 +81,8 @@ async function main(): Promise<void> {
   }
 
   for (const target of targets) await check(target);
+  const fresh = await Promise.all(targets.map((t) => readProcessMemory(t.pid)));
+  targets.forEach((t, i) => notes.push(`${t.name} RSS right after start and one request: ${fresh[i]?.rssMiB.toFixed(1)} MiB (node + tsx loader included).`));
   log(`targets up: ${targets.map((t) => `${t.name} ${t.url}`).join(', ')}`);
 
   const throughput = { nonStream: [] as LoadResult[], stream: [] as LoadResult[] };
@@ -93,9 +99,9 @@ async function main(): Promise<void> {
   targets.forEach((t, i) => log(`sequential ${t.name}: p50 ${latency[i]?.p50Ms.toFixed(3)} ms, p99 ${latency[i]?.p99Ms.toFixed(3)} ms`));
 
   const streams: BenchFigures['streams'] = [];
-  await mockControl(mock.url, 'default', { kind: 'ok', chunkDelayMs: 100 });
+  await mockControl(mock.url, 'default', { kind: 'ok', chunkDelayMs: 300 });
   for (const target of targets.filter((t) => t.name !== 'direct')) {
-    const result = await measureOpenStreams(target, target.pid, config.streams, 20_000);
+    const result = await measureOpenStreams(target, target.pid, config.streams, 15_000);
     streams.push({ target: target.name, result });
     log(`streams ${target.name}: ${result.open}/${result.requested} open, RSS ${result.loaded.rssMiB.toFixed(1)} MiB (idle ${result.idle.rssMiB.toFixed(1)})`);
     // Let the cancelled streams drain from the mock before the next target.

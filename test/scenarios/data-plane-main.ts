@@ -11,7 +11,7 @@ import { createSecretBox } from '../../packages/secrets/src/index';
 /**
  * The real data plane as a process, from a JSON snapshot file, for the fault scorecard and the
  * benchmark: `tsx test/scenarios/data-plane-main.ts --snapshot s.json --secret-key K
- * [--usage-file u.jsonl] [--port 0] [--log-level error] [--max-body-bytes N]`. Prints its origin.
+ * [--usage-file u.jsonl] [--port 0] [--log-level error] [--max-body-bytes N] [--upstream-connections N]`. Prints its origin.
  * Usage events are appended to the usage file as JSON lines so tests can assert on them.
  */
 const { values } = parseArgs({
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     'log-level': { type: 'string', default: 'warn' },
     'max-body-bytes': { type: 'string' },
+    'upstream-connections': { type: 'string' },
   },
 });
 if (values.snapshot === undefined || values['secret-key'] === undefined) {
@@ -44,11 +45,13 @@ const pino = requireFromDataPlane('pino') as (options: { level: string }, destin
 const logger = pino({ level: values['log-level'] }, (requireFromDataPlane('pino') as { destination: (fd: number) => unknown }).destination(2));
 
 const maxBody = values['max-body-bytes'] === undefined ? undefined : Number(values['max-body-bytes']);
+const upstreamConnections = values['upstream-connections'] === undefined ? undefined : Number(values['upstream-connections']);
 const dataPlane = createDataPlane({
   secretBox: createSecretBox(values['secret-key']),
   usageSink,
   logger,
   ...(maxBody !== undefined ? { limits: { maxBodyBytes: maxBody } } : {}),
+  ...(upstreamConnections !== undefined ? { upstreamConnections } : {}),
 });
 dataPlane.setSnapshot(snapshot);
 
