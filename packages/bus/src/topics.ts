@@ -22,7 +22,8 @@ export const cooldownAnnouncementSchema = z.object({
 export type CooldownAnnouncement = z.infer<typeof cooldownAnnouncementSchema>;
 export const cooldownOpenedTopic = defineTopic<CooldownAnnouncement>('cooldown.opened', cooldownAnnouncementSchema);
 
-export const healthStatusSchema = z.enum(['healthy', 'degraded', 'unhealthy', 'unknown']);
+// The same states as the db's provider_health table.
+export const healthStatusSchema = z.enum(['healthy', 'unhealthy', 'unknown']);
 export type HealthStatus = z.infer<typeof healthStatusSchema>;
 
 /** One provider (or provider+model) changed health state (issue 6). `model` null = the whole provider. */

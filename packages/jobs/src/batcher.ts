@@ -1,0 +1,128 @@
+export interface BatcherOptions<T> {
+  /** Writes one batch durably; throwing keeps the items for the next attempt. */
+  write: (items: T[]) => Promise<void>;
+  batchSize: number;
+  flushMs: number;
+  /** Items kept while the target is away; beyond it the oldest are dropped (and reported). */
+  maxBuffered?: number;
+  /** Pause after a failed write before the next attempt. */
+  retryMs?: number;
+  onError?: (error: unknown, context: string) => void;
+}
+
+export interface Batcher<T> {
+  add(item: T): void;
+  /** Resolves when everything added so far has been written. */
+  flush(): Promise<void>;
+  buffered(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Collects items into batches of `batchSize`, or whatever arrived within `flushMs`, and writes them
+ * one batch at a time (in order). A failed write keeps its items at the front and is retried, so a
+ * database or Redis outage delays usage records instead of losing them (up to `maxBuffered`).
+ */
+export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
+  const maxBuffered = options.maxBuffered ?? 200_000;
+  const retryMs = options.retryMs ?? 500;
+  const onError = options.onError ?? (() => undefined);
+  let buffer: T[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let closed = false;
+  let failing = false;
+  const waiters: Array<{ upTo: number; resolve: () => void }> = [];
+  /** Count of items ever written; flush() waits for the count at its call. */
+  let added = 0;
+  let written = 0;
+
+  const settleWaiters = (): void => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const waiter = waiters[i];
+      if (waiter && waiter.upTo <= written) {
+        waiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  };
+
+  const schedule = (delay: number): void => {
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void drain();
+    }, delay);
+    timer.unref();
+  };
+
+  const drain = (): Promise<void> => {
+    if (running) return running;
+    running = (async () => {
+      while (buffer.length > 0) {
+        const batch = buffer.slice(0, options.batchSize);
+        try {
+          await options.write(batch);
+        } catch (error) {
+          if (!failing) onError(error, 'batch write failed; will retry');
+          failing = true;
+          break;
+        }
+        failing = false;
+        buffer = buffer.slice(batch.length);
+        written += batch.length;
+        settleWaiters();
+      }
+    })().finally(() => {
+      running = null;
+      if (buffer.length > 0) schedule(failing ? retryMs : buffer.length >= options.batchSize ? 0 : options.flushMs);
+    });
+    return running;
+  };
+
+  const flush = (): Promise<void> => {
+    if (written >= added) return Promise.resolve();
+    const done = new Promise<void>((resolve) => waiters.push({ upTo: added, resolve }));
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    void drain();
+    return done;
+  };
+
+  return {
+    add(item) {
+      if (closed) {
+        onError(new Error('batcher is closed'), 'item dropped');
+        return;
+      }
+      buffer.push(item);
+      added += 1;
+      if (buffer.length > maxBuffered) {
+        const dropped = buffer.length - maxBuffered;
+        buffer = buffer.slice(dropped);
+        written += dropped; // counted as settled so flush() cannot wait forever
+        onError(new Error(`dropped ${dropped} buffered items (limit ${maxBuffered})`), 'buffer full');
+      }
+      if (buffer.length >= options.batchSize && !failing) {
+        if (timer) {
+          clearTimeout(timer);
+          timer = null;
+        }
+        void drain();
+      } else {
+        schedule(options.flushMs);
+      }
+    },
+    flush,
+    buffered: () => buffer.length,
+    async close() {
+      if (closed) return;
+      // Try to write what is left, but do not hang shutdown on a target that is gone.
+      await Promise.race([flush(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      closed = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}

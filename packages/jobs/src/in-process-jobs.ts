@@ -1,0 +1,116 @@
+import type { HealthChange } from '@aisbf/bus';
+import type { ConfigChange, UsageSink } from '@aisbf/core';
+import { GatewayError } from '@aisbf/core';
+import type { Db } from '@aisbf/db';
+import type { SecretBox } from '@aisbf/secrets';
+import { createDbUsageSink } from './db-usage-sink';
+import { discoverModels, type DiscoverModelsPayload, type ModelDiscovery } from './discover-models.processor';
+import { checkHealth, type HealthCheckResult } from './health-check.processor';
+import { listProviders } from '@aisbf/db';
+import type { HealthPolicy } from './traffic-health';
+
+export interface InProcessJobsOptions {
+  db: Db;
+  secretBox: SecretBox;
+  publish: (change: ConfigChange) => Promise<void>;
+  publishHealth?: (change: HealthChange) => Promise<void>;
+  fetch?: typeof fetch;
+  /** Default 60 s; 0 = no timer. */
+  healthEveryMs?: number;
+  /** Default 6 h; 0 = no timer. */
+  discoverEveryMs?: number;
+  healthPolicy?: Partial<HealthPolicy>;
+  /** `discoverModels` gives up waiting after this long (default 30 s). */
+  timeoutMs?: number;
+  usageBatchSize?: number;
+  usageFlushMs?: number;
+  onError?: (error: unknown, context: string) => void;
+}
+
+export interface InProcessJobs {
+  /** The control plane's JobRunner. */
+  discoverModels(payload: DiscoverModelsPayload): Promise<ModelDiscovery>;
+  /** The data plane's UsageSink (batched inserts). */
+  usageSink: UsageSink;
+  /** Runs the health check now (the timer calls the same). */
+  runHealthCheck(): Promise<HealthCheckResult>;
+  /** Runs discovery for every enabled provider now. */
+  runDiscovery(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * All-in-one mode (DESIGN.md §5): the very same processors as the BullMQ workers, on timers in
+ * this process. A run never overlaps the previous one of its kind.
+ */
+export function createInProcessJobs(options: InProcessJobsOptions): InProcessJobs {
+  const onError = options.onError ?? (() => undefined);
+  const discoverDeps = { db: options.db, secretBox: options.secretBox, publish: options.publish, ...(options.fetch ? { fetch: options.fetch } : {}) };
+  const usageSink = createDbUsageSink({ db: options.db, batchSize: options.usageBatchSize, flushMs: options.usageFlushMs, onError });
+  const inFlight = new Map<string, Promise<ModelDiscovery>>();
+  const timers: NodeJS.Timeout[] = [];
+  let closed = false;
+
+  const discover = (payload: DiscoverModelsPayload): Promise<ModelDiscovery> => {
+    // One discovery per provider at a time, as the BullMQ runner's deduplication does.
+    const key = `${payload.ownerId ?? ''}/${payload.providerId}`;
+    const running = inFlight.get(key);
+    if (running) return running;
+    const started = discoverModels(discoverDeps, payload).finally(() => inFlight.delete(key));
+    inFlight.set(key, started);
+    return started;
+  };
+
+  const runHealthCheck = (): Promise<HealthCheckResult> =>
+    checkHealth({ db: options.db, secretBox: options.secretBox, publishHealth: options.publishHealth, ...(options.fetch ? { fetch: options.fetch } : {}), policy: options.healthPolicy }, {});
+
+  const runDiscovery = async (): Promise<void> => {
+    for (const p of await listProviders(options.db)) {
+      if (!p.enabled || closed) continue;
+      await discover({ ownerId: p.ownerId, providerId: p.id }).catch((error: unknown) => onError(error, `discover ${p.id}`));
+    }
+  };
+
+  const every = (ms: number | undefined, fallback: number, run: () => Promise<unknown>, label: string): void => {
+    const period = ms ?? fallback;
+    if (period <= 0) return;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || closed) return;
+      busy = true;
+      run()
+        .catch((error: unknown) => onError(error, label))
+        .finally(() => {
+          busy = false;
+        });
+    }, period);
+    timer.unref();
+    timers.push(timer);
+  };
+  every(options.healthEveryMs, 60_000, runHealthCheck, 'health check');
+  every(options.discoverEveryMs, 6 * 3_600_000, runDiscovery, 'discovery');
+
+  return {
+    async discoverModels(payload) {
+      const timeoutMs = options.timeoutMs ?? 30_000;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new GatewayError('UPSTREAM_TIMEOUT', `model discovery for "${payload.providerId}" did not finish within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      });
+      try {
+        return await Promise.race([discover(payload), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    usageSink,
+    runHealthCheck,
+    runDiscovery,
+    async close() {
+      closed = true;
+      for (const t of timers) clearInterval(t);
+      await usageSink.close();
+      await Promise.allSettled([...inFlight.values()]);
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { insertUsageEvents, type Db } from '@aisbf/db';
+import type { UsageEvent } from '@aisbf/core';
+import { parsePayload, usageFlushPayloadSchema } from './queues';
+
+export interface UsageFlushDeps {
+  db: Db;
+}
+
+export interface UsageFlushResult {
+  received: number;
+  /** New rows; less than `received` when a batch is redelivered after a crash. */
+  inserted: number;
+}
+
+/**
+ * The `usage-flush` job (DESIGN.md §5): one batch insert-or-ignore keyed by event id, so a batch
+ * redelivered after a worker died between the write and the ack counts nothing twice.
+ */
+export async function flushUsage(deps: UsageFlushDeps, payload: unknown): Promise<UsageFlushResult> {
+  const { events } = parsePayload(usageFlushPayloadSchema, payload, 'usage-flush');
+  return writeUsage(deps, events);
+}
+
+export async function writeUsage(deps: UsageFlushDeps, events: ReadonlyArray<UsageEvent>): Promise<UsageFlushResult> {
+  const inserted = await insertUsageEvents(deps.db, events);
+  return { received: events.length, inserted };
+}
