@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { emptySnapshot, indexSnapshot, resolveRoute, rotationConfigSchema, type Resolution, type RotationConfigInput, type SnapshotProvider } from '@aisbf/core';
+import { createRoutingState } from './routing-state';
+import { selectLeaf, type SelectionContext } from './select-leaf';
+
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const provider = (id: string, model: string, extra: Partial<SnapshotProvider> = {}): SnapshotProvider => ({
+  ownerId: 'u1', id, type: 'openai', endpoint: 'http://127.0.0.1:1/v1', apiKeyEnc: null, enabled: true, adminOnly: false, models: [{ name: model }], timeouts: {}, ...extra,
+});
+
+function resolution(config: RotationConfigInput): Resolution {
+  const index = indexSnapshot({
+    ...emptySnapshot(),
+    users: [{ id: 'u1', username: 'alice', role: 'user', disabled: false }],
+    providers: [provider('a', 'ma'), provider('b', 'mb'), provider('c', 'mc', { models: [{ name: 'mc', contextWindow: 200_000, prefill: true }] })],
+    rotations: [{ ownerId: 'u1', id: 'r', config: rotationConfigSchema.parse(config) }, { ownerId: 'u1', id: 'inner', config: rotationConfigSchema.parse({ providers: [{ provider_id: 'c', model: 'mc' }] }) }],
+  });
+  const r = resolveRoute(index, { user: index.usersByName.get('alice')! }, 'r');
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+const entries = [
+  { provider_id: 'a', model: 'ma', weight: 6, context_window: 8000 },
+  { provider_id: 'b', model: 'mb', weight: 3 },
+  { provider_id: 'c', model: 'mc', weight: 1 },
+];
+
+const ctx = (over: Partial<SelectionContext> = {}): SelectionContext => ({
+  state: createRoutingState({ clock: () => 0 }),
+  now: 0,
+  random: seeded(1),
+  excluded: new Set(),
+  minContext: null,
+  requirePrefill: false,
+  usedEarliest: false,
+  ...over,
+});
+
+describe('selectLeaf over a real snapshot index', () => {
+  it('weighted: 1,000 requests split 60/30/10 % (±5 %)', () => {
+    const r = resolution({ providers: entries, strategy: 'weighted' });
+    const c = ctx({ random: seeded(99) });
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 1000; i++) {
+      const s = selectLeaf(r, c);
+      if (s.ok) counts[s.leaf.target.provider.id] = (counts[s.leaf.target.provider.id] ?? 0) + 1;
+    }
+    expect(Math.abs(counts['a']! / 1000 - 0.6)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(counts['b']! / 1000 - 0.3)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(counts['c']! / 1000 - 0.1)).toBeLessThanOrEqual(0.05);
+  });
+
+  it('context_length_exceeded: only larger or unknown windows', () => {
+    const r = resolution({ providers: entries });
+    const c = ctx({ excluded: new Set(['u1|a|ma']), minContext: 8000 });
+    const s = selectLeaf(r, c);
+    expect(s.ok && s.leaf.target.provider.id).toBe('b');
+    const bigger = ctx({ excluded: new Set(['u1|a|ma', 'u1|b|mb']), minContext: 300_000 });
+    expect(selectLeaf(r, bigger)).toEqual({ ok: false, reason: 'none-usable', retryAt: null });
+  });
+
+  it('prefill continuation: only entries that accept a prefill and have not refused one', () => {
+    const r = resolution({ providers: entries });
+    const c = ctx({ requirePrefill: true });
+    const s = selectLeaf(r, c);
+    expect(s.ok && s.leaf.target.provider.id).toBe('c');
+    c.state.markRefusesPrefill('u1|c|mc');
+    expect(selectLeaf(r, c).ok).toBe(false);
+  });
+
+  it('nested rotations pick inside the inner rotation when the outer entry wins', () => {
+    const r = resolution({ providers: [{ route: 'user-rotation/inner', weight: 9 }, { provider_id: 'a', model: 'ma', weight: 1 }] });
+    const s = selectLeaf(r, ctx());
+    expect(s.ok && s.leaf.target.key).toBe('u1|c|mc');
+    const state = createRoutingState({ clock: () => 0 });
+    state.apply('u1|c|mc', { type: 'open', cooldownMs: 1000 }, 0);
+    const fallback = selectLeaf(r, ctx({ state }));
+    expect(fallback.ok && fallback.leaf.target.key).toBe('u1|a|ma');
+  });
+
+  it('a half-open entry is picked as a probe, and a second request skips it while the probe runs', () => {
+    const r = resolution({ providers: entries });
+    const state = createRoutingState({ clock: () => 0 });
+    state.apply('u1|a|ma', { type: 'open', cooldownMs: 1000 }, 0);
+    const s = selectLeaf(r, ctx({ state, now: 1000 }));
+    expect(s.ok && [s.leaf.target.provider.id, s.leaf.probe]).toEqual(['a', true]);
+    state.apply('u1|a|ma', { type: 'probe-start' }, 1000);
+    const next = selectLeaf(r, ctx({ state, now: 1001 }));
+    expect(next.ok && next.leaf.target.provider.id).toBe('b');
+  });
+});
