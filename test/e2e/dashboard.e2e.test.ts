@@ -116,7 +116,7 @@ describe('dashboard end to end (seed integration guide)', () => {
     await page.getByRole('button', { name: 'Save JSON' }).click();
     const card = page.locator('[data-rotation="coding-production"]');
     await card.waitFor();
-    await expect(card.textContent()).resolves.toMatch(/primary · 100% of traffic/);
+    await expect(card.textContent()).resolves.toMatch(/100% \(primary\)/);
     await card.getByRole('button', { name: 'Edit' }).click();
     await page.getByLabel('Strategy').selectOption('weighted');
     await expect(page.locator('#entry-0-weight-hint').textContent()).resolves.toBe('60%');

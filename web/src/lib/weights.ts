@@ -25,9 +25,11 @@ export function weightShares(weights: readonly number[], strategy: Strategy): We
   return clean.map((w) => {
     const tier = tiers.indexOf(w) + 1;
     const peers = clean.filter((x) => x === w).length;
-    const share = tier === 1 && w > 0 ? 1 / peers : 0;
-    const within = formatPercent(1 / peers);
-    return { share, label: tier === 1 ? `primary · ${within} of traffic` : `backup tier ${tier} · ${within} of tier when used` };
+    if (tier === 1 && w > 0) {
+      const share = 1 / peers;
+      return { share, label: peers === 1 ? `${formatPercent(share)} (primary)` : `${formatPercent(share)} (primary, takes turns)` };
+    }
+    return { share: 0, label: `0% (backup, tier ${tier})` };
   });
 }
 

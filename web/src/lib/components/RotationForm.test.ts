@@ -18,7 +18,7 @@ const seedConfig = {
 describe('RotationForm', () => {
   it('shows weights as shares and updates them when the strategy changes', async () => {
     render(RotationForm, { initialId: 'coding-production', initialConfig: seedConfig, isNew: false, onsave: async () => {} });
-    expect(screen.getByText(/primary · 100% of traffic/)).toBeTruthy();
+    expect(screen.getByText('100% (primary)')).toBeTruthy();
     await fireEvent.change(screen.getByLabelText('Strategy'), { target: { value: 'weighted' } });
     expect(['60%', '30%', '10%'].every((p) => screen.getByText(p))).toBe(true);
   });
