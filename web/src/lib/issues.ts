@@ -74,3 +74,8 @@ export function issueFor(issues: readonly Issue[], path: string): string | undef
 export function unclaimed(issues: readonly Issue[], fields: readonly string[]): Issue[] {
   return issues.filter((issue) => !fields.some((f) => issueFor([issue], f) !== undefined));
 }
+
+/** Non-blocking problems a save reported (e.g. `warnings` from rotations/autoselects upsert). */
+export function warningsOf(result: unknown): Issue[] {
+  return isRecord(result) ? readIssues({ issues: result['warnings'] }) : [];
+}
