@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
  * JSON logs (pino). Secrets are redacted by construction: the paths below cover every place a
@@ -20,7 +20,7 @@ export const REDACT_PATHS = [
   'token',
 ];
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = { level, base: { pid: process.pid }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
-  return destination === undefined ? pino(options) : pino(options, destination as unknown as pino.DestinationStream);
+  return destination === undefined ? pino(options) : pino(options, destination);
 }

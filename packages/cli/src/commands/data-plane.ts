@@ -1,0 +1,64 @@
+import { hostname } from 'node:os';
+import { createRedisCooldownSync, createRedisRateLimiter, createRedisSnapshotSource } from '@aisbf/bus';
+import { createDataPlane } from '@aisbf/data-plane';
+import { createQueueUsageSink } from '@aisbf/jobs';
+import { createSecretBox } from '@aisbf/secrets';
+import { EnvError, type Env } from '../env';
+import { createLogger } from '../logger';
+import { serveHttp, waitForShutdownSignal } from '../serve-http';
+
+/**
+ * `aisbf data-plane`: a stateless node (DESIGN.md §1). It never connects to MySQL: config comes
+ * as a versioned snapshot through Redis, usage leaves through a durable BullMQ queue.
+ */
+export async function runDataPlane(env: Env, options: { port: number | undefined }): Promise<number> {
+  if (env.AISBF_REDIS_URL === undefined) throw new EnvError('invalid environment:\n  AISBF_REDIS_URL: required by the data-plane role (it reads its config snapshot from Redis)');
+  if (env.AISBF_SECRET_KEY === undefined) throw new EnvError('invalid environment:\n  AISBF_SECRET_KEY: required by the data-plane role (the same key as the control plane, to decrypt provider keys in memory)');
+  const logger = createLogger(env.AISBF_LOG_LEVEL);
+  const nodeId = env.AISBF_NODE_ID ?? hostname();
+  const redis = { url: env.AISBF_REDIS_URL, prefix: env.AISBF_REDIS_PREFIX };
+  const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'redis');
+
+  const source = createRedisSnapshotSource({ ...redis, name: `aisbf-dp-${nodeId}`, onError });
+  const cooldownSync = createRedisCooldownSync({ ...redis, name: `aisbf-dp-${nodeId}-cooldown`, onError });
+  const rateLimiter = createRedisRateLimiter({ ...redis, name: `aisbf-dp-${nodeId}-rate`, onError: (e) => onError(e, 'rate limiter') });
+  const usageSink = createQueueUsageSink({ ...redis, onError: (e, context) => logger.error({ err: e, context }, 'usage queue') });
+  const dataPlane = createDataPlane({
+    secretBox: createSecretBox(env.AISBF_SECRET_KEY),
+    usageSink,
+    cooldownSync,
+    rateLimiter,
+    logger,
+    limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
+  });
+
+  // Serve the newest snapshot; while Redis is away the last good one stays in place.
+  const apply = (): void => {
+    const snapshot = source.current();
+    if (snapshot !== null) dataPlane.setSnapshot(snapshot);
+  };
+  const unsubscribe = source.subscribe(apply);
+  const first = await source.load();
+  if (first !== null) dataPlane.setSnapshot(first);
+  else logger.warn('no config snapshot in Redis yet: refusing traffic with 503 until one arrives');
+
+  const http = await serveHttp(
+    (req, res) => {
+      if (dataPlane.handle(req, res)) return;
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `no route for ${req.method ?? 'GET'} ${req.url ?? '/'}`, type: 'invalid_request_error', code: 'not_found', param: null } }));
+    },
+    { port: options.port ?? env.AISBF_PORT, host: env.AISBF_HOST },
+  );
+  logger.info({ port: http.port, nodeId, version: first?.version ?? null }, 'aisbf data plane listening');
+  console.log(`aisbf data plane ${nodeId} listening on http://${env.AISBF_HOST}:${http.port}`);
+
+  const signal = await waitForShutdownSignal();
+  logger.info({ signal }, 'shutting down');
+  await http.close(env.AISBF_SHUTDOWN_GRACE_MS);
+  unsubscribe();
+  await dataPlane.close();
+  await usageSink.close();
+  await Promise.allSettled([source.close(), cooldownSync.close(), rateLimiter.close()]);
+  return 0;
+}

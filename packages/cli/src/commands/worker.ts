@@ -1,0 +1,54 @@
+import { createRedisBus, createSnapshotPublisher, createRedisSnapshotStore, healthChangedTopic } from '@aisbf/bus';
+import { createDatabase, loadSnapshot } from '@aisbf/db';
+import { createWorkers } from '@aisbf/jobs';
+import { createSecretBox } from '@aisbf/secrets';
+import { EnvError, type Env } from '../env';
+import { createLogger } from '../logger';
+import { serveHttp, waitForShutdownSignal } from '../serve-http';
+
+/** `aisbf worker`: BullMQ processors for discovery, health checks and usage writes (DESIGN.md §5). */
+export async function runWorker(env: Env, options: { port: number | undefined }): Promise<number> {
+  if (env.AISBF_REDIS_URL === undefined) throw new EnvError('invalid environment:\n  AISBF_REDIS_URL: required by the worker role (BullMQ queues live in Redis)');
+  if (env.AISBF_DATABASE_URL === undefined) throw new EnvError('invalid environment:\n  AISBF_DATABASE_URL: required by the worker role (usage and discovery are written to the database)');
+  if (env.AISBF_SECRET_KEY === undefined) throw new EnvError('invalid environment:\n  AISBF_SECRET_KEY: required by the worker role (discovery and probes use provider keys)');
+  const logger = createLogger(env.AISBF_LOG_LEVEL);
+  const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'worker');
+  const redis = { url: env.AISBF_REDIS_URL, prefix: env.AISBF_REDIS_PREFIX };
+  const database = createDatabase(env.AISBF_DATABASE_URL);
+  const bus = createRedisBus({ ...redis, name: 'aisbf-worker', onError });
+  const store = createRedisSnapshotStore({ ...redis, name: 'aisbf-worker-snapshot', onError: (e) => onError(e, 'snapshot store') });
+  const publisher = createSnapshotPublisher({ bus, store, loadSnapshot: () => loadSnapshot(database.db), onError });
+  const workers = await createWorkers({
+    ...redis,
+    db: database.db,
+    secretBox: createSecretBox(env.AISBF_SECRET_KEY),
+    publish: (change) => publisher.publish(change),
+    publishHealth: (change) => bus.publish(healthChangedTopic, change),
+    onError,
+  });
+
+  const http = await serveHttp(
+    (req, res) => {
+      if (req.url === '/healthz') {
+        const ok = workers.running();
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded', role: 'worker' }));
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error', code: 'not_found', param: null } }));
+    },
+    { port: options.port ?? env.AISBF_WORKER_PORT, host: env.AISBF_HOST },
+  );
+  logger.info({ port: http.port }, 'aisbf worker running');
+  console.log(`aisbf worker running (health on http://${env.AISBF_HOST}:${http.port}/healthz)`);
+
+  const signal = await waitForShutdownSignal();
+  logger.info({ signal }, 'shutting down');
+  await http.close(1000);
+  await workers.close();
+  await publisher.close();
+  await Promise.allSettled([bus.close(), store.close()]);
+  await database.close();
+  return 0;
+}
