@@ -37,7 +37,8 @@ export interface JobWorkers {
   syncSchedules(): Promise<void>;
   /** True while every worker is connected (for /healthz). */
   running(): boolean;
-  close(): Promise<void>;
+  /** `force`: stop at once without waiting for active jobs (what a crash looks like to BullMQ). */
+  close(force?: boolean): Promise<void>;
 }
 
 export const HEALTH_SCHEDULER_ID = 'health-check:all';
@@ -141,8 +142,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
   return {
     syncSchedules,
     running: () => workers.every((w) => w.isRunning()),
-    async close() {
-      await Promise.all(workers.map((w) => w.close()));
+    async close(force = false) {
+      await Promise.all(workers.map((w) => w.close(force)));
       await Promise.all([healthQueue.close(), discoverQueue.close()]);
     },
   };
