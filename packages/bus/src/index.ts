@@ -14,3 +14,5 @@ export * from './redis-cooldown-sync';
 export * from './redis-rate-limiter';
 export * from './memory-rate-limiter';
 export * from './redis-session-store';
+export * from './health-board';
+export * from './redis-health-store';
