@@ -13,6 +13,8 @@ import {
   type Snapshot,
   type SnapshotIndex,
   type SnapshotUser,
+  type UsageAttempt,
+  type UsageEvent,
   type UsageSink,
 } from '@aisbf/core';
 import type { SecretBox } from '@aisbf/secrets';
@@ -20,6 +22,8 @@ import { actingUser, authenticate, type Principal } from './auth';
 import { badRequest, sendError, sendJson } from './http/openai-error';
 import { DEFAULT_BODY_LIMITS, readJsonBody, type BodyLimits } from './http/read-json-body';
 import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema } from './http/request-schemas';
+import { createAutoselector } from './autoselect/index';
+import { createAutoselectBridge, type AutoselectCtx } from './proxy/autoselect-bridge';
 import { createRoutingState } from './proxy/routing-state';
 import { serveProxy, type ProxyEndpoint, type ServeDeps } from './proxy/serve-proxy';
 import { createTargetResolver } from './proxy/upstream-target';
@@ -76,6 +80,13 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const state = createRoutingState({ cooldownSync: deps.cooldownSync, clock });
   const targets = createTargetResolver({ pools, decrypt: (sealed) => deps.secretBox.decrypt(sealed) });
   const serveDeps: ServeDeps = { state, targets, clock, random, logger: deps.logger, usageSink: deps.usageSink };
+  const bridge = createAutoselectBridge({
+    ...serveDeps,
+    // The selection call is billed like any request: one usage event, marked by its reason.
+    onSelectionAttempts: (route, ctx, attempts, ok) =>
+      deps.usageSink.emit(usageRecord({ at: clock(), userId: ctx.user.id, tokenId: ctx.token.id, route, status: ok ? 200 : 502, attempts, autoselectReason: 'selection' })),
+  });
+  const autoselector = createAutoselector<AutoselectCtx>({ callSelectionModel: bridge.callSelectionModel, isPrivateRoute: bridge.isPrivateRoute, clock });
   let index: SnapshotIndex | null = null;
   /** GET /models answers per user, rebuilt lazily after each snapshot. */
   let modelLists = new Map<string, string>();
@@ -128,13 +139,18 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       return serveModels(res, current, acting.value, op.id, idHeader);
     }
     if (req.method !== 'POST') return refuse(req, res, new GatewayError('NOT_FOUND', `Use POST for ${op.endpoint}.`, { wireCode: 'method_not_allowed' }), idHeader);
+    // From here on the request is attributable: every exit emits one usage event (issue 3 "Usage").
+    const rejected = (error: GatewayError, route: string, headers: Record<string, string>): void => {
+      deps.usageSink.emit({ ...usageRecord({ at: startedAt, userId: acting.value.id, tokenId: auth.value.token.id, route, status: error.status, attempts: [], autoselectReason: null, endpoint: op.endpoint }), requestId, latencyMs: Math.max(0, clock() - startedAt) });
+      sendError(res, error, headers);
+    };
     const body = await readJsonBody(req, limits);
-    if (!body.ok) return sendError(res, body.error, idHeader);
+    if (!body.ok) return rejected(body.error, '', idHeader);
     const validated = ENDPOINT_SCHEMAS[op.endpoint].safeParse(body.value);
     if (!validated.success) {
       const issue = validated.error.issues[0];
       const param = issue === undefined || issue.path.length === 0 ? undefined : issue.path.join('.');
-      return sendError(res, badRequest(typeof body.value !== 'object' || body.value === null || Array.isArray(body.value) ? 'The request body must be a JSON object.' : (issue?.message ?? 'Invalid request.'), param), idHeader);
+      return rejected(badRequest(typeof body.value !== 'object' || body.value === null || Array.isArray(body.value) ? 'The request body must be a JSON object.' : (issue?.message ?? 'Invalid request.'), param), '', idHeader);
     }
     const payload = body.value as Record<string, unknown>;
     const routeName = validated.data['model'] as string;
@@ -147,11 +163,32 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
           : e.kind === 'invalid'
             ? badRequest(e.message, 'model', 'invalid_model')
             : new GatewayError('NOT_FOUND', e.message, { wireCode: 'model_not_found', path: 'model' });
-      return sendError(res, error, { ...idHeader, 'x-aisbf-route': safeHeader(routeName) });
+      return rejected(error, routeName, { ...idHeader, 'x-aisbf-route': safeHeader(routeName) });
     }
-    const resolution: Resolution = resolved.value;
+    let resolution: Resolution = resolved.value;
+    let routeHeader = resolution.route;
+    const fallbacks: Resolution[] = [];
+    const extraHeaders: Record<string, string> = {};
+    let autoselectReason: string | null = null;
     if (resolution.kind === 'autoselect') {
-      return sendError(res, new GatewayError('INTERNAL', `Autoselect routes are not served by this build yet (${resolution.route}).`, { wireCode: 'not_implemented' }), { ...idHeader, 'x-aisbf-route': resolution.route });
+      const decision = await autoselector.decide(resolution.autoselect, payload, { index: current, user: acting.value, token: auth.value.token });
+      const findings = decision.findings.join(',');
+      if (findings !== '') extraHeaders['x-aisbf-privacy-findings'] = findings;
+      if (!decision.ok) {
+        return rejected(decision.error, routeName, { ...idHeader, ...extraHeaders, 'x-aisbf-route': resolution.route });
+      }
+      for (const route of decision.routes) {
+        const r = resolveRoute(current, { user: acting.value }, route);
+        if (r.ok && r.value.kind !== 'autoselect') fallbacks.push(r.value);
+      }
+      const chosen = fallbacks.shift();
+      if (chosen === undefined) {
+        return rejected(new GatewayError('NO_HEALTHY_TARGET', `Autoselect "${resolution.route}" has no candidate route this user can call.`, { wireCode: 'no_healthy_target' }), routeName, idHeader);
+      }
+      extraHeaders['x-aisbf-autoselect-reason'] = decision.reason;
+      autoselectReason = decision.reason;
+      resolution = chosen;
+      routeHeader = decision.routes[0] ?? chosen.route;
     }
     const controller = new AbortController();
     res.on('close', () => {
@@ -164,11 +201,14 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       user: acting.value,
       token: auth.value.token,
       requestedRoute: routeName,
-      routeHeader: resolution.kind === 'provider' ? resolution.route : resolution.route,
+      routeHeader,
       endpoint: op.endpoint,
       body: payload,
       resolution,
       clientSignal: controller.signal,
+      extraHeaders,
+      autoselectReason,
+      fallbacks,
     });
   }
 
@@ -218,9 +258,36 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     ready: () => index !== null && !closed,
     async close() {
       closed = true;
+      autoselector.close();
       state.close();
       await pools.close();
     },
+  };
+}
+
+/** A usage event for requests that never reached a backend. */
+function usageRecord(r: { at: number; userId: string; tokenId: string; route: string; status: number; attempts: UsageAttempt[]; autoselectReason: string | null; endpoint?: ProxyEndpoint }): UsageEvent {
+  return {
+    id: randomUUID(),
+    requestId: randomUUID(),
+    at: r.at,
+    userId: r.userId,
+    tokenId: r.tokenId,
+    route: r.route.slice(0, 400),
+    provider: r.attempts.at(-1)?.provider ?? null,
+    providerOwnerId: null,
+    model: r.attempts.at(-1)?.model ?? null,
+    endpoint: r.endpoint ?? 'chat.completions',
+    stream: false,
+    status: r.status,
+    outcome: r.status < 400 ? 'ok' : 'error',
+    promptTokens: 0,
+    completionTokens: 0,
+    estimated: true,
+    latencyMs: 0,
+    ttfbMs: null,
+    attempts: r.attempts,
+    autoselectReason: r.autoselectReason,
   };
 }
 
