@@ -84,7 +84,7 @@ export interface CallResult {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export async function startHarness(cases: readonly CaseSpec[]): Promise<Harness> {
+export async function startHarness(cases: readonly CaseSpec[], options: { dataPlaneArgs?: string[] } = {}): Promise<Harness> {
   const primary = await startMockUpstream({ models: cases.map((c) => c.id), words: WORDS });
   const backup = await startMockUpstream({ models: cases.map((c) => `${c.id}-fb`), words: WORDS });
   const dir = await mkdtemp(join(tmpdir(), 'aisbf-scenarios-'));
@@ -116,7 +116,7 @@ export async function startHarness(cases: readonly CaseSpec[]): Promise<Harness>
   const dataPlane = await spawnService({
     entry: join(ROOT, 'test/scenarios/data-plane-main.ts'),
     cwd: ROOT,
-    args: ['--snapshot', snapshotFile, '--secret-key', secretKey, '--usage-file', usageFile, '--log-level', 'error'],
+    args: ['--snapshot', snapshotFile, '--secret-key', secretKey, '--usage-file', usageFile, '--log-level', 'error', ...(options.dataPlaneArgs ?? [])],
   });
 
   const call = async (id: string, options: CallOptions = {}): Promise<CallResult> => {
