@@ -12,3 +12,4 @@ export * from './route-configs.repository';
 export * from './config-version.repository';
 export * from './usage.repository';
 export * from './load-snapshot';
+export * from './dump-raw-rows';

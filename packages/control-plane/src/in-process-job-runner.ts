@@ -1,0 +1,7 @@
+import { discoverModels, type DiscoverModelsDeps } from '@aisbf/jobs';
+import type { JobRunner } from './ports';
+
+/** All-in-one mode: jobs run in this process, same processor code as the BullMQ worker (DESIGN.md §5). */
+export function createInProcessJobRunner(deps: DiscoverModelsDeps): JobRunner {
+  return { discoverModels: (payload) => discoverModels(deps, payload) };
+}

@@ -1,0 +1,17 @@
+export * from './ports';
+export * from './memory-session-store';
+export * from './in-process-job-runner';
+export * from './services/actor';
+export * from './services/create-services';
+export * from './services/service-deps';
+export * from './services/validation-error';
+export * from './services/owner-scope';
+export * from './services/login-rate-limiter';
+export type { UserView, TokenView } from './services/views';
+export type { ProviderView, ProviderInput, ProviderTestResult } from './services/providers.service';
+export type { RouteConfigView } from './services/route-configs.service';
+export type { ImportResult, ConfigExport } from './services/config.service';
+export type { UsageView, UsageQueryInput } from './services/usage.service';
+export type { SystemOverview } from './services/system.service';
+export type { DryRunResult, PrivacyDetector } from './services/autoselect-dry-run';
+export type { EnsureAdminResult } from './services/users.service';

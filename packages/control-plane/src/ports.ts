@@ -1,0 +1,41 @@
+import type { ConfigChange } from '@aisbf/core';
+import type { DiscoverModelsPayload, ModelDiscovery } from '@aisbf/jobs';
+
+/**
+ * Announces committed config changes (DESIGN.md §4). Structurally satisfied by @aisbf/bus's
+ * SnapshotPublisher; the in-process default is a callback.
+ */
+export interface ConfigPublisher {
+  publish(change: ConfigChange): Promise<void>;
+}
+
+/** Runs jobs the control plane waits on: in-process (all-in-one) or through BullMQ (cluster). */
+export interface JobRunner {
+  discoverModels(payload: DiscoverModelsPayload): Promise<ModelDiscovery>;
+}
+
+export interface Session {
+  userId: string;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+/** Dashboard sessions: in memory in all-in-one mode, Redis in cluster mode (DESIGN.md §1). */
+export interface SessionStore {
+  /** Stores a session and returns its opaque id (the cookie value). */
+  create(userId: string, ttlMs: number): Promise<string>;
+  /** The live session, or null when unknown or expired. */
+  get(id: string): Promise<Session | null>;
+  delete(id: string): Promise<void>;
+  /** Ends every session of a user (deleted or disabled). */
+  deleteForUser(userId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Data-plane nodes as the cluster reports them (system.overview); empty in all-in-one mode. */
+export interface NodeInfo {
+  id: string;
+  version: number;
+  lagMs: number;
+  seenAt: number;
+}

@@ -1,0 +1,130 @@
+import { GatewayError, slugSchema } from '@aisbf/core';
+import { deleteProvider, findProvider, listProviderHealth, listProviders, setProviderHealth, UNKNOWN_HEALTH, type StoredProvider } from '@aisbf/db';
+import type { ModelDiscovery } from '@aisbf/jobs';
+import { isAdmin, type Actor } from './actor';
+import { resolveOwner } from './owner-scope';
+import { notFound, writeProvider } from './provider-write';
+import type { ServiceContext } from './service-deps';
+import { parseOrThrow } from './validation-error';
+import { iso } from './views';
+
+export interface ProviderView {
+  id: string;
+  scope: 'user' | 'global';
+  owner: string | null;
+  type: string;
+  endpoint: string;
+  apiKeyHint: string | null;
+  enabled: boolean;
+  adminOnly: boolean;
+  models: Array<{ name: string; contextWindow?: number; pricing?: Record<string, number | undefined> }>;
+  health: { status: 'healthy' | 'unhealthy' | 'unknown'; checkedAt?: string; error?: string };
+}
+
+export interface ProviderInput {
+  id: string;
+  type: string;
+  endpoint: string;
+  /** Omitted = keep the stored key; '' = remove it. */
+  apiKey?: string | null;
+  models?: unknown[] | null;
+  enabled?: boolean | null;
+  adminOnly?: boolean | null;
+  [setting: string]: unknown;
+}
+
+export interface ProviderTestResult {
+  ok: boolean;
+  latencyMs: number;
+  status?: number;
+  error?: string;
+}
+
+export function createProvidersService(ctx: ServiceContext) {
+  const { db } = ctx;
+
+  const views = async (providers: StoredProvider[], usernames?: Map<string, string>): Promise<ProviderView[]> => {
+    const health = await listProviderHealth(db, providers.map((p) => p.rowId));
+    return providers.map((p) => {
+      const h = health.get(p.rowId) ?? UNKNOWN_HEALTH;
+      return {
+        id: p.id,
+        scope: p.ownerId === null ? 'global' : 'user',
+        owner: p.ownerId === null ? null : (usernames?.get(p.ownerId) ?? null),
+        type: p.type,
+        endpoint: p.endpoint,
+        apiKeyHint: p.apiKeyHint,
+        enabled: p.enabled,
+        adminOnly: p.adminOnly,
+        models: p.models.map((m) => ({ name: m.name, ...(m.contextWindow !== undefined ? { contextWindow: m.contextWindow } : {}), ...(m.pricing !== undefined ? { pricing: m.pricing } : {}) })),
+        health: { status: h.status, ...(h.checkedAt !== null ? { checkedAt: iso(h.checkedAt) } : {}), ...(h.error !== null ? { error: h.error } : {}) },
+      };
+    });
+  };
+
+  const findOrThrow = async (ownerId: string | null, id: string): Promise<StoredProvider> => {
+    const provider = await findProvider(db, ownerId, id);
+    if (provider === undefined) throw notFound('provider', id);
+    return provider;
+  };
+
+  return {
+    /** The scope's own providers; for the caller's own scope also the global ones they may use. */
+    async list(actor: Actor, input: { owner?: string | null } = {}): Promise<ProviderView[]> {
+      const scope = await resolveOwner(db, actor, input.owner);
+      const own = await listProviders(db, scope.ownerId);
+      const shared = scope.ownerId === actor.userId ? (await listProviders(db, null)).filter((p) => !p.adminOnly || isAdmin(actor)) : [];
+      return views([...own, ...shared], new Map(scope.ownerId === null ? [] : [[scope.ownerId, scope.label]]));
+    },
+
+    async upsert(actor: Actor, input: { owner?: string | null; input: ProviderInput }): Promise<ProviderView> {
+      const scope = await resolveOwner(db, actor, input.owner);
+      const saved = await ctx.commit(async (trx) => {
+        const { provider } = await writeProvider(trx, ctx.secretBox, { ownerId: scope.ownerId, raw: input.input, now: ctx.clock() });
+        return { value: provider, changes: [{ kind: 'provider', id: provider.id, op: 'upsert' }] };
+      });
+      const [view] = await views([saved], new Map(scope.ownerId === null ? [] : [[scope.ownerId, scope.label]]));
+      if (view === undefined) throw new GatewayError('INTERNAL', 'provider view missing');
+      return view;
+    },
+
+    async delete(actor: Actor, input: { owner?: string | null; id: string }): Promise<boolean> {
+      const scope = await resolveOwner(db, actor, input.owner);
+      return ctx.commit(async (trx) => {
+        if (!(await deleteProvider(trx, scope.ownerId, input.id))) throw notFound('provider', input.id);
+        return { value: true, changes: [{ kind: 'provider', id: input.id, op: 'delete' }] };
+      });
+    },
+
+    /** Runs the discover-models job (in-process or BullMQ) and waits for its result. */
+    async discoverModels(actor: Actor, input: { owner?: string | null; id: string }): Promise<ModelDiscovery> {
+      const scope = await resolveOwner(db, actor, input.owner);
+      const id = parseOrThrow(slugSchema, input.id, ['id']);
+      await findOrThrow(scope.ownerId, id);
+      return ctx.jobs.discoverModels({ ownerId: scope.ownerId, providerId: id });
+    },
+
+    /** One cheap probe (GET {endpoint}/models); the outcome is also recorded as the provider's health. */
+    async test(actor: Actor, input: { owner?: string | null; id: string; timeoutMs?: number }): Promise<ProviderTestResult> {
+      const scope = await resolveOwner(db, actor, input.owner);
+      const provider = await findOrThrow(scope.ownerId, input.id);
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (provider.apiKeyEnc !== null) headers['authorization'] = `Bearer ${ctx.secretBox.decrypt(provider.apiKeyEnc)}`;
+      const started = performance.now();
+      let result: ProviderTestResult;
+      try {
+        const response = await (ctx.fetch ?? fetch)(`${provider.endpoint}/models`, { headers, signal: AbortSignal.timeout(input.timeoutMs ?? 10_000) });
+        await response.arrayBuffer();
+        const latencyMs = Math.round(performance.now() - started);
+        result = response.ok ? { ok: true, latencyMs, status: response.status } : { ok: false, latencyMs, status: response.status, error: `answered ${response.status}` };
+      } catch (error) {
+        const timedOut = error instanceof Error && error.name === 'TimeoutError';
+        result = { ok: false, latencyMs: Math.round(performance.now() - started), error: timedOut ? 'timed out' : 'could not connect' };
+      }
+      await setProviderHealth(db, provider.rowId, { status: result.ok ? 'healthy' : 'unhealthy', checkedAt: ctx.clock(), error: result.error ?? null, latencyMs: result.latencyMs });
+      return result;
+    },
+  };
+}
+
+export type ProvidersService = ReturnType<typeof createProvidersService>;

@@ -1,0 +1,47 @@
+import type { ConfigChange } from '@aisbf/core';
+import { withConfigChange, type Db } from '@aisbf/db';
+import type { SecretBox } from '@aisbf/secrets';
+import type { ConfigPublisher, JobRunner, NodeInfo } from '../ports';
+
+export interface ServiceDeps {
+  db: Db;
+  secretBox: SecretBox;
+  publisher: ConfigPublisher;
+  jobs: JobRunner;
+  /** Used by providers.test (the model-list probe). */
+  fetch?: typeof fetch;
+  now?: () => number;
+  mode?: 'all-in-one' | 'cluster';
+  /** Data-plane nodes as seen by the bus (cluster mode). */
+  listNodes?: () => Promise<NodeInfo[]>;
+  /** A publish failure after a commit is reported here, never to the caller: the change is committed. */
+  onError?: (error: unknown, context: string) => void;
+}
+
+export interface ServiceContext extends ServiceDeps {
+  clock: () => number;
+  /**
+   * Runs `fn` in one transaction with the version bump, then publishes one change per touched
+   * resource. Nothing is published when `fn` throws (the transaction rolled back).
+   */
+  commit<T>(fn: (trx: Db) => Promise<{ value: T; changes: Array<Omit<ConfigChange, 'version'>> }>): Promise<T>;
+}
+
+export function createServiceContext(deps: ServiceDeps): ServiceContext {
+  const clock = deps.now ?? Date.now;
+  return {
+    ...deps,
+    clock,
+    async commit(fn) {
+      const { value, version } = await withConfigChange(deps.db, fn, { now: clock() });
+      for (const change of value.changes) {
+        try {
+          await deps.publisher.publish({ ...change, version });
+        } catch (error) {
+          deps.onError?.(error, `publish ${change.kind} ${change.id}`);
+        }
+      }
+      return value.value;
+    },
+  };
+}

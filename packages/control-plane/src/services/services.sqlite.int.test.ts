@@ -1,0 +1,3 @@
+import { defineServicesSuite } from '../test-support/services-suite';
+
+defineServicesSuite('sqlite', async () => 'sqlite::memory:');

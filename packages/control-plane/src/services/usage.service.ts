@@ -1,0 +1,60 @@
+import { listUsers, queryUsage, type UsageGroupBy, type UsageReport } from '@aisbf/db';
+import { z } from 'zod';
+import { isAdmin, type Actor } from './actor';
+import type { ServiceContext } from './service-deps';
+import { parseOrThrow } from './validation-error';
+import { iso } from './views';
+
+export const usageQuerySchema = z.object({
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  groupBy: z.enum(['route', 'provider', 'model', 'token', 'user']).optional(),
+  route: z.string().max(400).optional(),
+  provider: z.string().max(64).optional(),
+  token: z.string().max(64).optional(),
+  /** Admins only: one user's usage (username). */
+  user: z.string().max(64).optional(),
+  bucket: z.enum(['hour', 'day']).optional(),
+  limit: z.number().int().min(1).max(500).optional(),
+});
+export type UsageQueryInput = z.input<typeof usageQuerySchema>;
+
+export type UsageView = Omit<UsageReport, 'recent' | 'series'> & {
+  series: Array<Omit<UsageReport['series'][number], 't'> & { t: string }>;
+  recent: Array<Omit<UsageReport['recent'][number], 'at'> & { at: string }>;
+};
+
+export function createUsageService(ctx: ServiceContext) {
+  const { db } = ctx;
+  return {
+    /** Users see their own usage; admins everyone's (or one user's). Default window: the last 24 h. */
+    async query(actor: Actor, input: UsageQueryInput = {}): Promise<UsageView> {
+      const q = parseOrThrow(usageQuerySchema, input);
+      const users = isAdmin(actor) ? await listUsers(db) : [];
+      let userId: string | undefined = actor.userId;
+      if (isAdmin(actor)) userId = q.user === undefined ? undefined : (users.find((u) => u.username === q.user)?.id ?? '-');
+      const to = q.to?.getTime() ?? ctx.clock() + 1;
+      const from = q.from?.getTime() ?? to - 24 * 3_600_000;
+      const report = await queryUsage(db, {
+        from,
+        to,
+        ...(userId !== undefined ? { userId } : {}),
+        ...(q.token !== undefined ? { tokenId: q.token } : {}),
+        ...(q.route !== undefined ? { route: q.route } : {}),
+        ...(q.provider !== undefined ? { provider: q.provider } : {}),
+        ...(q.groupBy !== undefined ? { groupBy: q.groupBy as UsageGroupBy } : {}),
+        bucket: q.bucket ?? 'hour',
+        recentLimit: q.limit ?? 50,
+      });
+      const names = new Map(users.map((u) => [u.id, u.username]));
+      return {
+        totals: report.totals,
+        series: report.series.map((p) => ({ ...p, t: iso(p.t) })),
+        groups: q.groupBy === 'user' ? report.groups.map((g) => ({ ...g, key: names.get(g.key) ?? g.key })) : report.groups,
+        recent: report.recent.map((r) => ({ ...r, at: iso(r.at) })),
+      };
+    },
+  };
+}
+
+export type UsageService = ReturnType<typeof createUsageService>;

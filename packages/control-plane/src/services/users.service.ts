@@ -1,0 +1,116 @@
+import { GatewayError, usernameSchema, type Role } from '@aisbf/core';
+import { countUsers, deleteUser, findApiTokenByHash, findUserByUsername, insertApiToken, insertUser, listUsers, type Db } from '@aisbf/db';
+import { generatePassword, hashApiToken, hashPassword, tokenHint, TOKEN_PREFIX } from '@aisbf/secrets';
+import { z } from 'zod';
+import { isAdmin, type Actor } from './actor';
+import { requireAdmin } from './owner-scope';
+import type { ServiceContext } from './service-deps';
+import type { SessionStore } from '../ports';
+import { parseOrThrow } from './validation-error';
+import { userView, type UserView } from './views';
+
+const createUserSchema = z.object({
+  username: usernameSchema,
+  password: z.string().min(8, 'password must have at least 8 characters').max(1024).optional(),
+  role: z.enum(['admin', 'user']).default('user'),
+});
+
+export interface EnsureAdminResult {
+  /** True when this call created the first admin. */
+  created: boolean;
+  username: string;
+  /** Set only when a password was generated: print it once, it is stored hashed. */
+  generatedPassword?: string;
+  tokenRegistered: boolean;
+}
+
+export function createUsersService(ctx: ServiceContext, sessions?: SessionStore) {
+  const { db } = ctx;
+  return {
+    async me(actor: Actor): Promise<UserView> {
+      const user = await findUserByUsername(db, actor.username);
+      if (user === undefined) throw new GatewayError('UNAUTHENTICATED', 'your user no longer exists');
+      return userView(user);
+    },
+
+    async list(actor: Actor): Promise<UserView[]> {
+      requireAdmin(actor);
+      return (await listUsers(db)).map(userView);
+    },
+
+    async create(actor: Actor, input: { username: string; password?: string | null; role?: Role | null }): Promise<{ user: UserView; password?: string }> {
+      requireAdmin(actor);
+      const parsed = parseOrThrow(createUserSchema, { username: input.username, password: input.password ?? undefined, role: input.role ?? undefined });
+      const generated = parsed.password === undefined ? generatePassword() : undefined;
+      const passwordHash = await hashPassword(parsed.password ?? generated ?? '');
+      const user = await ctx.commit(async (trx) => {
+        if ((await findUserByUsername(trx, parsed.username)) !== undefined) throw new GatewayError('CONFLICT', `user "${parsed.username}" already exists`, { path: 'username' });
+        const created = await insertUser(trx, { username: parsed.username, passwordHash, role: parsed.role, now: ctx.clock() });
+        return { value: created, changes: [{ kind: 'user', id: created.id, op: 'upsert' }] };
+      });
+      return generated === undefined ? { user: userView(user) } : { user: userView(user), password: generated };
+    },
+
+    async delete(actor: Actor, input: { username: string }): Promise<boolean> {
+      requireAdmin(actor);
+      const removed = await ctx.commit(async (trx) => {
+        const user = await findUserByUsername(trx, input.username);
+        if (user === undefined) throw new GatewayError('NOT_FOUND', `user "${input.username}" does not exist`, { path: 'username' });
+        if (user.id === actor.userId) throw new GatewayError('BAD_REQUEST', 'you cannot delete yourself', { path: 'username' });
+        if (user.role === 'admin' && (await countUsers(trx, 'admin')) <= 1) throw new GatewayError('BAD_REQUEST', 'the last admin cannot be deleted', { path: 'username' });
+        await deleteUser(trx, user.id);
+        return { value: user, changes: [{ kind: 'user', id: user.id, op: 'delete' }] };
+      });
+      await sessions?.deleteForUser(removed.id);
+      return true;
+    },
+
+    /**
+     * Bootstrap (DESIGN.md §1): creates the first admin when none exists, with `password` or a
+     * generated one (never a default), and registers `token` (hashed) for that admin if given.
+     */
+    async ensureAdmin(options: { password?: string; token?: string; username?: string } = {}): Promise<EnsureAdminResult> {
+      const username = options.username ?? 'admin';
+      if (options.token !== undefined && (!options.token.startsWith(TOKEN_PREFIX) || options.token.length < TOKEN_PREFIX.length + 32)) {
+        throw new GatewayError('BAD_REQUEST', `AISBF_ADMIN_TOKEN must start with "${TOKEN_PREFIX}" and carry at least 32 random characters after it`);
+      }
+      if (options.password !== undefined && options.password.length < 8) throw new GatewayError('BAD_REQUEST', 'AISBF_ADMIN_PASSWORD must have at least 8 characters');
+      const generated = options.password === undefined ? generatePassword() : undefined;
+      const hasAdmin = (await countUsers(db, 'admin')) > 0;
+      const tokenKnown = options.token === undefined || (await findApiTokenByHash(db, hashApiToken(options.token))) !== undefined;
+      // Every boot calls this: when there is nothing to do, do not bump the config version.
+      if (hasAdmin && tokenKnown) return { created: false, username, tokenRegistered: false };
+      const passwordHash = hasAdmin ? null : await hashPassword(options.password ?? generated ?? '');
+      return ctx.commit(async (trx) => {
+        const changes: Array<{ kind: 'user' | 'token'; id: string; op: 'upsert' }> = [];
+        let admin = await findUserByUsername(trx, username);
+        let created = false;
+        if ((await countUsers(trx, 'admin')) === 0 && passwordHash !== null) {
+          if (admin !== undefined) throw new GatewayError('CONFLICT', `user "${username}" exists but is not an admin`);
+          const user = await insertUser(trx, { username, passwordHash, role: 'admin', now: ctx.clock() });
+          admin = { ...user, passwordHash };
+          created = true;
+          changes.push({ kind: 'user', id: user.id, op: 'upsert' });
+        }
+        let tokenRegistered = false;
+        if (options.token !== undefined) {
+          const hash = hashApiToken(options.token);
+          if ((await findApiTokenByHash(trx, hash)) === undefined) {
+            const owner = admin !== undefined && admin.role === 'admin' ? admin : (await listUsers(trx)).find((u) => u.role === 'admin');
+            if (owner === undefined) throw new GatewayError('INTERNAL', 'no admin to own the bootstrap token');
+            const token = await insertApiToken(trx, { userId: owner.id, name: 'bootstrap (AISBF_ADMIN_TOKEN)', hash, hint: tokenHint(options.token), expiresAt: null, now: ctx.clock() });
+            changes.push({ kind: 'token', id: token.id, op: 'upsert' });
+            tokenRegistered = true;
+          }
+        }
+        const result: EnsureAdminResult = { created, username, tokenRegistered };
+        if (created && generated !== undefined) result.generatedPassword = generated;
+        return { value: result, changes };
+      });
+    },
+
+    isAdmin,
+  };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;
