@@ -11,6 +11,8 @@ export interface SnapshotSourceStatus {
   lastSyncAt: number | null;
   /** Highest version announced on the bus (may be ahead of `version` for a moment). */
   announcedVersion: number | null;
+  /** Epoch ms since when a newer announced version has not been applied; null when current. */
+  behindSince: number | null;
   lastError: string | null;
 }
 
@@ -55,6 +57,7 @@ export function createBusSnapshotSource(options: BusSnapshotSourceOptions): Mana
   let announced: ConfigChange | null = null;
   let lastSyncAt: number | null = null;
   let lastError: string | null = null;
+  let behindSince: number | null = null;
   let closed = false;
   let syncing: Promise<void> | null = null;
   let again = false;
@@ -79,6 +82,7 @@ export function createBusSnapshotSource(options: BusSnapshotSourceOptions): Mana
     const snapshot = await store.get();
     if (!snapshot || (current && snapshot.version <= current.version)) return;
     current = snapshot;
+    if (!announced || snapshot.version >= announced.version) behindSince = null;
     const change: ConfigChange =
       announced && announced.version === snapshot.version
         ? announced
@@ -124,6 +128,7 @@ export function createBusSnapshotSource(options: BusSnapshotSourceOptions): Mana
   const onAnnouncement = (change: ConfigChange): void => {
     if (current && change.version <= current.version) return; // duplicate or already applied
     if (!announced || change.version > announced.version) announced = change;
+    behindSince ??= now();
     void sync();
   };
 
@@ -172,6 +177,7 @@ export function createBusSnapshotSource(options: BusSnapshotSourceOptions): Mana
       version: current?.version ?? null,
       lastSyncAt,
       announcedVersion: announced?.version ?? null,
+      behindSince,
       lastError,
     }),
     refresh: () => sync(),

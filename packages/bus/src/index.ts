@@ -16,3 +16,4 @@ export * from './memory-rate-limiter';
 export * from './redis-session-store';
 export * from './health-board';
 export * from './redis-health-store';
+export * from './node-registry';
