@@ -1,6 +1,6 @@
 import { autoselectConfigSchema, type AutoselectConfigInput, type PromptMessage, type SnapshotAutoselect } from '@aisbf/core';
 import { describe, expect, it } from 'vitest';
-import { createAutoselector, type AutoselectChoice, type AutoselectDecision } from './index';
+import { autoselectDryRunBody, createAutoselector, type AutoselectChoice, type AutoselectDecision } from './index';
 
 const PRIVATE_ROUTE = 'user-rotation/coding-production';
 const GPU = 'user-provider/runpod-gpu-a/deepseek-coder-v2';
@@ -244,5 +244,17 @@ describe('createAutoselector: decision cache and single-flight', () => {
     const after = await selector.decide(autoselect(), ask('long task'));
     expect(after.ok).toBe(false);
     if (!after.ok) expect(after.error.code).toBe('UNAVAILABLE');
+  });
+});
+
+describe('autoselectDryRunBody', () => {
+  it('explains a choice and a refusal without the matched text', async () => {
+    const { selector } = setup(async () => tag(GPU));
+    const body = autoselectDryRunBody('user-autoselect/engineering', await selector.decide(autoselect(), ask('Refactor the parser')));
+    expect(body).toMatchObject({ ok: true, route: GPU, routes: [GPU, PRIVATE_ROUTE, HOSTED], reason: 'semantic', selection_model: 'general', error: null });
+    const config = { ...ENGINEERING, fallback: HOSTED, available_models: ENGINEERING.available_models.slice(1) };
+    const refused = autoselectDryRunBody('user-autoselect/x', await selector.decide(autoselect(config), ask('mail me: jane.doe@gmail.com')));
+    expect(refused).toMatchObject({ ok: false, route: null, findings: ['email'], private: true, error: { code: 'privacy_no_private_candidate' } });
+    expect(JSON.stringify(refused)).not.toContain('jane.doe');
   });
 });

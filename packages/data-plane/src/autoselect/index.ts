@@ -10,3 +10,4 @@ export {
 } from './create-autoselector';
 export { createDecisionCache, type DecisionCache } from './decision-cache';
 export { orderRoutes, rankCandidates } from './rank-candidates';
+export { autoselectDryRunBody, type AutoselectDryRunBody } from './dry-run-body';
