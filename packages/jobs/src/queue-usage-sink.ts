@@ -28,9 +28,9 @@ export interface QueueUsageSink extends UsageSink {
  */
 export function createQueueUsageSink(options: QueueUsageSinkOptions): QueueUsageSink {
   const queue = new Queue<UsageFlushPayload>(QUEUES.usageEvents, {
-    // Fail fast while Redis is away: the batcher keeps the events and retries, instead of an
-    // add() hanging in ioredis' offline queue.
-    connection: { ...toBullmqConnection(options.url), enableOfflineQueue: false },
+    // While Redis is away add() waits for the reconnect; the events stay in the batcher's buffer
+    // meanwhile (emit() never blocks), bounded by maxBuffered.
+    connection: toBullmqConnection(options.url),
     prefix: toBullmqPrefix(options.prefix),
     defaultJobOptions: JOB_OPTIONS['usage-events'],
   });
@@ -51,7 +51,8 @@ export function createQueueUsageSink(options: QueueUsageSinkOptions): QueueUsage
     buffered: () => batcher.buffered(),
     async close() {
       await batcher.close();
-      await queue.close();
+      // Shutting down while Redis is away must not throw out of the node's close path.
+      await queue.close().catch((error: unknown) => options.onError?.(error, 'usage queue close'));
     },
   };
 }
