@@ -67,6 +67,7 @@ describe('autoselect routes', () => {
     const res = await ask('summarise the plot of a novel');
     expect(res.status).toBe(200);
     expect(res.headers.get('x-aisbf-provider')).toBe('local');
+    expect([res.headers.get('x-aisbf-failover'), res.headers.get('x-aisbf-preferred-provider')]).toEqual(['true', 'cloud']);
     expect(JSON.parse(res.text)).toMatchObject({ model: 'm-local', choices: [{ message: { content: words(1, 60) } }] });
     expect(h.events.at(-1)!.attempts.map((a) => [a.provider, a.outcome])).toEqual([
       ['cloud', 'error'],

@@ -34,8 +34,6 @@ export interface AttemptPlan {
 /** The first attempt that produced something to send to the client. */
 export interface Served {
   leaf: Leaf;
-  /** The first leaf picked, when a failover happened (x-aisbf-preferred-provider). */
-  preferred: Leaf | null;
   status: number;
   headers: IncomingHttpHeaders;
   call: UpstreamCall;
@@ -63,7 +61,7 @@ export interface Passthrough {
 }
 
 type OnceResult =
-  | { ok: true; served: Omit<Served, 'preferred' | 'waitedMs' | 'leaf' | 'release' | 'attemptStartedAt'> }
+  | { ok: true; served: Omit<Served, 'waitedMs' | 'leaf' | 'release' | 'attemptStartedAt'> }
   | { ok: false; outcome: AttemptOutcome | null; budget: boolean; passthrough: Passthrough | null; status: number | null; message: string; attempt: UsageAttempt['outcome'] };
 
 export function totalBudgetMs(resolution: Resolution): number {
@@ -79,7 +77,6 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
   const deadline = plan.startedAt + totalBudgetMs(plan.resolution);
   const rotationRoute = plan.resolution.kind === 'rotation' ? plan.resolution.route : null;
   let leaf: Leaf | null = null;
-  let preferred: Leaf | null = null;
   let sameRetries = 0;
   let waitedMs = 0;
   let last: { error: GatewayError; passthrough: Passthrough | null } | null = null;
@@ -92,7 +89,6 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       const selection = selectLeaf(plan.resolution, plan.selection);
       if (!selection.ok) return { ok: false, ...exhausted(plan, selection, last), waitedMs, clientGone: false, rotationRoute, lastKey };
       leaf = selection.leaf;
-      preferred ??= leaf;
       sameRetries = 0;
       if (leaf.probe) state.apply(leaf.target.key, { type: 'probe-start' }, clock());
     }
@@ -114,7 +110,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     if (result.ok) {
       state.apply(key, { type: 'success' }, now);
       plan.attempts.push({ provider: current.target.provider.id, model: current.target.model, status: result.served.status, outcome: 'ok', latencyMs: now - attemptStartedAt });
-      return { ok: true, served: { ...result.served, leaf: current, preferred: preferred === current ? null : preferred, waitedMs, attemptStartedAt, release } };
+      return { ok: true, served: { ...result.served, leaf: current, waitedMs, attemptStartedAt, release } };
     }
     release();
     plan.attempts.push({ provider: current.target.provider.id, model: current.target.model, status: result.status, outcome: result.attempt, latencyMs: now - attemptStartedAt });

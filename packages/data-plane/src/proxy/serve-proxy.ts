@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { GatewayError, Resolution, SnapshotToken, SnapshotUser, UsageAttempt, UsageEvent, UsageSink } from '@aisbf/core';
+import { safeJsonParse, type GatewayError, type Resolution, type SnapshotToken, type SnapshotUser, type UsageAttempt, type UsageEvent, type UsageSink } from '@aisbf/core';
 import { sendError } from '../http/openai-error';
 import { chunkFacts, estimateTokens, readUsage } from './chunk-facts';
 import { runAttempts, type AttemptDeps, type AttemptPlan, type Served } from './run-attempts';
@@ -112,13 +112,13 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
 
   const served = result.served;
   const commitAt = deps.clock();
-  const headers = servedHeaders(call, served, attempts.length, commitAt - call.startedAt - served.waitedMs);
+  const headers = servedHeaders(call, served, attempts, commitAt - call.startedAt - served.waitedMs);
   if (!stream) {
     const body = served.body!;
     call.res.writeHead(served.status, { ...headers, 'content-type': String(served.headers['content-type'] ?? 'application/json'), 'content-length': body.length });
     call.res.end(body);
     served.release();
-    const reported = readUsage(jsonField(body, 'usage'));
+    const reported = usageOfBody(body);
     const tally: Tally = reported === null ? { promptTokens: null, completionTokens: estimateTokens(body.length / 2), estimated: true } : { promptTokens: reported.prompt, completionTokens: reported.completion, estimated: false };
     const last = attempts[attempts.length - 1];
     if (last !== undefined && reported !== null) {
@@ -152,24 +152,40 @@ function baseHeaders(call: ProxyCall, attempts: number, overheadMs: number): Rec
   };
 }
 
-function servedHeaders(call: ProxyCall, served: Served, attempts: number, overheadMs: number): Record<string, string> {
-  const headers = baseHeaders(call, attempts, overheadMs);
+function servedHeaders(call: ProxyCall, served: Served, attemptsList: readonly UsageAttempt[], overheadMs: number): Record<string, string> {
+  const headers = baseHeaders(call, attemptsList.length, overheadMs);
   headers['x-aisbf-provider'] = served.leaf.target.provider.id;
   headers['x-aisbf-model'] = served.leaf.target.model;
-  if (served.preferred !== null) {
+  // Failover = served by something other than the first entry tried (across autoselect routes
+  // too); a same-entry retry is not a failover.
+  const first = attemptsList[0];
+  if (first !== undefined && (first.provider !== served.leaf.target.provider.id || first.model !== served.leaf.target.model)) {
     headers['x-aisbf-failover'] = 'true';
-    headers['x-aisbf-preferred-provider'] = served.preferred.target.provider.id;
+    headers['x-aisbf-preferred-provider'] = first.provider;
   }
   return headers;
 }
 
-function jsonField(body: Buffer, field: string): unknown {
-  try {
-    const value = JSON.parse(body.toString('utf8')) as unknown;
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[field] : undefined;
-  } catch {
-    return undefined;
+/**
+ * The `usage` object of a non-stream answer, without parsing the whole body: OpenAI-compatible
+ * servers put it last, so the last `"usage"` key is found and only its object is parsed.
+ */
+function usageOfBody(body: Buffer): { prompt: number; completion: number } | null {
+  const text = body.toString('latin1');
+  const at = text.lastIndexOf('"usage"');
+  if (at < 0) return null;
+  const start = text.indexOf('{', at);
+  if (start < 0) return null;
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b) depth++;
+    else if (c === 0x7d && --depth === 0) {
+      const parsed = safeJsonParse(text.slice(start, i + 1));
+      return parsed.ok ? readUsage(parsed.value) : null;
+    }
   }
+  return null;
 }
 
 function writeNotice(res: ServerResponse, headers: Record<string, string>, stream: boolean, error: GatewayError, route: string): void {
