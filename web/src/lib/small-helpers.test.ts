@@ -24,6 +24,10 @@ describe('API issues next to fields', () => {
     expect(issueFor(failure.issues, 'id')).toBeUndefined();
     expect(unclaimed(failure.issues, ['endpoint', 'providers[0].weight']).map((i) => i.path)).toEqual(['other']);
   });
+  it('turns a single-field error (data.fieldPath) into an issue for that field', () => {
+    const f = toFailure(Object.assign(new Error('provider "x" already exists'), { data: { code: 'CONFLICT', fieldPath: 'id' } }));
+    expect(issueFor(f.issues, 'id')).toBe('provider "x" already exists');
+  });
   it('keeps the server message when there are no issues', () => {
     expect(toFailure(new Error('boom'))).toEqual({ message: 'boom', code: undefined, issues: [] });
   });
