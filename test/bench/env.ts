@@ -1,7 +1,9 @@
 /** The benchmark's knobs, read once (HOUSE-STYLE: process.env only in main.ts/env.ts). */
 export interface BenchConfig {
-  /** Seconds per throughput run (each target, each mode). */
+  /** Seconds of load per target and mode, split into `rounds`. */
   durationS: number;
+  /** Rounds per mode; targets take turns within each round so background noise hits all alike. */
+  rounds: number;
   connections: number;
   /** Sequential requests per target for p50/p99. */
   sequential: number;
@@ -22,6 +24,7 @@ const int = (name: string, fallback: number, min: number, max: number): number =
 export function readBenchConfig(): BenchConfig {
   return Object.freeze({
     durationS: int('AISBF_BENCH_DURATION_S', 8, 1, 600),
+    rounds: int('AISBF_BENCH_ROUNDS', 4, 1, 100),
     connections: int('AISBF_BENCH_CONNECTIONS', 32, 1, 4096),
     sequential: int('AISBF_BENCH_SEQUENTIAL', 1500, 10, 1_000_000),
     streams: int('AISBF_BENCH_STREAMS', 1000, 1, 10_000),

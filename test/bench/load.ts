@@ -10,7 +10,10 @@ export interface LoadTarget {
 }
 
 export interface LoadResult {
+  /** Median over rounds. */
   rps: number;
+  /** Every round's requests/s, in order. */
+  rounds?: number[];
   latencyP50Ms: number;
   latencyP99Ms: number;
   errors: number;
@@ -38,5 +41,22 @@ export async function runLoad(target: LoadTarget, stream: boolean, durationS: nu
     latencyP99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+  };
+}
+
+/** Median of round results (robust to one noisy round on a shared box); errors are summed. */
+export function combineRounds(results: readonly LoadResult[]): LoadResult {
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+  };
+  return {
+    rps: median(results.map((r) => r.rps)),
+    rounds: results.map((r) => r.rps),
+    latencyP50Ms: median(results.map((r) => r.latencyP50Ms)),
+    latencyP99Ms: median(results.map((r) => r.latencyP99Ms)),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
   };
 }

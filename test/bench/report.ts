@@ -4,7 +4,7 @@ import type { LoadResult } from './load';
 import type { OpenStreamsResult } from './open-streams';
 
 export interface BenchFigures {
-  config: { durationS: number; connections: number; sequential: number; streams: number };
+  config: { durationS: number; rounds: number; connections: number; sequential: number; streams: number };
   targets: string[];
   throughput: { nonStream: LoadResult[]; stream: LoadResult[] };
   latency: LatencyResult[];
@@ -28,13 +28,14 @@ export function renderTables(fig: BenchFigures): string {
   const direct = idx('direct');
   const pass = idx('pass-through');
   const aisbf = idx('aisbf');
-  lines.push('| target | non-stream req/s | stream req/s | non-stream p50 / p99 under load (ms) | errors |');
-  lines.push('|---|---:|---:|---:|---:|');
+  lines.push('| target | non-stream req/s (median) | stream req/s (median) | non-stream rounds | stream rounds | non-stream p50 / p99 under load (ms) | errors |');
+  lines.push('|---|---:|---:|---|---|---:|---:|');
   fig.targets.forEach((name, i) => {
     const ns = fig.throughput.nonStream[i];
     const st = fig.throughput.stream[i];
     if (!ns || !st) return;
-    lines.push(`| ${name} | ${f1(ns.rps)} | ${f1(st.rps)} | ${f1(ns.latencyP50Ms)} / ${f1(ns.latencyP99Ms)} | ${ns.errors + ns.non2xx + st.errors + st.non2xx} |`);
+    const rounds = (r: LoadResult): string => (r.rounds ?? []).map((v) => v.toFixed(0)).join(', ');
+    lines.push(`| ${name} | ${f1(ns.rps)} | ${f1(st.rps)} | ${rounds(ns)} | ${rounds(st)} | ${f1(ns.latencyP50Ms)} / ${f1(ns.latencyP99Ms)} | ${ns.errors + ns.non2xx + st.errors + st.non2xx} |`);
   });
   if (aisbf >= 0 && pass >= 0) {
     const nsRatio = (fig.throughput.nonStream[aisbf]?.rps ?? NaN) / (fig.throughput.nonStream[pass]?.rps ?? NaN);
@@ -97,14 +98,15 @@ Machine: ${machineLine()}.
 - Mock, pass-through and aisbf each run in their own process; the load generator (autocannon,
   in-process in the runner) is a fourth. All on 127.0.0.1.
 - Throughput: autocannon, ${fig.config.connections} keep-alive connections, ${fig.config.durationS} s per target and mode after a
-  1 s warm-up, non-stream then stream.
+  1 s warm-up, split into ${fig.config.rounds} rounds in which the targets take turns (order rotated each round);
+  the figure is the median round, so a burst of background load skews one round, not the result.
 - Latency: ${fig.config.sequential} sequential non-stream requests per target over one keep-alive connection,
   targets interleaved request by request so background load hits all alike; p50/p99 of the whole
   request. "Added" is the target's p50 minus direct's p50.
 - Memory: ${fig.config.streams} streaming requests opened at once while the mock spaces its chunks 300 ms
   apart (each stream lasts ~18 s); once every stream has delivered its first chunk the gateway
   process's VmRSS is read from /proc.
-- Knobs: \`AISBF_BENCH_DURATION_S\`, \`AISBF_BENCH_CONNECTIONS\`, \`AISBF_BENCH_SEQUENTIAL\`,
+- Knobs: \`AISBF_BENCH_DURATION_S\`, \`AISBF_BENCH_ROUNDS\`, \`AISBF_BENCH_CONNECTIONS\`, \`AISBF_BENCH_SEQUENTIAL\`,
   \`AISBF_BENCH_STREAMS\`, \`AISBF_BENCH_WRITE_DOCS=0\` (print only).
 
 ## Caveat

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTestSnapshot, spawnService, type SpawnedService } from '../../packages/testkit/src/index';
 import { createSecretBox, generateSecretKey } from '../../packages/secrets/src/index';
 import { readBenchConfig } from './env';
 import { sequentialLatency } from './latency';
-import { runLoad, type LoadResult, type LoadTarget } from './load';
+import { combineRounds, runLoad, type LoadResult, type LoadTarget } from './load';
 import { measureOpenStreams } from './open-streams';
 import { readProcessMemory } from './process-rss';
 import { renderDoc, renderTables, type BenchFigures } from './report';
@@ -48,6 +48,7 @@ async function mockControl(mockUrl: string, path: string, body: unknown): Promis
 
 async function main(): Promise<void> {
   const started = Date.now();
+  notes.push(`load average (1, 5, 15 min) when the run started: ${loadavg().map((l) => l.toFixed(2)).join(', ')} on ${cpus().length} cores.`);
   const mock = await spawnService({ entry: MOCK_ENTRY, cwd: root, args: ['--models', 'm1', '--words', '60'] });
   services.push(mock);
   const pass = await spawnService({ entry: PASS_ENTRY, cwd: root, args: ['--upstream', mock.url] });
@@ -86,13 +87,22 @@ async function main(): Promise<void> {
   log(`targets up: ${targets.map((t) => `${t.name} ${t.url}`).join(', ')}`);
 
   const throughput = { nonStream: [] as LoadResult[], stream: [] as LoadResult[] };
+  const roundS = Math.max(1, Math.round(config.durationS / config.rounds));
   for (const stream of [false, true]) {
-    for (const target of targets) {
-      await runLoad(target, stream, 1, config.connections);
-      const result = await runLoad(target, stream, config.durationS, config.connections);
-      (stream ? throughput.stream : throughput.nonStream).push(result);
-      log(`${stream ? 'stream    ' : 'non-stream'} ${target.name}: ${result.rps.toFixed(0)} req/s, errors ${result.errors}, non2xx ${result.non2xx}`);
+    for (const target of targets) await runLoad(target, stream, 1, config.connections);
+    const perTarget: LoadResult[][] = targets.map(() => []);
+    for (let round = 0; round < config.rounds; round += 1) {
+      // Rotate the order each round so no target always runs right after another's burst.
+      for (let k = 0; k < targets.length; k += 1) {
+        const t = (k + round) % targets.length;
+        perTarget[t]!.push(await runLoad(targets[t]!, stream, roundS, config.connections));
+      }
     }
+    targets.forEach((target, t) => {
+      const combined = combineRounds(perTarget[t]!);
+      (stream ? throughput.stream : throughput.nonStream).push(combined);
+      log(`${stream ? 'stream    ' : 'non-stream'} ${target.name}: median ${combined.rps.toFixed(0)} req/s (rounds ${combined.rounds?.map((r) => r.toFixed(0)).join(', ')}), errors ${combined.errors}, non2xx ${combined.non2xx}`);
+    });
   }
 
   const latency = await sequentialLatency(targets, config.sequential);

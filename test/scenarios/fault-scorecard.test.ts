@@ -379,6 +379,83 @@ const SCENARIOS: Scenario[] = [
     })),
   },
   {
+    name: '408 once',
+    guarantee: 'A request timeout (408) from the backend is retried once on the same entry, like a 5xx.',
+    variants: [
+      {
+        fallback: true,
+        expected: '200 complete from primary; primary 2×, backup 0×',
+        run: async (h, id, note) => {
+          primaryFault(h, id, { kind: 'status', status: 408 });
+          const r = await h.call(id);
+          note(describeCall(r, h, id));
+          expectWhole(r, 'primary');
+          expect(seen(h.primary, id)).toBe(2);
+        },
+      },
+    ],
+  },
+  {
+    name: '401 from the backend (its key is wrong)',
+    guarantee: "A backend refusing aisbf's key is a failure of that entry, not the client's: the next entry serves, never retried on the same entry.",
+    variants: [
+      {
+        fallback: true,
+        expected: '200 complete from backup; primary 1×',
+        run: async (h, id, note) => {
+          primaryFault(h, id, { kind: 'status', status: 401 }, true);
+          const r = await h.call(id);
+          note(describeCall(r, h, id));
+          expectWhole(r, 'backup');
+          expect(seen(h.primary, id)).toBe(1);
+        },
+      },
+      {
+        fallback: false,
+        expected: 'clear 5xx upstream error (not a 401 blaming the client); primary 1×',
+        run: async (h, id, note) => {
+          primaryFault(h, id, { kind: 'status', status: 401 }, true);
+          const r = await h.call(id);
+          note(describeCall(r, h, id));
+          expectClearError(r, [502, 503]);
+          expect(seen(h.primary, id)).toBe(1);
+        },
+      },
+    ],
+  },
+  {
+    name: 'total budget',
+    guarantee: 'No rule waits past timeout_total_s: a Retry-After longer than the remaining budget is not waited out.',
+    variants: [
+      {
+        fallback: true,
+        spec: { rotation: { timeout_total_s: 1, retry_after_max_s: 5 } },
+        expected: 'complete answer (backup) or a clear error, within 1.5 s despite Retry-After: 3',
+        run: async (h, id, note) => {
+          primaryFault(h, id, { kind: 'rate-limit', retryAfterS: 3 }, true);
+          const r = await h.call(id);
+          note(describeCall(r, h, id));
+          expect(r.ms).toBeLessThan(1500);
+          if (r.status === 200) expectWhole(r, 'backup');
+          else expectClearError(r, [429, 503, 504]);
+        },
+      },
+      {
+        fallback: false,
+        spec: { rotation: { timeout_total_s: 1, retry_after_max_s: 5 } },
+        expected: 'clear error within 1.5 s despite Retry-After: 3; primary 1×',
+        run: async (h, id, note) => {
+          primaryFault(h, id, { kind: 'rate-limit', retryAfterS: 3 }, true);
+          const r = await h.call(id);
+          note(describeCall(r, h, id));
+          expect(r.ms).toBeLessThan(1500);
+          expectClearError(r, [429, 503, 504]);
+          expect(seen(h.primary, id)).toBe(1);
+        },
+      },
+    ],
+  },
+  {
     name: 'provider flapping',
     guarantee: 'A failing entry cools down (not contacted while cooling), and after its cooldown one live request probes it; success puts it back in service.',
     variants: [
