@@ -74,3 +74,22 @@ describe('memory rate limiter window', () => {
     expect((await limiter.hit('k', 2, 60)).allowed).toBe(true);
   });
 });
+
+describe('redis rate limiter while Redis is away', () => {
+  it('falls back to a local count at once, and is exact again after', async () => {
+    const { startTcpProxy } = await import('./test-support/tcp-proxy');
+    const proxy = await startTcpProxy('127.0.0.1', Number(new URL(testRedisUrl()).port || 6379));
+    const limiter = createRedisRateLimiter({ url: `redis://127.0.0.1:${proxy.port}`, prefix: testRedisPrefix('rl'), name: 'test-rl-out' });
+    closers.push(() => limiter.close(), () => proxy.close());
+    expect((await limiter.hit('token:t', 3, 3600)).allowed).toBe(true);
+    proxy.cut();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    const during = await Promise.all([1, 2, 3, 4].map(() => limiter.hit('token:t', 3, 3600)));
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(during.filter((d) => d.allowed)).toHaveLength(3); // the local window starts empty
+    proxy.restore();
+    const { waitFor } = await import('./test-support/tcp-proxy');
+    await waitFor(async () => (await limiter.hit('token:t', 3, 3600, 0)).remaining === 2, 5_000, 'redis count again');
+  });
+});

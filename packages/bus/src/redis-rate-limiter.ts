@@ -1,6 +1,7 @@
 import type { RateDecision, RateLimiter } from '@aisbf/core';
 import type { Redis } from 'ioredis';
-import { closeClient, createRedisClient } from './redis-client';
+import { createMemoryRateLimiter } from './memory-rate-limiter';
+import { closeClient, createRedisClient, isReady, waitReady } from './redis-client';
 
 export interface RedisRateLimiterOptions {
   url: string;
@@ -9,6 +10,11 @@ export interface RedisRateLimiterOptions {
   onError?: (error: unknown) => void;
   /** Shared client instead of an own connection (not closed by `close()`). */
   client?: Redis;
+  /**
+   * While Redis is away: `local` (default) counts per node with the same rule, so requests keep
+   * flowing (a cluster of K nodes may then pass up to K×limit); `reject` makes `hit` throw.
+   */
+  whenUnavailable?: 'local' | 'reject';
 }
 
 /**
@@ -17,6 +23,7 @@ export interface RedisRateLimiterOptions {
  * clock (TIME), so node clock skew cannot split a window. Fixed windows allow up to 2x the limit
  * across a window boundary; that is the documented price of exactness and O(1) memory (see
  * docs/cluster.md). A denied hit is not counted. `amount: 0` peeks (allowed while below limit).
+ * While Redis is away (after it was reachable once) hits are decided by a per-node count.
  */
 const HIT_SCRIPT = `
 local t = redis.call('TIME')
@@ -43,8 +50,26 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   const client = options.client ?? createRedisClient({ url: options.url, name: options.name ?? 'aisbf-ratelimit', onError: options.onError });
   client.defineCommand('aisbfRateHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
   type WithHit = Redis & { aisbfRateHit(key: string, limit: number, windowS: number, amount: number): Promise<[number, number, number]> };
+  const local = createMemoryRateLimiter();
+  const fallback = options.whenUnavailable ?? 'local';
+  // Before the first connect, wait briefly for it (boot); after that, a lost connection means
+  // "decide locally now".
+  let everReady = isReady(client);
+  client.once('ready', () => {
+    everReady = true;
+  });
+  let boot: Promise<void> | null = null;
+  const usable = async (): Promise<boolean> => {
+    if (isReady(client)) return true;
+    if (everReady) return false;
+    boot ??= waitReady(client, 1_000).catch(() => undefined);
+    await boot;
+    return isReady(client);
+  };
   return {
     async hit(key, limit, windowS, amount = 1): Promise<RateDecision> {
+      // Decide locally at once rather than queue behind a reconnect: the request path must not stall.
+      if (fallback === 'local' && !(await usable())) return local.hit(key, limit, windowS, amount);
       const [allowed, used, retryMs] = await (client as WithHit).aisbfRateHit(`${options.prefix}rl:${windowS}:${key}`, limit, windowS, amount);
       return {
         allowed: allowed === 1,
@@ -54,6 +79,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       };
     },
     async close() {
+      await local.close();
       if (owned) await closeClient(client);
     },
   };
