@@ -266,9 +266,14 @@ const RECORD_FIELD_LINE = /^[ \t]*(?:address|street|postal[ _]?code|post ?code|z
 const STREET_ADDRESS = /\b\d{1,5}[ \t]+(?:[A-Z][a-z]+[ \t]+){1,3}(?:Street|St\.|Avenue|Ave\.?|Road|Rd\.|Boulevard|Blvd\.?|Lane|Ln\.|Drive|Dr\.|Court|Ct\.|Way|Place|Pl\.)(?![A-Za-z])|\b[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|weg|gasse|allee|platz|ring)[ \t]+\d{1,4}[a-z]?\b/;
 
 /** A person's name line next to an address, account or customer-id line: a customer record. */
+const NAME_LABELS = ['name', 'customer', 'client', 'patient', 'contact', 'holder', 'kunde'];
+
 const LABELLED_RECORD: PrivacyRule = {
   category: 'customer_record',
-  scan({ text }) {
+  keywords: NAME_LABELS,
+  scan({ text, hits }) {
+    // The multi-line pattern is costly on long text: only run it when a label word occurs at all.
+    if (!NAME_LABELS.some((k) => hits(k).length > 0)) return false;
     if (!PERSON_NAME_LINE.test(text)) return false;
     return RECORD_FIELD_LINE.test(text) || STREET_ADDRESS.test(text);
   },

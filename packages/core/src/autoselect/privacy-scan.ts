@@ -28,10 +28,34 @@ export interface PrivacyRule {
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Builds the shared keyword pass for a rule set: one regex, longest keywords first. */
+/**
+ * The keywords as a trie-shaped alternation (`a(?:kia|sia|uth)|b(?:earer|asic)|…`): V8 tries a flat
+ * alternation's branches one by one at every position, while here each position costs one
+ * first-character test. A keyword that is a prefix of another matches the longer one when present.
+ */
+export function trieSource(words: readonly string[]): string {
+  const byFirst = new Map<string, string[]>();
+  for (const word of words) {
+    const first = word[0];
+    if (first === undefined) continue;
+    const rest = byFirst.get(first);
+    if (rest === undefined) byFirst.set(first, [word.slice(1)]);
+    else rest.push(word.slice(1));
+  }
+  const branches: string[] = [];
+  for (const [first, rests] of byFirst) {
+    const longer = rests.filter((r) => r !== '');
+    const endsHere = longer.length < rests.length;
+    if (longer.length === 0) branches.push(escape(first));
+    else branches.push(`${escape(first)}(?:${trieSource(longer)})${endsHere ? '?' : ''}`);
+  }
+  return branches.join('|');
+}
+
+/** Builds the shared keyword pass for a rule set: one trie-shaped regex over the lower-cased text. */
 export function createScanner(rules: readonly PrivacyRule[]): (text: string) => ScanContext {
-  const keywords = [...new Set(rules.flatMap((r) => r.keywords ?? []))].sort((a, b) => b.length - a.length);
-  const source = keywords.map(escape).join('|');
+  const keywords = [...new Set(rules.flatMap((r) => r.keywords ?? []))];
+  const source = trieSource(keywords);
   const onLower = new RegExp(source, 'g');
   const onText = new RegExp(source, 'gi');
   const digitRun = /\d[\d .()/-]{4,}\d/g;
