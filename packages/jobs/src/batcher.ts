@@ -51,15 +51,18 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
     if (timer || closed) return;
     timer = setTimeout(() => {
       timer = null;
-      void drain();
+      void drain(true);
     }, delay);
     timer.unref();
   };
 
-  const drain = (): Promise<void> => {
+  /** Set by the timer and flush(): write a partial batch too. Full batches are written anyway. */
+  let forcePending = false;
+  const drain = (force: boolean): Promise<void> => {
+    if (force) forcePending = true;
     if (running) return running;
     running = (async () => {
-      while (buffer.length > 0) {
+      while (buffer.length >= options.batchSize || (forcePending && buffer.length > 0)) {
         const batch = buffer.slice(0, options.batchSize);
         try {
           await options.write(batch);
@@ -73,6 +76,7 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
         written += batch.length;
         settleWaiters();
       }
+      if (buffer.length === 0) forcePending = false;
     })().finally(() => {
       running = null;
       if (buffer.length > 0) schedule(failing ? retryMs : buffer.length >= options.batchSize ? 0 : options.flushMs);
@@ -87,7 +91,7 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
       clearTimeout(timer);
       timer = null;
     }
-    void drain();
+    void drain(true);
     return done;
   };
 
@@ -110,7 +114,7 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
           clearTimeout(timer);
           timer = null;
         }
-        void drain();
+        void drain(false);
       } else {
         schedule(options.flushMs);
       }
