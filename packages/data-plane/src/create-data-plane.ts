@@ -23,6 +23,7 @@ import { badRequest, sendError, sendJson } from './http/openai-error';
 import { DEFAULT_BODY_LIMITS, readJsonBody, type BodyLimits } from './http/read-json-body';
 import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema } from './http/request-schemas';
 import { createAutoselector } from './autoselect/index';
+import { createDataPlaneMetrics } from './data-plane-metrics';
 import { createAutoselectBridge, type AutoselectCtx } from './proxy/autoselect-bridge';
 import { createRoutingState } from './proxy/routing-state';
 import { serveProxy, type ProxyEndpoint, type ServeDeps } from './proxy/serve-proxy';
@@ -40,12 +41,14 @@ export interface DataPlaneDeps {
   limits?: Partial<BodyLimits>;
   /** Sockets per upstream origin (undici Pool `connections`). */
   upstreamConnections?: number;
+  /** Serve `GET /metrics` from `handle` (default true); all-in-one may merge `metrics()` itself. */
+  exposeMetrics?: boolean;
 }
 
 export interface DataPlane {
   /**
    * Serves the request when its path belongs to the data plane (`/v1/*`, `/api/v1/*`,
-   * `/api/u/{username}/*`, `/healthz`, `/readyz`) and returns true; returns false without
+   * `/api/u/{username}/*`, `/healthz`, `/readyz`, `/metrics`) and returns true; returns false without
    * touching `res` otherwise, so the all-in-one server can hand it to the control plane.
    */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
@@ -54,6 +57,8 @@ export interface DataPlane {
   setSnapshot(snapshot: Snapshot): void;
   /** True once a snapshot is loaded (`/readyz`). */
   ready(): boolean;
+  /** Prometheus text of this instance's metrics. */
+  metrics(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -77,14 +82,24 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const random = deps.random ?? Math.random;
   const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.limits };
   const pools = createUpstreamPools({ connections: deps.upstreamConnections ?? 128 });
-  const state = createRoutingState({ cooldownSync: deps.cooldownSync, clock });
+  const metrics = createDataPlaneMetrics();
+  // Every request's usage event also feeds the metrics: one place counts requests.
+  const usageSink: UsageSink = {
+    emit(event) {
+      metrics.record(event);
+      deps.usageSink.emit(event);
+    },
+    flush: () => deps.usageSink.flush(),
+    close: () => deps.usageSink.close(),
+  };
+  const state = createRoutingState({ cooldownSync: deps.cooldownSync, clock, onOpen: () => metrics.cooldownOpened() });
   const targets = createTargetResolver({ pools, decrypt: (sealed) => deps.secretBox.decrypt(sealed) });
-  const serveDeps: ServeDeps = { state, targets, clock, random, logger: deps.logger, usageSink: deps.usageSink };
+  const serveDeps: ServeDeps = { state, targets, clock, random, logger: deps.logger, usageSink, onMalformed: (n) => metrics.malformedChunks(n) };
   const bridge = createAutoselectBridge({
     ...serveDeps,
     // The selection call is billed like any request: one usage event, marked by its reason.
     onSelectionAttempts: (route, ctx, attempts, ok) =>
-      deps.usageSink.emit(usageRecord({ at: clock(), userId: ctx.user.id, tokenId: ctx.token.id, route, status: ok ? 200 : 502, attempts, autoselectReason: 'selection' })),
+      usageSink.emit(usageRecord({ at: clock(), userId: ctx.user.id, tokenId: ctx.token.id, route, status: ok ? 200 : 502, attempts, autoselectReason: 'selection' })),
   });
   const autoselector = createAutoselector<AutoselectCtx>({ callSelectionModel: bridge.callSelectionModel, isPrivateRoute: bridge.isPrivateRoute, clock });
   let index: SnapshotIndex | null = null;
@@ -98,6 +113,16 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     const path = q < 0 ? url : url.slice(0, q);
     if (path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
+      return true;
+    }
+    if (path === '/metrics' && deps.exposeMetrics !== false) {
+      metrics.text().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
+        },
+        () => sendJson(res, 500, { error: { message: 'metrics unavailable', type: 'server_error', code: 'internal_error', param: null } }),
+      );
       return true;
     }
     if (path === '/readyz') {
@@ -141,7 +166,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     if (req.method !== 'POST') return refuse(req, res, new GatewayError('NOT_FOUND', `Use POST for ${op.endpoint}.`, { wireCode: 'method_not_allowed' }), idHeader);
     // From here on the request is attributable: every exit emits one usage event (issue 3 "Usage").
     const rejected = (error: GatewayError, route: string, headers: Record<string, string>): void => {
-      deps.usageSink.emit({ ...usageRecord({ at: startedAt, userId: acting.value.id, tokenId: auth.value.token.id, route, status: error.status, attempts: [], autoselectReason: null, endpoint: op.endpoint }), requestId, latencyMs: Math.max(0, clock() - startedAt) });
+      usageSink.emit({ ...usageRecord({ at: startedAt, userId: acting.value.id, tokenId: auth.value.token.id, route, status: error.status, attempts: [], autoselectReason: null, endpoint: op.endpoint }), requestId, latencyMs: Math.max(0, clock() - startedAt) });
       sendError(res, error, headers);
     };
     const body = await readJsonBody(req, limits);
@@ -221,7 +246,14 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     if (tokenRpm !== undefined) checks.push([`token:${principal.token.id}`, tokenRpm]);
     if (userRpm !== undefined) checks.push([`user:${principal.user.id}`, userRpm]);
     for (const [key, limit] of checks) {
-      const decision = await limiter.hit(key, limit, 60);
+      let decision: Awaited<ReturnType<RateLimiter['hit']>>;
+      try {
+        decision = await limiter.hit(key, limit, 60);
+      } catch (error) {
+        // Fail open: a limiter outage (Redis away) must not take the API down with it.
+        deps.logger.warn({ err: error, key }, 'rate limiter unavailable; request allowed');
+        continue;
+      }
       if (!decision.allowed) return new GatewayError('RATE_LIMITED', `Rate limit of ${limit} requests per minute reached; retry in ${decision.retryAfterS} s.`, { retryAfterS: decision.retryAfterS, wireCode: 'rate_limit_exceeded' });
     }
     return null;
@@ -249,13 +281,15 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
-      return path === '/healthz' || path === '/readyz' || parsePath(path) !== null;
+      return path === '/healthz' || path === '/readyz' || (path === '/metrics' && deps.exposeMetrics !== false) || parsePath(path) !== null;
     },
     setSnapshot(snapshot) {
       index = indexSnapshot(snapshot);
       modelLists = new Map();
+      metrics.snapshotLoaded(snapshot.version);
     },
     ready: () => index !== null && !closed,
+    metrics: () => metrics.text(),
     async close() {
       closed = true;
       autoselector.close();

@@ -6,6 +6,7 @@ import {
   emptySnapshot,
   rotationConfigSchema,
   type AutoselectConfigInput,
+  type Limits,
   type ProviderModel,
   type RotationConfigInput,
   type Snapshot,
@@ -40,6 +41,8 @@ export interface HarnessOptions {
   deps?: Partial<DataPlaneDeps>;
   /** Do not load a snapshot at start (readiness tests). */
   noSnapshot?: boolean;
+  /** Limits on alice's token (rate-limit tests). */
+  aliceTokenLimits?: Limits;
 }
 
 export interface Harness {
@@ -94,7 +97,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     ...emptySnapshot(1, 1_700_000_000_000),
     users: [USERS.alice, USERS.bob, USERS.root],
     tokens: [
-      { id: 't-alice', userId: USERS.alice.id, name: 'alice', hash: hashApiToken(tokens.alice), expiresAt: null },
+      { id: 't-alice', userId: USERS.alice.id, name: 'alice', hash: hashApiToken(tokens.alice), expiresAt: null, ...(options.aliceTokenLimits === undefined ? {} : { limits: options.aliceTokenLimits }) },
       { id: 't-bob', userId: USERS.bob.id, name: 'bob', hash: hashApiToken(tokens.bob), expiresAt: null },
       { id: 't-root', userId: USERS.root.id, name: 'root', hash: hashApiToken(tokens.root), expiresAt: null },
       { id: 't-old', userId: USERS.alice.id, name: 'old', hash: hashApiToken(tokens.expired), expiresAt: 1000 },

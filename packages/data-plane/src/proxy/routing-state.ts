@@ -17,7 +17,7 @@ export interface RoutingState {
   close(): void;
 }
 
-export function createRoutingState(deps: { cooldownSync?: CooldownSync | undefined; clock: () => number }): RoutingState {
+export function createRoutingState(deps: { cooldownSync?: CooldownSync | undefined; clock: () => number; onOpen?: () => void }): RoutingState {
   const cooldowns = new Map<string, CooldownState>();
   const inflight = new Map<string, number>();
   const turns = new Map<string, number>();
@@ -29,7 +29,10 @@ export function createRoutingState(deps: { cooldownSync?: CooldownSync | undefin
     if (after === before) return;
     if (after === CLOSED_COOLDOWN) cooldowns.delete(key);
     else cooldowns.set(key, after);
-    if (publish && after.openUntil !== null && after.openUntil !== before.openUntil) deps.cooldownSync?.publish(key, after.openUntil);
+    if (publish && after.openUntil !== null && after.openUntil !== before.openUntil) {
+      deps.onOpen?.();
+      deps.cooldownSync?.publish(key, after.openUntil);
+    }
   };
   const unsubscribe = deps.cooldownSync?.subscribe((key, until) => apply(key, { type: 'remote-open', until }, deps.clock(), false));
 

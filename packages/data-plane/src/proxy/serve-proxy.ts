@@ -34,6 +34,7 @@ export interface ProxyCall {
 
 export interface ServeDeps extends AttemptDeps {
   usageSink: UsageSink;
+  onMalformed?: (count: number) => void;
 }
 
 interface Tally {
@@ -142,10 +143,13 @@ function finalTokens(call: ProxyCall, tally: Tally): Pick<UsageEvent, 'promptTok
   return { promptTokens: estimateTokens(JSON.stringify(input ?? '').length), completionTokens: tally.completionTokens, estimated: true };
 }
 
+/** Model names come from configuration and may hold any character; header values may not. */
+export const headerSafe = (value: string): string => (/^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value));
+
 function baseHeaders(call: ProxyCall, attempts: number, overheadMs: number): Record<string, string> {
   return {
     'x-request-id': call.requestId,
-    'x-aisbf-route': call.routeHeader,
+    'x-aisbf-route': headerSafe(call.routeHeader),
     'x-aisbf-attempts': String(attempts),
     'x-aisbf-overhead-ms': Math.max(0, overheadMs).toFixed(2),
     ...call.extraHeaders,
@@ -155,7 +159,7 @@ function baseHeaders(call: ProxyCall, attempts: number, overheadMs: number): Rec
 function servedHeaders(call: ProxyCall, served: Served, attemptsList: readonly UsageAttempt[], overheadMs: number): Record<string, string> {
   const headers = baseHeaders(call, attemptsList.length, overheadMs);
   headers['x-aisbf-provider'] = served.leaf.target.provider.id;
-  headers['x-aisbf-model'] = served.leaf.target.model;
+  headers['x-aisbf-model'] = headerSafe(served.leaf.target.model);
   // Failover = served by something other than the first entry tried (across autoselect routes
   // too); a same-entry retry is not a failover.
   const first = attemptsList[0];
@@ -281,7 +285,10 @@ async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, 
   const finish = (outcome: UsageEvent['outcome']): StreamEnd => {
     served.call.disarm();
     served.release();
-    if (malformed > 0) deps.logger.warn({ requestId: call.requestId, malformed }, 'skipped malformed upstream stream chunks');
+    if (malformed > 0) {
+      deps.onMalformed?.(malformed);
+      deps.logger.warn({ requestId: call.requestId, malformed }, 'skipped malformed upstream stream chunks');
+    }
     return { served, outcome, tally };
   };
 

@@ -1,0 +1,41 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { UsageEvent } from '@aisbf/core';
+
+/**
+ * Prometheus metrics of one data-plane instance, on its own registry (several instances may live
+ * in one process, in tests and in all-in-one mode). Request metrics are derived from the usage
+ * event every request already produces, so the hot path pays one call per request.
+ */
+export interface DataPlaneMetrics {
+  readonly registry: Registry;
+  record(event: UsageEvent): void;
+  malformedChunks(count: number): void;
+  cooldownOpened(): void;
+  snapshotLoaded(version: number): void;
+  text(): Promise<string>;
+}
+
+export function createDataPlaneMetrics(): DataPlaneMetrics {
+  const registry = new Registry();
+  const requests = new Counter({ name: 'aisbf_requests_total', help: 'Proxied requests by endpoint, status and outcome', labelNames: ['endpoint', 'status', 'outcome'] as const, registers: [registry] });
+  const attempts = new Counter({ name: 'aisbf_upstream_attempts_total', help: 'Upstream attempts by provider and outcome', labelNames: ['provider', 'outcome'] as const, registers: [registry] });
+  const failovers = new Counter({ name: 'aisbf_failovers_total', help: 'Requests served by another entry than the first one tried', registers: [registry] });
+  const latency = new Histogram({ name: 'aisbf_request_duration_seconds', help: 'Request latency including upstream time', labelNames: ['endpoint'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [registry] });
+  const malformed = new Counter({ name: 'aisbf_stream_malformed_chunks_total', help: 'Malformed upstream SSE chunks skipped', registers: [registry] });
+  const cooldowns = new Counter({ name: 'aisbf_cooldowns_opened_total', help: 'Times a (provider, model) cooldown opened on this node', registers: [registry] });
+  const version = new Gauge({ name: 'aisbf_config_version', help: 'Version of the config snapshot being served', registers: [registry] });
+  return {
+    registry,
+    record(event) {
+      requests.inc({ endpoint: event.endpoint, status: String(event.status), outcome: event.outcome });
+      latency.observe({ endpoint: event.endpoint }, event.latencyMs / 1000);
+      for (const a of event.attempts) attempts.inc({ provider: a.provider, outcome: a.outcome });
+      const first = event.attempts[0];
+      if (first !== undefined && event.provider !== null && (first.provider !== event.provider || first.model !== event.model)) failovers.inc();
+    },
+    malformedChunks: (count) => malformed.inc(count),
+    cooldownOpened: () => cooldowns.inc(),
+    snapshotLoaded: (v) => version.set(v),
+    text: () => registry.metrics(),
+  };
+}
