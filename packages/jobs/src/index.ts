@@ -10,3 +10,4 @@ export * from './queue-usage-sink';
 export * from './create-workers';
 export * from './bullmq-job-runner';
 export * from './in-process-jobs';
+export * from './create-cluster-worker';
