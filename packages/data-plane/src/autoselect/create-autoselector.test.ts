@@ -179,6 +179,13 @@ describe('createAutoselector: semantic selection', () => {
     expect(choice(await selector.decide(autoselect(config), ask('hi'))).routes).toEqual(['a', HOSTED, 'c', 'b']);
   });
 
+  it('scans an embeddings input for privacy', async () => {
+    const { selector, h } = setup(async () => tag(HOSTED));
+    const d = choice(await selector.decide(autoselect(), { input: ['harmless', 'call +49 30 12345678'] }));
+    expect(d).toMatchObject({ reason: 'privacy', findings: ['phone'], routes: [PRIVATE_ROUTE] });
+    expect(h.calls).toHaveLength(0);
+  });
+
   it('reads a legacy completions prompt', async () => {
     const { selector, h } = setup(async () => tag(HOSTED));
     const d = choice(await selector.decide(autoselect(), { prompt: 'Write a haiku about rivers' }));

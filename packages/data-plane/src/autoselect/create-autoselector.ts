@@ -47,6 +47,8 @@ export interface AutoselectRequestBody {
   messages?: unknown;
   /** Legacy completions: a prompt string (or strings). */
   prompt?: unknown;
+  /** Embeddings: an input string (or strings). */
+  input?: unknown;
 }
 
 export interface AutoselectorDeps<Ctx = undefined> {
@@ -70,11 +72,16 @@ export interface Autoselector<Ctx = undefined> {
 
 type Selection = { ok: true; modelId: string } | { ok: false; cause: SelectionSkipCause };
 
+const texts = (value: unknown): string | null => {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.filter((p): p is string => typeof p === 'string').join('\n');
+  return null;
+};
+
+/** Chat `messages`, a completions `prompt` or an embeddings `input`: whatever the request sends on. */
 function conversationOf(body: AutoselectRequestBody): readonly unknown[] | string {
   if (Array.isArray(body.messages)) return body.messages;
-  if (typeof body.prompt === 'string') return body.prompt;
-  if (Array.isArray(body.prompt)) return body.prompt.filter((p): p is string => typeof p === 'string').join('\n');
-  return [];
+  return texts(body.prompt) ?? texts(body.input) ?? [];
 }
 
 /**
