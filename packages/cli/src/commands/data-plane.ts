@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createRedisCooldownSync, createRedisRateLimiter, createRedisSnapshotSource } from '@aisbf/bus';
+import { createRedisCooldownSync, createRedisRateLimiter, createRedisSnapshotSource, startNodeHeartbeat } from '@aisbf/bus';
 import { createDataPlane } from '@aisbf/data-plane';
 import { createQueueUsageSink } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
@@ -42,6 +42,9 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   if (first !== null) dataPlane.setSnapshot(first);
   else logger.warn('no config snapshot in Redis yet: refusing traffic with 503 until one arrives');
 
+  // The control plane's dashboard shows each node's version and lag from these heartbeats.
+  const heartbeat = startNodeHeartbeat({ ...redis, nodeId, source, onError: (e) => onError(e, 'heartbeat') });
+
   const http = await serveHttp(
     (req, res) => {
       if (dataPlane.handle(req, res)) return;
@@ -59,6 +62,6 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   unsubscribe();
   await dataPlane.close();
   await usageSink.close();
-  await Promise.allSettled([source.close(), cooldownSync.close(), rateLimiter.close()]);
+  await Promise.allSettled([heartbeat.close(), source.close(), cooldownSync.close(), rateLimiter.close()]);
   return 0;
 }

@@ -1,0 +1,63 @@
+import { createRedisBus, createRedisNodeList, createRedisSessionStore, createRedisSnapshotStore, createSnapshotPublisher } from '@aisbf/bus';
+import { createControlPlane } from '@aisbf/control-plane';
+import { createDatabase, loadSnapshot, migrateToLatest } from '@aisbf/db';
+import { createBullmqJobRunner } from '@aisbf/jobs';
+import { createSecretBox } from '@aisbf/secrets';
+import { EnvError, type Env } from '../env';
+import { createLogger } from '../logger';
+import { privacyDetector } from '../privacy-detector';
+import { serveHttp, waitForShutdownSignal } from '../serve-http';
+import { dashboardDir } from './start';
+
+/**
+ * `aisbf control-plane`: GraphQL, tRPC and the dashboard over MySQL (DESIGN.md §1). Each committed
+ * change is stored as a snapshot in Redis and announced on the bus; jobs go through BullMQ.
+ */
+export async function runControlPlane(env: Env, options: { port: number | undefined }): Promise<number> {
+  if (env.AISBF_REDIS_URL === undefined) throw new EnvError('invalid environment:\n  AISBF_REDIS_URL: required by the control-plane role (snapshots, sessions and jobs go through Redis); use `aisbf start` for a single process');
+  if (env.AISBF_DATABASE_URL === undefined) throw new EnvError('invalid environment:\n  AISBF_DATABASE_URL: required by the control-plane role (e.g. mysql://aisbf:secret@mysql:3306/aisbf)');
+  if (env.AISBF_SECRET_KEY === undefined) throw new EnvError('invalid environment:\n  AISBF_SECRET_KEY: required by the control-plane role (the same key on every node)');
+  const logger = createLogger(env.AISBF_LOG_LEVEL);
+  const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'control plane');
+  const redis = { url: env.AISBF_REDIS_URL, prefix: env.AISBF_REDIS_PREFIX };
+  const secretBox = createSecretBox(env.AISBF_SECRET_KEY);
+  const database = createDatabase(env.AISBF_DATABASE_URL);
+  // Forward-only migrations are safe on a live cluster; running them here keeps a one-node setup simple.
+  await migrateToLatest(database.db);
+
+  const bus = createRedisBus({ ...redis, name: 'aisbf-cp', onError });
+  const store = createRedisSnapshotStore({ ...redis, name: 'aisbf-cp-snapshot', onError: (e) => onError(e, 'snapshot store') });
+  const publisher = createSnapshotPublisher({ bus, store, loadSnapshot: () => loadSnapshot(database.db), onError });
+  const jobs = createBullmqJobRunner({ ...redis, onError });
+  const sessions = createRedisSessionStore({ ...redis, name: 'aisbf-cp-sessions', onError: (e) => onError(e, 'sessions') });
+  const nodes = createRedisNodeList({ ...redis, onError: (e) => onError(e, 'node list') });
+  const controlPlane = createControlPlane({
+    db: database.db,
+    secretBox,
+    publisher,
+    jobs,
+    sessions,
+    mode: 'cluster',
+    privacyDetector,
+    listNodes: () => nodes.listNodes(),
+    dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
+    onError,
+  });
+  const admin = await controlPlane.services.users.ensureAdmin({ password: env.AISBF_ADMIN_PASSWORD, token: env.AISBF_ADMIN_TOKEN });
+  await publisher.republish().catch((error: unknown) => onError(error, 'initial snapshot publish (Redis away?)'));
+
+  const http = await serveHttp((req, res) => controlPlane.handle(req, res), { port: options.port ?? env.AISBF_CONTROL_PORT, host: env.AISBF_HOST });
+  console.log(`aisbf control plane listening on http://${env.AISBF_HOST}:${http.port}  (dashboard /, GraphQL /graphql)`);
+  if (admin.generatedPassword !== undefined) {
+    console.log(`first start: admin user "${admin.username}" created with password: ${admin.generatedPassword}`);
+  }
+
+  const signal = await waitForShutdownSignal();
+  logger.info({ signal }, 'shutting down');
+  await http.close(env.AISBF_SHUTDOWN_GRACE_MS);
+  await controlPlane.close();
+  await publisher.close();
+  await Promise.allSettled([jobs.close(), sessions.close(), nodes.close(), bus.close(), store.close()]);
+  await database.close();
+  return 0;
+}

@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInProcessPropagation, healthChangedTopic } from '@aisbf/bus';
+import { createControlPlane, createMemorySessionStore } from '@aisbf/control-plane';
+import { createDataPlane } from '@aisbf/data-plane';
+import { createDatabase, loadSnapshot, migrateToLatest } from '@aisbf/db';
+import { createInProcessJobs } from '@aisbf/jobs';
+import { createSecretBox } from '@aisbf/secrets';
+import { defaultDatabaseUrl, ensureDataDir, loadSecretKey } from '../data-dir';
+import type { Env } from '../env';
+import { createLogger } from '../logger';
+import { privacyDetector } from '../privacy-detector';
+import { serveHttp, waitForShutdownSignal } from '../serve-http';
+
+/** The dashboard's static build in a checkout (`web/build`), unless AISBF_DASHBOARD_DIR says otherwise. */
+export function dashboardDir(fromEnv: string | undefined): string | undefined {
+  const dir = fromEnv ?? resolve(fileURLToPath(import.meta.url), '../../../../../web/build');
+  return existsSync(join(dir, 'index.html')) ? dir : undefined;
+}
+
+/**
+ * `aisbf start`: everything in one process (DESIGN.md §1): SQLite by default, in-process bus,
+ * sessions and jobs; data plane, control plane and dashboard on one port. A committed change
+ * reaches the data plane through the same publisher/source pair cluster mode uses over Redis.
+ */
+export async function runStart(env: Env, options: { port: number | undefined }): Promise<number> {
+  const logger = createLogger(env.AISBF_LOG_LEVEL);
+  const dataDir = ensureDataDir(env.AISBF_DATA_DIR);
+  const secret = loadSecretKey({ fromEnv: env.AISBF_SECRET_KEY, dataDir });
+  if (secret.generated) console.log(`generated a secret key in ${join(dataDir, 'secret.key')} (back it up: provider keys are encrypted with it)`);
+  const secretBox = createSecretBox(secret.key);
+  const database = createDatabase(env.AISBF_DATABASE_URL ?? defaultDatabaseUrl(dataDir));
+  await migrateToLatest(database.db);
+  const onError = (error: unknown, context: string): void => logger.error({ err: error, context }, 'background task failed');
+
+  const propagation = createInProcessPropagation({ loadSnapshot: () => loadSnapshot(database.db) });
+  const jobs = createInProcessJobs({
+    db: database.db,
+    secretBox,
+    publish: (change) => propagation.publisher.publish(change),
+    publishHealth: (change) => propagation.bus.publish(healthChangedTopic, change),
+    onError,
+  });
+  const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES } });
+  const sessions = createMemorySessionStore();
+  const controlPlane = createControlPlane({
+    db: database.db,
+    secretBox,
+    publisher: propagation.publisher,
+    jobs,
+    sessions,
+    mode: 'all-in-one',
+    privacyDetector,
+    dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
+    onError,
+  });
+  const admin = await controlPlane.services.users.ensureAdmin({ password: env.AISBF_ADMIN_PASSWORD, token: env.AISBF_ADMIN_TOKEN });
+
+  const unsubscribe = propagation.source.subscribe(() => {
+    const snapshot = propagation.source.current();
+    if (snapshot !== null) dataPlane.setSnapshot(snapshot);
+  });
+  await propagation.start();
+  const first = await propagation.source.load();
+  if (first !== null) dataPlane.setSnapshot(first);
+
+  const http = await serveHttp(
+    (req, res) => {
+      if (!dataPlane.handle(req, res)) controlPlane.handle(req, res);
+    },
+    { port: options.port ?? env.AISBF_PORT, host: env.AISBF_HOST },
+  );
+  const shownHost = env.AISBF_HOST === '0.0.0.0' ? 'localhost' : env.AISBF_HOST;
+  console.log(`aisbf is running on http://${shownHost}:${http.port}  (dashboard /, API /v1, GraphQL /graphql)`);
+  if (admin.generatedPassword !== undefined) {
+    console.log(`first start: admin user "${admin.username}" created with password: ${admin.generatedPassword}`);
+    console.log('(shown once; set AISBF_ADMIN_PASSWORD to choose it)');
+  }
+  logger.info({ port: http.port, version: first?.version ?? null }, 'aisbf all-in-one listening');
+
+  const signal = await waitForShutdownSignal();
+  logger.info({ signal }, 'shutting down');
+  await http.close(env.AISBF_SHUTDOWN_GRACE_MS);
+  unsubscribe();
+  await dataPlane.close();
+  await jobs.close();
+  await controlPlane.close();
+  await propagation.close();
+  await database.close();
+  return 0;
+}
