@@ -5,10 +5,11 @@ export function formatNumber(n: number | null | undefined): string {
   return String(Math.round(n * 100) / 100);
 }
 
-export function formatDate(iso: string | null | undefined): string {
-  if (iso === null || iso === undefined || iso === '') return '–';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+/** ISO strings or epoch milliseconds. */
+export function formatDate(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '–';
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? String(value) : d.toLocaleString();
 }
 
 /** costMicros are millionths of the currency unit. */

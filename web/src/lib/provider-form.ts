@@ -10,14 +10,15 @@ export interface ProviderFormValues {
   enabled: boolean;
 }
 
-export interface ProviderInput {
+// A type alias, not an interface: it must fit the router's loose (index-signature) input type.
+export type ProviderInput = {
   id: string;
   type: string;
   endpoint: string;
   apiKey?: string;
   models?: string[];
   enabled: boolean;
-}
+};
 
 /** DESIGN.md §2: ids are slugs. */
 export const SLUG = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
