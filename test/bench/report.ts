@@ -103,9 +103,11 @@ Machine: ${machineLine()}.
 - Latency: ${fig.config.sequential} sequential non-stream requests per target over one keep-alive connection,
   targets interleaved request by request so background load hits all alike; p50/p99 of the whole
   request. "Added" is the target's p50 minus direct's p50.
-- Memory: ${fig.config.streams} streaming requests opened at once while the mock spaces its chunks 300 ms
-  apart (each stream lasts ~18 s); once every stream has delivered its first chunk the gateway
-  process's VmRSS is read from /proc.
+- Memory: a fresh gateway process (so heap left by the throughput runs does not count) gets
+  ${fig.config.streams} streaming requests at once while the mock spaces its chunks 300 ms apart (each stream
+  lasts ~18 s); once every stream has delivered its first chunk its VmRSS is read from /proc.
+  Processes run TypeScript through tsx (no build step), whose loader is part of every figure
+  (an idle mock process is ~70 MiB).
 - Knobs: \`AISBF_BENCH_DURATION_S\`, \`AISBF_BENCH_ROUNDS\`, \`AISBF_BENCH_CONNECTIONS\`, \`AISBF_BENCH_SEQUENTIAL\`,
   \`AISBF_BENCH_STREAMS\`, \`AISBF_BENCH_WRITE_DOCS=0\` (print only).
 

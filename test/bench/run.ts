@@ -46,36 +46,52 @@ async function mockControl(mockUrl: string, path: string, body: unknown): Promis
   if (!res.ok) throw new Error(`mock control ${path} failed: ${res.status}`);
 }
 
+const upstreamConnections = Math.max(1024, config.streams + 24);
+let tmp: string | undefined;
+
+const dataPlaneReady = (): boolean => existsSync(DP_ENTRY) && existsSync(DP_INDEX) && readFileSync(DP_INDEX, 'utf8').includes('createDataPlane');
+
+/** Starts the pass-through or the data plane (from a hand-built snapshot) in its own process. */
+async function startGateway(kind: string, mockUrl: string): Promise<{ service: SpawnedService; target: LoadTarget }> {
+  if (kind === 'pass-through') {
+    const service = await spawnService({ entry: PASS_ENTRY, cwd: root, args: ['--upstream', mockUrl] });
+    return { service, target: { name: 'pass-through', url: service.url, headers: {}, model: 'm1' } };
+  }
+  tmp ??= await mkdtemp(join(tmpdir(), 'aisbf-bench-'));
+  const secretKey = generateSecretKey();
+  const snapshot = buildTestSnapshot({
+    secretBox: createSecretBox(secretKey),
+    users: [{ username: 'bench', token: TOKEN }],
+    providers: [{ id: 'mock', endpoint: mockUrl, apiKey: 'sk-bench-upstream', models: ['m1'] }],
+  });
+  const snapshotFile = join(tmp, `snapshot-${Date.now()}.json`);
+  await writeFile(snapshotFile, JSON.stringify(snapshot));
+  // The data plane's default pool (128 sockets per upstream) would queue streams beyond 128; the
+  // RSS figure is about N streams really open, so the pool is sized for them (see docs).
+  const service = await spawnService({
+    entry: DP_ENTRY,
+    cwd: root,
+    args: ['--snapshot', snapshotFile, '--secret-key', secretKey, '--log-level', 'error', '--upstream-connections', String(upstreamConnections)],
+  });
+  return { service, target: { name: 'aisbf', url: `${service.url}/v1`, headers: { authorization: `Bearer ${TOKEN}` }, model: 'mock/m1' } };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   notes.push(`load average (1, 5, 15 min) when the run started: ${loadavg().map((l) => l.toFixed(2)).join(', ')} on ${cpus().length} cores.`);
   const mock = await spawnService({ entry: MOCK_ENTRY, cwd: root, args: ['--models', 'm1', '--words', '60'] });
   services.push(mock);
-  const pass = await spawnService({ entry: PASS_ENTRY, cwd: root, args: ['--upstream', mock.url] });
-  services.push(pass);
+  const pass = await startGateway('pass-through', mock.url);
+  services.push(pass.service);
   const targets: Array<LoadTarget & { pid: number }> = [
     { name: 'direct', url: mock.url, headers: {}, model: 'm1', pid: mock.pid },
-    { name: 'pass-through', url: pass.url, headers: {}, model: 'm1', pid: pass.pid },
+    { ...pass.target, pid: pass.service.pid },
   ];
-
-  let tmp: string | undefined;
-  const dataPlaneReady = existsSync(DP_ENTRY) && existsSync(DP_INDEX) && readFileSync(DP_INDEX, 'utf8').includes('createDataPlane');
-  if (dataPlaneReady) {
-    tmp = await mkdtemp(join(tmpdir(), 'aisbf-bench-'));
-    const secretKey = generateSecretKey();
-    const snapshot = buildTestSnapshot({
-      secretBox: createSecretBox(secretKey),
-      users: [{ username: 'bench', token: TOKEN }],
-      providers: [{ id: 'mock', endpoint: mock.url, apiKey: 'sk-bench-upstream', models: ['m1'] }],
-    });
-    const snapshotFile = join(tmp, 'snapshot.json');
-    await writeFile(snapshotFile, JSON.stringify(snapshot));
-    const aisbf = await spawnService({ entry: DP_ENTRY, cwd: root, args: ['--snapshot', snapshotFile, '--secret-key', secretKey, '--log-level', 'error', '--upstream-connections', String(Math.max(1024, config.streams + 24))] });
-    // The data plane's default pool (128 sockets per upstream) would queue streams beyond 128; the
-    // RSS figure is about N streams really open, so the pool is sized for them (see docs).
-    notes.push(`aisbf ran with upstreamConnections=${Math.max(1024, config.streams + 24)}; with its default (128) streams beyond 128 per provider wait for a socket.`);
-    services.push(aisbf);
-    targets.push({ name: 'aisbf', url: `${aisbf.url}/v1`, headers: { authorization: `Bearer ${TOKEN}` }, model: 'mock/m1', pid: aisbf.pid });
+  if (dataPlaneReady()) {
+    const aisbf = await startGateway('aisbf', mock.url);
+    services.push(aisbf.service);
+    targets.push({ ...aisbf.target, pid: aisbf.service.pid });
+    notes.push(`aisbf ran with upstreamConnections=${upstreamConnections}; with its default (128) streams beyond 128 per provider wait for a socket.`);
   } else {
     notes.push('aisbf was not measured: packages/data-plane/src/index.ts does not export createDataPlane yet.');
     log(notes[notes.length - 1]!);
@@ -108,14 +124,18 @@ async function main(): Promise<void> {
   const latency = await sequentialLatency(targets, config.sequential);
   targets.forEach((t, i) => log(`sequential ${t.name}: p50 ${latency[i]?.p50Ms.toFixed(3)} ms, p99 ${latency[i]?.p99Ms.toFixed(3)} ms`));
 
+  // Fresh gateway processes for the memory figure, so it is not inflated by heap the throughput runs
+  // left behind: what a node holding N streams costs, not what it kept from the last burst.
   const streams: BenchFigures['streams'] = [];
   await mockControl(mock.url, 'default', { kind: 'ok', chunkDelayMs: 300 });
   for (const target of targets.filter((t) => t.name !== 'direct')) {
-    const result = await measureOpenStreams(target, target.pid, config.streams, 15_000);
+    const fresh = await startGateway(target.name, mock.url);
+    services.push(fresh.service);
+    await check(fresh.target);
+    const result = await measureOpenStreams(fresh.target, fresh.service.pid, config.streams, 15_000);
     streams.push({ target: target.name, result });
-    log(`streams ${target.name}: ${result.open}/${result.requested} open, RSS ${result.loaded.rssMiB.toFixed(1)} MiB (idle ${result.idle.rssMiB.toFixed(1)})`);
-    // Let the cancelled streams drain from the mock before the next target.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    log(`streams ${target.name}: ${result.open}/${result.requested} open, RSS ${result.loaded.rssMiB.toFixed(1)} MiB (before ${result.idle.rssMiB.toFixed(1)})`);
+    await fresh.service.stop();
   }
   await mockControl(mock.url, 'reset', {});
 
@@ -127,7 +147,6 @@ async function main(): Promise<void> {
     log('wrote docs/benchmarks.md');
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  if (tmp) await rm(tmp, { recursive: true, force: true });
 }
 
 try {
@@ -138,4 +157,5 @@ try {
   for (const service of services) log(`stderr of ${service.url}:\n${service.stderr().slice(-2000)}`);
 } finally {
   await Promise.all(services.map((s) => s.stop()));
+  if (tmp) await rm(tmp, { recursive: true, force: true });
 }

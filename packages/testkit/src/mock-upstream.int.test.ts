@@ -133,6 +133,15 @@ describe('mock upstream faults', () => {
     expect(await m1.json()).toMatchObject({ error: { code: 'context_length_exceeded', type: 'invalid_request_error' } });
   });
 
+  it('lets GET /models take only the faults that mean something for it', async () => {
+    mock.enqueue({ kind: 'cut', afterChunks: 1 }, { kind: 'status', status: 500 });
+    expect((await fetch(`${mock.url}/models`)).status).toBe(500);
+    expect((await fetch(`${mock.url}/models`)).status).toBe(200);
+    expect(mock.pending()).toBe(1);
+    const out = await readAll(await chat({ stream: true }));
+    expect(parseSseText(out.text).text).toBe('w1');
+  });
+
   it('rate-limits with and without Retry-After', async () => {
     mock.enqueue({ kind: 'rate-limit', retryAfterS: 2 }, { kind: 'rate-limit' });
     const withHeader = await chat({});

@@ -26,7 +26,10 @@ export interface MockUpstream {
   readonly port: number;
   /** Every request received, in arrival order (live array). */
   readonly requests: RecordedRequest[];
-  /** Faults consumed one per matching request (FIFO), then back to the default. */
+  /**
+   * Faults consumed one per matching request (FIFO), then back to the default. GET /models takes
+   * only unscoped `status`, `rate-limit`, `hang`, `reset` and `delay` faults.
+   */
   enqueue(...faults: MockFault[]): void;
   /** Behaviour when no queued fault matches; a fault with `model` sets that model's default only. */
   setDefault(fault: MockFault): void;
@@ -69,10 +72,14 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     for (const watcher of [...watchers]) watcher();
   };
 
+  // GET /models (discovery, health probes) only takes faults that mean something for it, so a probe
+  // never swallows a queued stream fault meant for a completion.
+  const MODELS_FAULTS = new Set<MockFault['kind']>(['status', 'rate-limit', 'hang', 'reset', 'delay']);
   const pickFault = (model: string | undefined): MockFault => {
-    const index = queue.findIndex((f) => f.model === undefined || f.model === model);
+    const index = queue.findIndex((f) => (model === undefined ? f.model === undefined && MODELS_FAULTS.has(f.kind) : f.model === undefined || f.model === model));
     if (index >= 0) return queue.splice(index, 1)[0] ?? OK;
-    return (model !== undefined ? defaults.get(`model:${model}`) : undefined) ?? defaults.get('*') ?? OK;
+    const fallback = (model !== undefined ? defaults.get(`model:${model}`) : undefined) ?? defaults.get('*') ?? OK;
+    return model === undefined && !MODELS_FAULTS.has(fallback.kind) ? OK : fallback;
   };
 
   const wait = (ms: number, res: ServerResponse): Promise<boolean> =>
