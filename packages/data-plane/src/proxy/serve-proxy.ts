@@ -236,10 +236,22 @@ async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, 
   let malformed = first.malformed;
   const tally: Tally = { promptTokens: null, completionTokens: 0, estimated: false };
 
+  /**
+   * Events decoded from one upstream read are written to the client in one `write` (one chunk,
+   * one syscall) instead of one per event: bytes still leave as soon as they arrived.
+   */
+  let out = '';
+  const flush = (): Promise<void> | undefined => {
+    if (out === '') return undefined;
+    const ok = res.write(out);
+    out = '';
+    return ok ? undefined : drained(res);
+  };
+
   /** Returns 'done' at [DONE], 'error' for an upstream error event, else 'more'. */
-  const emit = (data: string): 'done' | 'error' | 'more' | Promise<'more'> => {
+  const emit = (data: string): 'done' | 'error' | 'more' => {
     if (data === '[DONE]') {
-      res.write('data: [DONE]\n\n');
+      out += 'data: [DONE]\n\n';
       return 'done';
     }
     const facts = chunkFacts(data);
@@ -264,7 +276,8 @@ async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, 
       partChars += facts.text.length;
       if (canContinue) delivered += facts.text;
     }
-    return res.write(`data: ${line}\n\n`) ? 'more' : drained(res);
+    out += `data: ${line}\n\n`;
+    return 'more';
   };
 
   const settlePart = (outcome: UsageAttempt['outcome']): void => {
@@ -297,26 +310,30 @@ async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, 
     let upstreamError = false;
     try {
       for (const data of served.pending) {
-        const step = await emit(data);
+        const step = emit(data);
         if (step === 'done') ended = 'done';
         if (step === 'error') upstreamError = true;
         if (step !== 'more') break;
       }
       served.pending = [];
       if (ended !== 'done' && !upstreamError) {
+        await flush();
         for (;;) {
           const data = await served.call.nextEvent();
-          served.call.refresh();
           if (data === null) {
             ended = 'clean-end';
             break;
           }
-          const step = await emit(data);
+          const step = emit(data);
           if (step === 'done') {
             ended = 'done';
             break;
           }
           if (step === 'error') break;
+          if (!served.call.hasBufferedEvent()) {
+            served.call.refresh();
+            await flush();
+          }
         }
       }
     } catch {
@@ -329,8 +346,7 @@ async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, 
     }
     if (ended === 'done' || ended === 'clean-end') {
       // A clean end without [DONE] is finished at once (DESIGN §2 "Mid-stream recovery").
-      if (ended === 'clean-end') res.write('data: [DONE]\n\n');
-      res.end();
+      res.end(ended === 'clean-end' ? `${out}data: [DONE]\n\n` : out);
       settlePart('ok');
       return finish('ok');
     }
@@ -338,11 +354,13 @@ async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, 
     const reason = served.call.timedOut === 'idle' ? 'stalled' : 'was cut';
     const message = `The upstream ${served.leaf.target.provider.id}/${served.leaf.target.model} ${reason} after the answer had started; the answer is incomplete.`;
     settlePart('interrupted');
+    if (canContinue) await flush();
     const rescue = canContinue ? await continueElsewhere(deps, plan, served, delivered) : null;
     if (rescue === null) {
-      res.end(INTERRUPTED(message));
+      res.end(out + INTERRUPTED(message));
       return finish('interrupted');
     }
+    await flush();
     served.release();
     served = rescue;
     continuing = true;
@@ -371,12 +389,12 @@ async function continueElsewhere(deps: ServeDeps, plan: AttemptPlan, failed: Ser
   }
 }
 
-function drained(res: ServerResponse): Promise<'more'> {
+function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done);
       res.off('close', done);
-      resolve('more');
+      resolve();
     };
     res.on('drain', done);
     res.on('close', done);

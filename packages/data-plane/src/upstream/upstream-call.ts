@@ -129,6 +129,11 @@ export class UpstreamCall {
     return this.events[this.eventHead++]!;
   }
 
+  /** True when `nextEvent` can answer without waiting for the network. */
+  hasBufferedEvent(): boolean {
+    return this.eventHead < this.events.length;
+  }
+
   /** Releases the body without reading it (keeps the connection reusable when possible). */
   discard(): void {
     this.disarm();
