@@ -203,6 +203,12 @@ const IBAN = globalRule('iban', /[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9
   accept: (m) => ibanValid(m[0].replace(/ /g, '')),
 });
 
+/** After the word `IBAN`, any case and spacing (`iban: de89 3704 …`), same checks. */
+const IBAN_LABELLED = keywordRule('iban', ['iban'], /iban\W{0,3}([a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,4})?)(?![a-z0-9])/iy, {
+  notAfter: /[A-Za-z]/,
+  accept: (m) => ibanValid((m[1] ?? '').replace(/ /g, '').toUpperCase()),
+});
+
 /** 13–19 digits (single spaces or dashes between) with a card network prefix and a Luhn check. */
 const CARD = digitRule('card_number', /\d{4}(?:[ -]?\d){9,15}(?!\d)/y, {
   notAfter: /[\d.,-]/,
@@ -318,6 +324,7 @@ export const PRIVACY_RULES: readonly PrivacyRule[] = [
   PHONE_NANP,
   PHONE_LABELLED,
   IBAN,
+  IBAN_LABELLED,
   CARD,
   US_SSN,
   UK_NINO,
