@@ -143,6 +143,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
 
   async function serve(req: IncomingMessage, res: ServerResponse, parsed: ParsedPath, requestId: string): Promise<void> {
     const startedAt = clock();
+    const perfStart = performance.now();
     const idHeader = { 'x-request-id': requestId };
     const current = index;
     if (current === null) {
@@ -223,6 +224,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       res,
       requestId,
       startedAt,
+      perfStart,
       user: acting.value,
       token: auth.value.token,
       requestedRoute: routeName,

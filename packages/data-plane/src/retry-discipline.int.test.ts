@@ -178,6 +178,13 @@ describe('retry table rows', () => {
     expect(h.events.at(-1)).toMatchObject({ status: 504, outcome: 'error', provider: null });
   });
 
+  it('a stream request answered by a 200 without any SSE event is a failure, not an empty answer', async () => {
+    h.mocks['a']!.enqueue({ kind: 'status', status: 200, body: { not: 'a stream' } });
+    const res = await ask('pair', { stream: true });
+    expect([res.status, servedBy(res), seen('a')]).toEqual([200, 'a', 2]);
+    expect(res.text).toContain(' w60');
+  });
+
   it('a direct provider route follows the same table (500 once, then serves)', async () => {
     h.mocks['b']!.enqueue({ kind: 'status', status: 502 });
     const res = await ask('user-provider/b/mb');

@@ -104,9 +104,11 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       state.release(current.target.providerKey);
     };
     const attemptStartedAt = clock();
+    // Wall time waiting on the upstream, measured finely: x-aisbf-overhead-ms is total minus this.
+    const waitStarted = performance.now();
     const result = await attemptOnce(deps, plan, current, deadline);
+    waitedMs += performance.now() - waitStarted;
     const now = clock();
-    waitedMs += now - attemptStartedAt;
     if (result.ok) {
       state.apply(key, { type: 'success' }, now);
       plan.attempts.push({ provider: current.target.provider.id, model: current.target.model, status: result.served.status, outcome: 'ok', latencyMs: now - attemptStartedAt });
@@ -278,6 +280,11 @@ async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Leaf, dea
       }
       pending.push(data);
       if (facts.hasContent) break;
+    }
+    if (pending.length === 0) {
+      // A 200 that ends without one SSE event (e.g. a JSON body to a stream request) served nothing.
+      call.abort();
+      return fail({ kind: 'status', status: 502 }, false, null, 'the stream ended before any event', 'error', status);
     }
   } catch {
     call.abort();

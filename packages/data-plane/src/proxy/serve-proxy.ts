@@ -17,6 +17,8 @@ export interface ProxyCall {
   res: ServerResponse;
   requestId: string;
   startedAt: number;
+  /** `performance.now()` when the request arrived, for x-aisbf-overhead-ms. */
+  perfStart: number;
   user: SnapshotUser;
   token: SnapshotToken;
   /** The route name as the client wrote it (usage), and the canonical one (headers). */
@@ -93,7 +95,7 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
       usage({ status: 499, outcome: 'client_disconnect' });
       return;
     }
-    const headers = baseHeaders(call, attempts.length, deps.clock() - call.startedAt - result.waitedMs);
+    const headers = baseHeaders(call, attempts.length, performance.now() - call.perfStart - result.waitedMs);
     const rotation = call.resolution.kind === 'rotation' ? call.resolution : null;
     if (result.passthrough !== null) {
       const p = result.passthrough;
@@ -113,7 +115,7 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
 
   const served = result.served;
   const commitAt = deps.clock();
-  const headers = servedHeaders(call, served, attempts, commitAt - call.startedAt - served.waitedMs);
+  const headers = servedHeaders(call, served, attempts, performance.now() - call.perfStart - served.waitedMs);
   if (!stream) {
     const body = served.body!;
     call.res.writeHead(served.status, { ...headers, 'content-type': String(served.headers['content-type'] ?? 'application/json'), 'content-length': body.length });
@@ -151,7 +153,7 @@ function baseHeaders(call: ProxyCall, attempts: number, overheadMs: number): Rec
     'x-request-id': call.requestId,
     'x-aisbf-route': headerSafe(call.routeHeader),
     'x-aisbf-attempts': String(attempts),
-    'x-aisbf-overhead-ms': Math.max(0, overheadMs).toFixed(2),
+    'x-aisbf-overhead-ms': Math.max(0, overheadMs).toFixed(3),
     ...call.extraHeaders,
   };
 }
