@@ -104,8 +104,9 @@ Machine: ${machineLine()}.
   targets interleaved request by request so background load hits all alike; p50/p99 of the whole
   request. "Added" is the target's p50 minus direct's p50.
 - Memory: a fresh gateway process (so heap left by the throughput runs does not count) gets
-  ${fig.config.streams} streaming requests at once while the mock spaces its chunks 300 ms apart (each stream
-  lasts ~18 s); once every stream has delivered its first chunk its VmRSS is read from /proc.
+  ${fig.config.streams} streaming requests at once while the mock spaces its chunks 1 s apart (a stream would
+  last a minute); once every stream has delivered its first chunk (or after 45 s) its VmRSS is read
+  from /proc, then the streams are closed.
   Processes run TypeScript through tsx (no build step), whose loader is part of every figure
   (an idle mock process is ~70 MiB).
 - Knobs: \`AISBF_BENCH_DURATION_S\`, \`AISBF_BENCH_ROUNDS\`, \`AISBF_BENCH_CONNECTIONS\`, \`AISBF_BENCH_SEQUENTIAL\`,

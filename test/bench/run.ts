@@ -127,12 +127,12 @@ async function main(): Promise<void> {
   // Fresh gateway processes for the memory figure, so it is not inflated by heap the throughput runs
   // left behind: what a node holding N streams costs, not what it kept from the last burst.
   const streams: BenchFigures['streams'] = [];
-  await mockControl(mock.url, 'default', { kind: 'ok', chunkDelayMs: 300 });
+  await mockControl(mock.url, 'default', { kind: 'ok', chunkDelayMs: 1000 });
   for (const target of targets.filter((t) => t.name !== 'direct')) {
     const fresh = await startGateway(target.name, mock.url);
     services.push(fresh.service);
     await check(fresh.target);
-    const result = await measureOpenStreams(fresh.target, fresh.service.pid, config.streams, 15_000);
+    const result = await measureOpenStreams(fresh.target, fresh.service.pid, config.streams, 45_000);
     streams.push({ target: target.name, result });
     log(`streams ${target.name}: ${result.open}/${result.requested} open, RSS ${result.loaded.rssMiB.toFixed(1)} MiB (before ${result.idle.rssMiB.toFixed(1)})`);
     await fresh.service.stop();
