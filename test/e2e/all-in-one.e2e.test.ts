@@ -27,7 +27,7 @@ beforeAll(async () => {
   for (const p of PROVIDERS) mocks[p.id] = await startMockUpstream({ models: [p.model, 'general-model'], words: 12, apiKey: p.key });
   dataDir = mkdtempSync(join(tmpdir(), 'aisbf-e2e-'));
   aisbf = await spawnAisbf('start', { AISBF_DATA_DIR: dataDir, AISBF_ADMIN_TOKEN: ADMIN_TOKEN, AISBF_HOST: '127.0.0.1' }, { args: ['--port', '0'] });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   const code = await aisbf?.stop();

@@ -39,7 +39,7 @@ export function spawnAisbf(command: string, env: Record<string, string>, options
     return code;
   };
   return new Promise((resolve, reject) => {
-    const timeoutMs = options.timeoutMs ?? 40_000;
+    const timeoutMs = options.timeoutMs ?? 90_000;
     const timer = setTimeout(() => {
       void stop(0);
       reject(new Error(`aisbf ${command} printed no URL within ${timeoutMs} ms:\n${output}`));

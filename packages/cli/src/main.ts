@@ -60,6 +60,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof EnvError) console.error(`aisbf: ${error.message}`);
     else console.error(`aisbf: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
+    // A role that failed at boot may hold sockets and timers open: leave at once, non-zero.
+    process.exit(1);
   },
 );

@@ -47,6 +47,15 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
 
   const http = await serveHttp(
     (req, res) => {
+      // Readiness includes the snapshot source: a node cut off from Redis keeps serving its last
+      // good snapshot (200) but says so, with the version and how stale it is (DESIGN.md §4).
+      if (req.url === '/readyz') {
+        const status = source.status();
+        const ready = dataPlane.ready();
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: ready ? 'ready' : 'not ready', nodeId, version: status.version, redis: status.connected ? 'connected' : 'disconnected', lastSyncAt: status.lastSyncAt, lastError: status.lastError }));
+        return;
+      }
       if (dataPlane.handle(req, res)) return;
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: `no route for ${req.method ?? 'GET'} ${req.url ?? '/'}`, type: 'invalid_request_error', code: 'not_found', param: null } }));

@@ -41,7 +41,7 @@ export async function runWorker(env: Env, options: { port: number | undefined })
     { port: options.port ?? env.AISBF_WORKER_PORT, host: env.AISBF_HOST },
   );
   logger.info({ port: http.port }, 'aisbf worker running');
-  console.log(`aisbf worker running (health on http://${env.AISBF_HOST}:${http.port}/healthz)`);
+  console.log(`aisbf worker listening on http://${env.AISBF_HOST}:${http.port}  (/healthz)`);
 
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');
