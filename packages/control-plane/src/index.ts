@@ -15,3 +15,8 @@ export type { UsageView, UsageQueryInput } from './services/usage.service';
 export type { SystemOverview } from './services/system.service';
 export type { DryRunResult, PrivacyDetector } from './services/autoselect-dry-run';
 export type { EnsureAdminResult } from './services/users.service';
+export * from './app';
+export { appRouter, type AppRouter } from './trpc/app.router';
+export { createCallerFactory, type TrpcContext } from './trpc/trpc';
+export { createGraphql, maskGraphqlError, printSortedSchema } from './graphql/create-graphql';
+export { authenticateRequest, SESSION_COOKIE, sessionCookie } from './http/authenticate-request';

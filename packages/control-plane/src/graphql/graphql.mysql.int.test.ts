@@ -1,0 +1,4 @@
+import { createTestMysqlDatabase } from '@aisbf/testkit';
+import { defineGraphqlSuite } from '../test-support/graphql-suite';
+
+defineGraphqlSuite('mysql', () => createTestMysqlDatabase('gql'));
