@@ -84,6 +84,7 @@ describe('dashboard end to end (seed integration guide)', () => {
     await page.getByLabel('Endpoint').fill('coderai-broker.internal:8080');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect(page.locator('#provider-endpoint-error').textContent()).resolves.toMatch(/http\(s\) URL/);
+    await shot('02a-provider-form-errors');
     await page.getByRole('button', { name: 'Cancel' }).click();
 
     await addProvider({ id: 'coderai-local', endpoint: mock.url, key: BROKER_TOKEN });
@@ -95,6 +96,10 @@ describe('dashboard end to end (seed integration guide)', () => {
     // The key went to the upstream as the provider's bearer token (the mock refuses anything else).
     expect(mock.requests.some((r) => r.path === '/v1/models')).toBe(true);
     await shot('02-providers');
+
+    await page.locator('tr[data-provider="coderai-local"]').getByRole('button', { name: 'Test' }).click();
+    await page.getByTestId('provider-activity').getByText(/Connection to/).waitFor();
+    await expect(page.getByTestId('provider-activity').locator('.badge').textContent()).resolves.toBe('OK');
   });
 
   it("creates the seed's coding-production rotation through the JSON view, with API errors shown until its providers exist", async () => {
@@ -154,6 +159,21 @@ describe('dashboard end to end (seed integration guide)', () => {
     // Once the page is left, the plaintext is gone for good.
     await page.reload();
     await expect(page.getByTestId('new-token').count()).resolves.toBe(0);
+
+    // Revoking asks first; Cancel keeps the token, confirming revokes it and the data plane refuses it.
+    await page.getByLabel('Name').fill('to-revoke');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const doomed = (await page.getByTestId('new-token').textContent()) ?? '';
+    const row = page.locator('tr', { hasText: 'to-revoke' });
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    const stillValid = await fetch(`${aisbf.url}/api/u/admin/models`, { headers: { authorization: `Bearer ${doomed}` } });
+    expect(stillValid.status).toBe(200);
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await row.getByText('revoked').waitFor();
+    const refused = await fetch(`${aisbf.url}/api/u/admin/models`, { headers: { authorization: `Bearer ${doomed}` } });
+    expect(refused.status).toBe(401);
   });
 
   it('shows the request on the usage page', async () => {
@@ -195,6 +215,9 @@ describe('dashboard end to end (seed integration guide)', () => {
     await shot('10-overview');
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot('11-overview-dark');
+    await page.getByRole('link', { name: 'Rotations' }).click();
+    await page.locator('[data-rotation="coding-production"]').getByRole('button', { name: 'Edit' }).click();
+    await shot('11a-rotation-form-dark');
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 390, height: 800 });
     await page.getByRole('button', { name: 'Menu' }).click();
