@@ -246,13 +246,14 @@ const SCENARIOS: Scenario[] = [
     variants: [
       {
         fallback: true,
-        expected: 'stream complete + [DONE] from backup, < 2.5 s (primary would take 3 s)',
+        expected: 'stream complete + [DONE] from backup, < 2.5 s (primary would take 3 s); primary request cancelled',
         run: async (h, id, note) => {
           primaryFault(h, id, { kind: 'slow-first-token', delayMs: 3000 }, true);
           const r = await h.call(id, { stream: true });
           note(describeCall(r, h, id));
           expectWhole(r, 'backup');
           expect(r.ms).toBeLessThan(2500);
+          await h.primary.waitFor((reqs) => reqs.some((q) => (q.body as { model?: string }).model === id && q.aborted), 2000);
         },
       },
       {
