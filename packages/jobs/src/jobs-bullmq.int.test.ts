@@ -1,0 +1,4 @@
+import { jobsSuite, mariadbBackend } from './test-support/jobs-suite';
+
+// Cluster mode: BullMQ on the real Redis, MariaDB as the database.
+jobsSuite(mariadbBackend, new Set(['bullmq', 'processors']));

@@ -1,0 +1,230 @@
+import { createDatabase, findProvider, insertUser, insertUsageEvents, listProviderHealth, migrateToLatest, upsertProvider, type DatabaseHandle } from '@aisbf/db';
+import type { HealthChange } from '@aisbf/bus';
+import type { ConfigChange } from '@aisbf/core';
+import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
+import { createTestMysqlDatabase, startMockUpstream, testRedisPrefix, testRedisUrl, type MockUpstream } from '@aisbf/testkit';
+import { Queue, QueueEvents } from 'bullmq';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { toBullmqConnection, toBullmqPrefix } from '../bullmq-connection';
+import { createBullmqJobRunner } from '../bullmq-job-runner';
+import { createWorkers, discoverSchedulerId, HEALTH_SCHEDULER_ID, type JobWorkers } from '../create-workers';
+import { checkHealth } from '../health-check.processor';
+import { createInProcessJobs } from '../in-process-jobs';
+import { QUEUES } from '../queues';
+import { makeUsageEvent } from './usage-events';
+
+const box = createSecretBox(generateSecretKey());
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, label: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export interface Backend {
+  name: string;
+  open(): Promise<DatabaseHandle>;
+}
+
+export type SuitePart = 'bullmq' | 'in-process' | 'processors';
+
+export const mariadbBackend: Backend = { name: 'MariaDB', open: async () => createDatabase(await createTestMysqlDatabase('jobs')) };
+export const sqliteBackend: Backend = { name: 'SQLite', open: async () => createDatabase('sqlite::memory:') };
+
+/**
+ * The jobs behaviours of issue 6, defined once: the BullMQ part runs on MariaDB (cluster mode),
+ * the in-process part on SQLite (all-in-one), the processors on both.
+ */
+export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void {
+  describe(`jobs on ${backend.name}`, () => {
+    let handle: DatabaseHandle;
+    let upstream: MockUpstream;
+    let ownerId: string;
+    const changes: ConfigChange[] = [];
+    const health: HealthChange[] = [];
+    const closers: Array<() => Promise<void>> = [];
+
+    beforeAll(async () => {
+      handle = await backend.open();
+      await migrateToLatest(handle.db);
+      upstream = await startMockUpstream({ models: ['m1', 'm2'], apiKey: 'sk-test-upstream-key' });
+      ownerId = (await insertUser(handle.db, { username: 'alice', passwordHash: null, role: 'user', now: 0 })).id;
+    });
+    afterEach(async () => {
+      for (const close of closers.splice(0).reverse()) await close();
+      upstream.reset();
+      changes.length = 0;
+      health.length = 0;
+    });
+    afterAll(async () => {
+      await upstream.close();
+      await handle.close();
+    });
+
+    const addProvider = async (id: string, endpoint = upstream.url, settings: Record<string, unknown> = {}, models = [{ name: 'old-model' }, { name: 'm1', contextWindow: 8192 }]) =>
+      upsertProvider(
+        handle.db,
+        { ownerId, id, type: 'openai', endpoint, apiKeyEnc: box.encrypt('sk-test-upstream-key'), apiKeyHint: null, enabled: true, adminOnly: false, settings, models },
+        0,
+      );
+    const statusOf = async (id: string) => {
+      const provider = await findProvider(handle.db, ownerId, id);
+      if (!provider) throw new Error('no provider');
+      return (await listProviderHealth(handle.db, [provider.rowId])).get(provider.rowId)?.status ?? 'unknown';
+    };
+    const deps = { publish: async (c: ConfigChange) => void changes.push(c), publishHealth: async (h: HealthChange) => void health.push(h) };
+
+    const startWorkers = async (options: { healthEveryMs?: number; discoverEveryMs?: number } = {}): Promise<{ workers: JobWorkers; prefix: string }> => {
+      const prefix = testRedisPrefix('jobs');
+      const workers = await createWorkers({
+        url: testRedisUrl(),
+        prefix,
+        db: handle.db,
+        secretBox: box,
+        ...deps,
+        healthEveryMs: options.healthEveryMs ?? 0,
+        discoverEveryMs: options.discoverEveryMs ?? 0,
+        healthPolicy: { probeTimeoutMs: 1_000 },
+      });
+      closers.push(() => workers.close());
+      return { workers, prefix };
+    };
+
+    if (parts.has('bullmq')) {
+      it('BullMQ: discovery stores the models and reports the diff; concurrent requests share one job', async () => {
+        await addProvider('lan');
+        const { prefix } = await startWorkers();
+        const runner = createBullmqJobRunner({ url: testRedisUrl(), prefix, timeoutMs: 10_000 });
+        closers.push(() => runner.close());
+        const [first, second] = await Promise.all([runner.discoverModels({ ownerId, providerId: 'lan' }), runner.discoverModels({ ownerId, providerId: 'lan' })]);
+        expect(first).toEqual({ models: ['m1', 'm2'], added: ['m2'], removed: ['old-model'] });
+        expect(second).toEqual(first);
+        expect(upstream.requests.filter((r) => r.path.endsWith('/models'))).toHaveLength(1);
+        expect(upstream.requests[0]?.headers['authorization']).toBe('Bearer sk-test-upstream-key');
+        const stored = await findProvider(handle.db, ownerId, 'lan');
+        expect(stored?.models.map((m) => [m.name, m.contextWindow])).toEqual([['m1', 8192], ['m2', undefined]]);
+        expect(changes.at(-1)).toMatchObject({ kind: 'models', id: 'lan', op: 'upsert' });
+      });
+    }
+
+    if (parts.has('bullmq')) {
+      it('BullMQ: a discovery that fails answers a typed error; an unknown provider is not retried', async () => {
+        await addProvider('broken', 'http://127.0.0.1:9/v1');
+        const { prefix } = await startWorkers();
+        const runner = createBullmqJobRunner({ url: testRedisUrl(), prefix, timeoutMs: 10_000 });
+        closers.push(() => runner.close());
+        await expect(runner.discoverModels({ ownerId, providerId: 'broken' })).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
+        await expect(runner.discoverModels({ ownerId, providerId: 'nope' })).rejects.toMatchObject({ code: 'UPSTREAM_ERROR', message: expect.stringContaining('does not exist') });
+        const queue = new Queue(QUEUES.discoverModels, { connection: toBullmqConnection(testRedisUrl()), prefix: toBullmqPrefix(prefix) });
+        closers.push(() => queue.close());
+        const failed = await queue.getFailed();
+        expect(failed.find((j) => (j.data as { providerId: string }).providerId === 'nope')?.attemptsMade).toBe(1);
+      });
+    }
+
+    if (parts.has('bullmq')) {
+      it('BullMQ: a bad usage payload fails once (UnrecoverableError), never retried', async () => {
+        const { prefix } = await startWorkers();
+        const connection = toBullmqConnection(testRedisUrl());
+        const queue = new Queue(QUEUES.usageEvents, { connection, prefix: toBullmqPrefix(prefix) });
+        const events = new QueueEvents(QUEUES.usageEvents, { connection, prefix: toBullmqPrefix(prefix) });
+        closers.push(() => queue.close(), () => events.close());
+        await events.waitUntilReady();
+        const job = await queue.add('usage-flush', { events: [{ id: 'x' }] }, { attempts: 5, backoff: { type: 'fixed', delay: 10 } });
+        await expect(job.waitUntilFinished(events, 5_000)).rejects.toThrow(/invalid payload/);
+        expect((await queue.getJob(job.id ?? ''))?.attemptsMade).toBe(1);
+      });
+    }
+
+    if (parts.has('bullmq')) {
+      it('BullMQ: one scheduler per provider for the cluster, however many workers', async () => {
+        await addProvider('sched-a');
+        const { prefix } = await startWorkers({ healthEveryMs: 60_000, discoverEveryMs: 3_600_000 });
+        // A second worker process of the same cluster.
+        const second = await createWorkers({ url: testRedisUrl(), prefix, db: handle.db, secretBox: box, ...deps, healthEveryMs: 60_000, discoverEveryMs: 3_600_000 });
+        closers.push(() => second.close());
+        const queue = new Queue(QUEUES.discoverModels, { connection: toBullmqConnection(testRedisUrl()), prefix: toBullmqPrefix(prefix) });
+        const healthQueue = new Queue(QUEUES.healthCheck, { connection: toBullmqConnection(testRedisUrl()), prefix: toBullmqPrefix(prefix) });
+        closers.push(() => queue.close(), () => healthQueue.close());
+        const keys = (await queue.getJobSchedulers(0, -1)).map((s) => s.key);
+        expect(keys.filter((k) => k === discoverSchedulerId(ownerId, 'sched-a'))).toHaveLength(1);
+        expect(new Set(keys).size).toBe(keys.length);
+        expect((await healthQueue.getJobSchedulers(0, -1)).map((s) => s.key)).toEqual([HEALTH_SCHEDULER_ID]);
+      });
+    }
+
+    if (parts.has('bullmq')) {
+      it('BullMQ: a dead provider becomes unhealthy on the scheduled check, then heals', async () => {
+        await addProvider('flaky');
+        upstream.setDefault({ kind: 'status', status: 503 });
+        await startWorkers({ healthEveryMs: 200 });
+        const published = () => health.filter((h) => h.providerId === 'flaky').map((h) => h.status);
+        await until(() => published().includes('unhealthy'), 10_000, 'unhealthy published');
+        expect(await statusOf('flaky')).toBe('unhealthy');
+        upstream.setDefault({ kind: 'ok' });
+        await until(() => published().includes('healthy'), 10_000, 'healed');
+        expect(await statusOf('flaky')).toBe('healthy');
+        expect(published()).toEqual(['unhealthy', 'healthy']);
+        // Free probe only: no completion was ever sent.
+        expect(upstream.requests.every((r) => r.path.endsWith('/models'))).toBe(true);
+      });
+    }
+
+    if (parts.has('in-process')) {
+      it('in-process: the same discovery and health behaviour without Redis', async () => {
+        await addProvider('local');
+        const jobs = createInProcessJobs({ db: handle.db, secretBox: box, ...deps, healthEveryMs: 0, discoverEveryMs: 0, healthPolicy: { probeTimeoutMs: 1_000 } });
+        closers.push(() => jobs.close());
+        expect(await jobs.discoverModels({ ownerId, providerId: 'local' })).toEqual({ models: ['m1', 'm2'], added: ['m2'], removed: ['old-model'] });
+        upstream.setDefault({ kind: 'status', status: 503 });
+        await jobs.runHealthCheck();
+        expect(await statusOf('local')).toBe('unhealthy');
+        upstream.setDefault({ kind: 'ok' });
+        await jobs.runHealthCheck();
+        expect(await statusOf('local')).toBe('healthy');
+        expect(health.filter((h) => h.providerId === 'local').map((h) => h.status)).toEqual(['unhealthy', 'healthy']);
+      });
+    }
+
+    if (parts.has('processors')) {
+      it('live traffic makes an answering provider unhealthy; the penalty fades and the probe heals it', async () => {
+        await addProvider('busy');
+        const now = 1_800_000_000_000;
+        // 8 recent failures and 2 successes: /models answers fine, but traffic says sick.
+        const events = Array.from({ length: 10 }, (_, i) =>
+          makeUsageEvent('busy', i, now - 10_000, {
+            userId: ownerId,
+            provider: i < 2 ? 'busy' : null,
+            providerOwnerId: i < 2 ? ownerId : null,
+            attempts: [{ provider: 'busy', model: 'm1', status: i < 2 ? 200 : 502, outcome: i < 2 ? 'ok' : 'error', latencyMs: 40 }],
+          }),
+        );
+        await insertUsageEvents(handle.db, events);
+        const hcDeps = { db: handle.db, secretBox: box, ...deps, policy: { probeTimeoutMs: 1_000 } };
+        const sick = await checkHealth({ ...hcDeps, now: () => now }, { ownerId, providerId: 'busy' });
+        expect(sick.checked[0]).toMatchObject({ status: 'unhealthy', source: 'traffic' });
+        expect(sick.checked[0]?.traffic?.errorRatio).toBeCloseTo(0.8, 1);
+        expect(upstream.requests).toHaveLength(0); // traffic was enough: no probe, nothing paid
+        // Ten minutes later (five half-lives) the failures weigh ~0.3: too little to judge, so the free probe decides.
+        const later = await checkHealth({ ...hcDeps, now: () => now + 10 * 60_000 }, { ownerId, providerId: 'busy' });
+        expect(later.checked[0]).toMatchObject({ status: 'healthy', source: 'probe', previous: 'unhealthy' });
+      });
+    }
+
+    if (parts.has('processors')) {
+      it('a paid probe is sent only to a provider that opted in', async () => {
+        await addProvider('paid', upstream.url, { health_probe: 'paid' }, [{ name: 'm2' }]);
+        const result = await checkHealth({ db: handle.db, secretBox: box, ...deps }, { ownerId, providerId: 'paid' });
+        expect(result.checked[0]).toMatchObject({ status: 'healthy', source: 'paid-probe' });
+        expect(upstream.requests.map((r) => r.path)).toEqual(['/v1/chat/completions']);
+        expect(upstream.requests[0]?.body).toMatchObject({ model: 'm2', max_tokens: 1 });
+        await addProvider('free', upstream.url, {}, [{ name: 'm2' }]);
+        await checkHealth({ db: handle.db, secretBox: box, ...deps }, { ownerId, providerId: 'free' });
+        expect(upstream.requests.map((r) => r.path)).toEqual(['/v1/chat/completions', '/v1/models']);
+        await expect(checkHealth({ db: handle.db, secretBox: box }, { providerId: 7 })).rejects.toThrow(/invalid payload/);
+      });
+    }
+  });
+}
