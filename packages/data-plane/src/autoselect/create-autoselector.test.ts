@@ -148,6 +148,21 @@ describe('createAutoselector: semantic selection', () => {
     expect(d).toMatchObject({ routes: [PRIVATE_ROUTE, GPU, HOSTED], reason: 'fallback', cause });
   });
 
+  it('treats a selection callback that throws synchronously as an error, and recovers', async () => {
+    let calls = 0;
+    const selector = createAutoselector({
+      clock: () => 0,
+      isPrivateRoute: () => false,
+      callSelectionModel: () => {
+        calls++;
+        if (calls === 1) throw new Error('no route');
+        return Promise.resolve(tag(GPU));
+      },
+    });
+    expect(choice(await selector.decide(autoselect(), ask('Explain closures')))).toMatchObject({ reason: 'fallback', cause: 'error' });
+    expect(choice(await selector.decide(autoselect(), ask('Explain closures')))).toMatchObject({ reason: 'semantic', routes: [GPU, PRIVATE_ROUTE, HOSTED] });
+  });
+
   it('falls back when the selection model is slower than selection_timeout_ms, and aborts it', async () => {
     const { selector, h } = setup(
       (_route, _messages, signal) => new Promise<string>((resolve) => signal?.addEventListener('abort', () => resolve(tag(GPU)))),

@@ -122,8 +122,14 @@ export function createAutoselector<Ctx = undefined>(deps: AutoselectorDeps<Ctx>)
         resolve({ ok: false, cause: 'timeout' });
       }, timeoutMs);
     });
-    const answer = deps
-      .callSelectionModel(route, messages, { timeoutMs, signal: controller.signal, autoselect, ctx })
+    let call: Promise<string>;
+    try {
+      call = deps.callSelectionModel(route, messages, { timeoutMs, signal: controller.signal, autoselect, ctx });
+    } catch (error) {
+      // A callback that throws instead of rejecting is still just an error: fallback, never a stuck flight.
+      call = Promise.reject(error);
+    }
+    const answer = call
       .then((text): Selection => {
         const parsed = parseSelectionAnswer(text, candidateIds);
         if (parsed.ok) return { ok: true, modelId: parsed.value };
