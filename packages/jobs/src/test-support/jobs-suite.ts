@@ -140,7 +140,10 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
 
     if (parts.has('bullmq')) {
       it('BullMQ: one scheduler per provider for the cluster, however many workers', async () => {
-        await addProvider('sched-a');
+        // Its own upstream: providers of earlier tests share this database and get schedules too.
+        const own = await startMockUpstream({ models: ['m1', 'm2'] });
+        closers.push(() => own.close());
+        await addProvider('sched-a', own.url);
         const { prefix } = await startWorkers({ healthEveryMs: 60_000, discoverEveryMs: 3_600_000 });
         // A second worker process of the same cluster.
         const second = await createWorkers({ url: testRedisUrl(), prefix, db: handle.db, secretBox: box, ...deps, healthEveryMs: 60_000, discoverEveryMs: 3_600_000 });
@@ -152,6 +155,11 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
         expect(keys.filter((k) => k === discoverSchedulerId(ownerId, 'sched-a'))).toHaveLength(1);
         expect(new Set(keys).size).toBe(keys.length);
         expect((await healthQueue.getJobSchedulers(0, -1)).map((s) => s.key)).toEqual([HEALTH_SCHEDULER_ID]);
+        // A scheduler's first run is immediate: the new provider is discovered without anyone asking,
+        // once for the cluster (one discovery + one health probe reach the upstream, not one per worker).
+        await until(async () => (await findProvider(handle.db, ownerId, 'sched-a'))?.models.some((m) => m.name === 'm2') ?? false, 10_000, 'scheduled discovery');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(own.requests.filter((r) => r.path === '/v1/models')).toHaveLength(2);
       });
     }
 
