@@ -1,11 +1,12 @@
 import { createRedisBus, createRedisNodeList, createRedisSessionStore, createRedisSnapshotStore, createSnapshotPublisher } from '@aisbf/bus';
 import { createControlPlane } from '@aisbf/control-plane';
-import { createDatabase, loadSnapshot, migrateToLatest } from '@aisbf/db';
+import { createDatabase, getConfigVersion, loadSnapshot, migrateToLatest } from '@aisbf/db';
 import { createBullmqJobRunner } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
 import { EnvError, type Env } from '../env';
 import { createLogger } from '../logger';
 import { privacyDetector } from '../privacy-detector';
+import { createProcessMetrics } from '../process-metrics';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { dashboardDir } from './start';
 
@@ -46,7 +47,21 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
   const admin = await controlPlane.services.users.ensureAdmin({ password: env.AISBF_ADMIN_PASSWORD, token: env.AISBF_ADMIN_TOKEN });
   await publisher.republish().catch((error: unknown) => onError(error, 'initial snapshot publish (Redis away?)'));
 
-  const http = await serveHttp((req, res) => controlPlane.handle(req, res), { port: options.port ?? env.AISBF_CONTROL_PORT, host: env.AISBF_HOST });
+  const metrics = createProcessMetrics({
+    role: 'control-plane',
+    gauges: [
+      { name: 'aisbf_config_version', help: 'Committed config version', collect: async (set) => set((await getConfigVersion(database.db)).version) },
+      {
+        name: 'aisbf_data_plane_nodes',
+        help: 'Data-plane nodes seen by heartbeat, by snapshot version',
+        labelNames: ['node'],
+        collect: async (set) => {
+          for (const node of await nodes.listNodes()) set(node.version, { node: node.id });
+        },
+      },
+    ],
+  });
+  const http = await serveHttp((req, res) => metrics.handle(req.url, res) || controlPlane.handle(req, res), { port: options.port ?? env.AISBF_CONTROL_PORT, host: env.AISBF_HOST });
   console.log(`aisbf control plane listening on http://${env.AISBF_HOST}:${http.port}  (dashboard /, GraphQL /graphql)`);
   if (admin.generatedPassword !== undefined) {
     console.log(`first start: admin user "${admin.username}" created with password: ${admin.generatedPassword}`);

@@ -1,9 +1,11 @@
 import { createRedisBus, createSnapshotPublisher, createRedisSnapshotStore, healthChangedTopic } from '@aisbf/bus';
 import { createDatabase, loadSnapshot } from '@aisbf/db';
-import { createWorkers } from '@aisbf/jobs';
+import { Queue } from 'bullmq';
+import { createWorkers, QUEUES, toBullmqConnection, toBullmqPrefix } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
 import { EnvError, type Env } from '../env';
 import { createLogger } from '../logger';
+import { createProcessMetrics } from '../process-metrics';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 
 /** `aisbf worker`: BullMQ processors for discovery, health checks and usage writes (DESIGN.md §5). */
@@ -27,8 +29,28 @@ export async function runWorker(env: Env, options: { port: number | undefined })
     onError,
   });
 
+  // Queue depths per state, read from Redis at scrape time.
+  const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection: toBullmqConnection(redis.url), prefix: toBullmqPrefix(redis.prefix) }));
+  const metrics = createProcessMetrics({
+    role: 'worker',
+    gauges: [
+      {
+        name: 'aisbf_queue_jobs',
+        help: 'Jobs per BullMQ queue and state',
+        labelNames: ['queue', 'state'],
+        async collect(set) {
+          for (const queue of queues) {
+            const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+            for (const [state, count] of Object.entries(counts)) set(count, { queue: queue.name, state });
+          }
+        },
+      },
+    ],
+  });
+
   const http = await serveHttp(
     (req, res) => {
+      if (metrics.handle(req.url, res)) return;
       if (req.url === '/healthz') {
         const ok = workers.running();
         res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
@@ -47,6 +69,7 @@ export async function runWorker(env: Env, options: { port: number | undefined })
   logger.info({ signal }, 'shutting down');
   await http.close(1000);
   await workers.close();
+  await Promise.allSettled(queues.map((q) => q.close()));
   await publisher.close();
   await Promise.allSettled([bus.close(), store.close()]);
   await database.close();
