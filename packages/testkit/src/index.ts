@@ -6,3 +6,4 @@ export * from './sse-text';
 export * from './pass-through-proxy';
 export * from './test-snapshot';
 export * from './spawn-service';
+export * from './mock-upstream-client';

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { startMockUpstream } from './mock-upstream';
+import { connectMockUpstream } from './mock-upstream-client';
+import type { MockFault } from './mock-fault';
 import { spawnService } from './spawn-service';
 
 const MAIN = fileURLToPath(new URL('./mock-upstream-main.ts', import.meta.url));
@@ -23,6 +25,17 @@ it('runs as a process, prints its URL, is scripted over /__mock and stops on SIG
     expect(ok.choices[0]?.message.content).toBe('w1 w2 w3 w4 w5');
     const recorded = (await (await fetch(`${origin}/__mock/requests`)).json()) as Array<{ path: string }>;
     expect(recorded.map((r) => r.path)).toEqual(['/v1/models', '/v1/chat/completions', '/v1/chat/completions']);
+    // The typed client over the same control endpoints.
+    const remote = connectMockUpstream(url);
+    await remote.setDefault({ kind: 'context-length', model: 'm1' });
+    await remote.enqueue({ kind: 'status', status: 418, model: 'm2' });
+    expect((await chat({ model: 'm1', messages: [] })).status).toBe(400);
+    expect((await chat({ model: 'm2', messages: [] })).status).toBe(418);
+    expect((await remote.requests()).map((r) => r.n)).toEqual([1, 2, 3, 4, 5]);
+    await remote.reset();
+    expect(await remote.requests()).toEqual([]);
+    expect((await chat({ model: 'm1', messages: [] })).status).toBe(200);
+    await expect(remote.enqueue({ kind: 'nope' } as unknown as MockFault)).rejects.toThrow(/400/);
     expect(await service.stop()).toBe(0);
   } finally {
     await service.stop(0);
