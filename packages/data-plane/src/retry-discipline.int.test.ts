@@ -33,6 +33,7 @@ describe('retry table rows', () => {
         { id: 'dead-first', config: { providers: [{ provider_id: 'dead', model: 'md', weight: 2 }, { provider_id: 'b', model: 'mb', weight: 1 }], ...knobs } },
         { id: 'only-a', config: { providers: [{ provider_id: 'a', model: 'ma', context_window: 8000 }], ...knobs } },
         { id: 'tight', config: pair({ timeout_total_s: 0.25, timeout_headers_s: 0.2 }) },
+        { id: 'silent', config: pair({ timeout_headers_s: 0.3 }) },
       ],
       deps: { clock: () => Date.now() + offset },
     });
@@ -114,11 +115,12 @@ describe('retry table rows', () => {
   it('a silent backend (no headers) costs one headers-timeout, not two', async () => {
     h.mocks['a']!.enqueue({ kind: 'hang' });
     const started = performance.now();
-    const res = await ask('pair');
+    const res = await ask('silent');
     const elapsed = performance.now() - started;
     expect([res.status, servedBy(res), seen('a'), seen('b')]).toEqual([200, 'b', 1, 1]);
-    expect(elapsed).toBeGreaterThanOrEqual(140);
-    expect(elapsed).toBeLessThan(290);
+    // One 300 ms headers timeout, then b answers; two timeouts would take at least 600 ms.
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(580);
     expect(h.events.at(-1)!.attempts.map((x) => x.outcome)).toEqual(['timeout', 'ok']);
     await h.mocks['a']!.waitFor((r) => r[0]?.aborted === true, 1000);
   });
@@ -174,7 +176,7 @@ describe('retry table rows', () => {
     const elapsed = performance.now() - started;
     expect(res.status).toBe(504);
     expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'upstream_timeout' } });
-    expect(elapsed).toBeLessThan(400);
+    expect(elapsed).toBeLessThan(500); // 250 ms budget plus scheduling slack on a loaded machine
     expect(h.events.at(-1)).toMatchObject({ status: 504, outcome: 'error', provider: null });
   });
 

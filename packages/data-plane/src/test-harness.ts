@@ -76,7 +76,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     let endpoint = 'http://127.0.0.1:9/v1';
     if (p.deadEndpoint !== true) {
       const mock = await startMockUpstream({ models: names, apiKey: providerKey, ...p.mock });
-      mocks[p.id] = mock;
+      // Same id in two scopes (user vs global): the second one is `id@global` / `id@<ownerId>`.
+      mocks[mocks[p.id] === undefined ? p.id : `${p.id}@${p.ownerId ?? 'global'}`] = mock;
       endpoint = mock.url;
     }
     providers.push({

@@ -36,6 +36,11 @@ describe('pickEntry priority', () => {
     expect(pickEntry(cands, { ...opts, allowEarliestRecovery: false })).toEqual({ ok: false, reason: 'all-cooling', retryAt: 200 });
   });
 
+  it('never picks an entry whose probe is in flight (no recovery time) as the earliest', () => {
+    expect(pickEntry([c(6, 'cooling'), c(3, 'cooling', 900)], opts)).toEqual({ ok: true, index: 1, reason: 'earliest-recovery' });
+    expect(pickEntry([c(6, 'cooling')], opts)).toEqual({ ok: false, reason: 'all-cooling', retryAt: null });
+  });
+
   it('reports saturation and emptiness', () => {
     expect(pickEntry([c(6, 'saturated'), c(3, 'excluded')], opts)).toEqual({ ok: false, reason: 'all-saturated', retryAt: null });
     expect(pickEntry([c(6, 'excluded')], opts)).toEqual({ ok: false, reason: 'none-usable', retryAt: null });

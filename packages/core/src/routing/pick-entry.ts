@@ -13,7 +13,7 @@ export interface PickCandidate {
    * `excluded`: unusable for this request (disabled, unhealthy, already tried, context too small).
    */
   status: 'available' | 'cooling' | 'saturated' | 'excluded';
-  /** Epoch ms when a cooling entry may be probed again. */
+  /** Epoch ms when a cooling entry may be probed again; absent while its probe is in flight. */
   recoversAt?: number;
 }
 
@@ -43,11 +43,14 @@ export function pickEntry(candidates: ReadonlyArray<PickCandidate>, options: Pic
   let earliest = -1;
   let earliestAt = Number.POSITIVE_INFINITY;
   let saturated = false;
+  let cooling = false;
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!;
     if (c.status === 'saturated') saturated = true;
-    if (c.status === 'cooling') {
-      const at = c.recoversAt ?? Number.POSITIVE_INFINITY;
+    if (c.status === 'cooling') cooling = true;
+    // Only an entry with a known recovery time is eligible: one whose probe is in flight is not.
+    if (c.status === 'cooling' && c.recoversAt !== undefined) {
+      const at = c.recoversAt;
       if (earliest < 0 || at < earliestAt) {
         earliest = i;
         earliestAt = at;
@@ -56,7 +59,7 @@ export function pickEntry(candidates: ReadonlyArray<PickCandidate>, options: Pic
   }
   if (earliest >= 0 && options.allowEarliestRecovery && !saturated) return { ok: true, index: earliest, reason: 'earliest-recovery' };
   if (saturated) return { ok: false, reason: 'all-saturated', retryAt: null };
-  if (earliest >= 0) return { ok: false, reason: 'all-cooling', retryAt: Number.isFinite(earliestAt) ? earliestAt : null };
+  if (cooling) return { ok: false, reason: 'all-cooling', retryAt: earliest >= 0 ? earliestAt : null };
   return { ok: false, reason: 'none-usable', retryAt: null };
 }
 

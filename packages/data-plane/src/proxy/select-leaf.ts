@@ -134,7 +134,8 @@ function leafCandidate(leaf: Leaf, ctx: SelectionContext, weight = 1): PickCandi
   if (ctx.minContext !== null && leaf.contextWindow !== undefined && leaf.contextWindow <= ctx.minContext) return { weight, status: 'excluded' };
   const availability = ctx.state.availability(target.key, ctx.now);
   if (availability.state === 'open') return { weight, status: 'cooling', recoversAt: availability.until };
-  if (availability.state === 'probing') return { weight, status: 'cooling', recoversAt: ctx.now };
+  // A probe is in flight: nobody else tries it (no thundering herd on a recovering backend).
+  if (availability.state === 'probing') return { weight, status: 'cooling' };
   if (leaf.maxConcurrency !== undefined && ctx.state.inflight(target.key) >= leaf.maxConcurrency) return { weight, status: 'saturated' };
   const providerMax = target.provider.maxConcurrency;
   if (providerMax !== undefined && ctx.state.inflight(target.providerKey) >= providerMax) return { weight, status: 'saturated' };
