@@ -19,13 +19,13 @@ export interface DryRunResult {
  * locally as on the data plane; the semantic step needs the selection model and is not run, so a
  * non-private prompt shows the fallback.
  */
-export function createAutoselectDryRun(ctx: ServiceContext, detector: PrivacyDetector | undefined) {
+export function createAutoselectDryRun(ctx: ServiceContext, detector: PrivacyDetector) {
   return async (actor: Actor, input: { owner?: string | null; id: string; prompt: string }): Promise<DryRunResult> => {
     const scope = await resolveOwner(ctx.db, actor, input.owner);
     const stored = (await findAutoselect(ctx.db, scope.ownerId, input.id)) ?? (scope.ownerId === actor.userId ? await findAutoselect(ctx.db, null, input.id) : undefined);
     if (stored === undefined) throw new GatewayError('NOT_FOUND', `autoselect "${input.id}" does not exist`, { path: 'id' });
     const config = parseOrThrow(autoselectConfigSchema, stored.config);
-    if (config.classify_privacy && detector !== undefined) {
+    if (config.classify_privacy) {
       const verdict = detector(input.prompt, config.private_patterns.map((p) => new RegExp(p, 'u')));
       if (verdict.private) {
         const candidates = config.available_models

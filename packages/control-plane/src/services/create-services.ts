@@ -1,3 +1,4 @@
+import { detectPrivacy } from '@aisbf/core';
 import type { SessionStore } from '../ports';
 import { createAuthService } from './auth.service';
 import { createAutoselectDryRun, type PrivacyDetector } from './autoselect-dry-run';
@@ -15,8 +16,11 @@ export interface CreateServicesDeps extends ServiceDeps {
   sessions: SessionStore;
   loginLimiter?: LoginRateLimiter;
   sessionTtlMs?: number;
+  /** Default: core's local detector, the same the data plane runs. */
   privacyDetector?: PrivacyDetector;
 }
+
+const defaultDetector: PrivacyDetector = (text, extraPatterns) => detectPrivacy(text, { extraPatterns });
 
 /** The one service layer (DESIGN.md §3): GraphQL and tRPC are thin transports over these. */
 export function createServices(deps: CreateServicesDeps) {
@@ -28,7 +32,7 @@ export function createServices(deps: CreateServicesDeps) {
     tokens: createTokensService(ctx),
     providers: createProvidersService(ctx),
     rotations: createRouteConfigsService(ctx, 'rotation'),
-    autoselects: { ...autoselects, dryRun: createAutoselectDryRun(ctx, deps.privacyDetector) },
+    autoselects: { ...autoselects, dryRun: createAutoselectDryRun(ctx, deps.privacyDetector ?? defaultDetector) },
     config: createConfigService(ctx),
     usage: createUsageService(ctx),
     system: createSystemService(ctx),

@@ -41,6 +41,8 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
     async create(actor: Actor, input: { username: string; password?: string | null; role?: Role | null }): Promise<{ user: UserView; password?: string }> {
       requireAdmin(actor);
       const parsed = parseOrThrow(createUserSchema, { username: input.username, password: input.password ?? undefined, role: input.role ?? undefined });
+      // Checked before the (deliberately slow) hash too, so a taken name fails fast.
+      if ((await findUserByUsername(db, parsed.username)) !== undefined) throw new GatewayError('CONFLICT', `user "${parsed.username}" already exists`, { path: 'username' });
       const generated = parsed.password === undefined ? generatePassword() : undefined;
       const passwordHash = await hashPassword(parsed.password ?? generated ?? '');
       const user = await ctx.commit(async (trx) => {
