@@ -36,6 +36,7 @@ it('renders the ratios against the pass-through and the targets', () => {
   const text = renderTables(fig);
   expect(text).toContain('**0.90×** non-stream, **0.80×** stream (target ≥ 0.85×: not met)');
   expect(text).toContain('aisbf adds **0.700 ms** at p50 over direct; the pass-through adds 0.500 ms');
+  expect(text).toContain('over direct not met; beyond the pass-through (the box-independent figure) met');
   expect(text).toContain('**120.0 MiB** (target ≤ 150 MB: met)');
   expect(text).toContain('- a note');
 });
