@@ -1,9 +1,10 @@
+import type { ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 export interface ProcessMetrics {
   registry: Registry;
   /** Answers `GET /metrics` when asked; returns false for any other path. */
-  handle(url: string | undefined, res: import('node:http').ServerResponse): boolean;
+  handle(url: string | undefined, res: ServerResponse): boolean;
 }
 
 /**
