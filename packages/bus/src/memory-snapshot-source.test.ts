@@ -45,3 +45,25 @@ describe('in-process propagation (all-in-one)', () => {
     }
   });
 });
+
+describe('snapshot publisher', () => {
+  it('reads the snapshot once per commit, however many resources the commit touched', async () => {
+    let loads = 0;
+    const propagation = createInProcessPropagation({
+      loadSnapshot: async () => {
+        loads += 1;
+        return buildSnapshot(5);
+      },
+    });
+    try {
+      const seen: string[] = [];
+      propagation.source.subscribe((change) => seen.push(change.id));
+      for (const id of ['r1', 'r2', 'r3']) await propagation.publisher.publish({ version: 5, kind: 'rotation', id, op: 'upsert' });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(loads).toBe(1);
+      expect(propagation.source.current()?.version).toBe(5);
+    } finally {
+      await propagation.close();
+    }
+  });
+});

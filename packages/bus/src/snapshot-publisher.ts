@@ -31,11 +31,16 @@ export interface SnapshotPublisherOptions {
  */
 export function createSnapshotPublisher(options: SnapshotPublisherOptions): SnapshotPublisher {
   let chain: Promise<void> = Promise.resolve();
+  /** Highest version this publisher has stored: later changes of the same commit need no reload. */
+  let storedVersion = -1;
   const run = async (change: ConfigChange): Promise<void> => {
-    const snapshot = await options.loadSnapshot();
-    await options.store.put(snapshot);
+    if (change.version > storedVersion) {
+      const snapshot = await options.loadSnapshot();
+      await options.store.put(snapshot);
+      storedVersion = Math.max(storedVersion, snapshot.version);
+    }
     // The snapshot read after the commit may already hold later commits: announce what was stored.
-    const version = Math.max(change.version, snapshot.version);
+    const version = Math.max(change.version, storedVersion);
     await options.bus.publish(configChangedTopic, { ...change, version });
   };
   const enqueue = (change: ConfigChange | null): Promise<void> => {
@@ -43,6 +48,7 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
       if (change) return run(change);
       const snapshot = await options.loadSnapshot();
       await options.store.put(snapshot);
+      storedVersion = Math.max(storedVersion, snapshot.version);
       await options.bus.publish(configChangedTopic, { version: snapshot.version, kind: 'snapshot', id: '*', op: 'upsert' });
     });
     chain = next.catch(() => undefined);
