@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
@@ -28,6 +28,7 @@ let browser: Browser;
 let page: Page;
 let dataDir: string;
 let token = '';
+let bobPassword = '';
 
 const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
@@ -188,6 +189,17 @@ describe('dashboard end to end (seed integration guide)', () => {
     }
     await expect(page.getByTestId('usage-requests').textContent()).resolves.not.toBe('0');
     await shot('07-usage');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).last().click()]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    const [header, ...lines] = csv.trim().split('\r\n');
+    expect(header).toContain('route');
+    expect(lines.some((l) => l.includes('user-rotation/coding-production') && l.includes('coderai-local'))).toBe(true);
+
+    // A route filter that matches nothing empties the report.
+    await page.getByLabel('Route').fill('user-rotation/nothing-here');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page.getByTestId('usage-requests').textContent()).resolves.toBe('0');
   });
 
   it('shows the exact curl and SDK snippets for a route', async () => {
@@ -206,6 +218,30 @@ describe('dashboard end to end (seed integration guide)', () => {
     await page.getByText(/Generated password for/).waitFor();
     await expect(page.locator('table').textContent()).resolves.toContain('bob');
     await shot('09-users');
+    bobPassword = (await page.locator('section.card code').first().textContent()) ?? '';
+    expect(bobPassword.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it("signs in as a plain user who sees neither Users nor the admin's providers", async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/login/);
+    const bob = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    try {
+      await bob.goto(`${aisbf.url}/login`);
+      await bob.getByLabel('Username').fill('bob');
+      await bob.getByLabel('Password').fill(bobPassword);
+      await bob.getByRole('button', { name: 'Sign in' }).click();
+      await bob.getByRole('heading', { name: 'Overview' }).waitFor();
+      await expect(bob.getByRole('link', { name: 'Users' }).count()).resolves.toBe(0);
+      await bob.getByRole('link', { name: 'User Providers' }).click();
+      await bob.getByText(/No providers yet/).waitFor();
+    } finally {
+      await bob.close();
+    }
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
   });
 
   it('shows the overview in light and dark, and the menu on a phone', async () => {

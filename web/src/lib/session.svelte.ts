@@ -1,6 +1,9 @@
 import type { User } from './api';
 
-/** The signed-in user, shared by the layout and the pages (`null` = signed out, `undefined` = unknown yet). */
-export const session = $state<{ user: User | null | undefined }>({ user: undefined });
+/**
+ * The signed-in user, shared by the layout and the pages (`null` = signed out, `undefined` = unknown
+ * yet). `signedOut` marks a deliberate sign-out, after which /login should not send you back.
+ */
+export const session = $state<{ user: User | null | undefined; signedOut: boolean }>({ user: undefined, signedOut: false });
 
 export const isAdmin = (): boolean => session.user?.role === 'admin';
