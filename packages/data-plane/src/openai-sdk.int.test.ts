@@ -143,6 +143,23 @@ describe('data plane edge errors are OpenAI-shaped', () => {
     expect((await fetch(`${h.url}/graphql`)).status).toBe(418);
   });
 
+  it('serves the AISBF global path /api/v1 too', async () => {
+    const res = await post(`${h.url}/api/v1/chat/completions`, h.tokens.alice, { model: 'user-provider/p/m1', messages: [{ role: 'user', content: 'x' }] });
+    expect(res.status).toBe(200);
+    const models = await fetch(`${h.url}/api/v1/models`, { headers: { authorization: `Bearer ${h.tokens.alice}` } });
+    expect(((await models.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id)).toEqual(['user-provider/p/m1']);
+  });
+
+  it('a new snapshot takes effect on the next request: revoked tokens and disabled users are refused', async () => {
+    const ask = () => post(`${h.v1}/chat/completions`, h.tokens.bob, { model: 'user-provider/p/m1', messages: [{ role: 'user', content: 'x' }] });
+    expect((await ask()).status).toBe(404);
+    h.plane.setSnapshot({ ...h.snapshot, version: 2, users: h.snapshot.users.map((u) => (u.username === 'bob' ? { ...u, disabled: true } : u)) });
+    expectError(await ask(), 403, 'user_disabled');
+    h.plane.setSnapshot({ ...h.snapshot, version: 3, tokens: h.snapshot.tokens.filter((t) => t.id !== 't-bob') });
+    expectError(await ask(), 401, 'invalid_api_key');
+    h.plane.setSnapshot(h.snapshot);
+  });
+
   it('an admin may act for another user; readiness follows the snapshot', async () => {
     const res = await post(`${h.url}/api/u/alice/chat/completions`, h.tokens.root, { model: 'user-provider/p/m1', messages: [{ role: 'user', content: 'x' }] });
     expect(res.status).toBe(200);

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RotationConfigInput } from '@aisbf/core';
+import { parseSseText } from '@aisbf/testkit';
 import { post, startHarness, type Harness } from './test-harness';
 
 /** The seed's rotation (shared/seed), over three mock providers, with test-sized knobs. */
@@ -139,6 +140,11 @@ describe('seed rotation, priority strategy', () => {
     const body = JSON.parse(res.text) as { choices: Array<{ message: { content: string } }> };
     expect(body.choices[0]!.message.content).toContain('could not serve "notify"');
     expect(h.events.at(-1)).toMatchObject({ outcome: 'error', status: 200 });
+    const streamed = await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'notify', ...chat, stream: true });
+    expect(streamed.status).toBe(200);
+    const t = parseSseText(streamed.text);
+    expect([t.done, t.errors.length]).toEqual([true, 0]);
+    expect(t.text).toContain('could not serve "notify"');
   });
 });
 
