@@ -44,11 +44,14 @@ export function readJsonBody(req: IncomingMessage, limits: BodyLimits): Promise<
       if (!parsed.ok) return resolve(err(badRequest(`The request body is not valid JSON: ${parsed.error}`, undefined, 'invalid_json')));
       resolve(ok(parsed.value));
     });
-    req.on('error', () => {
+    const broken = (): void => {
       if (settled) return;
       settled = true;
-      resolve(err(badRequest('The request body could not be read.')));
-    });
+      resolve(err(badRequest('The request body could not be read (the client went away).', undefined, 'client_closed_request')));
+    };
+    req.on('error', broken);
+    // A client that leaves mid-upload emits 'close' without 'end': never leave the request pending.
+    req.on('close', broken);
   });
 }
 
