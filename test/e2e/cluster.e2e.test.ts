@@ -34,7 +34,7 @@ const modelsOn = async (node: AisbfProcess, token: string): Promise<string[] | n
   return ((await response.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
 };
 
-const gql = (query: string, variables: Record<string, unknown> = {}) => graphql(controlPlane.url, ADMIN, query, variables);
+const gql = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) => graphql<T>(controlPlane.url, ADMIN, query, variables);
 
 beforeAll(async () => {
   good = await startMockUpstream({ models: ['m-good'], words: 8 });
