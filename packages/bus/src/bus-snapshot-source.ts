@@ -62,6 +62,7 @@ export function createBusSnapshotSource(options: BusSnapshotSourceOptions): Mana
   let syncing: Promise<void> | null = null;
   let again = false;
   let failures = 0;
+  let behindRetries = 0;
   let retryTimer: NodeJS.Timeout | null = null;
 
   const notify = (change: ConfigChange): void => {
@@ -114,7 +115,10 @@ export function createBusSnapshotSource(options: BusSnapshotSourceOptions): Mana
       // Look again shortly when the store was behind an announcement we heard, or unreachable
       // (its connection may come back after the bus's; failing fast costs no I/O while it is away).
       const behind = announced !== null && (current?.version ?? -1) < announced.version;
-      if (!closed && (behind || failures > 0) && !retryTimer) {
+      // A store that stays behind (a publisher that announced and then failed to store) is left to
+      // the periodic check after a few quick looks, rather than polled every 50 ms forever.
+      behindRetries = behind ? behindRetries + 1 : 0;
+      if (!closed && ((behind && behindRetries <= 20) || failures > 0) && !retryTimer) {
         retryTimer = setTimeout(() => {
           retryTimer = null;
           void sync();
@@ -127,7 +131,10 @@ export function createBusSnapshotSource(options: BusSnapshotSourceOptions): Mana
 
   const onAnnouncement = (change: ConfigChange): void => {
     if (current && change.version <= current.version) return; // duplicate or already applied
-    if (!announced || change.version > announced.version) announced = change;
+    if (!announced || change.version > announced.version) {
+      announced = change;
+      behindRetries = 0;
+    }
     behindSince ??= now();
     void sync();
   };

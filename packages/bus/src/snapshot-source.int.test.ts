@@ -12,6 +12,7 @@ import { createRedisSnapshotStore } from './redis-snapshot-store';
 import { createSnapshotPublisher, type SnapshotPublisher } from './snapshot-publisher';
 import { createMemorySnapshotStore, type SnapshotStore } from './snapshot-store';
 import { buildSnapshot } from './test-support/build-snapshot';
+import { configChangedTopic } from './topics';
 import { killRedisClients, startTcpProxy, waitFor } from './test-support/tcp-proxy';
 
 const closers: Array<() => Promise<void>> = [];
@@ -154,6 +155,24 @@ describe('redis snapshot source recovery', () => {
     expect((await source.load())?.version).toBe(1);
     await store.put(buildSnapshot(2)); // stored, never announced
     await waitFor(() => source.current()?.version === 2, 2_000, 'poll catch-up');
+  });
+
+  it('re-reads shortly when the store is behind an announcement', async () => {
+    const prefix = testRedisPrefix('snap');
+    const store = createRedisSnapshotStore({ url: testRedisUrl(), prefix });
+    const bus = createRedisBus({ url: testRedisUrl(), prefix, name: `test-ahead-${randomBytes(3).toString('hex')}` });
+    closers.push(() => store.close(), () => bus.close());
+    await store.put(buildSnapshot(1));
+    const source = createRedisSnapshotSource({ url: testRedisUrl(), prefix, pollMs: 60_000 });
+    closers.push(() => source.close());
+    expect((await source.load())?.version).toBe(1);
+    await waitFor(() => source.connected() && bus.connected(), 3_000, 'connected');
+    await bus.publish(configChangedTopic, { version: 2, kind: 'user', id: 'u1', op: 'upsert' });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(source.status().behindSince).not.toBeNull();
+    await store.put(buildSnapshot(2)); // the store catches up after the announcement
+    await waitFor(() => source.current()?.version === 2, 1_500, 'quick re-read (the poll is 60 s)');
+    expect(source.status().behindSince).toBeNull();
   });
 
   it('keeps the last snapshot while Redis is away, reports it, and catches up after', async () => {
