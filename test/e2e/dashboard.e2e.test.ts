@@ -235,6 +235,10 @@ describe('dashboard end to end (seed integration guide)', () => {
       await expect(bob.getByRole('link', { name: 'Users' }).count()).resolves.toBe(0);
       await bob.getByRole('link', { name: 'User Providers' }).click();
       await bob.getByText(/No providers yet/).waitFor();
+      // A session that ends server-side (here: the cookie is gone) sends the next API call's user to /login.
+      await bob.context().clearCookies();
+      await bob.getByRole('link', { name: 'Usage' }).click();
+      await bob.waitForURL(/\/login\?next=%2Fusage/);
     } finally {
       await bob.close();
     }

@@ -3,6 +3,7 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 // Type-only: the dashboard bundle never contains control-plane code (HOUSE-STYLE: web imports
 // only the router type).
 import type { AppRouter } from '@aisbf/control-plane';
+import { session } from './session.svelte';
 
 export type Inputs = inferRouterInputs<AppRouter>;
 export type Outputs = inferRouterOutputs<AppRouter>;
@@ -24,7 +25,13 @@ export const api = createTRPCClient<AppRouter>({
   links: [
     httpBatchLink({
       url: '/trpc',
-      fetch: (url, init) => fetch(url, { ...init, credentials: 'include' }),
+      fetch: async (url, init) => {
+        const res = await fetch(url, { ...init, credentials: 'include' });
+        // An expired or revoked session: drop the user so the layout sends them to /login
+        // (a wrong password at login is also a 401, but that page handles it itself).
+        if (res.status === 401 && !String(url).includes('auth.login')) session.user = null;
+        return res;
+      },
     }),
   ],
 });
