@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { parseConfigDocument, toDocumentText } from './config-document';
 import { SEED_AUTOSELECT, SEED_ROTATIONS } from './seed-documents.fixture';

@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { emptyProviderForm, splitModels, toProviderInput, validateProviderForm } from './provider-form';
 
