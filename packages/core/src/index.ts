@@ -11,3 +11,4 @@ export * from './usage-event';
 export * from './ports';
 export * from './routing/index';
 export * from './autoselect';
+export * from './response-cache';

@@ -2,6 +2,7 @@ import type { AutoselectConfig } from './config/autoselect-config.schema';
 import type { ProviderModel } from './config/provider-config.schema';
 import type { RotationConfig } from './config/rotation-config.schema';
 import type { Timeouts } from './config/timeouts.schema';
+import type { CacheSetting } from './response-cache';
 
 /**
  * The versioned configuration snapshot a data-plane node serves from (DESIGN.md §4). It holds no
@@ -58,6 +59,8 @@ export interface SnapshotProvider {
   maxConcurrency?: number;
   headers?: Record<string, string>;
   timeouts: Timeouts;
+  /** Response cache for direct routes to this provider (issue 12). */
+  cache?: CacheSetting;
 }
 
 export interface SnapshotRotation {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { slugSchema } from '../slug';
+import { cacheSettingSchema } from '../response-cache';
 import { timeoutsSchema } from './timeouts.schema';
 
 /** Prices in currency units per million tokens (issue 11). */
@@ -99,6 +100,8 @@ export const providerConfigSchema = z
     health_probe: z.enum(['free', 'paid', 'none']).default('free'),
     default_max_tokens: z.number().int().positive().optional(),
     headers: z.record(z.string(), z.string()).optional(),
+    /** Exact-match response cache for direct `provider/model` routes (issue 12, docs/cache.md). */
+    cache: cacheSettingSchema.optional(),
   })
   .extend(timeoutsSchema.shape)
   .loose();

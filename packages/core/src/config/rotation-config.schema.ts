@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cacheSettingSchema } from '../response-cache';
 import { timeoutsSchema } from './timeouts.schema';
 
 /**
@@ -57,6 +58,8 @@ export const rotationConfigSchema = z
     allowed_fails: z.number().int().min(1).max(100).default(3),
     /** After the first byte: end with an error event, or continue on a prefill-capable entry. */
     midstream: z.enum(['error', 'continue']).default('error'),
+    /** Exact-match response cache for this route (issue 12, docs/cache.md). */
+    cache: cacheSettingSchema.optional(),
     description: z.string().max(2000).optional(),
   })
   .extend(timeoutsSchema.shape)
