@@ -1,3 +1,4 @@
+import { GatewayError } from '@aisbf/core';
 import { listUsers, queryUsage, type UsageGroupBy, type UsageReport } from '@aisbf/db';
 import { z } from 'zod';
 import { isAdmin, type Actor } from './actor';
@@ -30,6 +31,7 @@ export function createUsageService(ctx: ServiceContext) {
     /** Users see their own usage; admins everyone's (or one user's). Default window: the last 24 h. */
     async query(actor: Actor, input: UsageQueryInput = {}): Promise<UsageView> {
       const q = parseOrThrow(usageQuerySchema, input);
+      if (!isAdmin(actor) && q.user !== undefined && q.user !== actor.username) throw new GatewayError('FORBIDDEN', "only admins may read another user's usage", { path: 'user' });
       const users = isAdmin(actor) ? await listUsers(db) : [];
       let userId: string | undefined = actor.userId;
       if (isAdmin(actor)) userId = q.user === undefined ? undefined : (users.find((u) => u.username === q.user)?.id ?? '-');

@@ -209,7 +209,8 @@ describe(`control-plane services on ${dialect}`, () => {
       { ...base, id: `ua-${alice.userId}`, userId: alice.userId, route: 'user-rotation/coding-production' },
       { ...base, id: `ub-${bob.userId}`, userId: bob.userId, route: 'rotation/x' },
     ]);
-    const mine = await f.services.usage.query(alice, { groupBy: 'route' });
+    await expect(f.services.usage.query(alice, { user: 'bob' })).rejects.toMatchObject({ code: 'FORBIDDEN', path: 'user' });
+    const mine = await f.services.usage.query(alice, { groupBy: 'route', user: 'alice' });
     expect(mine.totals.requests).toBe(1);
     expect(mine.groups).toEqual([{ key: 'user-rotation/coding-production', requests: 1, errors: 0, promptTokens: 3, completionTokens: 4 }]);
     const all = await f.services.usage.query(f.admin, { groupBy: 'user' });
