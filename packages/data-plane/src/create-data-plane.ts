@@ -10,6 +10,7 @@ import {
   type CooldownSync,
   type RateLimiter,
   type Resolution,
+  type ResponseCacheStore,
   type Snapshot,
   type SnapshotIndex,
   type SnapshotUser,
@@ -23,10 +24,12 @@ import { badRequest, sendError, sendJson } from './http/openai-error';
 import { DEFAULT_BODY_LIMITS, readJsonBody, type BodyLimits } from './http/read-json-body';
 import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema } from './http/request-schemas';
 import { createAutoselector } from './autoselect/index';
+import { createResponseCache, serveCachedProxy } from './cache/serve-cached-proxy';
 import { createDataPlaneMetrics } from './data-plane-metrics';
 import { createAutoselectBridge, type AutoselectCtx } from './proxy/autoselect-bridge';
 import { createRoutingState } from './proxy/routing-state';
-import { serveProxy, type ProxyEndpoint, type ServeDeps } from './proxy/serve-proxy';
+import type { ProviderFlag } from './proxy/run-attempts';
+import { type ProxyEndpoint, type ServeDeps } from './proxy/serve-proxy';
 import { createTargetResolver } from './proxy/upstream-target';
 import { createUpstreamPools } from './upstream/upstream-pools';
 
@@ -43,6 +46,10 @@ export interface DataPlaneDeps {
   upstreamConnections?: number;
   /** Serve `GET /metrics` from `handle` (default true); all-in-one may merge `metrics()` itself. */
   exposeMetrics?: boolean;
+  /** Exact-match response cache (issue 12, docs/cache.md); absent = no caching. Not closed by `close()`. */
+  responseCache?: ResponseCacheStore;
+  /** Called when an upstream answers 401/403/404 (wrong key or model), e.g. to mark it in health. */
+  onProviderFlagged?: (flag: ProviderFlag) => void;
 }
 
 export interface DataPlane {
@@ -94,7 +101,20 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   };
   const state = createRoutingState({ cooldownSync: deps.cooldownSync, clock, onOpen: () => metrics.cooldownOpened() });
   const targets = createTargetResolver({ pools, decrypt: (sealed) => deps.secretBox.decrypt(sealed) });
-  const serveDeps: ServeDeps = { state, targets, clock, random, logger: deps.logger, usageSink, onMalformed: (n) => metrics.malformedChunks(n) };
+  const serveDeps: ServeDeps = {
+    state,
+    targets,
+    clock,
+    random,
+    logger: deps.logger,
+    usageSink,
+    onMalformed: (n) => metrics.malformedChunks(n),
+    onProviderFlagged: (flag) => {
+      metrics.providerFlagged(flag.providerId, flag.status);
+      deps.onProviderFlagged?.(flag);
+    },
+  };
+  const responseCache = createResponseCache({ store: deps.responseCache, registry: metrics.registry });
   const bridge = createAutoselectBridge({
     ...serveDeps,
     // The selection call is billed like any request: one usage event, marked by its reason.
@@ -220,7 +240,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     res.on('close', () => {
       if (!res.writableFinished) controller.abort();
     });
-    await serveProxy(serveDeps, {
+    await serveCachedProxy(responseCache, serveDeps, req.headers['x-aisbf-cache'], {
       res,
       requestId,
       startedAt,

@@ -11,6 +11,7 @@ export interface DataPlaneMetrics {
   record(event: UsageEvent): void;
   malformedChunks(count: number): void;
   cooldownOpened(): void;
+  providerFlagged(provider: string, status: number): void;
   snapshotLoaded(version: number): void;
   text(): Promise<string>;
 }
@@ -23,6 +24,7 @@ export function createDataPlaneMetrics(): DataPlaneMetrics {
   const latency = new Histogram({ name: 'aisbf_request_duration_seconds', help: 'Request latency including upstream time', labelNames: ['endpoint'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [registry] });
   const malformed = new Counter({ name: 'aisbf_stream_malformed_chunks_total', help: 'Malformed upstream SSE chunks skipped', registers: [registry] });
   const cooldowns = new Counter({ name: 'aisbf_cooldowns_opened_total', help: 'Times a (provider, model) cooldown opened on this node', registers: [registry] });
+  const flagged = new Counter({ name: 'aisbf_upstream_flagged_total', help: 'Upstream answers saying its own key or model is wrong (401/403/404)', labelNames: ['provider', 'status'] as const, registers: [registry] });
   const version = new Gauge({ name: 'aisbf_config_version', help: 'Version of the config snapshot being served', registers: [registry] });
   return {
     registry,
@@ -35,6 +37,7 @@ export function createDataPlaneMetrics(): DataPlaneMetrics {
     },
     malformedChunks: (count) => malformed.inc(count),
     cooldownOpened: () => cooldowns.inc(),
+    providerFlagged: (provider, status) => flagged.inc({ provider, status: String(status) }),
     snapshotLoaded: (v) => version.set(v),
     text: () => registry.metrics(),
   };

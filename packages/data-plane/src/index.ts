@@ -1,3 +1,5 @@
 export { createDataPlane, parsePath, type DataPlane, type DataPlaneDeps } from './create-data-plane';
 export { DEFAULT_BODY_LIMITS, type BodyLimits } from './http/read-json-body';
 export { openAiErrorBody, type OpenAiErrorBody } from './http/openai-error';
+export type { ProviderFlag } from './proxy/run-attempts';
+export { createMemoryResponseCacheStore, type MemoryResponseCacheStoreOptions } from './cache/index';

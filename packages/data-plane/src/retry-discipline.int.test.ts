@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RotationConfigInput } from '@aisbf/core';
+import type { ProviderFlag } from './proxy/run-attempts';
 import { post, startHarness, words, type Harness } from './test-harness';
 
 /**
@@ -21,6 +22,7 @@ const chat = { messages: [{ role: 'user', content: 'hello' }] };
 describe('retry table rows', () => {
   let h: Harness;
   let offset = 0;
+  const flags: ProviderFlag[] = [];
   beforeAll(async () => {
     h = await startHarness({
       providers: [
@@ -35,7 +37,7 @@ describe('retry table rows', () => {
         { id: 'tight', config: pair({ timeout_total_s: 0.25, timeout_headers_s: 0.2 }) },
         { id: 'silent', config: pair({ timeout_headers_s: 0.3 }) },
       ],
-      deps: { clock: () => Date.now() + offset },
+      deps: { clock: () => Date.now() + offset, onProviderFlagged: (f) => void flags.push(f) },
     });
   });
   afterEach(() => {
@@ -138,6 +140,7 @@ describe('retry table rows', () => {
     h.mocks['a']!.enqueue({ kind: 'status', status });
     const res = await ask('pair');
     expect([res.status, servedBy(res), seen('a'), seen('b')]).toEqual([200, 'b', 1, 1]);
+    expect(flags.at(-1)).toEqual({ ownerId: 'u-alice', providerId: 'a', model: 'ma', status });
   });
 
   it('400 context_length_exceeded: never resent to that entry, served by a larger or unknown window', async () => {

@@ -13,6 +13,15 @@ export interface AttemptDeps {
   clock: () => number;
   random: () => number;
   logger: Logger;
+  /** 401/403/404 from an upstream: its key or model is wrong (DESIGN §2: flagged in health). */
+  onProviderFlagged?: (flag: ProviderFlag) => void;
+}
+
+export interface ProviderFlag {
+  ownerId: string | null;
+  providerId: string;
+  model: string;
+  status: number;
 }
 
 export interface AttemptPlan {
@@ -137,7 +146,10 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     if (verdict.cooldown.kind === 'failure') state.apply(key, { type: 'failure', allowedFails: current.allowedFails, cooldownMs: current.errorCooldownMs }, now);
     else if (verdict.cooldown.kind === 'open') state.apply(key, { type: 'open', cooldownMs: verdict.cooldown.cooldownMs }, now);
     else if (current.probe && verdict.action !== 'retry-same') state.apply(key, { type: 'probe-cancel' }, now);
-    if (verdict.flagUnhealthy) deps.logger.warn({ provider: current.target.provider.id, model: current.target.model, status: result.status }, 'upstream refused its own key or model; check the provider');
+    if (verdict.flagUnhealthy) {
+      deps.logger.warn({ provider: current.target.provider.id, model: current.target.model, status: result.status }, 'upstream refused its own key or model; check the provider');
+      deps.onProviderFlagged?.({ ownerId: current.target.provider.ownerId, providerId: current.target.provider.id, model: current.target.model, status: result.status ?? 0 });
+    }
     last = { error: upstreamError(result, target), passthrough: verdict.row === 'context-length' || verdict.row === 'client-error' ? result.passthrough : null };
     switch (verdict.action) {
       case 'retry-same': {
