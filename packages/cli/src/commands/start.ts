@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInProcessPropagation, healthChangedTopic } from '@aisbf/bus';
+import { createHealthBoard, createHealthPublisher, createInProcessPropagation, createMemoryHealthStore } from '@aisbf/bus';
 import { createControlPlane, createMemorySessionStore } from '@aisbf/control-plane';
 import { createDataPlane } from '@aisbf/data-plane';
 import { createDatabase, loadSnapshot, migrateToLatest } from '@aisbf/db';
@@ -35,11 +35,14 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   const onError = (error: unknown, context: string): void => logger.error({ err: error, context }, 'background task failed');
 
   const propagation = createInProcessPropagation({ loadSnapshot: () => loadSnapshot(database.db) });
+  // Provider health: the health-check job writes it, the data plane reads it (same shapes as cluster mode).
+  const healthStore = createMemoryHealthStore();
+  const healthBoard = createHealthBoard({ bus: propagation.bus, store: healthStore, pollMs: 0, onError });
   const jobs = createInProcessJobs({
     db: database.db,
     secretBox,
     publish: (change) => propagation.publisher.publish(change),
-    publishHealth: (change) => propagation.bus.publish(healthChangedTopic, change),
+    publishHealth: createHealthPublisher({ bus: propagation.bus, store: healthStore }),
     onError,
   });
   const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES } });
@@ -86,6 +89,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   await dataPlane.close();
   await jobs.close();
   await controlPlane.close();
+  await healthBoard.close();
   await propagation.close();
   await database.close();
   return 0;

@@ -1,4 +1,4 @@
-import { createRedisBus, createSnapshotPublisher, createRedisSnapshotStore, healthChangedTopic } from '@aisbf/bus';
+import { createRedisBus, createRedisHealthPublisher, createSnapshotPublisher, createRedisSnapshotStore } from '@aisbf/bus';
 import { createDatabase, loadSnapshot } from '@aisbf/db';
 import { Queue } from 'bullmq';
 import { createWorkers, QUEUES, toBullmqConnection, toBullmqPrefix } from '@aisbf/jobs';
@@ -20,12 +20,14 @@ export async function runWorker(env: Env, options: { port: number | undefined })
   const bus = createRedisBus({ ...redis, name: 'aisbf-worker', onError });
   const store = createRedisSnapshotStore({ ...redis, name: 'aisbf-worker-snapshot', onError: (e) => onError(e, 'snapshot store') });
   const publisher = createSnapshotPublisher({ bus, store, loadSnapshot: () => loadSnapshot(database.db), onError });
+  // Health is stored (for nodes that start later) and announced (for the running ones).
+  const health = createRedisHealthPublisher({ ...redis, name: 'aisbf-worker-health', onError });
   const workers = await createWorkers({
     ...redis,
     db: database.db,
     secretBox: createSecretBox(env.AISBF_SECRET_KEY),
     publish: (change) => publisher.publish(change),
-    publishHealth: (change) => bus.publish(healthChangedTopic, change),
+    publishHealth: health.publishHealth,
     onError,
   });
 
@@ -71,7 +73,7 @@ export async function runWorker(env: Env, options: { port: number | undefined })
   await workers.close();
   await Promise.allSettled(queues.map((q) => q.close()));
   await publisher.close();
-  await Promise.allSettled([bus.close(), store.close()]);
+  await Promise.allSettled([health.close(), bus.close(), store.close()]);
   await database.close();
   return 0;
 }
