@@ -42,8 +42,8 @@ export interface DataPlaneDeps {
   clock?: () => number;
   random?: () => number;
   limits?: Partial<BodyLimits>;
-  /** Sockets per upstream origin (undici Pool `connections`). */
-  upstreamConnections?: number;
+  /** Sockets per upstream origin (undici Pool `connections`); default unbounded (see upstream-pools.ts). */
+  upstreamConnections?: number | null;
   /** Serve `GET /metrics` from `handle` (default true); all-in-one may merge `metrics()` itself. */
   exposeMetrics?: boolean;
   /** Exact-match response cache (issue 12, docs/cache.md); absent = no caching. Not closed by `close()`. */
@@ -88,7 +88,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const clock = deps.clock ?? Date.now;
   const random = deps.random ?? Math.random;
   const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.limits };
-  const pools = createUpstreamPools({ connections: deps.upstreamConnections ?? 128 });
+  const pools = createUpstreamPools({ connections: deps.upstreamConnections ?? null });
   const metrics = createDataPlaneMetrics();
   // Every request's usage event also feeds the metrics: one place counts requests.
   const usageSink: UsageSink = {

@@ -1,8 +1,12 @@
 import { Pool } from 'undici';
 
 export interface UpstreamPoolOptions {
-  /** Sockets per upstream origin. */
-  connections: number;
+  /**
+   * Sockets per upstream origin; null = as many as requests in flight. Unbounded by default: a
+   * request queued for a local socket would spend its headers timeout here and the backend would
+   * be blamed for it. Backend capacity is bounded by `max_concurrency` instead.
+   */
+  connections: number | null;
   connectTimeoutMs: number;
 }
 
@@ -18,7 +22,7 @@ export interface UpstreamPools {
 
 export function createUpstreamPools(options: Partial<UpstreamPoolOptions> = {}): UpstreamPools {
   const pools = new Map<string, Pool>();
-  const connections = options.connections ?? 128;
+  const connections = options.connections ?? null;
   return {
     get(origin, connectTimeoutMs) {
       const key = `${origin}|${connectTimeoutMs}`;
