@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { safeJsonParse, type GatewayError, type Resolution, type SnapshotToken, type SnapshotUser, type UsageAttempt, type UsageEvent, type UsageSink } from '@aisbf/core';
+import type { CacheTap } from '../cache/cache-tap';
 import { sendError } from '../http/openai-error';
 import { chunkFacts, estimateTokens, readUsage } from './chunk-facts';
 import { runAttempts, type AttemptDeps, type AttemptPlan, type Served } from './run-attempts';
@@ -32,6 +33,8 @@ export interface ProxyCall {
   autoselectReason?: string | null;
   /** Autoselect: routes to fall through to (before the first byte) after `resolution` failed. */
   fallbacks?: Resolution[];
+  /** Response cache (issue 12): told what was relayed, it stores complete answers only. */
+  cacheTap?: CacheTap;
 }
 
 export interface ServeDeps extends AttemptDeps {
@@ -121,6 +124,7 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
     call.res.writeHead(served.status, { ...headers, 'content-type': String(served.headers['content-type'] ?? 'application/json'), 'content-length': body.length });
     call.res.end(body);
     served.release();
+    if (served.status === 200) call.cacheTap?.whole(body, servedFields(served));
     const reported = usageOfBody(body);
     const tally: Tally = reported === null ? { promptTokens: null, completionTokens: estimateTokens(body.length / 2), estimated: true } : { promptTokens: reported.prompt, completionTokens: reported.completion, estimated: false };
     const last = attempts[attempts.length - 1];
@@ -263,6 +267,7 @@ async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, 
     }
     if (facts.error !== undefined) return 'error';
     if (facts.usage !== null) usage = facts.usage;
+    if (!continuing) call.cacheTap?.chunk(facts.json);
     if (facts.usageOnly && !wantsUsage) return 'more';
     let line = data;
     if (continuing) {
@@ -350,6 +355,8 @@ async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, 
       // A clean end without [DONE] is finished at once (DESIGN §2 "Mid-stream recovery").
       res.end(ended === 'clean-end' ? `${out}data: [DONE]\n\n` : out);
       settlePart('ok');
+      // A continued (rescued) answer is stitched from two entries: never stored (docs/cache.md).
+      if (!continuing) call.cacheTap?.streamEnded(servedFields(served));
       return finish('ok');
     }
     served.call.abort();
