@@ -5,6 +5,7 @@ import OpenAI from 'openai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../../packages/testkit/src/index';
+import { axeViolations, type AxeViolation } from './axe-check';
 import { ensureDashboardBuild } from './build-dashboard';
 import { startAisbf, type RunningAisbf } from './start-aisbf';
 
@@ -30,7 +31,13 @@ let dataDir: string;
 let token = '';
 let bobPassword = '';
 
-const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+// Every page the test photographs is also checked with axe-core; the last test asserts none failed.
+const a11y = new Map<string, AxeViolation[]>();
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const found = await axeViolations(page, ROOT);
+  if (found.length > 0) a11y.set(name, found);
+}
 
 async function addProvider(p: { id: string; endpoint: string; key: string; models?: string }): Promise<void> {
   await page.getByRole('button', { name: 'Add Provider' }).click();
@@ -264,5 +271,9 @@ describe('dashboard end to end (seed integration guide)', () => {
     await page.getByRole('link', { name: 'User Providers' }).click();
     await page.getByRole('heading', { name: 'User Providers' }).waitFor();
     await shot('12-providers-phone');
+  });
+
+  it('has no serious or critical WCAG 2 AA violations (axe-core) on any page photographed, light or dark', () => {
+    expect(Object.fromEntries(a11y)).toEqual({});
   });
 });
