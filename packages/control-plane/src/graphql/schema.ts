@@ -249,6 +249,12 @@ builder.mutationType({
       args: { username: t.arg.string({ required: true }), password: t.arg.string(), role: t.arg({ type: Role, defaultValue: 'user' }) },
       resolve: (_r, a, ctx) => ctx.services.users.create(requireActor(ctx), { username: a.username, password: a.password, role: a.role }),
     }),
+    updateUser: t.field({
+      type: User,
+      description: 'Admins: role, disabled, password of anyone. Users: their own password only.',
+      args: { username: t.arg.string({ required: true }), password: t.arg.string(), role: t.arg({ type: Role }), disabled: t.arg.boolean() },
+      resolve: (_r, a, ctx) => ctx.services.users.update(requireActor(ctx), { username: a.username, password: a.password, role: a.role, disabled: a.disabled }),
+    }),
     deleteUser: t.boolean({ args: { username: t.arg.string({ required: true }) }, resolve: (_r, a, ctx) => ctx.services.users.delete(requireActor(ctx), { username: a.username }) }),
     createApiToken: t.field({
       type: CreatedApiToken,

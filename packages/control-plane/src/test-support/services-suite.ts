@@ -66,6 +66,20 @@ describe(`control-plane services on ${dialect}`, () => {
     await expect(f.services.users.delete(f.admin, { username: 'admin' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
+  it('lets admins disable and promote users, users change only their own password', async () => {
+    await expect(f.services.users.update(alice, { username: 'bob', disabled: true })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(f.services.users.update(alice, { username: 'alice', role: 'admin' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(f.services.users.update(f.admin, { username: 'admin', role: 'user' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const token = await f.services.tokens.create(f.admin, { owner: 'bob', name: 'b' });
+    expect(await f.services.users.update(f.admin, { username: 'bob', disabled: true })).toMatchObject({ username: 'bob', disabled: true });
+    expect(await f.services.auth.authenticateToken(token.token)).toBeNull();
+    expect((await loadSnapshot(f.handle.db)).users.map((u) => u.username)).not.toContain('bob');
+    await f.services.users.update(f.admin, { username: 'bob', disabled: false });
+    expect(await f.services.auth.authenticateToken(token.token)).toMatchObject({ username: 'bob' });
+    await f.services.users.update(alice, { username: 'alice', password: 'alice-new-password' });
+    await expect(f.services.auth.login({ username: 'alice', password: 'alice-new-password' })).resolves.toMatchObject({ user: { username: 'alice' } });
+  });
+
   it('rate-limits failed logins before checking the password', async () => {
     for (let i = 0; i < 2; i++) await expect(f.services.auth.login({ username: 'dave', password: 'guess' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     await expect(f.services.auth.login({ username: 'dave', password: 'guess' })).rejects.toMatchObject({ code: 'RATE_LIMITED' });

@@ -50,6 +50,9 @@ export const appRouter = router({
     create: authedProcedure
       .input(z.object({ username: z.string(), password: z.string().optional(), role: z.enum(['admin', 'user']).optional() }))
       .mutation(({ ctx, input }) => ctx.services.users.create(ctx.actor, input)),
+    update: authedProcedure
+      .input(z.object({ username: z.string(), password: z.string().optional(), role: z.enum(['admin', 'user']).optional(), disabled: z.boolean().optional() }))
+      .mutation(({ ctx, input }) => ctx.services.users.update(ctx.actor, input)),
     delete: authedProcedure.input(z.object({ username: z.string() })).mutation(async ({ ctx, input }) => ({ ok: await ctx.services.users.delete(ctx.actor, input) })),
   }),
   tokens: router({
