@@ -29,6 +29,7 @@ import { createDataPlaneMetrics } from './data-plane-metrics';
 import { createAutoselectBridge, type AutoselectCtx } from './proxy/autoselect-bridge';
 import { createRoutingState } from './proxy/routing-state';
 import type { ProviderFlag } from './proxy/run-attempts';
+import type { ProviderHealth } from './proxy/select-leaf';
 import { type ProxyEndpoint, type ServeDeps } from './proxy/serve-proxy';
 import { createTargetResolver } from './proxy/upstream-target';
 import { createUpstreamPools } from './upstream/upstream-pools';
@@ -48,6 +49,8 @@ export interface DataPlaneDeps {
   exposeMetrics?: boolean;
   /** Exact-match response cache (issue 12, docs/cache.md); absent = no caching. Not closed by `close()`. */
   responseCache?: ResponseCacheStore;
+  /** Provider health (the bus `HealthBoard`): rotations skip unhealthy providers. */
+  health?: ProviderHealth;
   /** Called when an upstream answers 401/403/404 (wrong key or model), e.g. to mark it in health. */
   onProviderFlagged?: (flag: ProviderFlag) => void;
 }
@@ -108,6 +111,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     random,
     logger: deps.logger,
     usageSink,
+    health: deps.health,
     onMalformed: (n) => metrics.malformedChunks(n),
     onProviderFlagged: (flag) => {
       metrics.providerFlagged(flag.providerId, flag.status);

@@ -3,3 +3,4 @@ export { DEFAULT_BODY_LIMITS, type BodyLimits } from './http/read-json-body';
 export { openAiErrorBody, type OpenAiErrorBody } from './http/openai-error';
 export type { ProviderFlag } from './proxy/run-attempts';
 export { createMemoryResponseCacheStore, type MemoryResponseCacheStoreOptions } from './cache/index';
+export type { ProviderHealth } from './proxy/select-leaf';

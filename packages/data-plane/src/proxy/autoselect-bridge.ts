@@ -30,7 +30,7 @@ export function createAutoselectBridge(deps: AttemptDeps & { onSelectionAttempts
         stream: false,
         startedAt: deps.clock(),
         clientSignal: opts.signal ?? new AbortController().signal,
-        selection: { state: deps.state, now: deps.clock(), random: deps.random, excluded: new Set(), minContext: null, requirePrefill: false, usedEarliest: false },
+        selection: { state: deps.state, health: deps.health, now: deps.clock(), random: deps.random, excluded: new Set(), minContext: null, requirePrefill: false, usedEarliest: false },
         attempts,
       });
       deps.onSelectionAttempts?.(route, ctx, attempts, result.ok);

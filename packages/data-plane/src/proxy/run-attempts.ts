@@ -4,7 +4,7 @@ import { GatewayError, UpstreamError, parseRetryAfterMs, retryVerdict, safeJsonP
 import { UpstreamCall } from '../upstream/upstream-call';
 import { chunkFacts } from './chunk-facts';
 import type { RoutingState } from './routing-state';
-import { selectLeaf, type Leaf, type SelectionContext } from './select-leaf';
+import { selectLeaf, type Leaf, type ProviderHealth, type SelectionContext } from './select-leaf';
 import type { TargetResolver } from './upstream-target';
 
 export interface AttemptDeps {
@@ -13,6 +13,7 @@ export interface AttemptDeps {
   clock: () => number;
   random: () => number;
   logger: Logger;
+  health?: ProviderHealth | undefined;
   /** 401/403/404 from an upstream: its key or model is wrong (DESIGN §2: flagged in health). */
   onProviderFlagged?: (flag: ProviderFlag) => void;
 }

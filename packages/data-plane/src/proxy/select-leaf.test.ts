@@ -89,6 +89,12 @@ describe('selectLeaf over a real snapshot index', () => {
     expect(fallback.ok && fallback.leaf.target.key).toBe('u1|a|ma');
   });
 
+  it('rotations skip providers the health job judged unhealthy', () => {
+    const r = resolution({ providers: entries });
+    const s = selectLeaf(r, ctx({ health: { isHealthy: (ownerId, id) => !(ownerId === 'u1' && id === 'a') } }));
+    expect(s.ok && s.leaf.target.provider.id).toBe('b');
+  });
+
   it('a half-open entry is picked as a probe, and a second request skips it while the probe runs', () => {
     const r = resolution({ providers: entries });
     const state = createRoutingState({ clock: () => 0 });

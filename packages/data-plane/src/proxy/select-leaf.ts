@@ -14,8 +14,16 @@ export interface Leaf {
   probe: boolean;
 }
 
+/** Provider health as the health-check job last judged it (bus `HealthBoard` fits). */
+export interface ProviderHealth {
+  /** Unknown providers count as healthy. */
+  isHealthy(ownerId: string | null, providerId: string): boolean;
+}
+
 export interface SelectionContext {
   state: RoutingState;
+  /** Rotations skip unhealthy providers (DESIGN §5); a direct provider route still tries. */
+  health?: ProviderHealth | undefined;
   now: number;
   random: () => number;
   /** Target keys this request must not use again (already failed over from). */
@@ -107,6 +115,7 @@ function entryCandidate(rotation: IndexedRotation, entry: IndexedEntry, ctx: Sel
     return aggregate(weight, inner);
   }
   if (entry.target === null) return { weight, status: 'excluded' };
+  if (ctx.health !== undefined && !ctx.health.isHealthy(entry.target.provider.ownerId, entry.target.provider.id)) return { weight, status: 'excluded' };
   return leafCandidate(entryLeaf(rotation, entry), ctx, weight);
 }
 

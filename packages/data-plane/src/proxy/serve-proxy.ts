@@ -59,7 +59,7 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
     stream,
     startedAt: call.startedAt,
     clientSignal: call.clientSignal,
-    selection: { state: deps.state, now: call.startedAt, random: deps.random, excluded: new Set(), minContext: null, requirePrefill: false, usedEarliest: false },
+    selection: { state: deps.state, health: deps.health, now: call.startedAt, random: deps.random, excluded: new Set(), minContext: null, requirePrefill: false, usedEarliest: false },
     attempts,
   };
   let result = await runAttempts(deps, plan);
