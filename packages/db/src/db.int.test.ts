@@ -185,6 +185,14 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
     expect(second).toEqual({ value: 'ok', version: before + 2 });
   });
 
+  it('gives concurrent config changes distinct, consecutive versions', async () => {
+    const before = (await getConfigVersion(handle.db)).version;
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => withConfigChange(handle.db, (trx) => insertUser(trx, { username: unique(`conc${i}`), passwordHash: null, role: 'user', now }))),
+    );
+    expect(results.map((r) => r.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6].map((n) => before + n));
+  });
+
   it('rolls back every write and the version bump when a write in the change fails', async () => {
     const before = await getConfigVersion(handle.db);
     const taken = unique('taken');
