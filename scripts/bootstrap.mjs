@@ -49,9 +49,13 @@ switch (command) {
   case 'test': {
     const services = run(process.execPath, [join(root, 'scripts/ensure-services.mjs')]);
     if (services !== 0) process.exit(services);
+    // The workspace suite (packages, integration, end-to-end), then the dashboard's component tests
+    // (their own Vite config); one closing line counts both.
     const status = run(pnpm, [...pnpmArgs, 'run', 'test:all', ...rest]);
-    const summary = run(process.execPath, [join(root, 'scripts/test-summary.mjs'), join(root, 'test-artifacts/vitest.json')]);
-    process.exit(status !== 0 ? status : summary);
+    const web = rest.length === 0 ? run(pnpm, [...pnpmArgs, 'run', 'test:web']) : 0;
+    const reports = [join(root, 'test-artifacts/vitest.json'), ...(rest.length === 0 ? [join(root, 'test-artifacts/vitest-web.json')] : [])];
+    const summary = run(process.execPath, [join(root, 'scripts/test-summary.mjs'), ...reports]);
+    process.exit(status !== 0 ? status : web !== 0 ? web : summary);
   }
   default:
     console.error('usage: node scripts/bootstrap.mjs start|test');
