@@ -45,6 +45,11 @@ if (needsInstall()) {
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 switch (command) {
   case 'start':
+    // The dashboard is a static build served by the control plane; build it once on a fresh checkout.
+    if (!existsSync(join(root, 'web', 'build', 'index.html'))) {
+      const built = run(pnpm, [...pnpmArgs, '--filter', '@aisbf/web', 'run', 'build']);
+      if (built !== 0) console.error('dashboard build failed: starting without the dashboard (the API works)');
+    }
     process.exit(run(tsx, [join(root, 'packages/cli/src/main.ts'), 'start', ...rest]));
   case 'test': {
     const services = run(process.execPath, [join(root, 'scripts/ensure-services.mjs')]);
