@@ -1,0 +1,78 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRedisCooldownSync, createRedisRateLimiter } from '@aisbf/bus';
+import { createSecretBox } from '@aisbf/secrets';
+import { testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
+import { createDataPlane, type DataPlane } from './create-data-plane';
+import { post, startHarness, type Harness } from './test-harness';
+
+/** Cluster behaviour on the real Redis: cooldowns opened on one node are skipped by another. */
+describe('data planes sharing Redis', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+  const chat = { messages: [{ role: 'user', content: 'x' }] };
+
+  async function secondNode(h: Harness, prefix: string): Promise<{ url: string; plane: DataPlane }> {
+    const sync = createRedisCooldownSync({ url: testRedisUrl(), prefix, nodeId: 'node-2' });
+    const plane = createDataPlane({ secretBox: createSecretBox('harness-secret'), usageSink: { emit: () => undefined, flush: async () => undefined, close: async () => undefined }, logger: pino({ level: 'silent' }), cooldownSync: sync });
+    plane.setSnapshot(h.snapshot);
+    const server: Server = createServer((req, res) => void plane.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await plane.close();
+      await sync.close();
+    });
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, plane };
+  }
+
+  it('a cooldown opened on node 1 is skipped by node 2', async () => {
+    const prefix = testRedisPrefix('dp-cool');
+    const sync1 = createRedisCooldownSync({ url: testRedisUrl(), prefix, nodeId: 'node-1' });
+    const h = await startHarness({
+      providers: [{ id: 'a' }, { id: 'b' }],
+      rotations: [{ id: 'r', config: { providers: [{ provider_id: 'a', model: 'm1', weight: 2 }, { provider_id: 'b', model: 'm1', weight: 1 }] } }],
+      deps: { cooldownSync: sync1 },
+    });
+    cleanup.push(async () => {
+      await h.close();
+      await sync1.close();
+    });
+    const node2 = await secondNode(h, prefix);
+    h.mocks['a']!.enqueue({ kind: 'rate-limit', retryAfterS: 60 });
+    expect((await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'r', ...chat })).headers.get('x-aisbf-provider')).toBe('b');
+    // Node 2 hears of it through Redis (pub/sub), node 3 that starts later reads it on subscribe.
+    const skipsA = async (url: string): Promise<boolean> => {
+      const before = h.mocks['a']!.requests.length;
+      const res = await post(`${url}/chat/completions`, h.tokens.alice, { model: 'r', ...chat });
+      return res.headers.get('x-aisbf-provider') === 'b' && h.mocks['a']!.requests.length === before;
+    };
+    await expect.poll(() => skipsA(node2.url), { timeout: 3000, interval: 50 }).toBe(true);
+    const node3 = await secondNode(h, prefix);
+    await expect.poll(() => skipsA(node3.url), { timeout: 3000, interval: 50 }).toBe(true);
+    // Once skipped, it stays skipped (no flapping back to a within the cooldown).
+    for (let i = 0; i < 3; i++) expect(await skipsA(node2.url)).toBe(true);
+  });
+
+  it('token rate limits are counted in Redis', async () => {
+    const prefix = testRedisPrefix('dp-rate');
+    const limiter = createRedisRateLimiter({ url: testRedisUrl(), prefix });
+    const h = await startHarness({ providers: [{ id: 'p' }], aliceTokenLimits: { requestsPerMinute: 2 }, deps: { rateLimiter: limiter } });
+    cleanup.push(async () => {
+      await h.close();
+      await limiter.close();
+    });
+    const body = { model: 'user-provider/p/m1', ...chat };
+    expect((await post(`${h.v1}/chat/completions`, h.tokens.alice, body)).status).toBe(200);
+    expect((await post(`${h.v1}/chat/completions`, h.tokens.alice, body)).status).toBe(200);
+    const third = await post(`${h.v1}/chat/completions`, h.tokens.alice, body);
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(JSON.parse(third.text)).toMatchObject({ error: { code: 'rate_limit_exceeded', type: 'rate_limit_error' } });
+  });
+});
