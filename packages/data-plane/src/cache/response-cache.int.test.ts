@@ -13,10 +13,17 @@ describe('response cache (in-memory store)', () => {
         // Global, so alice and bob can both call the same routes.
         { id: 'llm', ownerId: null, models: ['m1'] },
         { id: 'direct', ownerId: null, models: ['m1'], extra: { cache: { ttl_s: 60 } } },
+        { id: 'a', ownerId: null, models: ['ma'] },
+        { id: 'b', ownerId: null, models: [{ name: 'mb', prefill: true }] },
       ],
       rotations: [
         { id: 'cached', ownerId: null, config: { providers: [{ provider_id: 'llm', model: 'm1' }], cache: { ttl_s: 60 }, retry: { backoff_ms: 1, same_entry: 0 }, allowed_fails: 100 } },
         { id: 'plain', ownerId: null, config: { providers: [{ provider_id: 'llm', model: 'm1' }] } },
+        {
+          id: 'rescued',
+          ownerId: null,
+          config: { providers: [{ provider_id: 'a', model: 'ma', weight: 2 }, { provider_id: 'b', model: 'mb', weight: 1 }], midstream: 'continue', cache: true, timeout_idle_s: 0.1, retry: { backoff_ms: 1 } },
+        },
       ],
       deps: { responseCache: createMemoryResponseCacheStore() },
     });
@@ -87,6 +94,21 @@ describe('response cache (in-memory store)', () => {
     expect(again.headers.get('x-aisbf-cache')).toBe('miss');
     expect(parseSseText(again.text).done).toBe(true);
     expect(upstreamCalls()).toBe(2);
+  });
+
+  it('a stream rescued on another entry (midstream continue) is served whole but not cached', async () => {
+    const messages = fresh();
+    h.mocks['a']!.enqueue({ kind: 'cut', afterChunks: 5 });
+    const rescued = await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'rotation/rescued', messages, stream: true });
+    expect(parseSseText(rescued.text)).toMatchObject({ done: true, errors: [] });
+    expect(h.mocks['b']!.requests).toHaveLength(1);
+    const again = await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'rotation/rescued', messages, stream: true });
+    expect(again.headers.get('x-aisbf-cache')).toBe('miss');
+    expect(h.mocks['a']!.requests).toHaveLength(2);
+    // The clean second answer was stored: the third is a hit.
+    const third = await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'rotation/rescued', messages, stream: true });
+    expect(third.headers.get('x-aisbf-cache')).toBe('hit');
+    expect(h.mocks['a']!.requests).toHaveLength(2);
   });
 
   it('a streamed answer is stored once complete and replays identically as SSE and as JSON', async () => {
