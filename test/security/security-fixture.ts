@@ -31,10 +31,12 @@ export interface SecurityFixture {
   handle: DatabaseHandle;
   clock: { now: number };
   gql(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GqlReply>;
-  trpc(token: string | null, path: string, kind: 'query' | 'mutation', input?: unknown, headers?: Record<string, string>): Promise<TrpcReply>;
+  /** `clientIp` is what the node edge would pass from the socket (default 10.9.8.7). */
+  trpc(token: string | null, path: string, kind: 'query' | 'mutation', input?: unknown, clientIp?: string): Promise<TrpcReply>;
   close(): Promise<void>;
 }
 
+/** `loginMaxFailures` omitted: the services' own default limiter (what `aisbf start` runs). */
 export async function createSecurityFixture(options: { loginMaxFailures?: number; maxBodyBytes?: number } = {}): Promise<SecurityFixture> {
   const handle = createDatabase('sqlite::memory:');
   await migrateToLatest(handle.db);
@@ -46,7 +48,7 @@ export async function createSecurityFixture(options: { loginMaxFailures?: number
     secretBox,
     publisher: { publish },
     jobs: createInProcessJobRunner({ db: handle.db, secretBox, publish }),
-    loginLimiter: createLoginRateLimiter({ maxFailures: options.loginMaxFailures ?? 5 }),
+    ...(options.loginMaxFailures !== undefined ? { loginLimiter: createLoginRateLimiter({ maxFailures: options.loginMaxFailures, now: () => clock.now }) } : {}),
     now: () => clock.now,
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
   });
@@ -61,14 +63,14 @@ export async function createSecurityFixture(options: { loginMaxFailures?: number
       const text = await response.text();
       return { status: response.status, text, body: JSON.parse(text) as GqlReply['body'] };
     },
-    async trpc(token, path, kind, input, headers = {}) {
+    async trpc(token, path, kind, input, clientIp = '10.9.8.7') {
       const url = new URL(`http://cp.test/trpc/${path}`);
       if (kind === 'query' && input !== undefined) url.searchParams.set('input', JSON.stringify(input));
       const init: RequestInit =
         kind === 'query'
-          ? { method: 'GET', headers: { ...auth(token), ...headers } }
-          : { method: 'POST', headers: { 'content-type': 'application/json', ...auth(token), ...headers }, body: input === undefined ? '' : JSON.stringify(input) };
-      const response = await cp.fetch(new Request(url, init), { clientIp: '10.9.8.7' });
+          ? { method: 'GET', headers: auth(token) }
+          : { method: 'POST', headers: { 'content-type': 'application/json', ...auth(token) }, body: input === undefined ? '' : JSON.stringify(input) };
+      const response = await cp.fetch(new Request(url, init), { clientIp });
       const text = await response.text();
       let parsed: { result?: { data?: unknown }; error?: { message?: string; data?: { code?: string } } } = {};
       try {
