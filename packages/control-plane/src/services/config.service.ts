@@ -61,7 +61,7 @@ export function createConfigService(ctx: ServiceContext) {
           }
         } else {
           const kind = input.kind === 'rotations' ? 'rotation' : 'autoselect';
-          result = await writeRouteConfigs(trx, kind, scope.ownerId, items.map((item) => ({ id: item.id, raw: item.raw, prefix: itemPrefix(input.kind, input.document, item.id) })), ctx.clock());
+          result = await writeRouteConfigs(trx, kind, scope, items.map((item) => ({ id: item.id, raw: item.raw, prefix: itemPrefix(input.kind, input.document, item.id) })), ctx.clock());
         }
         return { value: result, changes: items.map((item) => ({ kind: changeKind, id: item.id, op: 'upsert' as const })) };
       });

@@ -32,17 +32,18 @@ export function parseRouteConfig(kind: Kind, config: unknown, prefix: ReadonlyAr
 export async function writeRouteConfigs(
   trx: Db,
   kind: Kind,
-  ownerId: string | null,
+  scope: { ownerId: string | null; ownerRole: 'admin' | 'user' },
   items: ReadonlyArray<{ id: string; raw: unknown; prefix: ReadonlyArray<PropertyKey> }>,
   now: number,
 ): Promise<{ created: string[]; updated: string[]; warnings: ConfigIssue[] }> {
+  const { ownerId } = scope;
   const created: string[] = [];
   const updated: string[] = [];
   for (const item of items) {
     const result = await upsertRouteConfig(trx, TABLE[kind], { ownerId, id: item.id, config: item.raw }, now);
     (result.created ? created : updated).push(item.id);
   }
-  const index = await loadReferenceIndex(trx, ownerId);
+  const index = await loadReferenceIndex(trx, ownerId, scope.ownerRole === 'admin');
   const issues: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
   for (const item of items) {
@@ -73,7 +74,7 @@ export function createRouteConfigsService(ctx: ServiceContext, kind: Kind) {
       const id = parseOrThrow(slugSchema, input.id, ['id']);
       parseRouteConfig(kind, input.config);
       return ctx.commit(async (trx) => {
-        const { warnings } = await writeRouteConfigs(trx, kind, scope.ownerId, [{ id, raw: input.config, prefix: [] }], ctx.clock());
+        const { warnings } = await writeRouteConfigs(trx, kind, scope, [{ id, raw: input.config, prefix: [] }], ctx.clock());
         return { value: { id, scope: scope.ownerId === null ? 'global' : 'user', config: input.config, warnings }, changes: [{ kind, id, op: 'upsert' }] };
       });
     },

@@ -16,9 +16,10 @@ export interface ReferenceIndex {
   globalAutoselects: Set<string>;
 }
 
-export async function loadReferenceIndex(trx: Db, ownerId: string | null): Promise<ReferenceIndex> {
+/** `ownerIsAdmin`: admin-restricted global providers are visible to admins' (and global) routes only. */
+export async function loadReferenceIndex(trx: Db, ownerId: string | null, ownerIsAdmin = ownerId === null): Promise<ReferenceIndex> {
   const ids = (items: Array<{ id: string }>): Set<string> => new Set(items.map((i) => i.id));
-  const globalProviders = new Map((await listProviders(trx, null)).map((p) => [p.id, p]));
+  const globalProviders = new Map((await listProviders(trx, null)).filter((p) => ownerIsAdmin || !p.adminOnly).map((p) => [p.id, p]));
   const globalRotations = ids(await listRouteConfigs(trx, 'rotations', null));
   const globalAutoselects = ids(await listRouteConfigs(trx, 'autoselects', null));
   if (ownerId === null) return { ownerId, providers: new Map(), globalProviders, rotations: new Set(), globalRotations, autoselects: new Set(), globalAutoselects };

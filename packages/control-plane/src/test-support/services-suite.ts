@@ -153,6 +153,9 @@ describe(`control-plane services on ${dialect}`, () => {
     expect(await f.services.rotations.list(bob)).toEqual([]);
     expect((await getConfigVersion(f.handle.db)).version).toBe(before);
     expect(f.changes.length).toBe(changes);
+    await f.services.providers.upsert(f.admin, { owner: 'GLOBAL', input: { id: 'staff-only', type: 'openai', endpoint: 'http://staff/v1', adminOnly: true } });
+    await expect(f.services.rotations.upsert(alice, { id: 'r-staff', config: { providers: [{ provider_id: 'staff-only', model: 'm' }] } })).rejects.toMatchObject({ path: 'providers[0].provider_id' });
+    await expect(f.services.rotations.upsert(f.admin, { id: 'r-staff', config: { providers: [{ provider_id: 'staff-only', model: 'm' }] } })).resolves.toMatchObject({ id: 'r-staff' });
     await expect(f.services.rotations.upsert(alice, { id: 'r2', config: { providers: [{ provider_id: 'coderai-local', model: 'missing-model' }] } })).rejects.toMatchObject({ path: 'providers[0].model' });
     await expect(f.services.rotations.upsert(alice, { id: 'r3', config: { providers: [{ provider_id: 'coderai-local', model: 'qwen2.5-coder:32b', weight: -1 }] } })).rejects.toMatchObject({ path: 'providers[0].weight' });
     await expect(f.services.autoselects.upsert(alice, { id: 'a2', config: { fallback: 'user-rotation/nope', classify_semantic: false, available_models: [{ model_id: 'user-rotation/coding-production' }] } })).rejects.toMatchObject({ path: 'fallback' });
