@@ -17,11 +17,14 @@ let url = '';
 let aliceToken = '';
 
 /** What no reply may carry: stack frames, source paths, driver errors, JS runtime errors. */
-const INTERNAL = /\n\s+at |\.ts:\d+|node_modules|SqliteError|SQLITE_|ER_[A-Z_]+|TypeError|ReferenceError|RangeError|Cannot read propert|undefined is not|Internal server error|Unexpected error/i;
+const INTERNAL = /\n\s+at |\.ts:\d+|node_modules|SqliteError|TypeError|ReferenceError|RangeError|Cannot read propert|undefined is not|Internal server error|Unexpected error/i;
+/** Driver error codes (MySQL's ER_…, SQLite's SQLITE_…): case-sensitive, `provider_id` is fine. */
+const DRIVER_CODE = /\b(ER|SQLITE)_[A-Z]{2,}/;
 
 const expectClean = (what: string, reply: { status: number; text: string }): void => {
   expect(reply.status, `${what} → ${reply.text.slice(0, 400)}`).toBeLessThan(500);
   expect(reply.text, what).not.toMatch(INTERNAL);
+  expect(reply.text, what).not.toMatch(DRIVER_CODE);
   expect(reply.text, what).not.toMatch(/"code":"INTERNAL(_SERVER_ERROR)?"/);
 };
 
