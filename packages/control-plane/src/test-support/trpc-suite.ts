@@ -1,16 +1,17 @@
 import { secretHint } from '@aisbf/secrets';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createControlPlaneFixture, FIXTURE_ADMIN_TOKEN, type ControlPlaneFixture } from '../test-support/control-plane-fixture';
-import { SEED_AUTOSELECTS_JSON, SEED_PROVIDERS, SEED_ROTATIONS_JSON } from '../test-support/seed-documents';
-import { DIALECTS } from '../test-support/services-fixture';
+import { createControlPlaneFixture, FIXTURE_ADMIN_TOKEN, type ControlPlaneFixture } from './control-plane-fixture';
+import { SEED_AUTOSELECTS_JSON, SEED_PROVIDERS, SEED_ROTATIONS_JSON } from './seed-documents';
 import type { Actor } from '../services/actor';
-import { appRouter } from './app.router';
-import { createCallerFactory } from './trpc';
+import { appRouter } from '../trpc/app.router';
+import { createCallerFactory } from '../trpc/trpc';
 
 const createCaller = createCallerFactory(appRouter);
 
-describe.each(DIALECTS)('tRPC on %s', (_name, makeUrl) => {
+/** The tRPC suite through createCaller; run once per dialect (trpc.<dialect>.int.test.ts keeps each file fast). */
+export function defineTrpcSuite(dialect: string, makeUrl: () => Promise<string>): void {
+describe(`tRPC on ${dialect}`, () => {
   let f: ControlPlaneFixture;
   let admin: Actor;
   let alice: Actor;
@@ -95,3 +96,4 @@ describe.each(DIALECTS)('tRPC on %s', (_name, makeUrl) => {
     expect(body.error.data['stack']).toBeUndefined();
   });
 });
+}

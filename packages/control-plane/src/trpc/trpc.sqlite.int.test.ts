@@ -1,0 +1,3 @@
+import { defineTrpcSuite } from '../test-support/trpc-suite';
+
+defineTrpcSuite('sqlite', async () => 'sqlite::memory:');
