@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createRedisCooldownSync, createRedisRateLimiter, createRedisSnapshotSource, startNodeHeartbeat } from '@aisbf/bus';
+import { createRedisCooldownSync, createRedisHealthBoard, createRedisRateLimiter, createRedisSnapshotSource, startNodeHeartbeat } from '@aisbf/bus';
 import { createDataPlane } from '@aisbf/data-plane';
 import { createQueueUsageSink } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
@@ -22,12 +22,14 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   const source = createRedisSnapshotSource({ ...redis, name: `aisbf-dp-${nodeId}`, onError });
   const cooldownSync = createRedisCooldownSync({ ...redis, name: `aisbf-dp-${nodeId}-cooldown`, onError });
   const rateLimiter = createRedisRateLimiter({ ...redis, name: `aisbf-dp-${nodeId}-rate`, onError: (e) => onError(e, 'rate limiter') });
+  const health = createRedisHealthBoard({ ...redis, name: `aisbf-dp-${nodeId}-health`, onError });
   const usageSink = createQueueUsageSink({ ...redis, onError: (e, context) => logger.error({ err: e, context }, 'usage queue') });
   const dataPlane = createDataPlane({
     secretBox: createSecretBox(env.AISBF_SECRET_KEY),
     usageSink,
     cooldownSync,
     rateLimiter,
+    health,
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
   });
@@ -71,6 +73,6 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   unsubscribe();
   await dataPlane.close();
   await usageSink.close();
-  await Promise.allSettled([heartbeat.close(), source.close(), cooldownSync.close(), rateLimiter.close()]);
+  await Promise.allSettled([heartbeat.close(), health.close(), source.close(), cooldownSync.close(), rateLimiter.close()]);
   return 0;
 }

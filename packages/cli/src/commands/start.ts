@@ -45,7 +45,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     publishHealth: createHealthPublisher({ bus: propagation.bus, store: healthStore }),
     onError,
   });
-  const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES } });
+  const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, health: healthBoard, logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES } });
   const sessions = createMemorySessionStore();
   const controlPlane = createControlPlane({
     db: database.db,
