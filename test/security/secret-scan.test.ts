@@ -26,10 +26,12 @@ let mock: MockUpstream;
 let echo: Server;
 let echoUrl = '';
 const tokens = { alice: '', bob: '' };
+/** Tokens made for the stale-token test; scanned like the others. */
+const extraTokens: string[] = [];
 /** Every reply body seen, except the one-time plaintext token replies. */
 const replies: Array<{ what: string; text: string }> = [];
 
-const planted = (): string[] => [ADMIN_TOKEN, ADMIN_PASSWORD, SECRET_KEY, ALICE_KEY, GLOBAL_KEY, WRONG_KEY, tokens.alice, tokens.bob].filter((s) => s !== '');
+const planted = (): string[] => [ADMIN_TOKEN, ADMIN_PASSWORD, SECRET_KEY, ALICE_KEY, GLOBAL_KEY, WRONG_KEY, tokens.alice, tokens.bob, ...extraTokens].filter((s) => s !== '');
 
 async function call(what: string, path: string, init: { token?: string | null; body?: unknown; method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; text: string }> {
   const response = await fetch(`${aisbf.url}${path}`, {
@@ -72,7 +74,7 @@ beforeAll(async () => {
     expect(reply.body.errors, `${what}: ${reply.text}`).toBeUndefined();
     return reply.body.data!;
   };
-  for (const u of ['alice', 'bob']) await ok('createUser', 'mutation($u: String!) { createUser(username: $u) { id } }', { u });
+  for (const u of ['alice', 'bob', 'carol']) await ok('createUser', 'mutation($u: String!) { createUser(username: $u) { id } }', { u });
   for (const u of ['alice', 'bob'] as const) {
     // Not through `call`: this reply carries the plaintext once, by design.
     const response = await fetch(`${aisbf.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ query: `mutation { createApiToken(owner: "${u}", name: "t") { token } }` }) });
@@ -140,6 +142,39 @@ describe('data plane, real process: tenant isolation', () => {
       const reply = await call('bad token', '/v1/chat/completions', { token, body: { model: 'user-provider/alice-llm/m1', messages: [] } });
       expect(reply.status, reply.text).toBe(401);
     }
+  });
+
+  it('revoked, expired and deleted-user tokens are refused by the data plane once the change propagates', async () => {
+    const make = async (owner: string, expiresAt: string | null): Promise<{ id: string; token: string }> => {
+      const response = await fetch(`${aisbf.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify({ query: 'mutation($o: String, $e: DateTime) { createApiToken(owner: $o, name: "stale", expiresAt: $e) { id token } }', variables: { o: owner, e: expiresAt } }),
+      });
+      const created = ((await response.json()) as { data: { createApiToken: { id: string; token: string } } }).data.createApiToken;
+      extraTokens.push(created.token);
+      return created;
+    };
+    const until = async (token: string, status: number): Promise<number> => {
+      let last = 0;
+      for (let i = 0; i < 60 && last !== status; i++) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+        last = (await call('stale token', '/v1/models', { token })).status;
+      }
+      return last;
+    };
+    const revoked = await make('alice', null);
+    const expiring = await make('alice', new Date(Date.now() + 1500).toISOString());
+    const carol = await make('carol', null);
+    for (const t of [revoked, expiring, carol]) expect(await until(t.token, 200)).toBe(200);
+    await gql('revoke', ADMIN_TOKEN, 'mutation($id: ID!) { revokeApiToken(id: $id) }', { id: revoked.id });
+    await gql('delete carol', ADMIN_TOKEN, 'mutation { deleteUser(username: "carol") }');
+    expect(await until(revoked.token, 401)).toBe(401);
+    expect(await until(carol.token, 401)).toBe(401);
+    // Expiry needs no change to propagate: the clock alone ends it (polled, at most 3 s).
+    expect(await until(expiring.token, 401)).toBe(401);
+    const chatReply = await chat(expiring.token, 'user-provider/alice-llm/m1');
+    expect(chatReply.status).toBe(401);
   });
 
   it('failures that involve keys (wrong key upstream, an upstream echoing the key) answer errors without it', async () => {
