@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -222,6 +222,16 @@ describe('no planted secret anywhere', () => {
     for (const secret of planted()) expect(log.includes(secret), `log holds ${secret}`).toBe(false);
     // Bearer values of any kind never reach the log, planted or not.
     expect(log).not.toMatch(/Bearer\s+[A-Za-z0-9_-]{8,}/);
+  });
+
+  it('is in the bytes of any file in the data dir (the SQLite file, its WAL, free pages)', () => {
+    // Runs after the log test stopped the process, so the WAL is checkpointed or still on disk: either way scanned.
+    const files = readdirSync(dataDir, { recursive: true }).map(String).filter((name) => statSync(join(dataDir, name)).isFile());
+    expect(files.some((name) => name.endsWith('.db'))).toBe(true);
+    for (const name of files) {
+      const bytes = readFileSync(join(dataDir, name));
+      for (const secret of planted()) expect(bytes.includes(secret), `${name} holds ${secret}`).toBe(false);
+    }
   });
 
   it('is in any raw database row', async () => {
