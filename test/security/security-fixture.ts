@@ -4,7 +4,7 @@ import type { ConfigChange } from '@aisbf/core';
 import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
 
 /**
- * An in-process control plane on an in-memory SQLite database with a movable clock, for the
+ * An in-process control plane on an in-memory SQLite database (or `databaseUrl`) with a movable clock, for the
  * security tests (issue 9): everything goes through `fetch` exactly as HTTP would, so GraphQL's and
  * tRPC's error hooks are part of what is tested.
  */
@@ -37,8 +37,8 @@ export interface SecurityFixture {
 }
 
 /** `loginMaxFailures` omitted: the services' own default limiter (what `aisbf start` runs). */
-export async function createSecurityFixture(options: { loginMaxFailures?: number; maxBodyBytes?: number } = {}): Promise<SecurityFixture> {
-  const handle = createDatabase('sqlite::memory:');
+export async function createSecurityFixture(options: { loginMaxFailures?: number; maxBodyBytes?: number; databaseUrl?: string } = {}): Promise<SecurityFixture> {
+  const handle = createDatabase(options.databaseUrl ?? 'sqlite::memory:');
   await migrateToLatest(handle.db);
   const clock = { now: Date.now() };
   const secretBox = createSecretBox(generateSecretKey());
