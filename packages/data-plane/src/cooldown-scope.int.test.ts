@@ -15,7 +15,9 @@ describe('cooldown scope and sharing', () => {
     h = await startHarness({ providers: [{ id: 'p' }, { id: 'p', ownerId: null }] });
     h.mocks['p']!.enqueue({ kind: 'rate-limit' });
     const first = await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'user-provider/p/m1', ...chat });
-    expect(first.status).toBe(502);
+    // No other entry can absorb the backend's 429: the client gets a 429 with the cooldown's length.
+    expect(first.status).toBe(429);
+    expect(Number(first.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(h.mocks['p']!.requests).toHaveLength(1);
     // Alice's own p is cooling now (a 429 without Retry-After opens at once); the global p of the
     // same name is another key and serves everyone.

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import {
   autoselectConfigSchema,
+  cacheSettingSchema,
   rotationConfigSchema,
   timeoutsSchema,
   type Limits,
@@ -49,6 +50,9 @@ export function toSnapshotProvider(p: StoredProvider): SnapshotProvider {
   if (typeof headers === 'object' && headers !== null && !Array.isArray(headers)) {
     provider.headers = Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => typeof e[1] === 'string'));
   }
+  // Provider-level response caching (issue 12); a malformed setting is ignored, never half-applied.
+  const cache = cacheSettingSchema.safeParse(p.settings['cache']);
+  if (p.settings['cache'] !== undefined && cache.success) provider.cache = cache.data;
   return provider;
 }
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createRedisCooldownSync, createRedisHealthBoard, createRedisRateLimiter, createRedisSnapshotSource, startNodeHeartbeat } from '@aisbf/bus';
+import { createRedisCooldownSync, createRedisHealthBoard, createRedisResponseCacheStore, createRedisRateLimiter, createRedisSnapshotSource, startNodeHeartbeat } from '@aisbf/bus';
 import { createDataPlane } from '@aisbf/data-plane';
 import { createQueueUsageSink } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
@@ -23,6 +23,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   const cooldownSync = createRedisCooldownSync({ ...redis, name: `aisbf-dp-${nodeId}-cooldown`, onError });
   const rateLimiter = createRedisRateLimiter({ ...redis, name: `aisbf-dp-${nodeId}-rate`, onError: (e) => onError(e, 'rate limiter') });
   const health = createRedisHealthBoard({ ...redis, name: `aisbf-dp-${nodeId}-health`, onError });
+  const responseCache = createRedisResponseCacheStore({ ...redis, name: `aisbf-dp-${nodeId}-cache`, onError: (e) => onError(e, 'response cache') });
   const usageSink = createQueueUsageSink({ ...redis, onError: (e, context) => logger.error({ err: e, context }, 'usage queue') });
   const dataPlane = createDataPlane({
     secretBox: createSecretBox(env.AISBF_SECRET_KEY),
@@ -30,6 +31,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     cooldownSync,
     rateLimiter,
     health,
+    responseCache,
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
   });
@@ -73,6 +75,6 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   unsubscribe();
   await dataPlane.close();
   await usageSink.close();
-  await Promise.allSettled([heartbeat.close(), health.close(), source.close(), cooldownSync.close(), rateLimiter.close()]);
+  await Promise.allSettled([heartbeat.close(), health.close(), responseCache.close(), source.close(), cooldownSync.close(), rateLimiter.close()]);
   return 0;
 }

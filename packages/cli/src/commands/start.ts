@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHealthBoard, createHealthPublisher, createInProcessPropagation, createMemoryHealthStore } from '@aisbf/bus';
 import { createControlPlane, createMemorySessionStore } from '@aisbf/control-plane';
-import { createDataPlane } from '@aisbf/data-plane';
+import { createDataPlane, createMemoryResponseCacheStore } from '@aisbf/data-plane';
 import { createDatabase, loadSnapshot, migrateToLatest } from '@aisbf/db';
 import { createInProcessJobs } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
@@ -45,7 +45,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     publishHealth: createHealthPublisher({ bus: propagation.bus, store: healthStore }),
     onError,
   });
-  const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, health: healthBoard, logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES } });
+  const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, health: healthBoard, responseCache: createMemoryResponseCacheStore(), logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES } });
   const sessions = createMemorySessionStore();
   const controlPlane = createControlPlane({
     db: database.db,

@@ -151,7 +151,10 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       deps.logger.warn({ provider: current.target.provider.id, model: current.target.model, status: result.status }, 'upstream refused its own key or model; check the provider');
       deps.onProviderFlagged?.({ ownerId: current.target.provider.ownerId, providerId: current.target.provider.id, model: current.target.model, status: result.status ?? 0 });
     }
-    last = { error: upstreamError(result, target), passthrough: verdict.row === 'context-length' || verdict.row === 'client-error' ? result.passthrough : null };
+    // A backend's 429 that no other entry can absorb reaches the client as a 429 with the time the
+    // entry stays cooled (DESIGN §2), not as a generic 502.
+    const rateLimited = result.status === 429 ? new GatewayError('RATE_LIMITED', `Upstream ${target} is rate limited; retry in ${Math.max(1, Math.ceil((verdict.cooldown.kind === 'open' ? verdict.cooldown.cooldownMs : current.errorCooldownMs) / 1000))} s.`, { retryAfterS: Math.max(1, Math.ceil((verdict.cooldown.kind === 'open' ? verdict.cooldown.cooldownMs : current.errorCooldownMs) / 1000)), wireCode: 'rate_limit_exceeded' }) : null;
+    last = { error: rateLimited ?? upstreamError(result, target), passthrough: verdict.row === 'context-length' || verdict.row === 'client-error' ? result.passthrough : null };
     switch (verdict.action) {
       case 'retry-same': {
         sameRetries++;
