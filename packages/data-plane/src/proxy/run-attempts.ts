@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { GatewayError, UpstreamError, parseRetryAfterMs, retryVerdict, safeJsonParse, type AttemptOutcome, type Resolution, type UsageAttempt } from '@aisbf/core';
 import { UpstreamCall } from '../upstream/upstream-call';
 import { chunkFacts } from './chunk-facts';
+import { scrubUpstreamBody, sentSecrets } from './scrub-upstream-secrets';
 import type { RoutingState } from './routing-state';
 import { selectLeaf, type Leaf, type ProviderHealth, type SelectionContext } from './select-leaf';
 import type { TargetResolver } from './upstream-target';
@@ -16,6 +17,8 @@ export interface AttemptDeps {
   health?: ProviderHealth | undefined;
   /** 401/403/404 from an upstream: its key or model is wrong (DESIGN §2: flagged in health). */
   onProviderFlagged?: (flag: ProviderFlag) => void;
+  /** Each attempt as it ends (tracing gives its span the real start and end). */
+  onAttemptEnded?: (attempt: UsageAttempt) => void;
 }
 
 export interface ProviderFlag {
@@ -122,10 +125,12 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     if (result.ok) {
       state.apply(key, { type: 'success' }, now);
       plan.attempts.push({ provider: current.target.provider.id, model: current.target.model, status: result.served.status, outcome: 'ok', latencyMs: now - attemptStartedAt });
+      deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
       return { ok: true, served: { ...result.served, leaf: current, waitedMs, attemptStartedAt, release } };
     }
     release();
     plan.attempts.push({ provider: current.target.provider.id, model: current.target.model, status: result.status, outcome: result.attempt, latencyMs: now - attemptStartedAt });
+    deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
     if (plan.clientSignal.aborted) {
       if (current.probe) state.apply(key, { type: 'probe-cancel' }, now);
       return { ok: false, error: clientGoneError(), passthrough: null, waitedMs, clientGone: true, rotationRoute, lastKey: leaf?.target.key ?? null };
@@ -226,10 +231,11 @@ async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Leaf, dea
   const { targets, clock } = deps;
   const t = leaf.timeouts;
   const address = targets.address(leaf.target);
+  const headers = targets.headers(leaf.target, plan.stream);
   const opened = await UpstreamCall.open({
     pool: targets.pool(leaf.target, t.connectMs),
     path: address.basePath + plan.upstreamPath,
-    headers: targets.headers(leaf.target, plan.stream),
+    headers,
     body: upstreamBody(plan, leaf),
     headersMs: t.headersMs,
     deadline,
@@ -243,7 +249,7 @@ async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Leaf, dea
     }
     return fail({ kind: opened.error }, false, null, opened.error === 'refused' ? `connection refused (${opened.message})` : `connection reset (${opened.message})`, 'error');
   }
-  const { call, status, headers } = opened;
+  const { call, status, headers: responseHeaders } = opened;
   if (status < 200 || status >= 300) {
     call.arm(Math.min(t.idleMs, deadline - clock()), 'idle');
     let body: Buffer;
@@ -254,9 +260,11 @@ async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Leaf, dea
       return fail({ kind: 'status', status }, false, null, `HTTP ${status}`, 'error');
     }
     const errorCode = wireErrorCode(body);
-    const retryAfter = headers['retry-after'];
+    // Never hand the client a key the upstream echoed back (docs/security.md finding #1).
+    body = scrubUpstreamBody(body, sentSecrets(headers));
+    const retryAfter = responseHeaders['retry-after'];
     const retryAfterMs = parseRetryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, clock());
-    const contentType = String(headers['content-type'] ?? 'application/json');
+    const contentType = String(responseHeaders['content-type'] ?? 'application/json');
     const passthrough = { status, body, contentType };
     return fail({ kind: 'status', status, errorCode, retryAfterMs }, false, passthrough, `HTTP ${status}${errorCode === undefined ? '' : ` ${errorCode}`}`, status === 429 ? 'rate_limited' : 'error', status);
   }
@@ -265,7 +273,7 @@ async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Leaf, dea
     call.arm(deadline - clock(), 'budget');
     try {
       const body = await call.readAll();
-      return { ok: true, served: { status, headers, call, body, pending: [], malformed: 0 } };
+      return { ok: true, served: { status, headers: responseHeaders, call, body, pending: [], malformed: 0 } };
     } catch {
       call.abort();
       if (call.timedOut === 'budget') return fail(null, true, null, 'the answer took longer than the budget', 'timeout', status);
@@ -309,7 +317,7 @@ async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Leaf, dea
     return fail({ kind: 'reset' }, false, null, 'stream cut before the first token', 'error', status);
   }
   call.arm(t.idleMs, 'idle');
-  return { ok: true, served: { status, headers, call, body: null, pending, malformed } };
+  return { ok: true, served: { status, headers: responseHeaders, call, body: null, pending, malformed } };
 }
 
 function fail(outcome: AttemptOutcome | null, budget: boolean, passthrough: Passthrough | null, message: string, attempt: UsageAttempt['outcome'], status: number | null = null): OnceResult {
