@@ -12,3 +12,4 @@ export * from './ports';
 export * from './routing/index';
 export * from './autoselect';
 export * from './response-cache';
+export * from './usage/index';

@@ -73,6 +73,8 @@ function replay(deps: ServeDeps, call: ProxyCall, hit: CachedAnswer, answer: Rec
     'x-aisbf-provider': hit.provider,
     'x-aisbf-model': headerSafe(hit.model),
     'x-aisbf-cache': 'hit',
+    // A cache hit costs nothing (issue 11); the usage record says costMicros 0.
+    'x-aisbf-cost': '0.000000',
   };
   if (stream) {
     const includeUsage = (call.body['stream_options'] as { include_usage?: unknown } | undefined)?.include_usage === true;

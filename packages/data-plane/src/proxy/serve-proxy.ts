@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { safeJsonParse, type GatewayError, type Resolution, type SnapshotToken, type SnapshotUser, type UsageAttempt, type UsageEvent, type UsageSink } from '@aisbf/core';
+import { computeCostMicros, formatCost, safeJsonParse, type GatewayError, type Resolution, type SnapshotToken, type SnapshotUser, type UsageAttempt, type UsageEvent, type UsageSink } from '@aisbf/core';
 import type { CacheTap } from '../cache/cache-tap';
 import { sendError } from '../http/openai-error';
 import { chunkFacts, estimateTokens, readUsage } from './chunk-facts';
@@ -89,6 +89,8 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
       ttfbMs: null,
       attempts,
       autoselectReason: call.autoselectReason ?? null,
+      // Failed attempts and answers nothing served cost 0; a served answer overrides it (issue 11).
+      costMicros: 0,
       ...partial,
     });
   };
@@ -121,22 +123,32 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
   const headers = servedHeaders(call, served, attempts, performance.now() - call.perfStart - served.waitedMs);
   if (!stream) {
     const body = served.body!;
+    const reported = usageOfBody(body);
+    const tally: Tally = reported === null ? { promptTokens: null, completionTokens: estimateTokens(body.length / 2), estimated: true } : { promptTokens: reported.prompt, completionTokens: reported.completion, estimated: false };
+    const tokens = finalTokens(call, tally);
+    const costMicros = served.status === 200 ? costOf(served, tokens) : 0;
+    headers['x-aisbf-cost'] = formatCost(costMicros);
     call.res.writeHead(served.status, { ...headers, 'content-type': String(served.headers['content-type'] ?? 'application/json'), 'content-length': body.length });
     call.res.end(body);
     served.release();
     if (served.status === 200) call.cacheTap?.whole(body, servedFields(served));
-    const reported = usageOfBody(body);
-    const tally: Tally = reported === null ? { promptTokens: null, completionTokens: estimateTokens(body.length / 2), estimated: true } : { promptTokens: reported.prompt, completionTokens: reported.completion, estimated: false };
     const last = attempts[attempts.length - 1];
     if (last !== undefined && reported !== null) {
       last.promptTokens = reported.prompt;
       last.completionTokens = reported.completion;
     }
-    usage({ ...servedFields(served), ...finalTokens(call, tally), status: served.status, outcome: 'ok', ttfbMs: commitAt - call.startedAt });
+    usage({ ...servedFields(served), ...tokens, status: served.status, outcome: 'ok', ttfbMs: commitAt - call.startedAt, costMicros });
     return;
   }
+  // Streams: headers leave before the cost is known, so it is in the usage record only (docs/usage.md).
   const end = await relayStream(deps, call, plan, served, headers);
-  usage({ ...servedFields(end.served), ...finalTokens(call, end.tally), status: 200, outcome: end.outcome, ttfbMs: commitAt - call.startedAt });
+  const tokens = finalTokens(call, end.tally);
+  usage({ ...servedFields(end.served), ...tokens, status: 200, outcome: end.outcome, ttfbMs: commitAt - call.startedAt, costMicros: costOf(end.served, tokens) });
+}
+
+/** Priced by the model that actually served (after a failover, the fallback's); null = unpriced. */
+function costOf(served: Served, tokens: Pick<UsageEvent, 'promptTokens' | 'completionTokens'>): number | null {
+  return computeCostMicros(served.leaf.target.modelInfo?.pricing, { promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens });
 }
 
 function servedFields(served: Served): Pick<UsageEvent, 'provider' | 'providerOwnerId' | 'model'> {
