@@ -8,6 +8,7 @@ import type { Actor } from '../services/actor';
 import type { Services } from '../services/create-services';
 import { ValidationError } from '../services/validation-error';
 import type { GraphqlContext } from './builder';
+import { limitDocumentPlugin } from './limit-document';
 import { graphqlSchema } from './schema';
 
 /** The committed, sorted SDL (schema.graphql); a test fails when the schema drifts from it. */
@@ -54,6 +55,7 @@ export function createGraphql(options: CreateGraphqlOptions): YogaServerInstance
     landingPage: false,
     graphiql: false,
     logging: false,
+    plugins: [limitDocumentPlugin],
     maskedErrors: { maskError: (error, message) => maskGraphqlError(error, message) },
     context: async ({ request }) => ({ actor: await options.authenticate(request), services: options.services }),
   });
