@@ -58,3 +58,29 @@ export interface RateLimiter {
   hit(key: string, limit: number, windowS: number, amount?: number): Promise<RateDecision>;
   close(): Promise<void>;
 }
+
+/** One counter a request is checked against: e.g. `user:<id>:cost:m:2026-11` (issue 11 budgets). */
+export interface BudgetLine {
+  key: string;
+  limit: number;
+  /** What this request reserves (1 request, estimated tokens, estimated cost micros). */
+  amount: number;
+  /** Epoch ms when the counter's window ends (the reset time); the counter expires after it. */
+  resetAt: number;
+}
+
+export type BudgetVerdict = { allowed: true } | { allowed: false; /** Index of the first line that refused. */ line: number; used: number };
+
+/**
+ * Quotas and budgets (issue 11): `reserve` checks every line and, only if all pass, adds every
+ * amount, in one atomic step (a Lua script in Redis, so N nodes cannot overspend together). A line
+ * passes when `used < limit` and `used + amount <= limit`. `settle` applies the difference between
+ * the reservation and what the request actually used (may be negative).
+ */
+export interface BudgetLedger {
+  reserve(lines: readonly BudgetLine[]): Promise<BudgetVerdict>;
+  settle(adjustments: ReadonlyArray<{ key: string; delta: number; resetAt: number }>): Promise<void>;
+  /** Current value of a counter (0 when absent); for tests and dashboards. */
+  used(key: string): Promise<number>;
+  close(): Promise<void>;
+}

@@ -25,6 +25,16 @@ export type Role = 'admin' | 'user';
 export interface Limits {
   requestsPerMinute?: number;
   tokensPerMinute?: number;
+  /**
+   * Quotas and budgets per calendar day / month, UTC (issue 11, docs/usage.md). Requests and
+   * tokens are quotas (429 when used up); cost is a budget in micro-units of currency (402).
+   */
+  requestsPerDay?: number;
+  requestsPerMonth?: number;
+  tokensPerDay?: number;
+  tokensPerMonth?: number;
+  costMicrosPerDay?: number;
+  costMicrosPerMonth?: number;
 }
 
 export interface SnapshotUser {

@@ -1,1 +1,2 @@
 export * from './compute-cost-micros';
+export * from './plan-budget';

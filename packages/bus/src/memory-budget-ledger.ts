@@ -1,0 +1,46 @@
+import type { BudgetLedger, BudgetVerdict } from '@aisbf/core';
+
+export interface MemoryBudgetLedgerOptions {
+  now?: () => number;
+}
+
+/**
+ * All-in-one mode: the budget ledger in this process. JavaScript runs `reserve` to completion
+ * without yielding, so check-then-add is atomic here as the Lua script is in Redis.
+ */
+export function createMemoryBudgetLedger(options: MemoryBudgetLedgerOptions = {}): BudgetLedger {
+  const now = options.now ?? Date.now;
+  const counters = new Map<string, { used: number; resetAt: number }>();
+  const current = (key: string): number => {
+    const c = counters.get(key);
+    if (c === undefined) return 0;
+    if (c.resetAt <= now()) {
+      counters.delete(key);
+      return 0;
+    }
+    return c.used;
+  };
+  const add = (key: string, amount: number, resetAt: number): void => {
+    counters.set(key, { used: current(key) + amount, resetAt });
+  };
+  return {
+    async reserve(lines): Promise<BudgetVerdict> {
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i]!;
+        const used = current(line.key);
+        if (used >= line.limit || used + line.amount > line.limit) return { allowed: false, line: i, used };
+      }
+      for (const line of lines) add(line.key, line.amount, line.resetAt);
+      return { allowed: true };
+    },
+    async settle(adjustments) {
+      for (const a of adjustments) add(a.key, a.delta, a.resetAt);
+    },
+    async used(key) {
+      return current(key);
+    },
+    async close() {
+      counters.clear();
+    },
+  };
+}

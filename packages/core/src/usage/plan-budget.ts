@@ -1,0 +1,95 @@
+import { GatewayError } from '../errors';
+import type { BudgetLine } from '../ports';
+import type { Limits } from '../snapshot';
+
+export type BudgetMetric = 'requests' | 'tokens' | 'cost';
+export type BudgetPeriod = 'day' | 'month';
+
+export interface PlannedLine extends BudgetLine {
+  scope: 'user' | 'token';
+  metric: BudgetMetric;
+  period: BudgetPeriod;
+}
+
+/** What a request is expected to use, reserved at its start and corrected at settlement. */
+export interface BudgetAmounts {
+  tokens: number;
+  costMicros: number;
+}
+
+const LIMIT_FIELDS: ReadonlyArray<[keyof Limits, BudgetMetric, BudgetPeriod]> = [
+  ['requestsPerDay', 'requests', 'day'],
+  ['requestsPerMonth', 'requests', 'month'],
+  ['tokensPerDay', 'tokens', 'day'],
+  ['tokensPerMonth', 'tokens', 'month'],
+  ['costMicrosPerDay', 'cost', 'day'],
+  ['costMicrosPerMonth', 'cost', 'month'],
+];
+
+/** Calendar windows in UTC: every node and every time zone agree on when a day or month resets. */
+export function budgetWindow(period: BudgetPeriod, now: number): { id: string; resetAt: number } {
+  const d = new Date(now);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  const mm = String(m + 1).padStart(2, '0');
+  if (period === 'month') return { id: `m${y}-${mm}`, resetAt: Date.UTC(y, m + 1, 1) };
+  const day = d.getUTCDate();
+  return { id: `d${y}-${mm}-${String(day).padStart(2, '0')}`, resetAt: Date.UTC(y, m, day + 1) };
+}
+
+/**
+ * The counters one request is checked against. Keys share the hash tag `{<userId>}` so a Redis
+ * Cluster keeps one user's counters in one slot (the reservation script touches several at once).
+ */
+export function planBudget(input: { userId: string; userLimits?: Limits; tokenId: string; tokenLimits?: Limits; now: number; estimate: BudgetAmounts }): PlannedLine[] {
+  const lines: PlannedLine[] = [];
+  const scopes: Array<['user' | 'token', Limits | undefined, string]> = [
+    ['user', input.userLimits, `b:{${input.userId}}:user`],
+    ['token', input.tokenLimits, `b:{${input.userId}}:token:${input.tokenId}`],
+  ];
+  for (const [scope, limits, base] of scopes) {
+    if (limits === undefined) continue;
+    for (const [field, metric, period] of LIMIT_FIELDS) {
+      const limit = limits[field];
+      if (limit === undefined) continue;
+      const window = budgetWindow(period, input.now);
+      const amount = metric === 'requests' ? 1 : metric === 'tokens' ? input.estimate.tokens : input.estimate.costMicros;
+      lines.push({ key: `${base}:${metric}:${window.id}`, limit, amount: Math.max(0, Math.ceil(amount)), resetAt: window.resetAt, scope, metric, period });
+    }
+  }
+  return lines;
+}
+
+/** Corrections once the request's real usage is known (an unpriced request adds no cost). */
+export function settleBudget(lines: readonly PlannedLine[], actual: BudgetAmounts): Array<{ key: string; delta: number; resetAt: number }> {
+  const out: Array<{ key: string; delta: number; resetAt: number }> = [];
+  for (const line of lines) {
+    if (line.metric === 'requests') continue;
+    const real = Math.max(0, Math.ceil(line.metric === 'tokens' ? actual.tokens : actual.costMicros));
+    const delta = real - line.amount;
+    if (delta !== 0) out.push({ key: line.key, delta, resetAt: line.resetAt });
+  }
+  return out;
+}
+
+/** 429 for a request or token quota, 402 `budget_exceeded` for a spent cost budget, with the reset time. */
+export function budgetRefusal(line: PlannedLine, used: number, now: number): GatewayError {
+  const retryAfterS = Math.max(1, Math.ceil((line.resetAt - now) / 1000));
+  const reset = new Date(line.resetAt).toISOString();
+  const who = line.scope === 'user' ? 'user' : 'API token';
+  const per = line.period === 'day' ? 'daily' : 'monthly';
+  if (line.metric === 'cost') {
+    const spent = used >= line.limit;
+    const money = (micros: number): string => (micros / 1e6).toFixed(6);
+    const message = spent
+      ? `The ${per} cost budget of this ${who} (${money(line.limit)}) is spent; it resets at ${reset}.`
+      : `This request's estimated cost (${money(line.amount)}) exceeds what is left of the ${per} cost budget of this ${who} (${money(line.limit - used)} of ${money(line.limit)}); it resets at ${reset}.`;
+    return new GatewayError('BUDGET_EXCEEDED', message, { wireCode: 'budget_exceeded', retryAfterS });
+  }
+  const what = line.metric === 'requests' ? 'requests' : 'tokens';
+  const message =
+    used >= line.limit
+      ? `The ${per} quota of ${line.limit} ${what} for this ${who} is used up; it resets at ${reset}.`
+      : `This request needs about ${line.amount} ${what}, more than the ${line.limit - used} left of the ${per} quota of ${line.limit} for this ${who}; it resets at ${reset}.`;
+  return new GatewayError('RATE_LIMITED', message, { wireCode: 'quota_exceeded', retryAfterS });
+}
