@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import {
@@ -26,6 +27,7 @@ import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema } fr
 import { createAutoselector } from './autoselect/index';
 import { createResponseCache, serveCachedProxy } from './cache/serve-cached-proxy';
 import { createDataPlaneMetrics } from './data-plane-metrics';
+import { createObserver } from './observability/index';
 import { createAutoselectBridge, type AutoselectCtx } from './proxy/autoselect-bridge';
 import { createRoutingState } from './proxy/routing-state';
 import type { ProviderFlag } from './proxy/run-attempts';
@@ -53,6 +55,10 @@ export interface DataPlaneDeps {
   health?: ProviderHealth;
   /** Called when an upstream answers 401/403/404 (wrong key or model), e.g. to mark it in health. */
   onProviderFlagged?: (flag: ProviderFlag) => void;
+  /** Whether the config bus is connected (the `aisbf_bus_connected` gauge); absent = no gauge. */
+  busConnected?: () => boolean;
+  /** Spans go here; default the global @opentelemetry/api tracer (no-op unless an SDK is registered). */
+  tracer?: Tracer;
 }
 
 export interface DataPlane {
@@ -93,10 +99,15 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.limits };
   const pools = createUpstreamPools({ connections: deps.upstreamConnections ?? null });
   const metrics = createDataPlaneMetrics();
-  // Every request's usage event also feeds the metrics: one place counts requests.
+  let snapshotCreatedAt: number | null = null;
+  // `state` is read only at scrape time, after it exists.
+  const openCooldowns = (): number => state.openCount(clock());
+  const observer = createObserver({ registry: metrics.registry, logger: deps.logger, clock, openCooldowns, snapshotCreatedAt: () => snapshotCreatedAt, busConnected: deps.busConnected, tracer: deps.tracer });
+  // Every request's usage event also feeds the metrics, its log line and its trace: one place counts requests.
   const usageSink: UsageSink = {
     emit(event) {
       metrics.record(event);
+      observer.record(event);
       deps.usageSink.emit(event);
     },
     flush: () => deps.usageSink.flush(),
@@ -113,6 +124,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     usageSink,
     health: deps.health,
     onMalformed: (n) => metrics.malformedChunks(n),
+    onAttemptEnded: (attempt) => observer.attemptEnded(attempt),
     onProviderFlagged: (flag) => {
       metrics.providerFlagged(flag.providerId, flag.status);
       deps.onProviderFlagged?.(flag);
@@ -313,11 +325,13 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       index = indexSnapshot(snapshot);
       modelLists = new Map();
       metrics.snapshotLoaded(snapshot.version);
+      snapshotCreatedAt = snapshot.createdAt;
     },
     ready: () => index !== null && !closed,
     metrics: () => metrics.text(),
     async close() {
       closed = true;
+      observer.close();
       autoselector.close();
       state.close();
       await pools.close();

@@ -13,6 +13,8 @@ export interface RoutingState {
   release(key: string): void;
   nextTurn(route: string): number;
   refusesPrefill(key: string): boolean;
+  /** Cooldowns open at `now` (the `aisbf_cooldowns_open` gauge). */
+  openCount(now: number): number;
   markRefusesPrefill(key: string): void;
   close(): void;
 }
@@ -56,6 +58,11 @@ export function createRoutingState(deps: { cooldownSync?: CooldownSync | undefin
     nextTurn(route) {
       const n = turns.get(route) ?? 0;
       turns.set(route, n + 1 >= Number.MAX_SAFE_INTEGER ? 0 : n + 1);
+      return n;
+    },
+    openCount(now) {
+      let n = 0;
+      for (const state of cooldowns.values()) if (state.openUntil !== null && state.openUntil > now) n += 1;
       return n;
     },
     refusesPrefill: (key) => prefillRefusals.has(key),

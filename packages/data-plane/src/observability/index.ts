@@ -1,0 +1,2 @@
+export { createObserver, type Observer, type ObserverDeps } from './create-observer';
+export { routeLabel } from './route-label';
