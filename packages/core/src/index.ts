@@ -13,3 +13,4 @@ export * from './routing/index';
 export * from './autoselect';
 export * from './response-cache';
 export * from './usage/index';
+export * from './endpoint-policy/index';
