@@ -32,6 +32,8 @@ export const envSchema = z.object({
   AISBF_DASHBOARD_DIR: optionalString,
   AISBF_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   AISBF_NODE_ID: optionalString,
+  /** OTLP/HTTP base URL (spans go to `<url>/v1/traces`); unset = tracing off. */
+  AISBF_OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.string().regex(/^https?:\/\//, 'must start with http:// or https://').optional()),
 });
 
 export type Env = Readonly<z.output<typeof envSchema>>;

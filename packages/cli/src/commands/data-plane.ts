@@ -6,6 +6,7 @@ import { createSecretBox } from '@aisbf/secrets';
 import { EnvError, type Env } from '../env';
 import { createLogger } from '../logger';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
+import { startTracing } from '../tracing';
 
 /**
  * `aisbf data-plane`: a stateless node (DESIGN.md §1). It never connects to MySQL: config comes
@@ -24,6 +25,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   const rateLimiter = createRedisRateLimiter({ ...redis, name: `aisbf-dp-${nodeId}-rate`, onError: (e) => onError(e, 'rate limiter') });
   const health = createRedisHealthBoard({ ...redis, name: `aisbf-dp-${nodeId}-health`, onError });
   const responseCache = createRedisResponseCacheStore({ ...redis, name: `aisbf-dp-${nodeId}-cache`, onError: (e) => onError(e, 'response cache') });
+  const tracing = env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? null : startTracing({ endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'aisbf-data-plane', nodeId });
   const usageSink = createQueueUsageSink({ ...redis, onError: (e, context) => logger.error({ err: e, context }, 'usage queue') });
   const dataPlane = createDataPlane({
     secretBox: createSecretBox(env.AISBF_SECRET_KEY),
@@ -34,6 +36,8 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     responseCache,
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
+    busConnected: () => source.status().connected,
+    ...(tracing === null ? {} : { tracer: tracing.tracer }),
   });
 
   // Serve the newest snapshot; while Redis is away the last good one stays in place.
@@ -75,6 +79,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   unsubscribe();
   await dataPlane.close();
   await usageSink.close();
+  await tracing?.close();
   await Promise.allSettled([heartbeat.close(), health.close(), responseCache.close(), source.close(), cooldownSync.close(), rateLimiter.close()]);
   return 0;
 }

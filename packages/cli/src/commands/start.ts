@@ -12,6 +12,7 @@ import type { Env } from '../env';
 import { createLogger } from '../logger';
 import { privacyDetector } from '../privacy-detector';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
+import { startTracing } from '../tracing';
 
 /** The dashboard's static build in a checkout (`web/build`), unless AISBF_DASHBOARD_DIR says otherwise. */
 export function dashboardDir(fromEnv: string | undefined): string | undefined {
@@ -45,7 +46,8 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     publishHealth: createHealthPublisher({ bus: propagation.bus, store: healthStore }),
     onError,
   });
-  const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, health: healthBoard, responseCache: createMemoryResponseCacheStore(), logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES } });
+  const tracing = env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? null : startTracing({ endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'aisbf' });
+  const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, health: healthBoard, responseCache: createMemoryResponseCacheStore(), logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES }, ...(tracing === null ? {} : { tracer: tracing.tracer }) });
   const sessions = createMemorySessionStore();
   const controlPlane = createControlPlane({
     db: database.db,
@@ -88,6 +90,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   unsubscribe();
   await dataPlane.close();
   await jobs.close();
+  await tracing?.close();
   await controlPlane.close();
   await healthBoard.close();
   await propagation.close();
