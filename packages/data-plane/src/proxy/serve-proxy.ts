@@ -4,6 +4,7 @@ import { computeCostMicros, formatCost, safeJsonParse, type GatewayError, type R
 import type { CacheTap } from '../cache/cache-tap';
 import { sendError } from '../http/openai-error';
 import { chunkFacts, estimateTokens, readUsage } from './chunk-facts';
+import { learnChunkTemplate, readTemplatedText, type ChunkTemplate } from './chunk-template';
 import { runAttempts, type AttemptDeps, type AttemptPlan, type Served } from './run-attempts';
 
 export type ProxyEndpoint = 'chat.completions' | 'completions' | 'embeddings';
@@ -266,11 +267,30 @@ async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, 
     return ok ? undefined : drained(res);
   };
 
+  /**
+   * The stream's chunk frame once learned (chunk-template.ts): a chunk that matches it is relayed
+   * verbatim without JSON.parse. Off while continuing (ids are rewritten) and when the response
+   * cache taps the stream (it wants every chunk's JSON). Learning is retried a few times only.
+   */
+  let template: ChunkTemplate | null = null;
+  let learnTries = call.cacheTap === undefined ? 3 : 0;
+
   /** Returns 'done' at [DONE], 'error' for an upstream error event, else 'more'. */
   const emit = (data: string): 'done' | 'error' | 'more' => {
     if (data === '[DONE]') {
       out += 'data: [DONE]\n\n';
       return 'done';
+    }
+    if (template !== null && !continuing) {
+      const text = readTemplatedText(template, data);
+      if (text !== null) {
+        if (text !== '') {
+          partChars += text.length;
+          if (canContinue) delivered += text;
+        }
+        out += `data: ${data}\n\n`;
+        return 'more';
+      }
     }
     const facts = chunkFacts(data);
     if (facts === null) {
@@ -290,7 +310,13 @@ async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, 
         facts.json['id'] = answerId;
         line = JSON.stringify(facts.json);
       }
-    } else if (answerId === null && typeof facts.json['id'] === 'string') answerId = facts.json['id'];
+    } else {
+      if (answerId === null && typeof facts.json['id'] === 'string') answerId = facts.json['id'];
+      if (template === null && learnTries > 0) {
+        learnTries--;
+        template = learnChunkTemplate(data, facts);
+      }
+    }
     if (facts.text !== '') {
       partChars += facts.text.length;
       if (canContinue) delivered += facts.text;

@@ -1,0 +1,64 @@
+import { chunkFacts, type ChunkFacts } from './chunk-facts';
+
+/**
+ * The frame around one stream's text chunks: everything before and after the content string.
+ * Backends repeat the same frame on every chunk (same id, created, model, index, finish_reason
+ * null), so once it is known a chunk that matches it is valid JSON with the same facts and only
+ * its text differs: the relay forwards it without `JSON.parse` (~3.5 µs a chunk, the largest cost
+ * aisbf had per chunk beyond a byte pipe; docs/benchmarks.md).
+ */
+export interface ChunkTemplate {
+  readonly prefix: string;
+  readonly suffix: string;
+  /** `hasContent` of a matching chunk whose text is empty (true when the frame holds a finish reason). */
+  readonly emptyHasContent: boolean;
+}
+
+/**
+ * Learns the frame from a chunk already parsed. Null when the chunk carries anything but text
+ * (usage, error, tool calls are read through the slow path) or the text's position cannot be
+ * proven: the frame is checked by parsing it around two probe strings, once per stream.
+ */
+export function learnChunkTemplate(data: string, facts: ChunkFacts): ChunkTemplate | null {
+  if (facts.text === '' || facts.usage !== null || facts.error !== undefined || facts.usageOnly) return null;
+  const literal = JSON.stringify(facts.text);
+  const at = data.lastIndexOf(literal);
+  if (at < 0) return null;
+  const prefix = data.slice(0, at);
+  const suffix = data.slice(at + literal.length);
+  const probe = chunkFacts(`${prefix}"x"${suffix}`);
+  if (probe === null || probe.text !== 'x' || probe.usage !== null || probe.error !== undefined || probe.usageOnly) return null;
+  const empty = chunkFacts(`${prefix}""${suffix}`);
+  if (empty === null || empty.text !== '') return null;
+  return { prefix, suffix, emptyHasContent: empty.hasContent };
+}
+
+/**
+ * The text of a chunk that matches the frame, or null when it does not (or its content is not one
+ * plain JSON string): the caller then parses it fully, so null never means "malformed".
+ */
+export function readTemplatedText(template: ChunkTemplate, data: string): string | null {
+  const from = template.prefix.length;
+  const to = data.length - template.suffix.length;
+  if (to - from < 2 || !data.startsWith(template.prefix) || !data.endsWith(template.suffix)) return null;
+  if (data.charCodeAt(from) !== 0x22 || data.charCodeAt(to - 1) !== 0x22) return null;
+  let escaped = false;
+  for (let i = from + 1; i < to - 1; i++) {
+    const c = data.charCodeAt(i);
+    // An unescaped quote would end the string early (the middle is not one literal); JSON
+    // forbids raw control characters inside strings.
+    if (c === 0x22 || c < 0x20) return null;
+    if (c === 0x5c) {
+      escaped = true;
+      i++;
+      if (i >= to - 1) return null;
+    }
+  }
+  if (!escaped) return data.slice(from + 1, to - 1);
+  try {
+    const text: unknown = JSON.parse(data.slice(from, to));
+    return typeof text === 'string' ? text : null;
+  } catch {
+    return null;
+  }
+}
