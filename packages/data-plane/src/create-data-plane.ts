@@ -9,6 +9,7 @@ import {
   listRoutes,
   resolveRoute,
   type CooldownSync,
+  type EndpointPolicy,
   type RateLimiter,
   type Resolution,
   type ResponseCacheStore,
@@ -35,10 +36,18 @@ import type { ProviderHealth } from './proxy/select-leaf';
 import { type ProxyEndpoint, type ServeDeps } from './proxy/serve-proxy';
 import { createTargetResolver } from './proxy/upstream-target';
 import { createUpstreamPools } from './upstream/upstream-pools';
+import type { ResolveHost } from './upstream/endpoint-guard';
 
 export interface DataPlaneDeps {
   secretBox: Pick<SecretBox, 'decrypt'>;
   usageSink: UsageSink;
+  /**
+   * Which addresses user-owned providers may reach, checked on every new connection after DNS
+   * (issue 9, docs/endpoint-policy.md); absent or null = not enforced (embedders and tests).
+   */
+  endpointPolicy?: EndpointPolicy | null;
+  /** DNS for the endpoint policy; tests inject one (no real DNS). */
+  resolveHost?: ResolveHost;
   cooldownSync?: CooldownSync;
   rateLimiter?: RateLimiter;
   logger: Logger;
@@ -97,7 +106,10 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const clock = deps.clock ?? Date.now;
   const random = deps.random ?? Math.random;
   const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.limits };
-  const pools = createUpstreamPools({ connections: deps.upstreamConnections ?? null });
+  const pools = createUpstreamPools({
+    connections: deps.upstreamConnections ?? null,
+    guard: deps.endpointPolicy == null ? null : { policy: deps.endpointPolicy, ...(deps.resolveHost === undefined ? {} : { resolveHost: deps.resolveHost }) },
+  });
   const metrics = createDataPlaneMetrics();
   let snapshotCreatedAt: number | null = null;
   // `state` is read only at scrape time, after it exists.

@@ -75,7 +75,7 @@ export interface Passthrough {
 
 type OnceResult =
   | { ok: true; served: Omit<Served, 'waitedMs' | 'leaf' | 'release' | 'attemptStartedAt'> }
-  | { ok: false; outcome: AttemptOutcome | null; budget: boolean; passthrough: Passthrough | null; status: number | null; message: string; attempt: UsageAttempt['outcome'] };
+  | { ok: false; outcome: AttemptOutcome | null; budget: boolean; passthrough: Passthrough | null; status: number | null; message: string; attempt: UsageAttempt['outcome']; forbidden?: true };
 
 export function totalBudgetMs(resolution: Resolution): number {
   return resolution.kind === 'autoselect' ? 120_000 : resolution.timeouts.totalMs;
@@ -136,6 +136,17 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       return { ok: false, error: clientGoneError(), passthrough: null, waitedMs, clientGone: true, rotationRoute, lastKey: leaf?.target.key ?? null };
     }
     const target = `${current.target.provider.id}/${current.target.model}`;
+    if (result.forbidden === true) {
+      // The endpoint policy refused the address (issue 9): no request was sent and no retry can
+      // change that, so no cooldown and no same-entry retry; another entry may still serve.
+      if (current.probe) state.apply(key, { type: 'probe-cancel' }, now);
+      deps.logger.warn({ provider: current.target.provider.id, owner: current.target.provider.ownerId }, result.message);
+      last = { error: new UpstreamError('UPSTREAM_ERROR', `Upstream ${target} was not contacted: ${result.message}.`, { target, retryable: false, phase: 'connect', wireCode: 'endpoint_forbidden' }), passthrough: null };
+      plan.selection.excluded.add(key);
+      lastKey = key;
+      leaf = null;
+      continue;
+    }
     if (result.budget || result.outcome === null) {
       if (current.probe) state.apply(key, { type: 'probe-cancel' }, now);
       const error = new UpstreamError('UPSTREAM_TIMEOUT', `The request's total budget of ${Math.round(totalBudgetMs(plan.resolution) / 1000)} s ran out (last: ${target}, ${result.message}).`, { target, retryable: false, phase: 'headers', wireCode: 'upstream_timeout' });
@@ -243,6 +254,7 @@ async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Leaf, dea
     signal: plan.clientSignal,
   });
   if (!opened.ok) {
+    if (opened.error === 'forbidden') return { ok: false, outcome: null, budget: false, passthrough: null, status: null, message: opened.message, attempt: 'error', forbidden: true };
     if (opened.error === 'timeout') {
       if (opened.timeout === 'budget') return fail(null, true, null, opened.message, 'timeout');
       return fail({ kind: 'headers-timeout' }, false, null, opened.message, 'timeout');

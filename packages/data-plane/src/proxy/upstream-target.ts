@@ -48,7 +48,7 @@ export function createTargetResolver(deps: { pools: UpstreamPools; decrypt: (sea
       return out;
     },
     pool(target, connectMs) {
-      return deps.pools.get(address(target).origin, connectMs);
+      return deps.pools.get(address(target).origin, connectMs, target.provider.ownerId !== null);
     },
   };
 }

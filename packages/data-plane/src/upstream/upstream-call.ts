@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { Dispatcher, Pool } from 'undici';
+import { ENDPOINT_FORBIDDEN } from './endpoint-guard';
 
 /** Why an attempt's own timer fired; the proxy loop turns it into a retry-table outcome. */
 export type TimeoutKind = 'headers' | 'first-token' | 'idle' | 'budget';
@@ -20,7 +21,7 @@ export interface UpstreamCallOptions {
 
 export type OpenResult =
   | { ok: true; call: UpstreamCall; status: number; headers: IncomingHttpHeaders }
-  | { ok: false; error: 'refused' | 'reset' | 'timeout'; timeout: TimeoutKind | null; message: string };
+  | { ok: false; error: 'refused' | 'reset' | 'timeout' | 'forbidden'; timeout: TimeoutKind | null; message: string };
 
 /**
  * One HTTP exchange with an upstream. It owns an AbortController and a single watchdog timer:
@@ -60,6 +61,8 @@ export class UpstreamCall {
       call.disarm();
       if (call.timedOut !== null) return { ok: false, error: 'timeout', timeout: call.timedOut, message: `no response headers (${call.timedOut} timeout)` };
       const code = errorCode(error);
+      // The endpoint policy refused the address (issue 9): nothing was sent, and retrying cannot help.
+      if (code === ENDPOINT_FORBIDDEN) return { ok: false, error: 'forbidden', timeout: null, message: error instanceof Error ? error.message : 'refused by the endpoint policy' };
       const refused = code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'EAI_AGAIN';
       return { ok: false, error: refused ? 'refused' : 'reset', timeout: null, message: code ?? 'connection failed' };
     }

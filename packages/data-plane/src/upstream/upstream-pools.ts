@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { createGuardedConnector, type EndpointGuardOptions } from './endpoint-guard';
 
 export interface UpstreamPoolOptions {
   /**
@@ -8,6 +9,8 @@ export interface UpstreamPoolOptions {
    */
   connections: number | null;
   connectTimeoutMs: number;
+  /** Endpoint policy for user-owned providers (issue 9); absent = no connect-time check. */
+  guard: EndpointGuardOptions | null;
 }
 
 /**
@@ -16,7 +19,8 @@ export interface UpstreamPoolOptions {
  * pool's are disabled: one place decides, and a timed-out attempt is aborted (socket closed).
  */
 export interface UpstreamPools {
-  get(origin: string, connectTimeoutMs: number): Pool;
+  /** `guarded`: the pool serves a user-owned provider, so its connections pass the endpoint policy. */
+  get(origin: string, connectTimeoutMs: number, guarded?: boolean): Pool;
   close(): Promise<void>;
 }
 
@@ -24,8 +28,10 @@ export function createUpstreamPools(options: Partial<UpstreamPoolOptions> = {}):
   const pools = new Map<string, Pool>();
   const connections = options.connections ?? null;
   return {
-    get(origin, connectTimeoutMs) {
-      const key = `${origin}|${connectTimeoutMs}`;
+    get(origin, connectTimeoutMs, guarded = false) {
+      const guard = guarded ? (options.guard ?? null) : null;
+      // A global and a user-owned provider on the same origin never share sockets: only one is checked.
+      const key = `${origin}|${connectTimeoutMs}${guard === null ? '' : '|guarded'}`;
       let pool = pools.get(key);
       if (pool === undefined) {
         pool = new Pool(origin, {
@@ -34,7 +40,7 @@ export function createUpstreamPools(options: Partial<UpstreamPoolOptions> = {}):
           keepAliveTimeout: 30_000,
           headersTimeout: 0,
           bodyTimeout: 0,
-          connect: { timeout: connectTimeoutMs },
+          connect: guard === null ? { timeout: connectTimeoutMs } : createGuardedConnector({ ...guard, timeoutMs: connectTimeoutMs }),
         });
         pools.set(key, pool);
       }
