@@ -37,7 +37,7 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
   const owned = options.client === undefined;
   const client = options.client ?? createRedisClient({ url: options.url, name: options.name ?? 'aisbf-budget', onError: options.onError });
   client.defineCommand('aisbfBudgetReserve', { lua: RESERVE_SCRIPT });
-  type WithReserve = Redis & { aisbfBudgetReserve(numKeys: number, ...args: Array<string | number>): Promise<[number, number]> };
+  type WithReserve = Redis & { aisbfBudgetReserve(...args: Array<string | number>): Promise<[number, number]> };
   const key = (k: string): string => `${options.prefix}${k}`;
   return {
     async reserve(lines): Promise<BudgetVerdict> {

@@ -8,6 +8,7 @@ import {
   indexSnapshot,
   listRoutes,
   resolveRoute,
+  type BudgetLedger,
   type CooldownSync,
   type EndpointPolicy,
   type RateLimiter,
@@ -26,6 +27,7 @@ import { badRequest, sendError, sendJson } from './http/openai-error';
 import { DEFAULT_BODY_LIMITS, readJsonBody, type BodyLimits } from './http/read-json-body';
 import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema } from './http/request-schemas';
 import { createAutoselector } from './autoselect/index';
+import { createBudgetGuard, type BudgetHold } from './budget/index';
 import { createResponseCache, serveCachedProxy } from './cache/serve-cached-proxy';
 import { createDataPlaneMetrics } from './data-plane-metrics';
 import { createObserver } from './observability/index';
@@ -50,6 +52,8 @@ export interface DataPlaneDeps {
   resolveHost?: ResolveHost;
   cooldownSync?: CooldownSync;
   rateLimiter?: RateLimiter;
+  /** Day/month quotas and cost budgets (issue 11): memory ledger all-in-one, Redis in cluster mode. */
+  budgetLedger?: BudgetLedger;
   logger: Logger;
   clock?: () => number;
   random?: () => number;
@@ -121,10 +125,32 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       metrics.record(event);
       observer.record(event);
       deps.usageSink.emit(event);
+      settleHold(event);
     },
     flush: () => deps.usageSink.flush(),
     close: () => deps.usageSink.close(),
   };
+  const budget = deps.budgetLedger === undefined ? null : createBudgetGuard({ ledger: deps.budgetLedger, logger: deps.logger });
+  /** Open reservations by request; the request's own usage event settles its hold. */
+  const holds = new Map<string, BudgetHold>();
+  let holdSeq = 0;
+  const holdKeyOf = (requestId: string, tokenId: string | null): string => `${tokenId ?? ''}\u0000${requestId}`;
+  // A client may reuse an x-request-id: the key is made unique per reservation and found back by prefix.
+  const holdFor = (requestId: string, tokenId: string, hold: BudgetHold): string => {
+    const key = `${holdKeyOf(requestId, tokenId)}\u0000${holdSeq++}`;
+    holds.set(key, hold);
+    return key;
+  };
+  function settleHold(event: UsageEvent): void {
+    if (budget === null || holds.size === 0) return;
+    const prefix = `${holdKeyOf(event.requestId, event.tokenId)}\u0000`;
+    for (const [key, hold] of holds) {
+      if (!key.startsWith(prefix)) continue;
+      holds.delete(key);
+      budget.settle(hold, event);
+      return;
+    }
+  }
   const state = createRoutingState({ cooldownSync: deps.cooldownSync, clock, onOpen: () => metrics.cooldownOpened() });
   const targets = createTargetResolver({ pools, decrypt: (sealed) => deps.secretBox.decrypt(sealed) });
   const serveDeps: ServeDeps = {
@@ -215,7 +241,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     if (req.method !== 'POST') return refuse(req, res, new GatewayError('NOT_FOUND', `Use POST for ${op.endpoint}.`, { wireCode: 'method_not_allowed' }), idHeader);
     // From here on the request is attributable: every exit emits one usage event (issue 3 "Usage").
     const rejected = (error: GatewayError, route: string, headers: Record<string, string>): void => {
-      usageSink.emit({ ...usageRecord({ at: startedAt, userId: acting.value.id, tokenId: auth.value.token.id, route, status: error.status, attempts: [], autoselectReason: null, endpoint: op.endpoint }), requestId, latencyMs: Math.max(0, clock() - startedAt) });
+      usageSink.emit({ ...usageRecord({ at: startedAt, userId: acting.value.id, tokenId: auth.value.token.id, route, status: error.status, attempts: [], autoselectReason: null, endpoint: op.endpoint }), requestId, latencyMs: Math.max(0, clock() - startedAt), costMicros: 0 });
       sendError(res, error, headers);
     };
     const body = await readJsonBody(req, limits);
@@ -264,10 +290,15 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       resolution = chosen;
       routeHeader = decision.routes[0] ?? chosen.route;
     }
+    // Quotas and budgets (issue 11): reserved here, settled by this request's usage event.
+    const reservation = budget === null ? null : await budget.reserve({ principal: auth.value, body: payload, resolution, now: startedAt });
+    if (reservation !== null && !reservation.ok) return rejected(reservation.error, routeName, { ...idHeader, 'x-aisbf-route': safeHeader(routeName) });
+    const holdKey = reservation === null || reservation.hold === null ? null : holdFor(requestId, auth.value.token.id, reservation.hold);
     const controller = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) controller.abort();
     });
+    try {
     await serveCachedProxy(responseCache, serveDeps, req.headers['x-aisbf-cache'], {
       res,
       requestId,
@@ -285,6 +316,9 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       autoselectReason,
       fallbacks,
     });
+    } finally {
+      if (holdKey !== null) holds.delete(holdKey);
+    }
   }
 
   async function rateLimit(principal: Principal): Promise<GatewayError | null> {

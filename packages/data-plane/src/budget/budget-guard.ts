@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import { budgetRefusal, computeCostMicros, planBudget, settleBudget, type BudgetLedger, type GatewayError, type PlannedLine, type Pricing, type Resolution, type UsageEvent } from '@aisbf/core';
+import type { Principal } from '../auth';
+import { estimateTokens } from '../proxy/chunk-facts';
+
+/** A reservation held while the request runs; settled once with its usage event. */
+export interface BudgetHold {
+  lines: PlannedLine[];
+}
+
+export type Reservation = { ok: true; hold: BudgetHold | null } | { ok: false; error: GatewayError };
+
+export interface BudgetGuard {
+  /** Reserves the request's estimated use on every counter its user and token have (issue 11). */
+  reserve(input: { principal: Principal; body: Record<string, unknown>; resolution: Resolution; now: number }): Promise<Reservation>;
+  /** Corrects the reservation by what the request really used. Fire-and-forget; never throws. */
+  settle(hold: BudgetHold, event: UsageEvent): void;
+}
+
+export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }): BudgetGuard {
+  return {
+    async reserve({ principal, body, resolution, now }) {
+      const { user, token } = principal;
+      if (user.limits === undefined && token.limits === undefined) return { ok: true, hold: null };
+      const lines = planBudget({ userId: user.id, userLimits: user.limits, tokenId: token.id, tokenLimits: token.limits, now, estimate: estimate(body, resolution) });
+      if (lines.length === 0) return { ok: true, hold: null };
+      let verdict: Awaited<ReturnType<BudgetLedger['reserve']>>;
+      try {
+        verdict = await deps.ledger.reserve(lines);
+      } catch (error) {
+        // Fail open, as the rate limiter does: a Redis outage must not take the API down with it.
+        deps.logger.warn({ err: error }, 'budget ledger unavailable; request allowed unmetered');
+        return { ok: true, hold: null };
+      }
+      if (verdict.allowed) return { ok: true, hold: { lines } };
+      const line = lines[verdict.line]!;
+      return { ok: false, error: budgetRefusal(line, verdict.used, now) };
+    },
+    settle(hold, event) {
+      // An unpriced answer adds no cost: its usage is flagged (costMicros null), not guessed.
+      const adjustments = settleBudget(hold.lines, { tokens: event.promptTokens + event.completionTokens, costMicros: event.costMicros ?? 0 });
+      if (adjustments.length === 0) return;
+      deps.ledger.settle(adjustments).catch((error: unknown) => deps.logger.warn({ err: error }, 'budget settlement failed'));
+    },
+  };
+}
+
+/**
+ * What the request may use: its prompt (≈4 characters a token) plus `max_tokens` when the client
+ * set one, priced at the dearest model the route may reach (a rotation may fail over to any entry).
+ */
+export function estimate(body: Record<string, unknown>, resolution: Resolution): { tokens: number; costMicros: number } {
+  const input = body['messages'] ?? body['prompt'] ?? body['input'];
+  const promptTokens = estimateTokens(JSON.stringify(input ?? '').length);
+  const max = body['max_completion_tokens'] ?? body['max_tokens'];
+  const completionTokens = typeof max === 'number' && Number.isFinite(max) && max > 0 ? Math.ceil(max) : 0;
+  let dearest = 0;
+  for (const pricing of pricesOf(resolution)) {
+    const cost = computeCostMicros(pricing, { promptTokens, completionTokens });
+    if (cost !== null && cost > dearest) dearest = cost;
+  }
+  return { tokens: promptTokens + completionTokens, costMicros: dearest };
+}
+
+function pricesOf(resolution: Resolution): Array<Pricing | undefined> {
+  if (resolution.kind === 'provider') return [resolution.target.modelInfo?.pricing];
+  if (resolution.kind === 'rotation') return resolution.entries.map((e) => e.target?.modelInfo?.pricing);
+  return [];
+}
