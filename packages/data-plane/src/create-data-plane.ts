@@ -30,7 +30,7 @@ import { createAutoselector } from './autoselect/index';
 import { createBudgetGuard, type BudgetHold } from './budget/index';
 import { createResponseCache, serveCachedProxy } from './cache/serve-cached-proxy';
 import { createDataPlaneMetrics } from './data-plane-metrics';
-import { createObserver } from './observability/index';
+import { createObserver, logUnattributed } from './observability/index';
 import { createAutoselectBridge, type AutoselectCtx } from './proxy/autoselect-bridge';
 import { createRoutingState } from './proxy/routing-state';
 import type { ProviderFlag } from './proxy/run-attempts';
@@ -180,6 +180,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   /** GET /models answers per user, rebuilt lazily after each snapshot. */
   let modelLists = new Map<string, string>();
   let closed = false;
+  /** Responses whose request emits a usage event (and so its log line through the observer). */
+  const attributable = new WeakSet<ServerResponse>();
 
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = req.url ?? '/';
@@ -208,6 +210,11 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     if (parsed === null) return false;
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const arrived = performance.now();
+    // Attributable requests are logged from their usage event; this covers every other exit.
+    res.once('close', () => {
+      if (!attributable.has(res)) logUnattributed(deps.logger, { requestId, endpoint: parsed.op.kind === 'proxy' ? parsed.op.endpoint : parsed.op.kind, status: res.statusCode, latencyMs: performance.now() - arrived });
+    });
     serve(req, res, parsed, requestId).catch((error: unknown) => {
       deps.logger.error({ err: error, requestId }, 'data plane request failed');
       sendError(res, new GatewayError('INTERNAL', 'Internal error; the request id is in x-request-id.', { wireCode: 'internal_error' }), { 'x-request-id': requestId });
@@ -240,6 +247,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     }
     if (req.method !== 'POST') return refuse(req, res, new GatewayError('NOT_FOUND', `Use POST for ${op.endpoint}.`, { wireCode: 'method_not_allowed' }), idHeader);
     // From here on the request is attributable: every exit emits one usage event (issue 3 "Usage").
+    attributable.add(res);
     const rejected = (error: GatewayError, route: string, headers: Record<string, string>): void => {
       usageSink.emit({ ...usageRecord({ at: startedAt, userId: acting.value.id, tokenId: auth.value.token.id, route, status: error.status, attempts: [], autoselectReason: null, endpoint: op.endpoint }), requestId, latencyMs: Math.max(0, clock() - startedAt), costMicros: 0 });
       sendError(res, error, headers);

@@ -1,2 +1,3 @@
 export { createObserver, type Observer, type ObserverDeps } from './create-observer';
+export { logUnattributed } from './request-log';
 export { routeLabel } from './route-label';

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { post, startHarness, type Harness, type HarnessOptions } from '../test-harness';
 
 const chat = (model: string, content = 'hello'): Record<string, unknown> => ({ model, messages: [{ role: 'user', content }] });
@@ -80,17 +80,22 @@ describe('observability', () => {
     expect(res.status).toBe(200);
     // The token pasted as the model name: an invalid route, so it must not be logged as one.
     expect((await post(`${h.v1}/chat/completions`, token, chat(token), { 'x-request-id': 'req-obs-2' })).status).toBe(400);
+    // Refused before it is attributable (an expired token): still one line.
+    expect((await post(`${h.v1}/chat/completions`, h.tokens.expired, chat('r'), { 'x-request-id': 'req-obs-3' })).status).toBe(401);
 
-    const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    const requestLines = records.filter((r) => r['msg'] === 'request');
-    expect(requestLines.map((r) => r['requestId'])).toEqual(['req-obs-1', 'req-obs-2']);
-    const first = requestLines[0]!;
+    const requestLines = (): Array<Record<string, unknown>> => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r['msg'] === 'request');
+    await vi.waitFor(() => expect(requestLines()).toHaveLength(3));
+    const byId = new Map(requestLines().map((r) => [r['requestId'], r]));
+    expect([...byId.keys()].sort()).toEqual(['req-obs-1', 'req-obs-2', 'req-obs-3']);
+    const first = byId.get('req-obs-1')!;
     expect(first).toMatchObject({ level: 30, route: 'r', provider: 'q', model: 'm1', status: 200, outcome: 'ok', attempts: 2, tried: ['p/m1:429', 'q/m1:200'] });
     expect(typeof first['latencyMs']).toBe('number');
-    expect(requestLines[1]).toMatchObject({ route: 'unknown', status: 400, attempts: 0 });
+    expect(byId.get('req-obs-2')).toMatchObject({ level: 30, route: 'unknown', status: 400, attempts: 0 });
+    expect(byId.get('req-obs-3')).toMatchObject({ level: 30, route: 'unknown', endpoint: 'chat.completions', status: 401, attempts: 0 });
     const all = lines.join('\n');
     expect(all).not.toContain(token);
     expect(all).not.toContain(h.providerKey);
+    expect(all).not.toContain(h.tokens.expired);
   });
 
   it('traces a span per request with a child span per upstream attempt', async () => {
