@@ -7,6 +7,7 @@ export * from './services/service-deps';
 export * from './services/validation-error';
 export * from './services/owner-scope';
 export * from './services/login-rate-limiter';
+export { assertEndpointAllowed, type EndpointWriteCheck } from './services/endpoint-write-check';
 export type { UserView, TokenView } from './services/views';
 export type { ProviderView, ProviderInput, ProviderTestResult } from './services/providers.service';
 export type { RouteConfigView } from './services/route-configs.service';

@@ -56,7 +56,7 @@ export function createConfigService(ctx: ServiceContext) {
         if (input.kind === 'providers') {
           result = { created: [], updated: [], warnings: [] };
           for (const item of items) {
-            const { created } = await writeProvider(trx, ctx.secretBox, { ownerId: scope.ownerId, raw: item.raw, now: ctx.clock(), pathPrefix: itemPrefix('providers', input.document, item.id) });
+            const { created } = await writeProvider(trx, ctx.secretBox, { ownerId: scope.ownerId, raw: item.raw, now: ctx.clock(), pathPrefix: itemPrefix('providers', input.document, item.id), endpointCheck: ctx.endpointCheck });
             (created ? result.created : result.updated).push(item.id);
           }
         } else {

@@ -1,6 +1,7 @@
 import { formatPath, GatewayError, normalizeProviderModel, providerConfigSchema, type ConfigIssue } from '@aisbf/core';
 import { findProvider, upsertProvider, type Db, type StoredProvider } from '@aisbf/db';
 import { secretHint, type SecretBox } from '@aisbf/secrets';
+import { assertEndpointAllowed, type EndpointWriteCheck } from './endpoint-write-check';
 import { validationFromZod, ValidationError } from './validation-error';
 
 /** Fields that are columns, or only ever shown (an export's hint), never stored as settings. */
@@ -16,7 +17,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 export async function writeProvider(
   trx: Db,
   secretBox: SecretBox,
-  input: { ownerId: string | null; raw: unknown; now: number; pathPrefix?: ReadonlyArray<PropertyKey> },
+  input: { ownerId: string | null; raw: unknown; now: number; pathPrefix?: ReadonlyArray<PropertyKey>; endpointCheck?: EndpointWriteCheck | null | undefined },
 ): Promise<{ provider: StoredProvider; created: boolean }> {
   const prefix = input.pathPrefix ?? [];
   if (!isRecord(input.raw)) throw new ValidationError([{ path: formatPath(prefix), message: 'expected a provider object' }]);
@@ -31,6 +32,9 @@ export async function writeProvider(
   const issues: ConfigIssue[] = [];
   if (input.ownerId !== null && config.admin_only) issues.push({ path: formatPath([...prefix, 'admin_only']), message: 'only global providers can be restricted to admins' });
   if (issues.length > 0) throw new ValidationError(issues);
+  // Global providers are admin-written and trusted (a local Ollama on loopback); user-owned ones
+  // may only target what the endpoint policy allows (issue 9).
+  if (input.ownerId !== null && input.endpointCheck != null) await assertEndpointAllowed(input.endpointCheck, config.endpoint, formatPath([...prefix, 'endpoint']));
 
   const settings: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) if (!NOT_SETTINGS.has(key) && value !== undefined) settings[key] = value;

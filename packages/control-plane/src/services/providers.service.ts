@@ -80,7 +80,7 @@ export function createProvidersService(ctx: ServiceContext) {
     async upsert(actor: Actor, input: { owner?: string | null; input: ProviderInput }): Promise<ProviderView> {
       const scope = await resolveOwner(db, actor, input.owner);
       const saved = await ctx.commit(async (trx) => {
-        const { provider } = await writeProvider(trx, ctx.secretBox, { ownerId: scope.ownerId, raw: input.input, now: ctx.clock() });
+        const { provider } = await writeProvider(trx, ctx.secretBox, { ownerId: scope.ownerId, raw: input.input, now: ctx.clock(), endpointCheck: ctx.endpointCheck });
         return { value: provider, changes: [{ kind: 'provider', id: provider.id, op: 'upsert' }] };
       });
       const [view] = await views([saved], new Map(scope.ownerId === null ? [] : [[scope.ownerId, scope.label]]));

@@ -2,12 +2,18 @@ import type { ConfigChange } from '@aisbf/core';
 import { withConfigChange, type Db } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
 import type { ConfigPublisher, JobRunner, NodeInfo } from '../ports';
+import type { EndpointWriteCheck } from './endpoint-write-check';
 
 export interface ServiceDeps {
   db: Db;
   secretBox: SecretBox;
   publisher: ConfigPublisher;
   jobs: JobRunner;
+  /**
+   * Endpoint policy for user-owned providers, checked at write time (issue 9,
+   * docs/endpoint-policy.md); absent or null = not enforced.
+   */
+  endpointCheck?: EndpointWriteCheck | null;
   /** Used by providers.test (the model-list probe). */
   fetch?: typeof fetch;
   now?: () => number;
