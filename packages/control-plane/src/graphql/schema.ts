@@ -252,14 +252,14 @@ builder.mutationType({
     updateUser: t.field({
       type: User,
       description: 'Admins: role, disabled, password of anyone. Users: their own password only.',
-      args: { username: t.arg.string({ required: true }), password: t.arg.string(), role: t.arg({ type: Role }), disabled: t.arg.boolean() },
-      resolve: (_r, a, ctx) => ctx.services.users.update(requireActor(ctx), { username: a.username, password: a.password, role: a.role, disabled: a.disabled }),
+      args: { username: t.arg.string({ required: true }), password: t.arg.string(), role: t.arg({ type: Role }), disabled: t.arg.boolean(), limits: t.arg({ type: 'JSON', description: 'Quotas and budgets (docs/usage.md); null clears them. Admins only.' }) },
+      resolve: (_r, a, ctx) => ctx.services.users.update(requireActor(ctx), { username: a.username, password: a.password, role: a.role, disabled: a.disabled, limits: a.limits }),
     }),
     deleteUser: t.boolean({ args: { username: t.arg.string({ required: true }) }, resolve: (_r, a, ctx) => ctx.services.users.delete(requireActor(ctx), { username: a.username }) }),
     createApiToken: t.field({
       type: CreatedApiToken,
-      args: { owner: t.arg.string(), name: t.arg.string({ required: true }), expiresAt: t.arg({ type: 'DateTime' }) },
-      resolve: (_r, a, ctx) => ctx.services.tokens.create(requireActor(ctx), { owner: a.owner, name: a.name, expiresAt: a.expiresAt ?? null }),
+      args: { owner: t.arg.string(), name: t.arg.string({ required: true }), expiresAt: t.arg({ type: 'DateTime' }), limits: t.arg({ type: 'JSON', description: 'Quotas and budgets of this token (docs/usage.md).' }) },
+      resolve: (_r, a, ctx) => ctx.services.tokens.create(requireActor(ctx), { owner: a.owner, name: a.name, expiresAt: a.expiresAt ?? null, limits: a.limits ?? null }),
     }),
     revokeApiToken: t.boolean({ args: { id: t.arg.id({ required: true }) }, resolve: (_r, a, ctx) => ctx.services.tokens.revoke(requireActor(ctx), { id: String(a.id) }) }),
     upsertProvider: t.field({

@@ -1,4 +1,4 @@
-import { GatewayError } from '@aisbf/core';
+import { GatewayError, limitsSchema } from '@aisbf/core';
 import { findApiTokenById, insertApiToken, listApiTokens } from '@aisbf/db';
 import { revokeApiToken } from '@aisbf/db';
 import { generateApiToken, hashApiToken, tokenHint } from '@aisbf/secrets';
@@ -12,6 +12,8 @@ import { isoOrNull, tokenView, type TokenView } from './views';
 const createTokenSchema = z.object({
   name: z.string().trim().min(1, 'name is required').max(100),
   expiresAt: z.coerce.date().nullable().optional(),
+  /** Quotas and budgets of this token (issue 11), on top of its user's. */
+  limits: limitsSchema.nullable().optional(),
 });
 
 export interface CreatedToken {
@@ -32,16 +34,16 @@ export function createTokensService(ctx: ServiceContext) {
       return (await listApiTokens(db, scope.ownerId)).map(tokenView);
     },
 
-    async create(actor: Actor, input: { owner?: string | null; name: string; expiresAt?: string | Date | null }): Promise<CreatedToken> {
+    async create(actor: Actor, input: { owner?: string | null; name: string; expiresAt?: string | Date | null; limits?: unknown }): Promise<CreatedToken> {
       const scope = await resolveOwner(db, actor, input.owner);
       if (scope.ownerId === null) throw new GatewayError('BAD_REQUEST', 'tokens belong to users, not to the global scope', { path: 'owner' });
-      const parsed = parseOrThrow(createTokenSchema, { name: input.name, expiresAt: input.expiresAt ?? null });
+      const parsed = parseOrThrow(createTokenSchema, { name: input.name, expiresAt: input.expiresAt ?? null, limits: input.limits ?? null });
       const expiresAt = parsed.expiresAt ? parsed.expiresAt.getTime() : null;
       if (expiresAt !== null && expiresAt <= ctx.clock()) throw new GatewayError('BAD_REQUEST', 'expiresAt must be in the future', { path: 'expiresAt' });
       const plaintext = generateApiToken();
       const ownerId = scope.ownerId;
       const token = await ctx.commit(async (trx) => {
-        const created = await insertApiToken(trx, { userId: ownerId, name: parsed.name, hash: hashApiToken(plaintext), hint: tokenHint(plaintext), expiresAt, now: ctx.clock() });
+        const created = await insertApiToken(trx, { userId: ownerId, name: parsed.name, hash: hashApiToken(plaintext), hint: tokenHint(plaintext), expiresAt, limits: parsed.limits ?? null, now: ctx.clock() });
         return { value: created, changes: [{ kind: 'token', id: created.id, op: 'upsert' }] };
       });
       return { id: token.id, token: plaintext, name: token.name, hint: token.hint, expiresAt: isoOrNull(token.expiresAt) };

@@ -1,4 +1,4 @@
-import { GatewayError, usernameSchema, type Role } from '@aisbf/core';
+import { GatewayError, limitsSchema, usernameSchema, type Role } from '@aisbf/core';
 import { countUsers, deleteUser, findApiTokenByHash, findUserById, findUserByUsername, insertApiToken, insertUser, listUsers, updateUser } from '@aisbf/db';
 import { generatePassword, hashApiToken, hashPassword, tokenHint, TOKEN_PREFIX } from '@aisbf/secrets';
 import { z } from 'zod';
@@ -11,6 +11,8 @@ import { userView, type UserView } from './views';
 
 const updateUserSchema = z.object({
   username: z.string().max(64),
+  /** Quotas and budgets (issue 11); null clears them. */
+  limits: limitsSchema.nullable().optional(),
   password: z.string().min(8, 'password must have at least 8 characters').max(1024).optional(),
   role: z.enum(['admin', 'user']).optional(),
   disabled: z.boolean().optional(),
@@ -64,17 +66,17 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
      * Admins change role, disabled flag or password of anyone; a user only their own password.
      * Disabling ends the user's sessions; the snapshot then drops the user and their tokens.
      */
-    async update(actor: Actor, input: { username: string; password?: string | null; role?: Role | null; disabled?: boolean | null }): Promise<UserView> {
-      const parsed = parseOrThrow(updateUserSchema, { username: input.username, password: input.password ?? undefined, role: input.role ?? undefined, disabled: input.disabled ?? undefined });
+    async update(actor: Actor, input: { username: string; password?: string | null; role?: Role | null; disabled?: boolean | null; limits?: unknown }): Promise<UserView> {
+      const parsed = parseOrThrow(updateUserSchema, { username: input.username, password: input.password ?? undefined, role: input.role ?? undefined, disabled: input.disabled ?? undefined, limits: input.limits });
       const self = parsed.username === actor.username;
-      if (!isAdmin(actor) && (!self || parsed.role !== undefined || parsed.disabled !== undefined)) throw new GatewayError('FORBIDDEN', 'only admins may change users other than their own password');
+      if (!isAdmin(actor) && (!self || parsed.role !== undefined || parsed.disabled !== undefined || parsed.limits !== undefined)) throw new GatewayError('FORBIDDEN', 'only admins may change users other than their own password');
       const passwordHash = parsed.password === undefined ? undefined : await hashPassword(parsed.password);
       const updated = await ctx.commit(async (trx) => {
         const user = await findUserByUsername(trx, parsed.username);
         if (user === undefined) throw new GatewayError('NOT_FOUND', `user "${parsed.username}" does not exist`, { path: 'username' });
         const losesAdmin = user.role === 'admin' && (parsed.role === 'user' || parsed.disabled === true);
         if (losesAdmin && (await countUsers(trx, 'admin')) <= 1) throw new GatewayError('BAD_REQUEST', 'the last admin cannot be demoted or disabled', { path: 'username' });
-        await updateUser(trx, user.id, { ...(passwordHash !== undefined ? { passwordHash } : {}), ...(parsed.role !== undefined ? { role: parsed.role } : {}), ...(parsed.disabled !== undefined ? { disabled: parsed.disabled } : {}) }, ctx.clock());
+        await updateUser(trx, user.id, { ...(passwordHash !== undefined ? { passwordHash } : {}), ...(parsed.role !== undefined ? { role: parsed.role } : {}), ...(parsed.disabled !== undefined ? { disabled: parsed.disabled } : {}), ...(parsed.limits !== undefined ? { limits: parsed.limits } : {}) }, ctx.clock());
         const after = await findUserById(trx, user.id);
         if (after === undefined) throw new GatewayError('INTERNAL', 'user vanished during update');
         return { value: after, changes: [{ kind: 'user', id: user.id, op: 'upsert' }] };

@@ -51,15 +51,15 @@ export const appRouter = router({
       .input(z.object({ username: z.string(), password: z.string().optional(), role: z.enum(['admin', 'user']).optional() }))
       .mutation(({ ctx, input }) => ctx.services.users.create(ctx.actor, input)),
     update: authedProcedure
-      .input(z.object({ username: z.string(), password: z.string().optional(), role: z.enum(['admin', 'user']).optional(), disabled: z.boolean().optional() }))
+      .input(z.object({ username: z.string(), password: z.string().optional(), role: z.enum(['admin', 'user']).optional(), disabled: z.boolean().optional(), limits: z.record(z.string(), z.number()).nullable().optional() }))
       .mutation(({ ctx, input }) => ctx.services.users.update(ctx.actor, input)),
     delete: authedProcedure.input(z.object({ username: z.string() })).mutation(async ({ ctx, input }) => ({ ok: await ctx.services.users.delete(ctx.actor, input) })),
   }),
   tokens: router({
     list: authedProcedure.input(ownerInput).query(({ ctx, input }) => ctx.services.tokens.list(ctx.actor, { owner: input?.owner })),
     create: authedProcedure
-      .input(z.object({ owner, name: z.string(), expiresAt: z.string().nullable().optional() }))
-      .mutation(({ ctx, input }) => ctx.services.tokens.create(ctx.actor, { owner: input.owner, name: input.name, expiresAt: input.expiresAt ?? null })),
+      .input(z.object({ owner, name: z.string(), expiresAt: z.string().nullable().optional(), limits: z.record(z.string(), z.number()).nullable().optional() }))
+      .mutation(({ ctx, input }) => ctx.services.tokens.create(ctx.actor, { owner: input.owner, name: input.name, expiresAt: input.expiresAt ?? null, limits: input.limits ?? null })),
     revoke: authedProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => ({ ok: await ctx.services.tokens.revoke(ctx.actor, input) })),
   }),
   providers: router({

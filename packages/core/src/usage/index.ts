@@ -1,2 +1,3 @@
 export * from './compute-cost-micros';
 export * from './plan-budget';
+export * from './limits.schema';

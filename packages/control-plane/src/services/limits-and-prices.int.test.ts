@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSnapshot } from '@aisbf/db';
+import { createServicesFixture, type ServicesFixture } from '../test-support/services-fixture';
+import type { Actor } from './actor';
+
+/** Issue 11: limits set through the services and prices imported from AISBF documents reach the snapshot. */
+describe('limits and prices reach the snapshot', () => {
+  let f: ServicesFixture;
+  let alice: Actor;
+  beforeAll(async () => {
+    f = await createServicesFixture('sqlite::memory:');
+    alice = await f.user('alice');
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it('admins set user limits; null clears them; unknown keys and non-admins are refused', async () => {
+    await f.services.users.update(f.admin, { username: 'alice', limits: { requestsPerDay: 100, costMicrosPerMonth: 5_000_000 } });
+    let snap = await loadSnapshot(f.handle.db);
+    expect(snap.users.find((u) => u.username === 'alice')?.limits).toEqual({ requestsPerDay: 100, costMicrosPerMonth: 5_000_000 });
+    await expect(f.services.users.update(f.admin, { username: 'alice', limits: { requestPerDay: 1 } })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(f.services.users.update(f.admin, { username: 'alice', limits: { tokensPerDay: -1 } })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(f.services.users.update(alice, { username: 'alice', limits: null })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await f.services.users.update(f.admin, { username: 'alice', limits: null });
+    snap = await loadSnapshot(f.handle.db);
+    expect(snap.users.find((u) => u.username === 'alice')?.limits).toBeUndefined();
+  });
+
+  it('a token is created with its own limits', async () => {
+    const created = await f.services.tokens.create(alice, { name: 'ci', limits: { tokensPerDay: 10_000 } });
+    const snap = await loadSnapshot(f.handle.db);
+    expect(snap.tokens.find((t) => t.id === created.id)?.limits).toEqual({ tokensPerDay: 10_000 });
+  });
+
+  it("AISBF pricing fields in an imported providers document reach the snapshot's models", async () => {
+    const document = { providers: { priced: { endpoint: 'http://127.0.0.1:9/v1', type: 'openai', models: [{ name: 'm1', pricing: { prompt: 0.5, completion: 1.5, cached_prompt: 0.1 } }, 'free-text'] } } };
+    await f.services.config.import(f.admin, { owner: 'alice', kind: 'providers', document });
+    const snap = await loadSnapshot(f.handle.db);
+    const models = snap.providers.find((p) => p.id === 'priced')?.models;
+    expect(models?.find((m) => m.name === 'm1')?.pricing).toEqual({ prompt: 0.5, completion: 1.5, cached_prompt: 0.1 });
+    expect(models?.find((m) => m.name === 'free-text')?.pricing).toBeUndefined();
+  });
+});
