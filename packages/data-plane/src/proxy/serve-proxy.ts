@@ -270,10 +270,10 @@ async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, 
   /**
    * The stream's chunk frame once learned (chunk-template.ts): a chunk that matches it is relayed
    * verbatim without JSON.parse. Off while continuing (ids are rewritten) and when the response
-   * cache taps the stream (it wants every chunk's JSON). Learning is retried a few times only.
+   * cache taps the stream (it wants every chunk's JSON). Learning is tried on a few chunks only.
    */
   let template: ChunkTemplate | null = null;
-  let learnTries = call.cacheTap === undefined ? 3 : 0;
+  let learnTries = call.cacheTap === undefined ? 4 : 0;
 
   /** Returns 'done' at [DONE], 'error' for an upstream error event, else 'more'. */
   const emit = (data: string): 'done' | 'error' | 'more' => {
@@ -312,9 +312,10 @@ async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, 
       }
     } else {
       if (answerId === null && typeof facts.json['id'] === 'string') answerId = facts.json['id'];
-      if (template === null && learnTries > 0) {
+      // Also after a miss: the opening chunk (with `role`) has a frame of its own, the rest share one.
+      if (learnTries > 0) {
         learnTries--;
-        template = learnChunkTemplate(data, facts);
+        template = learnChunkTemplate(data, facts) ?? template;
       }
     }
     if (facts.text !== '') {
