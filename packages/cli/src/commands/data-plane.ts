@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createRedisCooldownSync, createRedisHealthBoard, createRedisResponseCacheStore, createRedisRateLimiter, createRedisSnapshotSource, startNodeHeartbeat } from '@aisbf/bus';
+import { createRedisBudgetLedger, createRedisCooldownSync, createRedisHealthBoard, createRedisResponseCacheStore, createRedisRateLimiter, createRedisSnapshotSource, startNodeHeartbeat } from '@aisbf/bus';
 import { createDataPlane } from '@aisbf/data-plane';
 import { createQueueUsageSink } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
@@ -24,6 +24,8 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   const cooldownSync = createRedisCooldownSync({ ...redis, name: `aisbf-dp-${nodeId}-cooldown`, onError });
   const rateLimiter = createRedisRateLimiter({ ...redis, name: `aisbf-dp-${nodeId}-rate`, onError: (e) => onError(e, 'rate limiter') });
   const health = createRedisHealthBoard({ ...redis, name: `aisbf-dp-${nodeId}-health`, onError });
+  // Quotas and budgets (issue 11): one atomic ledger shared by every node.
+  const budgetLedger = createRedisBudgetLedger({ ...redis, name: `aisbf-dp-${nodeId}-budget`, onError: (e) => onError(e, 'budget ledger') });
   const responseCache = createRedisResponseCacheStore({ ...redis, name: `aisbf-dp-${nodeId}-cache`, onError: (e) => onError(e, 'response cache') });
   const tracing = env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? null : startTracing({ endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'aisbf-data-plane', nodeId });
   const usageSink = createQueueUsageSink({ ...redis, onError: (e, context) => logger.error({ err: e, context }, 'usage queue') });
@@ -32,6 +34,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     usageSink,
     cooldownSync,
     rateLimiter,
+    budgetLedger,
     health,
     responseCache,
     logger,
@@ -80,6 +83,6 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   await dataPlane.close();
   await usageSink.close();
   await tracing?.close();
-  await Promise.allSettled([heartbeat.close(), health.close(), responseCache.close(), source.close(), cooldownSync.close(), rateLimiter.close()]);
+  await Promise.allSettled([heartbeat.close(), health.close(), responseCache.close(), source.close(), cooldownSync.close(), rateLimiter.close(), budgetLedger.close()]);
   return 0;
 }

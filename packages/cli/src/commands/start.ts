@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHealthBoard, createHealthPublisher, createInProcessPropagation, createMemoryHealthStore } from '@aisbf/bus';
+import { createHealthBoard, createHealthPublisher, createInProcessPropagation, createMemoryBudgetLedger, createMemoryHealthStore } from '@aisbf/bus';
 import { createControlPlane, createMemorySessionStore } from '@aisbf/control-plane';
 import { createDataPlane, createMemoryResponseCacheStore } from '@aisbf/data-plane';
 import { createDatabase, loadSnapshot, migrateToLatest } from '@aisbf/db';
@@ -47,7 +47,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     onError,
   });
   const tracing = env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? null : startTracing({ endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'aisbf' });
-  const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, health: healthBoard, responseCache: createMemoryResponseCacheStore(), logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES }, ...(tracing === null ? {} : { tracer: tracing.tracer }) });
+  const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, health: healthBoard, responseCache: createMemoryResponseCacheStore(), budgetLedger: createMemoryBudgetLedger(), logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES }, ...(tracing === null ? {} : { tracer: tracing.tracer }) });
   const sessions = createMemorySessionStore();
   const controlPlane = createControlPlane({
     db: database.db,
