@@ -1,3 +1,4 @@
+import { endpointPolicySchema } from '@aisbf/core';
 import { z } from 'zod';
 
 /**
@@ -32,6 +33,22 @@ export const envSchema = z.object({
   AISBF_DASHBOARD_DIR: optionalString,
   AISBF_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   AISBF_NODE_ID: optionalString,
+  /**
+   * Which hosts user-owned providers may target, as JSON (issue 9, docs/endpoint-policy.md), e.g.
+   * `{"allow":["lan","public"],"denyHosts":["*.corp"]}`. Unset: loopback, LAN and public, so a
+   * single-host install keeps working; metadata, link-local and the gateway's ports are refused anyway.
+   */
+  AISBF_ENDPOINT_POLICY: optionalString
+    .transform((text, ctx) => {
+      if (text === undefined) return { allow: ['loopback', 'lan', 'public'] };
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object, e.g. {"allow":["lan","public"]}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(endpointPolicySchema),
   /** OTLP/HTTP base URL (spans go to `<url>/v1/traces`); unset = tracing off. */
   AISBF_OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.string().regex(/^https?:\/\//, 'must start with http:// or https://').optional()),
 });

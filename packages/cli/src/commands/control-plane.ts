@@ -1,3 +1,4 @@
+import { resolveEndpointPolicy } from '@aisbf/core';
 import { createRedisBus, createRedisNodeList, createRedisSessionStore, createRedisSnapshotStore, createSnapshotPublisher } from '@aisbf/bus';
 import { createControlPlane } from '@aisbf/control-plane';
 import { createDatabase, getConfigVersion, loadSnapshot, migrateToLatest } from '@aisbf/db';
@@ -40,6 +41,7 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
     sessions,
     mode: 'cluster',
     privacyDetector,
+    endpointCheck: { policy: resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [env.AISBF_PORT, env.AISBF_CONTROL_PORT, env.AISBF_WORKER_PORT, ...(options.port === undefined ? [] : [options.port])]) },
     listNodes: () => nodes.listNodes(),
     dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
     onError,

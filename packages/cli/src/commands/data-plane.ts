@@ -1,3 +1,4 @@
+import { resolveEndpointPolicy } from '@aisbf/core';
 import { hostname } from 'node:os';
 import { createRedisBudgetLedger, createRedisCooldownSync, createRedisHealthBoard, createRedisResponseCacheStore, createRedisRateLimiter, createRedisSnapshotSource, startNodeHeartbeat } from '@aisbf/bus';
 import { createDataPlane } from '@aisbf/data-plane';
@@ -39,6 +40,8 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     responseCache,
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
+    // Connect-time half of the endpoint policy (issue 9): DNS rebinding is refused here.
+    endpointPolicy: resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [env.AISBF_PORT, env.AISBF_CONTROL_PORT, env.AISBF_WORKER_PORT, ...(options.port === undefined ? [] : [options.port])]),
     busConnected: () => source.status().connected,
     ...(tracing === null ? {} : { tracer: tracing.tracer }),
   });

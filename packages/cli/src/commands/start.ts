@@ -1,3 +1,4 @@
+import { resolveEndpointPolicy } from '@aisbf/core';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +48,9 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     onError,
   });
   const tracing = env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? null : startTracing({ endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'aisbf' });
-  const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, health: healthBoard, responseCache: createMemoryResponseCacheStore(), budgetLedger: createMemoryBudgetLedger(), logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES }, ...(tracing === null ? {} : { tracer: tracing.tracer }) });
+  // One endpoint policy for both halves (issue 9): checked when a provider is written and on every connection.
+  const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [env.AISBF_PORT, env.AISBF_CONTROL_PORT, env.AISBF_WORKER_PORT, ...(options.port === undefined ? [] : [options.port])]);
+  const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, health: healthBoard, responseCache: createMemoryResponseCacheStore(), budgetLedger: createMemoryBudgetLedger(), logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES }, endpointPolicy, ...(tracing === null ? {} : { tracer: tracing.tracer }) });
   const sessions = createMemorySessionStore();
   const controlPlane = createControlPlane({
     db: database.db,
@@ -57,6 +60,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     sessions,
     mode: 'all-in-one',
     privacyDetector,
+    endpointCheck: { policy: endpointPolicy },
     dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
     onError,
   });
