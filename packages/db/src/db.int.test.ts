@@ -266,7 +266,7 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
     const extra = usageEvent(`${userId}-ev-4`, { userId, at: now + 2 * hour, promptTokens: 100 });
     expect(await insertUsageEvents(handle.db, [...events, extra])).toBe(1);
     const report = await queryUsage(handle.db, { userId, groupBy: 'route', bucket: 'hour' });
-    expect(report.totals).toEqual({ requests: 4, errors: 1, promptTokens: 130, completionTokens: 20, costMicros: 126 });
+    expect(report.totals).toEqual({ requests: 4, errors: 1, promptTokens: 130, completionTokens: 20, costMicros: 126, unpricedRequests: 0 });
     const bucketStart = now - (now % hour);
     expect(report.series.map((p) => [p.t, p.requests, p.errors])).toEqual([
       [bucketStart, 2, 1],
@@ -274,8 +274,8 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
       [bucketStart + 2 * hour, 1, 0],
     ]);
     expect(report.groups).toEqual([
-      { key: 'user-rotation/coding-production', requests: 3, errors: 1, promptTokens: 120, completionTokens: 15 },
-      { key: 'user-autoselect/engineering', requests: 1, errors: 0, promptTokens: 10, completionTokens: 5 },
+      { key: 'user-rotation/coding-production', requests: 3, errors: 1, promptTokens: 120, completionTokens: 15, costMicros: 84, unpricedRequests: 0 },
+      { key: 'user-autoselect/engineering', requests: 1, errors: 0, promptTokens: 10, completionTokens: 5, costMicros: 42, unpricedRequests: 0 },
     ]);
     expect(report.recent[0]).toMatchObject({ id: `${userId}-ev-4`, stream: true, latencyMs: 120, attempts: [{ provider: 'coderai-local', outcome: 'ok' }] });
     const ranged = await queryUsage(handle.db, { userId, from: now + hour, to: now + 2 * hour, groupBy: 'provider' });

@@ -112,6 +112,8 @@ export interface UsageTotals {
   promptTokens: number;
   completionTokens: number;
   costMicros: number | null;
+  /** Served requests whose model has no price (cost_micros null): flagged, never a silent 0 (issue 11). */
+  unpricedRequests: number;
 }
 
 export interface UsageSeriesPoint {
@@ -128,6 +130,8 @@ export interface UsageGroup {
   errors: number;
   promptTokens: number;
   completionTokens: number;
+  costMicros: number | null;
+  unpricedRequests: number;
 }
 
 export interface UsageReport {
@@ -153,6 +157,7 @@ export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {})
     return q;
   };
   const errors = sql<number>`sum(case when outcome <> 'ok' then 1 else 0 end)`;
+  const unpriced = sql<number>`sum(case when cost_micros is null and provider is not null then 1 else 0 end)`;
   const totalsRow = await base()
     .select((eb) => [
       eb.fn.countAll().as('requests'),
@@ -160,6 +165,7 @@ export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {})
       eb.fn.sum('prompt_tokens').as('prompt_tokens'),
       eb.fn.sum('completion_tokens').as('completion_tokens'),
       eb.fn.sum('cost_micros').as('cost_micros'),
+      unpriced.as('unpriced'),
     ])
     .executeTakeFirstOrThrow();
   const totals: UsageTotals = {
@@ -168,6 +174,7 @@ export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {})
     promptTokens: toNumber(totalsRow.prompt_tokens),
     completionTokens: toNumber(totalsRow.completion_tokens),
     costMicros: totalsRow.cost_micros === null ? null : toNumber(totalsRow.cost_micros),
+    unpricedRequests: toNumber(totalsRow.unpriced),
   };
 
   // The bucket width is a literal from a closed set, so MySQL's ONLY_FULL_GROUP_BY sees one expression.
@@ -190,7 +197,7 @@ export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {})
   if (filter.groupBy !== undefined) {
     const column = GROUP_COLUMN[filter.groupBy];
     const groupRows = await base()
-      .select((eb) => [eb.ref(column).as('key'), eb.fn.countAll().as('requests'), errors.as('errors'), eb.fn.sum('prompt_tokens').as('prompt_tokens'), eb.fn.sum('completion_tokens').as('completion_tokens')])
+      .select((eb) => [eb.ref(column).as('key'), eb.fn.countAll().as('requests'), errors.as('errors'), eb.fn.sum('prompt_tokens').as('prompt_tokens'), eb.fn.sum('completion_tokens').as('completion_tokens'), eb.fn.sum('cost_micros').as('cost_micros'), unpriced.as('unpriced')])
       .groupBy(column)
       .execute();
     groups = groupRows
@@ -200,6 +207,8 @@ export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {})
         errors: toNumber(r.errors),
         promptTokens: toNumber(r.prompt_tokens),
         completionTokens: toNumber(r.completion_tokens),
+        costMicros: r.cost_micros === null ? null : toNumber(r.cost_micros),
+        unpricedRequests: toNumber(r.unpriced),
       }))
       .sort((a, b) => b.requests - a.requests || a.key.localeCompare(b.key));
   }

@@ -151,6 +151,7 @@ const UsageTotals = builder.objectRef<UsageView['totals']>('UsageTotals').implem
     promptTokens: t.exposeInt('promptTokens'),
     completionTokens: t.exposeInt('completionTokens'),
     costMicros: t.float({ nullable: true, resolve: (x) => x.costMicros }),
+    unpricedRequests: t.exposeInt('unpricedRequests', { description: 'Served requests whose model has no price: their cost is unknown, not 0.' }),
   }),
 });
 const UsagePoint = builder.objectRef<UsageView['series'][number]>('UsagePoint').implement({
@@ -169,6 +170,8 @@ const UsageGroup = builder.objectRef<UsageView['groups'][number]>('UsageGroup').
     errors: t.exposeInt('errors'),
     promptTokens: t.exposeInt('promptTokens'),
     completionTokens: t.exposeInt('completionTokens'),
+    costMicros: t.float({ nullable: true, resolve: (x) => x.costMicros }),
+    unpricedRequests: t.exposeInt('unpricedRequests'),
   }),
 });
 const UsageRecord = builder.objectRef<UsageView['recent'][number]>('UsageRecord').implement({

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSnapshot } from '@aisbf/db';
+import type { UsageEvent } from '@aisbf/core';
+import { insertUsageEvents, loadSnapshot } from '@aisbf/db';
 import { createServicesFixture, type ServicesFixture } from '../test-support/services-fixture';
 import type { Actor } from './actor';
 
@@ -40,5 +41,18 @@ describe('limits and prices reach the snapshot', () => {
     const models = snap.providers.find((p) => p.id === 'priced')?.models;
     expect(models?.find((m) => m.name === 'm1')?.pricing).toEqual({ prompt: 0.5, completion: 1.5, cached_prompt: 0.1 });
     expect(models?.find((m) => m.name === 'free-text')?.pricing).toBeUndefined();
+  });
+
+  it('usage sums cost and shows unpriced served requests as such, per model too', async () => {
+    const now = Date.now();
+    const event = (id: string, model: string | null, costMicros: number | null, outcome: UsageEvent['outcome'] = 'ok'): UsageEvent => ({
+      id: `limits-test-${id}`, requestId: id, at: now - 1000, userId: alice.userId, tokenId: null, route: 'r', provider: model === null ? null : 'p', providerOwnerId: null, model,
+      endpoint: 'chat.completions', stream: false, status: outcome === 'ok' ? 200 : 502, outcome, promptTokens: 10, completionTokens: 5, estimated: false, latencyMs: 1, ttfbMs: 1, attempts: [], costMicros,
+    });
+    await insertUsageEvents(f.handle.db, [event('a', 'priced', 100), event('b', 'priced', 250), event('c', 'free', null), event('d', null, 0, 'error')]);
+    const report = await f.services.usage.query(alice, { groupBy: 'model' });
+    expect(report.totals).toMatchObject({ requests: 4, costMicros: 350, unpricedRequests: 1, promptTokens: 40 });
+    const byModel = Object.fromEntries(report.groups.map((g) => [g.key, [g.costMicros, g.unpricedRequests]]));
+    expect(byModel).toEqual({ priced: [350, 0], free: [null, 1], '(none)': [0, 0] });
   });
 });
