@@ -9,9 +9,14 @@ const IMPORT = 'mutation($owner: String, $kind: ConfigKind!, $doc: JSON!) { impo
 describe('user-owned provider endpoints are checked when written', () => {
   let f: ControlPlaneFixture;
   const lookups: string[] = [];
+  const fetched: string[] = [];
   const dns: Record<string, string[]> = { 'rebind.test': ['127.0.0.1'], 'meta.test': ['10.0.0.1', '169.254.169.254'], 'broker.test': ['192.168.1.20'] };
   beforeAll(async () => {
     f = await createControlPlaneFixture('sqlite::memory:', {
+      fetch: async (url) => {
+        fetched.push(String(url));
+        return new Response('{"data":[]}', { headers: { 'content-type': 'application/json' } });
+      },
       endpointCheck: {
         policy: defaultEndpointPolicy(),
         resolveHost: async (name) => {
@@ -50,6 +55,17 @@ describe('user-owned provider endpoints are checked when written', () => {
       expect(r.errors).toBeUndefined();
     }
     expect(lookups).toEqual(expect.arrayContaining(['broker.test', 'api.example.org']));
+  });
+
+  it('providers.test checks again: a saved name now resolving to loopback is not probed', async () => {
+    const admin = await f.cp.services.auth.authenticateToken(FIXTURE_ADMIN_TOKEN);
+    expect(await f.cp.services.providers.test(admin!, { owner: 'alice', id: 'ok2' })).toMatchObject({ ok: true });
+    expect(fetched).toEqual(['http://broker.test/v1/models']);
+    dns['broker.test'] = ['127.0.0.1'];
+    const result = await f.cp.services.providers.test(admin!, { owner: 'alice', id: 'ok2' });
+    expect(result.ok).toBe(false);
+    expect(result.error).toContain('broker.test (127.0.0.1) is a loopback address');
+    expect(fetched).toHaveLength(1);
   });
 
   it('global (admin-owned) providers are trusted: loopback is fine', async () => {

@@ -5,7 +5,8 @@ import { isAdmin, type Actor } from './actor';
 import { resolveOwner } from './owner-scope';
 import { notFound, writeProvider } from './provider-write';
 import type { ServiceContext } from './service-deps';
-import { parseOrThrow } from './validation-error';
+import { assertEndpointAllowed } from './endpoint-write-check';
+import { parseOrThrow, ValidationError } from './validation-error';
 import { iso } from './views';
 
 export interface ProviderView {
@@ -113,13 +114,16 @@ export function createProvidersService(ctx: ServiceContext) {
       const started = performance.now();
       let result: ProviderTestResult;
       try {
+        // Checked again on every probe (issue 9): the name may resolve elsewhere than when it was saved.
+        if (scope.ownerId !== null && ctx.endpointCheck != null) await assertEndpointAllowed(ctx.endpointCheck, provider.endpoint, 'endpoint');
         const response = await (ctx.fetch ?? fetch)(`${provider.endpoint}/models`, { headers, signal: AbortSignal.timeout(input.timeoutMs ?? 10_000) });
         await response.arrayBuffer();
         const latencyMs = Math.round(performance.now() - started);
         result = response.ok ? { ok: true, latencyMs, status: response.status } : { ok: false, latencyMs, status: response.status, error: `answered ${response.status}` };
       } catch (error) {
         const timedOut = error instanceof Error && error.name === 'TimeoutError';
-        result = { ok: false, latencyMs: Math.round(performance.now() - started), error: timedOut ? 'timed out' : 'could not connect' };
+        const refused = error instanceof ValidationError ? error.message : null;
+        result = { ok: false, latencyMs: Math.round(performance.now() - started), error: refused ?? (timedOut ? 'timed out' : 'could not connect') };
       }
       await setProviderHealth(db, provider.rowId, { status: result.ok ? 'healthy' : 'unhealthy', checkedAt: ctx.clock(), error: result.error ?? null, latencyMs: result.latencyMs });
       return result;
