@@ -43,6 +43,15 @@ describe('limits and prices reach the snapshot', () => {
     expect(models?.find((m) => m.name === 'free-text')?.pricing).toBeUndefined();
   });
 
+  it('prices are editable through the provider upsert (GraphQL ProviderInput.settings.models)', async () => {
+    await f.services.providers.upsert(alice, { input: { id: 'edited', type: 'openai', endpoint: 'http://127.0.0.1:9/v1', models: [{ name: 'm1', pricing: { prompt: 2, completion: 4 } }] } });
+    let snap = await loadSnapshot(f.handle.db);
+    expect(snap.providers.find((p) => p.id === 'edited')?.models[0]?.pricing).toEqual({ prompt: 2, completion: 4 });
+    await f.services.providers.upsert(alice, { input: { id: 'edited', type: 'openai', endpoint: 'http://127.0.0.1:9/v1', models: [{ name: 'm1', pricing: { prompt: 3, completion: 4 } }] } });
+    snap = await loadSnapshot(f.handle.db);
+    expect(snap.providers.find((p) => p.id === 'edited')?.models[0]?.pricing).toEqual({ prompt: 3, completion: 4 });
+  });
+
   it('usage sums cost and shows unpriced served requests as such, per model too', async () => {
     const now = Date.now();
     const event = (id: string, model: string | null, costMicros: number | null, outcome: UsageEvent['outcome'] = 'ok'): UsageEvent => ({
