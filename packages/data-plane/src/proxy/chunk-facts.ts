@@ -9,7 +9,7 @@ export interface ChunkFacts {
   hasContent: boolean;
   /** `{"choices":[],"usage":{…}}`, the include_usage trailer. */
   usageOnly: boolean;
-  usage: { prompt: number; completion: number } | null;
+  usage: UsageCounts | null;
   error: unknown;
 }
 
@@ -44,12 +44,21 @@ export function chunkFacts(data: string): ChunkFacts | null {
   };
 }
 
-export function readUsage(value: unknown): { prompt: number; completion: number } | null {
+/** A backend's reported usage; `cached` is the part of `prompt` served from its prompt cache (issue 11 pricing). */
+export interface UsageCounts {
+  prompt: number;
+  completion: number;
+  cached: number;
+}
+
+const count = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0);
+
+export function readUsage(value: unknown): UsageCounts | null {
   if (!isRecord(value)) return null;
   const prompt = value['prompt_tokens'];
-  const completion = value['completion_tokens'];
   if (typeof prompt !== 'number' || !Number.isInteger(prompt) || prompt < 0) return null;
-  return { prompt, completion: typeof completion === 'number' && Number.isInteger(completion) && completion >= 0 ? completion : 0 };
+  const details = value['prompt_tokens_details'];
+  return { prompt, completion: count(value['completion_tokens']), cached: Math.min(prompt, isRecord(details) ? count(details['cached_tokens']) : 0) };
 }
 
 /** A rough token estimate (≈4 characters a token) when the backend reports no usage. */

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { computeCostMicros, formatCost, safeJsonParse, type GatewayError, type Resolution, type SnapshotToken, type SnapshotUser, type UsageAttempt, type UsageEvent, type UsageSink } from '@aisbf/core';
 import type { CacheTap } from '../cache/cache-tap';
 import { sendError } from '../http/openai-error';
-import { chunkFacts, estimateTokens, readUsage } from './chunk-facts';
+import { chunkFacts, estimateTokens, readUsage, type UsageCounts } from './chunk-facts';
 import { learnChunkTemplate, readTemplatedText, type ChunkTemplate } from './chunk-template';
 import { runAttempts, type AttemptDeps, type AttemptPlan, type Served } from './run-attempts';
 
@@ -47,6 +47,8 @@ interface Tally {
   promptTokens: number | null;
   completionTokens: number;
   estimated: boolean;
+  /** Prompt tokens the backend served from its prompt cache (priced at `cached_prompt`). */
+  cachedPromptTokens?: number;
 }
 
 /** Serves one proxied request end to end: attempts, the answer (or error), one usage event. */
@@ -125,9 +127,9 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
   if (!stream) {
     const body = served.body!;
     const reported = usageOfBody(body);
-    const tally: Tally = reported === null ? { promptTokens: null, completionTokens: estimateTokens(body.length / 2), estimated: true } : { promptTokens: reported.prompt, completionTokens: reported.completion, estimated: false };
+    const tally: Tally = reported === null ? { promptTokens: null, completionTokens: estimateTokens(body.length / 2), estimated: true } : { promptTokens: reported.prompt, completionTokens: reported.completion, estimated: false, cachedPromptTokens: reported.cached };
     const tokens = finalTokens(call, tally);
-    const costMicros = served.status === 200 ? costOf(served, tokens) : 0;
+    const costMicros = served.status === 200 ? costOf(served, tokens, tally.cachedPromptTokens) : 0;
     headers['x-aisbf-cost'] = formatCost(costMicros);
     call.res.writeHead(served.status, { ...headers, 'content-type': String(served.headers['content-type'] ?? 'application/json'), 'content-length': body.length });
     call.res.end(body);
@@ -144,12 +146,12 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
   // Streams: headers leave before the cost is known, so it is in the usage record only (docs/usage.md).
   const end = await relayStream(deps, call, plan, served, headers);
   const tokens = finalTokens(call, end.tally);
-  usage({ ...servedFields(end.served), ...tokens, status: 200, outcome: end.outcome, ttfbMs: commitAt - call.startedAt, costMicros: costOf(end.served, tokens) });
+  usage({ ...servedFields(end.served), ...tokens, status: 200, outcome: end.outcome, ttfbMs: commitAt - call.startedAt, costMicros: costOf(end.served, tokens, end.tally.cachedPromptTokens) });
 }
 
 /** Priced by the model that actually served (after a failover, the fallback's); null = unpriced. */
-function costOf(served: Served, tokens: Pick<UsageEvent, 'promptTokens' | 'completionTokens'>): number | null {
-  return computeCostMicros(served.leaf.target.modelInfo?.pricing, { promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens });
+function costOf(served: Served, tokens: Pick<UsageEvent, 'promptTokens' | 'completionTokens'>, cachedPromptTokens = 0): number | null {
+  return computeCostMicros(served.leaf.target.modelInfo?.pricing, { promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens, cachedPromptTokens });
 }
 
 function servedFields(served: Served): Pick<UsageEvent, 'provider' | 'providerOwnerId' | 'model'> {
@@ -193,7 +195,7 @@ function servedHeaders(call: ProxyCall, served: Served, attemptsList: readonly U
  * The `usage` object of a non-stream answer, without parsing the whole body: OpenAI-compatible
  * servers put it last, so the last `"usage"` key is found and only its object is parsed.
  */
-function usageOfBody(body: Buffer): { prompt: number; completion: number } | null {
+function usageOfBody(body: Buffer): UsageCounts | null {
   const text = body.toString('latin1');
   const at = text.lastIndexOf('"usage"');
   if (at < 0) return null;
@@ -251,7 +253,7 @@ async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, 
   let started = true;
   let delivered = '';
   let partChars = 0;
-  let usage: { prompt: number; completion: number } | null = null;
+  let usage: UsageCounts | null = null;
   let malformed = first.malformed;
   const tally: Tally = { promptTokens: null, completionTokens: 0, estimated: false };
 
@@ -330,7 +332,10 @@ async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, 
     const attempt = [...plan.attempts].reverse().find((a) => a.provider === served.leaf.target.provider.id && a.model === served.leaf.target.model && a.outcome === 'ok');
     const completion = usage?.completion ?? estimateTokens(partChars);
     if (usage === null) tally.estimated = true;
-    else tally.promptTokens ??= usage.prompt;
+    else {
+      tally.promptTokens ??= usage.prompt;
+      tally.cachedPromptTokens ??= usage.cached;
+    }
     tally.completionTokens += completion;
     if (attempt !== undefined) {
       attempt.outcome = outcome;
