@@ -245,10 +245,13 @@ describe('dashboard end to end (seed integration guide)', () => {
       // A session that ends server-side (here: the cookie is gone) sends the next API call's user to /login.
       await bob.context().clearCookies();
       await bob.getByRole('link', { name: 'Usage' }).click();
-      await bob.waitForURL(/\/login\?next=%2Fusage/);
+      // A client-side redirect: poll the URL rather than wait for a load event that never comes.
+      await expect.poll(() => bob.url(), { timeout: 10_000 }).toMatch(/\/login\?next=%2Fusage/);
     } finally {
       await bob.close();
     }
+    // Back to the admin's tab: start from a freshly loaded login page.
+    await page.goto(`${aisbf.url}/login`);
     await page.getByLabel('Username').fill('admin');
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
