@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { Dispatcher, Pool } from 'undici';
+import { createUtf8ChunkDecoder } from './utf8-chunk-decoder';
 import { ENDPOINT_FORBIDDEN } from './endpoint-guard';
 
 /** Why an attempt's own timer fired; the proxy loop turns it into a retry-table outcome. */
@@ -38,7 +39,7 @@ export class UpstreamCall {
   private events: string[] = [];
   private eventHead = 0;
   private ended = false;
-  private readonly decoder = new TextDecoder();
+  private readonly decode = createUtf8ChunkDecoder();
 
   /** Sends the request; resolves when headers arrive or the attempt failed before them. */
   static async open(options: UpstreamCallOptions): Promise<OpenResult> {
@@ -127,7 +128,7 @@ export class UpstreamCall {
         this.parser.feed('\n\n');
         continue;
       }
-      this.parser.feed(this.decoder.decode(step.value, { stream: true }));
+      this.parser.feed(this.decode(step.value));
     }
     return this.events[this.eventHead++]!;
   }

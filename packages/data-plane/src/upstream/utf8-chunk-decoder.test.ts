@@ -1,0 +1,52 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createUtf8ChunkDecoder } from './utf8-chunk-decoder';
+
+/** Splits bytes at the given cut points (sorted, deduplicated, within range). */
+function split(bytes: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const p of points) {
+    parts.push(bytes.subarray(from, p));
+    from = p;
+  }
+  parts.push(bytes.subarray(from));
+  return parts;
+}
+
+describe('utf8 chunk decoder', () => {
+  it('decodes any split of any text exactly like a streaming TextDecoder', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(), (text, cuts, bom) => {
+        const bytes = Buffer.from((bom ? '\ufeff' : '') + text, 'utf8');
+        const parts = split(bytes, cuts);
+        const fast = createUtf8ChunkDecoder();
+        const reference = new TextDecoder();
+        const got = parts.map((p) => fast(p)).join('');
+        const want = parts.map((p) => reference.decode(p, { stream: true })).join('') + reference.decode();
+        expect(got).toBe(want);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('replaces invalid bytes exactly like TextDecoder does', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 12 }), { maxLength: 6 }), (chunks) => {
+        const fast = createUtf8ChunkDecoder();
+        const reference = new TextDecoder();
+        const parts = chunks.map((c) => Buffer.from(c));
+        expect(parts.map((p) => fast(p)).join('')).toBe(parts.map((p) => reference.decode(p, { stream: true })).join(''));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('keeps a character split between chunks whole', () => {
+    const bytes = Buffer.from('data: é€😀\n\n', 'utf8');
+    const decode = createUtf8ChunkDecoder();
+    const out = [bytes.subarray(0, 8), bytes.subarray(8, 11), bytes.subarray(11, 14), bytes.subarray(14)].map(decode).join('');
+    expect(out).toBe('data: é€😀\n\n');
+  });
+});
