@@ -229,7 +229,8 @@ describe(`control-plane services on ${dialect}`, () => {
     await expect(f.services.usage.query(alice, { user: 'bob' })).rejects.toMatchObject({ code: 'FORBIDDEN', path: 'user' });
     const mine = await f.services.usage.query(alice, { groupBy: 'route', user: 'alice' });
     expect(mine.totals.requests).toBe(1);
-    expect(mine.groups).toEqual([{ key: 'user-rotation/coding-production', requests: 1, errors: 0, promptTokens: 3, completionTokens: 4 }]);
+    // The event has no cost: an unpriced served request (issue 11), not a 0.
+    expect(mine.groups).toEqual([{ key: 'user-rotation/coding-production', requests: 1, errors: 0, promptTokens: 3, completionTokens: 4, costMicros: null, unpricedRequests: 1 }]);
     const all = await f.services.usage.query(f.admin, { groupBy: 'user' });
     expect(all.groups.map((g) => g.key).sort()).toEqual(['alice', 'bob']);
     expect((await f.services.usage.query(f.admin, { user: 'bob' })).totals.requests).toBe(1);
