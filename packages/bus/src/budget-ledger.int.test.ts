@@ -62,3 +62,13 @@ it('memory counters end with their window', async () => {
   t = 2000;
   expect((await l.reserve([{ key: 'k', limit: 1, amount: 1, resetAt: 3000 }])).allowed).toBe(true);
 });
+
+it('the memory sweep of ended windows keeps live counters', async () => {
+  let t = 1000;
+  const l = createMemoryBudgetLedger({ now: () => t });
+  await l.reserve([{ key: 'old', limit: 5, amount: 1, resetAt: 2000 }, { key: 'live', limit: 5, amount: 2, resetAt: 200_000 }]);
+  t = 70_000;
+  expect(await l.reserve([{ key: 'other', limit: 5, amount: 1, resetAt: 200_000 }])).toEqual({ allowed: true });
+  expect(await l.used('live')).toBe(2);
+  expect((await l.reserve([{ key: 'live', limit: 5, amount: 4, resetAt: 200_000 }])).allowed).toBe(false);
+});

@@ -20,11 +20,19 @@ export function createMemoryBudgetLedger(options: MemoryBudgetLedgerOptions = {}
     }
     return c.used;
   };
+  let sweepAt = 0;
+  // Yesterday's counters are never read again: drop ended windows now and then.
+  const sweep = (t: number): void => {
+    if (t < sweepAt) return;
+    sweepAt = t + 60_000;
+    for (const [key, c] of counters) if (c.resetAt <= t) counters.delete(key);
+  };
   const add = (key: string, amount: number, resetAt: number): void => {
     counters.set(key, { used: current(key) + amount, resetAt });
   };
   return {
     async reserve(lines): Promise<BudgetVerdict> {
+      sweep(now());
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i]!;
         const used = current(line.key);
