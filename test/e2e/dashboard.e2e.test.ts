@@ -229,10 +229,12 @@ describe('dashboard end to end (seed integration guide)', () => {
     expect(bobPassword.length).toBeGreaterThanOrEqual(8);
   });
 
-  it("signs in as a plain user who sees neither Users nor the admin's providers", async () => {
+  it("signs in as a plain user who sees neither Users nor the admin's providers", { timeout: 60_000 }, async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/login/);
     const bob = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    // Fail on the step that hangs (with its locator in the message), not on the test's timeout.
+    bob.setDefaultTimeout(15_000);
     try {
       await bob.goto(`${aisbf.url}/login`);
       await bob.getByLabel('Username').fill('bob');
