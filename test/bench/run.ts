@@ -143,7 +143,13 @@ async function main(): Promise<void> {
   const tables = renderTables(figures);
   process.stdout.write(`\n${tables}\n\n`);
   if (config.writeDocs) {
-    await writeFile(join(root, 'docs/benchmarks.md'), renderDoc(figures, tables, new Date()));
+    // Keep the hand-written sections (everything from the first "## Stream path tuning" heading on):
+    // only the generated part above them is replaced.
+    const docPath = join(root, 'docs/benchmarks.md');
+    const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
+    const handWritten = previous.indexOf('\n## Stream path tuning');
+    const kept = handWritten >= 0 ? previous.slice(handWritten) : '';
+    await writeFile(docPath, `${renderDoc(figures, tables, new Date()).trimEnd()}\n${kept}`);
     log('wrote docs/benchmarks.md');
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
