@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { startTcpProxy, type TcpProxy } from '@aisbf/bus';
 import { generateSecretKey } from '@aisbf/secrets';
 import { createTestMysqlDatabase, startMockUpstream, testRedisPrefix, testRedisUrl, type MockUpstream } from '@aisbf/testkit';
 import { graphql, spawnAisbf, type AisbfProcess } from '../support/spawn-aisbf';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
 // Issue 5's acceptance: a MariaDB-backed control plane, a worker and two stateless data-plane
 // processes sharing Redis. The nodes reach Redis through a TCP proxy we can cut, so a Redis outage
@@ -40,7 +40,7 @@ beforeAll(async () => {
   good = await startMockUpstream({ models: ['m-good'], words: 8 });
   bad = await startMockUpstream({ models: ['m-bad'], words: 8 });
   const redisUrl = new URL(testRedisUrl());
-  proxy = await startTcpProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
+  proxy = await startTcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
   const env = {
     AISBF_DATABASE_URL: await createTestMysqlDatabase('cluster'),
     AISBF_REDIS_URL: testRedisUrl(),
@@ -106,8 +106,8 @@ describe('cluster mode: control plane + worker + two data-plane nodes over Redis
   });
 
   it('keeps both nodes serving through a Redis outage, and catches up afterwards', async () => {
-    await proxy.cut();
-    onTestFinished(() => proxy.restore().catch(() => undefined));
+    proxy.cut();
+    onTestFinished(() => proxy.restore());
     const clients = nodes.map((n) => new OpenAI({ baseURL: `${n.url}/v1`, apiKey: aliceToken, maxRetries: 0 }));
     let failures = 0;
     for (let i = 0; i < 10; i++) {
@@ -124,7 +124,7 @@ describe('cluster mode: control plane + worker + two data-plane nodes over Redis
     // A change made while the nodes cannot hear it…
     const r = await gql('mutation($c: JSON!) { upsertRotation(owner: "alice", id: "during-outage", config: $c) { id } }', { c: { providers: [{ provider_id: 'good', model: 'm-good', weight: 1 }] } });
     expect(r.errors).toBeUndefined();
-    await proxy.restore();
+    proxy.restore();
     // …arrives once Redis is back (reconnect triggers a re-read; the slow poll is the safety net).
     for (const node of nodes) {
       await waitFor(async () => {
