@@ -13,3 +13,4 @@ export * from './config-version.repository';
 export * from './usage.repository';
 export * from './load-snapshot';
 export * from './dump-raw-rows';
+export * from './usage-aggregates';

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { UsageAttempt, UsageEvent } from '@aisbf/core';
 import type { Database } from './database';
 import { fromBool, readJson, toBool, toNumber } from './json-column';
+import { addUsageHourly, aggregateUsageRows, HOUR_MS, withAggregates } from './usage-aggregates';
 import type { UsageRecordRow, UsageRecordsTable } from './usage-records.table';
 
 const toRow = (e: UsageEvent): UsageRecordsTable => ({
@@ -29,17 +30,50 @@ const toRow = (e: UsageEvent): UsageRecordsTable => ({
   cache_hit: fromBool(e.cacheHit ?? false),
 });
 
+/** A concurrent writer inserted some of the same ids between our check and our insert. */
+class RedeliveryRace extends Error {}
+
+/** Inserts the rows whose ids are new and adds exactly those to the hourly aggregates, atomically. */
+async function insertChunk(trx: Kysely<Database>, chunk: ReadonlyArray<UsageRecordsTable>): Promise<number> {
+  const existing = await trx.selectFrom('usage_records').select('id').where('id', 'in', chunk.map((r) => r.id)).execute();
+  const seen = new Set(existing.map((r) => r.id));
+  const fresh: UsageRecordsTable[] = [];
+  for (const row of chunk) {
+    if (seen.has(row.id)) continue;
+    seen.add(row.id); // a batch may carry the same event twice
+    fresh.push(row);
+  }
+  if (fresh.length === 0) return 0;
+  const result = await trx.insertInto('usage_records').orIgnore().values(fresh).executeTakeFirst();
+  const inserted = Number(result.numInsertedOrUpdatedRows ?? 0);
+  // Aggregates must count only rows really inserted; if another writer won a race, roll back and re-check.
+  if (inserted !== fresh.length) throw new RedeliveryRace();
+  await addUsageHourly(trx, aggregateUsageRows(fresh));
+  return inserted;
+}
+
 /**
  * Batch insert-or-ignore by event id: a redelivered batch (worker crash between write and ack)
- * inserts nothing twice. Returns how many rows were new.
+ * inserts nothing twice, and the hourly aggregates count each event once (same transaction).
+ * Returns how many rows were new.
  */
 export async function insertUsageEvents(db: Kysely<Database>, events: ReadonlyArray<UsageEvent>): Promise<number> {
   let inserted = 0;
   // 22 columns per row: 200 rows stay well under SQLite's bound-parameter limit.
   for (let i = 0; i < events.length; i += 200) {
     const rows = events.slice(i, i + 200).map(toRow);
-    const result = await db.insertInto('usage_records').orIgnore().values(rows).executeTakeFirst();
-    inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+    if (db.isTransaction) {
+      inserted += await insertChunk(db, rows);
+      continue;
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        inserted += await db.transaction().execute((trx) => insertChunk(trx, rows));
+        break;
+      } catch (err) {
+        if (!(err instanceof RedeliveryRace) || attempt >= 3) throw err;
+      }
+    }
   }
   return inserted;
 }
@@ -144,80 +178,151 @@ export interface UsageReport {
 const GROUP_COLUMN = { route: 'route', provider: 'provider', model: 'model', token: 'token_id', user: 'user_id' } as const;
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
 
-/** Aggregates in SQL (both dialects): totals, a time series, groups and the newest rows. */
-export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {}): Promise<UsageReport> {
-  const base = () => {
-    let q = db.selectFrom('usage_records');
-    if (filter.from !== undefined) q = q.where('created_at', '>=', filter.from);
-    if (filter.to !== undefined) q = q.where('created_at', '<', filter.to);
-    if (filter.userId !== undefined) q = q.where('user_id', '=', filter.userId);
-    if (filter.tokenId !== undefined) q = q.where('token_id', '=', filter.tokenId);
-    if (filter.route !== undefined) q = q.where('route', '=', filter.route);
-    if (filter.provider !== undefined) q = q.where('provider', '=', filter.provider);
-    return q;
-  };
-  const errors = sql<number>`sum(case when outcome <> 'ok' then 1 else 0 end)`;
-  const unpriced = sql<number>`sum(case when cost_micros is null and provider is not null then 1 else 0 end)`;
-  const totalsRow = await base()
-    .select((eb) => [
-      eb.fn.countAll().as('requests'),
-      errors.as('errors'),
-      eb.fn.sum('prompt_tokens').as('prompt_tokens'),
-      eb.fn.sum('completion_tokens').as('completion_tokens'),
-      eb.fn.sum('cost_micros').as('cost_micros'),
-      unpriced.as('unpriced'),
-    ])
-    .executeTakeFirstOrThrow();
-  const totals: UsageTotals = {
-    requests: toNumber(totalsRow.requests),
-    errors: toNumber(totalsRow.errors),
-    promptTokens: toNumber(totalsRow.prompt_tokens),
-    completionTokens: toNumber(totalsRow.completion_tokens),
-    costMicros: totalsRow.cost_micros === null ? null : toNumber(totalsRow.cost_micros),
-    unpricedRequests: toNumber(totalsRow.unpriced),
-  };
+interface UsagePart {
+  t: number;
+  key: string | null;
+  requests: number;
+  errors: number;
+  promptTokens: number;
+  completionTokens: number;
+  costMicros: number;
+  priced: number;
+  unpriced: number;
+}
 
+const toPartial = (r: Record<string, unknown>): UsagePart => ({
+  t: toNumber(r.t),
+  key: r.key === undefined || r.key === null || r.key === '' ? null : String(r.key),
+  requests: toNumber(r.requests),
+  errors: toNumber(r.errors),
+  promptTokens: toNumber(r.prompt_tokens),
+  completionTokens: toNumber(r.completion_tokens),
+  costMicros: toNumber(r.cost_micros),
+  priced: toNumber(r.priced),
+  unpriced: toNumber(r.unpriced),
+});
+
+/** Raw rows in [from, to): used only for the sub-hour edges of a range. */
+async function rawPartials(db: Kysely<Database>, filter: UsageFilter, from: number | undefined, to: number | undefined): Promise<UsagePart[]> {
+  let q = db.selectFrom('usage_records');
+  if (from !== undefined) q = q.where('created_at', '>=', from);
+  if (to !== undefined) q = q.where('created_at', '<', to);
+  if (filter.userId !== undefined) q = q.where('user_id', '=', filter.userId);
+  if (filter.tokenId !== undefined) q = q.where('token_id', '=', filter.tokenId);
+  if (filter.route !== undefined) q = q.where('route', '=', filter.route);
+  if (filter.provider !== undefined) q = q.where('provider', '=', filter.provider);
   // The bucket width is a literal from a closed set, so MySQL's ONLY_FULL_GROUP_BY sees one expression.
   const width = sql.lit(BUCKET_MS[filter.bucket ?? 'hour']);
   const bucket = sql<number>`created_at - (created_at % ${width})`;
-  const seriesRows = await base()
-    .select((eb) => [bucket.as('t'), eb.fn.countAll().as('requests'), errors.as('errors'), eb.fn.sum('prompt_tokens').as('prompt_tokens'), eb.fn.sum('completion_tokens').as('completion_tokens')])
-    .groupBy(bucket)
-    .orderBy(bucket)
-    .execute();
-  const series = seriesRows.map((r) => ({
-    t: toNumber(r.t),
-    requests: toNumber(r.requests),
-    errors: toNumber(r.errors),
-    promptTokens: toNumber(r.prompt_tokens),
-    completionTokens: toNumber(r.completion_tokens),
-  }));
+  const column = filter.groupBy === undefined ? null : GROUP_COLUMN[filter.groupBy];
+  let grouped = q.select((eb) => [
+    bucket.as('t'),
+    eb.fn.countAll().as('requests'),
+    sql<number>`sum(case when outcome <> 'ok' then 1 else 0 end)`.as('errors'),
+    eb.fn.sum('prompt_tokens').as('prompt_tokens'),
+    eb.fn.sum('completion_tokens').as('completion_tokens'),
+    eb.fn.sum('cost_micros').as('cost_micros'),
+    sql<number>`sum(case when cost_micros is not null then 1 else 0 end)`.as('priced'),
+    sql<number>`sum(case when cost_micros is null and provider is not null then 1 else 0 end)`.as('unpriced'),
+  ]).groupBy(bucket);
+  if (column !== null) grouped = grouped.select(sql.ref(column).as('key')).groupBy(column) as typeof grouped;
+  return (await grouped.execute()).map((r) => toPartial(r as Record<string, unknown>));
+}
 
-  let groups: UsageGroup[] = [];
-  if (filter.groupBy !== undefined) {
-    const column = GROUP_COLUMN[filter.groupBy];
-    const groupRows = await base()
-      .select((eb) => [eb.ref(column).as('key'), eb.fn.countAll().as('requests'), errors.as('errors'), eb.fn.sum('prompt_tokens').as('prompt_tokens'), eb.fn.sum('completion_tokens').as('completion_tokens'), eb.fn.sum('cost_micros').as('cost_micros'), unpriced.as('unpriced')])
-      .groupBy(column)
-      .execute();
-    groups = groupRows
-      .map((r) => ({
-        key: r.key === null ? '(none)' : String(r.key),
-        requests: toNumber(r.requests),
-        errors: toNumber(r.errors),
-        promptTokens: toNumber(r.prompt_tokens),
-        completionTokens: toNumber(r.completion_tokens),
-        costMicros: r.cost_micros === null ? null : toNumber(r.cost_micros),
-        unpricedRequests: toNumber(r.unpriced),
-      }))
-      .sort((a, b) => b.requests - a.requests || a.key.localeCompare(b.key));
+/** Hourly aggregates for whole hours in [from, to). */
+async function hourlyPartials(db: Kysely<Database>, filter: UsageFilter, from: number | undefined, to: number | undefined): Promise<UsagePart[]> {
+  let q = withAggregates(db).selectFrom('usage_hourly');
+  if (from !== undefined) q = q.where('bucket', '>=', from);
+  if (to !== undefined) q = q.where('bucket', '<', to);
+  if (filter.userId !== undefined) q = q.where('user_id', '=', filter.userId);
+  if (filter.tokenId !== undefined) q = q.where('token_id', '=', filter.tokenId);
+  if (filter.route !== undefined) q = q.where('route', '=', filter.route);
+  if (filter.provider !== undefined) q = q.where('provider', '=', filter.provider);
+  const width = sql.lit(BUCKET_MS[filter.bucket ?? 'hour']);
+  const bucket = sql<number>`bucket - (bucket % ${width})`;
+  const column = filter.groupBy === undefined ? null : GROUP_COLUMN[filter.groupBy];
+  let grouped = q.select((eb) => [
+    bucket.as('t'),
+    eb.fn.sum('requests').as('requests'),
+    eb.fn.sum('errors').as('errors'),
+    eb.fn.sum('prompt_tokens').as('prompt_tokens'),
+    eb.fn.sum('completion_tokens').as('completion_tokens'),
+    eb.fn.sum('cost_micros').as('cost_micros'),
+    eb.fn.sum('priced_requests').as('priced'),
+    eb.fn.sum('unpriced_requests').as('unpriced'),
+  ]).groupBy(bucket);
+  if (column !== null) grouped = grouped.select(sql.ref(column).as('key')).groupBy(column) as typeof grouped;
+  return (await grouped.execute()).map((r) => toPartial(r as Record<string, unknown>));
+}
+
+/**
+ * Totals, a time series and groups from the hourly aggregates (whole hours) plus raw rows for the
+ * sub-hour edges of the range, so months read hours, not rows; `recent` lists the newest raw rows.
+ */
+export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {}): Promise<UsageReport> {
+  const { from, to } = filter;
+  const hourFrom = from === undefined ? undefined : Math.ceil(from / HOUR_MS) * HOUR_MS;
+  const hourTo = to === undefined ? undefined : Math.floor(to / HOUR_MS) * HOUR_MS;
+  const parts: UsagePart[] = [];
+  if (hourFrom !== undefined && hourTo !== undefined && hourFrom >= hourTo) {
+    parts.push(...(await rawPartials(db, filter, from, to)));
+  } else {
+    if (from !== undefined && hourFrom !== undefined && from < hourFrom) parts.push(...(await rawPartials(db, filter, from, hourFrom)));
+    parts.push(...(await hourlyPartials(db, filter, hourFrom, hourTo)));
+    if (to !== undefined && hourTo !== undefined && hourTo < to) parts.push(...(await rawPartials(db, filter, hourTo, to)));
   }
 
-  const recentRows = await base()
+  const totals: UsageTotals = { requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, costMicros: null, unpricedRequests: 0 };
+  let priced = 0;
+  let cost = 0;
+  const series = new Map<number, UsageSeriesPoint>();
+  const groupMap = new Map<string, UsageGroup & { priced: number; cost: number }>();
+  for (const p of parts) {
+    totals.requests += p.requests;
+    totals.errors += p.errors;
+    totals.promptTokens += p.promptTokens;
+    totals.completionTokens += p.completionTokens;
+    totals.unpricedRequests += p.unpriced;
+    priced += p.priced;
+    cost += p.costMicros;
+    const point = series.get(p.t) ?? { t: p.t, requests: 0, errors: 0, promptTokens: 0, completionTokens: 0 };
+    point.requests += p.requests;
+    point.errors += p.errors;
+    point.promptTokens += p.promptTokens;
+    point.completionTokens += p.completionTokens;
+    series.set(p.t, point);
+    if (filter.groupBy !== undefined) {
+      const key = p.key ?? '(none)';
+      const g = groupMap.get(key) ?? { key, requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, costMicros: null, unpricedRequests: 0, priced: 0, cost: 0 };
+      g.requests += p.requests;
+      g.errors += p.errors;
+      g.promptTokens += p.promptTokens;
+      g.completionTokens += p.completionTokens;
+      g.unpricedRequests += p.unpriced;
+      g.priced += p.priced;
+      g.cost += p.costMicros;
+      groupMap.set(key, g);
+    }
+  }
+  // Like SQL's sum(): no priced request at all means no cost, not 0.
+  totals.costMicros = priced > 0 ? cost : null;
+  const groups: UsageGroup[] = [...groupMap.values()]
+    .map(({ priced: n, cost: c, ...g }) => ({ ...g, costMicros: n > 0 ? c : null }))
+    .sort((a, b) => b.requests - a.requests || a.key.localeCompare(b.key));
+
+  // Bounded: the newest rows in range only (index on created_at).
+  let recentQuery = db.selectFrom('usage_records');
+  if (from !== undefined) recentQuery = recentQuery.where('created_at', '>=', from);
+  if (to !== undefined) recentQuery = recentQuery.where('created_at', '<', to);
+  if (filter.userId !== undefined) recentQuery = recentQuery.where('user_id', '=', filter.userId);
+  if (filter.tokenId !== undefined) recentQuery = recentQuery.where('token_id', '=', filter.tokenId);
+  if (filter.route !== undefined) recentQuery = recentQuery.where('route', '=', filter.route);
+  if (filter.provider !== undefined) recentQuery = recentQuery.where('provider', '=', filter.provider);
+  const recentRows = await recentQuery
     .selectAll()
     .orderBy('created_at', 'desc')
     .orderBy('id')
     .limit(filter.recentLimit ?? 50)
     .execute();
-  return { totals, series, groups, recent: recentRows.map(toUsageRow) };
+  return { totals, series: [...series.values()].sort((a, b) => a.t - b.t), groups, recent: recentRows.map(toUsageRow) };
 }

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UsageEvent } from '@aisbf/core';
+import { createTestMysqlDatabase } from '@aisbf/testkit';
+import { createDatabase, insertUsageEvents, migrateToLatest, pruneUsageRecords, queryUsage, withAggregates, type DatabaseHandle, type UsageFilter } from './index';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const T0 = 1_700_000_000_000 - (1_700_000_000_000 % DAY);
+
+/** Small deterministic PRNG so a failure reproduces. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function makeEvents(userId: string, count: number, seed: number): UsageEvent[] {
+  const rnd = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  return Array.from({ length: count }, (_, i) => {
+    const failed = rnd() < 0.2;
+    const provider = failed && rnd() < 0.5 ? null : pick(['p-a', 'p-b']);
+    return {
+      id: `${userId}-e${i}`,
+      requestId: `r${i}`,
+      at: T0 + Math.floor(rnd() * 3 * DAY),
+      userId,
+      tokenId: pick(['tok-1', 'tok-2', null]),
+      route: pick(['user-rotation/a', 'user-autoselect/b']),
+      provider,
+      providerOwnerId: null,
+      model: provider === null ? null : pick(['m-1', 'm-2', 'm-3']),
+      endpoint: 'chat.completions',
+      stream: false,
+      status: failed ? pick([429, 502]) : 200,
+      outcome: failed ? 'error' : 'ok',
+      promptTokens: Math.floor(rnd() * 1000),
+      completionTokens: Math.floor(rnd() * 500),
+      estimated: false,
+      latencyMs: 50,
+      ttfbMs: null,
+      attempts: [],
+      autoselectReason: null,
+      costMicros: provider !== null && rnd() < 0.8 ? Math.floor(rnd() * 10_000) : null,
+    };
+  });
+}
+
+/** What queryUsage must answer, computed straight from the distinct events. */
+function expected(events: UsageEvent[], filter: UsageFilter) {
+  const rows = events.filter((e) => (filter.from === undefined || e.at >= filter.from) && (filter.to === undefined || e.at < filter.to) && (filter.userId === undefined || e.userId === filter.userId));
+  const width = filter.bucket === 'day' ? DAY : HOUR;
+  const sum = (xs: UsageEvent[]) => {
+    const priced = xs.filter((e) => e.costMicros !== null && e.costMicros !== undefined);
+    return {
+      requests: xs.length,
+      errors: xs.filter((e) => e.outcome !== 'ok').length,
+      promptTokens: xs.reduce((a, e) => a + e.promptTokens, 0),
+      completionTokens: xs.reduce((a, e) => a + e.completionTokens, 0),
+      costMicros: priced.length === 0 ? null : priced.reduce((a, e) => a + (e.costMicros ?? 0), 0),
+      unpricedRequests: xs.filter((e) => (e.costMicros === null || e.costMicros === undefined) && e.provider !== null).length,
+    };
+  };
+  const byT = new Map<number, UsageEvent[]>();
+  for (const e of rows) byT.set(e.at - (e.at % width), [...(byT.get(e.at - (e.at % width)) ?? []), e]);
+  const series = [...byT.entries()].sort((a, b) => a[0] - b[0]).map(([t, xs]) => {
+    const { costMicros: _c, unpricedRequests: _u, ...s } = sum(xs);
+    return { t, ...s };
+  });
+  const byModel = new Map<string, UsageEvent[]>();
+  for (const e of rows) byModel.set(e.model ?? '(none)', [...(byModel.get(e.model ?? '(none)') ?? []), e]);
+  const groups = [...byModel.entries()].map(([key, xs]) => ({ key, ...sum(xs) })).sort((a, b) => b.requests - a.requests || a.key.localeCompare(b.key));
+  return { totals: sum(rows), series, groups };
+}
+
+const dialects: Array<[string, () => Promise<string>]> = [
+  ['sqlite', async () => 'sqlite::memory:'],
+  ['mysql', () => createTestMysqlDatabase('agg')],
+];
+
+describe.each(dialects)('usage aggregates on %s', (name, makeUrl) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = createDatabase(await makeUrl());
+    await migrateToLatest(handle.db);
+  });
+  afterAll(async () => handle.close());
+
+  it('equal the raw sums after inserts with redelivered and repeated events', async () => {
+    const userId = `${name}-dups`;
+    const events = makeEvents(userId, 600, 7);
+    expect(await insertUsageEvents(handle.db, events.slice(0, 400))).toBe(400);
+    // Redelivery overlapping the first batch, plus an event repeated inside one batch.
+    expect(await insertUsageEvents(handle.db, [...events.slice(300, 600), events[450]!])).toBe(200);
+    expect(await insertUsageEvents(handle.db, events)).toBe(0);
+    const filters: UsageFilter[] = [
+      { userId, groupBy: 'model', bucket: 'day' },
+      { userId, groupBy: 'model', bucket: 'hour' },
+      // Range edges off the hour: raw rows for the edges, aggregates in between.
+      { userId, groupBy: 'model', bucket: 'hour', from: T0 + 5 * HOUR + 1234, to: T0 + 2 * DAY + 17 * HOUR + 999 },
+      { userId, groupBy: 'model', bucket: 'day', from: T0 + 10 * HOUR + 1, to: T0 + 10 * HOUR + 30 * 60_000 },
+    ];
+    for (const filter of filters) {
+      const report = await queryUsage(handle.db, filter);
+      const want = expected(events, filter);
+      expect(report.totals).toEqual(want.totals);
+      expect(report.series).toEqual(want.series);
+      expect(report.groups).toEqual(want.groups);
+    }
+    const hourly = await withAggregates(handle.db).selectFrom('usage_hourly').select((eb) => eb.fn.sum('requests').as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+    expect(Number(hourly.n)).toBe(600);
+  });
+
+  it('counts each event once when two writers deliver the same batch at the same time', async () => {
+    const userId = `${name}-race`;
+    const events = makeEvents(userId, 300, 11);
+    const [a, b] = await Promise.all([insertUsageEvents(handle.db, events), insertUsageEvents(handle.db, events)]);
+    expect(a + b).toBe(300);
+    const report = await queryUsage(handle.db, { userId });
+    expect(report.totals).toEqual(expected(events, { userId }).totals);
+  });
+
+  it('pruning raw rows keeps totals, series and groups over whole hours', async () => {
+    const userId = `${name}-prune`;
+    const events = makeEvents(userId, 400, 23);
+    await insertUsageEvents(handle.db, events);
+    const filter: UsageFilter = { userId, groupBy: 'model', bucket: 'day' };
+    const before = await queryUsage(handle.db, filter);
+    const cutoff = T0 + DAY + 7 * HOUR;
+    const pruned = await pruneUsageRecords(handle.db, cutoff + 1234); // rounded down to the hour
+    // Other tests' users share the table: at least this user's old rows went.
+    expect(pruned).toBeGreaterThanOrEqual(events.filter((e) => e.at < cutoff).length);
+    const left = await handle.db.selectFrom('usage_records').select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+    expect(Number(left.n)).toBe(events.filter((e) => e.at >= cutoff).length);
+    const after = await queryUsage(handle.db, filter);
+    expect(after.totals).toEqual(before.totals);
+    expect(after.series).toEqual(before.series);
+    expect(after.groups).toEqual(before.groups);
+    expect(after.recent.every((r) => r.at >= cutoff)).toBe(true);
+  });
+});
