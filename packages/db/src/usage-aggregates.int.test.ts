@@ -1,7 +1,9 @@
+import { Migrator } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UsageEvent } from '@aisbf/core';
 import { createTestMysqlDatabase } from '@aisbf/testkit';
 import { createDatabase, insertUsageEvents, migrateToLatest, pruneUsageRecords, queryUsage, withAggregates, type DatabaseHandle, type UsageFilter } from './index';
+import { init0001 } from './migrations/0001-init';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -139,5 +141,28 @@ describe.each(dialects)('usage aggregates on %s', (name, makeUrl) => {
     expect(after.series).toEqual(before.series);
     expect(after.groups).toEqual(before.groups);
     expect(after.recent.every((r) => r.at >= cutoff)).toBe(true);
+  });
+});
+
+describe.each(dialects)('migration 0002 on %s', (_name, makeUrl) => {
+  it('backfills the aggregates from raw rows stored before it', async () => {
+    const handle = createDatabase(await makeUrl());
+    try {
+      const only0001 = new Migrator({ db: handle.db, provider: { getMigrations: async () => ({ '0001-init': init0001 }) } });
+      expect((await only0001.migrateToLatest()).error).toBeUndefined();
+      const events = makeEvents('old-user', 250, 5);
+      await handle.db
+        .insertInto('usage_records')
+        .values(events.map((e) => ({ id: e.id, request_id: e.requestId, created_at: e.at, user_id: e.userId, token_id: e.tokenId, route: e.route, provider: e.provider, provider_owner_id: null, model: e.model, endpoint: e.endpoint, stream: 0, status: e.status, outcome: e.outcome, prompt_tokens: e.promptTokens, completion_tokens: e.completionTokens, estimated: 0, latency_ms: 50, ttfb_ms: null, attempts: '[]', autoselect_reason: null, cost_micros: e.costMicros ?? null, cache_hit: 0 })))
+        .execute();
+      expect((await migrateToLatest(handle.db)).applied).toEqual(['0002-usage-aggregates']);
+      const filter: UsageFilter = { userId: 'old-user', groupBy: 'model', bucket: 'day' };
+      const report = await queryUsage(handle.db, filter);
+      const want = expected(events, filter);
+      expect(report.totals).toEqual(want.totals);
+      expect(report.groups).toEqual(want.groups);
+    } finally {
+      await handle.close();
+    }
   });
 });

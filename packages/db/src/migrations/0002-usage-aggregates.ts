@@ -33,6 +33,14 @@ export const usageAggregates0002: Migration = {
     await db.schema.createIndex('usage_hourly_user_idx').ifNotExists().on('usage_hourly').columns(['user_id', 'bucket']).execute();
     await db.schema.createIndex('usage_hourly_token_idx').ifNotExists().on('usage_hourly').columns(['token_id', 'bucket']).execute();
 
+    // Covering index for per-model series (the dashboard's default view): read in (hour, model) order.
+    await db.schema
+      .createIndex('usage_hourly_model_idx')
+      .ifNotExists()
+      .on('usage_hourly')
+      .columns(['bucket', 'model', 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cost_micros', 'priced_requests', 'unpriced_requests'])
+      .execute();
+
     // Backfill page by page (ids are unique, ordered by id): memory stays bounded on large tables.
     const typed = db as Kysely<Database>;
     // A crashed earlier run may have backfilled part: start over (no writer adds hours before migrations finish).
