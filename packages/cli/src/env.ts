@@ -33,6 +33,7 @@ export const envSchema = z.object({
   AISBF_DASHBOARD_DIR: optionalString,
   AISBF_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   AISBF_NODE_ID: optionalString,
+  AISBF_USAGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   /**
    * Which hosts user-owned providers may target, as JSON (issue 9, docs/endpoint-policy.md), e.g.
    * `{"allow":["lan","public"],"denyHosts":["*.corp"]}`. Unset: loopback, LAN and public, so a

@@ -13,6 +13,7 @@ import type { Env } from '../env';
 import { createLogger } from '../logger';
 import { privacyDetector } from '../privacy-detector';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
+import { startUsageRetention } from '../usage-retention';
 import { startTracing } from '../tracing';
 
 /** The dashboard's static build in a checkout (`web/build`), unless AISBF_DASHBOARD_DIR says otherwise. */
@@ -88,8 +89,10 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   }
   logger.info({ port: http.port, version: first?.version ?? null }, 'aisbf all-in-one listening');
 
+  const retention = startUsageRetention({ db: database.db, days: env.AISBF_USAGE_RETENTION_DAYS, onError: (error, context) => logger.error({ err: error, context }, 'usage retention') });
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');
+  retention.close();
   await http.close(env.AISBF_SHUTDOWN_GRACE_MS);
   unsubscribe();
   await dataPlane.close();

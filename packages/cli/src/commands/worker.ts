@@ -7,6 +7,7 @@ import { EnvError, type Env } from '../env';
 import { createLogger } from '../logger';
 import { createProcessMetrics } from '../process-metrics';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
+import { startUsageRetention } from '../usage-retention';
 
 /** `aisbf worker`: BullMQ processors for discovery, health checks and usage writes (DESIGN.md §5). */
 export async function runWorker(env: Env, options: { port: number | undefined }): Promise<number> {
@@ -67,8 +68,10 @@ export async function runWorker(env: Env, options: { port: number | undefined })
   logger.info({ port: http.port }, 'aisbf worker running');
   console.log(`aisbf worker listening on http://${env.AISBF_HOST}:${http.port}  (/healthz)`);
 
+  const retention = startUsageRetention({ db: database.db, days: env.AISBF_USAGE_RETENTION_DAYS, onError: (error, context) => logger.error({ err: error, context }, 'usage retention') });
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');
+  retention.close();
   await http.close(1000);
   await workers.close();
   await Promise.allSettled(queues.map((q) => q.close()));
