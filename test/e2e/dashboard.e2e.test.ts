@@ -112,6 +112,7 @@ describe('dashboard end to end (seed integration guide)', () => {
 
   it("creates the seed's coding-production rotation through the JSON view, with API errors shown until its providers exist", async () => {
     await page.getByRole('link', { name: 'Rotations' }).click();
+    await page.getByRole('heading', { name: 'Rotations', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'JSON view' }).click();
     await page.getByLabel('JSON document').fill(SEED_ROTATION);
     await page.getByRole('button', { name: 'Save JSON' }).click();
@@ -124,6 +125,7 @@ describe('dashboard end to end (seed integration guide)', () => {
     await addProvider({ id: 'openai-prod', endpoint: mock.url, key: BROKER_TOKEN, models: 'gpt-4.1-mini' });
 
     await page.getByRole('link', { name: 'Rotations' }).click();
+    await page.getByRole('heading', { name: 'Rotations', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'JSON view' }).click();
     await page.getByLabel('JSON document').fill(SEED_ROTATION);
     await page.getByRole('button', { name: 'Save JSON' }).click();
@@ -139,6 +141,7 @@ describe('dashboard end to end (seed integration guide)', () => {
 
   it("accepts the seed's autoselect document and dry-runs a private prompt", async () => {
     await page.getByRole('link', { name: 'Autoselects' }).click();
+    await page.getByRole('heading', { name: 'Autoselects', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'JSON view' }).click();
     await page.getByLabel('JSON document').fill(SEED_AUTOSELECT);
     await page.getByRole('button', { name: 'Save JSON' }).click();
@@ -151,6 +154,7 @@ describe('dashboard end to end (seed integration guide)', () => {
 
   it('creates an API token shown once, and a request with it through the data plane succeeds', async () => {
     await page.getByRole('link', { name: 'API Tokens' }).click();
+    await page.getByRole('heading', { name: 'API Tokens', level: 1 }).waitFor();
     await page.getByLabel('Name').fill('e2e-app');
     await page.getByRole('button', { name: 'Create token' }).click();
     token = (await page.getByTestId('new-token').textContent()) ?? '';
@@ -186,6 +190,7 @@ describe('dashboard end to end (seed integration guide)', () => {
 
   it('shows the request on the usage page', async () => {
     await page.getByRole('link', { name: 'Usage' }).click();
+    await page.getByRole('heading', { name: 'Usage', level: 1 }).waitFor();
     const recent = page.getByTestId('usage-recent');
     const deadline = Date.now() + 20_000;
     // Usage is written asynchronously (usage-flush); re-query until it lands.
@@ -211,6 +216,8 @@ describe('dashboard end to end (seed integration guide)', () => {
 
   it('shows the exact curl and SDK snippets for a route', async () => {
     await page.getByRole('link', { name: 'Call a route' }).click();
+    // The usage page (the previous step) also has a "Route" field: wait until the navigation landed.
+    await page.getByRole('heading', { name: 'Call a route' }).waitFor();
     await page.getByLabel('Route').selectOption('user-rotation/coding-production');
     const curl = page.locator('pre').first();
     await expect(curl.textContent()).resolves.toContain(`${aisbf.url}/api/u/admin/chat/completions`);
@@ -220,6 +227,7 @@ describe('dashboard end to end (seed integration guide)', () => {
 
   it('lets the admin create a user with a generated password', async () => {
     await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
     await page.getByLabel('Username').fill('bob');
     await page.getByRole('button', { name: 'Create user' }).click();
     await page.getByText(/Generated password for/).waitFor();
@@ -268,6 +276,7 @@ describe('dashboard end to end (seed integration guide)', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot('11-overview-dark');
     await page.getByRole('link', { name: 'Rotations' }).click();
+    await page.getByRole('heading', { name: 'Rotations', level: 1 }).waitFor();
     await page.locator('[data-rotation="coding-production"]').getByRole('button', { name: 'Edit' }).click();
     await shot('11a-rotation-form-dark');
     await page.emulateMedia({ colorScheme: 'light' });
