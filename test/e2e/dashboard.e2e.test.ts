@@ -254,8 +254,9 @@ describe('dashboard end to end (seed integration guide)', () => {
       await bob.getByText(/No providers yet/).waitFor();
       // A session that ends server-side (here: the cookie is gone) sends the next API call's user to /login.
       await bob.context().clearCookies();
-      await bob.getByRole('link', { name: 'Usage' }).click();
-      // A client-side redirect: poll the URL rather than wait for a load event that never comes.
+      // A full load of a page whose API calls now answer 401 (a background refresh may already have
+      // redirected, so no in-page click is relied on here).
+      await bob.goto(`${aisbf.url}/usage`);
       await expect.poll(() => bob.url(), { timeout: 10_000 }).toMatch(/\/login\?next=%2Fusage/);
     } finally {
       await bob.close();
