@@ -1,3 +1,4 @@
+import type { JobProcessorDeps } from './job-processor-deps';
 import type { HealthChange } from '@aisbf/bus';
 import type { ConfigChange } from '@aisbf/core';
 import { GatewayError } from '@aisbf/core';
@@ -11,25 +12,13 @@ import { InvalidJobPayloadError, JOB_NAMES, JOB_OPTIONS, parsePayload, QUEUES, t
 import type { HealthPolicy } from './traffic-health';
 import { flushUsage } from './usage-flush.processor';
 
-export interface CreateWorkersOptions extends QueueConnection {
-  db: Db;
-  secretBox: SecretBox;
-  /** Announces committed config changes (discovery bumps the version): the snapshot publisher. */
-  publish: (change: ConfigChange) => Promise<void>;
-  publishHealth?: (change: HealthChange) => Promise<void>;
-  fetch?: typeof fetch;
-  /** Periodic health check of every provider (default 60 s; 0 = no schedule). */
-  healthEveryMs?: number;
-  /** Periodic model discovery per provider (default 6 h; 0 = no schedule). */
-  discoverEveryMs?: number;
-  healthPolicy?: Partial<HealthPolicy>;
+export interface CreateWorkersOptions extends QueueConnection, JobProcessorDeps {
   /** Parallel usage batches per worker process (default 2). */
   usageConcurrency?: number;
   /** How long a job may run before another worker takes it over after a crash (default 30 s). */
   lockDurationMs?: number;
   /** How often stalled (crashed) jobs are looked for (default 30 s). */
   stalledIntervalMs?: number;
-  onError?: (error: unknown, context: string) => void;
 }
 
 export interface JobWorkers {

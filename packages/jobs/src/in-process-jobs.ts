@@ -1,3 +1,4 @@
+import type { JobProcessorDeps } from './job-processor-deps';
 import type { HealthChange } from '@aisbf/bus';
 import type { ConfigChange, UsageSink } from '@aisbf/core';
 import { GatewayError } from '@aisbf/core';
@@ -9,22 +10,11 @@ import { checkHealth, type HealthCheckResult } from './health-check.processor';
 import { listProviders } from '@aisbf/db';
 import type { HealthPolicy } from './traffic-health';
 
-export interface InProcessJobsOptions {
-  db: Db;
-  secretBox: SecretBox;
-  publish: (change: ConfigChange) => Promise<void>;
-  publishHealth?: (change: HealthChange) => Promise<void>;
-  fetch?: typeof fetch;
-  /** Default 60 s; 0 = no timer. */
-  healthEveryMs?: number;
-  /** Default 6 h; 0 = no timer. */
-  discoverEveryMs?: number;
-  healthPolicy?: Partial<HealthPolicy>;
+export interface InProcessJobsOptions extends JobProcessorDeps {
   /** `discoverModels` gives up waiting after this long (default 30 s). */
   timeoutMs?: number;
   usageBatchSize?: number;
   usageFlushMs?: number;
-  onError?: (error: unknown, context: string) => void;
 }
 
 export interface InProcessJobs {

@@ -11,3 +11,4 @@ export * from './create-workers';
 export * from './bullmq-job-runner';
 export * from './in-process-jobs';
 export * from './create-cluster-worker';
+export type { JobProcessorDeps } from './job-processor-deps';

@@ -1,0 +1,21 @@
+import type { HealthChange } from '@aisbf/bus';
+import type { ConfigChange } from '@aisbf/core';
+import type { Db } from '@aisbf/db';
+import type { SecretBox } from '@aisbf/secrets';
+import type { HealthPolicy } from './traffic-health';
+
+/** What the processors need, whether BullMQ workers or the all-in-one timers run them. */
+export interface JobProcessorDeps {
+  db: Db;
+  secretBox: SecretBox;
+  /** Announces committed config changes (discovery bumps the version): the snapshot publisher. */
+  publish: (change: ConfigChange) => Promise<void>;
+  publishHealth?: (change: HealthChange) => Promise<void>;
+  fetch?: typeof fetch;
+  /** Periodic health check of every provider (default 60 s; 0 = none). */
+  healthEveryMs?: number;
+  /** Periodic model discovery per provider (default 6 h; 0 = none). */
+  discoverEveryMs?: number;
+  healthPolicy?: Partial<HealthPolicy>;
+  onError?: (error: unknown, context: string) => void;
+}
