@@ -72,4 +72,18 @@ describe('chunk templates (relay without JSON.parse)', () => {
     expect(readTemplatedText(finishing, empty)).toBe('');
     expect(chunkFacts(empty)!.hasContent).toBe(true);
   });
+
+  it('reads a chunk in place inside a larger text exactly as on its own', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.string(), fc.string(), (text, before, after) => {
+        const data = chunk(text);
+        const around = `${before}${data}${after}`;
+        expect(readTemplatedText(template, around, before.length, before.length + data.length)).toBe(text);
+      }),
+      { numRuns: 300 },
+    );
+    // The frame must end where the chunk ends, not somewhere after it.
+    const data = chunk('x');
+    expect(readTemplatedText(template, `${data}${data}`, 0, data.length + 3)).toBeNull();
+  });
 });

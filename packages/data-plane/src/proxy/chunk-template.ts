@@ -35,12 +35,13 @@ export function learnChunkTemplate(data: string, facts: ChunkFacts): ChunkTempla
 
 /**
  * The text of a chunk that matches the frame, or null when it does not (or its content is not one
- * plain JSON string): the caller then parses it fully, so null never means "malformed".
+ * plain JSON string): the caller then parses it fully, so null never means "malformed". The chunk
+ * is `data.slice(start, end)`, read in place (the relay hands over offsets into an upstream read).
  */
-export function readTemplatedText(template: ChunkTemplate, data: string): string | null {
-  const from = template.prefix.length;
-  const to = data.length - template.suffix.length;
-  if (to - from < 2 || !data.startsWith(template.prefix) || !data.endsWith(template.suffix)) return null;
+export function readTemplatedText(template: ChunkTemplate, data: string, start = 0, end = data.length): string | null {
+  const from = start + template.prefix.length;
+  const to = end - template.suffix.length;
+  if (to - from < 2 || !data.startsWith(template.prefix, start) || !data.startsWith(template.suffix, to)) return null;
   if (data.charCodeAt(from) !== 0x22 || data.charCodeAt(to - 1) !== 0x22) return null;
   let escaped = false;
   for (let i = from + 1; i < to - 1; i++) {

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import { GatewayError, UpstreamError, parseRetryAfterMs, retryVerdict, safeJsonParse, type AttemptOutcome, type Resolution, type UsageAttempt } from '@aisbf/core';
+import { GatewayError, UpstreamError, parseRetryAfterMs, retryVerdict, safeJsonParse, type AttemptOutcome, type Resolution, type UsageAttempt, type UsageEvent } from '@aisbf/core';
 import { UpstreamCall } from '../upstream/upstream-call';
 import { chunkFacts } from './chunk-facts';
 import { scrubUpstreamBody, sentSecrets } from './scrub-upstream-secrets';
@@ -60,6 +60,11 @@ export interface Served {
   waitedMs: number;
   attemptStartedAt: number;
   release: () => void;
+}
+
+/** The usage record's fields naming what actually served (after a failover, the fallback). */
+export function servedFields(served: Served): Pick<UsageEvent, 'provider' | 'providerOwnerId' | 'model'> {
+  return { provider: served.leaf.target.provider.id, providerOwnerId: served.leaf.target.provider.ownerId, model: served.leaf.target.model };
 }
 
 export type AttemptsResult =

@@ -3,9 +3,9 @@ import type { ServerResponse } from 'node:http';
 import { computeCostMicros, formatCost, safeJsonParse, type GatewayError, type Resolution, type SnapshotToken, type SnapshotUser, type UsageAttempt, type UsageEvent, type UsageSink } from '@aisbf/core';
 import type { CacheTap } from '../cache/cache-tap';
 import { sendError } from '../http/openai-error';
-import { chunkFacts, estimateTokens, readUsage, type UsageCounts } from './chunk-facts';
-import { learnChunkTemplate, readTemplatedText, type ChunkTemplate } from './chunk-template';
-import { runAttempts, type AttemptDeps, type AttemptPlan, type Served } from './run-attempts';
+import { estimateTokens, readUsage, type UsageCounts } from './chunk-facts';
+import { relayStream, type Tally } from './relay-stream';
+import { runAttempts, servedFields, type AttemptDeps, type AttemptPlan, type Served } from './run-attempts';
 
 export type ProxyEndpoint = 'chat.completions' | 'completions' | 'embeddings';
 
@@ -41,14 +41,6 @@ export interface ProxyCall {
 export interface ServeDeps extends AttemptDeps {
   usageSink: UsageSink;
   onMalformed?: (count: number) => void;
-}
-
-interface Tally {
-  promptTokens: number | null;
-  completionTokens: number;
-  estimated: boolean;
-  /** Prompt tokens the backend served from its prompt cache (priced at `cached_prompt`). */
-  cachedPromptTokens?: number;
 }
 
 /** Serves one proxied request end to end: attempts, the answer (or error), one usage event. */
@@ -154,10 +146,6 @@ function costOf(served: Served, tokens: Pick<UsageEvent, 'promptTokens' | 'compl
   return computeCostMicros(served.leaf.target.modelInfo?.pricing, { promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens, cachedPromptTokens });
 }
 
-function servedFields(served: Served): Pick<UsageEvent, 'provider' | 'providerOwnerId' | 'model'> {
-  return { provider: served.leaf.target.provider.id, providerOwnerId: served.leaf.target.provider.ownerId, model: served.leaf.target.model };
-}
-
 function finalTokens(call: ProxyCall, tally: Tally): Pick<UsageEvent, 'promptTokens' | 'completionTokens' | 'estimated'> {
   if (tally.promptTokens !== null) return { promptTokens: tally.promptTokens, completionTokens: tally.completionTokens, estimated: tally.estimated };
   const input = call.body['messages'] ?? call.body['prompt'] ?? call.body['input'];
@@ -227,230 +215,3 @@ function writeNotice(res: ServerResponse, headers: Record<string, string>, strea
   res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
-
-const INTERRUPTED = (message: string): string =>
-  `data: ${JSON.stringify({ error: { message, type: 'upstream_error', code: 'upstream_stream_interrupted', param: null } })}\n\n`;
-
-interface StreamEnd {
-  served: Served;
-  outcome: UsageEvent['outcome'];
-  tally: Tally;
-}
-
-/**
- * After the first content chunk: bytes flow as the backend sends them, one SSE event at a time.
- * A cut, reset or stall ends with one error event and no [DONE], or, with `midstream: "continue"`,
- * the answer is continued on a prefill-capable entry in the same stream (DESIGN §2).
- */
-async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, first: Served, headers: Record<string, string>): Promise<StreamEnd> {
-  const res = call.res;
-  const wantsUsage = (call.body['stream_options'] as { include_usage?: unknown } | undefined)?.include_usage === true;
-  const canContinue = call.endpoint === 'chat.completions' && call.resolution.kind === 'rotation' && call.resolution.rotation.config.midstream === 'continue';
-  res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
-  let served = first;
-  let answerId: string | null = null;
-  let continuing = false;
-  let started = true;
-  let delivered = '';
-  let partChars = 0;
-  let usage: UsageCounts | null = null;
-  let malformed = first.malformed;
-  const tally: Tally = { promptTokens: null, completionTokens: 0, estimated: false };
-
-  /**
-   * Events decoded from one upstream read are written to the client in one `write` (one chunk,
-   * one syscall) instead of one per event: bytes still leave as soon as they arrived.
-   */
-  let out = '';
-  const flush = (): Promise<void> | undefined => {
-    if (out === '') return undefined;
-    const ok = res.write(out);
-    out = '';
-    return ok ? undefined : drained(res);
-  };
-
-  /**
-   * The stream's chunk frame once learned (chunk-template.ts): a chunk that matches it is relayed
-   * verbatim without JSON.parse. Off while continuing (ids are rewritten) and when the response
-   * cache taps the stream (it wants every chunk's JSON). Learning is tried on a few chunks only.
-   */
-  let template: ChunkTemplate | null = null;
-  let learnTries = call.cacheTap === undefined ? 4 : 0;
-
-  /** Returns 'done' at [DONE], 'error' for an upstream error event, else 'more'. */
-  const emit = (data: string): 'done' | 'error' | 'more' => {
-    if (data === '[DONE]') {
-      out += 'data: [DONE]\n\n';
-      return 'done';
-    }
-    if (template !== null && !continuing) {
-      const text = readTemplatedText(template, data);
-      if (text !== null) {
-        if (text !== '') {
-          partChars += text.length;
-          if (canContinue) delivered += text;
-        }
-        out += `data: ${data}\n\n`;
-        return 'more';
-      }
-    }
-    const facts = chunkFacts(data);
-    if (facts === null) {
-      malformed++;
-      return 'more';
-    }
-    if (facts.error !== undefined) return 'error';
-    if (facts.usage !== null) usage = facts.usage;
-    if (!continuing) call.cacheTap?.chunk(facts.json);
-    if (facts.usageOnly && !wantsUsage) return 'more';
-    let line = data;
-    if (continuing) {
-      // The continuation's role-only opening chunk would restart the message: drop it.
-      if (!started && !facts.hasContent) return 'more';
-      started = true;
-      if (answerId !== null) {
-        facts.json['id'] = answerId;
-        line = JSON.stringify(facts.json);
-      }
-    } else {
-      if (answerId === null && typeof facts.json['id'] === 'string') answerId = facts.json['id'];
-      // Also after a miss: the opening chunk (with `role`) has a frame of its own, the rest share one.
-      if (learnTries > 0) {
-        learnTries--;
-        template = learnChunkTemplate(data, facts) ?? template;
-      }
-    }
-    if (facts.text !== '') {
-      partChars += facts.text.length;
-      if (canContinue) delivered += facts.text;
-    }
-    out += `data: ${line}\n\n`;
-    return 'more';
-  };
-
-  const settlePart = (outcome: UsageAttempt['outcome']): void => {
-    const attempt = [...plan.attempts].reverse().find((a) => a.provider === served.leaf.target.provider.id && a.model === served.leaf.target.model && a.outcome === 'ok');
-    const completion = usage?.completion ?? estimateTokens(partChars);
-    if (usage === null) tally.estimated = true;
-    else {
-      tally.promptTokens ??= usage.prompt;
-      tally.cachedPromptTokens ??= usage.cached;
-    }
-    tally.completionTokens += completion;
-    if (attempt !== undefined) {
-      attempt.outcome = outcome;
-      attempt.completionTokens = completion;
-      if (usage !== null) attempt.promptTokens = usage.prompt;
-    }
-    usage = null;
-    partChars = 0;
-  };
-
-  const finish = (outcome: UsageEvent['outcome']): StreamEnd => {
-    served.call.disarm();
-    served.release();
-    if (malformed > 0) {
-      deps.onMalformed?.(malformed);
-      deps.logger.warn({ requestId: call.requestId, malformed }, 'skipped malformed upstream stream chunks');
-    }
-    return { served, outcome, tally };
-  };
-
-  for (;;) {
-    let ended: 'done' | 'clean-end' | 'interrupted' = 'interrupted';
-    let upstreamError = false;
-    try {
-      for (const data of served.pending) {
-        const step = emit(data);
-        if (step === 'done') ended = 'done';
-        if (step === 'error') upstreamError = true;
-        if (step !== 'more') break;
-      }
-      served.pending = [];
-      if (ended !== 'done' && !upstreamError) {
-        await flush();
-        for (;;) {
-          const data = await served.call.nextEvent();
-          if (data === null) {
-            ended = 'clean-end';
-            break;
-          }
-          const step = emit(data);
-          if (step === 'done') {
-            ended = 'done';
-            break;
-          }
-          if (step === 'error') break;
-          if (!served.call.hasBufferedEvent()) {
-            served.call.refresh();
-            await flush();
-          }
-        }
-      }
-    } catch {
-      ended = 'interrupted';
-    }
-    if (call.clientSignal.aborted || res.destroyed) {
-      served.call.abort();
-      settlePart('interrupted');
-      return finish('client_disconnect');
-    }
-    if (ended === 'done' || ended === 'clean-end') {
-      // A clean end without [DONE] is finished at once (DESIGN §2 "Mid-stream recovery").
-      res.end(ended === 'clean-end' ? `${out}data: [DONE]\n\n` : out);
-      settlePart('ok');
-      // A continued (rescued) answer is stitched from two entries: never stored (docs/cache.md).
-      if (!continuing) call.cacheTap?.streamEnded(servedFields(served));
-      return finish('ok');
-    }
-    served.call.abort();
-    const reason = served.call.timedOut === 'idle' ? 'stalled' : 'was cut';
-    const message = `The upstream ${served.leaf.target.provider.id}/${served.leaf.target.model} ${reason} after the answer had started; the answer is incomplete.`;
-    settlePart('interrupted');
-    if (canContinue) await flush();
-    const rescue = canContinue ? await continueElsewhere(deps, plan, served, delivered) : null;
-    if (rescue === null) {
-      res.end(out + INTERRUPTED(message));
-      return finish('interrupted');
-    }
-    await flush();
-    served.release();
-    served = rescue;
-    continuing = true;
-    started = false;
-    malformed += rescue.malformed;
-  }
-}
-
-/** Tries prefill-capable entries in turn; a 400 marks the entry as refusing prefills. */
-async function continueElsewhere(deps: ServeDeps, plan: AttemptPlan, failed: Served, delivered: string): Promise<Served | null> {
-  plan.selection.excluded.add(failed.leaf.target.key);
-  for (;;) {
-    const continuation: AttemptPlan = {
-      ...plan,
-      prefill: delivered,
-      startedAt: deps.clock(),
-      selection: { ...plan.selection, requirePrefill: true, usedEarliest: true },
-    };
-    const result = await runAttempts(deps, continuation);
-    if (result.ok) return result.served;
-    if (result.clientGone || result.passthrough === null || result.passthrough.status !== 400) return null;
-    const refused = result.lastKey;
-    if (refused === null) return null;
-    deps.state.markRefusesPrefill(refused);
-    plan.selection.excluded.add(refused);
-  }
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
-

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { Dispatcher, Pool } from 'undici';
+import { SseReader } from './sse-reader';
 import { createUtf8ChunkDecoder } from './utf8-chunk-decoder';
 import { ENDPOINT_FORBIDDEN } from './endpoint-guard';
 
@@ -25,60 +25,162 @@ export type OpenResult =
   | { ok: false; error: 'refused' | 'reset' | 'timeout' | 'forbidden'; timeout: TimeoutKind | null; message: string };
 
 /**
- * One HTTP exchange with an upstream. It owns an AbortController and a single watchdog timer:
- * whatever phase times out (headers, first token, idle, total budget) aborts the request, so the
- * socket is closed and nothing leaks (issue 14 "A timed-out attempt is cancelled upstream").
+ * Where a relayed stream's events go (push mode, `relay`): one synchronous call per SSE event
+ * and one per upstream read, so a stream costs no promise per event (issue 3, docs/benchmarks.md).
  */
-export class UpstreamCall {
-  readonly controller = new AbortController();
+export interface EventSink {
+  /**
+   * One SSE `data` payload, `text.slice(start, end)`; `framed`: it arrived as exactly
+   * `data: <payload>\n\n` (SseReader). False stops the relay (the rest of the body is dropped).
+   */
+  event(text: string, start: number, end: number, framed: boolean): boolean;
+  /**
+   * After the events of one upstream read. `raw` is the read's bytes when they are exactly its
+   * framed events (nothing carried across reads, nothing decoded differently), else null: a sink
+   * that relays every event verbatim may write `raw` as it came. False pauses the upstream until
+   * `resume()`.
+   */
+  readEnd(raw: Buffer | null): boolean;
+}
+
+/** How a relay ended: `end` = the body ended (cleanly); `stopped` = the sink said stop. */
+export type RelayEnd = 'end' | 'stopped';
+
+type Waiter = { ready: () => boolean; resolve: () => void; reject: (error: Error) => void };
+
+/**
+ * One HTTP exchange with an upstream, on undici's dispatcher API: the response body is never a
+ * stream object, its bytes go straight from the socket's parser to the SSE parser (or a buffer).
+ * It owns a single watchdog timer: whatever phase times out (headers, first token, idle, total
+ * budget) aborts the request, so the socket is closed and nothing leaks (issue 14 "A timed-out
+ * attempt is cancelled upstream").
+ */
+export class UpstreamCall implements Dispatcher.DispatchHandler {
   timedOut: TimeoutKind | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private body: Dispatcher.ResponseData['body'] | null = null;
-  private iterator: AsyncIterator<Buffer> | null = null;
-  private parser: EventSourceParser | null = null;
+  private controller: Dispatcher.DispatchController | null = null;
+  /** Abort asked for before undici handed us the controller: applied as soon as it does. */
+  private aborted: Error | null = null;
+  private opened: ((result: OpenResult) => void) | null = null;
+  private failure: Error | null = null;
+  private ended = false;
+  /** Body bytes not yet claimed by a reader (`readAll` or the SSE parser). */
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private maxBytes = Number.POSITIVE_INFINITY;
+  private reader: SseReader | null = null;
+  private readonly decoder = createUtf8ChunkDecoder();
   private events: string[] = [];
   private eventHead = 0;
-  private ended = false;
-  private readonly decode = createUtf8ChunkDecoder();
+  private sink: EventSink | null = null;
+  private stopped = false;
+  private waiter: Waiter | null = null;
+  private onAbort: (() => void) | null = null;
+  private signal: AbortSignal | null = null;
 
   /** Sends the request; resolves when headers arrive or the attempt failed before them. */
-  static async open(options: UpstreamCallOptions): Promise<OpenResult> {
+  static open(options: UpstreamCallOptions): Promise<OpenResult> {
     const call = new UpstreamCall();
-    options.signal?.addEventListener('abort', () => call.abort(), { once: true });
-    const now = options.clock();
-    const budgetLeft = options.deadline - now;
+    const budgetLeft = options.deadline - options.clock();
     call.arm(Math.min(options.headersMs, budgetLeft), options.headersMs <= budgetLeft ? 'headers' : 'budget');
-    try {
-      const response = await options.pool.request({
-        method: 'POST',
-        path: options.path,
-        headers: options.headers,
-        body: options.body,
-        signal: call.controller.signal,
-      });
-      call.body = response.body;
-      return { ok: true, call, status: response.statusCode, headers: response.headers as IncomingHttpHeaders };
-    } catch (error) {
-      call.disarm();
-      if (call.timedOut !== null) return { ok: false, error: 'timeout', timeout: call.timedOut, message: `no response headers (${call.timedOut} timeout)` };
-      const code = errorCode(error);
-      // The endpoint policy refused the address (issue 9): nothing was sent, and retrying cannot help.
-      if (code === ENDPOINT_FORBIDDEN) return { ok: false, error: 'forbidden', timeout: null, message: error instanceof Error ? error.message : 'refused by the endpoint policy' };
-      const refused = code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'EAI_AGAIN';
-      return { ok: false, error: refused ? 'refused' : 'reset', timeout: null, message: code ?? 'connection failed' };
+    const result = new Promise<OpenResult>((resolve) => {
+      call.opened = resolve;
+    });
+    const signal = options.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) call.abort();
+      else {
+        call.signal = signal;
+        call.onAbort = () => call.abort();
+        signal.addEventListener('abort', call.onAbort, { once: true });
+      }
     }
+    try {
+      options.pool.dispatch({ method: 'POST', path: options.path, headers: options.headers, body: options.body }, call);
+    } catch (error) {
+      call.onResponseError(null, error instanceof Error ? error : new Error(String(error)));
+    }
+    return result;
   }
+
+  // --- undici's handler ------------------------------------------------------------------------
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.aborted !== null) controller.abort(this.aborted);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    // 1xx informational heads are not the answer.
+    if (statusCode < 200 && statusCode >= 100) return;
+    const opened = this.opened;
+    this.opened = null;
+    opened?.({ ok: true, call: this, status: statusCode, headers });
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.stopped) return;
+    if (this.reader === null) {
+      this.size += chunk.length;
+      if (this.size > this.maxBytes) {
+        controller.abort(new Error('upstream body too large'));
+        return;
+      }
+      this.chunks.push(chunk);
+      return;
+    }
+    const sink = this.sink;
+    if (sink !== null) {
+      this.timer?.refresh();
+      const whole = this.reader.feed(this.decoder.decode(chunk));
+      if (!this.stopped && !sink.readEnd(whole && this.decoder.exact ? chunk : null)) controller.pause();
+      return;
+    }
+    this.reader.feed(this.decoder.decode(chunk));
+    this.wake();
+  }
+
+  onResponseEnd(): void {
+    this.ended = true;
+    this.detach();
+    if (this.stopped) {
+      this.disarm();
+      return;
+    }
+    // An event without its closing blank line still counts at the end of the body.
+    this.reader?.end();
+    this.wake();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
+    this.failure ??= error;
+    this.disarm();
+    this.detach();
+    const opened = this.opened;
+    if (opened !== null) {
+      this.opened = null;
+      opened(this.openFailure(error));
+      return;
+    }
+    if (this.stopped) return;
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.reject(error);
+  }
+
+  // --- the proxy loop's side ---------------------------------------------------------------------
 
   /** (Re)starts the watchdog; when it fires the request is aborted and `timedOut` says why. */
   arm(ms: number, kind: TimeoutKind): void {
     this.disarm();
     this.timer = setTimeout(() => {
+      this.timer = null;
       this.timedOut = kind;
-      this.controller.abort();
+      this.abort();
     }, Math.max(0, ms));
   }
 
-  /** Cheaper than re-arming: pushes the same timeout out again (idle timer per chunk). */
+  /** Cheaper than re-arming: pushes the same timeout out again. */
   refresh(): void {
     this.timer?.refresh();
   }
@@ -92,21 +194,45 @@ export class UpstreamCall {
 
   abort(): void {
     this.disarm();
-    if (!this.controller.signal.aborted) this.controller.abort();
+    if (this.aborted !== null || this.ended || this.failure !== null) return;
+    this.aborted = new Error(this.timedOut === null ? 'aborted' : `${this.timedOut} timeout`);
+    if (this.controller !== null) this.controller.abort(this.aborted);
+    // Not started yet (queued for a socket): nothing was sent; the attempt fails now.
+    else this.onResponseError(null, this.aborted);
+  }
+
+  /**
+   * The proxy is finished with this call. A body still open (a backend that sent [DONE] but has
+   * not ended its response yet) is read and dropped under the timer still armed, which cuts a
+   * backend that never ends it; otherwise the timer is cleared.
+   */
+  done(): void {
+    if (this.ended || this.failure !== null) {
+      this.disarm();
+      return;
+    }
+    this.stopped = true;
+    this.sink = null;
+    this.controller?.resume();
+  }
+
+  /** Lets a paused relay read again (the client drained). */
+  resume(): void {
+    this.controller?.resume();
   }
 
   /** Whole body (non-stream answers and error bodies), under the armed timer. Throws on cut/timeout. */
   async readAll(maxBytes = 64 * 1024 * 1024): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of this.body!) {
-      const buf = chunk as Buffer;
-      size += buf.length;
-      if (size > maxBytes) throw new Error('upstream body too large');
-      chunks.push(buf);
+    this.maxBytes = maxBytes;
+    if (this.size > maxBytes) {
+      this.abort();
+      throw new Error('upstream body too large');
     }
+    await this.until(() => this.ended);
     this.disarm();
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    const chunks = this.chunks;
+    this.chunks = [];
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.size);
   }
 
   /**
@@ -114,34 +240,104 @@ export class UpstreamCall {
    * cut, reset or aborted by the watchdog (then `timedOut` is set).
    */
   async nextEvent(): Promise<string | null> {
-    if (this.parser === null) {
-      this.parser = createParser({ onEvent: (event) => void this.events.push(event.data) });
-      this.iterator = (this.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-    }
-    while (this.eventHead >= this.events.length) {
-      if (this.ended) return null;
+    this.startEvents();
+    if (this.eventHead >= this.events.length) {
       this.events.length = 0;
       this.eventHead = 0;
-      const step = await this.iterator!.next();
-      if (step.done === true) {
-        this.ended = true;
-        this.parser.feed('\n\n');
-        continue;
-      }
-      this.parser.feed(this.decode(step.value));
+      await this.until(() => this.events.length > 0 || this.ended);
+      if (this.eventHead >= this.events.length) return null;
     }
     return this.events[this.eventHead++]!;
   }
 
-  /** True when `nextEvent` can answer without waiting for the network. */
-  hasBufferedEvent(): boolean {
-    return this.eventHead < this.events.length;
+  /**
+   * Push mode for the rest of a stream: every event already decoded, then each one as it arrives,
+   * goes to `sink` synchronously. Resolves at the end of the body or when the sink stops; rejects
+   * when the stream is cut, reset or aborted (client gone, watchdog: then `timedOut` is set).
+   */
+  relay(sink: EventSink): Promise<RelayEnd> {
+    this.startEvents();
+    while (this.eventHead < this.events.length) {
+      const data = this.events[this.eventHead++]!;
+      if (!sink.event(data, 0, data.length, false)) return this.stop();
+    }
+    this.events = [];
+    this.eventHead = 0;
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.ended) return Promise.resolve('end');
+    this.sink = sink;
+    if (!sink.readEnd(null)) this.controller?.pause();
+    return this.until(() => this.ended || this.stopped).then(() => (this.stopped ? 'stopped' : 'end'));
   }
 
-  /** Releases the body without reading it (keeps the connection reusable when possible). */
-  discard(): void {
+  private stop(): Promise<RelayEnd> {
+    this.stopped = true;
+    // The rest of the body is read and dropped so the socket can serve again; a backend that
+    // never ends it is cut by the idle timer still armed.
+    this.controller?.resume();
+    return Promise.resolve('stopped');
+  }
+
+  private startEvents(): void {
+    if (this.reader !== null) return;
+    this.reader = new SseReader((text, start, end, framed) => this.onEvent(text, start, end, framed));
+    const chunks = this.chunks;
+    this.chunks = [];
+    for (const chunk of chunks) this.reader.feed(this.decoder.decode(chunk));
+  }
+
+  private onEvent(text: string, start: number, end: number, framed: boolean): boolean {
+    if (this.stopped) return false;
+    const sink = this.sink;
+    if (sink === null) {
+      this.events.push(text.slice(start, end));
+      return true;
+    }
+    if (!sink.event(text, start, end, framed)) {
+      this.stopped = true;
+      this.sink = null;
+      // The rest of the body is read and dropped so the socket can serve again; a backend that
+      // never ends it is cut by the idle timer still armed.
+      this.controller?.resume();
+      this.wake();
+      return false;
+    }
+    return true;
+  }
+
+  /** Resolves once `ready()` holds (checked after each read and at the end); rejects when the exchange fails. */
+  private until(ready: () => boolean): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (ready()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiter = { ready, resolve, reject };
+    });
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    if (waiter !== null && waiter.ready()) {
+      this.waiter = null;
+      waiter.resolve();
+    }
+  }
+
+  private detach(): void {
+    if (this.onAbort !== null) {
+      this.signal?.removeEventListener('abort', this.onAbort);
+      this.onAbort = null;
+      this.signal = null;
+    }
+  }
+
+  private openFailure(error: unknown): OpenResult {
     this.disarm();
-    this.body?.resume();
+    if (this.timedOut !== null) return { ok: false, error: 'timeout', timeout: this.timedOut, message: `no response headers (${this.timedOut} timeout)` };
+    const code = errorCode(error);
+    // The endpoint policy refused the address (issue 9): nothing was sent, and retrying cannot help.
+    if (code === ENDPOINT_FORBIDDEN) return { ok: false, error: 'forbidden', timeout: null, message: error instanceof Error ? error.message : 'refused by the endpoint policy' };
+    const refused = code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'EAI_AGAIN';
+    return { ok: false, error: refused ? 'refused' : 'reset', timeout: null, message: code ?? 'connection failed' };
   }
 }
 

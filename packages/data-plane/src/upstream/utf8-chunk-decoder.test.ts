@@ -23,7 +23,7 @@ describe('utf8 chunk decoder', () => {
         const parts = split(bytes, cuts);
         const fast = createUtf8ChunkDecoder();
         const reference = new TextDecoder();
-        const got = parts.map((p) => fast(p)).join('');
+        const got = parts.map((p) => fast.decode(p)).join('');
         const want = parts.map((p) => reference.decode(p, { stream: true })).join('') + reference.decode();
         expect(got).toBe(want);
       }),
@@ -37,7 +37,7 @@ describe('utf8 chunk decoder', () => {
         const fast = createUtf8ChunkDecoder();
         const reference = new TextDecoder();
         const parts = chunks.map((c) => Buffer.from(c));
-        expect(parts.map((p) => fast(p)).join('')).toBe(parts.map((p) => reference.decode(p, { stream: true })).join(''));
+        expect(parts.map((p) => fast.decode(p)).join('')).toBe(parts.map((p) => reference.decode(p, { stream: true })).join(''));
       }),
       { numRuns: 1000 },
     );
@@ -45,8 +45,23 @@ describe('utf8 chunk decoder', () => {
 
   it('keeps a character split between chunks whole', () => {
     const bytes = Buffer.from('data: é€😀\n\n', 'utf8');
-    const decode = createUtf8ChunkDecoder();
-    const out = [bytes.subarray(0, 8), bytes.subarray(8, 11), bytes.subarray(11, 14), bytes.subarray(14)].map(decode).join('');
+    const decoder = createUtf8ChunkDecoder();
+    const out = [bytes.subarray(0, 8), bytes.subarray(8, 11), bytes.subarray(11, 14), bytes.subarray(14)].map((p) => decoder.decode(p)).join('');
     expect(out).toBe('data: é€😀\n\n');
+  });
+
+  it('says a chunk was read on its own only when its bytes are exactly the text it gave', () => {
+    const decoder = createUtf8ChunkDecoder();
+    const euro = Buffer.from('€', 'utf8');
+    decoder.decode(Buffer.from('data: a\n\n'));
+    expect(decoder.exact).toBe(false); // the first chunk goes through TextDecoder (BOM)
+    decoder.decode(Buffer.from('data: b\n\n'));
+    expect(decoder.exact).toBe(true);
+    decoder.decode(Buffer.concat([Buffer.from('data: '), euro.subarray(0, 1)]));
+    expect(decoder.exact).toBe(false); // ends inside a character: held back
+    expect(decoder.decode(Buffer.concat([euro.subarray(1), Buffer.from('\n\n')]))).toBe('€\n\n');
+    expect(decoder.exact).toBe(false); // carried the start of it in
+    decoder.decode(Buffer.from('data: é\n\n', 'utf8'));
+    expect(decoder.exact).toBe(true);
   });
 });
