@@ -41,7 +41,7 @@ export class SseReader {
     const length = text.length;
     let at = 0;
     while (at < length) {
-      if (!text.startsWith('data: ', at)) {
+      if (text.substring(at, at + 6) !== 'data: ') {
         // Possibly the start of a frame cut by the read ("dat"): wait for the rest.
         if (length - at < 6 && 'data: '.startsWith(text.slice(at))) break;
         return this.fallBack(text, at);
