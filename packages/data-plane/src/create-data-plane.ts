@@ -22,16 +22,17 @@ import {
   type UsageSink,
 } from '@aisbf/core';
 import type { SecretBox } from '@aisbf/secrets';
-import { actingUser, authenticate, type Principal } from './auth';
+import { actingUser, createAuthenticator, type Principal } from './auth';
 import { badRequest, sendError, sendJson } from './http/openai-error';
 import { DEFAULT_BODY_LIMITS, readJsonBody, type BodyLimits } from './http/read-json-body';
-import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema } from './http/request-schemas';
+import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema, passesRequestSchema } from './http/request-schemas';
 import { createAutoselector } from './autoselect/index';
 import { createBudgetGuard, type BudgetHold } from './budget/index';
 import { createResponseCache, serveCachedProxy } from './cache/serve-cached-proxy';
 import { createDataPlaneMetrics } from './data-plane-metrics';
 import { createObserver, logUnattributed } from './observability/index';
 import { createAutoselectBridge, type AutoselectCtx } from './proxy/autoselect-bridge';
+import { createRouteResolver, type RouteResolver } from './proxy/route-resolver';
 import { createRoutingState } from './proxy/routing-state';
 import type { ProviderFlag } from './proxy/run-attempts';
 import type { ProviderHealth } from './proxy/select-leaf';
@@ -109,7 +110,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const clock = deps.clock ?? Date.now;
   const random = deps.random ?? Math.random;
-  const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.limits };
+  const bodyLimits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.limits };
   const pools = createUpstreamPools({
     connections: deps.upstreamConnections ?? null,
     guard: deps.endpointPolicy == null ? null : { policy: deps.endpointPolicy, ...(deps.resolveHost === undefined ? {} : { resolveHost: deps.resolveHost }) },
@@ -177,6 +178,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   });
   const autoselector = createAutoselector<AutoselectCtx>({ callSelectionModel: bridge.callSelectionModel, isPrivateRoute: bridge.isPrivateRoute, clock });
   let index: SnapshotIndex | null = null;
+  let resolve: RouteResolver | null = null;
+  const authenticate = createAuthenticator();
   /** GET /models answers per user, rebuilt lazily after each snapshot. */
   let modelLists = new Map<string, string>();
   let closed = false;
@@ -227,7 +230,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     const perfStart = performance.now();
     const idHeader = { 'x-request-id': requestId };
     const current = index;
-    if (current === null) {
+    const resolveIn = resolve;
+    if (current === null || resolveIn === null) {
       req.resume();
       sendError(res, new GatewayError('UNAVAILABLE', 'The data plane has no configuration yet; retry shortly.', { wireCode: 'not_ready', retryAfterS: 1 }), idHeader);
       return;
@@ -236,8 +240,11 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     if (!auth.ok) return refuse(req, res, auth.error, idHeader);
     const acting = actingUser(current, auth.value, parsed.username);
     if (!acting.ok) return refuse(req, res, acting.error, idHeader);
-    const limited = await rateLimit(auth.value);
-    if (limited !== null) return refuse(req, res, limited, idHeader);
+    const limits = rateLimitChecks(auth.value);
+    if (limits !== null) {
+      const limited = await rateLimit(limits);
+      if (limited !== null) return refuse(req, res, limited, idHeader);
+    }
     const op = parsed.op;
     if (op.kind === 'unknown') return refuse(req, res, new GatewayError('NOT_FOUND', `Unknown endpoint "${op.rest}"; this API serves chat/completions, completions, embeddings and models.`, { wireCode: 'unknown_url' }), idHeader);
     if (op.kind === 'models') {
@@ -252,17 +259,18 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       usageSink.emit({ ...usageRecord({ at: startedAt, userId: acting.value.id, tokenId: auth.value.token.id, route, status: error.status, attempts: [], autoselectReason: null, endpoint: op.endpoint }), requestId, latencyMs: Math.max(0, clock() - startedAt), costMicros: 0 });
       sendError(res, error, headers);
     };
-    const body = await readJsonBody(req, limits);
+    const body = await readJsonBody(req, bodyLimits);
     if (!body.ok) return rejected(body.error, '', idHeader);
-    const validated = ENDPOINT_SCHEMAS[op.endpoint].safeParse(body.value);
-    if (!validated.success) {
-      const issue = validated.error.issues[0];
+    if (!passesRequestSchema(op.endpoint, body.value)) {
+      // The fast check passes every ordinary body; zod words the error for the rest.
+      const validated = ENDPOINT_SCHEMAS[op.endpoint].safeParse(body.value);
+      const issue = validated.success ? undefined : validated.error.issues[0];
       const param = issue === undefined || issue.path.length === 0 ? undefined : issue.path.join('.');
-      return rejected(badRequest(typeof body.value !== 'object' || body.value === null || Array.isArray(body.value) ? 'The request body must be a JSON object.' : (issue?.message ?? 'Invalid request.'), param), '', idHeader);
+      if (!validated.success) return rejected(badRequest(typeof body.value !== 'object' || body.value === null || Array.isArray(body.value) ? 'The request body must be a JSON object.' : (issue?.message ?? 'Invalid request.'), param), '', idHeader);
     }
     const payload = body.value as Record<string, unknown>;
-    const routeName = validated.data['model'] as string;
-    const resolved = resolveRoute(current, { user: acting.value }, routeName);
+    const routeName = payload['model'] as string;
+    const resolved = resolveIn(acting.value, routeName);
     if (!resolved.ok) {
       const e = resolved.error;
       const error =
@@ -286,7 +294,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
         return rejected(decision.error, routeName, { ...idHeader, ...extraHeaders, 'x-aisbf-route': resolution.route });
       }
       for (const route of decision.routes) {
-        const r = resolveRoute(current, { user: acting.value }, route);
+        const r = resolveIn(acting.value, route);
         if (r.ok && r.value.kind !== 'autoselect') fallbacks.push(r.value);
       }
       const chosen = fallbacks.shift();
@@ -329,14 +337,21 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     }
   }
 
-  async function rateLimit(principal: Principal): Promise<GatewayError | null> {
-    const limiter = deps.rateLimiter;
-    if (limiter === undefined) return null;
-    const checks: Array<[string, number]> = [];
+  /** The per-minute limits that apply, or null when none does (no limiter, no limits: no await). */
+  function rateLimitChecks(principal: Principal): Array<[string, number]> | null {
+    if (deps.rateLimiter === undefined) return null;
     const tokenRpm = principal.token.limits?.requestsPerMinute;
     const userRpm = principal.user.limits?.requestsPerMinute;
+    if (tokenRpm === undefined && userRpm === undefined) return null;
+    const checks: Array<[string, number]> = [];
     if (tokenRpm !== undefined) checks.push([`token:${principal.token.id}`, tokenRpm]);
     if (userRpm !== undefined) checks.push([`user:${principal.user.id}`, userRpm]);
+    return checks;
+  }
+
+  async function rateLimit(checks: Array<[string, number]>): Promise<GatewayError | null> {
+    const limiter = deps.rateLimiter;
+    if (limiter === undefined) return null;
     for (const [key, limit] of checks) {
       let decision: Awaited<ReturnType<RateLimiter['hit']>>;
       try {
@@ -377,6 +392,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     },
     setSnapshot(snapshot) {
       index = indexSnapshot(snapshot);
+      resolve = createRouteResolver(index);
       modelLists = new Map();
       metrics.snapshotLoaded(snapshot.version);
       snapshotCreatedAt = snapshot.createdAt;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** DESIGN.md §3: tokens are random (256 bits), recognisable by prefix, stored as SHA-256 hashes. */
 export const TOKEN_PREFIX = 'aisbf_';
@@ -9,7 +9,8 @@ export function generateApiToken(): string {
 
 /** Lowercase hex SHA-256. A fast hash is right here: tokens carry 256 bits of entropy. */
 export function hashApiToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  // One-shot crypto.hash (Node >= 20.12): about 2.5x cheaper than createHash().update().digest().
+  return hash('sha256', token, 'hex');
 }
 
 /** Short, non-secret hint shown in lists: `aisbf_AbCd…wxyz`. */
