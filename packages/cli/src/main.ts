@@ -1,11 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { EnvError, parseEnv } from './env';
-import { runMigrate } from './commands/migrate';
-import { runStart } from './commands/start';
-import { runControlPlane } from './commands/control-plane';
-import { runDataPlane } from './commands/data-plane';
-import { runWorker } from './commands/worker';
 
 const USAGE = `usage: aisbf <command> [--port N]
 
@@ -35,17 +30,19 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const env = parseEnv(process.env);
+  // Each role loads only its own modules (and, bundled, only its own chunk): a data-plane node does
+  // not carry the control plane's GraphQL stack, and its RSS is what the 1,000-stream target counts.
   switch (command) {
     case 'start':
-      return runStart(env, { port });
+      return (await import('./commands/start')).runStart(env, { port });
     case 'control-plane':
-      return runControlPlane(env, { port });
+      return (await import('./commands/control-plane')).runControlPlane(env, { port });
     case 'data-plane':
-      return runDataPlane(env, { port });
+      return (await import('./commands/data-plane')).runDataPlane(env, { port });
     case 'worker':
-      return runWorker(env, { port });
+      return (await import('./commands/worker')).runWorker(env, { port });
     case 'migrate':
-      return runMigrate(env);
+      return (await import('./commands/migrate')).runMigrate(env);
     default:
       console.error(`unknown command "${command}"\n\n${USAGE}`);
       return 2;

@@ -7,7 +7,6 @@ import { createSecretBox } from '@aisbf/secrets';
 import { EnvError, type Env } from '../env';
 import { createLogger } from '../logger';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
-import { startTracing } from '../tracing';
 
 /**
  * `aisbf data-plane`: a stateless node (DESIGN.md §1). It never connects to MySQL: config comes
@@ -28,7 +27,8 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   // Quotas and budgets (issue 11): one atomic ledger shared by every node.
   const budgetLedger = createRedisBudgetLedger({ ...redis, name: `aisbf-dp-${nodeId}-budget`, onError: (e) => onError(e, 'budget ledger') });
   const responseCache = createRedisResponseCacheStore({ ...redis, name: `aisbf-dp-${nodeId}-cache`, onError: (e) => onError(e, 'response cache') });
-  const tracing = env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? null : startTracing({ endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'aisbf-data-plane', nodeId });
+  // The OpenTelemetry SDK (~15 MiB resident) is loaded only when tracing is on.
+  const tracing = env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? null : (await import('../tracing')).startTracing({ endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'aisbf-data-plane', nodeId });
   const usageSink = createQueueUsageSink({ ...redis, onError: (e, context) => logger.error({ err: e, context }, 'usage queue') });
   const dataPlane = createDataPlane({
     secretBox: createSecretBox(env.AISBF_SECRET_KEY),

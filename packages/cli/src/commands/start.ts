@@ -1,7 +1,6 @@
 import { resolveEndpointPolicy } from '@aisbf/core';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createHealthBoard, createHealthPublisher, createInProcessPropagation, createMemoryBudgetLedger, createMemoryHealthStore } from '@aisbf/bus';
 import { createControlPlane, createMemorySessionStore } from '@aisbf/control-plane';
 import { createDataPlane, createMemoryResponseCacheStore } from '@aisbf/data-plane';
@@ -10,16 +9,20 @@ import { createInProcessJobs } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
 import { defaultDatabaseUrl, ensureDataDir, loadSecretKey } from '../data-dir';
 import type { Env } from '../env';
+import { installRoot } from '../install-root';
 import { createLogger } from '../logger';
 import { privacyDetector } from '../privacy-detector';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { startUsageRetention } from '../usage-retention';
-import { startTracing } from '../tracing';
 
-/** The dashboard's static build in a checkout (`web/build`), unless AISBF_DASHBOARD_DIR says otherwise. */
-export function dashboardDir(fromEnv: string | undefined): string | undefined {
-  const dir = fromEnv ?? resolve(fileURLToPath(import.meta.url), '../../../../../web/build');
-  return existsSync(join(dir, 'index.html')) ? dir : undefined;
+/**
+ * The dashboard's static build in the checkout (`web/build`), unless AISBF_DASHBOARD_DIR says
+ * otherwise; found from the sources and from the bundle alike (`moduleUrl` is for tests).
+ */
+export function dashboardDir(fromEnv: string | undefined, moduleUrl: string = import.meta.url): string | undefined {
+  const root = fromEnv === undefined ? installRoot(moduleUrl) : undefined;
+  const dir = fromEnv ?? (root === undefined ? undefined : join(root, 'web', 'build'));
+  return dir !== undefined && existsSync(join(dir, 'index.html')) ? dir : undefined;
 }
 
 /**
@@ -48,7 +51,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     publishHealth: createHealthPublisher({ bus: propagation.bus, store: healthStore }),
     onError,
   });
-  const tracing = env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? null : startTracing({ endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'aisbf' });
+  const tracing = env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? null : (await import('../tracing')).startTracing({ endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'aisbf' });
   // One endpoint policy for both halves (issue 9): checked when a provider is written and on every connection.
   const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [env.AISBF_PORT, env.AISBF_CONTROL_PORT, env.AISBF_WORKER_PORT, ...(options.port === undefined ? [] : [options.port])]);
   const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, health: healthBoard, responseCache: createMemoryResponseCacheStore(), budgetLedger: createMemoryBudgetLedger(), logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES }, endpointPolicy, ...(tracing === null ? {} : { tracer: tracing.tracer }) });
