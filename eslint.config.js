@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'web/**', 'data/**', 'test-artifacts/**', '**/dist/**', 'eslint.config.js', 'scripts/**'] },
+  { ignores: ['**/node_modules/**', 'web/**', 'data/**', 'test-artifacts/**', '**/dist/**', 'eslint.config.js', 'scripts/**/*.mjs'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],

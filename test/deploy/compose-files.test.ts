@@ -63,4 +63,27 @@ describe('docker/Dockerfile', () => {
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/^USER aisbf$/m);
   });
+
+  // Production runs the esbuild bundle with plain node, not the sources through tsx (decisions §2).
+  it('builds the CLI bundle and runs it with plain node as the entrypoint', () => {
+    const [build, runtime] = dockerfile.split(/^FROM .* AS runtime$/m);
+    expect(runtime, 'a stage named runtime').toBeDefined();
+    expect(build).toMatch(/^COPY scripts \.\/scripts$/m);
+    // One RUN instruction = its line plus the continuation lines (ending in a backslash).
+    const runSteps = build!.match(/^RUN (?:.*\\\n)*.*$/gm) ?? [];
+    const buildStep = runSteps.find((step) => /pnpm run build\b/.test(step));
+    expect(buildStep, 'a RUN step with pnpm run build').toBeDefined();
+    expect(buildStep, 'a failed build must fail the image build').not.toMatch(/\|\|/);
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(runtime!)?.[1];
+    expect(JSON.parse(entrypoint ?? 'null')).toEqual(['node', '/app/dist/aisbf.mjs']);
+    expect(runtime).not.toMatch(/tsx/);
+    expect(runtime).toMatch(/^COPY --from=build \/app \/app$/m);
+  });
+
+  it('matches the build the repository runs: `pnpm build` writes dist/aisbf.mjs, the root bin', () => {
+    const manifest = JSON.parse(read('package.json')) as { scripts: Record<string, string>; bin: Record<string, string> };
+    expect(manifest.scripts['build']).toBe('tsx scripts/build.ts');
+    expect(manifest.bin).toEqual({ aisbf: './dist/aisbf.mjs' });
+    expect(read('.gitignore')).toMatch(/^dist\/$/m);
+  });
 });

@@ -14,12 +14,20 @@ export interface AisbfProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
+export interface SpawnAisbfOptions {
+  timeoutMs?: number;
+  args?: string[];
+  /** A bundled CLI (scripts/bundle.ts) to run with plain node, as production does; default the sources through tsx. */
+  bundle?: string;
+}
+
 /**
  * Runs `aisbf <command>` as its own process with the given environment, and resolves once it
  * prints the URL it listens on (the same line a user sees).
  */
-export function spawnAisbf(command: string, env: Record<string, string>, options: { timeoutMs?: number; args?: string[] } = {}): Promise<AisbfProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, command, ...(options.args ?? [])], {
+export function spawnAisbf(command: string, env: Record<string, string>, options: SpawnAisbfOptions = {}): Promise<AisbfProcess> {
+  const entry = options.bundle === undefined ? ['--import', 'tsx', MAIN] : [options.bundle];
+  const child = spawn(process.execPath, [...entry, command, ...(options.args ?? [])], {
     cwd: root,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', AISBF_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
