@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { combineRounds, type LoadResult } from './load';
 import { percentile } from './latency';
-import { renderTables, type BenchFigures } from './report';
+import { renderDoc, renderTables, type BenchFigures } from './report';
 
 const load = (rps: number, errors = 0): LoadResult => ({ rps, latencyP50Ms: rps / 100, latencyP99Ms: rps / 10, errors, non2xx: 0 });
 
@@ -39,4 +39,8 @@ it('renders the ratios against the pass-through and the targets', () => {
   expect(text).toContain('over direct not met; beyond the pass-through (the box-independent figure) met');
   expect(text).toContain('**120.0 MiB** (target ≤ 150 MB: met)');
   expect(text).toContain('- a note');
+  // The processes are bundles run with plain node (run.ts), and the Method section says so.
+  const doc = renderDoc(fig, text, new Date(0));
+  expect(doc).toContain('each runs with plain `node`');
+  expect(doc).not.toMatch(/run TypeScript through tsx/);
 });

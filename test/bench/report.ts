@@ -107,8 +107,12 @@ Machine: ${machineLine()}.
   ${fig.config.streams} streaming requests at once while the mock spaces its chunks 1 s apart (a stream would
   last a minute); once every stream has delivered its first chunk (or after 45 s) its VmRSS is read
   from /proc, then the streams are closed.
-  Processes run TypeScript through tsx (no build step), whose loader is part of every figure
-  (an idle mock process is ~70 MiB).
+- Runtime: the three entries are bundled at the start of the run with the esbuild setup
+  \`pnpm build\` uses for the production CLI (\`scripts/bundle.ts\`: workspace code inlined,
+  third-party packages loaded from node_modules) and each runs with plain \`node\`, as production
+  runs \`node dist/aisbf.mjs\`: no TypeScript loader is in any figure (tsx added ~43 MiB per process).
+  aisbf here is the data plane alone (\`createDataPlane\` from a snapshot file); the
+  \`aisbf data-plane\` role also holds its Redis clients and the BullMQ usage queue.
 - Knobs: \`AISBF_BENCH_DURATION_S\`, \`AISBF_BENCH_ROUNDS\`, \`AISBF_BENCH_CONNECTIONS\`, \`AISBF_BENCH_SEQUENTIAL\`,
   \`AISBF_BENCH_STREAMS\`, \`AISBF_BENCH_WRITE_DOCS=0\` (print only).
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTestSnapshot, spawnService, type SpawnedService } from '../../packages/testkit/src/index';
 import { createSecretBox, generateSecretKey } from '../../packages/secrets/src/index';
+import { bundle, bundleTempDir } from '../../scripts/bundle';
 import { readBenchConfig } from './env';
 import { sequentialLatency } from './latency';
 import { combineRounds, runLoad, type LoadResult, type LoadTarget } from './load';
@@ -15,6 +16,8 @@ import { renderDoc, renderTables, type BenchFigures } from './report';
 /**
  * `pnpm bench` (issue 3 "Acceptance"): requests/s direct vs pass-through vs aisbf, non-stream and
  * stream; sequential p50/p99 and aisbf's added latency; RSS with N open streams. One run, ratios.
+ * The three processes run as production does: bundled with the setup `pnpm build` uses
+ * (scripts/bundle.ts) and started with plain node, so no TypeScript loader is in any figure.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const MOCK_ENTRY = join(root, 'packages/testkit/src/mock-upstream-main.ts');
@@ -48,13 +51,16 @@ async function mockControl(mockUrl: string, path: string, body: unknown): Promis
 
 const upstreamConnections = Math.max(1024, config.streams + 24);
 let tmp: string | undefined;
+let bundleDir: string | undefined;
+/** The bundled entries, by name; filled at the start of the run. */
+let entries: Record<string, string> = {};
 
 const dataPlaneReady = (): boolean => existsSync(DP_ENTRY) && existsSync(DP_INDEX) && readFileSync(DP_INDEX, 'utf8').includes('createDataPlane');
 
 /** Starts the pass-through or the data plane (from a hand-built snapshot) in its own process. */
 async function startGateway(kind: string, mockUrl: string): Promise<{ service: SpawnedService; target: LoadTarget }> {
   if (kind === 'pass-through') {
-    const service = await spawnService({ entry: PASS_ENTRY, cwd: root, args: ['--upstream', mockUrl] });
+    const service = await spawnService({ entry: entries['pass-through']!, runtime: 'node', cwd: root, args: ['--upstream', mockUrl] });
     return { service, target: { name: 'pass-through', url: service.url, headers: {}, model: 'm1' } };
   }
   tmp ??= await mkdtemp(join(tmpdir(), 'aisbf-bench-'));
@@ -69,7 +75,8 @@ async function startGateway(kind: string, mockUrl: string): Promise<{ service: S
   // The data plane's default pool (128 sockets per upstream) would queue streams beyond 128; the
   // RSS figure is about N streams really open, so the pool is sized for them (see docs).
   const service = await spawnService({
-    entry: DP_ENTRY,
+    entry: entries['data-plane']!,
+    runtime: 'node',
     cwd: root,
     args: ['--snapshot', snapshotFile, '--secret-key', secretKey, '--log-level', 'error', '--upstream-connections', String(upstreamConnections)],
   });
@@ -79,7 +86,15 @@ async function startGateway(kind: string, mockUrl: string): Promise<{ service: S
 async function main(): Promise<void> {
   const started = Date.now();
   notes.push(`load average (1, 5, 15 min) when the run started: ${loadavg().map((l) => l.toFixed(2)).join(', ')} on ${cpus().length} cores.`);
-  const mock = await spawnService({ entry: MOCK_ENTRY, cwd: root, args: ['--models', 'm1', '--words', '60'] });
+  // All three under the same runtime, bundled in one build: the ratios compare code, not loaders.
+  bundleDir = await bundleTempDir('aisbf-bench');
+  const built = await bundle({
+    entryPoints: { 'mock-upstream': MOCK_ENTRY, 'pass-through': PASS_ENTRY, ...(dataPlaneReady() ? { 'data-plane': DP_ENTRY } : {}) },
+    outdir: bundleDir,
+  });
+  entries = built.files;
+  log(`bundled ${Object.keys(entries).join(', ')} into ${bundleDir}`);
+  const mock = await spawnService({ entry: entries['mock-upstream']!, runtime: 'node', cwd: root, args: ['--models', 'm1', '--words', '60'] });
   services.push(mock);
   const pass = await startGateway('pass-through', mock.url);
   services.push(pass.service);
@@ -99,7 +114,7 @@ async function main(): Promise<void> {
 
   for (const target of targets) await check(target);
   const fresh = await Promise.all(targets.map((t) => readProcessMemory(t.pid)));
-  targets.forEach((t, i) => notes.push(`${t.name} RSS right after start and one request: ${fresh[i]?.rssMiB.toFixed(1)} MiB (node + tsx loader included).`));
+  targets.forEach((t, i) => notes.push(`${t.name} RSS right after start and one request: ${fresh[i]?.rssMiB.toFixed(1)} MiB (plain node running its bundle).`));
   log(`targets up: ${targets.map((t) => `${t.name} ${t.url}`).join(', ')}`);
 
   const throughput = { nonStream: [] as LoadResult[], stream: [] as LoadResult[] };
@@ -164,4 +179,5 @@ try {
 } finally {
   await Promise.all(services.map((s) => s.stop()));
   if (tmp) await rm(tmp, { recursive: true, force: true });
+  if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
 }

@@ -2,15 +2,15 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
+import { destination, pino } from 'pino';
 import type { Snapshot, UsageEvent, UsageSink } from '../../packages/core/src/index';
-import { createDataPlane, type DataPlaneDeps } from '../../packages/data-plane/src/index';
+import { createDataPlane } from '../../packages/data-plane/src/index';
 import { createSecretBox } from '../../packages/secrets/src/index';
 
 /**
- * The real data plane as a process, from a JSON snapshot file, for the fault scorecard and the
- * benchmark: `tsx test/scenarios/data-plane-main.ts --snapshot s.json --secret-key K
+ * The real data plane as a process, from a JSON snapshot file, for the fault scorecard (through
+ * tsx) and the benchmark (bundled, see test/bench/run.ts): `tsx test/scenarios/data-plane-main.ts --snapshot s.json --secret-key K
  * [--usage-file u.jsonl] [--port 0] [--log-level error] [--max-body-bytes N] [--upstream-connections N]`. Prints its origin.
  * Usage events are appended to the usage file as JSON lines so tests can assert on them.
  */
@@ -39,10 +39,9 @@ const usageSink: UsageSink = {
   flush: () => Promise.resolve(),
   close: () => new Promise<void>((resolve) => (usageOut ? usageOut.end(resolve) : resolve())),
 };
-// pino is the data plane's dependency, not the test tree's: load it from there, logging to stderr.
-const requireFromDataPlane = createRequire(new URL('../../packages/data-plane/package.json', import.meta.url));
-const pino = requireFromDataPlane('pino') as (options: { level: string }, destination: unknown) => DataPlaneDeps['logger'];
-const logger = pino({ level: values['log-level'] }, (requireFromDataPlane('pino') as { destination: (fd: number) => unknown }).destination(2));
+// Logs go to stderr: stdout carries the origin line the harness waits for. pino is a root
+// dependency (the bundled CLI loads it from there too), so this also runs as a bundle.
+const logger = pino({ level: values['log-level'] }, destination(2));
 
 const maxBody = values['max-body-bytes'] === undefined ? undefined : Number(values['max-body-bytes']);
 const upstreamConnections = values['upstream-connections'] === undefined ? undefined : Number(values['upstream-connections']);

@@ -2,8 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 export interface SpawnServiceOptions {
-  /** A TypeScript entry run with `node --import tsx`; it must print its URL as a stdout line. */
+  /** The entry file; it must print its URL as a stdout line. */
   entry: string;
+  /**
+   * `'tsx'` (default): `entry` is TypeScript, run with `node --import tsx`. `'node'`: `entry` is
+   * JavaScript run with plain `node`, e.g. a bundle from scripts/bundle.ts (the benchmark measures
+   * those, as production runs `node dist/aisbf.mjs`).
+   */
+  runtime?: 'tsx' | 'node';
   args?: string[];
   env?: NodeJS.ProcessEnv;
   /** Working directory (where `tsx` resolves from); default the current one. */
@@ -25,7 +31,8 @@ export interface SpawnedService {
 
 /** Runs a service entry as its own process (scenario tests, benchmark), and waits for its URL. */
 export function spawnService(options: SpawnServiceOptions): Promise<SpawnedService> {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry, ...(options.args ?? [])], {
+  const loader = (options.runtime ?? 'tsx') === 'tsx' ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, options.entry, ...(options.args ?? [])], {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
