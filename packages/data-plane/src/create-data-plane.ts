@@ -11,6 +11,7 @@ import {
   type BudgetLedger,
   type CooldownSync,
   type EndpointPolicy,
+  type IndexedAutoselect,
   type RateLimiter,
   type Resolution,
   type ResponseCacheStore,
@@ -32,6 +33,7 @@ import { createResponseCache, serveCachedProxy } from './cache/serve-cached-prox
 import { createDataPlaneMetrics } from './data-plane-metrics';
 import { createObserver, logUnattributed } from './observability/index';
 import { createAutoselectBridge, type AutoselectCtx } from './proxy/autoselect-bridge';
+import { expandAutoselect, type ExpansionContext } from './proxy/expand-autoselect';
 import { createRouteResolver, type RouteResolver } from './proxy/route-resolver';
 import { createRoutingState } from './proxy/routing-state';
 import type { ProviderFlag } from './proxy/run-attempts';
@@ -286,25 +288,18 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     const fallbacks: Resolution[] = [];
     const extraHeaders: Record<string, string> = {};
     let autoselectReason: string | null = null;
+    const expansionCtx: ExpansionContext = { index: current, resolve: resolveIn, user: acting.value, token: auth.value.token, body: payload };
     if (resolution.kind === 'autoselect') {
-      const decision = await autoselector.decide(resolution.autoselect, payload, { index: current, user: acting.value, token: auth.value.token });
-      const findings = decision.findings.join(',');
+      const expansion = await expandAutoselect(autoselector, resolution, expansionCtx);
+      const findings = expansion.findings.join(',');
       if (findings !== '') extraHeaders['x-aisbf-privacy-findings'] = findings;
-      if (!decision.ok) {
-        return rejected(decision.error, routeName, { ...idHeader, ...extraHeaders, 'x-aisbf-route': resolution.route });
-      }
-      for (const route of decision.routes) {
-        const r = resolveIn(acting.value, route);
-        if (r.ok && r.value.kind !== 'autoselect') fallbacks.push(r.value);
-      }
-      const chosen = fallbacks.shift();
-      if (chosen === undefined) {
-        return rejected(new GatewayError('NO_HEALTHY_TARGET', `Autoselect "${resolution.route}" has no candidate route this user can call.`, { wireCode: 'no_healthy_target' }), routeName, idHeader);
-      }
-      extraHeaders['x-aisbf-autoselect-reason'] = decision.reason;
-      autoselectReason = decision.reason;
+      if (!expansion.ok) return rejected(expansion.error, routeName, { ...idHeader, ...extraHeaders, 'x-aisbf-route': resolution.route });
+      const [chosen, ...rest] = expansion.routes as [Resolution, ...Resolution[]];
+      fallbacks.push(...rest);
+      extraHeaders['x-aisbf-autoselect-reason'] = expansion.reason;
+      autoselectReason = expansion.reason;
       resolution = chosen;
-      routeHeader = decision.routes[0] ?? chosen.route;
+      routeHeader = expansion.first;
     }
     // Quotas and budgets (issue 11): reserved here, settled by this request's usage event.
     const reservation = budget === null ? null : await budget.reserve({ principal: auth.value, body: payload, resolution, now: startedAt });
@@ -331,6 +326,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       extraHeaders,
       autoselectReason,
       fallbacks,
+      // Autoselects met as rotation entries are decided when (and only if) the rotation picks one.
+      ...(resolution.kind === 'rotation' ? { expand: (autoselect: IndexedAutoselect) => expandAutoselect(autoselector, autoselect, expansionCtx) } : {}),
     });
     } finally {
       if (holdKey !== null) holds.delete(holdKey);

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import { GatewayError, UpstreamError, parseRetryAfterMs, retryVerdict, safeJsonParse, type AttemptOutcome, type Resolution, type UsageAttempt, type UsageEvent } from '@aisbf/core';
+import { GatewayError, UpstreamError, parseRetryAfterMs, retryVerdict, safeJsonParse, type AttemptOutcome, type IndexedAutoselect, type Resolution, type UsageAttempt, type UsageEvent } from '@aisbf/core';
 import { UpstreamCall } from '../upstream/upstream-call';
 import { chunkFacts } from './chunk-facts';
 import { scrubUpstreamBody, sentSecrets } from './scrub-upstream-secrets';
@@ -42,7 +42,17 @@ export interface AttemptPlan {
   prefill?: string;
   selection: SelectionContext;
   attempts: UsageAttempt[];
+  /**
+   * Decides an autoselect met as a rotation entry (AISBF meta entry) for this request: the routes
+   * to try in order, or why none. Absent: autoselect entries cannot serve.
+   */
+  expand?: (autoselect: IndexedAutoselect) => Promise<AutoselectExpansion>;
 }
+
+/** `private`: the request was judged private, so it may only go where the autoselect allows. */
+export type AutoselectExpansion =
+  | { ok: true; routes: Resolution[]; reason: string; findings: readonly string[]; private: boolean }
+  | { ok: false; error: GatewayError; findings: readonly string[]; private: boolean };
 
 /** The first attempt that produced something to send to the client. */
 export interface Served {
@@ -60,6 +70,8 @@ export interface Served {
   waitedMs: number;
   attemptStartedAt: number;
   release: () => void;
+  /** Served through an autoselect entry of a rotation: its decision (headers and usage). */
+  autoselect?: { route: string; reason: string; findings: readonly string[] };
 }
 
 /** The usage record's fields naming what actually served (after a failover, the fallback). */
@@ -69,7 +81,17 @@ export function servedFields(served: Served): Pick<UsageEvent, 'provider' | 'pro
 
 export type AttemptsResult =
   | { ok: true; served: Served }
-  | { ok: false; error: GatewayError; passthrough: Passthrough | null; waitedMs: number; clientGone: boolean; rotationRoute: string | null; lastKey: string | null };
+  | {
+      ok: false;
+      error: GatewayError;
+      passthrough: Passthrough | null;
+      waitedMs: number;
+      clientGone: boolean;
+      rotationRoute: string | null;
+      lastKey: string | null;
+      /** Nothing else may be tried for this request (a private request an autoselect entry could not place). */
+      final?: true;
+    };
 
 /** An upstream 4xx returned to the client as is (DESIGN §2: content policy, other 400/422). */
 export interface Passthrough {
@@ -106,6 +128,16 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       plan.selection.now = clock();
       const selection = selectLeaf(plan.resolution, plan.selection);
       if (!selection.ok) return { ok: false, ...exhausted(plan, selection, last), waitedMs, clientGone: false, rotationRoute, lastKey };
+      if (selection.leaf === null) {
+        const via = await serveAutoselectEntry(deps, plan, selection.autoselect, selection.key);
+        if (via.ok) return { ok: true, served: { ...via.served, waitedMs: waitedMs + via.served.waitedMs } };
+        waitedMs += via.waitedMs;
+        if (via.clientGone || via.passthrough !== null || via.final === true) return { ...via, waitedMs };
+        // Its routes failed (or it chose none): the rotation goes on with its other entries.
+        last = { error: via.error, passthrough: null };
+        plan.selection.excluded.add(selection.key);
+        continue;
+      }
       leaf = selection.leaf;
       sameRetries = 0;
       if (leaf.probe) state.apply(leaf.target.key, { type: 'probe-start' }, clock());
@@ -128,7 +160,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     waitedMs += performance.now() - waitStarted;
     const now = clock();
     if (result.ok) {
-      state.apply(key, { type: 'success' }, now);
+      state.apply(key, { type: 'success', startedAt: attemptStartedAt }, now);
       plan.attempts.push({ provider: current.target.provider.id, model: current.target.model, status: result.served.status, outcome: 'ok', latencyMs: now - attemptStartedAt });
       deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
       return { ok: true, served: { ...result.served, leaf: current, waitedMs, attemptStartedAt, release } };
@@ -193,6 +225,43 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
         return { ok: false, error: last.error, passthrough: last.passthrough, waitedMs, clientGone: false, rotationRoute, lastKey: leaf?.target.key ?? lastKey };
     }
   }
+}
+
+/**
+ * An autoselect met as a rotation entry: its decision for this request (privacy first, then the
+ * selection model; create-data-plane's `expand`), then each chosen route in order, like the
+ * fallbacks of a top-level autoselect. The autoselect is marked as being served while its routes
+ * run, so a candidate rotation that leads back to it skips it (a loop ends, never hangs).
+ */
+async function serveAutoselectEntry(deps: AttemptDeps, plan: AttemptPlan, autoselect: IndexedAutoselect, key: string): Promise<AttemptsResult> {
+  const rotationRoute = plan.resolution.kind === 'rotation' ? plan.resolution.route : null;
+  const startedWait = performance.now();
+  const expansion: AutoselectExpansion =
+    plan.expand === undefined
+      ? { ok: false, error: new GatewayError('NO_HEALTHY_TARGET', `Autoselect "${autoselect.route}" cannot serve here.`, { wireCode: 'no_healthy_target' }), findings: [], private: false }
+      : await plan.expand(autoselect);
+  // The decision's own selection call is upstream time, not aisbf's overhead.
+  const decidedIn = performance.now() - startedWait;
+  // A private request the autoselect could not place goes nowhere else: the rotation's other
+  // entries were never vetted for it (fail closed, like a top-level autoselect).
+  if (!expansion.ok) return { ok: false, error: expansion.error, passthrough: null, waitedMs: decidedIn, clientGone: plan.clientSignal.aborted, rotationRoute, lastKey: null, ...(expansion.private ? { final: true as const } : {}) };
+  const expanding = (plan.selection.expanding ??= new Set());
+  expanding.add(key);
+  let result: AttemptsResult | null = null;
+  let waitedMs = decidedIn;
+  try {
+    for (const resolution of expansion.routes) {
+      plan.selection.usedEarliest = false;
+      result = await runAttempts(deps, { ...plan, resolution });
+      waitedMs += result.ok ? 0 : result.waitedMs;
+      if (result.ok) return { ok: true, served: { ...result.served, waitedMs: waitedMs + result.served.waitedMs, autoselect: { route: autoselect.route, reason: expansion.reason, findings: expansion.findings } } };
+      if (result.clientGone || result.passthrough !== null || result.final === true) return { ...result, waitedMs };
+    }
+  } finally {
+    expanding.delete(key);
+  }
+  const error = result?.error ?? new GatewayError('NO_HEALTHY_TARGET', `Autoselect "${autoselect.route}" has no candidate route this user can call.`, { wireCode: 'no_healthy_target' });
+  return { ok: false, error, passthrough: null, waitedMs, clientGone: false, rotationRoute, lastKey: result?.ok === false ? result.lastKey : null, ...(expansion.private ? { final: true as const } : {}) };
 }
 
 function exhausted(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { emptySnapshot, indexSnapshot, resolveRoute, rotationConfigSchema, type Resolution, type RotationConfigInput, type SnapshotProvider } from '@aisbf/core';
+import { autoselectConfigSchema, emptySnapshot, indexSnapshot, resolveRoute, rotationConfigSchema, type Resolution, type RotationConfigInput, type SnapshotProvider } from '@aisbf/core';
 import { createRoutingState } from './routing-state';
-import { selectLeaf, type SelectionContext } from './select-leaf';
+import { autoselectKey, selectLeaf, type SelectionContext } from './select-leaf';
 
 function seeded(seed: number): () => number {
   let a = seed >>> 0;
@@ -24,6 +24,7 @@ function resolution(config: RotationConfigInput): Resolution {
     users: [{ id: 'u1', username: 'alice', role: 'user', disabled: false }],
     providers: [provider('a', 'ma'), provider('b', 'mb'), provider('c', 'mc', { models: [{ name: 'mc', contextWindow: 200_000, prefill: true }] })],
     rotations: [{ ownerId: 'u1', id: 'r', config: rotationConfigSchema.parse(config) }, { ownerId: 'u1', id: 'inner', config: rotationConfigSchema.parse({ providers: [{ provider_id: 'c', model: 'mc' }] }) }],
+    autoselects: [{ ownerId: 'u1', id: 'pick', config: autoselectConfigSchema.parse({ selection_model: 'user-provider/a/ma', fallback: 'user-provider/b/mb', available_models: [{ model_id: 'user-provider/b/mb', description: 'b' }] }) }],
   });
   const r = resolveRoute(index, { user: index.usersByName.get('alice')! }, 'r');
   if (!r.ok) throw new Error(r.error.message);
@@ -54,7 +55,7 @@ describe('selectLeaf over a real snapshot index', () => {
     const counts: Record<string, number> = {};
     for (let i = 0; i < 1000; i++) {
       const s = selectLeaf(r, c);
-      if (s.ok) counts[s.leaf.target.provider.id] = (counts[s.leaf.target.provider.id] ?? 0) + 1;
+      if (s.ok && s.leaf !== null) counts[s.leaf.target.provider.id] = (counts[s.leaf.target.provider.id] ?? 0) + 1;
     }
     expect(Math.abs(counts['a']! / 1000 - 0.6)).toBeLessThanOrEqual(0.05);
     expect(Math.abs(counts['b']! / 1000 - 0.3)).toBeLessThanOrEqual(0.05);
@@ -65,7 +66,7 @@ describe('selectLeaf over a real snapshot index', () => {
     const r = resolution({ providers: entries });
     const c = ctx({ excluded: new Set(['u1|a|ma']), minContext: 8000 });
     const s = selectLeaf(r, c);
-    expect(s.ok && s.leaf.target.provider.id).toBe('b');
+    expect(s.ok && s.leaf?.target.provider.id).toBe('b');
     const bigger = ctx({ excluded: new Set(['u1|a|ma', 'u1|b|mb']), minContext: 300_000 });
     expect(selectLeaf(r, bigger)).toEqual({ ok: false, reason: 'none-usable', retryAt: null });
   });
@@ -74,7 +75,7 @@ describe('selectLeaf over a real snapshot index', () => {
     const r = resolution({ providers: entries });
     const c = ctx({ requirePrefill: true });
     const s = selectLeaf(r, c);
-    expect(s.ok && s.leaf.target.provider.id).toBe('c');
+    expect(s.ok && s.leaf?.target.provider.id).toBe('c');
     c.state.markRefusesPrefill('u1|c|mc');
     expect(selectLeaf(r, c).ok).toBe(false);
   });
@@ -82,17 +83,17 @@ describe('selectLeaf over a real snapshot index', () => {
   it('nested rotations pick inside the inner rotation when the outer entry wins', () => {
     const r = resolution({ providers: [{ route: 'user-rotation/inner', weight: 9 }, { provider_id: 'a', model: 'ma', weight: 1 }] });
     const s = selectLeaf(r, ctx());
-    expect(s.ok && s.leaf.target.key).toBe('u1|c|mc');
+    expect(s.ok && s.leaf?.target.key).toBe('u1|c|mc');
     const state = createRoutingState({ clock: () => 0 });
     state.apply('u1|c|mc', { type: 'open', cooldownMs: 1000 }, 0);
     const fallback = selectLeaf(r, ctx({ state }));
-    expect(fallback.ok && fallback.leaf.target.key).toBe('u1|a|ma');
+    expect(fallback.ok && fallback.leaf?.target.key).toBe('u1|a|ma');
   });
 
   it('rotations skip providers the health job judged unhealthy', () => {
     const r = resolution({ providers: entries });
     const s = selectLeaf(r, ctx({ health: { isHealthy: (ownerId, id) => !(ownerId === 'u1' && id === 'a') } }));
-    expect(s.ok && s.leaf.target.provider.id).toBe('b');
+    expect(s.ok && s.leaf?.target.provider.id).toBe('b');
   });
 
   it('a half-open entry is picked as a probe, and a second request skips it while the probe runs', () => {
@@ -100,9 +101,21 @@ describe('selectLeaf over a real snapshot index', () => {
     const state = createRoutingState({ clock: () => 0 });
     state.apply('u1|a|ma', { type: 'open', cooldownMs: 1000 }, 0);
     const s = selectLeaf(r, ctx({ state, now: 1000 }));
-    expect(s.ok && [s.leaf.target.provider.id, s.leaf.probe]).toEqual(['a', true]);
+    expect(s.ok && [s.leaf?.target.provider.id, s.leaf?.probe]).toEqual(['a', true]);
     state.apply('u1|a|ma', { type: 'probe-start' }, 1000);
     const next = selectLeaf(r, ctx({ state, now: 1001 }));
-    expect(next.ok && next.leaf.target.provider.id).toBe('b');
+    expect(next.ok && next.leaf?.target.provider.id).toBe('b');
+  });
+
+  it('an autoselect entry is chosen like any entry, and skipped once excluded, while served further up, or in a continuation', () => {
+    const r = resolution({ providers: [{ route: 'user-autoselect/pick', weight: 9 }, { provider_id: 'a', model: 'ma', weight: 1 }] });
+    const s = selectLeaf(r, ctx());
+    expect(s.ok && s.leaf === null && s.autoselect.route).toBe('user-autoselect/pick');
+    const key = s.ok && s.leaf === null ? s.key : '';
+    expect(key).toBe(autoselectKey(s.ok && s.leaf === null ? s.autoselect : (undefined as never)));
+    for (const over of [{ excluded: new Set([key]) }, { expanding: new Set([key]) }, { requirePrefill: true }]) {
+      const next = selectLeaf(r, ctx(over));
+      expect(next.ok && next.leaf?.target.provider.id).toBe(over.requirePrefill === true ? false : 'a');
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { pickEntry, type IndexedEntry, type IndexedRotation, type PickCandidate, type PickResult, type ResolvedTimeouts, type Resolution, type RouteTarget } from '@aisbf/core';
+import { pickEntry, type IndexedAutoselect, type IndexedEntry, type IndexedRotation, type PickCandidate, type PickResult, type ResolvedTimeouts, type Resolution, type RouteTarget } from '@aisbf/core';
 import type { RoutingState } from './routing-state';
 
 /** One provider model chosen to receive an attempt, with the knobs of the entry that chose it. */
@@ -34,9 +34,24 @@ export interface SelectionContext {
   requirePrefill: boolean;
   /** The one earliest-recovery try of DESIGN §2 has been used. */
   usedEarliest: boolean;
+  /**
+   * Autoselect entries of rotations being served in this request (their keys): an autoselect
+   * whose candidates lead back to itself is not entered again (a loop is never a hang).
+   */
+  expanding?: Set<string>;
 }
 
-export type Selection = { ok: true; leaf: Leaf } | { ok: false; reason: 'all-cooling' | 'all-saturated' | 'none-usable'; retryAt: number | null };
+export type Selection =
+  | { ok: true; leaf: Leaf; autoselect?: undefined }
+  /** A rotation entry that is an autoselect (AISBF meta entry): its decision picks the routes to try. */
+  | { ok: true; leaf: null; autoselect: IndexedAutoselect; key: string }
+  | { ok: false; reason: 'all-cooling' | 'all-saturated' | 'none-usable'; retryAt: number | null };
+
+/** Autoselects nested in rotations may be entered at most this many times deep in one request. */
+export const MAX_AUTOSELECT_NESTING = 4;
+
+/** The `excluded`/`expanding` key of an autoselect entry (never a provider target key: no `|` there). */
+export const autoselectKey = (auto: IndexedAutoselect): string => `autoselect:${auto.ownerId ?? '*'}:${auto.id}`;
 
 const DEFAULT_ERROR_COOLDOWN_MS = 60_000;
 const DEFAULT_ALLOWED_FAILS = 3;
@@ -74,9 +89,10 @@ function selectInRotation(rotation: IndexedRotation, ctx: SelectionContext): Sel
   const entry = rotation.entries[picked.index]!;
   if (entry.nested !== null && entry.nested.kind === 'rotation') {
     const inner = selectInRotation(entry.nested, ctx);
-    if (picked.reason === 'earliest-recovery' && inner.ok) inner.leaf.probe = true;
+    if (picked.reason === 'earliest-recovery' && inner.ok && inner.leaf !== null) inner.leaf.probe = true;
     return inner;
   }
+  if (entry.nested !== null) return { ok: true, leaf: null, autoselect: entry.nested, key: autoselectKey(entry.nested) };
   return finish(picked, () => entryLeaf(rotation, entry), ctx);
 }
 
@@ -108,9 +124,16 @@ function entryCandidate(rotation: IndexedRotation, entry: IndexedEntry, ctx: Sel
   const weight = entry.entry.weight;
   if (entry.problem !== null) return { weight, status: 'excluded' };
   if (entry.nested !== null) {
-    // AISBF meta entries: a nested rotation is as available as its best entry. An autoselect
-    // inside a rotation is not served (it would need its own decision); it is skipped.
-    if (entry.nested.kind !== 'rotation') return { weight, status: 'excluded' };
+    // AISBF meta entries: a nested rotation is as available as its best entry; an autoselect is
+    // available until its decision's routes failed in this request (then excluded), unless it is
+    // being served already further up (a loop) or nested too deep. A mid-stream continuation needs
+    // an entry known to take a prefill, which an autoselect's choice is not.
+    if (entry.nested.kind === 'autoselect') {
+      const key = autoselectKey(entry.nested);
+      const expanding = ctx.expanding;
+      const blocked = ctx.excluded.has(key) || ctx.requirePrefill || (expanding !== undefined && (expanding.has(key) || expanding.size >= MAX_AUTOSELECT_NESTING));
+      return { weight, status: blocked ? 'excluded' : 'available' };
+    }
     const inner = entry.nested.entries.map((e) => entryCandidate(entry.nested as IndexedRotation, e, ctx));
     return aggregate(weight, inner);
   }

@@ -36,6 +36,8 @@ export interface ProxyCall {
   fallbacks?: Resolution[];
   /** Response cache (issue 12): told what was relayed, it stores complete answers only. */
   cacheTap?: CacheTap;
+  /** Decides autoselect entries of a rotation (run-attempts `AttemptPlan.expand`). */
+  expand?: AttemptPlan['expand'];
 }
 
 export interface ServeDeps extends AttemptDeps {
@@ -56,10 +58,11 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
     clientSignal: call.clientSignal,
     selection: { state: deps.state, health: deps.health, now: call.startedAt, random: deps.random, excluded: new Set(), minContext: null, requirePrefill: false, usedEarliest: false },
     attempts,
+    ...(call.expand === undefined ? {} : { expand: call.expand }),
   };
   let result = await runAttempts(deps, plan);
   for (const next of call.fallbacks ?? []) {
-    if (result.ok || result.clientGone || result.passthrough !== null) break;
+    if (result.ok || result.clientGone || result.passthrough !== null || result.final === true) break;
     plan.resolution = next;
     plan.selection.usedEarliest = false;
     result = await runAttempts(deps, plan);
@@ -115,6 +118,7 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
 
   const served = result.served;
   const commitAt = deps.clock();
+  const autoselectReason = call.autoselectReason ?? served.autoselect?.reason ?? null;
   const headers = servedHeaders(call, served, attempts, performance.now() - call.perfStart - served.waitedMs);
   if (!stream) {
     const body = served.body!;
@@ -132,13 +136,13 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
       last.promptTokens = reported.prompt;
       last.completionTokens = reported.completion;
     }
-    usage({ ...servedFields(served), ...tokens, status: served.status, outcome: 'ok', ttfbMs: commitAt - call.startedAt, costMicros });
+    usage({ ...servedFields(served), ...tokens, status: served.status, outcome: 'ok', ttfbMs: commitAt - call.startedAt, costMicros, autoselectReason });
     return;
   }
   // Streams: headers leave before the cost is known, so it is in the usage record only (docs/usage.md).
   const end = await relayStream(deps, call, plan, served, headers);
   const tokens = finalTokens(call, end.tally);
-  usage({ ...servedFields(end.served), ...tokens, status: 200, outcome: end.outcome, ttfbMs: commitAt - call.startedAt, costMicros: costOf(end.served, tokens, end.tally.cachedPromptTokens) });
+  usage({ ...servedFields(end.served), ...tokens, status: 200, outcome: end.outcome, ttfbMs: commitAt - call.startedAt, costMicros: costOf(end.served, tokens, end.tally.cachedPromptTokens), autoselectReason });
 }
 
 /** Priced by the model that actually served (after a failover, the fallback's); null = unpriced. */
@@ -169,6 +173,11 @@ function servedHeaders(call: ProxyCall, served: Served, attemptsList: readonly U
   const headers = baseHeaders(call, attemptsList.length, overheadMs);
   headers['x-aisbf-provider'] = served.leaf.target.provider.id;
   headers['x-aisbf-model'] = headerSafe(served.leaf.target.model);
+  // Served through an autoselect entry of the rotation: its decision, unless a top-level one is named.
+  if (served.autoselect !== undefined) {
+    headers['x-aisbf-autoselect-reason'] ??= served.autoselect.reason;
+    if (served.autoselect.findings.length > 0) headers['x-aisbf-privacy-findings'] ??= served.autoselect.findings.join(',');
+  }
   // Failover = served by something other than the first entry tried (across autoselect routes
   // too); a same-entry retry is not a failover.
   const first = attemptsList[0];
