@@ -15,7 +15,7 @@ describe('reduceCooldown', () => {
 
   it('a success in between resets the count', () => {
     let s = reduceCooldown(reduceCooldown(CLOSED_COOLDOWN, fail, 0), fail, 1);
-    s = reduceCooldown(s, { type: 'success' }, 2);
+    s = reduceCooldown(s, { type: 'success', startedAt: 2 }, 2);
     s = reduceCooldown(reduceCooldown(s, fail, 3), fail, 4);
     expect(cooldownAvailability(s, 5).state).toBe('closed');
   });
@@ -30,7 +30,7 @@ describe('reduceCooldown', () => {
     expect(cooldownAvailability(open, 1000)).toEqual({ state: 'half-open' });
     const probing = reduceCooldown(open, { type: 'probe-start' }, 1000);
     expect(cooldownAvailability(probing, 1001)).toEqual({ state: 'probing' });
-    expect(cooldownAvailability(reduceCooldown(probing, { type: 'success' }, 1100), 1100)).toEqual({ state: 'closed' });
+    expect(cooldownAvailability(reduceCooldown(probing, { type: 'success', startedAt: 1000 }, 1100), 1100)).toEqual({ state: 'closed' });
     // One failed probe re-opens at once, even with allowed_fails = 3.
     const reopened = reduceCooldown(probing, fail, 1100);
     expect(cooldownAvailability(reopened, 1100)).toEqual({ state: 'open', until: 61_100 });
@@ -42,5 +42,16 @@ describe('reduceCooldown', () => {
     expect(reduceCooldown(s, { type: 'remote-open', until: 5000 }, 1)).toBe(s);
     expect(cooldownAvailability(reduceCooldown(s, { type: 'remote-open', until: 20_000 }, 1), 1)).toEqual({ state: 'open', until: 20_000 });
     expect(reduceCooldown(CLOSED_COOLDOWN, { type: 'remote-open', until: 5 }, 10)).toBe(CLOSED_COOLDOWN);
+  });
+
+  it('a success sent before the cooldown opened leaves it open (a node that had not heard yet)', () => {
+    // A request went out at 100; at 150 another node's 429 opened the cooldown here; at 200 the
+    // request came back fine. The entry stays skipped: the success predates what opened it.
+    const open = reduceCooldown(CLOSED_COOLDOWN, { type: 'remote-open', until: 60_000 }, 150);
+    expect(reduceCooldown(open, { type: 'success', startedAt: 100 }, 200)).toBe(open);
+    // An attempt sent after the opening (a probe, or the earliest-recovery try) closes it.
+    expect(cooldownAvailability(reduceCooldown(open, { type: 'success', startedAt: 150 }, 300), 300)).toEqual({ state: 'closed' });
+    const local = reduceCooldown(CLOSED_COOLDOWN, { type: 'open', cooldownMs: 1000 }, 50);
+    expect(reduceCooldown(local, { type: 'success', startedAt: 40 }, 60)).toBe(local);
   });
 });
