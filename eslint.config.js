@@ -23,6 +23,19 @@ export default tseslint.config(
     },
   },
   {
+    // The data-plane role's entry: like the package, it may reach the queues' producer side only.
+    files: ['packages/cli/src/commands/data-plane.ts', 'packages/jobs/src/producer.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@aisbf/jobs', message: 'the data plane never loads the database layer (DESIGN.md §1): use @aisbf/jobs/producer' }],
+          patterns: [{ group: ['@aisbf/db', '@aisbf/db/*', '@aisbf/control-plane', 'mysql2', 'mysql2/*', 'better-sqlite3', 'kysely', './db-usage-sink', './usage-flush.processor', './create-workers'], message: 'the data plane is stateless: it never loads the database layer (DESIGN.md §1)' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['packages/data-plane/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['@aisbf/db', '@aisbf/db/*', '@aisbf/control-plane', '@aisbf/jobs', 'mysql2', 'mysql2/*', 'better-sqlite3', 'kysely'], message: 'the data plane is stateless: it never touches the database (DESIGN.md §1)' }] }],

@@ -9,6 +9,8 @@ export interface BenchConfig {
   sequential: number;
   /** Concurrent open streams for the RSS figure. */
   streams: number;
+  /** Redis for the production data-plane role's memory row (`AISBF_BENCH_REDIS_URL`; `off` skips it). */
+  redisUrl: string | null;
   /** Write docs/benchmarks.md (off with AISBF_BENCH_WRITE_DOCS=0). */
   writeDocs: boolean;
 }
@@ -28,6 +30,7 @@ export function readBenchConfig(): BenchConfig {
     connections: int('AISBF_BENCH_CONNECTIONS', 32, 1, 4096),
     sequential: int('AISBF_BENCH_SEQUENTIAL', 1500, 10, 1_000_000),
     streams: int('AISBF_BENCH_STREAMS', 1000, 1, 10_000),
+    redisUrl: process.env['AISBF_BENCH_REDIS_URL'] === 'off' ? null : (process.env['AISBF_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379'),
     writeDocs: process.env['AISBF_BENCH_WRITE_DOCS'] !== '0',
   });
 }

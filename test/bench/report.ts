@@ -71,8 +71,9 @@ export function renderTables(fig: BenchFigures): string {
     for (const s of fig.streams) {
       lines.push(`| ${s.target} | ${s.result.open} / ${s.result.requested} | ${f1(s.result.idle.rssMiB)} | ${f1(s.result.loaded.rssMiB)} | ${f1(s.result.loaded.rssMiB - s.result.idle.rssMiB)} | ${f1(s.result.loaded.peakMiB)} |`);
     }
-    const a = fig.streams.find((s) => s.target === 'aisbf');
-    if (a) lines.push('', `aisbf RSS with ${a.result.open} open streams: **${f1(a.result.loaded.rssMiB)} MiB** (target ≤ 150 MB: ${a.result.loaded.rssMiB * 1.048576 <= 150 && a.result.open === a.result.requested ? 'met' : 'not met'}).`);
+    // The headline is what a cluster runs (the production role) when it was measured, else the bench process.
+    const a = fig.streams.find((s) => s.target === 'aisbf data-plane role') ?? fig.streams.find((s) => s.target === 'aisbf');
+    if (a) lines.push('', `${a.target} RSS with ${a.result.open} open streams: **${f1(a.result.loaded.rssMiB)} MiB** (target ≤ 150 MB: ${a.result.loaded.rssMiB * 1.048576 <= 150 && a.result.open === a.result.requested ? 'met' : 'not met'}).`);
   }
   if (fig.notes.length > 0) {
     lines.push('');

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTestSnapshot, spawnService, type SpawnedService } from '../../packages/testkit/src/index';
 import { createSecretBox, generateSecretKey } from '../../packages/secrets/src/index';
+import { createRedisSnapshotStore } from '../../packages/bus/src/index';
+import { spawnAisbf } from '../support/spawn-aisbf';
 import { bundle, bundleTempDir } from '../../scripts/bundle';
 import { readBenchConfig } from './env';
 import { sequentialLatency } from './latency';
@@ -24,6 +26,7 @@ const MOCK_ENTRY = join(root, 'packages/testkit/src/mock-upstream-main.ts');
 const PASS_ENTRY = join(root, 'test/bench/pass-through.ts');
 const DP_ENTRY = join(root, 'test/scenarios/data-plane-main.ts');
 const DP_INDEX = join(root, 'packages/data-plane/src/index.ts');
+const CLI_ENTRY = join(root, 'packages/cli/src/main.ts');
 const TOKEN = 'aisbf_bench_token_0123456789abcdefghijklmnopqrstuvwxyz';
 const WHOLE = Array.from({ length: 60 }, (_, i) => `w${i + 1}`).join(' ');
 
@@ -49,7 +52,6 @@ async function mockControl(mockUrl: string, path: string, body: unknown): Promis
   if (!res.ok) throw new Error(`mock control ${path} failed: ${res.status}`);
 }
 
-const upstreamConnections = Math.max(1024, config.streams + 24);
 let tmp: string | undefined;
 let bundleDir: string | undefined;
 /** The bundled entries, by name; filled at the start of the run. */
@@ -72,13 +74,12 @@ async function startGateway(kind: string, mockUrl: string): Promise<{ service: S
   });
   const snapshotFile = join(tmp, `snapshot-${Date.now()}.json`);
   await writeFile(snapshotFile, JSON.stringify(snapshot));
-  // The data plane's default pool (128 sockets per upstream) would queue streams beyond 128; the
-  // RSS figure is about N streams really open, so the pool is sized for them (see docs).
+  // The data plane's default upstream pool (unbounded sockets per origin, upstream-pools.ts).
   const service = await spawnService({
     entry: entries['data-plane']!,
     runtime: 'node',
     cwd: root,
-    args: ['--snapshot', snapshotFile, '--secret-key', secretKey, '--log-level', 'error', '--upstream-connections', String(upstreamConnections)],
+    args: ['--snapshot', snapshotFile, '--secret-key', secretKey, '--log-level', 'error'],
   });
   return { service, target: { name: 'aisbf', url: `${service.url}/v1`, headers: { authorization: `Bearer ${TOKEN}` }, model: 'mock/m1' } };
 }
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   // All three under the same runtime, bundled in one build: the ratios compare code, not loaders.
   bundleDir = await bundleTempDir('aisbf-bench');
   const built = await bundle({
-    entryPoints: { 'mock-upstream': MOCK_ENTRY, 'pass-through': PASS_ENTRY, ...(dataPlaneReady() ? { 'data-plane': DP_ENTRY } : {}) },
+    entryPoints: { 'mock-upstream': MOCK_ENTRY, 'pass-through': PASS_ENTRY, ...(dataPlaneReady() ? { 'data-plane': DP_ENTRY, aisbf: CLI_ENTRY } : {}) },
     outdir: bundleDir,
   });
   entries = built.files;
@@ -106,7 +107,6 @@ async function main(): Promise<void> {
     const aisbf = await startGateway('aisbf', mock.url);
     services.push(aisbf.service);
     targets.push({ ...aisbf.target, pid: aisbf.service.pid });
-    notes.push(`aisbf ran with upstreamConnections=${upstreamConnections}; with its default (128) streams beyond 128 per provider wait for a socket.`);
   } else {
     notes.push('aisbf was not measured: packages/data-plane/src/index.ts does not export createDataPlane yet.');
     log(notes[notes.length - 1]!);
@@ -152,6 +152,10 @@ async function main(): Promise<void> {
     log(`streams ${target.name}: ${result.open}/${result.requested} open, RSS ${result.loaded.rssMiB.toFixed(1)} MiB (before ${result.idle.rssMiB.toFixed(1)})`);
     await fresh.service.stop();
   }
+  if (entries['aisbf'] !== undefined) {
+    const role = await productionRoleStreams(mock.url);
+    if (role !== null) streams.push(role);
+  }
   await mockControl(mock.url, 'reset', {});
 
   const figures: BenchFigures = { config, targets: targets.map((t) => t.name), throughput, latency, streams, notes };
@@ -168,6 +172,50 @@ async function main(): Promise<void> {
     log('wrote docs/benchmarks.md');
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/**
+ * The same memory figure for what a cluster runs: `aisbf data-plane` from the production bundle,
+ * its snapshot read from Redis, with every Redis client of the role (bus, cooldowns, limits,
+ * budgets, health, usage queue) and its metrics and logger. Skipped, with a note, without Redis.
+ */
+async function productionRoleStreams(mockUrl: string): Promise<BenchFigures['streams'][number] | null> {
+  const name = 'aisbf data-plane role';
+  if (config.redisUrl === null) {
+    notes.push(`${name}: not measured (AISBF_BENCH_REDIS_URL=off).`);
+    return null;
+  }
+  const prefix = `aisbf-bench-${process.pid}-${Date.now()}:`;
+  const store = createRedisSnapshotStore({ url: config.redisUrl, prefix });
+  try {
+    const secretKey = generateSecretKey();
+    const snapshot = buildTestSnapshot({
+      secretBox: createSecretBox(secretKey),
+      users: [{ username: 'bench', token: TOKEN }],
+      providers: [{ id: 'mock', endpoint: mockUrl, apiKey: 'sk-bench-upstream', models: ['m1'] }],
+    });
+    const stored = await Promise.race([store.put(snapshot), new Promise<false>((resolve) => setTimeout(() => resolve(false), 3000))]);
+    if (!stored) {
+      notes.push(`${name}: not measured (no Redis at ${config.redisUrl}).`);
+      return null;
+    }
+    const node = await spawnAisbf(
+      'data-plane',
+      { AISBF_REDIS_URL: config.redisUrl, AISBF_REDIS_PREFIX: prefix, AISBF_SECRET_KEY: secretKey, AISBF_HOST: '127.0.0.1', AISBF_LOG_LEVEL: 'error' },
+      { bundle: entries['aisbf']!, args: ['--port', '0'], timeoutMs: 20_000 },
+    );
+    try {
+      const target: LoadTarget = { name, url: `${node.url}/v1`, headers: { authorization: `Bearer ${TOKEN}` }, model: 'mock/m1' };
+      await check(target);
+      const result = await measureOpenStreams(target, node.child.pid!, config.streams, 45_000);
+      log(`streams ${name}: ${result.open}/${result.requested} open, RSS ${result.loaded.rssMiB.toFixed(1)} MiB (before ${result.idle.rssMiB.toFixed(1)})`);
+      return { target: name, result };
+    } finally {
+      await node.stop();
+    }
+  } finally {
+    await store.close();
+  }
 }
 
 try {

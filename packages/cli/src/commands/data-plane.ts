@@ -2,7 +2,8 @@ import { resolveEndpointPolicy } from '@aisbf/core';
 import { hostname } from 'node:os';
 import { createRedisBudgetLedger, createRedisCooldownSync, createRedisHealthBoard, createRedisResponseCacheStore, createRedisRateLimiter, createRedisSnapshotSource, startNodeHeartbeat } from '@aisbf/bus';
 import { createDataPlane } from '@aisbf/data-plane';
-import { createQueueUsageSink } from '@aisbf/jobs';
+// The producer entry only: the data plane never loads the database layer (DESIGN §1).
+import { createQueueUsageSink } from '@aisbf/jobs/producer';
 import { createSecretBox } from '@aisbf/secrets';
 import { EnvError, type Env } from '../env';
 import { createLogger } from '../logger';
