@@ -24,6 +24,7 @@ import {
 } from '@aisbf/core';
 import type { SecretBox } from '@aisbf/secrets';
 import { actingUser, createAuthenticator, type Principal } from './auth';
+import { clientSignalOf } from './http/client-signal';
 import { badRequest, sendError, sendJson } from './http/openai-error';
 import { DEFAULT_BODY_LIMITS, readJsonBody, type BodyLimits } from './http/read-json-body';
 import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema, passesRequestSchema } from './http/request-schemas';
@@ -305,10 +306,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     const reservation = budget === null ? null : await budget.reserve({ principal: auth.value, body: payload, resolution, now: startedAt });
     if (reservation !== null && !reservation.ok) return rejected(reservation.error, routeName, { ...idHeader, 'x-aisbf-route': safeHeader(routeName) });
     const holdKey = reservation === null || reservation.hold === null ? null : holdFor(requestId, auth.value.token.id, reservation.hold);
-    const controller = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) controller.abort();
-    });
+    const clientSignal = clientSignalOf(res);
     try {
     await serveCachedProxy(responseCache, serveDeps, req.headers['x-aisbf-cache'], {
       res,
@@ -322,7 +320,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       endpoint: op.endpoint,
       body: payload,
       resolution,
-      clientSignal: controller.signal,
+      clientSignal,
       extraHeaders,
       autoselectReason,
       fallbacks,

@@ -1,4 +1,5 @@
 import { GatewayError, resolveRoute, safeJsonParse, type PromptMessage, type SnapshotIndex, type SnapshotToken, type SnapshotUser, type UsageAttempt } from '@aisbf/core';
+import { clientSignalFrom, NEVER_ABORTED } from '../http/client-signal';
 import { runAttempts, type AttemptDeps } from './run-attempts';
 
 /** What an autoselect decision needs to know about the request it decides for. */
@@ -29,7 +30,7 @@ export function createAutoselectBridge(deps: AttemptDeps & { onSelectionAttempts
         body: { model: route, messages, stream: false, temperature: 0 },
         stream: false,
         startedAt: deps.clock(),
-        clientSignal: opts.signal ?? new AbortController().signal,
+        clientSignal: opts.signal === undefined ? NEVER_ABORTED : clientSignalFrom(opts.signal),
         selection: { state: deps.state, health: deps.health, now: deps.clock(), random: deps.random, excluded: new Set(), minContext: null, requirePrefill: false, usedEarliest: false },
         attempts,
       });

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { GatewayError, UpstreamError, parseRetryAfterMs, retryVerdict, safeJsonParse, type AttemptOutcome, type IndexedAutoselect, type Resolution, type UsageAttempt, type UsageEvent } from '@aisbf/core';
+import type { ClientSignal } from '../http/client-signal';
 import { UpstreamCall } from '../upstream/upstream-call';
 import { chunkFacts } from './chunk-facts';
 import { scrubUpstreamBody, sentSecrets } from './scrub-upstream-secrets';
@@ -37,7 +38,7 @@ export interface AttemptPlan {
   stream: boolean;
   startedAt: number;
   /** Fires when the client goes away: the attempt in flight is aborted. */
-  clientSignal: AbortSignal;
+  clientSignal: ClientSignal;
   /** Mid-stream continuation: the assistant text delivered so far. */
   prefill?: string;
   selection: SelectionContext;
@@ -163,7 +164,8 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       state.apply(key, { type: 'success', startedAt: attemptStartedAt }, now);
       plan.attempts.push({ provider: current.target.provider.id, model: current.target.model, status: result.served.status, outcome: 'ok', latencyMs: now - attemptStartedAt });
       deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
-      return { ok: true, served: { ...result.served, leaf: current, waitedMs, attemptStartedAt, release } };
+      const { status, headers, call, body, pending, malformed } = result.served;
+      return { ok: true, served: { leaf: current, status, headers, call, body, pending, malformed, waitedMs, attemptStartedAt, release } };
     }
     release();
     plan.attempts.push({ provider: current.target.provider.id, model: current.target.model, status: result.status, outcome: result.attempt, latencyMs: now - attemptStartedAt });
@@ -420,7 +422,7 @@ function wireErrorCode(body: Buffer): string | undefined {
 }
 
 /** Waits, but wakes early when the client leaves. Returns the milliseconds actually waited. */
-function sleep(ms: number, signal: AbortSignal): Promise<number> {
+function sleep(ms: number, signal: ClientSignal): Promise<number> {
   const started = performance.now();
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(0);
@@ -429,10 +431,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<number> {
       resolve(performance.now() - started);
     };
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      unlisten();
       resolve(performance.now() - started);
     }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const unlisten = signal.onAbort(onAbort);
   });
 }
 

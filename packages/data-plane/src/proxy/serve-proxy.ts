@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { computeCostMicros, formatCost, safeJsonParse, type GatewayError, type Resolution, type SnapshotToken, type SnapshotUser, type UsageAttempt, type UsageEvent, type UsageSink } from '@aisbf/core';
 import type { CacheTap } from '../cache/cache-tap';
+import type { ClientSignal } from '../http/client-signal';
 import { sendError } from '../http/openai-error';
 import { estimateTokens, readUsage, type UsageCounts } from './chunk-facts';
 import { relayStream, type Tally } from './relay-stream';
@@ -29,7 +30,7 @@ export interface ProxyCall {
   endpoint: ProxyEndpoint;
   body: Record<string, unknown>;
   resolution: Resolution;
-  clientSignal: AbortSignal;
+  clientSignal: ClientSignal;
   extraHeaders?: Record<string, string>;
   autoselectReason?: string | null;
   /** Autoselect: routes to fall through to (before the first byte) after `resolution` failed. */
@@ -43,6 +44,15 @@ export interface ProxyCall {
 export interface ServeDeps extends AttemptDeps {
   usageSink: UsageSink;
   onMalformed?: (count: number) => void;
+}
+
+/** What the usage event says about the answer that served. */
+interface ServedUsage {
+  served: Served;
+  tokens: Pick<UsageEvent, 'promptTokens' | 'completionTokens' | 'estimated'>;
+  ttfbMs: number;
+  costMicros: number | null;
+  autoselectReason: string | null;
 }
 
 /** Serves one proxied request end to end: attempts, the answer (or error), one usage event. */
@@ -67,7 +77,9 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
     plan.selection.usedEarliest = false;
     result = await runAttempts(deps, plan);
   }
-  const usage = (partial: Partial<UsageEvent> & Pick<UsageEvent, 'status' | 'outcome'>): void => {
+  /** The request's one usage event; `detail` when something served (one object shape, no spreads). */
+  const usage = (status: number, outcome: UsageEvent['outcome'], detail?: ServedUsage): void => {
+    const tokens = detail?.tokens;
     deps.usageSink.emit({
       id: randomUUID(),
       requestId: call.requestId,
@@ -75,43 +87,46 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
       userId: call.user.id,
       tokenId: call.token.id,
       route: call.requestedRoute.slice(0, 400),
-      provider: null,
-      providerOwnerId: null,
-      model: null,
+      provider: detail === undefined ? null : detail.served.leaf.target.provider.id,
+      providerOwnerId: detail === undefined ? null : detail.served.leaf.target.provider.ownerId,
+      model: detail === undefined ? null : detail.served.leaf.target.model,
       endpoint: call.endpoint,
       stream,
-      promptTokens: 0,
-      completionTokens: 0,
-      estimated: false,
+      status,
+      outcome,
+      promptTokens: tokens?.promptTokens ?? 0,
+      completionTokens: tokens?.completionTokens ?? 0,
+      estimated: tokens?.estimated ?? false,
       latencyMs: Math.max(0, deps.clock() - call.startedAt),
-      ttfbMs: null,
+      ttfbMs: detail === undefined ? null : detail.ttfbMs,
       attempts,
-      autoselectReason: call.autoselectReason ?? null,
-      // Failed attempts and answers nothing served cost 0; a served answer overrides it (issue 11).
-      costMicros: 0,
-      ...partial,
+      autoselectReason: detail === undefined ? (call.autoselectReason ?? null) : detail.autoselectReason,
+      // Failed attempts and answers nothing served cost 0 (issue 11).
+      costMicros: detail === undefined ? 0 : detail.costMicros,
     });
   };
 
   if (!result.ok) {
     if (result.clientGone) {
-      usage({ status: 499, outcome: 'client_disconnect' });
+      usage(499, 'client_disconnect');
       return;
     }
     const headers = baseHeaders(call, attempts.length, performance.now() - call.perfStart - result.waitedMs);
     const rotation = call.resolution.kind === 'rotation' ? call.resolution : null;
     if (result.passthrough !== null) {
       const p = result.passthrough;
-      call.res.writeHead(p.status, { ...headers, 'content-type': p.contentType, 'content-length': p.body.length });
+      headers['content-type'] = p.contentType;
+      headers['content-length'] = String(p.body.length);
+      call.res.writeHead(p.status, headers);
       call.res.end(p.body);
-      usage({ status: p.status, outcome: 'error' });
+      usage(p.status, 'error');
     } else if (rotation?.rotation.config.notifyerrors === true && call.endpoint === 'chat.completions') {
       // AISBF's notifyerrors: chat UIs that show nothing but the answer get the failure as text.
       writeNotice(call.res, headers, stream, result.error, call.requestedRoute);
-      usage({ status: 200, outcome: 'error' });
+      usage(200, 'error');
     } else {
       sendError(call.res, result.error, headers);
-      usage({ status: result.error.status, outcome: 'error' });
+      usage(result.error.status, 'error');
     }
     return;
   }
@@ -127,7 +142,9 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
     const tokens = finalTokens(call, tally);
     const costMicros = served.status === 200 ? costOf(served, tokens, tally.cachedPromptTokens) : 0;
     headers['x-aisbf-cost'] = formatCost(costMicros);
-    call.res.writeHead(served.status, { ...headers, 'content-type': String(served.headers['content-type'] ?? 'application/json'), 'content-length': body.length });
+    headers['content-type'] = String(served.headers['content-type'] ?? 'application/json');
+    headers['content-length'] = String(body.length);
+    call.res.writeHead(served.status, headers);
     call.res.end(body);
     served.release();
     if (served.status === 200) call.cacheTap?.whole(body, servedFields(served));
@@ -136,13 +153,13 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
       last.promptTokens = reported.prompt;
       last.completionTokens = reported.completion;
     }
-    usage({ ...servedFields(served), ...tokens, status: served.status, outcome: 'ok', ttfbMs: commitAt - call.startedAt, costMicros, autoselectReason });
+    usage(served.status, 'ok', { served, tokens, ttfbMs: commitAt - call.startedAt, costMicros, autoselectReason });
     return;
   }
   // Streams: headers leave before the cost is known, so it is in the usage record only (docs/usage.md).
   const end = await relayStream(deps, call, plan, served, headers);
   const tokens = finalTokens(call, end.tally);
-  usage({ ...servedFields(end.served), ...tokens, status: 200, outcome: end.outcome, ttfbMs: commitAt - call.startedAt, costMicros: costOf(end.served, tokens, end.tally.cachedPromptTokens), autoselectReason });
+  usage(200, end.outcome, { served: end.served, tokens, ttfbMs: commitAt - call.startedAt, costMicros: costOf(end.served, tokens, end.tally.cachedPromptTokens), autoselectReason });
 }
 
 /** Priced by the model that actually served (after a failover, the fallback's); null = unpriced. */

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
+import type { ClientSignal } from '../http/client-signal';
 import { SseReader } from './sse-reader';
-import { createUtf8ChunkDecoder } from './utf8-chunk-decoder';
+import { createUtf8ChunkDecoder, type Utf8ChunkDecoder } from './utf8-chunk-decoder';
 import { ENDPOINT_FORBIDDEN } from './endpoint-guard';
 
 /** Why an attempt's own timer fired; the proxy loop turns it into a retry-table outcome. */
@@ -17,7 +18,7 @@ export interface UpstreamCallOptions {
   deadline: number;
   clock: () => number;
   /** The client's disconnect signal: aborts this call too. Per request, so listeners die with it. */
-  signal?: AbortSignal;
+  signal?: ClientSignal;
 }
 
 export type OpenResult =
@@ -69,14 +70,14 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   private size = 0;
   private maxBytes = Number.POSITIVE_INFINITY;
   private reader: SseReader | null = null;
-  private readonly decoder = createUtf8ChunkDecoder();
+  /** Made when the body is first read as events (a non-stream answer never needs a TextDecoder). */
+  private decoder: Utf8ChunkDecoder | null = null;
   private events: string[] = [];
   private eventHead = 0;
   private sink: EventSink | null = null;
   private stopped = false;
   private waiter: Waiter | null = null;
-  private onAbort: (() => void) | null = null;
-  private signal: AbortSignal | null = null;
+  private unlisten: (() => void) | null = null;
 
   /** Sends the request; resolves when headers arrive or the attempt failed before them. */
   static open(options: UpstreamCallOptions): Promise<OpenResult> {
@@ -89,11 +90,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const signal = options.signal;
     if (signal !== undefined) {
       if (signal.aborted) call.abort();
-      else {
-        call.signal = signal;
-        call.onAbort = () => call.abort();
-        signal.addEventListener('abort', call.onAbort, { once: true });
-      }
+      else call.unlisten = signal.onAbort(() => call.abort());
     }
     try {
       options.pool.dispatch({ method: 'POST', path: options.path, headers: options.headers, body: options.body }, call);
@@ -132,11 +129,12 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const sink = this.sink;
     if (sink !== null) {
       this.timer?.refresh();
-      const whole = this.reader.feed(this.decoder.decode(chunk));
-      if (!this.stopped && !sink.readEnd(whole && this.decoder.exact ? chunk : null)) controller.pause();
+      const decoder = this.decoder!;
+      const whole = this.reader.feed(decoder.decode(chunk));
+      if (!this.stopped && !sink.readEnd(whole && decoder.exact ? chunk : null)) controller.pause();
       return;
     }
-    this.reader.feed(this.decoder.decode(chunk));
+    this.reader.feed(this.decoder!.decode(chunk));
     this.wake();
   }
 
@@ -281,9 +279,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   private startEvents(): void {
     if (this.reader !== null) return;
     this.reader = new SseReader((text, start, end, framed) => this.onEvent(text, start, end, framed));
+    const decoder = (this.decoder = createUtf8ChunkDecoder());
     const chunks = this.chunks;
     this.chunks = [];
-    for (const chunk of chunks) this.reader.feed(this.decoder.decode(chunk));
+    for (const chunk of chunks) this.reader.feed(decoder.decode(chunk));
   }
 
   private onEvent(text: string, start: number, end: number, framed: boolean): boolean {
@@ -323,10 +322,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   private detach(): void {
-    if (this.onAbort !== null) {
-      this.signal?.removeEventListener('abort', this.onAbort);
-      this.onAbort = null;
-      this.signal = null;
+    if (this.unlisten !== null) {
+      this.unlisten();
+      this.unlisten = null;
     }
   }
 
