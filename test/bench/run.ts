@@ -162,11 +162,11 @@ async function main(): Promise<void> {
   const tables = renderTables(figures);
   process.stdout.write(`\n${tables}\n\n`);
   if (config.writeDocs) {
-    // Keep the hand-written sections (everything from the first "## Stream path tuning" heading on):
+    // Keep the hand-written sections (everything from the first "## … written by hand" heading on):
     // only the generated part above them is replaced.
     const docPath = join(root, 'docs/benchmarks.md');
     const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
-    const handWritten = previous.indexOf('\n## Stream path tuning');
+    const handWritten = /\n## [^\n]*written by hand/.exec(previous)?.index ?? -1;
     const kept = handWritten >= 0 ? previous.slice(handWritten) : '';
     await writeFile(docPath, `${renderDoc(figures, tables, new Date()).trimEnd()}\n${kept}`);
     log('wrote docs/benchmarks.md');

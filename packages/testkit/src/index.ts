@@ -7,3 +7,4 @@ export * from './pass-through-proxy';
 export * from './test-snapshot';
 export * from './spawn-service';
 export * from './mock-upstream-client';
+export * from './split-at';

@@ -1,6 +1,7 @@
 import { createParser } from 'eventsource-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { splitAt } from '@aisbf/testkit';
 import { SseReader } from './sse-reader';
 
 /** What the full WHATWG parser reads from the same chunks: the reference. */
@@ -31,18 +32,6 @@ function read(chunks: readonly string[]): Read {
   return out;
 }
 
-function split(text: string, cuts: number[]): string[] {
-  const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-  const parts: string[] = [];
-  let from = 0;
-  for (const p of points) {
-    parts.push(text.slice(from, p));
-    from = p;
-  }
-  parts.push(text.slice(from));
-  return parts;
-}
-
 const payload = fc.oneof(fc.json(), fc.string(), fc.constantFrom('[DONE]', '', ' x', 'a:b'));
 const line = fc.oneof(
   payload.map((p) => `data: ${p}\n\n`),
@@ -56,7 +45,7 @@ describe('SseReader', () => {
   it('reads the same events as eventsource-parser, for any mix of frames and any split', () => {
     fc.assert(
       fc.property(fc.array(line, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 6 }), (lines, cuts) => {
-        const chunks = split(lines.join(''), cuts);
+        const chunks = splitAt(lines.join(''), cuts);
         expect(read(chunks).events).toEqual(reference(chunks));
       }),
       { numRuns: 1500 },

@@ -1,26 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { splitAt } from '@aisbf/testkit';
 import { createUtf8ChunkDecoder } from './utf8-chunk-decoder';
-
-/** Splits bytes at the given cut points (sorted, deduplicated, within range). */
-function split(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const parts: Buffer[] = [];
-  let from = 0;
-  for (const p of points) {
-    parts.push(bytes.subarray(from, p));
-    from = p;
-  }
-  parts.push(bytes.subarray(from));
-  return parts;
-}
 
 describe('utf8 chunk decoder', () => {
   it('decodes any split of any text exactly like a streaming TextDecoder', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme' }), fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(), (text, cuts, bom) => {
         const bytes = Buffer.from((bom ? '\ufeff' : '') + text, 'utf8');
-        const parts = split(bytes, cuts);
+        const parts = splitAt(bytes, cuts);
         const fast = createUtf8ChunkDecoder();
         const reference = new TextDecoder();
         const got = parts.map((p) => fast.decode(p)).join('');
