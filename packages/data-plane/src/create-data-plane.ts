@@ -122,7 +122,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   let snapshotCreatedAt: number | null = null;
   // `state` is read only at scrape time, after it exists.
   const openCooldowns = (): number => state.openCount(clock());
-  const observer = createObserver({ registry: metrics.registry, logger: deps.logger, clock, openCooldowns, snapshotCreatedAt: () => snapshotCreatedAt, busConnected: deps.busConnected, tracer: deps.tracer });
+  const observer = createObserver({ registry: metrics.registry, logger: deps.logger, clock, openCooldowns, waitingForSlot: () => state.waiting(), snapshotCreatedAt: () => snapshotCreatedAt, busConnected: deps.busConnected, tracer: deps.tracer });
   // Every request's usage event also feeds the metrics, its log line and its trace: one place counts requests.
   const usageSink: UsageSink = {
     emit(event) {

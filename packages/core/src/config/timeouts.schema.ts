@@ -11,6 +11,8 @@ export const timeoutsSchema = z.object({
   timeout_idle_s: z.number().positive().max(3600).optional(),
   timeout_total_s: z.number().positive().max(86_400).optional(),
   retry_after_max_s: z.number().min(0).max(600).optional(),
+  /** When every entry is at its max_concurrency: how long a request waits for a slot (0: 503 at once). */
+  timeout_queue_s: z.number().min(0).max(3600).optional(),
   retry: z
     .object({
       /** Backoff before retrying the same entry after a connect error / 5xx / 408 / 409. */
@@ -30,6 +32,7 @@ export const DEFAULT_TIMEOUTS = Object.freeze({
   timeout_idle_s: 15,
   timeout_total_s: 120,
   retry_after_max_s: 3,
+  timeout_queue_s: 10,
   backoff_ms: 250,
   same_entry: 1,
 });
@@ -41,6 +44,7 @@ export interface ResolvedTimeouts {
   idleMs: number;
   totalMs: number;
   retryAfterMaxMs: number;
+  queueMs: number;
   backoffMs: number;
   sameEntryRetries: number;
 }
@@ -68,6 +72,7 @@ export function resolveTimeouts(...levels: ReadonlyArray<Timeouts | undefined>):
     idleMs: pick('timeout_idle_s') * 1000,
     totalMs: pick('timeout_total_s') * 1000,
     retryAfterMaxMs: pick('retry_after_max_s') * 1000,
+    queueMs: pick('timeout_queue_s') * 1000,
     backoffMs,
     sameEntryRetries: sameEntry,
   };

@@ -11,6 +11,8 @@ export interface ObserverDeps {
   logger: Logger;
   clock: () => number;
   openCooldowns: () => number;
+  /** Requests waiting for a free slot (every entry at its max_concurrency). */
+  waitingForSlot?: () => number;
   snapshotCreatedAt: () => number | null;
   busConnected?: (() => boolean) | undefined;
   /** Default: the global tracer of @opentelemetry/api (a no-op unless an SDK is registered). */

@@ -8,6 +8,7 @@ export interface GenAiMetricsDeps {
   clock: () => number;
   /** Cooldowns open on this node right now (read at scrape time). */
   openCooldowns: () => number;
+  waitingForSlot?: (() => number) | undefined;
   /** `createdAt` of the snapshot being served, null before the first one. */
   snapshotCreatedAt: () => number | null;
   /** Whether the config bus (Redis) is connected; absent in all-in-one (in-process bus). */
@@ -41,6 +42,14 @@ export function createGenAiMetrics(deps: GenAiMetricsDeps): GenAiMetrics {
     registers,
     collect() {
       this.set(deps.openCooldowns());
+    },
+  });
+  new Gauge({
+    name: 'aisbf_requests_waiting_for_slot',
+    help: 'Requests waiting for a free slot because every entry of their route is at its max_concurrency (timeout_queue_s)',
+    registers,
+    collect() {
+      this.set(deps.waitingForSlot?.() ?? 0);
     },
   });
   new Gauge({

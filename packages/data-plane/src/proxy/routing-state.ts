@@ -1,3 +1,4 @@
+import type { ClientSignal } from '../http/client-signal';
 import { CLOSED_COOLDOWN, cooldownAvailability, reduceCooldown, type CooldownAvailability, type CooldownEvent, type CooldownState, type CooldownSync } from '@aisbf/core';
 
 /**
@@ -12,6 +13,14 @@ export interface RoutingState {
   acquire(key: string): void;
   release(key: string): void;
   nextTurn(route: string): number;
+  /**
+   * Resolves at the next release of a slot (any entry or provider), after `ms`, or when the client
+   * leaves, whichever comes first: a request whose entries are all at their max_concurrency waits
+   * here, in arrival order, instead of failing at once.
+   */
+  waitForSlot(ms: number, signal: ClientSignal): Promise<void>;
+  /** Requests waiting for a slot on this node. */
+  waiting(): number;
   refusesPrefill(key: string): boolean;
   /** Cooldowns open at `now` (the `aisbf_cooldowns_open` gauge). */
   openCount(now: number): number;
@@ -24,6 +33,8 @@ export function createRoutingState(deps: { cooldownSync?: CooldownSync | undefin
   const inflight = new Map<string, number>();
   const turns = new Map<string, number>();
   const prefillRefusals = new Set<string>();
+  /** Waiters for a free slot, in arrival order; every release wakes them all to select again. */
+  let slotWaiters: Array<() => void> = [];
 
   const apply = (key: string, event: CooldownEvent, now: number, publish: boolean): void => {
     const before = cooldowns.get(key) ?? CLOSED_COOLDOWN;
@@ -54,7 +65,28 @@ export function createRoutingState(deps: { cooldownSync?: CooldownSync | undefin
       const n = (inflight.get(key) ?? 0) - 1;
       if (n <= 0) inflight.delete(key);
       else inflight.set(key, n);
+      if (slotWaiters.length > 0) {
+        const woken = slotWaiters;
+        slotWaiters = [];
+        for (const wake of woken) wake();
+      }
     },
+    waitForSlot(ms, signal) {
+      return new Promise<void>((resolve) => {
+        let done = false;
+        const finish = (): void => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          unlisten();
+          resolve();
+        };
+        const timer = setTimeout(finish, Math.max(0, ms));
+        const unlisten = signal.onAbort(finish);
+        slotWaiters.push(finish);
+      });
+    },
+    waiting: () => slotWaiters.length,
     nextTurn(route) {
       const n = turns.get(route) ?? 0;
       turns.set(route, n + 1 >= Number.MAX_SAFE_INTEGER ? 0 : n + 1);

@@ -105,6 +105,11 @@ type OnceResult =
   | { ok: true; served: Omit<Served, 'waitedMs' | 'leaf' | 'release' | 'attemptStartedAt'> }
   | { ok: false; outcome: AttemptOutcome | null; budget: boolean; passthrough: Passthrough | null; status: number | null; message: string; attempt: UsageAttempt['outcome']; forbidden?: true };
 
+/** How long a request may wait for a free slot on this route (DESIGN §2 saturation, `timeout_queue_s`). */
+function queueMs(resolution: Resolution): number {
+  return resolution.kind === 'autoselect' ? 0 : resolution.timeouts.queueMs;
+}
+
 export function totalBudgetMs(resolution: Resolution): number {
   return resolution.kind === 'autoselect' ? 120_000 : resolution.timeouts.totalMs;
 }
@@ -122,12 +127,25 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
   let waitedMs = 0;
   let last: { error: GatewayError; passthrough: Passthrough | null } | null = null;
   let lastKey: string | null = null;
+  /** Until when this request may wait for a slot when every entry is saturated (set on first need). */
+  let queueUntil: number | null = null;
 
   for (;;) {
     if (plan.clientSignal.aborted) return { ok: false, error: clientGoneError(), passthrough: null, waitedMs, clientGone: true, rotationRoute, lastKey: leaf?.target.key ?? null };
     if (leaf === null) {
       plan.selection.now = clock();
       const selection = selectLeaf(plan.resolution, plan.selection);
+      if (!selection.ok && selection.reason === 'all-saturated') {
+        // Every entry is at its max_concurrency: wait for a slot (timeout_queue_s, within the budget).
+        queueUntil ??= Math.min(deadline, plan.selection.now + queueMs(plan.resolution));
+        const left = queueUntil - plan.selection.now;
+        if (left > 0) {
+          const started = performance.now();
+          await state.waitForSlot(left, plan.clientSignal);
+          waitedMs += performance.now() - started;
+          continue;
+        }
+      }
       if (!selection.ok) return { ok: false, ...exhausted(plan, selection, last), waitedMs, clientGone: false, rotationRoute, lastKey };
       if (selection.leaf === null) {
         const via = await serveAutoselectEntry(deps, plan, selection.autoselect, selection.key);
@@ -280,7 +298,7 @@ function exhausted(
     return { error: new GatewayError('NO_HEALTHY_TARGET', `Every entry of ${name} is cooling down after failures; retry in ${retryAfterS} s${detail}.`, { retryAfterS, wireCode: 'no_healthy_target' }), passthrough: null };
   }
   if (selection.reason === 'all-saturated') {
-    return { error: new GatewayError('NO_HEALTHY_TARGET', `Every entry of ${name} is at its max_concurrency; retry shortly.`, { retryAfterS: 1, wireCode: 'saturated' }), passthrough: null };
+    return { error: new GatewayError('NO_HEALTHY_TARGET', `Every entry of ${name} is at its max_concurrency and no slot freed within ${Math.round(queueMs(plan.resolution) / 1000)} s (timeout_queue_s); retry shortly.`, { retryAfterS: 1, wireCode: 'saturated' }), passthrough: null };
   }
   if (last !== null) return last;
   return { error: new GatewayError('NO_HEALTHY_TARGET', `No usable entry in ${name} (disabled or misconfigured providers).`, { wireCode: 'no_healthy_target' }), passthrough: null };
