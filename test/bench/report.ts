@@ -112,10 +112,13 @@ Machine: ${machineLine()}.
   \`pnpm build\` uses for the production CLI (\`scripts/bundle.ts\`: workspace code inlined,
   third-party packages loaded from node_modules) and each runs with plain \`node\`, as production
   runs \`node dist/aisbf.mjs\`: no TypeScript loader is in any figure (tsx added ~43 MiB per process).
-  aisbf here is the data plane alone (\`createDataPlane\` from a snapshot file); the
-  \`aisbf data-plane\` role also holds its Redis clients and the BullMQ usage queue.
+  aisbf in the throughput and latency runs is the data plane alone (\`createDataPlane\` from a
+  snapshot file). The memory table adds **aisbf data-plane role**: the production bundle's
+  \`aisbf data-plane\`, its snapshot read from Redis, with every Redis client of the role (bus,
+  cooldowns, limits, budgets, health, BullMQ usage queue); it is the headline figure when Redis is
+  reachable (\`AISBF_BENCH_REDIS_URL\`, default the local one; \`off\` skips the row).
 - Knobs: \`AISBF_BENCH_DURATION_S\`, \`AISBF_BENCH_ROUNDS\`, \`AISBF_BENCH_CONNECTIONS\`, \`AISBF_BENCH_SEQUENTIAL\`,
-  \`AISBF_BENCH_STREAMS\`, \`AISBF_BENCH_WRITE_DOCS=0\` (print only).
+  \`AISBF_BENCH_STREAMS\`, \`AISBF_BENCH_REDIS_URL\`, \`AISBF_BENCH_WRITE_DOCS=0\` (print only).
 
 ## Caveat
 
