@@ -1,10 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import { GatewayError, UpstreamError, parseRetryAfterMs, retryVerdict, safeJsonParse, type AttemptOutcome, type IndexedAutoselect, type Resolution, type UsageAttempt, type UsageEvent } from '@aisbf/core';
+import { GatewayError, UpstreamError, retryVerdict, type IndexedAutoselect, type Resolution, type UsageAttempt, type UsageEvent } from '@aisbf/core';
 import type { ClientSignal } from '../http/client-signal';
-import { UpstreamCall } from '../upstream/upstream-call';
-import { chunkFacts } from './chunk-facts';
-import { scrubUpstreamBody, sentSecrets } from './scrub-upstream-secrets';
+import type { UpstreamCall } from '../upstream/upstream-call';
+import { attemptOnce, type OnceResult } from './attempt-once';
 import type { RoutingState } from './routing-state';
 import { selectLeaf, type Leaf, type ProviderHealth, type SelectionContext } from './select-leaf';
 import type { TargetResolver } from './upstream-target';
@@ -101,9 +100,6 @@ export interface Passthrough {
   contentType: string;
 }
 
-type OnceResult =
-  | { ok: true; served: Omit<Served, 'waitedMs' | 'leaf' | 'release' | 'attemptStartedAt'> }
-  | { ok: false; outcome: AttemptOutcome | null; budget: boolean; passthrough: Passthrough | null; status: number | null; message: string; attempt: UsageAttempt['outcome']; forbidden?: true };
 
 /** How long a request may wait for a free slot on this route (DESIGN §2 saturation, `timeout_queue_s`). */
 function queueMs(resolution: Resolution): number {
@@ -316,128 +312,6 @@ function upstreamError(result: Extract<OnceResult, { ok: false }>, target: strin
 }
 
 const clientGoneError = (): GatewayError => new GatewayError('BAD_REQUEST', 'The client closed the connection.', { wireCode: 'client_closed_request' });
-
-/** The upstream body: the client's fields unchanged, `model` rewritten, defaults only where omitted. */
-export function upstreamBody(plan: AttemptPlan, leaf: Leaf): string {
-  const body: Record<string, unknown> = { ...plan.body, model: leaf.target.model };
-  const defaults = leaf.target.modelInfo?.defaults;
-  if (defaults !== undefined) for (const k in defaults) if (body[k] === undefined) body[k] = defaults[k];
-  if (plan.stream) {
-    const so = body['stream_options'];
-    body['stream_options'] = { ...(typeof so === 'object' && so !== null ? so : {}), include_usage: true };
-  }
-  if (plan.prefill !== undefined && Array.isArray(body['messages'])) {
-    body['messages'] = [...(body['messages'] as unknown[]), { role: 'assistant', content: plan.prefill }];
-  }
-  return JSON.stringify(body);
-}
-
-async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Leaf, deadline: number): Promise<OnceResult> {
-  const { targets, clock } = deps;
-  const t = leaf.timeouts;
-  const address = targets.address(leaf.target);
-  const headers = targets.headers(leaf.target, plan.stream);
-  const opened = await UpstreamCall.open({
-    pool: targets.pool(leaf.target, t.connectMs),
-    path: address.basePath + plan.upstreamPath,
-    headers,
-    body: upstreamBody(plan, leaf),
-    headersMs: t.headersMs,
-    deadline,
-    clock,
-    signal: plan.clientSignal,
-  });
-  if (!opened.ok) {
-    if (opened.error === 'forbidden') return { ok: false, outcome: null, budget: false, passthrough: null, status: null, message: opened.message, attempt: 'error', forbidden: true };
-    if (opened.error === 'timeout') {
-      if (opened.timeout === 'budget') return fail(null, true, null, opened.message, 'timeout');
-      return fail({ kind: 'headers-timeout' }, false, null, opened.message, 'timeout');
-    }
-    return fail({ kind: opened.error }, false, null, opened.error === 'refused' ? `connection refused (${opened.message})` : `connection reset (${opened.message})`, 'error');
-  }
-  const { call, status, headers: responseHeaders } = opened;
-  if (status < 200 || status >= 300) {
-    call.arm(Math.min(t.idleMs, deadline - clock()), 'idle');
-    let body: Buffer;
-    try {
-      body = await call.readAll(1024 * 1024);
-    } catch {
-      call.abort();
-      return fail({ kind: 'status', status }, false, null, `HTTP ${status}`, 'error');
-    }
-    const errorCode = wireErrorCode(body);
-    // Never hand the client a key the upstream echoed back (docs/security.md finding #1).
-    body = scrubUpstreamBody(body, sentSecrets(headers));
-    const retryAfter = responseHeaders['retry-after'];
-    const retryAfterMs = parseRetryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, clock());
-    const contentType = String(responseHeaders['content-type'] ?? 'application/json');
-    const passthrough = { status, body, contentType };
-    return fail({ kind: 'status', status, errorCode, retryAfterMs }, false, passthrough, `HTTP ${status}${errorCode === undefined ? '' : ` ${errorCode}`}`, status === 429 ? 'rate_limited' : 'error', status);
-  }
-  if (!plan.stream) {
-    // A non-stream answer is one body: it may take as long as the budget allows.
-    call.arm(deadline - clock(), 'budget');
-    try {
-      const body = await call.readAll();
-      return { ok: true, served: { status, headers: responseHeaders, call, body, pending: [], malformed: 0 } };
-    } catch {
-      call.abort();
-      if (call.timedOut === 'budget') return fail(null, true, null, 'the answer took longer than the budget', 'timeout', status);
-      return fail({ kind: 'reset' }, false, null, 'connection cut while reading the answer', 'error', status);
-    }
-  }
-  // Streaming: nothing is committed to the client until the first content chunk (DESIGN §2).
-  const budgetLeft = deadline - clock();
-  call.arm(Math.min(t.firstTokenMs, budgetLeft), t.firstTokenMs <= budgetLeft ? 'first-token' : 'budget');
-  const pending: string[] = [];
-  let malformed = 0;
-  try {
-    for (;;) {
-      const data = await call.nextEvent();
-      if (data === null) break;
-      if (data === '[DONE]') {
-        pending.push(data);
-        break;
-      }
-      const facts = chunkFacts(data);
-      if (facts === null) {
-        malformed++;
-        continue;
-      }
-      if (facts.error !== undefined) {
-        call.abort();
-        return fail({ kind: 'status', status: 502 }, false, null, 'error event before the first token', 'error', status);
-      }
-      pending.push(data);
-      if (facts.hasContent) break;
-    }
-    if (pending.length === 0) {
-      // A 200 that ends without one SSE event (e.g. a JSON body to a stream request) served nothing.
-      call.abort();
-      return fail({ kind: 'status', status: 502 }, false, null, 'the stream ended before any event', 'error', status);
-    }
-  } catch {
-    call.abort();
-    if (call.timedOut === 'budget') return fail(null, true, null, 'no first token within the budget', 'timeout', status);
-    if (call.timedOut === 'first-token') return fail({ kind: 'first-token-timeout' }, false, null, `no first token within ${t.firstTokenMs} ms`, 'timeout', status);
-    return fail({ kind: 'reset' }, false, null, 'stream cut before the first token', 'error', status);
-  }
-  call.arm(t.idleMs, 'idle');
-  return { ok: true, served: { status, headers: responseHeaders, call, body: null, pending, malformed } };
-}
-
-function fail(outcome: AttemptOutcome | null, budget: boolean, passthrough: Passthrough | null, message: string, attempt: UsageAttempt['outcome'], status: number | null = null): OnceResult {
-  return { ok: false, outcome, budget, passthrough, status: passthrough?.status ?? status, message, attempt };
-}
-
-function wireErrorCode(body: Buffer): string | undefined {
-  const parsed = safeJsonParse(body.toString('utf8'));
-  if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null) return undefined;
-  const error = (parsed.value as { error?: unknown }).error;
-  if (typeof error !== 'object' || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : undefined;
-}
 
 /** Waits, but wakes early when the client leaves. Returns the milliseconds actually waited. */
 function sleep(ms: number, signal: ClientSignal): Promise<number> {
