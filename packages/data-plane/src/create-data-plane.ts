@@ -40,6 +40,7 @@ import { createRoutingState } from './proxy/routing-state';
 import type { ProviderFlag } from './proxy/run-attempts';
 import type { ProviderHealth } from './proxy/select-leaf';
 import { type ProxyEndpoint, type ServeDeps } from './proxy/serve-proxy';
+import { parsePath, type ParsedPath } from './http/parse-path';
 import { createTargetResolver } from './proxy/upstream-target';
 import { createUpstreamPools } from './upstream/upstream-pools';
 import type { ResolveHost } from './upstream/endpoint-guard';
@@ -95,12 +96,6 @@ export interface DataPlane {
   close(): Promise<void>;
 }
 
-type Operation = { kind: 'proxy'; endpoint: ProxyEndpoint } | { kind: 'models'; id: string | null } | { kind: 'unknown'; rest: string };
-
-interface ParsedPath {
-  username: string | null;
-  op: Operation;
-}
 
 const ENDPOINT_SCHEMAS: Readonly<Record<ProxyEndpoint, ZodType<Record<string, unknown>>>> = {
   'chat.completions': chatRequestSchema,
@@ -438,43 +433,4 @@ function refuse(req: IncomingMessage, res: ServerResponse, error: GatewayError, 
 /** Route names come from clients: keep header values printable ASCII. */
 function safeHeader(value: string): string {
   return value.replace(/[^\x20-\x7e]/g, '?').slice(0, 400);
-}
-
-/** `/v1/x`, `/api/v1/x`, `/api/u/{username}/x` → username and operation; null when not ours. */
-export function parsePath(path: string): ParsedPath | null {
-  let username: string | null = null;
-  let rest: string;
-  if (path.startsWith('/v1/')) rest = path.slice(4);
-  else if (path.startsWith('/api/v1/')) rest = path.slice(8);
-  else if (path.startsWith('/api/u/')) {
-    const slash = path.indexOf('/', 7);
-    if (slash < 0) return null;
-    username = decodeSegment(path.slice(7, slash));
-    if (username === null || username === '') return null;
-    rest = path.slice(slash + 1);
-  } else return null;
-  if (rest.endsWith('/')) rest = rest.slice(0, -1);
-  switch (rest) {
-    case 'chat/completions':
-      return { username, op: { kind: 'proxy', endpoint: 'chat.completions' } };
-    case 'completions':
-      return { username, op: { kind: 'proxy', endpoint: 'completions' } };
-    case 'embeddings':
-      return { username, op: { kind: 'proxy', endpoint: 'embeddings' } };
-    case 'models':
-      return { username, op: { kind: 'models', id: null } };
-  }
-  if (rest.startsWith('models/')) {
-    const id = decodeSegment(rest.slice(7));
-    if (id !== null && id !== '') return { username, op: { kind: 'models', id } };
-  }
-  return { username, op: { kind: 'unknown', rest } };
-}
-
-function decodeSegment(value: string): string | null {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return null;
-  }
 }

@@ -1,4 +1,5 @@
-export { createDataPlane, parsePath, type DataPlane, type DataPlaneDeps } from './create-data-plane';
+export { createDataPlane, type DataPlane, type DataPlaneDeps } from './create-data-plane';
+export { parsePath } from './http/parse-path';
 export { DEFAULT_BODY_LIMITS, type BodyLimits } from './http/read-json-body';
 export { openAiErrorBody, type OpenAiErrorBody } from './http/openai-error';
 export type { ProviderFlag } from './proxy/run-attempts';

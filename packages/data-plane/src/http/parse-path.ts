@@ -1,0 +1,47 @@
+import type { ProxyEndpoint } from '../proxy/serve-proxy';
+
+export type Operation = { kind: 'proxy'; endpoint: ProxyEndpoint } | { kind: 'models'; id: string | null } | { kind: 'unknown'; rest: string };
+
+export interface ParsedPath {
+  username: string | null;
+  op: Operation;
+}
+
+/** `/v1/x`, `/api/v1/x`, `/api/u/{username}/x` → username and operation; null when not ours. */
+export function parsePath(path: string): ParsedPath | null {
+  let username: string | null = null;
+  let rest: string;
+  if (path.startsWith('/v1/')) rest = path.slice(4);
+  else if (path.startsWith('/api/v1/')) rest = path.slice(8);
+  else if (path.startsWith('/api/u/')) {
+    const slash = path.indexOf('/', 7);
+    if (slash < 0) return null;
+    username = decodeSegment(path.slice(7, slash));
+    if (username === null || username === '') return null;
+    rest = path.slice(slash + 1);
+  } else return null;
+  if (rest.endsWith('/')) rest = rest.slice(0, -1);
+  switch (rest) {
+    case 'chat/completions':
+      return { username, op: { kind: 'proxy', endpoint: 'chat.completions' } };
+    case 'completions':
+      return { username, op: { kind: 'proxy', endpoint: 'completions' } };
+    case 'embeddings':
+      return { username, op: { kind: 'proxy', endpoint: 'embeddings' } };
+    case 'models':
+      return { username, op: { kind: 'models', id: null } };
+  }
+  if (rest.startsWith('models/')) {
+    const id = decodeSegment(rest.slice(7));
+    if (id !== null && id !== '') return { username, op: { kind: 'models', id } };
+  }
+  return { username, op: { kind: 'unknown', rest } };
+}
+
+function decodeSegment(value: string): string | null {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return null;
+  }
+}
