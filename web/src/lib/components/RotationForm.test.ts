@@ -47,4 +47,20 @@ describe('RotationForm', () => {
     expect(document.getElementById('entry-0-provider-error')?.textContent).toMatch(/required/);
     expect(document.getElementById('entry-0-model-error')?.textContent).toMatch(/required/);
   });
+
+  it('edits a rotation with an autoselect entry: shown as a route, saved as one, required like a provider', async () => {
+    const onsave = vi.fn(async (_id: string, _c: Record<string, unknown>) => {});
+    const config = { providers: [{ route: 'user-autoselect/engineering', weight: 5 }, { provider_id: 'openai-prod', model: 'gpt-4.1-mini', weight: 1 }] };
+    render(RotationForm, { initialId: 'front', initialConfig: config, isNew: false, onsave });
+    expect((screen.getByLabelText('Route') as HTMLInputElement).value).toBe('user-autoselect/engineering');
+    expect((document.getElementById('entry-0-kind') as HTMLSelectElement).value).toBe('route');
+    await fireEvent.click(screen.getByRole('button', { name: 'Save rotation' }));
+    const providers = (onsave.mock.calls[0]?.[1] as { providers: Array<Record<string, unknown>> }).providers;
+    expect(providers[0]).toEqual({ route: 'user-autoselect/engineering', weight: 5, error_cooldown: 60 });
+    expect(providers[1]).toMatchObject({ provider_id: 'openai-prod', model: 'gpt-4.1-mini' });
+    await fireEvent.input(screen.getByLabelText('Route'), { target: { value: ' ' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save rotation' }));
+    expect(onsave).toHaveBeenCalledTimes(1);
+    expect(document.getElementById('entry-0-route-error')?.textContent).toMatch(/required/);
+  });
 });
