@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { startPassThroughProxy } from '../../packages/testkit/src/index';
+// The module itself, not the testkit index (which loads mysql2 and ioredis): the baseline's RSS is a proxy's.
+import { startPassThroughProxy } from '../../packages/testkit/src/pass-through-proxy';
 
 /**
  * The benchmark's honest baseline as a process: `tsx test/bench/pass-through.ts --upstream <url>`.
