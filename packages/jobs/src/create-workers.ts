@@ -101,7 +101,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
       QUEUES.discoverModels,
       guard((job) =>
         discoverModels(
-          { db: options.db, secretBox: options.secretBox, publish: options.publish, ...(options.fetch ? { fetch: options.fetch } : {}) },
+          { db: options.db, secretBox: options.secretBox, publish: options.publish, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.userFetch ? { userFetch: options.userFetch } : {}) },
           parsePayload(discoverModelsPayloadSchema, job.data, QUEUES.discoverModels),
         ),
       ),
@@ -111,7 +111,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
       QUEUES.healthCheck,
       guard(async (job) => {
         const result = await checkHealth(
-          { db: options.db, secretBox: options.secretBox, publishHealth: options.publishHealth, ...(options.fetch ? { fetch: options.fetch } : {}), policy: options.healthPolicy },
+          { db: options.db, secretBox: options.secretBox, publishHealth: options.publishHealth, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.userFetch ? { userFetch: options.userFetch } : {}), policy: options.healthPolicy },
           job.data,
         );
         // The periodic run also keeps the per-provider discovery schedules in step with the db.

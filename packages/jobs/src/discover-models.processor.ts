@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GatewayError, safeJsonParse, type ConfigChange } from '@aisbf/core';
 import { findProvider, replaceProviderModels, withConfigChange, type Db, type StoredProviderModel } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
+import { connectRefusal, fetchFor } from './fetch-for';
 
 export interface ModelDiscovery {
   /** Model names the provider serves now, in the order it listed them. */
@@ -23,6 +24,8 @@ export interface DiscoverModelsDeps {
   db: Db;
   secretBox: SecretBox;
   fetch?: typeof fetch;
+  /** For user-owned providers (JobProcessorDeps.userFetch); default `fetch`. */
+  userFetch?: typeof fetch;
   publish: (change: ConfigChange) => Promise<void>;
   /** Default 10 s: a provider that does not list its models in that time is reported as failing. */
   timeoutMs?: number;
@@ -69,13 +72,13 @@ export async function discoverModels(deps: DiscoverModelsDeps, payload: Discover
     for (const [k, v] of Object.entries(extra)) if (typeof v === 'string') headers[k] = v;
   }
   if (provider.apiKeyEnc !== null) headers['authorization'] = `Bearer ${deps.secretBox.decrypt(provider.apiKeyEnc)}`;
-  const doFetch = deps.fetch ?? fetch;
+  const doFetch = fetchFor(deps, payload.ownerId);
   const url = `${provider.endpoint}/models`;
   let response: Response;
   try {
     response = await doFetch(url, { headers, signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000) });
   } catch (error) {
-    const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'could not connect';
+    const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : `could not connect${connectRefusal(error)}`;
     throw new GatewayError('UPSTREAM_ERROR', `GET ${url} ${reason}`, { cause: error });
   }
   const text = await response.text();

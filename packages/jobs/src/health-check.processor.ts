@@ -3,6 +3,7 @@ import { usageAttemptSchema } from '@aisbf/core';
 import { listProviderHealth, listProviders, setProviderHealth, UNKNOWN_HEALTH, type Db, type StoredProvider } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
 import { z } from 'zod';
+import { connectRefusal, fetchFor } from './fetch-for';
 import { healthCheckPayloadSchema, parsePayload } from './queues';
 import { DEFAULT_HEALTH_POLICY, isFailure, providerKey, scoreTraffic, type HealthPolicy, type TrafficSample, type TrafficScore } from './traffic-health';
 
@@ -12,6 +13,8 @@ export interface HealthCheckDeps {
   /** Announces each status change (bus topic `health.changed`). */
   publishHealth?: (change: HealthChange) => Promise<void>;
   fetch?: typeof fetch;
+  /** For user-owned providers (JobProcessorDeps.userFetch); default `fetch`. */
+  userFetch?: typeof fetch;
   now?: () => number;
   policy?: Partial<HealthPolicy>;
 }
@@ -123,14 +126,14 @@ async function runProbe(deps: HealthCheckDeps, provider: StoredProvider, paid: b
       : { method: 'GET', headers };
   const started = performance.now();
   try {
-    const response = await (deps.fetch ?? fetch)(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetchFor(deps, provider.ownerId)(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     await response.arrayBuffer();
     const latencyMs = performance.now() - started;
     // Never the response text: it may echo the key.
     return response.ok ? { ok: true, error: null, latencyMs } : { ok: false, error: `probe answered ${response.status}`, latencyMs };
   } catch (error) {
     const timedOut = error instanceof Error && error.name === 'TimeoutError';
-    return { ok: false, error: timedOut ? 'probe timed out' : 'probe could not connect', latencyMs: performance.now() - started };
+    return { ok: false, error: timedOut ? 'probe timed out' : `probe could not connect${connectRefusal(error)}`, latencyMs: performance.now() - started };
   }
 }
 

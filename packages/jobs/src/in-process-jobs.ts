@@ -35,7 +35,7 @@ export interface InProcessJobs {
  */
 export function createInProcessJobs(options: InProcessJobsOptions): InProcessJobs {
   const onError = options.onError ?? (() => undefined);
-  const discoverDeps = { db: options.db, secretBox: options.secretBox, publish: options.publish, ...(options.fetch ? { fetch: options.fetch } : {}) };
+  const discoverDeps = { db: options.db, secretBox: options.secretBox, publish: options.publish, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.userFetch ? { userFetch: options.userFetch } : {}) };
   const usageSink = createDbUsageSink({ db: options.db, batchSize: options.usageBatchSize, flushMs: options.usageFlushMs, onError });
   const inFlight = new Map<string, Promise<ModelDiscovery>>();
   const timers: NodeJS.Timeout[] = [];
@@ -52,7 +52,7 @@ export function createInProcessJobs(options: InProcessJobsOptions): InProcessJob
   };
 
   const runHealthCheck = (): Promise<HealthCheckResult> =>
-    checkHealth({ db: options.db, secretBox: options.secretBox, publishHealth: options.publishHealth, ...(options.fetch ? { fetch: options.fetch } : {}), policy: options.healthPolicy }, {});
+    checkHealth({ db: options.db, secretBox: options.secretBox, publishHealth: options.publishHealth, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.userFetch ? { userFetch: options.userFetch } : {}), policy: options.healthPolicy }, {});
 
   const runDiscovery = async (): Promise<void> => {
     for (const p of await listProviders(options.db)) {

@@ -5,6 +5,7 @@ export * from './usage-flush.processor';
 export * from './health-check.processor';
 export * from './traffic-health';
 export * from './batcher';
+export * from './fetch-for';
 export * from './db-usage-sink';
 export * from './queue-usage-sink';
 export * from './create-workers';

@@ -12,6 +12,11 @@ export interface JobProcessorDeps {
   publish: (change: ConfigChange) => Promise<void>;
   publishHealth?: (change: HealthChange) => Promise<void>;
   fetch?: typeof fetch;
+  /**
+   * Fetch for user-owned providers' endpoints: the endpoint policy checked at connect time, after
+   * DNS (issue 9; the CLI passes the data plane's guarded connector). Default: `fetch`.
+   */
+  userFetch?: typeof fetch;
   /** Periodic health check of every provider (default 60 s; 0 = none). */
   healthEveryMs?: number;
   /** Periodic model discovery per provider (default 6 h; 0 = none). */

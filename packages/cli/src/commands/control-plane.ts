@@ -1,6 +1,7 @@
 import { resolveEndpointPolicy } from '@aisbf/core';
 import { createRedisBus, createRedisNodeList, createRedisSessionStore, createRedisSnapshotStore, createSnapshotPublisher } from '@aisbf/bus';
 import { createControlPlane } from '@aisbf/control-plane';
+import { createGuardedFetch } from '@aisbf/data-plane';
 import { createDatabase, getConfigVersion, loadSnapshot, migrateToLatest } from '@aisbf/db';
 import { createBullmqJobRunner } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
@@ -33,6 +34,7 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
   const jobs = createBullmqJobRunner({ ...redis, onError });
   const sessions = createRedisSessionStore({ ...redis, name: 'aisbf-cp-sessions', onError: (e) => onError(e, 'sessions') });
   const nodes = createRedisNodeList({ ...redis, onError: (e) => onError(e, 'node list') });
+  const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [env.AISBF_PORT, env.AISBF_CONTROL_PORT, env.AISBF_WORKER_PORT, ...(options.port === undefined ? [] : [options.port])]);
   const controlPlane = createControlPlane({
     db: database.db,
     secretBox,
@@ -41,7 +43,9 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
     sessions,
     mode: 'cluster',
     privacyDetector,
-    endpointCheck: { policy: resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [env.AISBF_PORT, env.AISBF_CONTROL_PORT, env.AISBF_WORKER_PORT, ...(options.port === undefined ? [] : [options.port])]) },
+    endpointCheck: { policy: endpointPolicy },
+    // providers.test probes user-owned providers under the policy at connect time too (issue 9).
+    userFetch: createGuardedFetch({ policy: endpointPolicy }),
     listNodes: () => nodes.listNodes(),
     dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
     onError,

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHealthBoard, createHealthPublisher, createInProcessPropagation, createMemoryBudgetLedger, createMemoryHealthStore } from '@aisbf/bus';
 import { createControlPlane, createMemorySessionStore } from '@aisbf/control-plane';
-import { createDataPlane, createMemoryResponseCacheStore } from '@aisbf/data-plane';
+import { createDataPlane, createGuardedFetch, createMemoryResponseCacheStore } from '@aisbf/data-plane';
 import { createDatabase, loadSnapshot, migrateToLatest } from '@aisbf/db';
 import { createInProcessJobs } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
@@ -44,16 +44,19 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   // Provider health: the health-check job writes it, the data plane reads it (same shapes as cluster mode).
   const healthStore = createMemoryHealthStore();
   const healthBoard = createHealthBoard({ bus: propagation.bus, store: healthStore, pollMs: 0, onError });
+  // One endpoint policy for every half (issue 9): checked when a provider is written, and on every
+  // connection to a user-owned provider, the proxy's and the jobs' (discovery, health probes).
+  const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [env.AISBF_PORT, env.AISBF_CONTROL_PORT, env.AISBF_WORKER_PORT, ...(options.port === undefined ? [] : [options.port])]);
+  const guardedFetch = createGuardedFetch({ policy: endpointPolicy });
   const jobs = createInProcessJobs({
     db: database.db,
     secretBox,
     publish: (change) => propagation.publisher.publish(change),
     publishHealth: createHealthPublisher({ bus: propagation.bus, store: healthStore }),
+    userFetch: guardedFetch,
     onError,
   });
   const tracing = env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? null : (await import('../tracing')).startTracing({ endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'aisbf' });
-  // One endpoint policy for both halves (issue 9): checked when a provider is written and on every connection.
-  const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [env.AISBF_PORT, env.AISBF_CONTROL_PORT, env.AISBF_WORKER_PORT, ...(options.port === undefined ? [] : [options.port])]);
   const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, health: healthBoard, responseCache: createMemoryResponseCacheStore(), budgetLedger: createMemoryBudgetLedger(), logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES }, endpointPolicy, ...(tracing === null ? {} : { tracer: tracing.tracer }) });
   const sessions = createMemorySessionStore();
   const controlPlane = createControlPlane({
@@ -65,6 +68,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     mode: 'all-in-one',
     privacyDetector,
     endpointCheck: { policy: endpointPolicy },
+    userFetch: guardedFetch,
     dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
     onError,
   });

@@ -1,3 +1,5 @@
+import { resolveEndpointPolicy } from '@aisbf/core';
+import { createGuardedFetch } from '@aisbf/data-plane';
 import { createRedisBus, createRedisHealthPublisher, createSnapshotPublisher, createRedisSnapshotStore } from '@aisbf/bus';
 import { createDatabase, loadSnapshot } from '@aisbf/db';
 import { Queue } from 'bullmq';
@@ -23,12 +25,16 @@ export async function runWorker(env: Env, options: { port: number | undefined })
   const publisher = createSnapshotPublisher({ bus, store, loadSnapshot: () => loadSnapshot(database.db), onError });
   // Health is stored (for nodes that start later) and announced (for the running ones).
   const health = createRedisHealthPublisher({ ...redis, name: 'aisbf-worker-health', onError });
+  // Discovery and health probes reach user-owned providers under the same endpoint policy as the
+  // data plane, checked at connect time after DNS (issue 9).
+  const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [env.AISBF_PORT, env.AISBF_CONTROL_PORT, env.AISBF_WORKER_PORT, ...(options.port === undefined ? [] : [options.port])]);
   const workers = await createWorkers({
     ...redis,
     db: database.db,
     secretBox: createSecretBox(env.AISBF_SECRET_KEY),
     publish: (change) => publisher.publish(change),
     publishHealth: health.publishHealth,
+    userFetch: createGuardedFetch({ policy: endpointPolicy }),
     onError,
   });
 

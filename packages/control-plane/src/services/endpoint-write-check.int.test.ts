@@ -17,6 +17,11 @@ describe('user-owned provider endpoints are checked when written', () => {
         fetched.push(String(url));
         return new Response('{"data":[]}', { headers: { 'content-type': 'application/json' } });
       },
+      // The CLI passes the guarded fetch (connect-time policy) here; user-owned providers must use it.
+      userFetch: async (url) => {
+        fetched.push(`guarded ${String(url)}`);
+        return new Response('{"data":[]}', { headers: { 'content-type': 'application/json' } });
+      },
       endpointCheck: {
         policy: defaultEndpointPolicy(),
         resolveHost: async (name) => {
@@ -60,7 +65,7 @@ describe('user-owned provider endpoints are checked when written', () => {
   it('providers.test checks again: a saved name now resolving to loopback is not probed', async () => {
     const admin = await f.cp.services.auth.authenticateToken(FIXTURE_ADMIN_TOKEN);
     expect(await f.cp.services.providers.test(admin!, { owner: 'alice', id: 'ok2' })).toMatchObject({ ok: true });
-    expect(fetched).toEqual(['http://broker.test/v1/models']);
+    expect(fetched).toEqual(['guarded http://broker.test/v1/models']);
     dns['broker.test'] = ['127.0.0.1'];
     const result = await f.cp.services.providers.test(admin!, { owner: 'alice', id: 'ok2' });
     expect(result.ok).toBe(false);
@@ -72,6 +77,9 @@ describe('user-owned provider endpoints are checked when written', () => {
     const r = await upsert('GLOBAL', 'http://127.0.0.1:11434/v1', 'ollama');
     expect(r.errors).toBeUndefined();
     expect(r.data?.['upsertProvider']).toEqual({ id: 'ollama', scope: 'GLOBAL' });
+    const admin = await f.cp.services.auth.authenticateToken(FIXTURE_ADMIN_TOKEN);
+    expect(await f.cp.services.providers.test(admin!, { owner: 'GLOBAL', id: 'ollama' })).toMatchObject({ ok: true });
+    expect(fetched.at(-1)).toBe('http://127.0.0.1:11434/v1/models');
   });
 
   it('importConfig refuses a forbidden endpoint with the item path, and stores nothing', async () => {

@@ -1,6 +1,6 @@
 import { GatewayError, slugSchema } from '@aisbf/core';
 import { deleteProvider, findProvider, listProviderHealth, listProviders, setProviderHealth, UNKNOWN_HEALTH, type StoredProvider } from '@aisbf/db';
-import type { ModelDiscovery } from '@aisbf/jobs';
+import { connectRefusal, fetchFor, type ModelDiscovery } from '@aisbf/jobs';
 import { isAdmin, type Actor } from './actor';
 import { resolveOwner } from './owner-scope';
 import { notFound, writeProvider } from './provider-write';
@@ -116,14 +116,14 @@ export function createProvidersService(ctx: ServiceContext) {
       try {
         // Checked again on every probe (issue 9): the name may resolve elsewhere than when it was saved.
         if (scope.ownerId !== null && ctx.endpointCheck != null) await assertEndpointAllowed(ctx.endpointCheck, provider.endpoint, 'endpoint');
-        const response = await (ctx.fetch ?? fetch)(`${provider.endpoint}/models`, { headers, signal: AbortSignal.timeout(input.timeoutMs ?? 10_000) });
+        const response = await fetchFor(ctx, scope.ownerId)(`${provider.endpoint}/models`, { headers, signal: AbortSignal.timeout(input.timeoutMs ?? 10_000) });
         await response.arrayBuffer();
         const latencyMs = Math.round(performance.now() - started);
         result = response.ok ? { ok: true, latencyMs, status: response.status } : { ok: false, latencyMs, status: response.status, error: `answered ${response.status}` };
       } catch (error) {
         const timedOut = error instanceof Error && error.name === 'TimeoutError';
         const refused = error instanceof ValidationError ? error.message : null;
-        result = { ok: false, latencyMs: Math.round(performance.now() - started), error: refused ?? (timedOut ? 'timed out' : 'could not connect') };
+        result = { ok: false, latencyMs: Math.round(performance.now() - started), error: refused ?? (timedOut ? 'timed out' : `could not connect${connectRefusal(error)}`) };
       }
       await setProviderHealth(db, provider.rowId, { status: result.ok ? 'healthy' : 'unhealthy', checkedAt: ctx.clock(), error: result.error ?? null, latencyMs: result.latencyMs });
       return result;

@@ -16,6 +16,8 @@ export interface ServiceDeps {
   endpointCheck?: EndpointWriteCheck | null;
   /** Used by providers.test (the model-list probe). */
   fetch?: typeof fetch;
+  /** The same probe for user-owned providers: the endpoint policy checked at connect time (issue 9). */
+  userFetch?: typeof fetch;
   now?: () => number;
   mode?: 'all-in-one' | 'cluster';
   /** Data-plane nodes as seen by the bus (cluster mode). */
