@@ -68,6 +68,8 @@ describe('autoselect routes', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-aisbf-provider')).toBe('local');
     expect([res.headers.get('x-aisbf-failover'), res.headers.get('x-aisbf-preferred-provider')]).toEqual(['true', 'cloud']);
+    // The failed route's backoff (250 ms) is upstream time, not aisbf's own (runRoutes sums waits).
+    expect(Number(res.headers.get('x-aisbf-overhead-ms'))).toBeLessThan(150);
     expect(JSON.parse(res.text)).toMatchObject({ model: 'm-local', choices: [{ message: { content: words(1, 60) } }] });
     expect(h.events.at(-1)!.attempts.map((a) => [a.provider, a.outcome])).toEqual([
       ['cloud', 'error'],

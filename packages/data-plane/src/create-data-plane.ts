@@ -290,7 +290,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       const findings = expansion.findings.join(',');
       if (findings !== '') extraHeaders['x-aisbf-privacy-findings'] = findings;
       if (!expansion.ok) return rejected(expansion.error, routeName, { ...idHeader, ...extraHeaders, 'x-aisbf-route': resolution.route });
-      const [chosen, ...rest] = expansion.routes as [Resolution, ...Resolution[]];
+      const [chosen, ...rest] = expansion.routes;
       fallbacks.push(...rest);
       extraHeaders['x-aisbf-autoselect-reason'] = expansion.reason;
       autoselectReason = expansion.reason;

@@ -29,9 +29,9 @@ export async function expandAutoselect(autoselector: Autoselector<AutoselectCtx>
     const r = ctx.resolve(ctx.user, route);
     if (r.ok && r.value.kind !== 'autoselect') routes.push(r.value);
   }
-  const chosen = routes[0];
+  const [chosen, ...rest] = routes;
   if (chosen === undefined) {
     return { ok: false, error: new GatewayError('NO_HEALTHY_TARGET', `Autoselect "${autoselect.route}" has no candidate route this user can call.`, { wireCode: 'no_healthy_target' }), findings: decision.findings, private: decision.private };
   }
-  return { ok: true, routes, reason: decision.reason, findings: decision.findings, private: decision.private, first: decision.routes[0] ?? chosen.route };
+  return { ok: true, routes: [chosen, ...rest], reason: decision.reason, findings: decision.findings, private: decision.private, first: decision.routes[0] ?? chosen.route };
 }

@@ -51,7 +51,7 @@ export interface AttemptPlan {
 
 /** `private`: the request was judged private, so it may only go where the autoselect allows. */
 export type AutoselectExpansion =
-  | { ok: true; routes: Resolution[]; reason: string; findings: readonly string[]; private: boolean }
+  | { ok: true; routes: readonly [Resolution, ...Resolution[]]; reason: string; findings: readonly string[]; private: boolean }
   | { ok: false; error: GatewayError; findings: readonly string[]; private: boolean };
 
 /** The first attempt that produced something to send to the client. */
@@ -87,7 +87,6 @@ export type AttemptsResult =
       passthrough: Passthrough | null;
       waitedMs: number;
       clientGone: boolean;
-      rotationRoute: string | null;
       lastKey: string | null;
       /** Nothing else may be tried for this request (a private request an autoselect entry could not place). */
       final?: true;
@@ -117,7 +116,6 @@ export function totalBudgetMs(resolution: Resolution): number {
 export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise<AttemptsResult> {
   const { state, clock } = deps;
   const deadline = plan.startedAt + totalBudgetMs(plan.resolution);
-  const rotationRoute = plan.resolution.kind === 'rotation' ? plan.resolution.route : null;
   let leaf: Leaf | null = null;
   let sameRetries = 0;
   let waitedMs = 0;
@@ -127,7 +125,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
   let queueUntil: number | null = null;
 
   for (;;) {
-    if (plan.clientSignal.aborted) return { ok: false, error: clientGoneError(), passthrough: null, waitedMs, clientGone: true, rotationRoute, lastKey: leaf?.target.key ?? null };
+    if (plan.clientSignal.aborted) return { ok: false, error: clientGoneError(), passthrough: null, waitedMs, clientGone: true, lastKey: leaf?.target.key ?? null };
     if (leaf === null) {
       plan.selection.now = clock();
       const selection = selectLeaf(plan.resolution, plan.selection);
@@ -142,7 +140,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
           continue;
         }
       }
-      if (!selection.ok) return { ok: false, ...exhausted(plan, selection, last), waitedMs, clientGone: false, rotationRoute, lastKey };
+      if (!selection.ok) return { ok: false, ...exhausted(plan, selection, last), waitedMs, clientGone: false, lastKey };
       if (selection.leaf === null) {
         const via = await serveAutoselectEntry(deps, plan, selection.autoselect, selection.key);
         if (via.ok) return { ok: true, served: { ...via.served, waitedMs: waitedMs + via.served.waitedMs } };
@@ -186,7 +184,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
     if (plan.clientSignal.aborted) {
       if (current.probe) state.apply(key, { type: 'probe-cancel' }, now);
-      return { ok: false, error: clientGoneError(), passthrough: null, waitedMs, clientGone: true, rotationRoute, lastKey: leaf?.target.key ?? null };
+      return { ok: false, error: clientGoneError(), passthrough: null, waitedMs, clientGone: true, lastKey: leaf?.target.key ?? null };
     }
     const target = `${current.target.provider.id}/${current.target.model}`;
     if (result.forbidden === true) {
@@ -203,7 +201,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     if (result.budget || result.outcome === null) {
       if (current.probe) state.apply(key, { type: 'probe-cancel' }, now);
       const error = new UpstreamError('UPSTREAM_TIMEOUT', `The request's total budget of ${Math.round(totalBudgetMs(plan.resolution) / 1000)} s ran out (last: ${target}, ${result.message}).`, { target, retryable: false, phase: 'headers', wireCode: 'upstream_timeout' });
-      return { ok: false, error, passthrough: null, waitedMs, clientGone: false, rotationRoute, lastKey: leaf?.target.key ?? lastKey };
+      return { ok: false, error, passthrough: null, waitedMs, clientGone: false, lastKey: leaf?.target.key ?? lastKey };
     }
     const verdict = retryVerdict({
       outcome: result.outcome,
@@ -238,19 +236,41 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
         leaf = null;
         continue;
       case 'return-to-client':
-        return { ok: false, error: last.error, passthrough: last.passthrough, waitedMs, clientGone: false, rotationRoute, lastKey: leaf?.target.key ?? lastKey };
+        return { ok: false, error: last.error, passthrough: last.passthrough, waitedMs, clientGone: false, lastKey: leaf?.target.key ?? lastKey };
     }
   }
 }
 
 /**
+ * Tries routes in order until one serves or an outcome ends the request (client gone, an upstream
+ * 4xx returned as is, a private request with nowhere left): a top-level autoselect's decision and
+ * its fallbacks, or the routes of an autoselect entry. `plan.resolution` ends as the last route
+ * tried; waits on every route count as upstream time (x-aisbf-overhead-ms leaves them out).
+ */
+export async function runRoutes(deps: AttemptDeps, plan: AttemptPlan, routes: readonly [Resolution, ...Resolution[]]): Promise<AttemptsResult> {
+  let waitedMs = 0;
+  let result: AttemptsResult | null = null;
+  for (const resolution of routes) {
+    plan.resolution = resolution;
+    plan.selection.usedEarliest = false;
+    result = await runAttempts(deps, plan);
+    if (result.ok) {
+      result.served.waitedMs += waitedMs;
+      return result;
+    }
+    waitedMs += result.waitedMs;
+    if (result.clientGone || result.passthrough !== null || result.final === true) break;
+  }
+  return { ...(result as Extract<AttemptsResult, { ok: false }>), waitedMs };
+}
+
+/**
  * An autoselect met as a rotation entry: its decision for this request (privacy first, then the
- * selection model; create-data-plane's `expand`), then each chosen route in order, like the
- * fallbacks of a top-level autoselect. The autoselect is marked as being served while its routes
- * run, so a candidate rotation that leads back to it skips it (a loop ends, never hangs).
+ * selection model; create-data-plane's `expand`), then its routes (runRoutes). The autoselect is
+ * marked as being served while they run, so a candidate rotation that leads back to it skips it
+ * (a loop ends, never hangs).
  */
 async function serveAutoselectEntry(deps: AttemptDeps, plan: AttemptPlan, autoselect: IndexedAutoselect, key: string): Promise<AttemptsResult> {
-  const rotationRoute = plan.resolution.kind === 'rotation' ? plan.resolution.route : null;
   const startedWait = performance.now();
   const expansion: AutoselectExpansion =
     plan.expand === undefined
@@ -260,24 +280,21 @@ async function serveAutoselectEntry(deps: AttemptDeps, plan: AttemptPlan, autose
   const decidedIn = performance.now() - startedWait;
   // A private request the autoselect could not place goes nowhere else: the rotation's other
   // entries were never vetted for it (fail closed, like a top-level autoselect).
-  if (!expansion.ok) return { ok: false, error: expansion.error, passthrough: null, waitedMs: decidedIn, clientGone: plan.clientSignal.aborted, rotationRoute, lastKey: null, ...(expansion.private ? { final: true as const } : {}) };
+  const final = expansion.private ? { final: true as const } : {};
+  if (!expansion.ok) return { ok: false, error: expansion.error, passthrough: null, waitedMs: decidedIn, clientGone: plan.clientSignal.aborted, lastKey: null, ...final };
   const expanding = (plan.selection.expanding ??= new Set());
   expanding.add(key);
-  let result: AttemptsResult | null = null;
-  let waitedMs = decidedIn;
+  let result: AttemptsResult;
   try {
-    for (const resolution of expansion.routes) {
-      plan.selection.usedEarliest = false;
-      result = await runAttempts(deps, { ...plan, resolution });
-      waitedMs += result.ok ? 0 : result.waitedMs;
-      if (result.ok) return { ok: true, served: { ...result.served, waitedMs: waitedMs + result.served.waitedMs, autoselect: { route: autoselect.route, reason: expansion.reason, findings: expansion.findings } } };
-      if (result.clientGone || result.passthrough !== null || result.final === true) return { ...result, waitedMs };
-    }
+    // Its own plan (the outer one keeps its rotation); selection state and attempts are shared.
+    result = await runRoutes(deps, { ...plan }, expansion.routes);
   } finally {
     expanding.delete(key);
   }
-  const error = result?.error ?? new GatewayError('NO_HEALTHY_TARGET', `Autoselect "${autoselect.route}" has no candidate route this user can call.`, { wireCode: 'no_healthy_target' });
-  return { ok: false, error, passthrough: null, waitedMs, clientGone: false, rotationRoute, lastKey: result?.ok === false ? result.lastKey : null, ...(expansion.private ? { final: true as const } : {}) };
+  if (!result.ok) return { ...result, waitedMs: result.waitedMs + decidedIn, ...final };
+  result.served.waitedMs += decidedIn;
+  result.served.autoselect = { route: autoselect.route, reason: expansion.reason, findings: expansion.findings };
+  return result;
 }
 
 function exhausted(

@@ -6,7 +6,7 @@ import type { ClientSignal } from '../http/client-signal';
 import { sendError } from '../http/openai-error';
 import { estimateTokens, readUsage, type UsageCounts } from './chunk-facts';
 import { relayStream, type Tally } from './relay-stream';
-import { runAttempts, servedFields, type AttemptDeps, type AttemptPlan, type Served } from './run-attempts';
+import { runRoutes, servedFields, type AttemptDeps, type AttemptPlan, type Served } from './run-attempts';
 
 export type ProxyEndpoint = 'chat.completions' | 'completions' | 'embeddings';
 
@@ -70,13 +70,7 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
     attempts,
     ...(call.expand === undefined ? {} : { expand: call.expand }),
   };
-  let result = await runAttempts(deps, plan);
-  for (const next of call.fallbacks ?? []) {
-    if (result.ok || result.clientGone || result.passthrough !== null || result.final === true) break;
-    plan.resolution = next;
-    plan.selection.usedEarliest = false;
-    result = await runAttempts(deps, plan);
-  }
+  const result = await runRoutes(deps, plan, [call.resolution, ...(call.fallbacks ?? [])]);
   /** The request's one usage event; `detail` when something served (one object shape, no spreads). */
   const usage = (status: number, outcome: UsageEvent['outcome'], detail?: ServedUsage): void => {
     const tokens = detail?.tokens;
