@@ -284,7 +284,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     const fallbacks: Resolution[] = [];
     const extraHeaders: Record<string, string> = {};
     let autoselectReason: string | null = null;
-    const expansionCtx: ExpansionContext = { index: current, resolve: resolveIn, user: acting.value, token: auth.value.token, body: payload };
+    const expansionCtx: ExpansionContext = { resolve: resolveIn, user: acting.value, token: auth.value.token, body: payload };
     if (resolution.kind === 'autoselect') {
       const expansion = await expandAutoselect(autoselector, resolution, expansionCtx);
       const findings = expansion.findings.join(',');

@@ -1,10 +1,12 @@
-import { GatewayError, resolveRoute, safeJsonParse, type PromptMessage, type SnapshotIndex, type SnapshotToken, type SnapshotUser, type UsageAttempt } from '@aisbf/core';
+import { GatewayError, safeJsonParse, type PromptMessage, type SnapshotToken, type SnapshotUser, type UsageAttempt } from '@aisbf/core';
 import { clientSignalFrom, NEVER_ABORTED } from '../http/client-signal';
+import type { RouteResolver } from './route-resolver';
 import { runAttempts, type AttemptDeps } from './run-attempts';
 
 /** What an autoselect decision needs to know about the request it decides for. */
 export interface AutoselectCtx {
-  index: SnapshotIndex;
+  /** The request's snapshot, memoised (route-resolver.ts): candidates resolve once per snapshot. */
+  resolve: RouteResolver;
   user: SnapshotUser;
   token: SnapshotToken;
 }
@@ -19,7 +21,7 @@ export function createAutoselectBridge(deps: AttemptDeps & { onSelectionAttempts
     async callSelectionModel(route: string, messages: PromptMessage[], opts: { timeoutMs: number; signal?: AbortSignal; ctx: AutoselectCtx | undefined }): Promise<string> {
       const ctx = opts.ctx;
       if (ctx === undefined) throw new Error('autoselect context missing');
-      const resolved = resolveRoute(ctx.index, { user: ctx.user }, route);
+      const resolved = ctx.resolve(ctx.user, route);
       if (!resolved.ok) throw new GatewayError('NOT_FOUND', resolved.error.message);
       // A selection model that is itself an autoselect would recurse: refused (falls back).
       if (resolved.value.kind === 'autoselect') throw new GatewayError('BAD_REQUEST', `selection_model "${route}" is an autoselect`);
@@ -44,7 +46,7 @@ export function createAutoselectBridge(deps: AttemptDeps & { onSelectionAttempts
     },
     isPrivateRoute(route: string, _autoselect: unknown, ctx: AutoselectCtx | undefined): boolean {
       if (ctx === undefined) return false;
-      const resolved = resolveRoute(ctx.index, { user: ctx.user }, route);
+      const resolved = ctx.resolve(ctx.user, route);
       return resolved.ok && resolved.value.kind === 'rotation' && resolved.value.rotation.config.privacy;
     },
   };

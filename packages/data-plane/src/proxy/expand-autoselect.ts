@@ -1,11 +1,10 @@
-import { GatewayError, type IndexedAutoselect, type Resolution, type SnapshotIndex, type SnapshotToken, type SnapshotUser } from '@aisbf/core';
+import { GatewayError, type IndexedAutoselect, type Resolution, type SnapshotToken, type SnapshotUser } from '@aisbf/core';
 import type { AutoselectRequestBody, Autoselector } from '../autoselect/index';
 import type { AutoselectCtx } from './autoselect-bridge';
 import type { RouteResolver } from './route-resolver';
 import type { AutoselectExpansion } from './run-attempts';
 
 export interface ExpansionContext {
-  index: SnapshotIndex;
   resolve: RouteResolver;
   user: SnapshotUser;
   token: SnapshotToken;
@@ -22,7 +21,7 @@ export type Expansion = (AutoselectExpansion & { ok: true; first: string }) | (A
  * a route named by the client and for an autoselect met as a rotation entry.
  */
 export async function expandAutoselect(autoselector: Autoselector<AutoselectCtx>, autoselect: IndexedAutoselect, ctx: ExpansionContext): Promise<Expansion> {
-  const decision = await autoselector.decide(autoselect.autoselect, ctx.body, { index: ctx.index, user: ctx.user, token: ctx.token });
+  const decision = await autoselector.decide(autoselect.autoselect, ctx.body, { resolve: ctx.resolve, user: ctx.user, token: ctx.token });
   if (!decision.ok) return { ok: false, error: decision.error, findings: decision.findings, private: decision.findings.length > 0 };
   const routes: Resolution[] = [];
   for (const route of decision.routes) {

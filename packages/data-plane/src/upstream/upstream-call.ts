@@ -209,9 +209,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       this.disarm();
       return;
     }
-    this.stopped = true;
-    this.sink = null;
-    this.controller?.resume();
+    this.halt();
   }
 
   /** Lets a paused relay read again (the client drained). */
@@ -269,11 +267,19 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   private stop(): Promise<RelayEnd> {
-    this.stopped = true;
-    // The rest of the body is read and dropped so the socket can serve again; a backend that
-    // never ends it is cut by the idle timer still armed.
-    this.controller?.resume();
+    this.halt();
     return Promise.resolve('stopped');
+  }
+
+  /**
+   * No more events are wanted. The rest of the body is read and dropped so the socket can serve
+   * again; a backend that never ends it is cut by the idle timer still armed.
+   */
+  private halt(): void {
+    this.stopped = true;
+    this.sink = null;
+    this.controller?.resume();
+    this.wake();
   }
 
   private startEvents(): void {
@@ -293,12 +299,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       return true;
     }
     if (!sink.event(text, start, end, framed)) {
-      this.stopped = true;
-      this.sink = null;
-      // The rest of the body is read and dropped so the socket can serve again; a backend that
-      // never ends it is cut by the idle timer still armed.
-      this.controller?.resume();
-      this.wake();
+      this.halt();
       return false;
     }
     return true;
