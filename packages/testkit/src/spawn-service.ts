@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { inheritedEnv } from './env';
 
 export interface SpawnServiceOptions {
   /** The entry file; it must print its URL as a stdout line. */
@@ -34,7 +35,7 @@ export function spawnService(options: SpawnServiceOptions): Promise<SpawnedServi
   const loader = (options.runtime ?? 'tsx') === 'tsx' ? ['--import', 'tsx'] : [];
   const child = spawn(process.execPath, [...loader, options.entry, ...(options.args ?? [])], {
     cwd: options.cwd,
-    env: options.env ?? process.env,
+    env: options.env ?? inheritedEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
+import { testEnv } from './env';
 
 /**
  * Real MariaDB and Redis for integration tests (HOUSE-STYLE "Types and tests"): each call gets its
  * own database / key prefix under the run id set by test/global-setup.ts, dropped at teardown.
  */
-const runId = (): string => process.env['AISBF_TEST_RUN_ID'] ?? 'local';
+const runId = (): string => testEnv().runId;
 
-export const testMysqlBaseUrl = (): string => process.env['AISBF_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test';
-export const testRedisUrl = (): string => process.env['AISBF_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+export const testMysqlBaseUrl = (): string => testEnv().mysqlUrl;
+export const testRedisUrl = (): string => testEnv().redisUrl;
 
 /** Creates a fresh, empty MariaDB database and returns its `mysql://` URL. */
 export async function createTestMysqlDatabase(label = 'db'): Promise<string> {

@@ -35,7 +35,7 @@ const DOTTED_PATH = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
 /**
  * A token body that looks machine-generated: two or more character classes, a digit (or the `+`/`/`
  * of base64), and enough entropy. `sk-your-api-key-here` and `ghp_xxxxxxxx…` are placeholders, not
- * secrets; `process.env.API_TOKEN` is a property path.
+ * secrets; `env.API_TOKEN` in code is a property path.
  */
 export function looksRandom(value: string, minLength = 16): boolean {
   if (value.length < minLength) return false;

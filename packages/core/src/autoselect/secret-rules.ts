@@ -4,7 +4,7 @@ import { isCodeExpression, isPlaceholder, looksRandom } from './secret-heuristic
 /**
  * Privacy rules for secrets: keys, tokens, passwords, credentials in URLs, JWTs (issue 7). Each rule
  * finds a shape and `accept`s it only after entropy and placeholder checks, so `sk-your-key-here`,
- * `${DB_PASS}` and `process.env.API_KEY` stay out. Keywords are lower-case; see privacy-scan.ts.
+ * `${DB_PASS}` and code such as `env.API_KEY` stay out. Keywords are lower-case; see privacy-scan.ts.
  */
 
 /** From `private key` back to its `-----BEGIN`; PuTTY files start at their own keyword. */
