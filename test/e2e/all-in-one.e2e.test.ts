@@ -99,6 +99,26 @@ describe('aisbf start, driven by GraphQL with only the admin token', () => {
     expect(models).toEqual(expect.arrayContaining(['user-rotation/coding-production', 'user-autoselect/engineering', 'user-provider/coderai-local/qwen2.5-coder:32b']));
   });
 
+  it('serves a rotation whose first entry is the seed autoselect (a meta entry), created through GraphQL, to the SDK', async () => {
+    const front = await graphql(aisbf.url, ADMIN_TOKEN, 'mutation($c: JSON!) { upsertRotation(owner: "alice", id: "front", config: $c) { id } }', {
+      c: { providers: [{ route: 'user-autoselect/engineering', weight: 5 }, { provider_id: 'openai-prod', model: 'gpt-4.1-mini', weight: 1 }] },
+    });
+    expect(front.errors).toBeUndefined();
+    const client = new OpenAI({ baseURL: `${aisbf.url}/v1`, apiKey: aliceToken, maxRetries: 0 });
+    const before = mocks['openai-prod']!.requests.length;
+    // Private: the autoselect keeps it on its private route (coding-production → coderai-local).
+    const { data, response } = await client.chat.completions
+      .create({ model: 'user-rotation/front', messages: [{ role: 'user', content: 'my email is jane.doe@acme-corp.de, fix the SMTP config' }] })
+      .withResponse();
+    expect(data.choices[0]!.message.content).toBe('w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12');
+    expect([response.headers.get('x-aisbf-route'), response.headers.get('x-aisbf-provider'), response.headers.get('x-aisbf-autoselect-reason')]).toEqual(['user-rotation/front', 'coderai-local', 'privacy']);
+    expect(mocks['openai-prod']!.requests.length).toBe(before);
+    const stream = await client.chat.completions.create({ model: 'user-rotation/front', messages: [{ role: 'user', content: 'my email is jane.doe@acme-corp.de' }], stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    expect(text).toBe('w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12');
+  });
+
   it('keeps alice out of bob: typed FORBIDDEN on GraphQL, 403 on /api/u/bob', async () => {
     const read = await graphql(aisbf.url, aliceToken, '{ providers(owner: "bob") { id } }');
     expect(read.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
