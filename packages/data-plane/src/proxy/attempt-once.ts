@@ -1,7 +1,7 @@
 import { parseRetryAfterMs, safeJsonParse, type AttemptOutcome, type UsageAttempt } from '@aisbf/core';
 import { UpstreamCall } from '../upstream/upstream-call';
 import { chunkFacts } from './chunk-facts';
-import type { AttemptDeps, AttemptPlan, Passthrough, Served } from './run-attempts';
+import type { AttemptDeps, AttemptPlan, Passthrough, PendingEvent, Served } from './run-attempts';
 import { scrubUpstreamBody, sentSecrets } from './scrub-upstream-secrets';
 import type { Leaf } from './select-leaf';
 
@@ -85,14 +85,15 @@ export async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Le
   // Streaming: nothing is committed to the client until the first content chunk (DESIGN §2).
   const budgetLeft = deadline - clock();
   call.arm(Math.min(t.firstTokenMs, budgetLeft), t.firstTokenMs <= budgetLeft ? 'first-token' : 'budget');
-  const pending: string[] = [];
+  // Kept with their parsed facts: the relay does not parse them again.
+  const pending: PendingEvent[] = [];
   let malformed = 0;
   try {
     for (;;) {
       const data = await call.nextEvent();
       if (data === null) break;
       if (data === '[DONE]') {
-        pending.push(data);
+        pending.push({ data, facts: null });
         break;
       }
       const facts = chunkFacts(data);
@@ -104,7 +105,7 @@ export async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Le
         call.abort();
         return fail({ kind: 'status', status: 502 }, false, null, 'error event before the first token', 'error', status);
       }
-      pending.push(data);
+      pending.push({ data, facts });
       if (facts.hasContent) break;
     }
     if (pending.length === 0) {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { UsageAttempt, UsageEvent } from '@aisbf/core';
-import { chunkFacts, estimateTokens, type UsageCounts } from './chunk-facts';
+import { chunkFacts, estimateTokens, type ChunkFacts, type UsageCounts } from './chunk-facts';
 import { learnChunkTemplate, readTemplatedText, type ChunkTemplate } from './chunk-template';
 import { runAttempts, servedFields, type AttemptPlan, type Served } from './run-attempts';
 import type { ProxyCall, ServeDeps } from './serve-proxy';
@@ -84,7 +84,8 @@ export async function relayStream(deps: ServeDeps, call: ProxyCall, plan: Attemp
   let learnTries = call.cacheTap === undefined ? 4 : 0;
 
   /** One event, `text.slice(start, end)`; `framed`: it came as exactly `data: …\n\n` (SseReader). */
-  const emit = (text: string, start: number, end: number, framed: boolean): Step => {
+  /** `parsed`: the facts of this very payload when they are known already (events read before the commit). */
+  const emit = (text: string, start: number, end: number, framed: boolean, parsed?: ChunkFacts | null): Step => {
     if (template !== null && !continuing) {
       const content = readTemplatedText(template, text, start, end);
       if (content !== null) {
@@ -108,7 +109,7 @@ export async function relayStream(deps: ServeDeps, call: ProxyCall, plan: Attemp
       append(data);
       return 'done';
     }
-    const facts = chunkFacts(data);
+    const facts = parsed ?? chunkFacts(data);
     if (facts === null) {
       malformed++;
       changed = true;
@@ -197,8 +198,8 @@ export async function relayStream(deps: ServeDeps, call: ProxyCall, plan: Attemp
     let ended: 'done' | 'clean-end' | 'interrupted' = 'interrupted';
     let upstreamError = false;
     try {
-      for (const data of served.pending) {
-        const step = emit(data, 0, data.length, false);
+      for (const { data, facts } of served.pending) {
+        const step = emit(data, 0, data.length, false, facts);
         if (step === 'done') ended = 'done';
         if (step === 'error') upstreamError = true;
         if (step !== 'more') break;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { GatewayError, UpstreamError, retryVerdict, type IndexedAutoselect, type Resolution, type UsageAttempt, type UsageEvent } from '@aisbf/core';
 import type { ClientSignal } from '../http/client-signal';
 import type { UpstreamCall } from '../upstream/upstream-call';
+import type { ChunkFacts } from './chunk-facts';
 import { attemptOnce, type OnceResult } from './attempt-once';
 import type { RoutingState } from './routing-state';
 import { selectLeaf, type Leaf, type ProviderHealth, type SelectionContext } from './select-leaf';
@@ -54,6 +55,12 @@ export type AutoselectExpansion =
   | { ok: true; routes: readonly [Resolution, ...Resolution[]]; reason: string; findings: readonly string[]; private: boolean }
   | { ok: false; error: GatewayError; findings: readonly string[]; private: boolean };
 
+/** An SSE payload read before the answer was committed, with what was already parsed of it (null: `[DONE]`). */
+export interface PendingEvent {
+  data: string;
+  facts: ChunkFacts | null;
+}
+
 /** The first attempt that produced something to send to the client. */
 export interface Served {
   leaf: Leaf;
@@ -63,7 +70,7 @@ export interface Served {
   /** Non-stream: the whole body. */
   body: Buffer | null;
   /** Stream: payloads read up to and including the first content chunk. */
-  pending: string[];
+  pending: PendingEvent[];
   /** Malformed chunks skipped before the first content. */
   malformed: number;
   /** Milliseconds spent waiting on upstreams and backoffs (excluded from the overhead figure). */
