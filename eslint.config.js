@@ -3,7 +3,17 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'web/**', 'data/**', 'test-artifacts/**', '**/dist/**', 'eslint.config.js', 'scripts/**/*.mjs'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      'web/**',
+      'data/**',
+      'test-artifacts/**',
+      '**/dist/**',
+      'eslint.config.js',
+      'scripts/**/*.mjs',
+    ],
+  },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],
@@ -12,13 +22,24 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
+      '@typescript-eslint/no-misused-promises': [
+        'error',
+        { checksVoidReturn: { arguments: false, attributes: false } },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='it'][callee.property.name='only'], CallExpression[callee.object.name='describe'][callee.property.name='only']", message: 'no .only in committed tests' },
-        { selector: "CallExpression[callee.object.name='it'][callee.property.name='skip'], CallExpression[callee.object.name='describe'][callee.property.name='skip']", message: 'no skipped tests' },
+        {
+          selector:
+            "CallExpression[callee.object.name='it'][callee.property.name='only'], CallExpression[callee.object.name='describe'][callee.property.name='only']",
+          message: 'no .only in committed tests',
+        },
+        {
+          selector:
+            "CallExpression[callee.object.name='it'][callee.property.name='skip'], CallExpression[callee.object.name='describe'][callee.property.name='skip']",
+          message: 'no skipped tests',
+        },
       ],
     },
   },
@@ -29,8 +50,29 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: '@aisbf/jobs', message: 'the data plane never loads the database layer (DESIGN.md §1): use @aisbf/jobs/producer' }],
-          patterns: [{ group: ['@aisbf/db', '@aisbf/db/*', '@aisbf/control-plane', 'mysql2', 'mysql2/*', 'better-sqlite3', 'kysely', './db-usage-sink', './usage-flush.processor', './create-workers'], message: 'the data plane is stateless: it never loads the database layer (DESIGN.md §1)' }],
+          paths: [
+            {
+              name: '@aisbf/jobs',
+              message: 'the data plane never loads the database layer (DESIGN.md §1): use @aisbf/jobs/producer',
+            },
+          ],
+          patterns: [
+            {
+              group: [
+                '@aisbf/db',
+                '@aisbf/db/*',
+                '@aisbf/control-plane',
+                'mysql2',
+                'mysql2/*',
+                'better-sqlite3',
+                'kysely',
+                './db-usage-sink',
+                './usage-flush.processor',
+                './create-workers',
+              ],
+              message: 'the data plane is stateless: it never loads the database layer (DESIGN.md §1)',
+            },
+          ],
         },
       ],
     },
@@ -38,15 +80,45 @@ export default tseslint.config(
   {
     files: ['packages/data-plane/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@aisbf/db', '@aisbf/db/*', '@aisbf/control-plane', '@aisbf/jobs', 'mysql2', 'mysql2/*', 'better-sqlite3', 'kysely'], message: 'the data plane is stateless: it never touches the database (DESIGN.md §1)' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@aisbf/db',
+                '@aisbf/db/*',
+                '@aisbf/control-plane',
+                '@aisbf/jobs',
+                'mysql2',
+                'mysql2/*',
+                'better-sqlite3',
+                'kysely',
+              ],
+              message: 'the data plane is stateless: it never touches the database (DESIGN.md §1)',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['packages/core/src/**/*.ts'],
     ignores: ['packages/core/src/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'crypto'], message: 'core is pure: no I/O (HOUSE-STYLE)' }] }],
-      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'core takes time as a parameter' }, { object: 'Math', property: 'random', message: 'core takes randomness as a parameter' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'net', 'http', 'crypto'], message: 'core is pure: no I/O (HOUSE-STYLE)' },
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'core takes time as a parameter' },
+        { object: 'Math', property: 'random', message: 'core takes randomness as a parameter' },
+      ],
     },
   },
 );

@@ -58,7 +58,10 @@ switch (command) {
     // (their own Vite config); one closing line counts both.
     const status = run(pnpm, [...pnpmArgs, 'run', 'test:all', ...rest]);
     const web = rest.length === 0 ? run(pnpm, [...pnpmArgs, 'run', 'test:web']) : 0;
-    const reports = [join(root, 'test-artifacts/vitest.json'), ...(rest.length === 0 ? [join(root, 'test-artifacts/vitest-web.json')] : [])];
+    const reports = [
+      join(root, 'test-artifacts/vitest.json'),
+      ...(rest.length === 0 ? [join(root, 'test-artifacts/vitest-web.json')] : []),
+    ];
     const summary = run(process.execPath, [join(root, 'scripts/test-summary.mjs'), ...reports]);
     process.exit(status !== 0 ? status : web !== 0 ? web : summary);
   }

@@ -7,4 +7,6 @@ const { values } = parseArgs({ options: { outdir: { type: 'string' } } });
 const started = performance.now();
 const result = await bundleCli(values.outdir ?? DIST);
 const file = relative(ROOT, result.files['aisbf']!) || result.files['aisbf']!;
-console.log(`built ${file} in ${Math.round(performance.now() - started)} ms; external at run time: ${result.externals.join(', ')}`);
+console.log(
+  `built ${file} in ${Math.round(performance.now() - started)} ms; external at run time: ${result.externals.join(', ')}`,
+);

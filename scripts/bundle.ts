@@ -87,15 +87,27 @@ function checkResolvable(importers: Map<string, Set<string>>, outdir: string): v
     const atRuntime = resolvePackageDir(name, outdir);
     const fromSources = new Set([...dirs].map((dir) => resolvePackageDir(name, dir)));
     const users = [...new Set([...dirs].map((dir) => relative(ROOT, dir).split('/src')[0]))].join(', ');
-    if (atRuntime === undefined) problems.push(`${name} (used by ${users}) is not found from ${outdir}: add it to the root package.json "dependencies" with the same range`);
-    else if (fromSources.size !== 1 || !fromSources.has(atRuntime)) problems.push(`${name}: the bundle would load ${relative(ROOT, atRuntime)}, ${users} use(s) ${[...fromSources].map((d) => (d === undefined ? 'nothing' : relative(ROOT, d))).join(' and ')}: align the version ranges`);
+    if (atRuntime === undefined)
+      problems.push(
+        `${name} (used by ${users}) is not found from ${outdir}: add it to the root package.json "dependencies" with the same range`,
+      );
+    else if (fromSources.size !== 1 || !fromSources.has(atRuntime))
+      problems.push(
+        `${name}: the bundle would load ${relative(ROOT, atRuntime)}, ${users} use(s) ${[...fromSources].map((d) => (d === undefined ? 'nothing' : relative(ROOT, d))).join(' and ')}: align the version ranges`,
+      );
   }
-  if (problems.length > 0) throw new Error(`bundle: external packages would not resolve as they do for the sources:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0)
+    throw new Error(
+      `bundle: external packages would not resolve as they do for the sources:\n  ${problems.join('\n  ')}`,
+    );
 }
 
 export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const inside = relative(ROOT, options.outdir);
-  if (inside.startsWith('..') || isAbsolute(inside)) throw new Error(`bundle: outdir ${options.outdir} is outside ${ROOT}, where Node would not find the external packages (use bundleTempDir())`);
+  if (inside.startsWith('..') || isAbsolute(inside))
+    throw new Error(
+      `bundle: outdir ${options.outdir} is outside ${ROOT}, where Node would not find the external packages (use bundleTempDir())`,
+    );
   // Chunk names carry content hashes: drop the previous build's, or they pile up.
   await rm(join(options.outdir, CHUNKS), { recursive: true, force: true });
   await mkdir(options.outdir, { recursive: true });
@@ -118,7 +130,9 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     plugins: [externalPackages(importers)],
   });
   checkResolvable(importers, options.outdir);
-  const files = Object.fromEntries(Object.keys(options.entryPoints).map((name) => [name, join(options.outdir, `${name}.mjs`)]));
+  const files = Object.fromEntries(
+    Object.keys(options.entryPoints).map((name) => [name, join(options.outdir, `${name}.mjs`)]),
+  );
   return { files, externals: [...importers.keys()].sort() };
 }
 
@@ -139,9 +153,14 @@ export async function bundleTempDir(prefix: string): Promise<string> {
  */
 export async function bundleCli(outdir: string = DIST): Promise<BundleResult> {
   const result = await bundle({ entryPoints: { aisbf: CLI_ENTRY }, outdir });
-  const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
   const undeclared = result.externals.filter((name) => manifest.dependencies?.[name] === undefined);
-  if (undeclared.length > 0) throw new Error(`bundle: the CLI imports ${undeclared.join(', ')}, missing from the root package.json "dependencies"`);
+  if (undeclared.length > 0)
+    throw new Error(
+      `bundle: the CLI imports ${undeclared.join(', ')}, missing from the root package.json "dependencies"`,
+    );
   await chmod(result.files['aisbf']!, 0o755);
   return result;
 }

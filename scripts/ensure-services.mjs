@@ -12,9 +12,15 @@ const redisUrl = new URL(process.env.AISBF_TEST_REDIS_URL ?? 'redis://127.0.0.1:
 const reachable = (host, port) =>
   new Promise((resolve) => {
     const socket = connect({ host, port: Number(port), timeout: 1000 });
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
   });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -26,7 +32,9 @@ async function ensure(name, host, port, binary, start, install) {
     return false;
   }
   if (!existsSync(binary)) {
-    console.error(`${name} is not installed. Install it with:\n  ${install}\nor point the tests at a running server with the env vars above.`);
+    console.error(
+      `${name} is not installed. Install it with:\n  ${install}\nor point the tests at a running server with the env vars above.`,
+    );
     return false;
   }
   console.log(`starting ${name}…`);
@@ -39,10 +47,20 @@ async function ensure(name, host, port, binary, start, install) {
   return false;
 }
 
-const okRedis = await ensure('Redis', redisUrl.hostname, redisUrl.port || 6379, '/usr/bin/redis-server',
+const okRedis = await ensure(
+  'Redis',
+  redisUrl.hostname,
+  redisUrl.port || 6379,
+  '/usr/bin/redis-server',
   'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no',
-  'apt-get install -y redis-server');
-const okMysql = await ensure('MariaDB', mysqlUrl.hostname, mysqlUrl.port || 3306, '/usr/sbin/mariadbd',
+  'apt-get install -y redis-server',
+);
+const okMysql = await ensure(
+  'MariaDB',
+  mysqlUrl.hostname,
+  mysqlUrl.port || 3306,
+  '/usr/sbin/mariadbd',
   'mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null; start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql',
-  'apt-get install -y mariadb-server');
+  'apt-get install -y mariadb-server',
+);
 process.exit(okRedis && okMysql ? 0 : 1);

@@ -40,7 +40,10 @@ function conversation(bytes: number): unknown[] {
  * Wall-clock best/median/p99 per call, and CPU time per call. On a shared machine the best run is the
  * closest to the detector's own cost; median and p99 include waiting for a core.
  */
-function measure(messages: unknown[], minMs = 1500): { bestUs: number; medianUs: number; p99Us: number; cpuUs: number; runs: number } {
+function measure(
+  messages: unknown[],
+  minMs = 1500,
+): { bestUs: number; medianUs: number; p99Us: number; cpuUs: number; runs: number } {
   for (let i = 0; i < 20; i++) detectPrivacy(messages); // warm-up: JIT and regex compilation
   const samples: number[] = [];
   const cpu0 = process.cpuUsage();
@@ -53,20 +56,34 @@ function measure(messages: unknown[], minMs = 1500): { bestUs: number; medianUs:
   const cpu = process.cpuUsage(cpu0);
   samples.sort((a, b) => a - b);
   const at = (q: number): number => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? 0;
-  return { bestUs: at(0), medianUs: at(0.5), p99Us: at(0.99), cpuUs: (cpu.user + cpu.system) / samples.length, runs: samples.length };
+  return {
+    bestUs: at(0),
+    medianUs: at(0.5),
+    p99Us: at(0.99),
+    cpuUs: (cpu.user + cpu.system) / samples.length,
+    runs: samples.length,
+  };
 }
 
 const rows: string[] = [];
-for (const [label, bytes] of [['1 KB', 1024], ['32 KB', 32 * 1024], ['512 KB', 512 * 1024]] as const) {
+for (const [label, bytes] of [
+  ['1 KB', 1024],
+  ['32 KB', 32 * 1024],
+  ['512 KB', 512 * 1024],
+] as const) {
   const messages = conversation(bytes);
   const verdict = detectPrivacy(messages);
   if (verdict.private) throw new Error(`benchmark text should be clean, found ${verdict.findings.join(',')}`);
   const m = measure(messages);
-  rows.push(`| ${label} clean | ${m.bestUs.toFixed(1)} µs | ${m.medianUs.toFixed(1)} µs | ${m.p99Us.toFixed(1)} µs | ${m.cpuUs.toFixed(1)} µs | ${m.runs} |`);
+  rows.push(
+    `| ${label} clean | ${m.bestUs.toFixed(1)} µs | ${m.medianUs.toFixed(1)} µs | ${m.p99Us.toFixed(1)} µs | ${m.cpuUs.toFixed(1)} µs | ${m.runs} |`,
+  );
 }
 const withEmail = [...conversation(32 * 1024), { role: 'user', content: 'send it to jane.doe@gmail.com' }];
 const e = measure(withEmail);
-rows.push(`| 32 KB, email in last message | ${e.bestUs.toFixed(1)} µs | ${e.medianUs.toFixed(1)} µs | ${e.p99Us.toFixed(1)} µs | ${e.cpuUs.toFixed(1)} µs | ${e.runs} |`);
+rows.push(
+  `| 32 KB, email in last message | ${e.bestUs.toFixed(1)} µs | ${e.medianUs.toFixed(1)} µs | ${e.p99Us.toFixed(1)} µs | ${e.cpuUs.toFixed(1)} µs | ${e.runs} |`,
+);
 
 const load = loadavg()[0]?.toFixed(2) ?? '?';
 console.log(

@@ -19,7 +19,8 @@ const int = (name: string, fallback: number, min: number, max: number): number =
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
   return value;
 };
 
@@ -30,7 +31,10 @@ export function readBenchConfig(): BenchConfig {
     connections: int('AISBF_BENCH_CONNECTIONS', 32, 1, 4096),
     sequential: int('AISBF_BENCH_SEQUENTIAL', 1500, 10, 1_000_000),
     streams: int('AISBF_BENCH_STREAMS', 1000, 1, 10_000),
-    redisUrl: process.env['AISBF_BENCH_REDIS_URL'] === 'off' ? null : (process.env['AISBF_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379'),
+    redisUrl:
+      process.env['AISBF_BENCH_REDIS_URL'] === 'off'
+        ? null
+        : (process.env['AISBF_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379'),
     writeDocs: process.env['AISBF_BENCH_WRITE_DOCS'] !== '0',
   });
 }

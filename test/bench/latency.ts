@@ -13,7 +13,14 @@ function once(agent: Agent, target: LoadTarget, body: string): Promise<number | 
     const url = new URL(`${target.url}/chat/completions`);
     const started = performance.now();
     const req = request(
-      { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...target.headers } },
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...target.headers },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode === 200 ? performance.now() - started : null));
@@ -25,7 +32,8 @@ function once(agent: Agent, target: LoadTarget, body: string): Promise<number | 
   });
 }
 
-export const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+export const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /**
  * One request at a time over one keep-alive connection per target, targets interleaved request by

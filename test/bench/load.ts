@@ -25,7 +25,12 @@ export function chatBody(model: string, stream: boolean): string {
 }
 
 /** Closed-loop load with `connections` keep-alive connections for `durationS` seconds. */
-export async function runLoad(target: LoadTarget, stream: boolean, durationS: number, connections: number): Promise<LoadResult> {
+export async function runLoad(
+  target: LoadTarget,
+  stream: boolean,
+  durationS: number,
+  connections: number,
+): Promise<LoadResult> {
   const result = await autocannon({
     url: `${target.url}/chat/completions`,
     method: 'POST',

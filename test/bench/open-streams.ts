@@ -15,7 +15,12 @@ export interface OpenStreamsResult {
  * waits until every one has delivered its first chunk (or `waitMs` passed), then samples the
  * target process's RSS while they are all open, and closes them.
  */
-export async function measureOpenStreams(target: LoadTarget, pid: number, count: number, waitMs: number): Promise<OpenStreamsResult> {
+export async function measureOpenStreams(
+  target: LoadTarget,
+  pid: number,
+  count: number,
+  waitMs: number,
+): Promise<OpenStreamsResult> {
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
   const body = chatBody(target.model, true);
   const url = new URL(`${target.url}/chat/completions`);
@@ -27,7 +32,14 @@ export async function measureOpenStreams(target: LoadTarget, pid: number, count:
     const timer = setTimeout(resolve, waitMs);
     for (let i = 0; i < count; i += 1) {
       const req = request(
-        { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...target.headers } },
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...target.headers },
+        },
         (res) => {
           let first = true;
           res.on('data', () => {

@@ -3,7 +3,13 @@ import { combineRounds, type LoadResult } from './load';
 import { percentile } from './latency';
 import { renderDoc, renderTables, type BenchFigures } from './report';
 
-const load = (rps: number, errors = 0): LoadResult => ({ rps, latencyP50Ms: rps / 100, latencyP99Ms: rps / 10, errors, non2xx: 0 });
+const load = (rps: number, errors = 0): LoadResult => ({
+  rps,
+  latencyP50Ms: rps / 100,
+  latencyP99Ms: rps / 10,
+  errors,
+  non2xx: 0,
+});
 
 it('combines rounds by median and sums their errors', () => {
   const combined = combineRounds([load(100), load(900, 2), load(300), load(200, 1)]);
@@ -30,7 +36,17 @@ it('renders the ratios against the pass-through and the targets', () => {
       { p50Ms: 1.0, p99Ms: 2, failures: 0 },
       { p50Ms: 1.2, p99Ms: 3, failures: 0 },
     ],
-    streams: [{ target: 'aisbf', result: { requested: 1000, open: 1000, idle: { rssMiB: 100, peakMiB: 100 }, loaded: { rssMiB: 120, peakMiB: 121 } } }],
+    streams: [
+      {
+        target: 'aisbf',
+        result: {
+          requested: 1000,
+          open: 1000,
+          idle: { rssMiB: 100, peakMiB: 100 },
+          loaded: { rssMiB: 120, peakMiB: 121 },
+        },
+      },
+    ],
     notes: ['a note'],
   };
   const text = renderTables(fig);

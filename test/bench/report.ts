@@ -28,23 +28,31 @@ export function renderTables(fig: BenchFigures): string {
   const direct = idx('direct');
   const pass = idx('pass-through');
   const aisbf = idx('aisbf');
-  lines.push('| target | non-stream req/s (median) | stream req/s (median) | non-stream rounds | stream rounds | non-stream p50 / p99 under load (ms) | errors |');
+  lines.push(
+    '| target | non-stream req/s (median) | stream req/s (median) | non-stream rounds | stream rounds | non-stream p50 / p99 under load (ms) | errors |',
+  );
   lines.push('|---|---:|---:|---|---|---:|---:|');
   fig.targets.forEach((name, i) => {
     const ns = fig.throughput.nonStream[i];
     const st = fig.throughput.stream[i];
     if (!ns || !st) return;
     const rounds = (r: LoadResult): string => (r.rounds ?? []).map((v) => v.toFixed(0)).join(', ');
-    lines.push(`| ${name} | ${f1(ns.rps)} | ${f1(st.rps)} | ${rounds(ns)} | ${rounds(st)} | ${f1(ns.latencyP50Ms)} / ${f1(ns.latencyP99Ms)} | ${ns.errors + ns.non2xx + st.errors + st.non2xx} |`);
+    lines.push(
+      `| ${name} | ${f1(ns.rps)} | ${f1(st.rps)} | ${rounds(ns)} | ${rounds(st)} | ${f1(ns.latencyP50Ms)} / ${f1(ns.latencyP99Ms)} | ${ns.errors + ns.non2xx + st.errors + st.non2xx} |`,
+    );
   });
   if (aisbf >= 0 && pass >= 0) {
     const nsRatio = (fig.throughput.nonStream[aisbf]?.rps ?? NaN) / (fig.throughput.nonStream[pass]?.rps ?? NaN);
     const stRatio = (fig.throughput.stream[aisbf]?.rps ?? NaN) / (fig.throughput.stream[pass]?.rps ?? NaN);
     lines.push('');
-    lines.push(`aisbf / pass-through requests/s: **${f2(nsRatio)}×** non-stream, **${f2(stRatio)}×** stream (target ≥ 0.85×: ${nsRatio >= 0.85 && stRatio >= 0.85 ? 'met' : 'not met'}).`);
+    lines.push(
+      `aisbf / pass-through requests/s: **${f2(nsRatio)}×** non-stream, **${f2(stRatio)}×** stream (target ≥ 0.85×: ${nsRatio >= 0.85 && stRatio >= 0.85 ? 'met' : 'not met'}).`,
+    );
   }
   lines.push('');
-  lines.push(`Sequential latency, ${fig.config.sequential} requests per target, one keep-alive connection, targets interleaved:`);
+  lines.push(
+    `Sequential latency, ${fig.config.sequential} requests per target, one keep-alive connection, targets interleaved:`,
+  );
   lines.push('');
   lines.push('| target | p50 (ms) | p99 (ms) | p50 added over direct (ms) | failures |');
   lines.push('|---|---:|---:|---:|---:|');
@@ -52,7 +60,9 @@ export function renderTables(fig: BenchFigures): string {
   fig.targets.forEach((name, i) => {
     const l = fig.latency[i];
     if (!l) return;
-    lines.push(`| ${name} | ${f3(l.p50Ms)} | ${f3(l.p99Ms)} | ${i === direct ? '—' : f3(l.p50Ms - directP50)} | ${l.failures} |`);
+    lines.push(
+      `| ${name} | ${f3(l.p50Ms)} | ${f3(l.p99Ms)} | ${i === direct ? '—' : f3(l.p50Ms - directP50)} | ${l.failures} |`,
+    );
   });
   if (aisbf >= 0 && pass >= 0) {
     const aisbfAdded = (fig.latency[aisbf]?.p50Ms ?? NaN) - directP50;
@@ -64,16 +74,27 @@ export function renderTables(fig: BenchFigures): string {
   }
   if (fig.streams.length > 0) {
     lines.push('');
-    lines.push(`Memory with ${fig.config.streams} concurrent open streams (the gateway runs as its own process; RSS read from /proc):`);
+    lines.push(
+      `Memory with ${fig.config.streams} concurrent open streams (the gateway runs as its own process; RSS read from /proc):`,
+    );
     lines.push('');
-    lines.push('| target | streams open at sample | RSS before (MiB) | RSS with streams open (MiB) | growth (MiB) | peak RSS (MiB) |');
+    lines.push(
+      '| target | streams open at sample | RSS before (MiB) | RSS with streams open (MiB) | growth (MiB) | peak RSS (MiB) |',
+    );
     lines.push('|---|---:|---:|---:|---:|---:|');
     for (const s of fig.streams) {
-      lines.push(`| ${s.target} | ${s.result.open} / ${s.result.requested} | ${f1(s.result.idle.rssMiB)} | ${f1(s.result.loaded.rssMiB)} | ${f1(s.result.loaded.rssMiB - s.result.idle.rssMiB)} | ${f1(s.result.loaded.peakMiB)} |`);
+      lines.push(
+        `| ${s.target} | ${s.result.open} / ${s.result.requested} | ${f1(s.result.idle.rssMiB)} | ${f1(s.result.loaded.rssMiB)} | ${f1(s.result.loaded.rssMiB - s.result.idle.rssMiB)} | ${f1(s.result.loaded.peakMiB)} |`,
+      );
     }
     // The headline is what a cluster runs (the production role) when it was measured, else the bench process.
-    const a = fig.streams.find((s) => s.target === 'aisbf data-plane role') ?? fig.streams.find((s) => s.target === 'aisbf');
-    if (a) lines.push('', `${a.target} RSS with ${a.result.open} open streams: **${f1(a.result.loaded.rssMiB)} MiB** (target ≤ 150 MB: ${a.result.loaded.rssMiB * 1.048576 <= 150 && a.result.open === a.result.requested ? 'met' : 'not met'}).`);
+    const a =
+      fig.streams.find((s) => s.target === 'aisbf data-plane role') ?? fig.streams.find((s) => s.target === 'aisbf');
+    if (a)
+      lines.push(
+        '',
+        `${a.target} RSS with ${a.result.open} open streams: **${f1(a.result.loaded.rssMiB)} MiB** (target ≤ 150 MB: ${a.result.loaded.rssMiB * 1.048576 <= 150 && a.result.open === a.result.requested ? 'met' : 'not met'}).`,
+      );
   }
   if (fig.notes.length > 0) {
     lines.push('');

@@ -44,11 +44,15 @@ async function check(target: LoadTarget): Promise<void> {
     body: JSON.stringify({ model: target.model, messages: [{ role: 'user', content: 'check' }] }),
   });
   const text = await res.text();
-  if (res.status !== 200 || !text.includes(WHOLE)) throw new Error(`${target.name} did not answer the sanity request: ${res.status} ${text.slice(0, 300)}`);
+  if (res.status !== 200 || !text.includes(WHOLE))
+    throw new Error(`${target.name} did not answer the sanity request: ${res.status} ${text.slice(0, 300)}`);
 }
 
 async function mockControl(mockUrl: string, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${mockUrl.replace(/\/v1$/, '')}/__mock/${path}`, { method: 'POST', body: JSON.stringify(body) });
+  const res = await fetch(`${mockUrl.replace(/\/v1$/, '')}/__mock/${path}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`mock control ${path} failed: ${res.status}`);
 }
 
@@ -57,12 +61,18 @@ let bundleDir: string | undefined;
 /** The bundled entries, by name; filled at the start of the run. */
 let entries: Record<string, string> = {};
 
-const dataPlaneReady = (): boolean => existsSync(DP_ENTRY) && existsSync(DP_INDEX) && readFileSync(DP_INDEX, 'utf8').includes('createDataPlane');
+const dataPlaneReady = (): boolean =>
+  existsSync(DP_ENTRY) && existsSync(DP_INDEX) && readFileSync(DP_INDEX, 'utf8').includes('createDataPlane');
 
 /** Starts the pass-through or the data plane (from a hand-built snapshot) in its own process. */
 async function startGateway(kind: string, mockUrl: string): Promise<{ service: SpawnedService; target: LoadTarget }> {
   if (kind === 'pass-through') {
-    const service = await spawnService({ entry: entries['pass-through']!, runtime: 'node', cwd: root, args: ['--upstream', mockUrl] });
+    const service = await spawnService({
+      entry: entries['pass-through']!,
+      runtime: 'node',
+      cwd: root,
+      args: ['--upstream', mockUrl],
+    });
     return { service, target: { name: 'pass-through', url: service.url, headers: {}, model: 'm1' } };
   }
   tmp ??= await mkdtemp(join(tmpdir(), 'aisbf-bench-'));
@@ -81,21 +91,42 @@ async function startGateway(kind: string, mockUrl: string): Promise<{ service: S
     cwd: root,
     args: ['--snapshot', snapshotFile, '--secret-key', secretKey, '--log-level', 'error'],
   });
-  return { service, target: { name: 'aisbf', url: `${service.url}/v1`, headers: { authorization: `Bearer ${TOKEN}` }, model: 'mock/m1' } };
+  return {
+    service,
+    target: {
+      name: 'aisbf',
+      url: `${service.url}/v1`,
+      headers: { authorization: `Bearer ${TOKEN}` },
+      model: 'mock/m1',
+    },
+  };
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
-  notes.push(`load average (1, 5, 15 min) when the run started: ${loadavg().map((l) => l.toFixed(2)).join(', ')} on ${cpus().length} cores.`);
+  notes.push(
+    `load average (1, 5, 15 min) when the run started: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')} on ${cpus().length} cores.`,
+  );
   // All three under the same runtime, bundled in one build: the ratios compare code, not loaders.
   bundleDir = await bundleTempDir('aisbf-bench');
   const built = await bundle({
-    entryPoints: { 'mock-upstream': MOCK_ENTRY, 'pass-through': PASS_ENTRY, ...(dataPlaneReady() ? { 'data-plane': DP_ENTRY, aisbf: CLI_ENTRY } : {}) },
+    entryPoints: {
+      'mock-upstream': MOCK_ENTRY,
+      'pass-through': PASS_ENTRY,
+      ...(dataPlaneReady() ? { 'data-plane': DP_ENTRY, aisbf: CLI_ENTRY } : {}),
+    },
     outdir: bundleDir,
   });
   entries = built.files;
   log(`bundled ${Object.keys(entries).join(', ')} into ${bundleDir}`);
-  const mock = await spawnService({ entry: entries['mock-upstream']!, runtime: 'node', cwd: root, args: ['--models', 'm1', '--words', '60'] });
+  const mock = await spawnService({
+    entry: entries['mock-upstream']!,
+    runtime: 'node',
+    cwd: root,
+    args: ['--models', 'm1', '--words', '60'],
+  });
   services.push(mock);
   const pass = await startGateway('pass-through', mock.url);
   services.push(pass.service);
@@ -114,7 +145,11 @@ async function main(): Promise<void> {
 
   for (const target of targets) await check(target);
   const fresh = await Promise.all(targets.map((t) => readProcessMemory(t.pid)));
-  targets.forEach((t, i) => notes.push(`${t.name} RSS right after start and one request: ${fresh[i]?.rssMiB.toFixed(1)} MiB (plain node running its bundle).`));
+  targets.forEach((t, i) =>
+    notes.push(
+      `${t.name} RSS right after start and one request: ${fresh[i]?.rssMiB.toFixed(1)} MiB (plain node running its bundle).`,
+    ),
+  );
   log(`targets up: ${targets.map((t) => `${t.name} ${t.url}`).join(', ')}`);
 
   const throughput = { nonStream: [] as LoadResult[], stream: [] as LoadResult[] };
@@ -132,12 +167,16 @@ async function main(): Promise<void> {
     targets.forEach((target, t) => {
       const combined = combineRounds(perTarget[t]!);
       (stream ? throughput.stream : throughput.nonStream).push(combined);
-      log(`${stream ? 'stream    ' : 'non-stream'} ${target.name}: median ${combined.rps.toFixed(0)} req/s (rounds ${combined.rounds?.map((r) => r.toFixed(0)).join(', ')}), errors ${combined.errors}, non2xx ${combined.non2xx}`);
+      log(
+        `${stream ? 'stream    ' : 'non-stream'} ${target.name}: median ${combined.rps.toFixed(0)} req/s (rounds ${combined.rounds?.map((r) => r.toFixed(0)).join(', ')}), errors ${combined.errors}, non2xx ${combined.non2xx}`,
+      );
     });
   }
 
   const latency = await sequentialLatency(targets, config.sequential);
-  targets.forEach((t, i) => log(`sequential ${t.name}: p50 ${latency[i]?.p50Ms.toFixed(3)} ms, p99 ${latency[i]?.p99Ms.toFixed(3)} ms`));
+  targets.forEach((t, i) =>
+    log(`sequential ${t.name}: p50 ${latency[i]?.p50Ms.toFixed(3)} ms, p99 ${latency[i]?.p99Ms.toFixed(3)} ms`),
+  );
 
   // Fresh gateway processes for the memory figure, so it is not inflated by heap the throughput runs
   // left behind: what a node holding N streams costs, not what it kept from the last burst.
@@ -149,7 +188,9 @@ async function main(): Promise<void> {
     await check(fresh.target);
     const result = await measureOpenStreams(fresh.target, fresh.service.pid, config.streams, 45_000);
     streams.push({ target: target.name, result });
-    log(`streams ${target.name}: ${result.open}/${result.requested} open, RSS ${result.loaded.rssMiB.toFixed(1)} MiB (before ${result.idle.rssMiB.toFixed(1)})`);
+    log(
+      `streams ${target.name}: ${result.open}/${result.requested} open, RSS ${result.loaded.rssMiB.toFixed(1)} MiB (before ${result.idle.rssMiB.toFixed(1)})`,
+    );
     await fresh.service.stop();
   }
   if (entries['aisbf'] !== undefined) {
@@ -194,21 +235,37 @@ async function productionRoleStreams(mockUrl: string): Promise<BenchFigures['str
       users: [{ username: 'bench', token: TOKEN }],
       providers: [{ id: 'mock', endpoint: mockUrl, apiKey: 'sk-bench-upstream', models: ['m1'] }],
     });
-    const stored = await Promise.race([store.put(snapshot), new Promise<false>((resolve) => setTimeout(() => resolve(false), 3000))]);
+    const stored = await Promise.race([
+      store.put(snapshot),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 3000)),
+    ]);
     if (!stored) {
       notes.push(`${name}: not measured (no Redis at ${config.redisUrl}).`);
       return null;
     }
     const node = await spawnAisbf(
       'data-plane',
-      { AISBF_REDIS_URL: config.redisUrl, AISBF_REDIS_PREFIX: prefix, AISBF_SECRET_KEY: secretKey, AISBF_HOST: '127.0.0.1', AISBF_LOG_LEVEL: 'error' },
+      {
+        AISBF_REDIS_URL: config.redisUrl,
+        AISBF_REDIS_PREFIX: prefix,
+        AISBF_SECRET_KEY: secretKey,
+        AISBF_HOST: '127.0.0.1',
+        AISBF_LOG_LEVEL: 'error',
+      },
       { bundle: entries['aisbf']!, args: ['--port', '0'], timeoutMs: 20_000 },
     );
     try {
-      const target: LoadTarget = { name, url: `${node.url}/v1`, headers: { authorization: `Bearer ${TOKEN}` }, model: 'mock/m1' };
+      const target: LoadTarget = {
+        name,
+        url: `${node.url}/v1`,
+        headers: { authorization: `Bearer ${TOKEN}` },
+        model: 'mock/m1',
+      };
       await check(target);
       const result = await measureOpenStreams(target, node.child.pid!, config.streams, 45_000);
-      log(`streams ${name}: ${result.open}/${result.requested} open, RSS ${result.loaded.rssMiB.toFixed(1)} MiB (before ${result.idle.rssMiB.toFixed(1)})`);
+      log(
+        `streams ${name}: ${result.open}/${result.requested} open, RSS ${result.loaded.rssMiB.toFixed(1)} MiB (before ${result.idle.rssMiB.toFixed(1)})`,
+      );
       return { target: name, result };
     } finally {
       await node.stop();

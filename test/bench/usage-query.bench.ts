@@ -6,7 +6,15 @@
  * queryUsage (median of 5) and, for comparison, the same series straight from raw rows; then drops it.
  */
 import { loadavg } from 'node:os';
-import { addUsageHourly, aggregateUsageRows, createDatabase, migrateToLatest, queryUsage, withAggregates, type UsageRecordsTable } from '../../packages/db/src/index';
+import {
+  addUsageHourly,
+  aggregateUsageRows,
+  createDatabase,
+  migrateToLatest,
+  queryUsage,
+  withAggregates,
+  type UsageRecordsTable,
+} from '../../packages/db/src/index';
 import { createTestMysqlDatabase } from '../../packages/testkit/src/index';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
@@ -15,7 +23,17 @@ const END = Date.UTC(2026, 10, 1);
 const START = END - 30 * DAY;
 
 // A broker of modest size: 20 users with 2 tokens each, 4 routes, 3 providers with 3 models each.
-const MODELS = [['p-local', 'qwen2.5-coder:32b'], ['p-local', 'llama3.1:8b'], ['p-local', 'mistral:7b'], ['p-openai', 'gpt-4.1-mini'], ['p-openai', 'gpt-4.1'], ['p-openai', 'o4-mini'], ['p-gpu', 'deepseek-coder-v2'], ['p-gpu', 'qwen3:235b'], ['p-gpu', 'glm-4.6']] as const;
+const MODELS = [
+  ['p-local', 'qwen2.5-coder:32b'],
+  ['p-local', 'llama3.1:8b'],
+  ['p-local', 'mistral:7b'],
+  ['p-openai', 'gpt-4.1-mini'],
+  ['p-openai', 'gpt-4.1'],
+  ['p-openai', 'o4-mini'],
+  ['p-gpu', 'deepseek-coder-v2'],
+  ['p-gpu', 'qwen3:235b'],
+  ['p-gpu', 'glm-4.6'],
+] as const;
 const ROUTES = ['user-rotation/coding', 'user-rotation/chat', 'user-autoselect/engineering', 'p-openai/gpt-4.1-mini'];
 
 let seed = 42;
@@ -69,15 +87,28 @@ async function main(): Promise<void> {
       const rows = Array.from({ length: Math.min(CHUNK, ROWS - i) }, (_, k) => row(i + k));
       await handle.db.insertInto('usage_records').values(rows).execute();
       await addUsageHourly(handle.db, aggregateUsageRows(rows));
-      if ((i / CHUNK) % 20 === 0) process.stdout.write(`\r${i + rows.length} rows, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      if ((i / CHUNK) % 20 === 0)
+        process.stdout.write(`\r${i + rows.length} rows, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     }
     const fillS = (performance.now() - t0) / 1000;
-    const rawCount = await handle.db.selectFrom('usage_records').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-    const hourlyCount = await withAggregates(handle.db).selectFrom('usage_hourly').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const rawCount = await handle.db
+      .selectFrom('usage_records')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    const hourlyCount = await withAggregates(handle.db)
+      .selectFrom('usage_hourly')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     console.log(`\nfilled ${rawCount.n} raw rows, ${hourlyCount.n} hourly rows in ${fillS.toFixed(0)} s`);
 
     // Off-the-hour edges on purpose: the query reads raw rows for the two partial hours.
-    const filter = { from: START + 1234, to: END - 4321, groupBy: 'model' as const, bucket: 'day' as const, recentLimit: 20 };
+    const filter = {
+      from: START + 1234,
+      to: END - 4321,
+      groupBy: 'model' as const,
+      bucket: 'day' as const,
+      recentLimit: 20,
+    };
     const agg: number[] = [];
     // Warm-up: right after the fill the aggregate index is not all in the buffer pool yet.
     let report = await queryUsage(handle.db, filter);
@@ -87,14 +118,27 @@ async function main(): Promise<void> {
       report = await queryUsage(handle.db, filter);
       agg.push(performance.now() - s);
     }
-    const inRange = await handle.db.selectFrom('usage_records').select((eb) => eb.fn.countAll().as('n')).where('created_at', '>=', filter.from).where('created_at', '<', filter.to).executeTakeFirstOrThrow();
-    if (report.totals.requests !== Number(inRange.n)) throw new Error(`aggregates say ${report.totals.requests} requests, raw rows ${inRange.n}`);
+    const inRange = await handle.db
+      .selectFrom('usage_records')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('created_at', '>=', filter.from)
+      .where('created_at', '<', filter.to)
+      .executeTakeFirstOrThrow();
+    if (report.totals.requests !== Number(inRange.n))
+      throw new Error(`aggregates say ${report.totals.requests} requests, raw rows ${inRange.n}`);
     const raw: number[] = [];
     for (let k = 0; k < 5; k++) {
       const s = performance.now();
       await handle.db
         .selectFrom('usage_records')
-        .select((eb) => [eb('created_at', '-', eb('created_at', '%', DAY)).as('t'), 'model', eb.fn.countAll().as('n'), eb.fn.sum('prompt_tokens').as('p'), eb.fn.sum('completion_tokens').as('c'), eb.fn.sum('cost_micros').as('cost')])
+        .select((eb) => [
+          eb('created_at', '-', eb('created_at', '%', DAY)).as('t'),
+          'model',
+          eb.fn.countAll().as('n'),
+          eb.fn.sum('prompt_tokens').as('p'),
+          eb.fn.sum('completion_tokens').as('c'),
+          eb.fn.sum('cost_micros').as('cost'),
+        ])
         .where('created_at', '>=', filter.from)
         .where('created_at', '<', filter.to)
         .groupBy(['t', 'model'])
@@ -107,13 +151,20 @@ async function main(): Promise<void> {
       await queryUsage(handle.db, { ...filter, userId: 'user-3' });
       perUser.push(performance.now() - s);
     }
-    const fmt = (xs: number[]) => `median ${median(xs).toFixed(1)} ms (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
-    console.log(`rows ${ROWS}, series points ${report.series.length}, models ${report.groups.length}, load ${loadavg()[0]?.toFixed(1)}`);
+    const fmt = (xs: number[]) =>
+      `median ${median(xs).toFixed(1)} ms (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
+    console.log(
+      `rows ${ROWS}, series points ${report.series.length}, models ${report.groups.length}, load ${loadavg()[0]?.toFixed(1)}`,
+    );
     console.log(`queryUsage 30-day per-model daily series (aggregates):  ${fmt(agg)}`);
     console.log(`queryUsage same, one user:                              ${fmt(perUser)}`);
     console.log(`same series straight from raw rows (old way):           ${fmt(raw)}`);
   } finally {
-    await handle.db.schema.dropSchema(new URL(url).pathname.slice(1)).ifExists().execute().catch(() => undefined);
+    await handle.db.schema
+      .dropSchema(new URL(url).pathname.slice(1))
+      .ifExists()
+      .execute()
+      .catch(() => undefined);
     await handle.close();
   }
 }

@@ -17,7 +17,9 @@ interface ComposeService {
   healthcheck?: { test: string[] };
 }
 
-const cluster = parse(read('docker/compose.cluster.yml'), { merge: true }) as { services: Record<string, ComposeService> };
+const cluster = parse(read('docker/compose.cluster.yml'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
 
 describe('docker/compose.cluster.yml', () => {
   it('runs MySQL, Redis, a control plane, a worker, two data-plane nodes and nginx', () => {
@@ -81,7 +83,10 @@ describe('docker/Dockerfile', () => {
   });
 
   it('matches the build the repository runs: `pnpm build` writes dist/aisbf.mjs, the root bin', () => {
-    const manifest = JSON.parse(read('package.json')) as { scripts: Record<string, string>; bin: Record<string, string> };
+    const manifest = JSON.parse(read('package.json')) as {
+      scripts: Record<string, string>;
+      bin: Record<string, string>;
+    };
     expect(manifest.scripts['build']).toBe('tsx scripts/build.ts');
     expect(manifest.bin).toEqual({ aisbf: './dist/aisbf.mjs' });
     expect(read('.gitignore')).toMatch(/^dist\/$/m);

@@ -19,9 +19,17 @@ export function ensureDashboardBuild(root: string): string {
   const web = join(root, 'web');
   const build = join(web, 'build');
   const index = join(build, 'index.html');
-  const sources = Math.max(newestMtime(join(web, 'src')), statSync(join(web, 'svelte.config.js')).mtimeMs, statSync(join(web, 'vite.config.ts')).mtimeMs);
+  const sources = Math.max(
+    newestMtime(join(web, 'src')),
+    statSync(join(web, 'svelte.config.js')).mtimeMs,
+    statSync(join(web, 'vite.config.ts')).mtimeMs,
+  );
   if (!existsSync(index) || statSync(index).mtimeMs < sources) {
-    execFileSync(process.execPath, [join(web, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: web, stdio: 'pipe', timeout: 180_000 });
+    execFileSync(process.execPath, [join(web, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+      cwd: web,
+      stdio: 'pipe',
+      timeout: 180_000,
+    });
   }
   return build;
 }

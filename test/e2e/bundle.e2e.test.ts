@@ -38,13 +38,21 @@ afterAll(async () => {
 });
 
 const run = (args: string[]): { status: number | null; stdout: string; stderr: string } => {
-  const result = spawnSync(process.execPath, [built.files['aisbf']!, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' }, timeout: 15_000 });
+  const result = spawnSync(process.execPath, [built.files['aisbf']!, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '' },
+    timeout: 15_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 };
 
 async function chat(client: OpenAI, model: string): Promise<{ whole: string | null; streamed: string }> {
   const whole = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hello' }] });
-  const stream = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], stream: true });
+  const stream = await client.chat.completions.create({
+    model,
+    messages: [{ role: 'user', content: 'hi' }],
+    stream: true,
+  });
   let streamed = '';
   for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? '';
   return { whole: whole.choices[0]?.message.content ?? null, streamed };
@@ -60,7 +68,9 @@ describe('the bundle', () => {
     // esbuild marks every inlined file with a `// <path>` comment: none may come from node_modules.
     expect(text).toMatch(/^\/\/ packages\/data-plane\/src\//m);
     expect(text).not.toMatch(/^\/\/ node_modules\//m);
-    expect(built.externals).toEqual(expect.arrayContaining(['better-sqlite3', 'bullmq', 'pino', 'undici', 'graphql-yoga']));
+    expect(built.externals).toEqual(
+      expect.arrayContaining(['better-sqlite3', 'bullmq', 'pino', 'undici', 'graphql-yoga']),
+    );
     for (const f of outputs) expect(existsSync(join(outdir, `${f}.map`)), `${f}.map`).toBe(true);
   });
 
@@ -80,7 +90,11 @@ describe('node <bundle> start (all-in-one, SQLite)', () => {
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'aisbf-e2e-bundle-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    aisbf = await spawnAisbf('start', { AISBF_DATA_DIR: dataDir, AISBF_ADMIN_TOKEN: ADMIN_TOKEN, AISBF_HOST: '127.0.0.1' }, { bundle: built.files['aisbf']!, args: ['--port', '0'], timeoutMs: 20_000 });
+    aisbf = await spawnAisbf(
+      'start',
+      { AISBF_DATA_DIR: dataDir, AISBF_ADMIN_TOKEN: ADMIN_TOKEN, AISBF_HOST: '127.0.0.1' },
+      { bundle: built.files['aisbf']!, args: ['--port', '0'], timeoutMs: 20_000 },
+    );
   }, 30_000);
 
   afterAll(async () => {
@@ -101,11 +115,20 @@ describe('node <bundle> start (all-in-one, SQLite)', () => {
   it('serves a user and provider created through GraphQL to the openai SDK, streamed and not', async () => {
     const user = await graphql(aisbf.url, ADMIN_TOKEN, 'mutation { createUser(username: "alice") { username } }');
     expect(user.errors).toBeUndefined();
-    const token = await graphql<{ createApiToken: { token: string } }>(aisbf.url, ADMIN_TOKEN, 'mutation { createApiToken(owner: "alice", name: "bundle") { token } }');
+    const token = await graphql<{ createApiToken: { token: string } }>(
+      aisbf.url,
+      ADMIN_TOKEN,
+      'mutation { createApiToken(owner: "alice", name: "bundle") { token } }',
+    );
     expect(token.errors).toBeUndefined();
-    const provider = await graphql(aisbf.url, ADMIN_TOKEN, 'mutation($i: ProviderInput!) { upsertProvider(owner: "alice", input: $i) { id } }', {
-      i: { id: 'mock', type: 'openai', endpoint: mock.url, apiKey: UPSTREAM_KEY, models: ['m1'] },
-    });
+    const provider = await graphql(
+      aisbf.url,
+      ADMIN_TOKEN,
+      'mutation($i: ProviderInput!) { upsertProvider(owner: "alice", input: $i) { id } }',
+      {
+        i: { id: 'mock', type: 'openai', endpoint: mock.url, apiKey: UPSTREAM_KEY, models: ['m1'] },
+      },
+    );
     expect(provider.errors).toBeUndefined();
     const client = new OpenAI({ baseURL: `${aisbf.url}/v1`, apiKey: token.data!.createApiToken.token, maxRetries: 0 });
     expect(await chat(client, 'user-provider/mock/m1')).toEqual({ whole: ANSWER, streamed: ANSWER });
@@ -139,7 +162,18 @@ describe('node <bundle> data-plane (config snapshot from Redis, tracing on)', ()
       providers: [{ id: 'mock', endpoint: mock.url, apiKey: UPSTREAM_KEY, models: ['m1'] }],
     });
     expect(await store.put(snapshot)).toBe(true);
-    node = await spawnAisbf('data-plane', { AISBF_REDIS_URL: testRedisUrl(), AISBF_REDIS_PREFIX: prefix, AISBF_SECRET_KEY: secretKey, AISBF_HOST: '127.0.0.1', AISBF_NODE_ID: 'dp-bundle', AISBF_OTEL_EXPORTER_OTLP_ENDPOINT: otlp }, { bundle: built.files['aisbf']!, args: ['--port', '0'], timeoutMs: 20_000 });
+    node = await spawnAisbf(
+      'data-plane',
+      {
+        AISBF_REDIS_URL: testRedisUrl(),
+        AISBF_REDIS_PREFIX: prefix,
+        AISBF_SECRET_KEY: secretKey,
+        AISBF_HOST: '127.0.0.1',
+        AISBF_NODE_ID: 'dp-bundle',
+        AISBF_OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
+      },
+      { bundle: built.files['aisbf']!, args: ['--port', '0'], timeoutMs: 20_000 },
+    );
   }, 30_000);
 
   afterAll(async () => {
@@ -157,7 +191,8 @@ describe('node <bundle> data-plane (config snapshot from Redis, tracing on)', ()
     const client = new OpenAI({ baseURL: `${node.url}/v1`, apiKey: USER_TOKEN, maxRetries: 0 });
     expect(await chat(client, 'mock/m1')).toEqual({ whole: ANSWER, streamed: ANSWER });
     // Spans leave in batches every second (packages/cli/src/tracing.ts).
-    for (let waited = 0; traces.length === 0 && waited < 5000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    for (let waited = 0; traces.length === 0 && waited < 5000; waited += 100)
+      await new Promise((r) => setTimeout(r, 100));
     expect(traces).toContain('/v1/traces');
   });
 });

@@ -2,7 +2,13 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startTcpProxy, type TcpProxy } from '@aisbf/bus';
 import { generateSecretKey } from '@aisbf/secrets';
-import { createTestMysqlDatabase, startMockUpstream, testRedisPrefix, testRedisUrl, type MockUpstream } from '@aisbf/testkit';
+import {
+  createTestMysqlDatabase,
+  startMockUpstream,
+  testRedisPrefix,
+  testRedisUrl,
+  type MockUpstream,
+} from '@aisbf/testkit';
 import { graphql, spawnAisbf, type AisbfProcess } from '../support/spawn-aisbf';
 
 // Issue 5's acceptance: a MariaDB-backed control plane, a worker and two stateless data-plane
@@ -34,7 +40,8 @@ const modelsOn = async (node: AisbfProcess, token: string): Promise<string[] | n
   return ((await response.json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
 };
 
-const gql = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) => graphql<T>(controlPlane.url, ADMIN, query, variables);
+const gql = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) =>
+  graphql<T>(controlPlane.url, ADMIN, query, variables);
 
 beforeAll(async () => {
   good = await startMockUpstream({ models: ['m-good'], words: 8 });
@@ -49,10 +56,17 @@ beforeAll(async () => {
     AISBF_HOST: '127.0.0.1',
   };
   controlPlane = await spawnAisbf('control-plane', { ...env, AISBF_ADMIN_TOKEN: ADMIN }, { args: ['--port', '0'] });
-  const nodeEnv = { AISBF_REDIS_URL: `redis://127.0.0.1:${proxy.port}`, AISBF_REDIS_PREFIX: env.AISBF_REDIS_PREFIX, AISBF_SECRET_KEY: env.AISBF_SECRET_KEY, AISBF_HOST: '127.0.0.1' };
+  const nodeEnv = {
+    AISBF_REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+    AISBF_REDIS_PREFIX: env.AISBF_REDIS_PREFIX,
+    AISBF_SECRET_KEY: env.AISBF_SECRET_KEY,
+    AISBF_HOST: '127.0.0.1',
+  };
   const [w, ...dps] = await Promise.all([
     spawnAisbf('worker', env, { args: ['--port', '0'] }),
-    ...['dp-a', 'dp-b'].map((id) => spawnAisbf('data-plane', { ...nodeEnv, AISBF_NODE_ID: id }, { args: ['--port', '0'] })),
+    ...['dp-a', 'dp-b'].map((id) =>
+      spawnAisbf('data-plane', { ...nodeEnv, AISBF_NODE_ID: id }, { args: ['--port', '0'] }),
+    ),
   ]);
   worker = w!;
   nodes.push(...dps);
@@ -67,40 +81,67 @@ afterAll(async () => {
 describe('cluster mode: control plane + worker + two data-plane nodes over Redis', () => {
   it('serves a route created through GraphQL on both nodes, and reports the propagation time', async () => {
     await gql('mutation { createUser(username: "alice") { username } }');
-    const token = await gql<{ createApiToken: { token: string } }>('mutation { createApiToken(owner: "alice", name: "app") { token } }');
+    const token = await gql<{ createApiToken: { token: string } }>(
+      'mutation { createApiToken(owner: "alice", name: "app") { token } }',
+    );
     aliceToken = token.data!.createApiToken.token;
-    for (const [id, mock, model] of [['good', good, 'm-good'], ['bad', bad, 'm-bad']] as const) {
-      const r = await gql('mutation($i: ProviderInput!) { upsertProvider(owner: "alice", input: $i) { id } }', { i: { id, type: 'openai', endpoint: mock.url, models: [model] } });
+    for (const [id, mock, model] of [
+      ['good', good, 'm-good'],
+      ['bad', bad, 'm-bad'],
+    ] as const) {
+      const r = await gql('mutation($i: ProviderInput!) { upsertProvider(owner: "alice", input: $i) { id } }', {
+        i: { id, type: 'openai', endpoint: mock.url, models: [model] },
+      });
       expect(r.errors).toBeUndefined();
     }
     const latencies: number[] = [];
     for (let i = 0; i < 5; i++) {
       const id = `r${i}`;
-      const reply = await gql('mutation($id: String!, $c: JSON!) { upsertRotation(owner: "alice", id: $id, config: $c) { id } }', {
-        id,
-        c: { strategy: 'priority', allowed_fails: 1, providers: [{ provider_id: 'bad', model: 'm-bad', weight: 2, error_cooldown: 60 }, { provider_id: 'good', model: 'm-good', weight: 1 }] },
-      });
+      const reply = await gql(
+        'mutation($id: String!, $c: JSON!) { upsertRotation(owner: "alice", id: $id, config: $c) { id } }',
+        {
+          id,
+          c: {
+            strategy: 'priority',
+            allowed_fails: 1,
+            providers: [
+              { provider_id: 'bad', model: 'm-bad', weight: 2, error_cooldown: 60 },
+              { provider_id: 'good', model: 'm-good', weight: 1 },
+            ],
+          },
+        },
+      );
       expect(reply.errors).toBeUndefined();
-      const served = await Promise.all(nodes.map((node) => waitFor(async () => {
-        const models = await modelsOn(node, aliceToken);
-        return Array.isArray(models) && models.includes(`user-rotation/${id}`);
-      }, 5000)));
+      const served = await Promise.all(
+        nodes.map((node) =>
+          waitFor(async () => {
+            const models = await modelsOn(node, aliceToken);
+            return Array.isArray(models) && models.includes(`user-rotation/${id}`);
+          }, 5000),
+        ),
+      );
       latencies.push(Math.max(...served));
     }
     latencies.sort((a, b) => a - b);
-    console.log(`propagation (mutation reply → served by both nodes), 5 changes: p50 ${latencies[2]!.toFixed(1)} ms, max ${latencies[4]!.toFixed(1)} ms`);
+    console.log(
+      `propagation (mutation reply → served by both nodes), 5 changes: p50 ${latencies[2]!.toFixed(1)} ms, max ${latencies[4]!.toFixed(1)} ms`,
+    );
   });
 
   it('makes every node skip a provider that failed on one node (shared cooldown)', async () => {
     bad.setDefault({ kind: 'status', status: 500 });
     const a = new OpenAI({ baseURL: `${nodes[0]!.url}/v1`, apiKey: aliceToken, maxRetries: 0 });
     const b = new OpenAI({ baseURL: `${nodes[1]!.url}/v1`, apiKey: aliceToken, maxRetries: 0 });
-    const first = await a.chat.completions.create({ model: 'user-rotation/r0', messages: [{ role: 'user', content: 'x' }] }).withResponse();
+    const first = await a.chat.completions
+      .create({ model: 'user-rotation/r0', messages: [{ role: 'user', content: 'x' }] })
+      .withResponse();
     expect(first.response.headers.get('x-aisbf-provider')).toBe('good');
     const badHits = bad.requests.length;
     expect(badHits).toBeGreaterThan(0);
     await sleep(100); // the cooldown announcement crosses Redis
-    const second = await b.chat.completions.create({ model: 'user-rotation/r0', messages: [{ role: 'user', content: 'x' }] }).withResponse();
+    const second = await b.chat.completions
+      .create({ model: 'user-rotation/r0', messages: [{ role: 'user', content: 'x' }] })
+      .withResponse();
     expect(second.response.headers.get('x-aisbf-provider')).toBe('good');
     expect(bad.requests.length).toBe(badHits);
   });
@@ -112,9 +153,11 @@ describe('cluster mode: control plane + worker + two data-plane nodes over Redis
     let failures = 0;
     for (let i = 0; i < 10; i++) {
       for (const client of clients) {
-        await client.chat.completions.create({ model: 'user-rotation/r1', messages: [{ role: 'user', content: 'x' }] }).catch(() => {
-          failures += 1;
-        });
+        await client.chat.completions
+          .create({ model: 'user-rotation/r1', messages: [{ role: 'user', content: 'x' }] })
+          .catch(() => {
+            failures += 1;
+          });
       }
     }
     expect(failures).toBe(0);
@@ -122,7 +165,10 @@ describe('cluster mode: control plane + worker + two data-plane nodes over Redis
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', redis: 'disconnected' });
     // A change made while the nodes cannot hear it…
-    const r = await gql('mutation($c: JSON!) { upsertRotation(owner: "alice", id: "during-outage", config: $c) { id } }', { c: { providers: [{ provider_id: 'good', model: 'm-good', weight: 1 }] } });
+    const r = await gql(
+      'mutation($c: JSON!) { upsertRotation(owner: "alice", id: "during-outage", config: $c) { id } }',
+      { c: { providers: [{ provider_id: 'good', model: 'm-good', weight: 1 }] } },
+    );
     expect(r.errors).toBeUndefined();
     proxy.restore();
     // …arrives once Redis is back (reconnect triggers a re-read; the slow poll is the safety net).
@@ -135,16 +181,20 @@ describe('cluster mode: control plane + worker + two data-plane nodes over Redis
   });
 
   it('stops a revoked token on both nodes', async () => {
-    const created = await gql<{ createApiToken: { id: string; token: string } }>('mutation { createApiToken(owner: "alice", name: "temp") { id token } }');
+    const created = await gql<{ createApiToken: { id: string; token: string } }>(
+      'mutation { createApiToken(owner: "alice", name: "temp") { id token } }',
+    );
     const { id, token } = created.data!.createApiToken;
     for (const node of nodes) await waitFor(async () => Array.isArray(await modelsOn(node, token)), 5000);
     await gql('mutation($id: ID!) { revokeApiToken(id: $id) }', { id });
     for (const node of nodes) await waitFor(async () => (await modelsOn(node, token)) === 401, 5000);
   });
 
-  it('writes the nodes\' usage to MySQL through the worker', async () => {
+  it("writes the nodes' usage to MySQL through the worker", async () => {
     await waitFor(async () => {
-      const usage = await gql<{ usage: { totals: { requests: number } } }>('{ usage(user: "alice") { totals { requests } } }');
+      const usage = await gql<{ usage: { totals: { requests: number } } }>(
+        '{ usage(user: "alice") { totals { requests } } }',
+      );
       return (usage.data?.usage.totals.requests ?? 0) >= 22;
     }, 15_000);
   });

@@ -21,7 +21,15 @@ const SEED_ROTATION =
 const SEED_AUTOSELECT =
   '{"engineering":{"model_name":"engineering","selection_model":"general","fallback":"user-rotation/coding-production","classify_privacy":true,"classify_semantic":true,"available_models":[{"model_id":"user-rotation/coding-production","description":"Private code, logs, secrets, customer data.","privacy":true},{"model_id":"user-provider/runpod-gpu-a/deepseek-coder-v2","description":"Long refactors and GPU-heavy coding when data is not secret."},{"model_id":"user-provider/openai-prod/gpt-4.1-mini","description":"Fast hosted fallback for non-private tasks."}]}}';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 
 let mock: MockUpstream;
 let aisbf: RunningAisbf;
@@ -47,7 +55,10 @@ async function addProvider(p: { id: string; endpoint: string; key: string; model
   await page.getByLabel('Token / API key').fill(p.key);
   if (p.models !== undefined) await page.getByLabel('Models').fill(p.models);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  await page.getByRole('status').filter({ hasText: `Saved provider ${p.id}` }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Saved provider ${p.id}` })
+    .waitFor();
 }
 
 beforeAll(async () => {
@@ -57,7 +68,13 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'aisbf-e2e-'));
   aisbf = await startAisbf({
     cwd: ROOT,
-    env: { ...process.env, AISBF_DATA_DIR: dataDir, AISBF_ADMIN_PASSWORD: ADMIN_PASSWORD, AISBF_DASHBOARD_DIR: dashboardDir, AISBF_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      AISBF_DATA_DIR: dataDir,
+      AISBF_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      AISBF_DASHBOARD_DIR: dashboardDir,
+      AISBF_LOG_LEVEL: 'warn',
+    },
   });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
@@ -106,7 +123,10 @@ describe('dashboard end to end (seed integration guide)', () => {
     await shot('02-providers');
 
     await page.locator('tr[data-provider="coderai-local"]').getByRole('button', { name: 'Test' }).click();
-    await page.getByTestId('provider-activity').getByText(/Connection to/).waitFor();
+    await page
+      .getByTestId('provider-activity')
+      .getByText(/Connection to/)
+      .waitFor();
     await expect(page.getByTestId('provider-activity').locator('.badge').textContent()).resolves.toBe('OK');
   });
 
@@ -117,11 +137,18 @@ describe('dashboard end to end (seed integration guide)', () => {
     await page.getByLabel('JSON document').fill(SEED_ROTATION);
     await page.getByRole('button', { name: 'Save JSON' }).click();
     // runpod-gpu-a and openai-prod do not exist yet: the control plane says so, by path.
-    await expect(page.locator('#rotations-json-errors').textContent()).resolves.toMatch(/providers\[1\]\.provider_id.*runpod-gpu-a/);
+    await expect(page.locator('#rotations-json-errors').textContent()).resolves.toMatch(
+      /providers\[1\]\.provider_id.*runpod-gpu-a/,
+    );
     await shot('03-rotation-json-errors');
 
     await page.getByRole('link', { name: 'User Providers' }).click();
-    await addProvider({ id: 'runpod-gpu-a', endpoint: mock.url, key: BROKER_TOKEN, models: 'deepseek-coder-v2, mixtral-8x22b-instruct' });
+    await addProvider({
+      id: 'runpod-gpu-a',
+      endpoint: mock.url,
+      key: BROKER_TOKEN,
+      models: 'deepseek-coder-v2, mixtral-8x22b-instruct',
+    });
     await addProvider({ id: 'openai-prod', endpoint: mock.url, key: BROKER_TOKEN, models: 'gpt-4.1-mini' });
 
     await page.getByRole('link', { name: 'Rotations' }).click();
@@ -146,7 +173,11 @@ describe('dashboard end to end (seed integration guide)', () => {
     await page.getByLabel('JSON document').fill(SEED_AUTOSELECT);
     await page.getByRole('button', { name: 'Save JSON' }).click();
     await page.locator('[data-autoselect="engineering"]').waitFor();
-    await page.getByLabel('Prompt').fill('Debug this: export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY and mail bob@example.com');
+    await page
+      .getByLabel('Prompt')
+      .fill(
+        'Debug this: export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY and mail bob@example.com',
+      );
     await page.getByRole('button', { name: 'Dry run' }).click();
     await expect(page.getByText(/reason:/).textContent()).resolves.toMatch(/privacy/);
     await shot('05-autoselects');
@@ -163,7 +194,10 @@ describe('dashboard end to end (seed integration guide)', () => {
 
     const client = new OpenAI({ baseURL: `${aisbf.url}/api/u/admin`, apiKey: token, maxRetries: 0 });
     const before = mock.requests.length;
-    const answer = await client.chat.completions.create({ model: 'user-rotation/coding-production', messages: [{ role: 'user', content: 'hello from the e2e test' }] });
+    const answer = await client.chat.completions.create({
+      model: 'user-rotation/coding-production',
+      messages: [{ role: 'user', content: 'hello from the e2e test' }],
+    });
     expect(answer.choices[0]?.message.content ?? '').not.toBe('');
     // The rotation's primary entry (coderai-local on the mock) served it.
     expect(mock.requests.slice(before).some((r) => r.path === '/v1/chat/completions')).toBe(true);
@@ -179,7 +213,9 @@ describe('dashboard end to end (seed integration guide)', () => {
     const row = page.locator('tr', { hasText: 'to-revoke' });
     await row.getByRole('button', { name: 'Revoke' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
-    const stillValid = await fetch(`${aisbf.url}/api/u/admin/models`, { headers: { authorization: `Bearer ${doomed}` } });
+    const stillValid = await fetch(`${aisbf.url}/api/u/admin/models`, {
+      headers: { authorization: `Bearer ${doomed}` },
+    });
     expect(stillValid.status).toBe(200);
     await row.getByRole('button', { name: 'Revoke' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
@@ -195,14 +231,18 @@ describe('dashboard end to end (seed integration guide)', () => {
     const deadline = Date.now() + 20_000;
     // Usage is written asynchronously (usage-flush); re-query until it lands.
     while (!((await recent.textContent().catch(() => '')) ?? '').includes('coding-production')) {
-      if (Date.now() > deadline) throw new Error(`usage never showed the request: ${await page.locator('main').textContent()}`);
+      if (Date.now() > deadline)
+        throw new Error(`usage never showed the request: ${await page.locator('main').textContent()}`);
       await page.getByRole('button', { name: 'Apply' }).click();
       await page.waitForTimeout(500);
     }
     await expect(page.getByTestId('usage-requests').textContent()).resolves.not.toBe('0');
     await shot('07-usage');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).last().click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).last().click(),
+    ]);
     const csv = readFileSync(await download.path(), 'utf8');
     const [header, ...lines] = csv.trim().split('\r\n');
     expect(header).toContain('route');

@@ -16,8 +16,17 @@ let dataDir: string;
 beforeAll(async () => {
   mock = await startMockUpstream({ models: ['slow'], words: 30, chunkDelayMs: 40 });
   dataDir = mkdtempSync(join(tmpdir(), 'aisbf-shutdown-'));
-  aisbf = await spawnAisbf('start', { AISBF_DATA_DIR: dataDir, AISBF_ADMIN_TOKEN: ADMIN, AISBF_HOST: '127.0.0.1', AISBF_SHUTDOWN_GRACE_MS: '8000' }, { args: ['--port', '0'] });
-  const provider = await graphql(aisbf.url, ADMIN, 'mutation($i: ProviderInput!) { upsertProvider(owner: "GLOBAL", input: $i) { id } }', { i: { id: 'lan', type: 'openai', endpoint: mock.url, models: ['slow'] } });
+  aisbf = await spawnAisbf(
+    'start',
+    { AISBF_DATA_DIR: dataDir, AISBF_ADMIN_TOKEN: ADMIN, AISBF_HOST: '127.0.0.1', AISBF_SHUTDOWN_GRACE_MS: '8000' },
+    { args: ['--port', '0'] },
+  );
+  const provider = await graphql(
+    aisbf.url,
+    ADMIN,
+    'mutation($i: ProviderInput!) { upsertProvider(owner: "GLOBAL", input: $i) { id } }',
+    { i: { id: 'lan', type: 'openai', endpoint: mock.url, models: ['slow'] } },
+  );
   expect(provider.errors).toBeUndefined();
 }, 120_000);
 
@@ -41,7 +50,8 @@ describe('SIGTERM with 50 open streams', () => {
   it('lets every stream finish, records all usage and exits 0', { timeout: 90_000 }, async () => {
     const streams = Array.from({ length: 50 }, () => readStream(aisbf.url));
     // Wait until the backend has seen all of them, so they are mid-answer when the signal lands.
-    while (mock.requests.filter((r) => r.path.endsWith('/chat/completions')).length < 50) await new Promise((r) => setTimeout(r, 20));
+    while (mock.requests.filter((r) => r.path.endsWith('/chat/completions')).length < 50)
+      await new Promise((r) => setTimeout(r, 20));
     const code = await aisbf.stop(20_000);
     const bodies = await Promise.all(streams);
     expect(code).toBe(0);
@@ -53,7 +63,10 @@ describe('SIGTERM with 50 open streams', () => {
     expect(bodies.filter((b) => b.trimEnd().endsWith('data: [DONE]')).length).toBe(50);
     const database = createDatabase(`sqlite:${join(dataDir, 'aisbf.db')}`);
     try {
-      const rows = await database.db.selectFrom('usage_records').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const rows = await database.db
+        .selectFrom('usage_records')
+        .select(({ fn }) => fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       expect(Number(rows.n)).toBe(50);
     } finally {
       await database.close();

@@ -25,13 +25,21 @@ export async function freePort(): Promise<number> {
  * Runs the real all-in-one `aisbf start` (packages/cli) as its own process, the way a user does
  * with `pnpm aisbf start`, and waits until it answers /healthz.
  */
-export async function startAisbf(options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunningAisbf> {
+export async function startAisbf(options: {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}): Promise<RunningAisbf> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', 'start', '--port', String(port)], {
-    cwd: options.cwd,
-    env: { ...options.env, AISBF_PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'packages/cli/src/main.ts', 'start', '--port', String(port)],
+    {
+      cwd: options.cwd,
+      env: { ...options.env, AISBF_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   let stdout = '';
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-20_000)));
@@ -49,7 +57,8 @@ export async function startAisbf(options: { cwd: string; env: NodeJS.ProcessEnv;
 
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`aisbf start exited with ${child.exitCode}; stderr:\n${stderr}\nstdout:\n${stdout}`);
+    if (child.exitCode !== null)
+      throw new Error(`aisbf start exited with ${child.exitCode}; stderr:\n${stderr}\nstdout:\n${stdout}`);
     try {
       const res = await fetch(`${url}/healthz`);
       if (res.ok) break;

@@ -44,7 +44,8 @@ const usageSink: UsageSink = {
 const logger = pino({ level: values['log-level'] }, destination(2));
 
 const maxBody = values['max-body-bytes'] === undefined ? undefined : Number(values['max-body-bytes']);
-const upstreamConnections = values['upstream-connections'] === undefined ? undefined : Number(values['upstream-connections']);
+const upstreamConnections =
+  values['upstream-connections'] === undefined ? undefined : Number(values['upstream-connections']);
 const dataPlane = createDataPlane({
   secretBox: createSecretBox(values['secret-key']),
   usageSink,
@@ -57,7 +58,9 @@ dataPlane.setSnapshot(snapshot);
 const server = createServer((req, res) => {
   if (!dataPlane.handle(req, res)) {
     res.writeHead(404, { 'content-type': 'application/json' });
-    res.end('{"error":{"message":"not a data-plane path","type":"invalid_request_error","code":"not_found","param":null}}');
+    res.end(
+      '{"error":{"message":"not a data-plane path","type":"invalid_request_error","code":"not_found","param":null}}',
+    );
   }
 });
 server.keepAliveTimeout = 65_000;

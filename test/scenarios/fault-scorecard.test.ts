@@ -28,7 +28,8 @@ interface Scenario {
 
 const wordsOf = (r: CallResult): string => {
   if (r.sse) return r.sse.text;
-  const content = (r.json as { choices?: Array<{ message?: { content?: unknown } }> } | null)?.choices?.[0]?.message?.content;
+  const content = (r.json as { choices?: Array<{ message?: { content?: unknown } }> } | null)?.choices?.[0]?.message
+    ?.content;
   return typeof content === 'string' ? content : '';
 };
 const errorCode = (r: CallResult): string | null => {
@@ -41,7 +42,10 @@ const errorCode = (r: CallResult): string | null => {
 function describeCall(r: CallResult, h: Harness, id: string): string {
   const words = wordsOf(r).trim() === '' ? 0 : wordsOf(r).trim().split(/\s+/).length;
   const parts = [`${r.status}`];
-  if (r.sse) parts.push(`stream ${words} words${r.sse.done ? ' + [DONE]' : ', no [DONE]'}${r.sse.errors.length > 0 ? `, error event ${errorCode(r)}` : ''}`);
+  if (r.sse)
+    parts.push(
+      `stream ${words} words${r.sse.done ? ' + [DONE]' : ', no [DONE]'}${r.sse.errors.length > 0 ? `, error event ${errorCode(r)}` : ''}`,
+    );
   else if (errorCode(r) !== null) parts.push(`error ${errorCode(r)}`);
   else parts.push(`${words} words`);
   if (r.ended !== 'end') parts.push(`client ${r.ended}`);
@@ -91,7 +95,8 @@ const both = (make: (fallback: boolean) => Variant): Variant[] => [make(true), m
 const SCENARIOS: Scenario[] = [
   {
     name: '429 with Retry-After',
-    guarantee: 'A short Retry-After (≤ retry_after_max_s) is waited out and the same entry retried once; the client sees one normal answer.',
+    guarantee:
+      'A short Retry-After (≤ retry_after_max_s) is waited out and the same entry retried once; the client sees one normal answer.',
     variants: both((fallback) => ({
       fallback,
       expected: '200 complete from primary after waiting ~1 s; primary 2×, backup 0×',
@@ -109,7 +114,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: '429 without Retry-After',
-    guarantee: 'A 429 without a usable Retry-After cools the entry down at once (no hammering): the next entry serves, or the client gets a clear 429/503.',
+    guarantee:
+      'A 429 without a usable Retry-After cools the entry down at once (no hammering): the next entry serves, or the client gets a clear 429/503.',
     variants: [
       {
         fallback: true,
@@ -138,7 +144,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: '500 once',
-    guarantee: 'A one-off 5xx is retried once on the same entry after a short jittered backoff; the client sees one normal answer.',
+    guarantee:
+      'A one-off 5xx is retried once on the same entry after a short jittered backoff; the client sees one normal answer.',
     variants: both((fallback) => ({
       fallback,
       expected: '200 complete from primary; primary 2×, backup 0×',
@@ -154,7 +161,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: '503 persistent',
-    guarantee: 'A backend that keeps failing is tried twice (one retry), then the next entry serves; with no other entry the client gets a clear 502/503.',
+    guarantee:
+      'A backend that keeps failing is tried twice (one retry), then the next entry serves; with no other entry the client gets a clear 502/503.',
     variants: [
       {
         fallback: true,
@@ -183,7 +191,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'connection reset',
-    guarantee: 'A reset connection is retried once, then the next entry serves; with none left, a clear 502/503, never a hang.',
+    guarantee:
+      'A reset connection is retried once, then the next entry serves; with none left, a clear 502/503, never a hang.',
     variants: [
       {
         fallback: true,
@@ -211,7 +220,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'no response at all',
-    guarantee: 'A backend that never sends headers costs one headers timeout (not two: a silent backend is not retried) and its request is cancelled.',
+    guarantee:
+      'A backend that never sends headers costs one headers timeout (not two: a silent backend is not retried) and its request is cancelled.',
     variants: [
       {
         fallback: true,
@@ -223,7 +233,10 @@ const SCENARIOS: Scenario[] = [
           expectWhole(r, 'backup');
           expect(seen(h.primary, id)).toBe(1);
           expect(r.ms).toBeLessThan(2500);
-          await h.primary.waitFor((reqs) => reqs.some((q) => (q.body as { model?: string }).model === id && q.aborted), 2000);
+          await h.primary.waitFor(
+            (reqs) => reqs.some((q) => (q.body as { model?: string }).model === id && q.aborted),
+            2000,
+          );
         },
       },
       {
@@ -242,7 +255,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'slow first token',
-    guarantee: 'Headers without a first token within timeout_first_token_s fail over before anything reached the client.',
+    guarantee:
+      'Headers without a first token within timeout_first_token_s fail over before anything reached the client.',
     variants: [
       {
         fallback: true,
@@ -253,7 +267,10 @@ const SCENARIOS: Scenario[] = [
           note(describeCall(r, h, id));
           expectWhole(r, 'backup');
           expect(r.ms).toBeLessThan(2500);
-          await h.primary.waitFor((reqs) => reqs.some((q) => (q.body as { model?: string }).model === id && q.aborted), 2000);
+          await h.primary.waitFor(
+            (reqs) => reqs.some((q) => (q.body as { model?: string }).model === id && q.aborted),
+            2000,
+          );
         },
       },
       {
@@ -271,7 +288,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'stream cut mid-answer',
-    guarantee: 'A stream cut after the first byte ends with one upstream_stream_interrupted error event and no [DONE]: never a truncated answer presented as complete.',
+    guarantee:
+      'A stream cut after the first byte ends with one upstream_stream_interrupted error event and no [DONE]: never a truncated answer presented as complete.',
     variants: both((fallback) => ({
       fallback,
       expected: '20 words, then one error event upstream_stream_interrupted, no [DONE]',
@@ -285,7 +303,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'stream stall',
-    guarantee: 'A stream that stops sending is ended by the idle timeout with one error event and no [DONE]; the client is never held.',
+    guarantee:
+      'A stream that stops sending is ended by the idle timeout with one error event and no [DONE]; the client is never held.',
     variants: both((fallback) => ({
       fallback,
       expected: '20 words, then one error event after the 0.5 s idle timeout, no [DONE], < 3 s',
@@ -332,7 +351,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'context-length 400',
-    guarantee: 'context_length_exceeded is never resent unchanged to the same entry: an entry with a larger or unknown window serves, else that 400 as is.',
+    guarantee:
+      'context_length_exceeded is never resent unchanged to the same entry: an entry with a larger or unknown window serves, else that 400 as is.',
     variants: [
       {
         fallback: true,
@@ -398,7 +418,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: '401 from the backend (its key is wrong)',
-    guarantee: "A backend refusing aisbf's key is a failure of that entry, not the client's: the next entry serves, never retried on the same entry.",
+    guarantee:
+      "A backend refusing aisbf's key is a failure of that entry, not the client's: the next entry serves, never retried on the same entry.",
     variants: [
       {
         fallback: true,
@@ -458,7 +479,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'provider flapping',
-    guarantee: 'A failing entry cools down (not contacted while cooling), and after its cooldown one live request probes it; success puts it back in service.',
+    guarantee:
+      'A failing entry cools down (not contacted while cooling), and after its cooldown one live request probes it; success puts it back in service.',
     variants: [
       {
         fallback: true,
@@ -487,7 +509,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'usage accounting under failover',
-    guarantee: "The answer's model and the usage record name what actually served; failed attempts are recorded, not billed.",
+    guarantee:
+      "The answer's model and the usage record name what actually served; failed attempts are recorded, not billed.",
     variants: [
       {
         fallback: true,
@@ -496,7 +519,9 @@ const SCENARIOS: Scenario[] = [
           primaryFault(h, id, { kind: 'status', status: 503 }, true);
           const r = await h.call(id, { stream: true, body: { stream_options: { include_usage: true } } });
           const usage = await h.usage(r.headers.get('x-request-id') ?? '');
-          note(`${describeCall(r, h, id)}; usage ${usage.provider}/${usage.model} ${usage.completionTokens} tokens, attempts ${usage.attempts.map((a) => `${a.provider}:${a.outcome}`).join(',')}`);
+          note(
+            `${describeCall(r, h, id)}; usage ${usage.provider}/${usage.model} ${usage.completionTokens} tokens, attempts ${usage.attempts.map((a) => `${a.provider}:${a.outcome}`).join(',')}`,
+          );
           expectWhole(r, 'backup');
           expect((r.sse?.json[0] as { model?: string }).model).toBe(`${id}-fb`);
           expect(usage).toMatchObject({ provider: 'backup', model: `${id}-fb`, completionTokens: 60, status: 200 });
@@ -518,10 +543,15 @@ const SCENARIOS: Scenario[] = [
         run: async (h, id, note) => {
           primaryFault(h, id, { kind: 'ok', chunkDelayMs: 40 });
           const r = await h.call(id, { stream: true, disconnectAfterChunks: 5 });
-          await h.primary.waitFor((reqs) => reqs.some((q) => (q.body as { model?: string }).model === id && q.endedAt !== null), 2000);
+          await h.primary.waitFor(
+            (reqs) => reqs.some((q) => (q.body as { model?: string }).model === id && q.endedAt !== null),
+            2000,
+          );
           const upstream = h.primary.requests.find((q) => (q.body as { model?: string }).model === id);
           const usage = await h.usage(r.headers.get('x-request-id') ?? '');
-          note(`client left after 5 chunks; upstream aborted=${upstream?.aborted} after ${upstream?.chunksSent} chunks; usage ${usage.outcome}`);
+          note(
+            `client left after 5 chunks; upstream aborted=${upstream?.aborted} after ${upstream?.chunksSent} chunks; usage ${usage.outcome}`,
+          );
           expect(r.ended).toBe('disconnected');
           expect(upstream?.aborted).toBe(true);
           expect(upstream?.chunksSent).toBeLessThan(60);
@@ -532,7 +562,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'cut at 40/60, midstream continue',
-    guarantee: 'With midstream: "continue", a cut stream is continued on a prefill-capable entry in the same stream: the official SDK receives one whole answer.',
+    guarantee:
+      'With midstream: "continue", a cut stream is continued on a prefill-capable entry in the same stream: the official SDK receives one whole answer.',
     variants: [
       {
         fallback: true,
@@ -540,19 +571,34 @@ const SCENARIOS: Scenario[] = [
         expected: 'openai SDK stream yields the full 60 words under one id; backup got the 40-word prefill',
         run: async (h, id, note) => {
           primaryFault(h, id, { kind: 'cut', afterChunks: 40 });
-          const client = new OpenAI({ baseURL: `${h.dataPlane.url}/v1`, apiKey: 'unused', maxRetries: 0, defaultHeaders: { authorization: `Bearer ${TOKEN}` } });
-          const stream = await client.chat.completions.create({ model: `r-${id}`, messages: [{ role: 'user', content: 'Say the words.' }], stream: true });
+          const client = new OpenAI({
+            baseURL: `${h.dataPlane.url}/v1`,
+            apiKey: 'unused',
+            maxRetries: 0,
+            defaultHeaders: { authorization: `Bearer ${TOKEN}` },
+          });
+          const stream = await client.chat.completions.create({
+            model: `r-${id}`,
+            messages: [{ role: 'user', content: 'Say the words.' }],
+            stream: true,
+          });
           let text = '';
           const ids = new Set<string>();
           for await (const chunk of stream) {
             ids.add(chunk.id);
             text += chunk.choices[0]?.delta?.content ?? '';
           }
-          const prefill = h.backup.requests.find((q) => (q.body as { model?: string }).model === `${id}-fb`)?.body as { messages?: Array<{ role: string; content: string }> } | undefined;
-          note(`SDK got ${text.split(' ').length} words, ids ${ids.size}; backup prefill "${prefill?.messages?.at(-1)?.content.slice(0, 12)}…" (${prefill?.messages?.at(-1)?.content.split(' ').length} words)`);
+          const prefill = h.backup.requests.find((q) => (q.body as { model?: string }).model === `${id}-fb`)?.body as
+            { messages?: Array<{ role: string; content: string }> } | undefined;
+          note(
+            `SDK got ${text.split(' ').length} words, ids ${ids.size}; backup prefill "${prefill?.messages?.at(-1)?.content.slice(0, 12)}…" (${prefill?.messages?.at(-1)?.content.split(' ').length} words)`,
+          );
           expect(text).toBe(WHOLE);
           expect(ids.size).toBe(1);
-          expect(prefill?.messages?.at(-1)).toEqual({ role: 'assistant', content: WHOLE.split(' ').slice(0, 40).join(' ') });
+          expect(prefill?.messages?.at(-1)).toEqual({
+            role: 'assistant',
+            content: WHOLE.split(' ').slice(0, 40).join(' '),
+          });
         },
       },
     ],
@@ -580,7 +626,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'cut, continue refused by backup',
-    guarantee: 'If the only prefill candidate refuses the prefill, the client gets the original interruption error, never the prefill refusal.',
+    guarantee:
+      'If the only prefill candidate refuses the prefill, the client gets the original interruption error, never the prefill refusal.',
     variants: [
       {
         fallback: true,
@@ -599,7 +646,13 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-const cases = SCENARIOS.flatMap((s, i) => s.variants.map((v) => ({ scenario: s, variant: v, id: `s${String(i + 1).padStart(2, '0')}${v.fallback ? 'w' : 'n'}` })));
+const cases = SCENARIOS.flatMap((s, i) =>
+  s.variants.map((v) => ({
+    scenario: s,
+    variant: v,
+    id: `s${String(i + 1).padStart(2, '0')}${v.fallback ? 'w' : 'n'}`,
+  })),
+);
 const order = cases.map((c) => `${c.scenario.name}|${c.variant.fallback ? 'yes' : 'no'}`);
 const scorecard = createScorecard();
 /** Each case's failure (undefined = passed), filled by beforeAll. */
@@ -609,7 +662,10 @@ let h: Harness | undefined;
 // All scenarios run at once (each on its own model, rotation and cooldown keys), so the whole
 // scorecard costs about its slowest scenario; the `it`s below report each outcome.
 beforeAll(async () => {
-  h = await startHarness([...cases.map((c) => ({ id: c.id, fallback: c.variant.fallback, ...c.variant.spec })), { id: 'warmup', fallback: true }]);
+  h = await startHarness([
+    ...cases.map((c) => ({ id: c.id, fallback: c.variant.fallback, ...c.variant.spec })),
+    { id: 'warmup', fallback: true },
+  ]);
   const harness = h;
   // A fresh process compiles its code paths on first use; warm both upstream paths first so the
   // 0.5 s timeouts measure the faults, not the JIT.
@@ -620,19 +676,24 @@ beforeAll(async () => {
   harness.primary.setDefault({ kind: 'status', status: 503, model: 'warmup' });
   await harness.call('warmup', { stream: true });
   await runLimited(cases, 8, async (c) => {
-      let observed = '(no observation)';
-      const row = { scenario: c.scenario.name, fallback: c.variant.fallback ? ('yes' as const) : ('no' as const), expected: c.variant.expected, guarantee: c.scenario.guarantee };
-      try {
-        await c.variant.run(harness, c.id, (o) => {
-          observed = o;
-        });
-        scorecard.record({ ...row, observed, pass: true });
-        outcomes.set(c.id, undefined);
-      } catch (error) {
-        const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-        scorecard.record({ ...row, observed: `${observed} — ${reason}`, pass: false });
-        outcomes.set(c.id, error);
-      }
+    let observed = '(no observation)';
+    const row = {
+      scenario: c.scenario.name,
+      fallback: c.variant.fallback ? ('yes' as const) : ('no' as const),
+      expected: c.variant.expected,
+      guarantee: c.scenario.guarantee,
+    };
+    try {
+      await c.variant.run(harness, c.id, (o) => {
+        observed = o;
+      });
+      scorecard.record({ ...row, observed, pass: true });
+      outcomes.set(c.id, undefined);
+    } catch (error) {
+      const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+      scorecard.record({ ...row, observed: `${observed} — ${reason}`, pass: false });
+      outcomes.set(c.id, error);
+    }
   });
 }, 30_000);
 
@@ -652,7 +713,11 @@ afterAll(async () => {
   await h?.close();
   const table = scorecard.render(order);
   process.stdout.write(`\nFault scorecard (data plane as a process, mock upstreams)\n\n${table}\n\n`);
-  if (scenarioEnv.writeScorecard) await writeScorecardBlock(fileURLToPath(new URL('../../docs/reliability.md', import.meta.url)), scorecard.renderGuarantees(SCENARIOS.map((s) => s.name)) + '\n\n' + table);
+  if (scenarioEnv.writeScorecard)
+    await writeScorecardBlock(
+      fileURLToPath(new URL('../../docs/reliability.md', import.meta.url)),
+      scorecard.renderGuarantees(SCENARIOS.map((s) => s.name)) + '\n\n' + table,
+    );
 });
 
 describe('fault scorecard', () => {

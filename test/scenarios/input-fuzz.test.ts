@@ -22,9 +22,19 @@ afterAll(async () => {
   await h?.close();
 });
 
-const PATHS = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/api/u/alice/chat/completions', '/api/v1/chat/completions'];
+const PATHS = [
+  '/v1/chat/completions',
+  '/v1/completions',
+  '/v1/embeddings',
+  '/api/u/alice/chat/completions',
+  '/api/v1/chat/completions',
+];
 
-async function post(path: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+async function post(
+  path: string,
+  body: string | Uint8Array<ArrayBuffer>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   const res = await fetch(`${origin}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers },
@@ -38,19 +48,41 @@ const expectNot5xx = (r: { status: number; text: string }, context: string): voi
   if (r.status >= 500) throw new Error(`${context} → ${r.status}: ${r.text.slice(0, 300)}`);
   if (r.status >= 400) {
     const body = JSON.parse(r.text) as { error?: { message?: unknown } };
-    if (typeof body.error?.message !== 'string') throw new Error(`${context} → ${r.status} without an OpenAI error body: ${r.text.slice(0, 200)}`);
+    if (typeof body.error?.message !== 'string')
+      throw new Error(`${context} → ${r.status} without an OpenAI error body: ${r.text.slice(0, 200)}`);
   }
 };
 
 /** Request-shaped JSON: the fields clients send, each either plausible or arbitrary. */
 const requestLike = fc.record(
   {
-    model: fc.oneof(fc.constant('r-fz'), fc.constant('primary/fz'), fc.string({ maxLength: 80 }), fc.jsonValue({ maxDepth: 2 })),
-    messages: fc.oneof(fc.array(fc.record({ role: fc.oneof(fc.constantFrom('user', 'system', 'assistant', 'tool'), fc.string()), content: fc.oneof(fc.string({ maxLength: 200 }), fc.jsonValue({ maxDepth: 3 })) }, { requiredKeys: [] }), { maxLength: 4 }), fc.jsonValue({ maxDepth: 3 })),
+    model: fc.oneof(
+      fc.constant('r-fz'),
+      fc.constant('primary/fz'),
+      fc.string({ maxLength: 80 }),
+      fc.jsonValue({ maxDepth: 2 }),
+    ),
+    messages: fc.oneof(
+      fc.array(
+        fc.record(
+          {
+            role: fc.oneof(fc.constantFrom('user', 'system', 'assistant', 'tool'), fc.string()),
+            content: fc.oneof(fc.string({ maxLength: 200 }), fc.jsonValue({ maxDepth: 3 })),
+          },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 4 },
+      ),
+      fc.jsonValue({ maxDepth: 3 }),
+    ),
     stream: fc.oneof(fc.boolean(), fc.jsonValue({ maxDepth: 1 })),
     stream_options: fc.jsonValue({ maxDepth: 2 }),
     max_tokens: fc.oneof(fc.integer(), fc.double(), fc.string()),
-    input: fc.oneof(fc.string({ maxLength: 100 }), fc.array(fc.string({ maxLength: 20 }), { maxLength: 4 }), fc.jsonValue({ maxDepth: 2 })),
+    input: fc.oneof(
+      fc.string({ maxLength: 100 }),
+      fc.array(fc.string({ maxLength: 20 }), { maxLength: 4 }),
+      fc.jsonValue({ maxDepth: 2 }),
+    ),
     prompt: fc.oneof(fc.string({ maxLength: 100 }), fc.jsonValue({ maxDepth: 2 })),
     temperature: fc.oneof(fc.double(), fc.string()),
   },
@@ -68,9 +100,19 @@ it('answers request-shaped JSON on every endpoint without a 5xx', async () => {
 
 it('answers arbitrary JSON values and arbitrary bytes without a 5xx', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...PATHS), fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null'), fc.uint8Array({ maxLength: 512 }).map((bytes) => Uint8Array.from(bytes))), async (path, body) => {
-      expectNot5xx(await post(path, body), `${path} ${typeof body === 'string' ? body.slice(0, 200) : `${body.length} bytes`}`);
-    }),
+    fc.asyncProperty(
+      fc.constantFrom(...PATHS),
+      fc.oneof(
+        fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null'),
+        fc.uint8Array({ maxLength: 512 }).map((bytes) => Uint8Array.from(bytes)),
+      ),
+      async (path, body) => {
+        expectNot5xx(
+          await post(path, body),
+          `${path} ${typeof body === 'string' ? body.slice(0, 200) : `${body.length} bytes`}`,
+        );
+      },
+    ),
     { numRuns: runs },
   );
 });
@@ -137,14 +179,20 @@ it('answers odd bytes in paths and headers with a 4xx or a refused parse, never 
     fc.constantFrom('%', '%FF%FE', '%00', '..%2F..%2F', '%E0%A4%A', '\u0000', '\r\n', '😀', '%ZZ', '/', '//', '?x=%'),
   );
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom('/v1/', '/api/u/', '/api/v1/', '/'), oddText, oddText, async (prefix, segment, headerValue) => {
-      const body = '{"model":"r-fz","messages":[{"role":"user","content":"hi"}]}';
-      const head =
-        `POST ${prefix}${segment}/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n` +
-        `Authorization: Bearer ${headerValue}\r\nX-Request-Id: ${headerValue}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
-      const answer = await raw(Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(body)]));
-      if (answer === 'hang' || (typeof answer === 'number' && answer >= 500)) throw new Error(`${JSON.stringify(prefix + segment)} / ${JSON.stringify(headerValue)} → ${answer}`);
-    }),
+    fc.asyncProperty(
+      fc.constantFrom('/v1/', '/api/u/', '/api/v1/', '/'),
+      oddText,
+      oddText,
+      async (prefix, segment, headerValue) => {
+        const body = '{"model":"r-fz","messages":[{"role":"user","content":"hi"}]}';
+        const head =
+          `POST ${prefix}${segment}/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n` +
+          `Authorization: Bearer ${headerValue}\r\nX-Request-Id: ${headerValue}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+        const answer = await raw(Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(body)]));
+        if (answer === 'hang' || (typeof answer === 'number' && answer >= 500))
+          throw new Error(`${JSON.stringify(prefix + segment)} / ${JSON.stringify(headerValue)} → ${answer}`);
+      },
+    ),
     { numRuns: runs },
   );
 });

@@ -84,7 +84,10 @@ export interface CallResult {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export async function startHarness(cases: readonly CaseSpec[], options: { dataPlaneArgs?: string[] } = {}): Promise<Harness> {
+export async function startHarness(
+  cases: readonly CaseSpec[],
+  options: { dataPlaneArgs?: string[] } = {},
+): Promise<Harness> {
   const primary = await startMockUpstream({ models: cases.map((c) => c.id), words: WORDS });
   const backup = await startMockUpstream({ models: cases.map((c) => `${c.id}-fb`), words: WORDS });
   const dir = await mkdtemp(join(tmpdir(), 'aisbf-scenarios-'));
@@ -104,7 +107,9 @@ export async function startHarness(cases: readonly CaseSpec[], options: { dataPl
         ...c.rotation,
         providers: [
           { provider_id: 'primary', model: c.id, weight: 6, error_cooldown: 30, ...c.primaryEntry },
-          ...(c.fallback ? [{ provider_id: 'backup', model: `${c.id}-fb`, weight: 3, error_cooldown: 30, ...c.backupEntry }] : []),
+          ...(c.fallback
+            ? [{ provider_id: 'backup', model: `${c.id}-fb`, weight: 3, error_cooldown: 30, ...c.backupEntry }]
+            : []),
         ],
       },
     })),
@@ -116,7 +121,17 @@ export async function startHarness(cases: readonly CaseSpec[], options: { dataPl
   const dataPlane = await spawnService({
     entry: join(ROOT, 'test/scenarios/data-plane-main.ts'),
     cwd: ROOT,
-    args: ['--snapshot', snapshotFile, '--secret-key', secretKey, '--usage-file', usageFile, '--log-level', 'error', ...(options.dataPlaneArgs ?? [])],
+    args: [
+      '--snapshot',
+      snapshotFile,
+      '--secret-key',
+      secretKey,
+      '--usage-file',
+      usageFile,
+      '--log-level',
+      'error',
+      ...(options.dataPlaneArgs ?? []),
+    ],
   });
 
   const call = async (id: string, options: CallOptions = {}): Promise<CallResult> => {
@@ -131,7 +146,12 @@ export async function startHarness(cases: readonly CaseSpec[], options: { dataPl
       const res = await fetch(`${dataPlane.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: `r-${id}`, messages: [{ role: 'user', content: 'Say the words.' }], stream: options.stream ?? false, ...options.body }),
+        body: JSON.stringify({
+          model: `r-${id}`,
+          messages: [{ role: 'user', content: 'Say the words.' }],
+          stream: options.stream ?? false,
+          ...options.body,
+        }),
         signal: controller.signal,
       });
       status = res.status;
@@ -142,7 +162,10 @@ export async function startHarness(cases: readonly CaseSpec[], options: { dataPl
         const next = await reader.read();
         if (next.done) break;
         text += decoder.decode(next.value, { stream: true });
-        if (options.disconnectAfterChunks !== undefined && parseSseText(text).json.length >= options.disconnectAfterChunks) {
+        if (
+          options.disconnectAfterChunks !== undefined &&
+          parseSseText(text).json.length >= options.disconnectAfterChunks
+        ) {
           ended = 'disconnected';
           controller.abort();
           break;
@@ -162,7 +185,15 @@ export async function startHarness(cases: readonly CaseSpec[], options: { dataPl
         json = null;
       }
     }
-    return { status, headers, text, json, sse: isSse ? parseSseText(text) : null, ms: performance.now() - started, ended };
+    return {
+      status,
+      headers,
+      text,
+      json,
+      sse: isSse ? parseSseText(text) : null,
+      ms: performance.now() - started,
+      ended,
+    };
   };
 
   const usage = async (requestId: string, timeoutMs = 3000): Promise<UsageLine> => {
@@ -194,4 +225,5 @@ export async function startHarness(cases: readonly CaseSpec[], options: { dataPl
 }
 
 /** Requests a mock saw for one case's model. */
-export const seen = (mock: MockUpstream, model: string): number => mock.requests.filter((r) => (r.body as { model?: unknown } | null)?.model === model).length;
+export const seen = (mock: MockUpstream, model: string): number =>
+  mock.requests.filter((r) => (r.body as { model?: unknown } | null)?.model === model).length;

@@ -33,7 +33,10 @@ export function createScorecard(): Scorecard {
       return [
         '| # | scenario | fallback | expected | observed | pass |',
         '|---:|---|---|---|---|---|',
-        ...sorted.map((r, i) => `| ${i + 1} | ${cell(r.scenario)} | ${r.fallback} | ${cell(r.expected)} | ${cell(r.observed)} | ${r.pass ? 'PASS' : '**FAIL**'} |`),
+        ...sorted.map(
+          (r, i) =>
+            `| ${i + 1} | ${cell(r.scenario)} | ${r.fallback} | ${cell(r.expected)} | ${cell(r.observed)} | ${r.pass ? 'PASS' : '**FAIL**'} |`,
+        ),
         '',
         `**${passed} of ${rows.length} passed.**`,
       ].join('\n');
@@ -58,6 +61,9 @@ export async function writeScorecardBlock(docPath: string, block: string): Promi
   const start = doc.indexOf(BEGIN);
   const end = doc.indexOf(END);
   const body = `${BEGIN}\n${block}\n${END}`;
-  const next = start >= 0 && end > start ? doc.slice(0, start) + body + doc.slice(end + END.length) : `${doc.trimEnd()}\n\n${body}\n`;
+  const next =
+    start >= 0 && end > start
+      ? doc.slice(0, start) + body + doc.slice(end + END.length)
+      : `${doc.trimEnd()}\n\n${body}\n`;
   await writeFile(docPath, next);
 }

@@ -27,11 +27,23 @@ beforeAll(async () => {
     return reply.body.data!;
   };
   await ok('mutation($p: String) { createUser(username: "frank", password: $p) { id } }', { p: USER_PASSWORD });
-  userToken = ((await ok('mutation { createApiToken(owner: "frank", name: "t") { token } }'))['createApiToken'] as { token: string }).token;
+  userToken = (
+    (await ok('mutation { createApiToken(owner: "frank", name: "t") { token } }'))['createApiToken'] as {
+      token: string;
+    }
+  ).token;
   const provider = 'mutation($o: String, $i: ProviderInput!) { upsertProvider(owner: $o, input: $i) { id } }';
-  await ok(provider, { o: 'frank', i: { id: 'frank-llm', type: 'openai', endpoint: 'http://127.0.0.1:9/v1', apiKey: USER_KEY, models: ['m1'] } });
-  await ok(provider, { o: 'GLOBAL', i: { id: 'global-llm', type: 'openai', endpoint: 'http://127.0.0.1:9/v1', apiKey: GLOBAL_KEY, models: ['m1'] } });
-  await ok('mutation($c: JSON!) { upsertRotation(owner: "frank", id: "r", config: $c) { id } }', { c: { providers: [{ provider_id: 'frank-llm', model: 'm1', weight: 1, error_cooldown: 5 }] } });
+  await ok(provider, {
+    o: 'frank',
+    i: { id: 'frank-llm', type: 'openai', endpoint: 'http://127.0.0.1:9/v1', apiKey: USER_KEY, models: ['m1'] },
+  });
+  await ok(provider, {
+    o: 'GLOBAL',
+    i: { id: 'global-llm', type: 'openai', endpoint: 'http://127.0.0.1:9/v1', apiKey: GLOBAL_KEY, models: ['m1'] },
+  });
+  await ok('mutation($c: JSON!) { upsertRotation(owner: "frank", id: "r", config: $c) { id } }', {
+    c: { providers: [{ provider_id: 'frank-llm', model: 'm1', weight: 1, error_cooldown: 5 }] },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -45,7 +57,9 @@ describe('cluster mode: MariaDB rows and the Redis snapshot', () => {
     const rows = await dumpRawRows(f.handle.db);
     expect(rows.providers.length).toBe(2);
     expect(rows.api_tokens.length).toBe(2);
-    const text = JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(v) ? v.toString('latin1') : v));
+    const text = JSON.stringify(rows, (_k, v: unknown) =>
+      typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(v) ? v.toString('latin1') : v,
+    );
     for (const secret of planted()) expect(text.includes(secret), `a row holds ${secret}`).toBe(false);
   });
 

@@ -20,14 +20,25 @@ describe('jobs reach user-owned providers only through the endpoint policy', () 
   const received: string[] = [];
   const box = createSecretBox(generateSecretKey());
   const dns: Record<string, string[]> = { 'rebound.test': ['169.254.169.254'], 'lan-box.test': ['127.0.0.1'] };
-  const userFetch = createGuardedFetch({ policy: resolveEndpointPolicy({ allow: ['loopback', 'lan', 'public'] }), resolveHost: async (name) => dns[name] ?? [] });
-  const deps = () => ({ db: handle.db, secretBox: box, publish: async () => undefined, publishHealth: async () => undefined, userFetch });
+  const userFetch = createGuardedFetch({
+    policy: resolveEndpointPolicy({ allow: ['loopback', 'lan', 'public'] }),
+    resolveHost: async (name) => dns[name] ?? [],
+  });
+  const deps = () => ({
+    db: handle.db,
+    secretBox: box,
+    publish: async () => undefined,
+    publishHealth: async () => undefined,
+    userFetch,
+  });
   let alice = '';
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       received.push(req.url ?? '');
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'm1' }] }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ object: 'list', data: [{ id: 'm1' }] }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
@@ -35,7 +46,22 @@ describe('jobs reach user-owned providers only through the endpoint policy', () 
     await migrateToLatest(handle.db);
     alice = (await insertUser(handle.db, { username: 'alice', passwordHash: null, role: 'user', now: 0 })).id;
     const provider = (id: string, host: string, ownerId: string | null) =>
-      upsertProvider(handle.db, { ownerId, id, type: 'openai', endpoint: `http://${host}:${port}/v1`, apiKeyEnc: null, apiKeyHint: null, enabled: true, adminOnly: false, settings: {}, models: [] }, 0);
+      upsertProvider(
+        handle.db,
+        {
+          ownerId,
+          id,
+          type: 'openai',
+          endpoint: `http://${host}:${port}/v1`,
+          apiKeyEnc: null,
+          apiKeyHint: null,
+          enabled: true,
+          adminOnly: false,
+          settings: {},
+          models: [],
+        },
+        0,
+      );
     await provider('rebound', 'rebound.test', alice);
     await provider('lan-box', 'lan-box.test', alice);
     await provider('shared', '127.0.0.1', null);
@@ -47,7 +73,9 @@ describe('jobs reach user-owned providers only through the endpoint policy', () 
 
   it('discovery of a user-owned provider that now resolves to the metadata address is refused before any request', async () => {
     const before = received.length;
-    await expect(discoverModels(deps(), { ownerId: alice, providerId: 'rebound' })).rejects.toThrow(/refused by the endpoint policy/);
+    await expect(discoverModels(deps(), { ownerId: alice, providerId: 'rebound' })).rejects.toThrow(
+      /refused by the endpoint policy/,
+    );
     expect(received.length).toBe(before);
   });
 

@@ -5,7 +5,8 @@ import { ADMIN_PASSWORD, ADMIN_TOKEN, createSecurityFixture, type SecurityFixtur
 // login), with the limiter the services build by default, i.e. what `aisbf start` runs: 10
 // failures per username and per client address in a 15-minute sliding window.
 let f: SecurityFixture;
-const login = (username: string, password: string, ip: string) => f.trpc(null, 'auth.login', 'mutation', { username, password }, ip);
+const login = (username: string, password: string, ip: string) =>
+  f.trpc(null, 'auth.login', 'mutation', { username, password }, ip);
 
 beforeAll(async () => {
   f = await createSecurityFixture();

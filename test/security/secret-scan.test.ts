@@ -31,12 +31,31 @@ const extraTokens: string[] = [];
 /** Every reply body seen, except the one-time plaintext token replies. */
 const replies: Array<{ what: string; text: string }> = [];
 
-const planted = (): string[] => [ADMIN_TOKEN, ADMIN_PASSWORD, SECRET_KEY, ALICE_KEY, GLOBAL_KEY, WRONG_KEY, tokens.alice, tokens.bob, ...extraTokens].filter((s) => s !== '');
+const planted = (): string[] =>
+  [
+    ADMIN_TOKEN,
+    ADMIN_PASSWORD,
+    SECRET_KEY,
+    ALICE_KEY,
+    GLOBAL_KEY,
+    WRONG_KEY,
+    tokens.alice,
+    tokens.bob,
+    ...extraTokens,
+  ].filter((s) => s !== '');
 
-async function call(what: string, path: string, init: { token?: string | null; body?: unknown; method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; text: string }> {
+async function call(
+  what: string,
+  path: string,
+  init: { token?: string | null; body?: unknown; method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; text: string }> {
   const response = await fetch(`${aisbf.url}${path}`, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: { 'content-type': 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...init.headers },
+    headers: {
+      'content-type': 'application/json',
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      ...init.headers,
+    },
     ...(init.body !== undefined ? { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) } : {}),
   });
   const text = await response.text();
@@ -44,13 +63,31 @@ async function call(what: string, path: string, init: { token?: string | null; b
   return { status: response.status, text };
 }
 
-const gql = async (what: string, token: string | null, query: string, variables: Record<string, unknown> = {}): Promise<{ status: number; text: string; body: { data?: Record<string, unknown> | null; errors?: Array<{ extensions?: { code?: string } }> } }> => {
+const gql = async (
+  what: string,
+  token: string | null,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{
+  status: number;
+  text: string;
+  body: { data?: Record<string, unknown> | null; errors?: Array<{ extensions?: { code?: string } }> };
+}> => {
   const reply = await call(what, '/graphql', { token, body: { query, variables } });
-  return { ...reply, body: JSON.parse(reply.text) as { data?: Record<string, unknown> | null; errors?: Array<{ extensions?: { code?: string } }> } };
+  return {
+    ...reply,
+    body: JSON.parse(reply.text) as {
+      data?: Record<string, unknown> | null;
+      errors?: Array<{ extensions?: { code?: string } }>;
+    },
+  };
 };
 
 const chat = (token: string, model: string, prefix = '/v1'): Promise<{ status: number; text: string }> =>
-  call(`chat ${prefix} ${model}`, `${prefix}/chat/completions`, { token, body: { model, messages: [{ role: 'user', content: 'hello' }] } });
+  call(`chat ${prefix} ${model}`, `${prefix}/chat/completions`, {
+    token,
+    body: { model, messages: [{ role: 'user', content: 'hello' }] },
+  });
 
 beforeAll(async () => {
   mock = await startMockUpstream({ models: ['m1'], words: 5, apiKey: ALICE_KEY });
@@ -58,35 +95,85 @@ beforeAll(async () => {
     // 401 on every path. (A 400 echoing the key is passed to the client as is: a known finding,
     // docs/security.md "Findings" 1, kept out of the suite until the data plane redacts it.)
     res.writeHead(401, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${req.headers.authorization ?? ''}`, type: 'invalid_request_error', code: 'invalid_api_key', param: null } }));
+    res.end(
+      JSON.stringify({
+        error: {
+          message: `Incorrect API key provided: ${req.headers.authorization ?? ''}`,
+          type: 'invalid_request_error',
+          code: 'invalid_api_key',
+          param: null,
+        },
+      }),
+    );
   });
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
   echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/v1`;
   dataDir = mkdtempSync(join(tmpdir(), 'aisbf-security-'));
   aisbf = await spawnAisbf(
     'start',
-    { AISBF_DATA_DIR: dataDir, AISBF_ADMIN_TOKEN: ADMIN_TOKEN, AISBF_ADMIN_PASSWORD: ADMIN_PASSWORD, AISBF_SECRET_KEY: SECRET_KEY, AISBF_HOST: '127.0.0.1', AISBF_LOG_LEVEL: 'trace' },
+    {
+      AISBF_DATA_DIR: dataDir,
+      AISBF_ADMIN_TOKEN: ADMIN_TOKEN,
+      AISBF_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      AISBF_SECRET_KEY: SECRET_KEY,
+      AISBF_HOST: '127.0.0.1',
+      AISBF_LOG_LEVEL: 'trace',
+    },
     { args: ['--port', '0'] },
   );
 
-  const ok = async (what: string, query: string, variables: Record<string, unknown> = {}): Promise<Record<string, unknown>> => {
+  const ok = async (
+    what: string,
+    query: string,
+    variables: Record<string, unknown> = {},
+  ): Promise<Record<string, unknown>> => {
     const reply = await gql(what, ADMIN_TOKEN, query, variables);
     expect(reply.body.errors, `${what}: ${reply.text}`).toBeUndefined();
     return reply.body.data!;
   };
-  for (const u of ['alice', 'bob', 'carol']) await ok('createUser', 'mutation($u: String!) { createUser(username: $u) { id } }', { u });
+  for (const u of ['alice', 'bob', 'carol'])
+    await ok('createUser', 'mutation($u: String!) { createUser(username: $u) { id } }', { u });
   for (const u of ['alice', 'bob'] as const) {
     // Not through `call`: this reply carries the plaintext once, by design.
-    const response = await fetch(`${aisbf.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify({ query: `mutation { createApiToken(owner: "${u}", name: "t") { token } }` }) });
+    const response = await fetch(`${aisbf.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ query: `mutation { createApiToken(owner: "${u}", name: "t") { token } }` }),
+    });
     tokens[u] = ((await response.json()) as { data: { createApiToken: { token: string } } }).data.createApiToken.token;
   }
-  const provider = 'mutation($o: String, $i: ProviderInput!) { upsertProvider(owner: $o, input: $i) { id apiKeyHint } }';
-  await ok('alice provider', provider, { o: 'alice', i: { id: 'alice-llm', type: 'openai', endpoint: mock.url, apiKey: ALICE_KEY, models: ['m1'] } });
-  await ok('alice wrong-key provider', provider, { o: 'alice', i: { id: 'alice-wrong', type: 'openai', endpoint: mock.url, apiKey: WRONG_KEY, models: ['m1'] } });
-  await ok('global echo provider', provider, { o: 'GLOBAL', i: { id: 'global-echo', type: 'openai', endpoint: echoUrl, apiKey: GLOBAL_KEY, models: ['m1'] } });
-  await ok('global admin-only provider', provider, { o: 'GLOBAL', i: { id: 'global-private', type: 'openai', endpoint: mock.url, apiKey: GLOBAL_KEY, models: ['m1'], adminOnly: true } });
-  await ok('bob provider', provider, { o: 'bob', i: { id: 'bob-llm', type: 'openai', endpoint: mock.url, apiKey: ALICE_KEY, models: ['m1'] } });
-  await ok('bob rotation', 'mutation($c: JSON!) { upsertRotation(owner: "bob", id: "bob-rot", config: $c) { id } }', { c: { providers: [{ provider_id: 'bob-llm', model: 'm1', weight: 1, error_cooldown: 5 }] } });
+  const provider =
+    'mutation($o: String, $i: ProviderInput!) { upsertProvider(owner: $o, input: $i) { id apiKeyHint } }';
+  await ok('alice provider', provider, {
+    o: 'alice',
+    i: { id: 'alice-llm', type: 'openai', endpoint: mock.url, apiKey: ALICE_KEY, models: ['m1'] },
+  });
+  await ok('alice wrong-key provider', provider, {
+    o: 'alice',
+    i: { id: 'alice-wrong', type: 'openai', endpoint: mock.url, apiKey: WRONG_KEY, models: ['m1'] },
+  });
+  await ok('global echo provider', provider, {
+    o: 'GLOBAL',
+    i: { id: 'global-echo', type: 'openai', endpoint: echoUrl, apiKey: GLOBAL_KEY, models: ['m1'] },
+  });
+  await ok('global admin-only provider', provider, {
+    o: 'GLOBAL',
+    i: {
+      id: 'global-private',
+      type: 'openai',
+      endpoint: mock.url,
+      apiKey: GLOBAL_KEY,
+      models: ['m1'],
+      adminOnly: true,
+    },
+  });
+  await ok('bob provider', provider, {
+    o: 'bob',
+    i: { id: 'bob-llm', type: 'openai', endpoint: mock.url, apiKey: ALICE_KEY, models: ['m1'] },
+  });
+  await ok('bob rotation', 'mutation($c: JSON!) { upsertRotation(owner: "bob", id: "bob-rot", config: $c) { id } }', {
+    c: { providers: [{ provider_id: 'bob-llm', model: 'm1', weight: 1, error_cooldown: 5 }] },
+  });
   // Give the data plane the snapshot (all-in-one: in-process bus; poll, never a fixed sleep).
   for (let i = 0; i < 100; i++) {
     if ((await chat(tokens.alice, 'user-provider/alice-llm/m1')).status === 200) break;
@@ -109,7 +196,13 @@ describe('data plane, real process: tenant isolation', () => {
 
   it("alice on bob's path is 403 in the OpenAI error shape", async () => {
     for (const path of ['/api/u/bob/chat/completions', '/api/u/bob/models']) {
-      const reply = await call(`alice ${path}`, path, path.endsWith('models') ? { token: tokens.alice } : { token: tokens.alice, body: { model: 'bob-rot', messages: [{ role: 'user', content: 'x' }] } });
+      const reply = await call(
+        `alice ${path}`,
+        path,
+        path.endsWith('models')
+          ? { token: tokens.alice }
+          : { token: tokens.alice, body: { model: 'bob-rot', messages: [{ role: 'user', content: 'x' }] } },
+      );
       expect(reply.status, reply.text).toBe(403);
       expect(JSON.parse(reply.text)).toMatchObject({ error: { message: expect.any(String) } });
       expect(reply.text).not.toContain('bob-rot');
@@ -139,7 +232,10 @@ describe('data plane, real process: tenant isolation', () => {
 
   it('bad, missing and admin-lookalike tokens are 401', async () => {
     for (const token of [null, 'aisbf_notAToken', `${tokens.alice}x`, ADMIN_TOKEN.slice(0, -1)]) {
-      const reply = await call('bad token', '/v1/chat/completions', { token, body: { model: 'user-provider/alice-llm/m1', messages: [] } });
+      const reply = await call('bad token', '/v1/chat/completions', {
+        token,
+        body: { model: 'user-provider/alice-llm/m1', messages: [] },
+      });
       expect(reply.status, reply.text).toBe(401);
     }
   });
@@ -149,9 +245,14 @@ describe('data plane, real process: tenant isolation', () => {
       const response = await fetch(`${aisbf.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-        body: JSON.stringify({ query: 'mutation($o: String, $e: DateTime) { createApiToken(owner: $o, name: "stale", expiresAt: $e) { id token } }', variables: { o: owner, e: expiresAt } }),
+        body: JSON.stringify({
+          query:
+            'mutation($o: String, $e: DateTime) { createApiToken(owner: $o, name: "stale", expiresAt: $e) { id token } }',
+          variables: { o: owner, e: expiresAt },
+        }),
       });
-      const created = ((await response.json()) as { data: { createApiToken: { id: string; token: string } } }).data.createApiToken;
+      const created = ((await response.json()) as { data: { createApiToken: { id: string; token: string } } }).data
+        .createApiToken;
       extraTokens.push(created.token);
       return created;
     };
@@ -182,7 +283,10 @@ describe('data plane, real process: tenant isolation', () => {
     expect(wrong.status).toBeGreaterThanOrEqual(400);
     const echoed = await chat(tokens.alice, 'provider/global-echo/m1');
     expect(echoed.status).toBeGreaterThanOrEqual(400);
-    const streamed = await call('stream echo', '/v1/chat/completions', { token: tokens.alice, body: { model: 'provider/global-echo/m1', stream: true, messages: [{ role: 'user', content: 'x' }] } });
+    const streamed = await call('stream echo', '/v1/chat/completions', {
+      token: tokens.alice,
+      body: { model: 'provider/global-echo/m1', stream: true, messages: [{ role: 'user', content: 'x' }] },
+    });
     expect(streamed.status).toBeGreaterThanOrEqual(400);
   });
 });
@@ -192,18 +296,42 @@ describe('control plane, real process: failures and exports', () => {
     await gql('alice cross read', tokens.alice, '{ providers(owner: "bob") { id } }');
     await gql('bad query', tokens.alice, '{ providers { nope } }');
     await gql('no token', null, '{ providers { id } }');
-    await gql('discover echo', ADMIN_TOKEN, 'mutation { discoverModels(owner: "GLOBAL", providerId: "global-echo") { models } }');
-    await gql('discover wrong', ADMIN_TOKEN, 'mutation { discoverModels(owner: "alice", providerId: "alice-wrong") { models } }');
-    await call('provider test', '/trpc/providers.test', { token: ADMIN_TOKEN, body: { owner: 'GLOBAL', id: 'global-echo' } });
-    await gql('providers with health', ADMIN_TOKEN, '{ providers(owner: "GLOBAL") { id apiKeyHint health { status error } } }');
+    await gql(
+      'discover echo',
+      ADMIN_TOKEN,
+      'mutation { discoverModels(owner: "GLOBAL", providerId: "global-echo") { models } }',
+    );
+    await gql(
+      'discover wrong',
+      ADMIN_TOKEN,
+      'mutation { discoverModels(owner: "alice", providerId: "alice-wrong") { models } }',
+    );
+    await call('provider test', '/trpc/providers.test', {
+      token: ADMIN_TOKEN,
+      body: { owner: 'GLOBAL', id: 'global-echo' },
+    });
+    await gql(
+      'providers with health',
+      ADMIN_TOKEN,
+      '{ providers(owner: "GLOBAL") { id apiKeyHint health { status error } } }',
+    );
     await call('wrong login', '/trpc/auth.login', { body: { username: 'admin', password: `${ADMIN_PASSWORD}x` } });
     await call('login', '/trpc/auth.login', { body: { username: 'admin', password: ADMIN_PASSWORD } });
     for (const owner of ['alice', 'GLOBAL']) {
-      const exported = await gql(`export ${owner}`, ADMIN_TOKEN, 'query($o: String) { exportConfig(owner: $o) { providers rotations autoselects } }', { o: owner });
+      const exported = await gql(
+        `export ${owner}`,
+        ADMIN_TOKEN,
+        'query($o: String) { exportConfig(owner: $o) { providers rotations autoselects } }',
+        { o: owner },
+      );
       expect(exported.body.errors).toBeUndefined();
       expect(exported.text).toMatch(/alice-llm|global-echo/);
     }
-    const trpcExport = await call('trpc export', `/trpc/config.export?input=${encodeURIComponent(JSON.stringify({ owner: 'alice' }))}`, { token: ADMIN_TOKEN });
+    const trpcExport = await call(
+      'trpc export',
+      `/trpc/config.export?input=${encodeURIComponent(JSON.stringify({ owner: 'alice' }))}`,
+      { token: ADMIN_TOKEN },
+    );
     expect(trpcExport.text).toContain('alice-llm');
   });
 });
@@ -211,7 +339,8 @@ describe('control plane, real process: failures and exports', () => {
 describe('no planted secret anywhere', () => {
   it('is in any reply body (data plane errors, GraphQL/tRPC errors, exports, provider views)', () => {
     expect(replies.length).toBeGreaterThan(20);
-    for (const { what, text } of replies) for (const secret of planted()) expect(text, `${what} reply holds ${secret}`).not.toContain(secret);
+    for (const { what, text } of replies)
+      for (const secret of planted()) expect(text, `${what} reply holds ${secret}`).not.toContain(secret);
   });
 
   it('is in any log line at trace level, read after a clean shutdown (and the log is not empty)', async () => {
@@ -226,7 +355,9 @@ describe('no planted secret anywhere', () => {
 
   it('is in the bytes of any file in the data dir (the SQLite file, its WAL, free pages)', () => {
     // Runs after the log test stopped the process, so the WAL is checkpointed or still on disk: either way scanned.
-    const files = readdirSync(dataDir, { recursive: true }).map(String).filter((name) => statSync(join(dataDir, name)).isFile());
+    const files = readdirSync(dataDir, { recursive: true })
+      .map(String)
+      .filter((name) => statSync(join(dataDir, name)).isFile());
     expect(files.some((name) => name.endsWith('.db'))).toBe(true);
     for (const name of files) {
       const bytes = readFileSync(join(dataDir, name));

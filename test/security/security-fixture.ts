@@ -1,5 +1,10 @@
 import { createDatabase, migrateToLatest, type DatabaseHandle } from '@aisbf/db';
-import { createControlPlane, createInProcessJobRunner, createLoginRateLimiter, type ControlPlane } from '@aisbf/control-plane';
+import {
+  createControlPlane,
+  createInProcessJobRunner,
+  createLoginRateLimiter,
+  type ControlPlane,
+} from '@aisbf/control-plane';
 import type { ConfigChange } from '@aisbf/core';
 import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
 
@@ -32,12 +37,20 @@ export interface SecurityFixture {
   clock: { now: number };
   gql(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GqlReply>;
   /** `clientIp` is what the node edge would pass from the socket (default 10.9.8.7). */
-  trpc(token: string | null, path: string, kind: 'query' | 'mutation', input?: unknown, clientIp?: string): Promise<TrpcReply>;
+  trpc(
+    token: string | null,
+    path: string,
+    kind: 'query' | 'mutation',
+    input?: unknown,
+    clientIp?: string,
+  ): Promise<TrpcReply>;
   close(): Promise<void>;
 }
 
 /** `loginMaxFailures` omitted: the services' own default limiter (what `aisbf start` runs). */
-export async function createSecurityFixture(options: { loginMaxFailures?: number; maxBodyBytes?: number; databaseUrl?: string } = {}): Promise<SecurityFixture> {
+export async function createSecurityFixture(
+  options: { loginMaxFailures?: number; maxBodyBytes?: number; databaseUrl?: string } = {},
+): Promise<SecurityFixture> {
   const handle = createDatabase(options.databaseUrl ?? 'sqlite::memory:');
   await migrateToLatest(handle.db);
   const clock = { now: Date.now() };
@@ -48,18 +61,27 @@ export async function createSecurityFixture(options: { loginMaxFailures?: number
     secretBox,
     publisher: { publish },
     jobs: createInProcessJobRunner({ db: handle.db, secretBox, publish }),
-    ...(options.loginMaxFailures !== undefined ? { loginLimiter: createLoginRateLimiter({ maxFailures: options.loginMaxFailures, now: () => clock.now }) } : {}),
+    ...(options.loginMaxFailures !== undefined
+      ? { loginLimiter: createLoginRateLimiter({ maxFailures: options.loginMaxFailures, now: () => clock.now }) }
+      : {}),
     now: () => clock.now,
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
   });
   await cp.services.users.ensureAdmin({ password: ADMIN_PASSWORD, token: ADMIN_TOKEN });
-  const auth = (token: string | null): Record<string, string> => (token === null ? {} : { authorization: `Bearer ${token}` });
+  const auth = (token: string | null): Record<string, string> =>
+    token === null ? {} : { authorization: `Bearer ${token}` };
   return {
     cp,
     handle,
     clock,
     async gql(token, query, variables) {
-      const response = await cp.fetch(new Request('http://cp.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...auth(token) }, body: JSON.stringify({ query, variables }) }));
+      const response = await cp.fetch(
+        new Request('http://cp.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...auth(token) },
+          body: JSON.stringify({ query, variables }),
+        }),
+      );
       const text = await response.text();
       return { status: response.status, text, body: JSON.parse(text) as GqlReply['body'] };
     },
@@ -69,7 +91,11 @@ export async function createSecurityFixture(options: { loginMaxFailures?: number
       const init: RequestInit =
         kind === 'query'
           ? { method: 'GET', headers: auth(token) }
-          : { method: 'POST', headers: { 'content-type': 'application/json', ...auth(token) }, body: input === undefined ? '' : JSON.stringify(input) };
+          : {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...auth(token) },
+              body: input === undefined ? '' : JSON.stringify(input),
+            };
       const response = await cp.fetch(new Request(url, init), { clientIp });
       const text = await response.text();
       let parsed: { result?: { data?: unknown }; error?: { message?: string; data?: { code?: string } } } = {};
@@ -78,7 +104,13 @@ export async function createSecurityFixture(options: { loginMaxFailures?: number
       } catch {
         // left empty: the caller asserts on status and text
       }
-      return { status: response.status, text, code: parsed.error?.data?.code ?? null, message: parsed.error?.message ?? null, data: parsed.result?.data };
+      return {
+        status: response.status,
+        text,
+        code: parsed.error?.data?.code ?? null,
+        message: parsed.error?.message ?? null,
+        data: parsed.result?.data,
+      };
     },
     async close() {
       await cp.close();

@@ -8,7 +8,14 @@ let cookie = '';
 
 beforeAll(async () => {
   f = await createSecurityFixture();
-  const response = await f.cp.fetch(new Request('http://cp.test/trpc/auth.login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) }), { clientIp: '10.1.1.1' });
+  const response = await f.cp.fetch(
+    new Request('http://cp.test/trpc/auth.login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    }),
+    { clientIp: '10.1.1.1' },
+  );
   const setCookie = response.headers.get('set-cookie') ?? '';
   expect(setCookie).toMatch(/HttpOnly/);
   expect(setCookie).toMatch(/SameSite=Lax/);
@@ -38,14 +45,18 @@ describe('session cookie and GET', () => {
   });
 
   it('a GraphQL mutation over GET is refused and changes nothing', async () => {
-    const reply = await get(`/graphql?query=${encodeURIComponent('mutation { createUser(username: "csrf-gql", role: ADMIN) { id } }')}`);
+    const reply = await get(
+      `/graphql?query=${encodeURIComponent('mutation { createUser(username: "csrf-gql", role: ADMIN) { id } }')}`,
+    );
     expect(reply.status).toBeGreaterThanOrEqual(400);
     expect(reply.status).toBeLessThan(500);
     expect(await userExists('csrf-gql')).toBe(false);
   });
 
   it('a tRPC mutation over GET is refused and changes nothing', async () => {
-    const reply = await get(`/trpc/users.create?input=${encodeURIComponent(JSON.stringify({ username: 'csrf-trpc', role: 'admin' }))}`);
+    const reply = await get(
+      `/trpc/users.create?input=${encodeURIComponent(JSON.stringify({ username: 'csrf-trpc', role: 'admin' }))}`,
+    );
     expect(reply.status).toBeGreaterThanOrEqual(400);
     expect(reply.status).toBeLessThan(500);
     expect(await userExists('csrf-trpc')).toBe(false);

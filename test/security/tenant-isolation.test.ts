@@ -14,7 +14,11 @@ const tokens = { alice: '', bob: '', revoked: '', expired: '', deleted: '', disa
 let bobTokenId = '';
 
 const createToken = async (owner: string, name: string, expiresAt?: string): Promise<{ id: string; token: string }> => {
-  const reply = await f.gql(ADMIN_TOKEN, 'mutation($o: String, $n: String!, $e: DateTime) { createApiToken(owner: $o, name: $n, expiresAt: $e) { id token } }', { o: owner, n: name, e: expiresAt ?? null });
+  const reply = await f.gql(
+    ADMIN_TOKEN,
+    'mutation($o: String, $n: String!, $e: DateTime) { createApiToken(owner: $o, name: $n, expiresAt: $e) { id token } }',
+    { o: owner, n: name, e: expiresAt ?? null },
+  );
   expect(reply.body.errors).toBeUndefined();
   return reply.body.data!['createApiToken'] as { id: string; token: string };
 };
@@ -26,7 +30,8 @@ const adminOk = async (query: string, variables: Record<string, unknown> = {}): 
 
 beforeAll(async () => {
   f = await createSecurityFixture();
-  for (const u of ['alice', 'bob', 'carol', 'dave']) await adminOk('mutation($u: String!) { createUser(username: $u, password: "a-long-password-123") { id } }', { u });
+  for (const u of ['alice', 'bob', 'carol', 'dave'])
+    await adminOk('mutation($u: String!) { createUser(username: $u, password: "a-long-password-123") { id } }', { u });
   tokens.alice = (await createToken('alice', 'a')).token;
   const bob = await createToken('bob', 'b');
   tokens.bob = bob.token;
@@ -44,20 +49,69 @@ beforeAll(async () => {
   // One usage record of bob's, on the secret route: no one else may see it.
   const bobUser = await findUserByUsername(f.handle.db, 'bob');
   await insertUsageEvents(f.handle.db, [
-    { id: 'usage-bob-00000001', requestId: 'r1', at: f.clock.now, userId: bobUser!.id, tokenId: bobTokenId, route: 'user-rotation/bob-hidden-rotation', provider: 'bob-hidden-provider', providerOwnerId: bobUser!.id, model: 'm1', endpoint: 'chat.completions', stream: false, status: 200, outcome: 'ok', promptTokens: 3, completionTokens: 4, estimated: false, latencyMs: 5, ttfbMs: 2, attempts: [] },
+    {
+      id: 'usage-bob-00000001',
+      requestId: 'r1',
+      at: f.clock.now,
+      userId: bobUser!.id,
+      tokenId: bobTokenId,
+      route: 'user-rotation/bob-hidden-rotation',
+      provider: 'bob-hidden-provider',
+      providerOwnerId: bobUser!.id,
+      model: 'm1',
+      endpoint: 'chat.completions',
+      stream: false,
+      status: 200,
+      outcome: 'ok',
+      promptTokens: 3,
+      completionTokens: 4,
+      estimated: false,
+      latencyMs: 5,
+      ttfbMs: 2,
+      attempts: [],
+    },
   ]);
   // The token expires: the clock moves past expiresAt.
   f.clock.now += 5000;
 
   const provider = 'mutation($o: String, $i: ProviderInput!) { upsertProvider(owner: $o, input: $i) { id } }';
-  await adminOk(provider, { o: 'bob', i: { id: 'bob-hidden-provider', type: 'openai', endpoint: 'http://127.0.0.1:9/v1', apiKey: BOB_KEY, models: ['m1'] } });
-  await adminOk(provider, { o: 'GLOBAL', i: { id: 'global-secret', type: 'openai', endpoint: 'http://127.0.0.1:9/v1', apiKey: GLOBAL_KEY, models: ['m1'], adminOnly: true } });
+  await adminOk(provider, {
+    o: 'bob',
+    i: {
+      id: 'bob-hidden-provider',
+      type: 'openai',
+      endpoint: 'http://127.0.0.1:9/v1',
+      apiKey: BOB_KEY,
+      models: ['m1'],
+    },
+  });
+  await adminOk(provider, {
+    o: 'GLOBAL',
+    i: {
+      id: 'global-secret',
+      type: 'openai',
+      endpoint: 'http://127.0.0.1:9/v1',
+      apiKey: GLOBAL_KEY,
+      models: ['m1'],
+      adminOnly: true,
+    },
+  });
   await adminOk('mutation($c: JSON!) { upsertRotation(owner: "bob", id: "bob-hidden-rotation", config: $c) { id } }', {
     c: { providers: [{ provider_id: 'bob-hidden-provider', model: 'm1', weight: 1, error_cooldown: 5 }] },
   });
-  await adminOk('mutation($c: JSON!) { upsertAutoselect(owner: "bob", id: "bob-hidden-autoselect", config: $c) { id } }', {
-    c: { model_name: 'x', selection_model: 'user-rotation/bob-hidden-rotation', fallback: 'user-rotation/bob-hidden-rotation', classify_privacy: false, classify_semantic: false, available_models: [{ model_id: 'user-rotation/bob-hidden-rotation', description: 'd' }] },
-  });
+  await adminOk(
+    'mutation($c: JSON!) { upsertAutoselect(owner: "bob", id: "bob-hidden-autoselect", config: $c) { id } }',
+    {
+      c: {
+        model_name: 'x',
+        selection_model: 'user-rotation/bob-hidden-rotation',
+        fallback: 'user-rotation/bob-hidden-rotation',
+        classify_privacy: false,
+        classify_semantic: false,
+        available_models: [{ model_id: 'user-rotation/bob-hidden-rotation', description: 'd' }],
+      },
+    },
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -65,7 +119,13 @@ afterAll(async () => {
 });
 
 const rotationConfig = { providers: [{ provider_id: 'p', model: 'm', weight: 1, error_cooldown: 5 }] };
-const providerInput = { id: 'planted', type: 'openai', endpoint: 'http://127.0.0.1:9/v1', apiKey: 'sk-x', models: ['m'] };
+const providerInput = {
+  id: 'planted',
+  type: 'openai',
+  endpoint: 'http://127.0.0.1:9/v1',
+  apiKey: 'sk-x',
+  models: ['m'],
+};
 
 /** Every GraphQL operation that takes an owner, as [name, document, variables(owner)]. */
 const GQL_OWNED: Array<[string, string, (owner: string) => Record<string, unknown>]> = [
@@ -75,14 +135,38 @@ const GQL_OWNED: Array<[string, string, (owner: string) => Record<string, unknow
   ['apiTokens', 'query($o: String) { apiTokens(owner: $o) { id } }', (o) => ({ o })],
   ['exportConfig', 'query($o: String) { exportConfig(owner: $o) { providers rotations autoselects } }', (o) => ({ o })],
   ['routes', 'query($o: String) { routes(owner: $o) }', (o) => ({ o })],
-  ['upsertProvider', 'mutation($o: String, $i: ProviderInput!) { upsertProvider(owner: $o, input: $i) { id } }', (o) => ({ o, i: providerInput })],
+  [
+    'upsertProvider',
+    'mutation($o: String, $i: ProviderInput!) { upsertProvider(owner: $o, input: $i) { id } }',
+    (o) => ({ o, i: providerInput }),
+  ],
   ['deleteProvider', 'mutation($o: String) { deleteProvider(owner: $o, id: "bob-hidden-provider") }', (o) => ({ o })],
-  ['discoverModels', 'mutation($o: String) { discoverModels(owner: $o, providerId: "bob-hidden-provider") { models } }', (o) => ({ o })],
-  ['upsertRotation', 'mutation($o: String, $c: JSON!) { upsertRotation(owner: $o, id: "planted", config: $c) { id } }', (o) => ({ o, c: rotationConfig })],
+  [
+    'discoverModels',
+    'mutation($o: String) { discoverModels(owner: $o, providerId: "bob-hidden-provider") { models } }',
+    (o) => ({ o }),
+  ],
+  [
+    'upsertRotation',
+    'mutation($o: String, $c: JSON!) { upsertRotation(owner: $o, id: "planted", config: $c) { id } }',
+    (o) => ({ o, c: rotationConfig }),
+  ],
   ['deleteRotation', 'mutation($o: String) { deleteRotation(owner: $o, id: "bob-hidden-rotation") }', (o) => ({ o })],
-  ['upsertAutoselect', 'mutation($o: String, $c: JSON!) { upsertAutoselect(owner: $o, id: "planted", config: $c) { id } }', (o) => ({ o, c: { selection_model: 'x', fallback: 'x', available_models: [] } })],
-  ['deleteAutoselect', 'mutation($o: String) { deleteAutoselect(owner: $o, id: "bob-hidden-autoselect") }', (o) => ({ o })],
-  ['importConfig', 'mutation($o: String, $d: JSON!) { importConfig(owner: $o, kind: ROTATIONS, document: $d) { created } }', (o) => ({ o, d: { rotations: { planted: rotationConfig } } })],
+  [
+    'upsertAutoselect',
+    'mutation($o: String, $c: JSON!) { upsertAutoselect(owner: $o, id: "planted", config: $c) { id } }',
+    (o) => ({ o, c: { selection_model: 'x', fallback: 'x', available_models: [] } }),
+  ],
+  [
+    'deleteAutoselect',
+    'mutation($o: String) { deleteAutoselect(owner: $o, id: "bob-hidden-autoselect") }',
+    (o) => ({ o }),
+  ],
+  [
+    'importConfig',
+    'mutation($o: String, $d: JSON!) { importConfig(owner: $o, kind: ROTATIONS, document: $d) { created } }',
+    (o) => ({ o, d: { rotations: { planted: rotationConfig } } }),
+  ],
   ['createApiToken', 'mutation($o: String) { createApiToken(owner: $o, name: "planted") { token } }', (o) => ({ o })],
 ];
 
@@ -100,19 +184,29 @@ const TRPC_OWNED: Array<[string, 'query' | 'mutation', (owner: string) => unknow
   ['providers.test', 'mutation', (owner) => ({ owner, id: 'bob-hidden-provider' })],
   ['rotations.upsert', 'mutation', (owner) => ({ owner, id: 'planted', config: rotationConfig })],
   ['rotations.delete', 'mutation', (owner) => ({ owner, id: 'bob-hidden-rotation' })],
-  ['autoselects.upsert', 'mutation', (owner) => ({ owner, id: 'planted', config: { selection_model: 'x', fallback: 'x', available_models: [] } })],
+  [
+    'autoselects.upsert',
+    'mutation',
+    (owner) => ({ owner, id: 'planted', config: { selection_model: 'x', fallback: 'x', available_models: [] } }),
+  ],
   ['autoselects.delete', 'mutation', (owner) => ({ owner, id: 'bob-hidden-autoselect' })],
   ['autoselects.dryRun', 'mutation', (owner) => ({ owner, id: 'bob-hidden-autoselect', prompt: 'hi' })],
-  ['config.import', 'mutation', (owner) => ({ owner, kind: 'rotations', document: { rotations: { planted: rotationConfig } } })],
+  [
+    'config.import',
+    'mutation',
+    (owner) => ({ owner, kind: 'rotations', document: { rotations: { planted: rotationConfig } } }),
+  ],
   ['tokens.create', 'mutation', (owner) => ({ owner, name: 'planted' })],
 ];
 
 const expectNoLeak = (text: string, context: string): void => {
-  for (const secret of [...BOB_HIDDEN, tokens.bob, ADMIN_TOKEN]) expect(text, `${context} leaks ${secret}`).not.toContain(secret);
+  for (const secret of [...BOB_HIDDEN, tokens.bob, ADMIN_TOKEN])
+    expect(text, `${context} leaks ${secret}`).not.toContain(secret);
   expect(text, context).not.toMatch(/\bat .*\.ts:\d+/);
 };
 
-const gqlCode = (reply: Awaited<ReturnType<SecurityFixture['gql']>>): string | undefined => reply.body.errors?.[0]?.extensions?.code;
+const gqlCode = (reply: Awaited<ReturnType<SecurityFixture['gql']>>): string | undefined =>
+  reply.body.errors?.[0]?.extensions?.code;
 
 describe('GraphQL: alice against bob and the global scope', () => {
   for (const [name, document, variables] of GQL_OWNED) {
@@ -138,7 +232,8 @@ describe('GraphQL: alice against bob and the global scope', () => {
     const denied = await f.gql(tokens.alice, '{ usage(user: "bob") { totals { requests } } }');
     expect(gqlCode(denied), denied.text).toBe('FORBIDDEN');
     expectNoLeak(denied.text, 'usage');
-    const document = 'query($t: String, $r: String) { usage(token: $t, route: $r, groupBy: ROUTE) { totals { requests } groups { key } recent { route provider } } }';
+    const document =
+      'query($t: String, $r: String) { usage(token: $t, route: $r, groupBy: ROUTE) { totals { requests } groups { key } recent { route provider } } }';
     for (const variables of [{ t: bobTokenId }, { r: 'user-rotation/bob-hidden-rotation' }, {}]) {
       const alice = await f.gql(tokens.alice, document, variables);
       expect(alice.body.errors).toBeUndefined();
@@ -152,7 +247,11 @@ describe('GraphQL: alice against bob and the global scope', () => {
   });
 
   it('admin-only operations (users, createUser, deleteUser) are FORBIDDEN', async () => {
-    for (const document of ['{ users { id } }', 'mutation { createUser(username: "mallory", role: ADMIN) { id } }', 'mutation { deleteUser(username: "bob") }']) {
+    for (const document of [
+      '{ users { id } }',
+      'mutation { createUser(username: "mallory", role: ADMIN) { id } }',
+      'mutation { deleteUser(username: "bob") }',
+    ]) {
       const reply = await f.gql(tokens.alice, document);
       expect(gqlCode(reply), `${document}: ${reply.text}`).toBe('FORBIDDEN');
       expectNoLeak(reply.text, document);
@@ -168,12 +267,25 @@ describe('GraphQL: alice against bob and the global scope', () => {
   });
 
   it("alice's own-scope operations never reach bob's resources of the same name", async () => {
-    for (const document of ['mutation { deleteProvider(id: "bob-hidden-provider") }', 'mutation { deleteRotation(id: "bob-hidden-rotation") }', 'mutation { deleteAutoselect(id: "bob-hidden-autoselect") }', 'mutation { discoverModels(providerId: "bob-hidden-provider") { models } }']) {
+    for (const document of [
+      'mutation { deleteProvider(id: "bob-hidden-provider") }',
+      'mutation { deleteRotation(id: "bob-hidden-rotation") }',
+      'mutation { deleteAutoselect(id: "bob-hidden-autoselect") }',
+      'mutation { discoverModels(providerId: "bob-hidden-provider") { models } }',
+    ]) {
       const reply = await f.gql(tokens.alice, document);
-      const refused = reply.body.errors !== undefined ? gqlCode(reply) : JSON.stringify(reply.body.data).includes('false') ? 'FALSE' : 'ACCEPTED';
+      const refused =
+        reply.body.errors !== undefined
+          ? gqlCode(reply)
+          : JSON.stringify(reply.body.data).includes('false')
+            ? 'FALSE'
+            : 'ACCEPTED';
       expect(['NOT_FOUND', 'FALSE'], `${document}: ${reply.text}`).toContain(refused);
     }
-    const mine = await f.gql(tokens.alice, '{ providers { id } rotations { id } autoselects { id } exportConfig { providers rotations autoselects } routes }');
+    const mine = await f.gql(
+      tokens.alice,
+      '{ providers { id } rotations { id } autoselects { id } exportConfig { providers rotations autoselects } routes }',
+    );
     expectNoLeak(mine.text, 'own reads');
     const bobs = await f.gql(tokens.bob, '{ providers { id } rotations { id } autoselects { id } }');
     expect(bobs.text).toContain('bob-hidden-provider');

@@ -25,7 +25,11 @@ export interface SpawnAisbfOptions {
  * Runs `aisbf <command>` as its own process with the given environment, and resolves once it
  * prints the URL it listens on (the same line a user sees).
  */
-export function spawnAisbf(command: string, env: Record<string, string>, options: SpawnAisbfOptions = {}): Promise<AisbfProcess> {
+export function spawnAisbf(
+  command: string,
+  env: Record<string, string>,
+  options: SpawnAisbfOptions = {},
+): Promise<AisbfProcess> {
   const entry = options.bundle === undefined ? ['--import', 'tsx', MAIN] : [options.bundle];
   const child = spawn(process.execPath, [...entry, command, ...(options.args ?? [])], {
     cwd: root,
@@ -59,7 +63,12 @@ export function spawnAisbf(command: string, env: Record<string, string>, options
       if (found || match === null) return;
       found = true;
       clearTimeout(timer);
-      resolve({ url: match[1]!.replace('0.0.0.0', '127.0.0.1').replace('localhost', '127.0.0.1'), child, output: () => output, stop });
+      resolve({
+        url: match[1]!.replace('0.0.0.0', '127.0.0.1').replace('localhost', '127.0.0.1'),
+        child,
+        output: () => output,
+        stop,
+      });
     });
     void exited.then((code) => {
       clearTimeout(timer);
@@ -69,11 +78,19 @@ export function spawnAisbf(command: string, env: Record<string, string>, options
 }
 
 /** POSTs a GraphQL operation and returns `data`, failing with the errors when there are any. */
-export async function graphql<T = Record<string, unknown>>(url: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<{ data: T | null; errors?: Array<{ message: string; extensions?: { code?: string; path?: string } }> }> {
+export async function graphql<T = Record<string, unknown>>(
+  url: string,
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data: T | null; errors?: Array<{ message: string; extensions?: { code?: string; path?: string } }> }> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
   });
-  return (await response.json()) as { data: T | null; errors?: Array<{ message: string; extensions?: { code?: string; path?: string } }> };
+  return (await response.json()) as {
+    data: T | null;
+    errors?: Array<{ message: string; extensions?: { code?: string; path?: string } }>;
+  };
 }

@@ -15,7 +15,13 @@ beforeAll(async () => {
   await migrateToLatest(database.db);
   sink = createDbUsageSink({ db: database.db, flushMs: 50 });
   h = await startHarness({
-    providers: [{ id: 'slow', models: [{ name: 'm1', pricing: { prompt: 1, completion: 2 } }], mock: { words: 60, chunkDelayMs: 25 } }],
+    providers: [
+      {
+        id: 'slow',
+        models: [{ name: 'm1', pricing: { prompt: 1, completion: 2 } }],
+        mock: { words: 60, chunkDelayMs: 25 },
+      },
+    ],
     deps: { usageSink: sink },
   });
 });
@@ -32,7 +38,11 @@ describe('client disconnect mid-stream', () => {
     const response = await fetch(`${h.v1}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${h.tokens.alice}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'user-provider/slow/m1', stream: true, messages: [{ role: 'user', content: 'count to sixty' }] }),
+      body: JSON.stringify({
+        model: 'user-provider/slow/m1',
+        stream: true,
+        messages: [{ role: 'user', content: 'count to sixty' }],
+      }),
       signal: controller.signal,
     });
     expect(response.status).toBe(200);
@@ -47,7 +57,9 @@ describe('client disconnect mid-stream', () => {
     await reader.cancel().catch(() => undefined);
     const upstream = h.mocks['slow']!;
     await expect.poll(() => upstream.requests.at(-1)?.aborted, { timeout: 5000 }).toBe(true);
-    await expect.poll(async () => (await database.db.selectFrom('usage_records').selectAll().execute()).length, { timeout: 5000 }).toBe(1);
+    await expect
+      .poll(async () => (await database.db.selectFrom('usage_records').selectAll().execute()).length, { timeout: 5000 })
+      .toBe(1);
     await sink.flush();
     const rows = await database.db.selectFrom('usage_records').selectAll().execute();
     expect(rows).toHaveLength(1);

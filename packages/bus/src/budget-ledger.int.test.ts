@@ -14,7 +14,10 @@ const kinds: Array<[string, () => BudgetLedger[]]> = [
     'redis',
     () => {
       const prefix = testRedisPrefix('budget');
-      return [createRedisBudgetLedger({ url: testRedisUrl(), prefix }), createRedisBudgetLedger({ url: testRedisUrl(), prefix })];
+      return [
+        createRedisBudgetLedger({ url: testRedisUrl(), prefix }),
+        createRedisBudgetLedger({ url: testRedisUrl(), prefix }),
+      ];
     },
   ],
 ];
@@ -27,7 +30,9 @@ describe.each(kinds)('%s budget ledger', (_name, make) => {
 
   it('50 concurrent reservations against a limit of 10 pass exactly 10', async () => {
     ledgers = make();
-    const verdicts = await Promise.all(Array.from({ length: 50 }, (_, i) => ledgers[i % ledgers.length]!.reserve([line('req', 10, 1)])));
+    const verdicts = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => ledgers[i % ledgers.length]!.reserve([line('req', 10, 1)])),
+    );
     expect(verdicts.filter((v) => v.allowed)).toHaveLength(10);
     expect(await ledgers[0]!.used('req')).toBe(10);
   });
@@ -66,7 +71,10 @@ it('memory counters end with their window', async () => {
 it('the memory sweep of ended windows keeps live counters', async () => {
   let t = 1000;
   const l = createMemoryBudgetLedger({ now: () => t });
-  await l.reserve([{ key: 'old', limit: 5, amount: 1, resetAt: 2000 }, { key: 'live', limit: 5, amount: 2, resetAt: 200_000 }]);
+  await l.reserve([
+    { key: 'old', limit: 5, amount: 1, resetAt: 2000 },
+    { key: 'live', limit: 5, amount: 2, resetAt: 200_000 },
+  ]);
   t = 70_000;
   expect(await l.reserve([{ key: 'other', limit: 5, amount: 1, resetAt: 200_000 }])).toEqual({ allowed: true });
   expect(await l.used('live')).toBe(2);

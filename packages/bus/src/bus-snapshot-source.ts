@@ -119,10 +119,13 @@ export function createBusSnapshotSource(options: BusSnapshotSourceOptions): Mana
       // the periodic check after a few quick looks, rather than polled every 50 ms forever.
       behindRetries = behind ? behindRetries + 1 : 0;
       if (!closed && ((behind && behindRetries <= 20) || failures > 0) && !retryTimer) {
-        retryTimer = setTimeout(() => {
-          retryTimer = null;
-          void sync();
-        }, failures > 0 ? Math.min(retryMs * 2 ** Math.min(failures, 5), 1_000) : retryMs);
+        retryTimer = setTimeout(
+          () => {
+            retryTimer = null;
+            void sync();
+          },
+          failures > 0 ? Math.min(retryMs * 2 ** Math.min(failures, 5), 1_000) : retryMs,
+        );
         retryTimer.unref();
       }
     })();

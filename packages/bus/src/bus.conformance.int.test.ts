@@ -107,7 +107,12 @@ describe('redis bus edge', () => {
   it('drops foreign messages that are not valid JSON or fail the schema', async () => {
     const prefix = testRedisPrefix('bus');
     const errors: string[] = [];
-    const bus = createRedisBus({ url: testRedisUrl(), prefix, name: 'test-edge', onError: (_e, context) => errors.push(context) });
+    const bus = createRedisBus({
+      url: testRedisUrl(),
+      prefix,
+      name: 'test-edge',
+      onError: (_e, context) => errors.push(context),
+    });
     open.push(bus);
     const seen: number[] = [];
     await bus.subscribe(pingTopic, (m) => seen.push(m.n));

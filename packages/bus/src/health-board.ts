@@ -22,7 +22,10 @@ export function createMemoryHealthStore(): HealthStore {
 }
 
 /** Worker side: what the health-check job's `publishHealth` dependency is. */
-export function createHealthPublisher(options: { bus: Bus; store: HealthStore }): (change: HealthChange) => Promise<void> {
+export function createHealthPublisher(options: {
+  bus: Bus;
+  store: HealthStore;
+}): (change: HealthChange) => Promise<void> {
   return async (change) => {
     await options.store.put(change);
     await options.bus.publish(healthChangedTopic, change);
@@ -105,7 +108,10 @@ export function createHealthBoard(options: HealthBoardOptions): HealthBoard {
       if (timer) clearInterval(timer);
       removeListener();
       handlers.clear();
-      await Promise.race([subscribed.then((off) => off()).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 100))]);
+      await Promise.race([
+        subscribed.then((off) => off()).catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 100)),
+      ]);
       await options.onClose?.();
     },
   };

@@ -30,7 +30,12 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
       const allowed = amount === 0 ? w.used < limit : w.used + amount <= limit;
       if (allowed) w.used += amount;
       const retryMs = start + windowMs - t;
-      return { allowed, retryAfterS: allowed ? 0 : Math.max(1, Math.ceil(retryMs / 1000)), limit, remaining: Math.max(0, limit - w.used) };
+      return {
+        allowed,
+        retryAfterS: allowed ? 0 : Math.max(1, Math.ceil(retryMs / 1000)),
+        limit,
+        remaining: Math.max(0, limit - w.used),
+      };
     },
     close: async () => {
       windows.clear();

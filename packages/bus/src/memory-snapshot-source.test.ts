@@ -35,7 +35,9 @@ describe('in-process propagation (all-in-one)', () => {
     try {
       await propagation.start();
       fail = true;
-      await expect(propagation.publisher.publish({ version: 2, kind: 'rotation', id: 'r', op: 'upsert' })).rejects.toThrow('database away');
+      await expect(
+        propagation.publisher.publish({ version: 2, kind: 'rotation', id: 'r', op: 'upsert' }),
+      ).rejects.toThrow('database away');
       expect(propagation.source.current()?.version).toBe(1);
       // The publisher is not stuck behind the failed publish.
       fail = false;
@@ -58,7 +60,8 @@ describe('snapshot publisher', () => {
     try {
       const seen: string[] = [];
       propagation.source.subscribe((change) => seen.push(change.id));
-      for (const id of ['r1', 'r2', 'r3']) await propagation.publisher.publish({ version: 5, kind: 'rotation', id, op: 'upsert' });
+      for (const id of ['r1', 'r2', 'r3'])
+        await propagation.publisher.publish({ version: 5, kind: 'rotation', id, op: 'upsert' });
       await new Promise((resolve) => setTimeout(resolve, 10));
       expect(loads).toBe(1);
       expect(propagation.source.current()?.version).toBe(5);

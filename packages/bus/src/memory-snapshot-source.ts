@@ -29,7 +29,10 @@ export interface InProcessPropagation {
 }
 
 /** Wires publisher and source of one all-in-one process together. Pass a bus to share it. */
-export function createInProcessPropagation(options: { loadSnapshot: () => Promise<Snapshot>; bus?: Bus }): InProcessPropagation {
+export function createInProcessPropagation(options: {
+  loadSnapshot: () => Promise<Snapshot>;
+  bus?: Bus;
+}): InProcessPropagation {
   const bus = options.bus ?? createMemoryBus();
   const store = createMemorySnapshotStore();
   const publisher = createSnapshotPublisher({ bus, store, loadSnapshot: options.loadSnapshot });

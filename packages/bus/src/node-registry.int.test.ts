@@ -9,17 +9,42 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-const status = (version: number, behindSince: number | null): SnapshotSourceStatus => ({ connected: true, version, lastSyncAt: 0, announcedVersion: version, behindSince, lastError: null });
+const status = (version: number, behindSince: number | null): SnapshotSourceStatus => ({
+  connected: true,
+  version,
+  lastSyncAt: 0,
+  announcedVersion: version,
+  behindSince,
+  lastError: null,
+});
 
 describe('node registry', () => {
   it('lists live nodes with version and lag, and drops silent ones', async () => {
     const prefix = testRedisPrefix('nodes');
     let t = 1_000_000;
     const now = () => t;
-    const a = startNodeHeartbeat({ url: testRedisUrl(), prefix, nodeId: 'dp-a', source: { status: () => status(7, null) }, everyMs: 60_000, now });
-    const b = startNodeHeartbeat({ url: testRedisUrl(), prefix, nodeId: 'dp-b', source: { status: () => status(6, t - 250) }, everyMs: 60_000, now });
+    const a = startNodeHeartbeat({
+      url: testRedisUrl(),
+      prefix,
+      nodeId: 'dp-a',
+      source: { status: () => status(7, null) },
+      everyMs: 60_000,
+      now,
+    });
+    const b = startNodeHeartbeat({
+      url: testRedisUrl(),
+      prefix,
+      nodeId: 'dp-b',
+      source: { status: () => status(6, t - 250) },
+      everyMs: 60_000,
+      now,
+    });
     const list = createRedisNodeList({ url: testRedisUrl(), prefix, staleMs: 10_000, now });
-    closers.push(() => a.close(), () => b.close(), () => list.close());
+    closers.push(
+      () => a.close(),
+      () => b.close(),
+      () => list.close(),
+    );
     await waitFor(async () => (await list.listNodes()).length === 2, 3_000, 'both nodes');
     expect(await list.listNodes()).toEqual([
       { id: 'dp-a', version: 7, lagMs: 0, seenAt: 1_000_000 },

@@ -28,13 +28,22 @@ const nodesKey = (prefix: string): string => `${prefix}nodes`;
 
 /** Data-plane side: reports which snapshot this node serves, for the dashboard's cluster view. */
 export function startNodeHeartbeat(options: NodeHeartbeatOptions): { beat(): Promise<void>; close(): Promise<void> } {
-  const client = createRedisClient({ url: options.url, name: `aisbf-heartbeat-${options.nodeId}`, onError: options.onError });
+  const client = createRedisClient({
+    url: options.url,
+    name: `aisbf-heartbeat-${options.nodeId}`,
+    onError: options.onError,
+  });
   const now = options.now ?? Date.now;
   const beat = async (): Promise<void> => {
     if (!isReady(client)) return; // the node keeps serving; the dashboard shows it as stale
     const status = options.source.status();
     const t = now();
-    const node: ClusterNode = { id: options.nodeId, version: status.version ?? 0, lagMs: status.behindSince === null ? 0 : t - status.behindSince, seenAt: t };
+    const node: ClusterNode = {
+      id: options.nodeId,
+      version: status.version ?? 0,
+      lagMs: status.behindSince === null ? 0 : t - status.behindSince,
+      seenAt: t,
+    };
     await client.hset(nodesKey(options.prefix), options.nodeId, JSON.stringify(node));
   };
   const timer = setInterval(() => beat().catch((error: unknown) => options.onError?.(error)), options.everyMs ?? 5_000);
@@ -61,9 +70,13 @@ export interface NodeListOptions {
 }
 
 /** Control-plane side: `listNodes` for system.overview. */
-export function createRedisNodeList(options: NodeListOptions): { listNodes(): Promise<ClusterNode[]>; close(): Promise<void> } {
+export function createRedisNodeList(options: NodeListOptions): {
+  listNodes(): Promise<ClusterNode[]>;
+  close(): Promise<void>;
+} {
   const owned = options.client === undefined;
-  const client = options.client ?? createRedisClient({ url: options.url, name: 'aisbf-nodes', onError: options.onError });
+  const client =
+    options.client ?? createRedisClient({ url: options.url, name: 'aisbf-nodes', onError: options.onError });
   const now = options.now ?? Date.now;
   const staleMs = options.staleMs ?? 30_000;
   return {
@@ -75,7 +88,12 @@ export function createRedisNodeList(options: NodeListOptions): { listNodes(): Pr
         let node: ClusterNode | null = null;
         try {
           const parsed = JSON.parse(value) as Partial<ClusterNode>;
-          if (typeof parsed.id === 'string' && typeof parsed.version === 'number' && typeof parsed.lagMs === 'number' && typeof parsed.seenAt === 'number') {
+          if (
+            typeof parsed.id === 'string' &&
+            typeof parsed.version === 'number' &&
+            typeof parsed.lagMs === 'number' &&
+            typeof parsed.seenAt === 'number'
+          ) {
             node = { id: parsed.id, version: parsed.version, lagMs: parsed.lagMs, seenAt: parsed.seenAt };
           }
         } catch {

@@ -12,7 +12,8 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 describe('propagation latency (DESIGN.md §4 target: p99 <= 100 ms)', () => {
   it('100 changes reach two nodes; prints p50/p99 and snapshot size', async () => {
@@ -22,9 +23,15 @@ describe('propagation latency (DESIGN.md §4 target: p99 <= 100 ms)', () => {
     const bus = createRedisBus({ url: testRedisUrl(), prefix, name: 'test-lat-cp' });
     const store = createRedisSnapshotStore({ url: testRedisUrl(), prefix });
     const publisher = createSnapshotPublisher({ bus, store, loadSnapshot: async () => buildSnapshot(version, size) });
-    closers.push(() => bus.close(), () => store.close(), () => publisher.close());
+    closers.push(
+      () => bus.close(),
+      () => store.close(),
+      () => publisher.close(),
+    );
     await publisher.republish();
-    const nodes = [0, 1].map((i) => createRedisSnapshotSource({ url: testRedisUrl(), prefix, pollMs: 60_000, name: `test-lat-dp${i}` }));
+    const nodes = [0, 1].map((i) =>
+      createRedisSnapshotSource({ url: testRedisUrl(), prefix, pollMs: 60_000, name: `test-lat-dp${i}` }),
+    );
     for (const n of nodes) closers.push(() => n.close());
     for (const n of nodes) await n.load();
     await waitFor(() => nodes.every((n) => n.connected()), 3_000, 'nodes connected');

@@ -24,7 +24,10 @@ const kinds: Array<{ name: string; pair(): [RateLimiter, RateLimiter] }> = [
       const prefix = testRedisPrefix('rl');
       const a = createRedisRateLimiter({ url: testRedisUrl(), prefix, name: 'test-rl-a' });
       const b = createRedisRateLimiter({ url: testRedisUrl(), prefix, name: 'test-rl-b' });
-      closers.push(() => a.close(), () => b.close());
+      closers.push(
+        () => a.close(),
+        () => b.close(),
+      );
       return [a, b];
     },
   },
@@ -79,8 +82,15 @@ describe('redis rate limiter while Redis is away', () => {
   it('falls back to a local count at once, and is exact again after', async () => {
     const { startTcpProxy } = await import('./test-support/tcp-proxy');
     const proxy = await startTcpProxy('127.0.0.1', Number(new URL(testRedisUrl()).port || 6379));
-    const limiter = createRedisRateLimiter({ url: `redis://127.0.0.1:${proxy.port}`, prefix: testRedisPrefix('rl'), name: 'test-rl-out' });
-    closers.push(() => limiter.close(), () => proxy.close());
+    const limiter = createRedisRateLimiter({
+      url: `redis://127.0.0.1:${proxy.port}`,
+      prefix: testRedisPrefix('rl'),
+      name: 'test-rl-out',
+    });
+    closers.push(
+      () => limiter.close(),
+      () => proxy.close(),
+    );
     expect((await limiter.hit('token:t', 3, 3600)).allowed).toBe(true);
     proxy.cut();
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -35,7 +35,9 @@ const KEEP_MS = 86_400_000;
 
 export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): BudgetLedger {
   const owned = options.client === undefined;
-  const client = options.client ?? createRedisClient({ url: options.url, name: options.name ?? 'aisbf-budget', onError: options.onError });
+  const client =
+    options.client ??
+    createRedisClient({ url: options.url, name: options.name ?? 'aisbf-budget', onError: options.onError });
   client.defineCommand('aisbfBudgetReserve', { lua: RESERVE_SCRIPT });
   type WithReserve = Redis & { aisbfBudgetReserve(...args: Array<string | number>): Promise<[number, number]> };
   const key = (k: string): string => `${options.prefix}${k}`;

@@ -24,7 +24,11 @@ type Handler = (message: unknown) => void;
 export function createRedisBus(options: RedisBusOptions): Bus {
   const name = options.name ?? 'aisbf-bus';
   const onError = options.onError ?? (() => undefined);
-  const pub = createRedisClient({ url: options.url, name: `${name}-pub`, onError: (e) => onError(e, 'redis publisher') });
+  const pub = createRedisClient({
+    url: options.url,
+    name: `${name}-pub`,
+    onError: (e) => onError(e, 'redis publisher'),
+  });
   const sub = createRedisClient({
     url: options.url,
     name: `${name}-sub`,
@@ -58,11 +62,11 @@ export function createRedisBus(options: RedisBusOptions): Bus {
     setImmediate(() => {
       if (closed || !isReady(sub)) return;
       sub.ping().then(
-      () => {
-        subConfirmed = true;
-        report();
-      },
-      (error: unknown) => onError(error, 'subscriber ping'),
+        () => {
+          subConfirmed = true;
+          report();
+        },
+        (error: unknown) => onError(error, 'subscriber ping'),
       );
     });
   });

@@ -28,7 +28,11 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
   const onError = options.onError ?? (() => undefined);
   const name = options.name ?? 'aisbf-cooldown';
   const bus = createRedisBus({ url: options.url, prefix: options.prefix, name, onError });
-  const client = createRedisClient({ url: options.url, name: `${name}-cmd`, onError: (e) => onError(e, 'cooldown client') });
+  const client = createRedisClient({
+    url: options.url,
+    name: `${name}-cmd`,
+    onError: (e) => onError(e, 'cooldown client'),
+  });
   const keyPrefix = `${options.prefix}cooldown:`;
   const handlers = new Set<(key: string, until: number) => void>();
   /** Opened while Redis was away; announced on reconnect if still open. */

@@ -1,5 +1,11 @@
 import type { BusErrorHandler } from './bus';
-import { createHealthBoard, createHealthPublisher, healthKey, type HealthBoard, type HealthStore } from './health-board';
+import {
+  createHealthBoard,
+  createHealthPublisher,
+  healthKey,
+  type HealthBoard,
+  type HealthStore,
+} from './health-board';
 import { createRedisBus } from './redis-bus';
 import { closeClient, createRedisClient } from './redis-client';
 import { healthChangeSchema, type HealthChange } from './topics';
@@ -13,7 +19,11 @@ export interface RedisHealthOptions {
 
 /** Latest health per provider in one hash, `<prefix>health` (field `<owner>/<provider>`). */
 export function createRedisHealthStore(options: RedisHealthOptions): HealthStore {
-  const client = createRedisClient({ url: options.url, name: options.name ?? 'aisbf-health', onError: (e) => options.onError?.(e, 'health store') });
+  const client = createRedisClient({
+    url: options.url,
+    name: options.name ?? 'aisbf-health',
+    onError: (e) => options.onError?.(e, 'health store'),
+  });
   const key = `${options.prefix}health`;
   return {
     async put(change) {
@@ -36,8 +46,16 @@ export function createRedisHealthStore(options: RedisHealthOptions): HealthStore
 }
 
 /** Worker side in cluster mode; returns the `publishHealth` function and its closer. */
-export function createRedisHealthPublisher(options: RedisHealthOptions): { publishHealth: (change: HealthChange) => Promise<void>; close(): Promise<void> } {
-  const bus = createRedisBus({ url: options.url, prefix: options.prefix, name: `${options.name ?? 'aisbf-health'}-bus`, onError: options.onError });
+export function createRedisHealthPublisher(options: RedisHealthOptions): {
+  publishHealth: (change: HealthChange) => Promise<void>;
+  close(): Promise<void>;
+} {
+  const bus = createRedisBus({
+    url: options.url,
+    prefix: options.prefix,
+    name: `${options.name ?? 'aisbf-health'}-bus`,
+    onError: options.onError,
+  });
   const store = createRedisHealthStore(options);
   return {
     publishHealth: createHealthPublisher({ bus, store }),
@@ -49,7 +67,12 @@ export function createRedisHealthPublisher(options: RedisHealthOptions): { publi
 
 /** Data-plane side in cluster mode. */
 export function createRedisHealthBoard(options: RedisHealthOptions & { pollMs?: number }): HealthBoard {
-  const bus = createRedisBus({ url: options.url, prefix: options.prefix, name: `${options.name ?? 'aisbf-dp-health'}-bus`, onError: options.onError });
+  const bus = createRedisBus({
+    url: options.url,
+    prefix: options.prefix,
+    name: `${options.name ?? 'aisbf-dp-health'}-bus`,
+    onError: options.onError,
+  });
   const store = createRedisHealthStore(options);
   return createHealthBoard({
     bus,

@@ -47,9 +47,13 @@ return {1, used, retryMs}
 
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
   const owned = options.client === undefined;
-  const client = options.client ?? createRedisClient({ url: options.url, name: options.name ?? 'aisbf-ratelimit', onError: options.onError });
+  const client =
+    options.client ??
+    createRedisClient({ url: options.url, name: options.name ?? 'aisbf-ratelimit', onError: options.onError });
   client.defineCommand('aisbfRateHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
-  type WithHit = Redis & { aisbfRateHit(key: string, limit: number, windowS: number, amount: number): Promise<[number, number, number]> };
+  type WithHit = Redis & {
+    aisbfRateHit(key: string, limit: number, windowS: number, amount: number): Promise<[number, number, number]>;
+  };
   const local = createMemoryRateLimiter();
   const fallback = options.whenUnavailable ?? 'local';
   // Before the first connect, wait briefly for it (boot); after that, a lost connection means
@@ -70,7 +74,12 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     async hit(key, limit, windowS, amount = 1): Promise<RateDecision> {
       // Decide locally at once rather than queue behind a reconnect: the request path must not stall.
       if (fallback === 'local' && !(await usable())) return local.hit(key, limit, windowS, amount);
-      const [allowed, used, retryMs] = await (client as WithHit).aisbfRateHit(`${options.prefix}rl:${windowS}:${key}`, limit, windowS, amount);
+      const [allowed, used, retryMs] = await (client as WithHit).aisbfRateHit(
+        `${options.prefix}rl:${windowS}:${key}`,
+        limit,
+        windowS,
+        amount,
+      );
       return {
         allowed: allowed === 1,
         retryAfterS: allowed === 1 ? 0 : Math.max(1, Math.ceil(retryMs / 1000)),

@@ -20,7 +20,17 @@ const raw = () => {
   return r;
 };
 
-const answer: CachedAnswer = { v: 1, provider: 'p', providerOwnerId: null, model: 'm', body: '{"id":"x","choices":[]}', promptTokens: 3, completionTokens: 5, estimated: false, storedAt: 1 };
+const answer: CachedAnswer = {
+  v: 1,
+  provider: 'p',
+  providerOwnerId: null,
+  model: 'm',
+  body: '{"id":"x","choices":[]}',
+  promptTokens: 3,
+  completionTokens: 5,
+  estimated: false,
+  storedAt: 1,
+};
 
 describe('redis response cache store', () => {
   it('an entry written by one node is read by another, under the prefix, with a PX TTL', async () => {

@@ -19,7 +19,9 @@ export interface RedisResponseCacheStoreOptions {
  */
 export function createRedisResponseCacheStore(options: RedisResponseCacheStoreOptions): ResponseCacheStore {
   const owned = options.client === undefined;
-  const client = options.client ?? createRedisClient({ url: options.url, name: options.name ?? 'aisbf-response-cache', onError: options.onError });
+  const client =
+    options.client ??
+    createRedisClient({ url: options.url, name: options.name ?? 'aisbf-response-cache', onError: options.onError });
   const entryKey = (key: string): string => `${options.prefix}rcache:${key}`;
   return {
     async get(key) {

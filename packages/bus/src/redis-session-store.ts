@@ -34,7 +34,9 @@ export interface RedisSessionStoreOptions {
  */
 export function createRedisSessionStore(options: RedisSessionStoreOptions): RedisSessionStore {
   const owned = options.client === undefined;
-  const client = options.client ?? createRedisClient({ url: options.url, name: options.name ?? 'aisbf-sessions', onError: options.onError });
+  const client =
+    options.client ??
+    createRedisClient({ url: options.url, name: options.name ?? 'aisbf-sessions', onError: options.onError });
   const now = options.now ?? Date.now;
   const hash = (id: string): string => createHash('sha256').update(id).digest('hex');
   const sessionKey = (h: string): string => `${options.prefix}session:${h}`;

@@ -19,7 +19,12 @@ export function createRedisSnapshotSource(options: RedisSnapshotSourceOptions): 
   const name = options.name ?? 'aisbf-dp';
   const onError = options.onError ?? (() => undefined);
   const bus = createRedisBus({ url: options.url, prefix: options.prefix, name, onError });
-  const store = createRedisSnapshotStore({ url: options.url, prefix: options.prefix, name: `${name}-snapshot`, onError: (e) => onError(e, 'snapshot store') });
+  const store = createRedisSnapshotStore({
+    url: options.url,
+    prefix: options.prefix,
+    name: `${name}-snapshot`,
+    onError: (e) => onError(e, 'snapshot store'),
+  });
   return createBusSnapshotSource({
     bus,
     store,

@@ -31,7 +31,11 @@ export class SnapshotStoreUnavailableError extends Error {
  * docs/cluster.md for sizes and latencies). Provider keys stay ciphertext inside it.
  */
 export function createRedisSnapshotStore(options: RedisSnapshotStoreOptions): SnapshotStore & { client: Redis } {
-  const client = createRedisClient({ url: options.url, name: options.name ?? 'aisbf-snapshot', onError: options.onError });
+  const client = createRedisClient({
+    url: options.url,
+    name: options.name ?? 'aisbf-snapshot',
+    onError: options.onError,
+  });
   const dataKey = `${options.prefix}snapshot`;
   const versionKey = `${options.prefix}snapshot:version`;
   // Reads fail at once while Redis is away: the caller keeps its last good snapshot instead of
@@ -42,7 +46,14 @@ export function createRedisSnapshotStore(options: RedisSnapshotStoreOptions): Sn
   return {
     client,
     async put(snapshot) {
-      const stored = await client.eval(PUT_SCRIPT, 2, dataKey, versionKey, String(snapshot.version), JSON.stringify(snapshot));
+      const stored = await client.eval(
+        PUT_SCRIPT,
+        2,
+        dataKey,
+        versionKey,
+        String(snapshot.version),
+        JSON.stringify(snapshot),
+      );
       return stored === 1;
     },
     async get() {

@@ -49,7 +49,12 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
       const snapshot = await options.loadSnapshot();
       await options.store.put(snapshot);
       storedVersion = Math.max(storedVersion, snapshot.version);
-      await options.bus.publish(configChangedTopic, { version: snapshot.version, kind: 'snapshot', id: '*', op: 'upsert' });
+      await options.bus.publish(configChangedTopic, {
+        version: snapshot.version,
+        kind: 'snapshot',
+        id: '*',
+        op: 'upsert',
+      });
     });
     chain = next.catch(() => undefined);
     return next;

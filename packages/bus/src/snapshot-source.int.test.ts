@@ -75,7 +75,10 @@ const clusters: Array<{ name: string; make(): Cluster }> = [
       const prefix = testRedisPrefix('snap');
       const bus = createRedisBus({ url: testRedisUrl(), prefix, name: 'test-cp' });
       const store = createRedisSnapshotStore({ url: testRedisUrl(), prefix });
-      closers.push(() => bus.close(), () => store.close());
+      closers.push(
+        () => bus.close(),
+        () => store.close(),
+      );
       return {
         control: controlPlane(bus, store),
         node() {
@@ -161,7 +164,10 @@ describe('redis snapshot source recovery', () => {
     const prefix = testRedisPrefix('snap');
     const store = createRedisSnapshotStore({ url: testRedisUrl(), prefix });
     const bus = createRedisBus({ url: testRedisUrl(), prefix, name: `test-ahead-${randomBytes(3).toString('hex')}` });
-    closers.push(() => store.close(), () => bus.close());
+    closers.push(
+      () => store.close(),
+      () => bus.close(),
+    );
     await store.put(buildSnapshot(1));
     const source = createRedisSnapshotSource({ url: testRedisUrl(), prefix, pollMs: 60_000 });
     closers.push(() => source.close());
@@ -182,7 +188,10 @@ describe('redis snapshot source recovery', () => {
     const viaProxy = `redis://127.0.0.1:${proxy.port}`;
     const cpBus = createRedisBus({ url: testRedisUrl(), prefix, name: 'test-cp' });
     const store = createRedisSnapshotStore({ url: testRedisUrl(), prefix });
-    closers.push(() => cpBus.close(), () => store.close());
+    closers.push(
+      () => cpBus.close(),
+      () => store.close(),
+    );
     let version = 1;
     const publisher = createSnapshotPublisher({ bus: cpBus, store, loadSnapshot: async () => buildSnapshot(version) });
     closers.push(() => publisher.close());
@@ -216,7 +225,11 @@ describe('redis snapshot source recovery', () => {
     const proxy = await startTcpProxy('127.0.0.1', Number(new URL(testRedisUrl()).port || 6379));
     closers.push(() => proxy.close());
     proxy.cut();
-    const source = createRedisSnapshotSource({ url: `redis://127.0.0.1:${proxy.port}`, prefix: testRedisPrefix('snap'), bootTimeoutMs: 300 });
+    const source = createRedisSnapshotSource({
+      url: `redis://127.0.0.1:${proxy.port}`,
+      prefix: testRedisPrefix('snap'),
+      bootTimeoutMs: 300,
+    });
     closers.push(() => source.close());
     const started = Date.now();
     expect(await source.load()).toBeNull();
@@ -229,7 +242,10 @@ describe('redis snapshot source recovery', () => {
     const name = `test-cp-${randomBytes(3).toString('hex')}`;
     const bus = createRedisBus({ url: testRedisUrl(), prefix, name });
     const store = createRedisSnapshotStore({ url: testRedisUrl(), prefix });
-    closers.push(() => bus.close(), () => store.close());
+    closers.push(
+      () => bus.close(),
+      () => store.close(),
+    );
     const publisher = createSnapshotPublisher({ bus, store, loadSnapshot: async () => buildSnapshot(7) });
     closers.push(() => publisher.close());
     // The first connect already stores it.

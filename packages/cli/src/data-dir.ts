@@ -10,7 +10,10 @@ export function ensureDataDir(dir: string): string {
 }
 
 /** AISBF_SECRET_KEY if set; else the key in `<dataDir>/secret.key`, generated (mode 0600) on first start. */
-export function loadSecretKey(options: { fromEnv: string | undefined; dataDir: string }): { key: string; generated: boolean } {
+export function loadSecretKey(options: { fromEnv: string | undefined; dataDir: string }): {
+  key: string;
+  generated: boolean;
+} {
   if (options.fromEnv !== undefined) return { key: options.fromEnv, generated: false };
   const file = join(ensureDataDir(options.dataDir), 'secret.key');
   if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), generated: false };

@@ -14,7 +14,9 @@ describe('parseEnv', () => {
 
   it('names the bad variable', () => {
     expect(() => parseEnv({ AISBF_PORT: 'eighty' })).toThrow(/AISBF_PORT/);
-    expect(() => parseEnv({ AISBF_DATABASE_URL: 'postgres://x' })).toThrow(/AISBF_DATABASE_URL: must start with sqlite: or mysql:\/\//);
+    expect(() => parseEnv({ AISBF_DATABASE_URL: 'postgres://x' })).toThrow(
+      /AISBF_DATABASE_URL: must start with sqlite: or mysql:\/\//,
+    );
     expect(() => parseEnv({ AISBF_REDIS_URL: 'localhost:6379' })).toThrow(/AISBF_REDIS_URL/);
     expect(() => parseEnv({ AISBF_ADMIN_PASSWORD: 'short' })).toThrow(/AISBF_ADMIN_PASSWORD/);
   });

@@ -19,17 +19,32 @@ export const envSchema = z.object({
       .regex(/^(sqlite:|mysql:\/\/)/, 'must start with sqlite: or mysql://')
       .optional(),
   ),
-  AISBF_REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
-  AISBF_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]{1,64}$/, 'letters, digits, _ : . - only').default('aisbf:'),
+  AISBF_REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+  ),
+  AISBF_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]{1,64}$/, 'letters, digits, _ : . - only')
+    .default('aisbf:'),
   AISBF_HOST: z.string().min(1).default('0.0.0.0'),
   AISBF_PORT: port.default(17765),
   AISBF_CONTROL_PORT: port.default(17766),
   AISBF_WORKER_PORT: port.default(17767),
-  AISBF_SECRET_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters (64 hex chars recommended)').optional()),
+  AISBF_SECRET_KEY: optionalString.pipe(
+    z.string().min(16, 'must be at least 16 characters (64 hex chars recommended)').optional(),
+  ),
   AISBF_ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, 'must be at least 8 characters').optional()),
   AISBF_ADMIN_TOKEN: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
   AISBF_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  AISBF_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  AISBF_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
   AISBF_DASHBOARD_DIR: optionalString,
   AISBF_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   AISBF_NODE_ID: optionalString,
@@ -51,7 +66,12 @@ export const envSchema = z.object({
     })
     .pipe(endpointPolicySchema),
   /** OTLP/HTTP base URL (spans go to `<url>/v1/traces`); unset = tracing off. */
-  AISBF_OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.string().regex(/^https?:\/\//, 'must start with http:// or https://').optional()),
+  AISBF_OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^https?:\/\//, 'must start with http:// or https://')
+      .optional(),
+  ),
 });
 
 export type Env = Readonly<z.output<typeof envSchema>>;

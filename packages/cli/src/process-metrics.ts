@@ -12,7 +12,15 @@ export interface ProcessMetrics {
  * event-loop metrics come from prom-client's defaults; `gauges` adds role-specific values read at
  * scrape time, so nothing is polled between scrapes.
  */
-export function createProcessMetrics(options: { role: string; gauges?: Array<{ name: string; help: string; labelNames?: string[]; collect: (set: (value: number, labels?: Record<string, string>) => void) => Promise<void> | void }> }): ProcessMetrics {
+export function createProcessMetrics(options: {
+  role: string;
+  gauges?: Array<{
+    name: string;
+    help: string;
+    labelNames?: string[];
+    collect: (set: (value: number, labels?: Record<string, string>) => void) => Promise<void> | void;
+  }>;
+}): ProcessMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ role: options.role });
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });

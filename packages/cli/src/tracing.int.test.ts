@@ -17,7 +17,11 @@ describe('startTracing', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        received.push({ path: req.url ?? '', type: String(req.headers['content-type']), body: Buffer.concat(chunks).toString('utf8') });
+        received.push({
+          path: req.url ?? '',
+          type: String(req.headers['content-type']),
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{}');
       });
@@ -27,7 +31,10 @@ describe('startTracing', () => {
     const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/`;
 
     const tracing = startTracing({ endpoint, serviceName: 'aisbf-test', nodeId: 'node-a' });
-    const parent = tracing.tracer.startSpan('chat r', { kind: SpanKind.SERVER, attributes: { 'aisbf.request_id': 'req-otlp-1' } });
+    const parent = tracing.tracer.startSpan('chat r', {
+      kind: SpanKind.SERVER,
+      attributes: { 'aisbf.request_id': 'req-otlp-1' },
+    });
     parent.end();
     await tracing.close();
 
@@ -43,7 +50,11 @@ describe('startTracing', () => {
 
   it('is configured by AISBF_OTEL_EXPORTER_OTLP_ENDPOINT, off by default', () => {
     expect(parseEnv({}).AISBF_OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
-    expect(parseEnv({ AISBF_OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).AISBF_OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://collector:4318');
-    expect(() => parseEnv({ AISBF_OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/AISBF_OTEL_EXPORTER_OTLP_ENDPOINT/);
+    expect(
+      parseEnv({ AISBF_OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).AISBF_OTEL_EXPORTER_OTLP_ENDPOINT,
+    ).toBe('http://collector:4318');
+    expect(() => parseEnv({ AISBF_OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+      /AISBF_OTEL_EXPORTER_OTLP_ENDPOINT/,
+    );
   });
 });

@@ -16,10 +16,19 @@ export interface Tracing {
  * `<endpoint>/v1/traces`. The provider is not registered globally: the data plane gets its tracer
  * explicitly, so nothing else in the process starts exporting by surprise.
  */
-export function startTracing(options: { endpoint: string; serviceName: string; nodeId?: string | undefined; exporter?: SpanExporter }): Tracing {
-  const exporter = options.exporter ?? new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` });
+export function startTracing(options: {
+  endpoint: string;
+  serviceName: string;
+  nodeId?: string | undefined;
+  exporter?: SpanExporter;
+}): Tracing {
+  const exporter =
+    options.exporter ?? new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` });
   const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': options.serviceName, ...(options.nodeId === undefined ? {} : { 'service.instance.id': options.nodeId }) }),
+    resource: resourceFromAttributes({
+      'service.name': options.serviceName,
+      ...(options.nodeId === undefined ? {} : { 'service.instance.id': options.nodeId }),
+    }),
     spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 })],
   });
   return {

@@ -7,9 +7,26 @@ const DAY = 24 * 3_600_000;
 const NOW = Date.UTC(2026, 10, 25, 12);
 
 const event = (id: string, at: number): UsageEvent => ({
-  id, requestId: `req-${id}`, at, userId: 'u1', tokenId: 't1', route: 'user-rotation/r', provider: 'p', providerOwnerId: 'u1', model: 'm',
-  endpoint: 'chat.completions', stream: false, status: 200, outcome: 'ok', promptTokens: 10, completionTokens: 5, estimated: false,
-  latencyMs: 12, ttfbMs: 5, attempts: [], costMicros: 100,
+  id,
+  requestId: `req-${id}`,
+  at,
+  userId: 'u1',
+  tokenId: 't1',
+  route: 'user-rotation/r',
+  provider: 'p',
+  providerOwnerId: 'u1',
+  model: 'm',
+  endpoint: 'chat.completions',
+  stream: false,
+  status: 200,
+  outcome: 'ok',
+  promptTokens: 10,
+  completionTokens: 5,
+  estimated: false,
+  latencyMs: 12,
+  ttfbMs: 5,
+  attempts: [],
+  costMicros: 100,
 });
 
 let handle: DatabaseHandle | undefined;
@@ -19,9 +36,20 @@ describe('usage retention (AISBF_USAGE_RETENTION_DAYS)', () => {
   it('deletes raw rows older than the window and keeps the totals the aggregates hold', async () => {
     handle = createDatabase('sqlite::memory:');
     await migrateToLatest(handle.db);
-    await insertUsageEvents(handle.db, [event('old-event-1', NOW - 40 * DAY), event('old-event-2', NOW - 31 * DAY), event('new-event-1', NOW - 2 * DAY)]);
+    await insertUsageEvents(handle.db, [
+      event('old-event-1', NOW - 40 * DAY),
+      event('old-event-2', NOW - 31 * DAY),
+      event('new-event-1', NOW - 2 * DAY),
+    ]);
     const before = await queryUsage(handle.db, { from: NOW - 60 * DAY, to: NOW });
-    const retention = startUsageRetention({ db: handle.db, days: 30, now: () => NOW, onError: (e) => { throw e; } });
+    const retention = startUsageRetention({
+      db: handle.db,
+      days: 30,
+      now: () => NOW,
+      onError: (e) => {
+        throw e;
+      },
+    });
     retention.close();
     await retention.runOnce();
     const rows = await handle.db.selectFrom('usage_records').select('id').execute();

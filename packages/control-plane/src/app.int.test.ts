@@ -4,15 +4,27 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createControlPlaneFixture, FIXTURE_ADMIN_TOKEN, type ControlPlaneFixture } from './test-support/control-plane-fixture';
+import {
+  createControlPlaneFixture,
+  FIXTURE_ADMIN_TOKEN,
+  type ControlPlaneFixture,
+} from './test-support/control-plane-fixture';
 
 /** Raw HTTP (no URL normalisation by a client), so traversal attempts reach the server as sent. */
-function raw(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+function raw(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+      );
     });
     req.on('error', reject);
     req.end(body);
@@ -45,7 +57,10 @@ describe('control plane over HTTP', () => {
     const index = await raw(port, 'GET', '/');
     expect(index).toMatchObject({ status: 200, text: expect.stringContaining('<title>aisbf</title>') });
     expect(index.headers['cache-control']).toBe('no-cache');
-    expect(await raw(port, 'GET', '/providers/coderai-local')).toMatchObject({ status: 200, text: expect.stringContaining('<title>aisbf</title>') });
+    expect(await raw(port, 'GET', '/providers/coderai-local')).toMatchObject({
+      status: 200,
+      text: expect.stringContaining('<title>aisbf</title>'),
+    });
     const asset = await raw(port, 'GET', '/_app/immutable/app.js');
     expect(asset).toMatchObject({ status: 200, text: 'console.log(1)' });
     expect(asset.headers['content-type']).toContain('text/javascript');
@@ -58,23 +73,53 @@ describe('control plane over HTTP', () => {
   });
 
   it('logs in over tRPC with an HttpOnly, SameSite=Lax cookie (Secure behind TLS) and uses it', async () => {
-    const login = await raw(port, 'POST', '/trpc/auth.login', { 'content-type': 'application/json' }, JSON.stringify({ username: 'admin', password: 'fixture-admin-password' }));
+    const login = await raw(
+      port,
+      'POST',
+      '/trpc/auth.login',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ username: 'admin', password: 'fixture-admin-password' }),
+    );
     expect(login.status).toBe(200);
     const cookie = String(login.headers['set-cookie']?.[0]);
     expect(cookie).toMatch(/^aisbf_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/);
     const me = await raw(port, 'GET', '/trpc/auth.me', { cookie: cookie.split(';')[0] ?? '' });
     expect(JSON.parse(me.text)).toMatchObject({ result: { data: { username: 'admin', role: 'admin' } } });
-    const tls = await raw(port, 'POST', '/trpc/auth.login', { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, JSON.stringify({ username: 'admin', password: 'fixture-admin-password' }));
+    const tls = await raw(
+      port,
+      'POST',
+      '/trpc/auth.login',
+      { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+      JSON.stringify({ username: 'admin', password: 'fixture-admin-password' }),
+    );
     expect(String(tls.headers['set-cookie']?.[0])).toMatch(/; Secure$/);
-    const wrong = await raw(port, 'POST', '/trpc/auth.login', { 'content-type': 'application/json' }, JSON.stringify({ username: 'admin', password: 'nope' }));
+    const wrong = await raw(
+      port,
+      'POST',
+      '/trpc/auth.login',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ username: 'admin', password: 'nope' }),
+    );
     expect(wrong.status).toBe(401);
     expect(wrong.headers['set-cookie']).toBeUndefined();
   });
 
   it('answers GraphQL with a bearer token, refuses oversized bodies and unknown API paths', async () => {
-    const gql = await raw(port, 'POST', '/graphql', { 'content-type': 'application/json', authorization: `Bearer ${FIXTURE_ADMIN_TOKEN}` }, JSON.stringify({ query: '{ me { username role } }' }));
+    const gql = await raw(
+      port,
+      'POST',
+      '/graphql',
+      { 'content-type': 'application/json', authorization: `Bearer ${FIXTURE_ADMIN_TOKEN}` },
+      JSON.stringify({ query: '{ me { username role } }' }),
+    );
     expect(JSON.parse(gql.text)).toEqual({ data: { me: { username: 'admin', role: 'ADMIN' } } });
-    const big = await raw(port, 'POST', '/graphql', { 'content-type': 'application/json' }, JSON.stringify({ query: 'x'.repeat(20_000) }));
+    const big = await raw(
+      port,
+      'POST',
+      '/graphql',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ query: 'x'.repeat(20_000) }),
+    );
     expect(big.status).toBe(413);
     expect(JSON.parse(big.text)).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
     const unknown = await raw(port, 'POST', '/nothing', { 'content-type': 'application/json' }, '{}');

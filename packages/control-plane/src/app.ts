@@ -54,21 +54,34 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
         createContext: async ({ resHeaders }) => ({
           actor: await authenticate(request),
           services,
-          setSessionCookie: (id: string | null) => resHeaders.append('set-cookie', sessionCookie(id, { secure, maxAgeS: Math.floor(services.auth.sessionTtlMs / 1000) })),
+          setSessionCookie: (id: string | null) =>
+            resHeaders.append(
+              'set-cookie',
+              sessionCookie(id, { secure, maxAgeS: Math.floor(services.auth.sessionTtlMs / 1000) }),
+            ),
           ...(info.clientIp !== undefined ? { clientIp: info.clientIp } : {}),
         }),
         onError: ({ error }) => {
-          if (error.code === 'INTERNAL_SERVER_ERROR' && !isGatewayError(error.cause)) deps.onError?.(error.cause ?? error, `trpc ${pathname}`);
+          if (error.code === 'INTERNAL_SERVER_ERROR' && !isGatewayError(error.cause))
+            deps.onError?.(error.cause ?? error, `trpc ${pathname}`);
         },
       });
     }
     if (pathname === '/healthz') return Response.json({ status: 'ok' });
-    return Response.json({ error: { message: 'not found', type: 'not_found', code: null, param: null } }, { status: 404 });
+    return Response.json(
+      { error: { message: 'not found', type: 'not_found', code: null, param: null } },
+      { status: 404 },
+    );
   };
 
   const handleAsync = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-    if (deps.dashboardDir !== undefined && !isControlPlanePath(pathname) && pathname !== '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+    if (
+      deps.dashboardDir !== undefined &&
+      !isControlPlanePath(pathname) &&
+      pathname !== '/healthz' &&
+      (req.method === 'GET' || req.method === 'HEAD')
+    ) {
       await serveStatic(deps.dashboardDir, req, res);
       return;
     }
@@ -86,7 +99,14 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
           return;
         }
         const status = isGatewayError(error) ? ERROR_STATUS[error.code] : 500;
-        sendJson(res, status, { error: { message: isGatewayError(error) ? error.message : 'internal error', type: 'control_plane_error', code: isGatewayError(error) ? error.code : 'INTERNAL', param: null } });
+        sendJson(res, status, {
+          error: {
+            message: isGatewayError(error) ? error.message : 'internal error',
+            type: 'control_plane_error',
+            code: isGatewayError(error) ? error.code : 'INTERNAL',
+            param: null,
+          },
+        });
       });
     },
     fetch: fetchHandler,

@@ -69,7 +69,8 @@ export interface BudgetLine {
   resetAt: number;
 }
 
-export type BudgetVerdict = { allowed: true } | { allowed: false; /** Index of the first line that refused. */ line: number; used: number };
+export type BudgetVerdict =
+  { allowed: true } | { allowed: false; /** Index of the first line that refused. */ line: number; used: number };
 
 /**
  * Quotas and budgets (issue 11): `reserve` checks every line and, only if all pass, adds every

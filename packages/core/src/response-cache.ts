@@ -6,7 +6,16 @@ import { z } from 'zod';
  */
 
 /** `cache: true` (default TTL), `false`, or `{ ttl_s }` on a rotation or a provider. */
-export const cacheSettingSchema = z.union([z.boolean(), z.object({ ttl_s: z.number().int().min(1).max(30 * 86_400) })]);
+export const cacheSettingSchema = z.union([
+  z.boolean(),
+  z.object({
+    ttl_s: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 86_400),
+  }),
+]);
 export type CacheSetting = z.infer<typeof cacheSettingSchema>;
 
 export const DEFAULT_CACHE_TTL_S = 300;

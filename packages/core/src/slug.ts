@@ -7,7 +7,10 @@ export const isSlug = (value: string): boolean => SLUG_PATTERN.test(value);
 
 export const slugSchema = z
   .string()
-  .regex(SLUG_PATTERN, 'must be a slug: lowercase letters, digits, ".", "_", ":" or "-", at most 64, starting with a letter or digit');
+  .regex(
+    SLUG_PATTERN,
+    'must be a slug: lowercase letters, digits, ".", "_", ":" or "-", at most 64, starting with a letter or digit',
+  );
 
 /** Usernames follow the same rule so they can stand in a URL path unescaped. */
 export const usernameSchema = slugSchema;

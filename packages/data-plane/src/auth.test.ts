@@ -6,7 +6,8 @@ import { createAuthenticator } from './auth';
 
 const ALICE = 'aisbf_alice_0123456789abcdefghijklmnopqrstuvwxyzABCDEF';
 const BOB = 'aisbf_bob_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH';
-const snapshot = (users: Array<{ username: string; token: string }>) => indexSnapshot(buildTestSnapshot({ secretBox: createSecretBox('auth-test'), users }));
+const snapshot = (users: Array<{ username: string; token: string }>) =>
+  indexSnapshot(buildTestSnapshot({ secretBox: createSecretBox('auth-test'), users }));
 
 describe('authenticate', () => {
   it('accepts a bearer token or x-api-key, and refuses missing or unknown ones with their codes', () => {

@@ -18,9 +18,29 @@ describe('autoselect entries in rotations', () => {
         { id: 'backup', models: ['m-backup'] },
       ],
       rotations: [
-        { id: 'private-local', config: { providers: [{ provider_id: 'local', model: 'm-local' }], privacy: true, retry: { backoff_ms: 5 } } },
-        { id: 'front', config: { providers: [{ route: 'user-autoselect/pick', weight: 5 }, { provider_id: 'backup', model: 'm-backup', weight: 1 }], retry: { backoff_ms: 5 } } },
-        { id: 'loopy', config: { providers: [{ route: 'user-autoselect/loop', weight: 5 }, { provider_id: 'backup', model: 'm-backup', weight: 1 }] } },
+        {
+          id: 'private-local',
+          config: { providers: [{ provider_id: 'local', model: 'm-local' }], privacy: true, retry: { backoff_ms: 5 } },
+        },
+        {
+          id: 'front',
+          config: {
+            providers: [
+              { route: 'user-autoselect/pick', weight: 5 },
+              { provider_id: 'backup', model: 'm-backup', weight: 1 },
+            ],
+            retry: { backoff_ms: 5 },
+          },
+        },
+        {
+          id: 'loopy',
+          config: {
+            providers: [
+              { route: 'user-autoselect/loop', weight: 5 },
+              { provider_id: 'backup', model: 'm-backup', weight: 1 },
+            ],
+          },
+        },
       ],
       autoselects: [
         {
@@ -43,7 +63,9 @@ describe('autoselect entries in rotations', () => {
             selection_model: 'user-provider/sel/m-sel',
             fallback: 'user-rotation/loopy',
             classify_semantic: false,
-            available_models: [{ model_id: 'user-rotation/loopy', description: 'The rotation this autoselect sits in.' }],
+            available_models: [
+              { model_id: 'user-rotation/loopy', description: 'The rotation this autoselect sits in.' },
+            ],
           },
         },
       ],
@@ -66,7 +88,12 @@ describe('autoselect entries in rotations', () => {
     expect(res.headers.get('x-aisbf-autoselect-reason')).toBe('fallback');
     expect(JSON.parse(res.text)).toMatchObject({ model: 'm-cloud', choices: [{ message: { content: words(1, 60) } }] });
     expect([hits('sel'), hits('backup')]).toEqual([1, 0]);
-    expect(h.events.at(-1)).toMatchObject({ route: 'front', provider: 'cloud', autoselectReason: 'fallback', outcome: 'ok' });
+    expect(h.events.at(-1)).toMatchObject({
+      route: 'front',
+      provider: 'cloud',
+      autoselectReason: 'fallback',
+      outcome: 'ok',
+    });
   });
 
   it('streams through the autoselect entry like any entry', async () => {
@@ -83,7 +110,10 @@ describe('autoselect entries in rotations', () => {
     const res = await ask('front', 'summarise a novel');
     expect(res.status).toBe(200);
     expect(res.headers.get('x-aisbf-provider')).toBe('backup');
-    expect([res.headers.get('x-aisbf-failover'), res.headers.get('x-aisbf-preferred-provider')]).toEqual(['true', 'cloud']);
+    expect([res.headers.get('x-aisbf-failover'), res.headers.get('x-aisbf-preferred-provider')]).toEqual([
+      'true',
+      'cloud',
+    ]);
     expect(h.events.at(-1)!.attempts.map((a) => [a.provider, a.outcome])).toEqual([
       ['cloud', 'error'],
       ['cloud', 'error'],

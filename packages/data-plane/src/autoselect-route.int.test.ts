@@ -11,7 +11,12 @@ describe('autoselect routes', () => {
         { id: 'local', models: ['m-local'] },
         { id: 'cloud', models: ['m-cloud'] },
       ],
-      rotations: [{ id: 'coding-production', config: { providers: [{ provider_id: 'local', model: 'm-local' }], privacy: true, retry: { backoff_ms: 5 } } }],
+      rotations: [
+        {
+          id: 'coding-production',
+          config: { providers: [{ provider_id: 'local', model: 'm-local' }], privacy: true, retry: { backoff_ms: 5 } },
+        },
+      ],
       autoselects: [
         {
           id: 'engineering',
@@ -22,7 +27,11 @@ describe('autoselect routes', () => {
             classify_semantic: true,
             selection_timeout_ms: 2000,
             available_models: [
-              { model_id: 'user-rotation/coding-production', description: 'Private code, logs, secrets, customer data.', privacy: true },
+              {
+                model_id: 'user-rotation/coding-production',
+                description: 'Private code, logs, secrets, customer data.',
+                privacy: true,
+              },
               { model_id: 'user-provider/cloud/m-cloud', description: 'Fast hosted model for non-private tasks.' },
             ],
           },
@@ -36,7 +45,11 @@ describe('autoselect routes', () => {
   afterAll(async () => h.close());
 
   const ask = (content: string, extra: Record<string, unknown> = {}) =>
-    post(`${h.aliceBase}/chat/completions`, h.tokens.alice, { model: 'engineering', messages: [{ role: 'user', content }], ...extra });
+    post(`${h.aliceBase}/chat/completions`, h.tokens.alice, {
+      model: 'engineering',
+      messages: [{ role: 'user', content }],
+      ...extra,
+    });
 
   it('asks the selection model through the proxy; an unparseable pick means fallback', async () => {
     const res = await ask('write a haiku about rivers');
@@ -47,8 +60,15 @@ describe('autoselect routes', () => {
     expect(h.mocks['sel']!.requests).toHaveLength(1);
     expect(JSON.stringify(h.mocks['sel']!.requests[0]!.body)).toContain('user-rotation/coding-production');
     const event = h.events.at(-1)!;
-    expect(event).toMatchObject({ route: 'engineering', autoselectReason: 'fallback', provider: 'cloud', outcome: 'ok' });
-    expect(h.events.some((e) => e.autoselectReason === 'selection' && e.route === 'user-provider/sel/m-sel')).toBe(true);
+    expect(event).toMatchObject({
+      route: 'engineering',
+      autoselectReason: 'fallback',
+      provider: 'cloud',
+      outcome: 'ok',
+    });
+    expect(h.events.some((e) => e.autoselectReason === 'selection' && e.route === 'user-provider/sel/m-sel')).toBe(
+      true,
+    );
   });
 
   it('a private request stays on private routes and is never shown to a non-private selection model', async () => {
@@ -67,7 +87,10 @@ describe('autoselect routes', () => {
     const res = await ask('summarise the plot of a novel');
     expect(res.status).toBe(200);
     expect(res.headers.get('x-aisbf-provider')).toBe('local');
-    expect([res.headers.get('x-aisbf-failover'), res.headers.get('x-aisbf-preferred-provider')]).toEqual(['true', 'cloud']);
+    expect([res.headers.get('x-aisbf-failover'), res.headers.get('x-aisbf-preferred-provider')]).toEqual([
+      'true',
+      'cloud',
+    ]);
     // The failed route's backoff (250 ms) is upstream time, not aisbf's own (runRoutes sums waits).
     expect(Number(res.headers.get('x-aisbf-overhead-ms'))).toBeLessThan(150);
     expect(JSON.parse(res.text)).toMatchObject({ model: 'm-local', choices: [{ message: { content: words(1, 60) } }] });

@@ -18,7 +18,12 @@ describe('data planes sharing Redis', () => {
 
   async function secondNode(h: Harness, prefix: string): Promise<{ url: string; plane: DataPlane }> {
     const sync = createRedisCooldownSync({ url: testRedisUrl(), prefix, nodeId: 'node-2' });
-    const plane = createDataPlane({ secretBox: createSecretBox('harness-secret'), usageSink: { emit: () => undefined, flush: async () => undefined, close: async () => undefined }, logger: pino({ level: 'silent' }), cooldownSync: sync });
+    const plane = createDataPlane({
+      secretBox: createSecretBox('harness-secret'),
+      usageSink: { emit: () => undefined, flush: async () => undefined, close: async () => undefined },
+      logger: pino({ level: 'silent' }),
+      cooldownSync: sync,
+    });
     plane.setSnapshot(h.snapshot);
     const server: Server = createServer((req, res) => void plane.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -36,7 +41,17 @@ describe('data planes sharing Redis', () => {
     const sync1 = createRedisCooldownSync({ url: testRedisUrl(), prefix, nodeId: 'node-1' });
     const h = await startHarness({
       providers: [{ id: 'a' }, { id: 'b' }],
-      rotations: [{ id: 'r', config: { providers: [{ provider_id: 'a', model: 'm1', weight: 2 }, { provider_id: 'b', model: 'm1', weight: 1 }] } }],
+      rotations: [
+        {
+          id: 'r',
+          config: {
+            providers: [
+              { provider_id: 'a', model: 'm1', weight: 2 },
+              { provider_id: 'b', model: 'm1', weight: 1 },
+            ],
+          },
+        },
+      ],
       deps: { cooldownSync: sync1 },
     });
     cleanup.push(async () => {
@@ -45,7 +60,9 @@ describe('data planes sharing Redis', () => {
     });
     const node2 = await secondNode(h, prefix);
     h.mocks['a']!.enqueue({ kind: 'rate-limit', retryAfterS: 60 });
-    expect((await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'r', ...chat })).headers.get('x-aisbf-provider')).toBe('b');
+    expect(
+      (await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'r', ...chat })).headers.get('x-aisbf-provider'),
+    ).toBe('b');
     // Node 2 hears of it through Redis (pub/sub), node 3 that starts later reads it on subscribe.
     const skipsA = async (url: string): Promise<boolean> => {
       const before = h.mocks['a']!.requests.length;
@@ -62,7 +79,11 @@ describe('data planes sharing Redis', () => {
   it('token rate limits are counted in Redis', async () => {
     const prefix = testRedisPrefix('dp-rate');
     const limiter = createRedisRateLimiter({ url: testRedisUrl(), prefix });
-    const h = await startHarness({ providers: [{ id: 'p' }], aliceTokenLimits: { requestsPerMinute: 2 }, deps: { rateLimiter: limiter } });
+    const h = await startHarness({
+      providers: [{ id: 'p' }],
+      aliceTokenLimits: { requestsPerMinute: 2 },
+      deps: { rateLimiter: limiter },
+    });
     cleanup.push(async () => {
       await h.close();
       await limiter.close();

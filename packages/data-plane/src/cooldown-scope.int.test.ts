@@ -21,7 +21,9 @@ describe('cooldown scope and sharing', () => {
     expect(h.mocks['p']!.requests).toHaveLength(1);
     // Alice's own p is cooling now (a 429 without Retry-After opens at once); the global p of the
     // same name is another key and serves everyone.
-    expect((await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'provider/p/m1', ...chat })).status).toBe(200);
+    expect((await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'provider/p/m1', ...chat })).status).toBe(
+      200,
+    );
     expect((await post(`${h.v1}/chat/completions`, h.tokens.bob, { model: 'p/m1', ...chat })).status).toBe(200);
     expect(h.mocks['p@global']!.requests).toHaveLength(2);
   });
@@ -39,12 +41,24 @@ describe('cooldown scope and sharing', () => {
     };
     h = await startHarness({
       providers: [{ id: 'a' }, { id: 'b' }],
-      rotations: [{ id: 'r', config: { providers: [{ provider_id: 'a', model: 'm1', weight: 2 }, { provider_id: 'b', model: 'm1', weight: 1 }] } }],
+      rotations: [
+        {
+          id: 'r',
+          config: {
+            providers: [
+              { provider_id: 'a', model: 'm1', weight: 2 },
+              { provider_id: 'b', model: 'm1', weight: 1 },
+            ],
+          },
+        },
+      ],
       deps: { cooldownSync: sync },
     });
     h.mocks['a']!.enqueue({ kind: 'rate-limit', retryAfterS: 30 });
     const before = Date.now();
-    expect((await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'r', ...chat })).headers.get('x-aisbf-provider')).toBe('b');
+    expect(
+      (await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'r', ...chat })).headers.get('x-aisbf-provider'),
+    ).toBe('b');
     expect(published).toHaveLength(1);
     expect(published[0]![0]).toBe('u-alice|a|m1');
     expect(published[0]![1]).toBeGreaterThanOrEqual(before + 29_000);

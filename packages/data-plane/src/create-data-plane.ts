@@ -27,7 +27,12 @@ import { actingUser, createAuthenticator, type Principal } from './auth';
 import { clientSignalOf } from './http/client-signal';
 import { badRequest, sendError, sendJson } from './http/openai-error';
 import { DEFAULT_BODY_LIMITS, readJsonBody, type BodyLimits } from './http/read-json-body';
-import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema, passesRequestSchema } from './http/request-schemas';
+import {
+  chatRequestSchema,
+  completionRequestSchema,
+  embeddingRequestSchema,
+  passesRequestSchema,
+} from './http/request-schemas';
 import { createAutoselector } from './autoselect/index';
 import { createBudgetGuard, type BudgetHold } from './budget/index';
 import { createResponseCache, serveCachedProxy } from './cache/serve-cached-proxy';
@@ -96,7 +101,6 @@ export interface DataPlane {
   close(): Promise<void>;
 }
 
-
 const ENDPOINT_SCHEMAS: Readonly<Record<ProxyEndpoint, ZodType<Record<string, unknown>>>> = {
   'chat.completions': chatRequestSchema,
   completions: completionRequestSchema,
@@ -111,13 +115,25 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const bodyLimits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.limits };
   const pools = createUpstreamPools({
     connections: deps.upstreamConnections ?? null,
-    guard: deps.endpointPolicy == null ? null : { policy: deps.endpointPolicy, ...(deps.resolveHost === undefined ? {} : { resolveHost: deps.resolveHost }) },
+    guard:
+      deps.endpointPolicy == null
+        ? null
+        : { policy: deps.endpointPolicy, ...(deps.resolveHost === undefined ? {} : { resolveHost: deps.resolveHost }) },
   });
   const metrics = createDataPlaneMetrics();
   let snapshotCreatedAt: number | null = null;
   // `state` is read only at scrape time, after it exists.
   const openCooldowns = (): number => state.openCount(clock());
-  const observer = createObserver({ registry: metrics.registry, logger: deps.logger, clock, openCooldowns, waitingForSlot: () => state.waiting(), snapshotCreatedAt: () => snapshotCreatedAt, busConnected: deps.busConnected, tracer: deps.tracer });
+  const observer = createObserver({
+    registry: metrics.registry,
+    logger: deps.logger,
+    clock,
+    openCooldowns,
+    waitingForSlot: () => state.waiting(),
+    snapshotCreatedAt: () => snapshotCreatedAt,
+    busConnected: deps.busConnected,
+    tracer: deps.tracer,
+  });
   // Every request's usage event also feeds the metrics, its log line and its trace: one place counts requests.
   const usageSink: UsageSink = {
     emit(event) {
@@ -129,7 +145,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     flush: () => deps.usageSink.flush(),
     close: () => deps.usageSink.close(),
   };
-  const budget = deps.budgetLedger === undefined ? null : createBudgetGuard({ ledger: deps.budgetLedger, logger: deps.logger });
+  const budget =
+    deps.budgetLedger === undefined ? null : createBudgetGuard({ ledger: deps.budgetLedger, logger: deps.logger });
   /** Open reservations by request; the request's own usage event settles its hold. */
   const holds = new Map<string, BudgetHold>();
   let holdSeq = 0;
@@ -172,9 +189,23 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     ...serveDeps,
     // The selection call is billed like any request: one usage event, marked by its reason.
     onSelectionAttempts: (route, ctx, attempts, ok) =>
-      usageSink.emit(usageRecord({ at: clock(), userId: ctx.user.id, tokenId: ctx.token.id, route, status: ok ? 200 : 502, attempts, autoselectReason: 'selection' })),
+      usageSink.emit(
+        usageRecord({
+          at: clock(),
+          userId: ctx.user.id,
+          tokenId: ctx.token.id,
+          route,
+          status: ok ? 200 : 502,
+          attempts,
+          autoselectReason: 'selection',
+        }),
+      ),
   });
-  const autoselector = createAutoselector<AutoselectCtx>({ callSelectionModel: bridge.callSelectionModel, isPrivateRoute: bridge.isPrivateRoute, clock });
+  const autoselector = createAutoselector<AutoselectCtx>({
+    callSelectionModel: bridge.callSelectionModel,
+    isPrivateRoute: bridge.isPrivateRoute,
+    clock,
+  });
   let index: SnapshotIndex | null = null;
   let resolve: RouteResolver | null = null;
   const authenticate = createAuthenticator();
@@ -198,12 +229,16 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
           res.writeHead(200, { 'content-type': metrics.registry.contentType });
           res.end(text);
         },
-        () => sendJson(res, 500, { error: { message: 'metrics unavailable', type: 'server_error', code: 'internal_error', param: null } }),
+        () =>
+          sendJson(res, 500, {
+            error: { message: 'metrics unavailable', type: 'server_error', code: 'internal_error', param: null },
+          }),
       );
       return true;
     }
     if (path === '/readyz') {
-      if (index === null || closed) sendJson(res, 503, { status: 'not ready', reason: closed ? 'closing' : 'no config snapshot loaded yet' });
+      if (index === null || closed)
+        sendJson(res, 503, { status: 'not ready', reason: closed ? 'closing' : 'no config snapshot loaded yet' });
       else sendJson(res, 200, { status: 'ready', version: index.version });
       return true;
     }
@@ -214,16 +249,33 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     const arrived = performance.now();
     // Attributable requests are logged from their usage event; this covers every other exit.
     res.once('close', () => {
-      if (!attributable.has(res)) logUnattributed(deps.logger, { requestId, endpoint: parsed.op.kind === 'proxy' ? parsed.op.endpoint : parsed.op.kind, status: res.statusCode, latencyMs: performance.now() - arrived });
+      if (!attributable.has(res))
+        logUnattributed(deps.logger, {
+          requestId,
+          endpoint: parsed.op.kind === 'proxy' ? parsed.op.endpoint : parsed.op.kind,
+          status: res.statusCode,
+          latencyMs: performance.now() - arrived,
+        });
     });
     serve(req, res, parsed, requestId).catch((error: unknown) => {
       deps.logger.error({ err: error, requestId }, 'data plane request failed');
-      sendError(res, new GatewayError('INTERNAL', 'Internal error; the request id is in x-request-id.', { wireCode: 'internal_error' }), { 'x-request-id': requestId });
+      sendError(
+        res,
+        new GatewayError('INTERNAL', 'Internal error; the request id is in x-request-id.', {
+          wireCode: 'internal_error',
+        }),
+        { 'x-request-id': requestId },
+      );
     });
     return true;
   };
 
-  async function serve(req: IncomingMessage, res: ServerResponse, parsed: ParsedPath, requestId: string): Promise<void> {
+  async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    parsed: ParsedPath,
+    requestId: string,
+  ): Promise<void> {
     const startedAt = clock();
     const perfStart = performance.now();
     const idHeader = { 'x-request-id': requestId };
@@ -231,7 +283,14 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     const resolveIn = resolve;
     if (current === null || resolveIn === null) {
       req.resume();
-      sendError(res, new GatewayError('UNAVAILABLE', 'The data plane has no configuration yet; retry shortly.', { wireCode: 'not_ready', retryAfterS: 1 }), idHeader);
+      sendError(
+        res,
+        new GatewayError('UNAVAILABLE', 'The data plane has no configuration yet; retry shortly.', {
+          wireCode: 'not_ready',
+          retryAfterS: 1,
+        }),
+        idHeader,
+      );
       return;
     }
     const auth = authenticate(current, req.headers, startedAt);
@@ -244,17 +303,52 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       if (limited !== null) return refuse(req, res, limited, idHeader);
     }
     const op = parsed.op;
-    if (op.kind === 'unknown') return refuse(req, res, new GatewayError('NOT_FOUND', `Unknown endpoint "${op.rest}"; this API serves chat/completions, completions, embeddings and models.`, { wireCode: 'unknown_url' }), idHeader);
+    if (op.kind === 'unknown')
+      return refuse(
+        req,
+        res,
+        new GatewayError(
+          'NOT_FOUND',
+          `Unknown endpoint "${op.rest}"; this API serves chat/completions, completions, embeddings and models.`,
+          { wireCode: 'unknown_url' },
+        ),
+        idHeader,
+      );
     if (op.kind === 'models') {
       req.resume();
-      if (req.method !== 'GET') return sendError(res, new GatewayError('NOT_FOUND', 'Use GET for /models.', { wireCode: 'method_not_allowed' }), idHeader);
+      if (req.method !== 'GET')
+        return sendError(
+          res,
+          new GatewayError('NOT_FOUND', 'Use GET for /models.', { wireCode: 'method_not_allowed' }),
+          idHeader,
+        );
       return serveModels(res, current, acting.value, op.id, idHeader);
     }
-    if (req.method !== 'POST') return refuse(req, res, new GatewayError('NOT_FOUND', `Use POST for ${op.endpoint}.`, { wireCode: 'method_not_allowed' }), idHeader);
+    if (req.method !== 'POST')
+      return refuse(
+        req,
+        res,
+        new GatewayError('NOT_FOUND', `Use POST for ${op.endpoint}.`, { wireCode: 'method_not_allowed' }),
+        idHeader,
+      );
     // From here on the request is attributable: every exit emits one usage event (issue 3 "Usage").
     attributable.add(res);
     const rejected = (error: GatewayError, route: string, headers: Record<string, string>): void => {
-      usageSink.emit({ ...usageRecord({ at: startedAt, userId: acting.value.id, tokenId: auth.value.token.id, route, status: error.status, attempts: [], autoselectReason: null, endpoint: op.endpoint }), requestId, latencyMs: Math.max(0, clock() - startedAt), costMicros: 0 });
+      usageSink.emit({
+        ...usageRecord({
+          at: startedAt,
+          userId: acting.value.id,
+          tokenId: auth.value.token.id,
+          route,
+          status: error.status,
+          attempts: [],
+          autoselectReason: null,
+          endpoint: op.endpoint,
+        }),
+        requestId,
+        latencyMs: Math.max(0, clock() - startedAt),
+        costMicros: 0,
+      });
       sendError(res, error, headers);
     };
     const body = await readJsonBody(req, bodyLimits);
@@ -264,7 +358,17 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       const validated = ENDPOINT_SCHEMAS[op.endpoint].safeParse(body.value);
       const issue = validated.success ? undefined : validated.error.issues[0];
       const param = issue === undefined || issue.path.length === 0 ? undefined : issue.path.join('.');
-      if (!validated.success) return rejected(badRequest(typeof body.value !== 'object' || body.value === null || Array.isArray(body.value) ? 'The request body must be a JSON object.' : (issue?.message ?? 'Invalid request.'), param), '', idHeader);
+      if (!validated.success)
+        return rejected(
+          badRequest(
+            typeof body.value !== 'object' || body.value === null || Array.isArray(body.value)
+              ? 'The request body must be a JSON object.'
+              : (issue?.message ?? 'Invalid request.'),
+            param,
+          ),
+          '',
+          idHeader,
+        );
     }
     const payload = body.value as Record<string, unknown>;
     const routeName = payload['model'] as string;
@@ -284,12 +388,22 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     const fallbacks: Resolution[] = [];
     const extraHeaders: Record<string, string> = {};
     let autoselectReason: string | null = null;
-    const expansionCtx: ExpansionContext = { resolve: resolveIn, user: acting.value, token: auth.value.token, body: payload };
+    const expansionCtx: ExpansionContext = {
+      resolve: resolveIn,
+      user: acting.value,
+      token: auth.value.token,
+      body: payload,
+    };
     if (resolution.kind === 'autoselect') {
       const expansion = await expandAutoselect(autoselector, resolution, expansionCtx);
       const findings = expansion.findings.join(',');
       if (findings !== '') extraHeaders['x-aisbf-privacy-findings'] = findings;
-      if (!expansion.ok) return rejected(expansion.error, routeName, { ...idHeader, ...extraHeaders, 'x-aisbf-route': resolution.route });
+      if (!expansion.ok)
+        return rejected(expansion.error, routeName, {
+          ...idHeader,
+          ...extraHeaders,
+          'x-aisbf-route': resolution.route,
+        });
       const [chosen, ...rest] = expansion.routes;
       fallbacks.push(...rest);
       extraHeaders['x-aisbf-autoselect-reason'] = expansion.reason;
@@ -298,30 +412,39 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       routeHeader = expansion.first;
     }
     // Quotas and budgets (issue 11): reserved here, settled by this request's usage event.
-    const reservation = budget === null ? null : await budget.reserve({ principal: auth.value, body: payload, resolution, now: startedAt });
-    if (reservation !== null && !reservation.ok) return rejected(reservation.error, routeName, { ...idHeader, 'x-aisbf-route': safeHeader(routeName) });
-    const holdKey = reservation === null || reservation.hold === null ? null : holdFor(requestId, auth.value.token.id, reservation.hold);
+    const reservation =
+      budget === null
+        ? null
+        : await budget.reserve({ principal: auth.value, body: payload, resolution, now: startedAt });
+    if (reservation !== null && !reservation.ok)
+      return rejected(reservation.error, routeName, { ...idHeader, 'x-aisbf-route': safeHeader(routeName) });
+    const holdKey =
+      reservation === null || reservation.hold === null
+        ? null
+        : holdFor(requestId, auth.value.token.id, reservation.hold);
     const clientSignal = clientSignalOf(res);
     try {
-    await serveCachedProxy(responseCache, serveDeps, req.headers['x-aisbf-cache'], {
-      res,
-      requestId,
-      startedAt,
-      perfStart,
-      user: acting.value,
-      token: auth.value.token,
-      requestedRoute: routeName,
-      routeHeader,
-      endpoint: op.endpoint,
-      body: payload,
-      resolution,
-      clientSignal,
-      extraHeaders,
-      autoselectReason,
-      fallbacks,
-      // Autoselects met as rotation entries are decided when (and only if) the rotation picks one.
-      ...(resolution.kind === 'rotation' ? { expand: (autoselect: IndexedAutoselect) => expandAutoselect(autoselector, autoselect, expansionCtx) } : {}),
-    });
+      await serveCachedProxy(responseCache, serveDeps, req.headers['x-aisbf-cache'], {
+        res,
+        requestId,
+        startedAt,
+        perfStart,
+        user: acting.value,
+        token: auth.value.token,
+        requestedRoute: routeName,
+        routeHeader,
+        endpoint: op.endpoint,
+        body: payload,
+        resolution,
+        clientSignal,
+        extraHeaders,
+        autoselectReason,
+        fallbacks,
+        // Autoselects met as rotation entries are decided when (and only if) the rotation picks one.
+        ...(resolution.kind === 'rotation'
+          ? { expand: (autoselect: IndexedAutoselect) => expandAutoselect(autoselector, autoselect, expansionCtx) }
+          : {}),
+      });
     } finally {
       if (holdKey !== null) holds.delete(holdKey);
     }
@@ -351,21 +474,42 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
         deps.logger.warn({ err: error, key }, 'rate limiter unavailable; request allowed');
         continue;
       }
-      if (!decision.allowed) return new GatewayError('RATE_LIMITED', `Rate limit of ${limit} requests per minute reached; retry in ${decision.retryAfterS} s.`, { retryAfterS: decision.retryAfterS, wireCode: 'rate_limit_exceeded' });
+      if (!decision.allowed)
+        return new GatewayError(
+          'RATE_LIMITED',
+          `Rate limit of ${limit} requests per minute reached; retry in ${decision.retryAfterS} s.`,
+          { retryAfterS: decision.retryAfterS, wireCode: 'rate_limit_exceeded' },
+        );
     }
     return null;
   }
 
-  function serveModels(res: ServerResponse, current: SnapshotIndex, user: SnapshotUser, id: string | null, headers: Record<string, string>): void {
+  function serveModels(
+    res: ServerResponse,
+    current: SnapshotIndex,
+    user: SnapshotUser,
+    id: string | null,
+    headers: Record<string, string>,
+  ): void {
     const created = Math.floor(current.snapshot.createdAt / 1000);
     if (id !== null) {
       const r = resolveRoute(current, { user }, id);
-      if (!r.ok) return sendError(res, new GatewayError('NOT_FOUND', `The model "${id}" does not exist or you do not have access to it.`, { wireCode: 'model_not_found' }), headers);
+      if (!r.ok)
+        return sendError(
+          res,
+          new GatewayError('NOT_FOUND', `The model "${id}" does not exist or you do not have access to it.`, {
+            wireCode: 'model_not_found',
+          }),
+          headers,
+        );
       return sendJson(res, 200, { id, object: 'model', created, owned_by: 'aisbf' }, headers);
     }
     let body = modelLists.get(user.id);
     if (body === undefined) {
-      body = JSON.stringify({ object: 'list', data: listRoutes(current, { user }).map((name) => ({ id: name, object: 'model', created, owned_by: 'aisbf' })) });
+      body = JSON.stringify({
+        object: 'list',
+        data: listRoutes(current, { user }).map((name) => ({ id: name, object: 'model', created, owned_by: 'aisbf' })),
+      });
       modelLists.set(user.id, body);
     }
     res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -378,7 +522,12 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
-      return path === '/healthz' || path === '/readyz' || (path === '/metrics' && deps.exposeMetrics !== false) || parsePath(path) !== null;
+      return (
+        path === '/healthz' ||
+        path === '/readyz' ||
+        (path === '/metrics' && deps.exposeMetrics !== false) ||
+        parsePath(path) !== null
+      );
     },
     setSnapshot(snapshot) {
       index = indexSnapshot(snapshot);
@@ -400,7 +549,16 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
 }
 
 /** A usage event for requests that never reached a backend. */
-function usageRecord(r: { at: number; userId: string; tokenId: string; route: string; status: number; attempts: UsageAttempt[]; autoselectReason: string | null; endpoint?: ProxyEndpoint }): UsageEvent {
+function usageRecord(r: {
+  at: number;
+  userId: string;
+  tokenId: string;
+  route: string;
+  status: number;
+  attempts: UsageAttempt[];
+  autoselectReason: string | null;
+  endpoint?: ProxyEndpoint;
+}): UsageEvent {
   return {
     id: randomUUID(),
     requestId: randomUUID(),

@@ -18,14 +18,51 @@ export interface DataPlaneMetrics {
 
 export function createDataPlaneMetrics(): DataPlaneMetrics {
   const registry = new Registry();
-  const requests = new Counter({ name: 'aisbf_requests_total', help: 'Proxied requests by endpoint, status and outcome', labelNames: ['endpoint', 'status', 'outcome'] as const, registers: [registry] });
-  const attempts = new Counter({ name: 'aisbf_upstream_attempts_total', help: 'Upstream attempts by provider and outcome', labelNames: ['provider', 'outcome'] as const, registers: [registry] });
-  const failovers = new Counter({ name: 'aisbf_failovers_total', help: 'Requests served by another entry than the first one tried', registers: [registry] });
-  const latency = new Histogram({ name: 'aisbf_request_duration_seconds', help: 'Request latency including upstream time', labelNames: ['endpoint'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [registry] });
-  const malformed = new Counter({ name: 'aisbf_stream_malformed_chunks_total', help: 'Malformed upstream SSE chunks skipped', registers: [registry] });
-  const cooldowns = new Counter({ name: 'aisbf_cooldowns_opened_total', help: 'Times a (provider, model) cooldown opened on this node', registers: [registry] });
-  const flagged = new Counter({ name: 'aisbf_upstream_flagged_total', help: 'Upstream answers saying its own key or model is wrong (401/403/404)', labelNames: ['provider', 'status'] as const, registers: [registry] });
-  const version = new Gauge({ name: 'aisbf_config_version', help: 'Version of the config snapshot being served', registers: [registry] });
+  const requests = new Counter({
+    name: 'aisbf_requests_total',
+    help: 'Proxied requests by endpoint, status and outcome',
+    labelNames: ['endpoint', 'status', 'outcome'] as const,
+    registers: [registry],
+  });
+  const attempts = new Counter({
+    name: 'aisbf_upstream_attempts_total',
+    help: 'Upstream attempts by provider and outcome',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [registry],
+  });
+  const failovers = new Counter({
+    name: 'aisbf_failovers_total',
+    help: 'Requests served by another entry than the first one tried',
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'aisbf_request_duration_seconds',
+    help: 'Request latency including upstream time',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  });
+  const malformed = new Counter({
+    name: 'aisbf_stream_malformed_chunks_total',
+    help: 'Malformed upstream SSE chunks skipped',
+    registers: [registry],
+  });
+  const cooldowns = new Counter({
+    name: 'aisbf_cooldowns_opened_total',
+    help: 'Times a (provider, model) cooldown opened on this node',
+    registers: [registry],
+  });
+  const flagged = new Counter({
+    name: 'aisbf_upstream_flagged_total',
+    help: 'Upstream answers saying its own key or model is wrong (401/403/404)',
+    labelNames: ['provider', 'status'] as const,
+    registers: [registry],
+  });
+  const version = new Gauge({
+    name: 'aisbf_config_version',
+    help: 'Version of the config snapshot being served',
+    registers: [registry],
+  });
   return {
     registry,
     record(event) {
@@ -33,7 +70,12 @@ export function createDataPlaneMetrics(): DataPlaneMetrics {
       latency.observe({ endpoint: event.endpoint }, event.latencyMs / 1000);
       for (const a of event.attempts) attempts.inc({ provider: a.provider, outcome: a.outcome });
       const first = event.attempts[0];
-      if (first !== undefined && event.provider !== null && (first.provider !== event.provider || first.model !== event.model)) failovers.inc();
+      if (
+        first !== undefined &&
+        event.provider !== null &&
+        (first.provider !== event.provider || first.model !== event.model)
+      )
+        failovers.inc();
     },
     malformedChunks: (count) => malformed.inc(count),
     cooldownOpened: () => cooldowns.inc(),

@@ -3,7 +3,14 @@ export { parsePath } from './http/parse-path';
 export { DEFAULT_BODY_LIMITS, type BodyLimits } from './http/read-json-body';
 export { openAiErrorBody, type OpenAiErrorBody } from './http/openai-error';
 export type { ProviderFlag } from './proxy/run-attempts';
-export { createGuardedConnector, EndpointForbiddenError, ENDPOINT_FORBIDDEN, systemResolveHost, type EndpointGuardOptions, type ResolveHost } from './upstream/endpoint-guard';
+export {
+  createGuardedConnector,
+  EndpointForbiddenError,
+  ENDPOINT_FORBIDDEN,
+  systemResolveHost,
+  type EndpointGuardOptions,
+  type ResolveHost,
+} from './upstream/endpoint-guard';
 export { createGuardedFetch } from './upstream/guarded-fetch';
 export { createMemoryResponseCacheStore, type MemoryResponseCacheStoreOptions } from './cache/index';
 export type { ProviderHealth } from './proxy/select-leaf';

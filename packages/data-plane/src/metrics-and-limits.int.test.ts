@@ -14,14 +14,29 @@ describe('rate limits and metrics', () => {
   // Counting against real Redis is in cluster-redis.int.test.ts; this is the limiter failing.
   it('fails open when the limiter itself is down', async () => {
     const broken: RateLimiter = { hit: () => Promise.reject(new Error('redis away')), close: async () => undefined };
-    h = await startHarness({ providers: [{ id: 'p' }], aliceTokenLimits: { requestsPerMinute: 1 }, deps: { rateLimiter: broken } });
+    h = await startHarness({
+      providers: [{ id: 'p' }],
+      aliceTokenLimits: { requestsPerMinute: 1 },
+      deps: { rateLimiter: broken },
+    });
     expect((await post(`${h.v1}/chat/completions`, h.tokens.alice, body)).status).toBe(200);
   });
 
   it('/metrics counts requests, attempts, failovers, cooldowns and the config version', async () => {
     h = await startHarness({
       providers: [{ id: 'p' }, { id: 'q' }],
-      rotations: [{ id: 'r', config: { providers: [{ provider_id: 'p', model: 'm1', weight: 2 }, { provider_id: 'q', model: 'm1', weight: 1 }], retry: { same_entry: 0 } } }],
+      rotations: [
+        {
+          id: 'r',
+          config: {
+            providers: [
+              { provider_id: 'p', model: 'm1', weight: 2 },
+              { provider_id: 'q', model: 'm1', weight: 1 },
+            ],
+            retry: { same_entry: 0 },
+          },
+        },
+      ],
     });
     h.mocks['p']!.enqueue({ kind: 'rate-limit' });
     expect((await post(`${h.v1}/chat/completions`, h.tokens.alice, { ...body, model: 'r' })).status).toBe(200);

@@ -16,10 +16,50 @@ describe('mid-stream behaviour', () => {
         { id: 'c', models: ['mc'] },
       ],
       rotations: [
-        { id: 'plain', config: { providers: [{ provider_id: 'a', model: 'ma', weight: 2 }, { provider_id: 'b', model: 'mb', weight: 1 }], ...knobs } },
-        { id: 'rescue', config: { providers: [{ provider_id: 'a', model: 'ma', weight: 2 }, { provider_id: 'b', model: 'mb', weight: 1 }], midstream: 'continue', ...knobs } },
-        { id: 'rescue-c', config: { providers: [{ provider_id: 'a', model: 'ma', weight: 3 }, { provider_id: 'c', model: 'mc', weight: 2, prefill: true }, { provider_id: 'b', model: 'mb', weight: 1 }], midstream: 'continue', ...knobs } },
-        { id: 'no-prefill', config: { providers: [{ provider_id: 'a', model: 'ma', weight: 2 }, { provider_id: 'c', model: 'mc', weight: 1 }], midstream: 'continue', ...knobs } },
+        {
+          id: 'plain',
+          config: {
+            providers: [
+              { provider_id: 'a', model: 'ma', weight: 2 },
+              { provider_id: 'b', model: 'mb', weight: 1 },
+            ],
+            ...knobs,
+          },
+        },
+        {
+          id: 'rescue',
+          config: {
+            providers: [
+              { provider_id: 'a', model: 'ma', weight: 2 },
+              { provider_id: 'b', model: 'mb', weight: 1 },
+            ],
+            midstream: 'continue',
+            ...knobs,
+          },
+        },
+        {
+          id: 'rescue-c',
+          config: {
+            providers: [
+              { provider_id: 'a', model: 'ma', weight: 3 },
+              { provider_id: 'c', model: 'mc', weight: 2, prefill: true },
+              { provider_id: 'b', model: 'mb', weight: 1 },
+            ],
+            midstream: 'continue',
+            ...knobs,
+          },
+        },
+        {
+          id: 'no-prefill',
+          config: {
+            providers: [
+              { provider_id: 'a', model: 'ma', weight: 2 },
+              { provider_id: 'c', model: 'mc', weight: 1 },
+            ],
+            midstream: 'continue',
+            ...knobs,
+          },
+        },
       ],
     });
   });
@@ -28,7 +68,12 @@ describe('mid-stream behaviour', () => {
   });
   afterAll(async () => h.close());
 
-  const stream = (route: string) => post(`${h.v1}/chat/completions`, h.tokens.alice, { model: route, messages: [{ role: 'user', content: 'count' }], stream: true });
+  const stream = (route: string) =>
+    post(`${h.v1}/chat/completions`, h.tokens.alice, {
+      model: route,
+      messages: [{ role: 'user', content: 'count' }],
+      stream: true,
+    });
   const interruption = (text: string) => {
     const t = parseSseText(text);
     expect(t.done).toBe(false);
@@ -63,7 +108,11 @@ describe('mid-stream behaviour', () => {
   it('the openai SDK raises the interruption instead of returning a truncated answer', async () => {
     h.mocks['a']!.enqueue({ kind: 'cut', afterChunks: 5 });
     const client = new OpenAI({ baseURL: h.aliceBase, apiKey: h.tokens.alice, maxRetries: 0 });
-    const s = await client.chat.completions.create({ model: 'plain', messages: [{ role: 'user', content: 'x' }], stream: true });
+    const s = await client.chat.completions.create({
+      model: 'plain',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
     let text = '';
     await expect(
       (async () => {
@@ -89,7 +138,11 @@ describe('mid-stream behaviour', () => {
   it('midstream "continue": a 40-of-60 cut reaches the openai SDK as the whole 60-word answer, same id', async () => {
     h.mocks['a']!.enqueue({ kind: 'cut', afterChunks: 40 });
     const client = new OpenAI({ baseURL: h.aliceBase, apiKey: h.tokens.alice, maxRetries: 0 });
-    const s = await client.chat.completions.create({ model: 'rescue', messages: [{ role: 'user', content: 'count' }], stream: true });
+    const s = await client.chat.completions.create({
+      model: 'rescue',
+      messages: [{ role: 'user', content: 'count' }],
+      stream: true,
+    });
     let text = '';
     const ids = new Set<string>();
     for await (const chunk of s) {
@@ -126,16 +179,22 @@ describe('mid-stream behaviour', () => {
   it('with no entry left that accepts a prefill the client gets the original interruption', async () => {
     h.mocks['a']!.enqueue({ kind: 'cut', afterChunks: 40 });
     h.mocks['b']!.setDefault({ kind: 'refuse-prefill' });
-    const res = await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'rescue', messages: [{ role: 'user', content: 'count' }], stream: true });
+    const res = await post(`${h.v1}/chat/completions`, h.tokens.alice, {
+      model: 'rescue',
+      messages: [{ role: 'user', content: 'count' }],
+      stream: true,
+    });
     const t = interruption(res.text);
     expect(t.text).toBe(words(1, 40));
     const message = (t.errors[0] as { message: string }).message;
     expect(message).toContain('a/ma');
     expect(message).not.toMatch(/prefill/i);
-    const none = parseSseText((await (async () => {
-      h.mocks['a']!.enqueue({ kind: 'cut', afterChunks: 3 });
-      return (await stream('no-prefill')).text;
-    })()));
+    const none = parseSseText(
+      await (async () => {
+        h.mocks['a']!.enqueue({ kind: 'cut', afterChunks: 3 });
+        return (await stream('no-prefill')).text;
+      })(),
+    );
     expect(none.errors).toHaveLength(1);
     expect(h.mocks['c']!.requests).toHaveLength(0);
   });

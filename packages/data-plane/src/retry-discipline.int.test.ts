@@ -7,7 +7,13 @@ import { post, startHarness, words, type Harness } from './test-harness';
  * DESIGN §2 "Retry discipline", row by row, through real HTTP: what the client receives, how
  * many attempts each backend saw, and the usage record. Timeouts are tens of ms.
  */
-const knobs = { timeout_headers_s: 0.15, timeout_first_token_s: 0.15, timeout_idle_s: 0.15, retry_after_max_s: 0.5, retry: { backoff_ms: 20 } };
+const knobs = {
+  timeout_headers_s: 0.15,
+  timeout_first_token_s: 0.15,
+  timeout_idle_s: 0.15,
+  retry_after_max_s: 0.5,
+  retry: { backoff_ms: 20 },
+};
 const pair = (extra: Partial<RotationConfigInput> = {}): RotationConfigInput => ({
   providers: [
     { provider_id: 'a', model: 'ma', weight: 2, context_window: 8000 },
@@ -32,7 +38,16 @@ describe('retry table rows', () => {
       ],
       rotations: [
         { id: 'pair', config: pair() },
-        { id: 'dead-first', config: { providers: [{ provider_id: 'dead', model: 'md', weight: 2 }, { provider_id: 'b', model: 'mb', weight: 1 }], ...knobs } },
+        {
+          id: 'dead-first',
+          config: {
+            providers: [
+              { provider_id: 'dead', model: 'md', weight: 2 },
+              { provider_id: 'b', model: 'mb', weight: 1 },
+            ],
+            ...knobs,
+          },
+        },
         { id: 'only-a', config: { providers: [{ provider_id: 'a', model: 'ma', context_window: 8000 }], ...knobs } },
         { id: 'tight', config: pair({ timeout_total_s: 0.25, timeout_headers_s: 0.2 }) },
         { id: 'silent', config: pair({ timeout_headers_s: 0.3 }) },
@@ -47,7 +62,8 @@ describe('retry table rows', () => {
   });
   afterAll(async () => h.close());
 
-  const ask = (route: string, extra: Record<string, unknown> = {}) => post(`${h.v1}/chat/completions`, h.tokens.alice, { model: route, ...chat, ...extra });
+  const ask = (route: string, extra: Record<string, unknown> = {}) =>
+    post(`${h.v1}/chat/completions`, h.tokens.alice, { model: route, ...chat, ...extra });
   const seen = (id: 'a' | 'b') => h.mocks[id]!.requests.length;
   const servedBy = (res: { headers: Headers }) => res.headers.get('x-aisbf-provider');
 
@@ -136,12 +152,15 @@ describe('retry table rows', () => {
     await h.mocks['a']!.waitFor((r) => r[0]?.aborted === true, 1000);
   });
 
-  it.each([401, 403, 404])('%i: the entry\'s own key or model is wrong: next entry, counted as a failure', async (status) => {
-    h.mocks['a']!.enqueue({ kind: 'status', status });
-    const res = await ask('pair');
-    expect([res.status, servedBy(res), seen('a'), seen('b')]).toEqual([200, 'b', 1, 1]);
-    expect(flags.at(-1)).toEqual({ ownerId: 'u-alice', providerId: 'a', model: 'ma', status });
-  });
+  it.each([401, 403, 404])(
+    "%i: the entry's own key or model is wrong: next entry, counted as a failure",
+    async (status) => {
+      h.mocks['a']!.enqueue({ kind: 'status', status });
+      const res = await ask('pair');
+      expect([res.status, servedBy(res), seen('a'), seen('b')]).toEqual([200, 'b', 1, 1]);
+      expect(flags.at(-1)).toEqual({ ownerId: 'u-alice', providerId: 'a', model: 'ma', status });
+    },
+  );
 
   it('400 context_length_exceeded: never resent to that entry, served by a larger or unknown window', async () => {
     h.mocks['a']!.enqueue({ kind: 'context-length' });
@@ -159,8 +178,30 @@ describe('retry table rows', () => {
 
   it.each([
     ['content policy', { kind: 'content-filter' }, 400, 'content_policy_violation'],
-    ['other 400', { kind: 'status', status: 400, body: { error: { message: 'bad tool schema', type: 'invalid_request_error', code: 'invalid_tools', param: 'tools' } } }, 400, 'invalid_tools'],
-    ['422', { kind: 'status', status: 422, body: { error: { message: 'unprocessable', type: 'invalid_request_error', code: 'unprocessable', param: null } } }, 422, 'unprocessable'],
+    [
+      'other 400',
+      {
+        kind: 'status',
+        status: 400,
+        body: {
+          error: { message: 'bad tool schema', type: 'invalid_request_error', code: 'invalid_tools', param: 'tools' },
+        },
+      },
+      400,
+      'invalid_tools',
+    ],
+    [
+      '422',
+      {
+        kind: 'status',
+        status: 422,
+        body: {
+          error: { message: 'unprocessable', type: 'invalid_request_error', code: 'unprocessable', param: null },
+        },
+      },
+      422,
+      'unprocessable',
+    ],
   ] as const)('%s: returned as is, no retry, no other entry, no cooldown', async (_n, fault, status, code) => {
     h.mocks['a']!.enqueue(fault);
     const res = await ask('pair');

@@ -4,7 +4,10 @@ import { parseSseText } from '@aisbf/testkit';
 import { post, startHarness, type Harness } from './test-harness';
 
 /** The seed's rotation (shared/seed), over three mock providers, with test-sized knobs. */
-const seedRotation = (extra: Partial<RotationConfigInput> = {}, entry: Record<string, unknown> = {}): RotationConfigInput => ({
+const seedRotation = (
+  extra: Partial<RotationConfigInput> = {},
+  entry: Record<string, unknown> = {},
+): RotationConfigInput => ({
   model_name: 'coding-production',
   providers: [
     { provider_id: 'coderai-local', model: 'qwen2.5-coder:32b', weight: 6, error_cooldown: 60, ...entry },
@@ -24,7 +27,8 @@ const PROVIDERS = [
 ];
 
 const chat = { messages: [{ role: 'user', content: 'refactor this' }] };
-const count = (h: Harness, id: string): number => h.mocks[id]!.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
+const count = (h: Harness, id: string): number =>
+  h.mocks[id]!.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
 
 describe('seed rotation, priority strategy', () => {
   let h: Harness;
@@ -39,7 +43,12 @@ describe('seed rotation, priority strategy', () => {
         { id: 'notify', config: seedRotation({ allowed_fails: 1, retry: { same_entry: 0 }, notifyerrors: true }) },
         {
           id: 'pair',
-          config: { providers: [{ provider_id: 'coderai-local', model: 'qwen2.5-coder:32b', weight: 5 }, { provider_id: 'runpod-gpu-a', model: 'deepseek-coder-v2', weight: 5 }] },
+          config: {
+            providers: [
+              { provider_id: 'coderai-local', model: 'qwen2.5-coder:32b', weight: 5 },
+              { provider_id: 'runpod-gpu-a', model: 'deepseek-coder-v2', weight: 5 },
+            ],
+          },
         },
       ],
       deps: { clock: () => Date.now() + offset },
@@ -70,7 +79,12 @@ describe('seed rotation, priority strategy', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('x-aisbf-provider')).toBe('runpod-gpu-a');
       expect(JSON.parse(res.text)).toMatchObject({ model: 'deepseek-coder-v2' });
-      if (i < 3) expect([res.headers.get('x-aisbf-failover'), res.headers.get('x-aisbf-preferred-provider'), res.headers.get('x-aisbf-attempts')]).toEqual(['true', 'coderai-local', '3']);
+      if (i < 3)
+        expect([
+          res.headers.get('x-aisbf-failover'),
+          res.headers.get('x-aisbf-preferred-provider'),
+          res.headers.get('x-aisbf-attempts'),
+        ]).toEqual(['true', 'coderai-local', '3']);
     }
     // allowed_fails 3: three requests × (try + one same-entry retry), then nothing for 60 s.
     expect(count(h, 'coderai-local')).toBe(6);
@@ -100,9 +114,15 @@ describe('seed rotation, priority strategy', () => {
 
   it('saturation (max_concurrency reached) spills to the next tier', async () => {
     h.mocks['coderai-local']!.enqueue({ kind: 'delay', ms: 300 });
-    const [a, b] = await Promise.all([ask('saturating'), new Promise((r) => setTimeout(r, 50)).then(() => ask('saturating'))]);
+    const [a, b] = await Promise.all([
+      ask('saturating'),
+      new Promise((r) => setTimeout(r, 50)).then(() => ask('saturating')),
+    ]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    expect([a.headers.get('x-aisbf-provider'), b.headers.get('x-aisbf-provider')]).toEqual(['coderai-local', 'runpod-gpu-a']);
+    expect([a.headers.get('x-aisbf-provider'), b.headers.get('x-aisbf-provider')]).toEqual([
+      'coderai-local',
+      'runpod-gpu-a',
+    ]);
     expect((await ask('saturating')).headers.get('x-aisbf-provider')).toBe('coderai-local');
   });
 
@@ -115,7 +135,8 @@ describe('seed rotation, priority strategy', () => {
   });
 
   it('all cooling: the earliest-recovering entry is tried once, then 503 naming the rotation with Retry-After', async () => {
-    for (const id of ['coderai-local', 'runpod-gpu-a', 'openai-prod']) h.mocks[id]!.setDefault({ kind: 'status', status: 503 });
+    for (const id of ['coderai-local', 'runpod-gpu-a', 'openai-prod'])
+      h.mocks[id]!.setDefault({ kind: 'status', status: 503 });
     const first = await ask('fragile');
     expect(first.status).toBe(502);
     expect([count(h, 'coderai-local'), count(h, 'runpod-gpu-a'), count(h, 'openai-prod')]).toEqual([1, 1, 1]);
@@ -134,7 +155,8 @@ describe('seed rotation, priority strategy', () => {
   });
 
   it('notifyerrors answers 200 with the failure as the assistant text', async () => {
-    for (const id of ['coderai-local', 'runpod-gpu-a', 'openai-prod']) h.mocks[id]!.setDefault({ kind: 'status', status: 500 });
+    for (const id of ['coderai-local', 'runpod-gpu-a', 'openai-prod'])
+      h.mocks[id]!.setDefault({ kind: 'status', status: 500 });
     const res = await ask('notify');
     expect(res.status).toBe(200);
     const body = JSON.parse(res.text) as { choices: Array<{ message: { content: string } }> };
@@ -160,14 +182,22 @@ describe('seed rotation, weighted strategy', () => {
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
-    h = await startHarness({ providers: PROVIDERS, rotations: [{ id: 'spread', config: seedRotation({ strategy: 'weighted' }) }], deps: { random } });
+    h = await startHarness({
+      providers: PROVIDERS,
+      rotations: [{ id: 'spread', config: seedRotation({ strategy: 'weighted' }) }],
+      deps: { random },
+    });
   });
   afterAll(async () => h.close());
 
   it('routes by weight through HTTP (the 1,000-pick split is in select-leaf.test.ts)', async () => {
     const served: Record<string, number> = {};
     for (let batch = 0; batch < 10; batch++) {
-      const results = await Promise.all(Array.from({ length: 10 }, () => post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'spread', ...chat })));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'spread', ...chat }),
+        ),
+      );
       for (const r of results) {
         expect(r.status).toBe(200);
         const p = r.headers.get('x-aisbf-provider')!;

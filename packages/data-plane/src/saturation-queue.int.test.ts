@@ -12,8 +12,14 @@ describe('waiting for a slot when every entry is saturated', () => {
     h = await startHarness({
       providers: [{ id: 'gpu', models: ['m1'] }],
       rotations: [
-        { id: 'queued', config: { providers: [{ provider_id: 'gpu', model: 'm1', max_concurrency: 1 }], timeout_queue_s: 3 } },
-        { id: 'impatient', config: { providers: [{ provider_id: 'gpu', model: 'm1', max_concurrency: 1 }], timeout_queue_s: 0.1 } },
+        {
+          id: 'queued',
+          config: { providers: [{ provider_id: 'gpu', model: 'm1', max_concurrency: 1 }], timeout_queue_s: 3 },
+        },
+        {
+          id: 'impatient',
+          config: { providers: [{ provider_id: 'gpu', model: 'm1', max_concurrency: 1 }], timeout_queue_s: 0.1 },
+        },
       ],
     });
   });
@@ -27,9 +33,10 @@ describe('waiting for a slot when every entry is saturated', () => {
       body: JSON.stringify({ model: route, messages: [{ role: 'user', content: 'hi' }] }),
       ...(signal === undefined ? {} : { signal }),
     });
-  const later = <T>(ms: number, f: () => Promise<T>): Promise<T> => new Promise((resolve) => setTimeout(resolve, ms)).then(f);
+  const later = <T>(ms: number, f: () => Promise<T>): Promise<T> =>
+    new Promise((resolve) => setTimeout(resolve, ms)).then(f);
 
-  it('the second request waits for the first one\'s slot and is then served by the same entry', async () => {
+  it("the second request waits for the first one's slot and is then served by the same entry", async () => {
     h.mocks['gpu']!.enqueue({ kind: 'delay', ms: 300 });
     const started = Date.now();
     const [first, second] = await Promise.all([ask('queued'), later(50, () => ask('queued'))]);
@@ -64,6 +71,10 @@ describe('waiting for a slot when every entry is saturated', () => {
     expect((await first).status).toBe(200);
     await expect.poll(() => h.events.filter((e) => e.route === 'queued').at(-1)?.outcome).toBe('ok');
     expect(h.mocks['gpu']!.requests).toHaveLength(1);
-    expect(h.events.some((e) => e.route === 'queued' && e.status === 499 && e.outcome === 'client_disconnect' && e.attempts.length === 0)).toBe(true);
+    expect(
+      h.events.some(
+        (e) => e.route === 'queued' && e.status === 499 && e.outcome === 'client_disconnect' && e.attempts.length === 0,
+      ),
+    ).toBe(true);
   });
 });

@@ -18,23 +18,40 @@ describe('stream backpressure', () => {
 
   it('a client that pauses reading gets the complete answer after it resumes', async () => {
     const url = new URL(`${h.v1}/chat/completions`);
-    const body = JSON.stringify({ model: 'user-provider/big/m1', messages: [{ role: 'user', content: 'a lot' }], stream: true });
+    const body = JSON.stringify({
+      model: 'user-provider/big/m1',
+      messages: [{ role: 'user', content: 'a lot' }],
+      stream: true,
+    });
     const text = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.tokens.alice}`, 'content-length': Buffer.byteLength(body) } }, (res) => {
-        const chunks: Buffer[] = [];
-        let paused = false;
-        res.on('data', (chunk: Buffer) => {
-          chunks.push(chunk);
-          // Stop reading once, early, long enough for every buffer between the two sockets to fill.
-          if (!paused) {
-            paused = true;
-            res.pause();
-            setTimeout(() => res.resume(), 400);
-          }
-        });
-        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        res.on('error', reject);
-      });
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${h.tokens.alice}`,
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let paused = false;
+          res.on('data', (chunk: Buffer) => {
+            chunks.push(chunk);
+            // Stop reading once, early, long enough for every buffer between the two sockets to fill.
+            if (!paused) {
+              paused = true;
+              res.pause();
+              setTimeout(() => res.resume(), 400);
+            }
+          });
+          res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

@@ -93,22 +93,46 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       ...p.extra,
     });
   }
-  const tokens = { alice: generateApiToken(), bob: generateApiToken(), root: generateApiToken(), expired: generateApiToken() };
+  const tokens = {
+    alice: generateApiToken(),
+    bob: generateApiToken(),
+    root: generateApiToken(),
+    expired: generateApiToken(),
+  };
   const snapshot: Snapshot = {
     ...emptySnapshot(1, 1_700_000_000_000),
     users: [USERS.alice, USERS.bob, USERS.root],
     tokens: [
-      { id: 't-alice', userId: USERS.alice.id, name: 'alice', hash: hashApiToken(tokens.alice), expiresAt: null, ...(options.aliceTokenLimits === undefined ? {} : { limits: options.aliceTokenLimits }) },
+      {
+        id: 't-alice',
+        userId: USERS.alice.id,
+        name: 'alice',
+        hash: hashApiToken(tokens.alice),
+        expiresAt: null,
+        ...(options.aliceTokenLimits === undefined ? {} : { limits: options.aliceTokenLimits }),
+      },
       { id: 't-bob', userId: USERS.bob.id, name: 'bob', hash: hashApiToken(tokens.bob), expiresAt: null },
       { id: 't-root', userId: USERS.root.id, name: 'root', hash: hashApiToken(tokens.root), expiresAt: null },
       { id: 't-old', userId: USERS.alice.id, name: 'old', hash: hashApiToken(tokens.expired), expiresAt: 1000 },
     ],
     providers,
-    rotations: (options.rotations ?? []).map((r) => ({ ownerId: r.ownerId === undefined ? USERS.alice.id : r.ownerId, id: r.id, config: rotationConfigSchema.parse(r.config) })),
-    autoselects: (options.autoselects ?? []).map((a) => ({ ownerId: a.ownerId === undefined ? USERS.alice.id : a.ownerId, id: a.id, config: autoselectConfigSchema.parse(a.config) })),
+    rotations: (options.rotations ?? []).map((r) => ({
+      ownerId: r.ownerId === undefined ? USERS.alice.id : r.ownerId,
+      id: r.id,
+      config: rotationConfigSchema.parse(r.config),
+    })),
+    autoselects: (options.autoselects ?? []).map((a) => ({
+      ownerId: a.ownerId === undefined ? USERS.alice.id : a.ownerId,
+      id: a.id,
+      config: autoselectConfigSchema.parse(a.config),
+    })),
   };
   const events: UsageEvent[] = [];
-  const usageSink: UsageSink = { emit: (e) => void events.push(e), flush: async () => undefined, close: async () => undefined };
+  const usageSink: UsageSink = {
+    emit: (e) => void events.push(e),
+    flush: async () => undefined,
+    close: async () => undefined,
+  };
   const plane = createDataPlane({ secretBox: box, usageSink, logger: pino({ level: 'silent' }), ...options.deps });
   if (options.noSnapshot !== true) plane.setSnapshot(snapshot);
   const server: Server = createServer((req, res) => {
@@ -139,13 +163,23 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 }
 
 /** Raw POST for byte-wise assertions (the SDK hides headers and SSE framing). */
-export async function post(url: string, token: string | null, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; text: string }> {
+export async function post(
+  url: string,
+  token: string | null,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; text: string }> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...headers },
+    headers: {
+      'content-type': 'application/json',
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+      ...headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
-export const words = (from: number, to: number): string => Array.from({ length: to - from + 1 }, (_, i) => `w${from + i}`).join(' ');
+export const words = (from: number, to: number): string =>
+  Array.from({ length: to - from + 1 }, (_, i) => `w${from + i}`).join(' ');

@@ -24,7 +24,11 @@ describe('an upstream error never echoes the provider key to the client', () => 
   it.each([false, true])('stream=%s: status, type and code survive, every form of the key is gone', async (stream) => {
     const key = h.providerKey;
     h.mocks['hf']!.enqueue({ kind: 'status', status: 400, body: echo(key) });
-    const res = await post(`${h.url}/v1/chat/completions`, h.tokens.alice, { model: 'provider/hf/m1', messages: [{ role: 'user', content: 'hi' }], stream });
+    const res = await post(`${h.url}/v1/chat/completions`, h.tokens.alice, {
+      model: 'provider/hf/m1',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream,
+    });
     expect(res.status).toBe(400);
     const body = JSON.parse(res.text) as { error: { message: string; type: string; code: string } };
     expect(body.error.type).toBe('invalid_request_error');
@@ -38,9 +42,19 @@ describe('an upstream error never echoes the provider key to the client', () => 
   });
 
   it('a body without secrets passes through byte for byte', async () => {
-    const plain = { error: { message: 'This model does not support tools.', type: 'invalid_request_error', code: 'unsupported', param: 'tools' } };
+    const plain = {
+      error: {
+        message: 'This model does not support tools.',
+        type: 'invalid_request_error',
+        code: 'unsupported',
+        param: 'tools',
+      },
+    };
     h.mocks['hf']!.enqueue({ kind: 'status', status: 400, body: plain });
-    const res = await post(`${h.url}/v1/chat/completions`, h.tokens.alice, { model: 'provider/hf/m1', messages: [{ role: 'user', content: 'hi' }] });
+    const res = await post(`${h.url}/v1/chat/completions`, h.tokens.alice, {
+      model: 'provider/hf/m1',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text)).toEqual(plain);
   });

@@ -23,7 +23,21 @@ describe('createDatabase', () => {
       const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(handle.db);
       expect(mode.rows[0]?.journal_mode).toBe('wal');
       await expect(
-        handle.db.insertInto('api_tokens').values({ id: 't', user_id: 'nobody', name: 'n', hash: 'a'.repeat(64), hint: 'h', created_at: 0, expires_at: null, revoked_at: null, last_used_at: null, limits: null }).execute(),
+        handle.db
+          .insertInto('api_tokens')
+          .values({
+            id: 't',
+            user_id: 'nobody',
+            name: 'n',
+            hash: 'a'.repeat(64),
+            hint: 'h',
+            created_at: 0,
+            expires_at: null,
+            revoked_at: null,
+            last_used_at: null,
+            limits: null,
+          })
+          .execute(),
       ).rejects.toThrow(/FOREIGN KEY/);
     } finally {
       await handle.close();

@@ -22,11 +22,15 @@ export interface CreateDatabaseOptions {
 export function parseDatabaseUrl(url: string): { dialect: 'sqlite'; path: string } | { dialect: 'mysql'; url: string } {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path === '') throw new Error(`database URL "${url}" has no path (use sqlite:./data/aisbf.db or sqlite::memory:)`);
+    if (path === '')
+      throw new Error(`database URL "${url}" has no path (use sqlite:./data/aisbf.db or sqlite::memory:)`);
     return { dialect: 'sqlite', path };
   }
-  if (url.startsWith('mysql://') || url.startsWith('mariadb://')) return { dialect: 'mysql', url: url.replace(/^mariadb:/, 'mysql:') };
-  throw new Error('database URL must start with sqlite: (e.g. sqlite:./data/aisbf.db) or mysql:// (e.g. mysql://user:pass@host:3306/aisbf)');
+  if (url.startsWith('mysql://') || url.startsWith('mariadb://'))
+    return { dialect: 'mysql', url: url.replace(/^mariadb:/, 'mysql:') };
+  throw new Error(
+    'database URL must start with sqlite: (e.g. sqlite:./data/aisbf.db) or mysql:// (e.g. mysql://user:pass@host:3306/aisbf)',
+  );
 }
 
 /** Opens SQLite (better-sqlite3, WAL, foreign keys on) or MySQL/MariaDB (mysql2 pool) by URL. */

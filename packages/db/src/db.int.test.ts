@@ -1,6 +1,13 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSecretBox, generateApiToken, generateSecretKey, hashApiToken, secretHint, tokenHint } from '@aisbf/secrets';
+import {
+  createSecretBox,
+  generateApiToken,
+  generateSecretKey,
+  hashApiToken,
+  secretHint,
+  tokenHint,
+} from '@aisbf/secrets';
 import type { UsageEvent } from '@aisbf/core';
 import { createTestMysqlDatabase } from '@aisbf/testkit';
 import {
@@ -109,20 +116,47 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
 
   it('stores users with a unique username, updates and lists them', async () => {
     const name = unique('alice');
-    const user = await insertUser(handle.db, { username: name, passwordHash: 'scrypt$x', role: 'user', limits: { requestsPerMinute: 5 }, now });
+    const user = await insertUser(handle.db, {
+      username: name,
+      passwordHash: 'scrypt$x',
+      role: 'user',
+      limits: { requestsPerMinute: 5 },
+      now,
+    });
     await expect(insertUser(handle.db, { username: name, passwordHash: null, role: 'user', now })).rejects.toThrow();
     expect(await updateUser(handle.db, user.id, { disabled: true, role: 'admin' }, now + 1)).toBe(true);
     const found = await findUserByUsername(handle.db, name);
-    expect(found).toMatchObject({ id: user.id, role: 'admin', disabled: true, limits: { requestsPerMinute: 5 }, passwordHash: 'scrypt$x', createdAt: now });
+    expect(found).toMatchObject({
+      id: user.id,
+      role: 'admin',
+      disabled: true,
+      limits: { requestsPerMinute: 5 },
+      passwordHash: 'scrypt$x',
+      createdAt: now,
+    });
     expect((await listUsers(handle.db)).map((u) => u.username)).toContain(name);
   });
 
   it('stores tokens by hash, finds, touches and revokes them', async () => {
     const user = await insertUser(handle.db, { username: unique('tok'), passwordHash: null, role: 'user', now });
     const plaintext = generateApiToken();
-    await expect(insertApiToken(handle.db, { userId: user.id, name: 'bad', hash: plaintext, hint: 'x', expiresAt: null, now })).rejects.toThrow(/hash/);
-    const token = await insertApiToken(handle.db, { userId: user.id, name: 'ci', hash: hashApiToken(plaintext), hint: tokenHint(plaintext), expiresAt: now + 1000, now });
-    expect(await findApiTokenByHash(handle.db, hashApiToken(plaintext))).toMatchObject({ id: token.id, userId: user.id, expiresAt: now + 1000, revokedAt: null });
+    await expect(
+      insertApiToken(handle.db, { userId: user.id, name: 'bad', hash: plaintext, hint: 'x', expiresAt: null, now }),
+    ).rejects.toThrow(/hash/);
+    const token = await insertApiToken(handle.db, {
+      userId: user.id,
+      name: 'ci',
+      hash: hashApiToken(plaintext),
+      hint: tokenHint(plaintext),
+      expiresAt: now + 1000,
+      now,
+    });
+    expect(await findApiTokenByHash(handle.db, hashApiToken(plaintext))).toMatchObject({
+      id: token.id,
+      userId: user.id,
+      expiresAt: now + 1000,
+      revokedAt: null,
+    });
     await touchApiToken(handle.db, token.id, now + 5);
     expect(await revokeApiToken(handle.db, token.id, now + 10)).toBe(true);
     expect(await revokeApiToken(handle.db, token.id, now + 11)).toBe(false);
@@ -134,44 +168,97 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
     const user = await insertUser(handle.db, { username: unique('prov'), passwordHash: null, role: 'user', now });
     const box = createSecretBox(generateSecretKey());
     const id = unique('coderai');
-    const base = { id, type: 'openai', endpoint: 'http://broker:8080/v1', enabled: true, adminOnly: false, settings: { timeout_headers_s: 5, max_concurrency: 4 } };
+    const base = {
+      id,
+      type: 'openai',
+      endpoint: 'http://broker:8080/v1',
+      enabled: true,
+      adminOnly: false,
+      settings: { timeout_headers_s: 5, max_concurrency: 4 },
+    };
     const global = await upsertProvider(handle.db, { ...base, ownerId: null, models: [{ name: 'm1' }] }, now);
-    const own = await upsertProvider(handle.db, { ...base, ownerId: user.id, apiKeyEnc: box.encrypt('sk-abc-123456'), apiKeyHint: secretHint('sk-abc-123456'), models: [{ name: 'b', contextWindow: 8192, pricing: { prompt: 1 } }, { name: 'a', prefill: true }] }, now);
+    const own = await upsertProvider(
+      handle.db,
+      {
+        ...base,
+        ownerId: user.id,
+        apiKeyEnc: box.encrypt('sk-abc-123456'),
+        apiKeyHint: secretHint('sk-abc-123456'),
+        models: [
+          { name: 'b', contextWindow: 8192, pricing: { prompt: 1 } },
+          { name: 'a', prefill: true },
+        ],
+      },
+      now,
+    );
     expect(global.created && own.created).toBe(true);
     expect(own.provider.models.map((m) => m.name)).toEqual(['b', 'a']);
     expect(own.provider.models[0]).toMatchObject({ contextWindow: 8192, pricing: { prompt: 1 }, source: 'config' });
 
-    const updated = await upsertProvider(handle.db, { ...base, ownerId: user.id, endpoint: 'http://broker:9090/v1', enabled: false }, now + 1);
+    const updated = await upsertProvider(
+      handle.db,
+      { ...base, ownerId: user.id, endpoint: 'http://broker:9090/v1', enabled: false },
+      now + 1,
+    );
     expect(updated.created).toBe(false);
-    expect(updated.provider).toMatchObject({ endpoint: 'http://broker:9090/v1', enabled: false, apiKeyHint: 'sk-…3456' });
+    expect(updated.provider).toMatchObject({
+      endpoint: 'http://broker:9090/v1',
+      enabled: false,
+      apiKeyHint: 'sk-…3456',
+    });
     expect(box.decrypt(updated.provider.apiKeyEnc ?? '')).toBe('sk-abc-123456');
     expect(updated.provider.models.map((m) => m.name)).toEqual(['b', 'a']);
-    await expect(upsertProvider(handle.db, { ...base, ownerId: null, apiKeyEnc: 'sk-plain' }, now)).rejects.toThrow(/sealed/);
+    await expect(upsertProvider(handle.db, { ...base, ownerId: null, apiKeyEnc: 'sk-plain' }, now)).rejects.toThrow(
+      /sealed/,
+    );
 
     await setProviderHealth(handle.db, own.provider.rowId, { status: 'unhealthy', checkedAt: now, error: '503' });
     await setProviderHealth(handle.db, own.provider.rowId, { status: 'healthy', checkedAt: now + 2, latencyMs: 12 });
-    expect((await listProviderHealth(handle.db, [own.provider.rowId])).get(own.provider.rowId)).toEqual({ status: 'healthy', checkedAt: now + 2, error: null, latencyMs: 12 });
+    expect((await listProviderHealth(handle.db, [own.provider.rowId])).get(own.provider.rowId)).toEqual({
+      status: 'healthy',
+      checkedAt: now + 2,
+      error: null,
+      latencyMs: 12,
+    });
 
     expect((await listProviders(handle.db, user.id)).map((p) => p.id)).toEqual([id]);
     expect(await deleteProvider(handle.db, user.id, id)).toBe(true);
     expect(await findProvider(handle.db, user.id, id)).toBeUndefined();
     expect(await findProvider(handle.db, null, id)).toBeDefined();
-    const orphans = await handle.db.selectFrom('provider_models').select('name').where('provider_id', '=', own.provider.rowId).execute();
+    const orphans = await handle.db
+      .selectFrom('provider_models')
+      .select('name')
+      .where('provider_id', '=', own.provider.rowId)
+      .execute();
     expect(orphans).toEqual([]);
   });
 
   it('stores rotation and autoselect configs verbatim per owner', async () => {
     const user = await insertUser(handle.db, { username: unique('rot'), passwordHash: null, role: 'user', now });
-    const created = await upsertRotation(handle.db, { ownerId: user.id, id: 'coding-production', config: SEED_ROTATION }, now);
+    const created = await upsertRotation(
+      handle.db,
+      { ownerId: user.id, id: 'coding-production', config: SEED_ROTATION },
+      now,
+    );
     expect(created.created).toBe(true);
-    await upsertRotation(handle.db, { ownerId: null, id: 'coding-production', config: { providers: [{ provider_id: 'x', model: 'y' }] } }, now);
-    const again = await upsertRotation(handle.db, { ownerId: user.id, id: 'coding-production', config: { ...SEED_ROTATION, privacy: false } }, now + 1);
+    await upsertRotation(
+      handle.db,
+      { ownerId: null, id: 'coding-production', config: { providers: [{ provider_id: 'x', model: 'y' }] } },
+      now,
+    );
+    const again = await upsertRotation(
+      handle.db,
+      { ownerId: user.id, id: 'coding-production', config: { ...SEED_ROTATION, privacy: false } },
+      now + 1,
+    );
     expect(again.created).toBe(false);
     const found = await findRotation(handle.db, user.id, 'coding-production');
     expect(JSON.stringify(found?.config)).toBe(JSON.stringify({ ...SEED_ROTATION, privacy: false }));
     expect((await listRotations(handle.db, user.id)).length).toBe(1);
     await upsertAutoselect(handle.db, { ownerId: user.id, id: 'engineering', config: SEED_AUTOSELECT }, now);
-    expect(JSON.stringify((await findAutoselect(handle.db, user.id, 'engineering'))?.config)).toBe(JSON.stringify(SEED_AUTOSELECT));
+    expect(JSON.stringify((await findAutoselect(handle.db, user.id, 'engineering'))?.config)).toBe(
+      JSON.stringify(SEED_AUTOSELECT),
+    );
     expect(await deleteRotation(handle.db, user.id, 'coding-production')).toBe(true);
     expect(await deleteRotation(handle.db, user.id, 'coding-production')).toBe(false);
     expect(await findRotation(handle.db, null, 'coding-production')).toBeDefined();
@@ -179,7 +266,11 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
 
   it('bumps the config version once per committed change', async () => {
     const before = (await getConfigVersion(handle.db)).version;
-    const first = await withConfigChange(handle.db, (trx) => insertUser(trx, { username: unique('v'), passwordHash: null, role: 'user', now }), { now: now + 100 });
+    const first = await withConfigChange(
+      handle.db,
+      (trx) => insertUser(trx, { username: unique('v'), passwordHash: null, role: 'user', now }),
+      { now: now + 100 },
+    );
     const second = await withConfigChange(handle.db, async () => 'ok');
     expect(first.version).toBe(before + 1);
     expect(second).toEqual({ value: 'ok', version: before + 2 });
@@ -188,7 +279,11 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
   it('gives concurrent config changes distinct, consecutive versions', async () => {
     const before = (await getConfigVersion(handle.db)).version;
     const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => withConfigChange(handle.db, (trx) => insertUser(trx, { username: unique(`conc${i}`), passwordHash: null, role: 'user', now }))),
+      Array.from({ length: 6 }, (_, i) =>
+        withConfigChange(handle.db, (trx) =>
+          insertUser(trx, { username: unique(`conc${i}`), passwordHash: null, role: 'user', now }),
+        ),
+      ),
     );
     expect(results.map((r) => r.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6].map((n) => before + n));
   });
@@ -213,8 +308,28 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
 
   it('cascades a user delete to their tokens, providers and routes', async () => {
     const user = await insertUser(handle.db, { username: unique('gone'), passwordHash: null, role: 'user', now });
-    await insertApiToken(handle.db, { userId: user.id, name: 't', hash: hashApiToken(generateApiToken()), hint: 'h', expiresAt: null, now });
-    await upsertProvider(handle.db, { ownerId: user.id, id: 'p', type: 'openai', endpoint: 'http://x/v1', enabled: true, adminOnly: false, settings: {}, models: [{ name: 'm' }] }, now);
+    await insertApiToken(handle.db, {
+      userId: user.id,
+      name: 't',
+      hash: hashApiToken(generateApiToken()),
+      hint: 'h',
+      expiresAt: null,
+      now,
+    });
+    await upsertProvider(
+      handle.db,
+      {
+        ownerId: user.id,
+        id: 'p',
+        type: 'openai',
+        endpoint: 'http://x/v1',
+        enabled: true,
+        adminOnly: false,
+        settings: {},
+        models: [{ name: 'm' }],
+      },
+      now,
+    );
     await upsertRotation(handle.db, { ownerId: user.id, id: 'r', config: SEED_ROTATION }, now);
     expect(await deleteUser(handle.db, user.id)).toBe(true);
     expect(await listApiTokens(handle.db, user.id)).toEqual([]);
@@ -225,14 +340,55 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
   it('loads a snapshot without disabled users, revoked tokens or unparsable routes', async () => {
     const box = createSecretBox(generateSecretKey());
     const active = await insertUser(handle.db, { username: unique('snap'), passwordHash: null, role: 'user', now });
-    const disabled = await insertUser(handle.db, { username: unique('snapoff'), passwordHash: null, role: 'user', now });
+    const disabled = await insertUser(handle.db, {
+      username: unique('snapoff'),
+      passwordHash: null,
+      role: 'user',
+      now,
+    });
     await updateUser(handle.db, disabled.id, { disabled: true }, now);
-    const live = await insertApiToken(handle.db, { userId: active.id, name: 'live', hash: hashApiToken(generateApiToken()), hint: 'h', expiresAt: null, now });
-    const revoked = await insertApiToken(handle.db, { userId: active.id, name: 'old', hash: hashApiToken(generateApiToken()), hint: 'h', expiresAt: null, now });
+    const live = await insertApiToken(handle.db, {
+      userId: active.id,
+      name: 'live',
+      hash: hashApiToken(generateApiToken()),
+      hint: 'h',
+      expiresAt: null,
+      now,
+    });
+    const revoked = await insertApiToken(handle.db, {
+      userId: active.id,
+      name: 'old',
+      hash: hashApiToken(generateApiToken()),
+      hint: 'h',
+      expiresAt: null,
+      now,
+    });
     await revokeApiToken(handle.db, revoked.id, now);
-    const offToken = await insertApiToken(handle.db, { userId: disabled.id, name: 'x', hash: hashApiToken(generateApiToken()), hint: 'h', expiresAt: null, now });
+    const offToken = await insertApiToken(handle.db, {
+      userId: disabled.id,
+      name: 'x',
+      hash: hashApiToken(generateApiToken()),
+      hint: 'h',
+      expiresAt: null,
+      now,
+    });
     const sealed = box.encrypt('sk-snapshot-key');
-    await upsertProvider(handle.db, { ownerId: active.id, id: 'snap-p', type: 'openai', endpoint: 'http://x/v1', apiKeyEnc: sealed, apiKeyHint: 'sk-…', enabled: true, adminOnly: false, settings: { timeout_idle_s: 7, max_concurrency: 2, headers: { 'x-a': 'b' } }, models: [{ name: 'm', contextWindow: 4096 }] }, now);
+    await upsertProvider(
+      handle.db,
+      {
+        ownerId: active.id,
+        id: 'snap-p',
+        type: 'openai',
+        endpoint: 'http://x/v1',
+        apiKeyEnc: sealed,
+        apiKeyHint: 'sk-…',
+        enabled: true,
+        adminOnly: false,
+        settings: { timeout_idle_s: 7, max_concurrency: 2, headers: { 'x-a': 'b' } },
+        models: [{ name: 'm', contextWindow: 4096 }],
+      },
+      now,
+    );
     await upsertRotation(handle.db, { ownerId: active.id, id: 'snap-r', config: SEED_ROTATION }, now);
     await upsertRotation(handle.db, { ownerId: active.id, id: 'snap-bad', config: { providers: [] } }, now);
     const invalid: string[] = [];
@@ -247,7 +403,19 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
     expect(tokenIds).not.toContain(revoked.id);
     expect(tokenIds).not.toContain(offToken.id);
     const provider = snapshot.providers.find((p) => p.ownerId === active.id && p.id === 'snap-p');
-    expect(provider).toEqual({ ownerId: active.id, id: 'snap-p', type: 'openai', endpoint: 'http://x/v1', apiKeyEnc: sealed, enabled: true, adminOnly: false, models: [{ name: 'm', contextWindow: 4096 }], timeouts: { timeout_idle_s: 7 }, maxConcurrency: 2, headers: { 'x-a': 'b' } });
+    expect(provider).toEqual({
+      ownerId: active.id,
+      id: 'snap-p',
+      type: 'openai',
+      endpoint: 'http://x/v1',
+      apiKeyEnc: sealed,
+      enabled: true,
+      adminOnly: false,
+      models: [{ name: 'm', contextWindow: 4096 }],
+      timeouts: { timeout_idle_s: 7 },
+      maxConcurrency: 2,
+      headers: { 'x-a': 'b' },
+    });
     const rotation = snapshot.rotations.find((r) => r.ownerId === active.id && r.id === 'snap-r');
     expect(rotation?.config).toMatchObject({ strategy: 'priority', allowed_fails: 3, privacy: true });
     expect(invalid).toContain('snap-bad');
@@ -259,14 +427,34 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
     const hour = 3_600_000;
     const events = [
       usageEvent(ids[0]!, { userId, at: now }),
-      usageEvent(ids[1]!, { userId, at: now + 10, outcome: 'error', status: 502, provider: null, model: null, costMicros: null }),
-      usageEvent(ids[2]!, { userId, at: now + hour, route: 'user-autoselect/engineering', autoselectReason: 'privacy' }),
+      usageEvent(ids[1]!, {
+        userId,
+        at: now + 10,
+        outcome: 'error',
+        status: 502,
+        provider: null,
+        model: null,
+        costMicros: null,
+      }),
+      usageEvent(ids[2]!, {
+        userId,
+        at: now + hour,
+        route: 'user-autoselect/engineering',
+        autoselectReason: 'privacy',
+      }),
     ];
     expect(await insertUsageEvents(handle.db, events)).toBe(3);
     const extra = usageEvent(`${userId}-ev-4`, { userId, at: now + 2 * hour, promptTokens: 100 });
     expect(await insertUsageEvents(handle.db, [...events, extra])).toBe(1);
     const report = await queryUsage(handle.db, { userId, groupBy: 'route', bucket: 'hour' });
-    expect(report.totals).toEqual({ requests: 4, errors: 1, promptTokens: 130, completionTokens: 20, costMicros: 126, unpricedRequests: 0 });
+    expect(report.totals).toEqual({
+      requests: 4,
+      errors: 1,
+      promptTokens: 130,
+      completionTokens: 20,
+      costMicros: 126,
+      unpricedRequests: 0,
+    });
     const bucketStart = now - (now % hour);
     expect(report.series.map((p) => [p.t, p.requests, p.errors])).toEqual([
       [bucketStart, 2, 1],
@@ -274,10 +462,31 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
       [bucketStart + 2 * hour, 1, 0],
     ]);
     expect(report.groups).toEqual([
-      { key: 'user-rotation/coding-production', requests: 3, errors: 1, promptTokens: 120, completionTokens: 15, costMicros: 84, unpricedRequests: 0 },
-      { key: 'user-autoselect/engineering', requests: 1, errors: 0, promptTokens: 10, completionTokens: 5, costMicros: 42, unpricedRequests: 0 },
+      {
+        key: 'user-rotation/coding-production',
+        requests: 3,
+        errors: 1,
+        promptTokens: 120,
+        completionTokens: 15,
+        costMicros: 84,
+        unpricedRequests: 0,
+      },
+      {
+        key: 'user-autoselect/engineering',
+        requests: 1,
+        errors: 0,
+        promptTokens: 10,
+        completionTokens: 5,
+        costMicros: 42,
+        unpricedRequests: 0,
+      },
     ]);
-    expect(report.recent[0]).toMatchObject({ id: `${userId}-ev-4`, stream: true, latencyMs: 120, attempts: [{ provider: 'coderai-local', outcome: 'ok' }] });
+    expect(report.recent[0]).toMatchObject({
+      id: `${userId}-ev-4`,
+      stream: true,
+      latencyMs: 120,
+      attempts: [{ provider: 'coderai-local', outcome: 'ok' }],
+    });
     const ranged = await queryUsage(handle.db, { userId, from: now + hour, to: now + 2 * hour, groupBy: 'provider' });
     expect(ranged.totals.requests).toBe(1);
     expect(ranged.recent[0]?.autoselectReason).toBe('privacy');
@@ -288,10 +497,41 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
     const user = await insertUser(handle.db, { username: unique('raw'), passwordHash: null, role: 'user', now });
     const token = generateApiToken();
     const key = 'sk-proj-RAWROWSECRET-9f8e7d6c5b4a';
-    await insertApiToken(handle.db, { userId: user.id, name: 'raw', hash: hashApiToken(token), hint: tokenHint(token), expiresAt: null, now });
-    await upsertProvider(handle.db, { ownerId: user.id, id: 'raw-p', type: 'openai', endpoint: 'http://x/v1', apiKeyEnc: box.encrypt(key), apiKeyHint: secretHint(key), enabled: true, adminOnly: false, settings: {}, models: [] }, now);
+    await insertApiToken(handle.db, {
+      userId: user.id,
+      name: 'raw',
+      hash: hashApiToken(token),
+      hint: tokenHint(token),
+      expiresAt: null,
+      now,
+    });
+    await upsertProvider(
+      handle.db,
+      {
+        ownerId: user.id,
+        id: 'raw-p',
+        type: 'openai',
+        endpoint: 'http://x/v1',
+        apiKeyEnc: box.encrypt(key),
+        apiKeyHint: secretHint(key),
+        enabled: true,
+        adminOnly: false,
+        settings: {},
+        models: [],
+      },
+      now,
+    );
     const dump: string[] = [];
-    for (const table of ['users', 'api_tokens', 'providers', 'provider_models', 'rotations', 'autoselects', 'config_version', 'usage_records'] as const) {
+    for (const table of [
+      'users',
+      'api_tokens',
+      'providers',
+      'provider_models',
+      'rotations',
+      'autoselects',
+      'config_version',
+      'usage_records',
+    ] as const) {
       const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(handle.db);
       dump.push(JSON.stringify(rows.rows));
     }

@@ -7,7 +7,8 @@ export function readJson(text: string | null): unknown {
   return parsed.ok ? parsed.value : null;
 }
 
-export const writeJson = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
+export const writeJson = (value: unknown): string | null =>
+  value === undefined || value === null ? null : JSON.stringify(value);
 
 export const toBool = (value: number | null | undefined): boolean => Number(value ?? 0) !== 0;
 export const fromBool = (value: boolean): number => (value ? 1 : 0);

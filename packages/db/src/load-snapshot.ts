@@ -48,7 +48,9 @@ export function toSnapshotProvider(p: StoredProvider): SnapshotProvider {
   if (typeof maxConcurrency === 'number') provider.maxConcurrency = maxConcurrency;
   const headers = p.settings['headers'];
   if (typeof headers === 'object' && headers !== null && !Array.isArray(headers)) {
-    provider.headers = Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    provider.headers = Object.fromEntries(
+      Object.entries(headers).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
   }
   // Provider-level response caching (issue 12); a malformed setting is ignored, never half-applied.
   const cache = cacheSettingSchema.safeParse(p.settings['cache']);
@@ -67,11 +69,23 @@ export async function loadSnapshot(db: Kysely<Database>, options: LoadSnapshotOp
     const userRows = await trx.selectFrom('users').selectAll().where('disabled', '=', 0).orderBy('username').execute();
     const users = userRows.map(toUser);
     const active = new Set(users.map((u) => u.id));
-    const tokenRows = await trx.selectFrom('api_tokens').selectAll().where('revoked_at', 'is', null).orderBy('id').execute();
+    const tokenRows = await trx
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('revoked_at', 'is', null)
+      .orderBy('id')
+      .execute();
     const tokens = tokenRows
       .map(toApiToken)
       .filter((t) => active.has(t.userId))
-      .map((t) => ({ id: t.id, userId: t.userId, name: t.name, hash: t.hash, expiresAt: t.expiresAt, ...(t.limits ? { limits: t.limits as Limits } : {}) }));
+      .map((t) => ({
+        id: t.id,
+        userId: t.userId,
+        name: t.name,
+        hash: t.hash,
+        expiresAt: t.expiresAt,
+        ...(t.limits ? { limits: t.limits as Limits } : {}),
+      }));
     const providers = (await listProviders(trx)).map(toSnapshotProvider);
     const rotations: SnapshotRotation[] = [];
     for (const item of await listRouteConfigs(trx, 'rotations')) {
@@ -88,7 +102,13 @@ export async function loadSnapshot(db: Kysely<Database>, options: LoadSnapshotOp
     return {
       version,
       createdAt: updatedAt,
-      users: users.map((u) => ({ id: u.id, username: u.username, role: u.role, disabled: u.disabled, ...(u.limits ? { limits: u.limits } : {}) })),
+      users: users.map((u) => ({
+        id: u.id,
+        username: u.username,
+        role: u.role,
+        disabled: u.disabled,
+        ...(u.limits ? { limits: u.limits } : {}),
+      })),
       tokens,
       providers,
       rotations,

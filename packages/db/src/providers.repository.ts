@@ -38,10 +38,15 @@ export interface StoredProvider {
   updatedAt: number;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function toModel(row: ProviderModelRow): StoredProviderModel {
-  const model: StoredProviderModel = { name: row.name, source: row.source, discoveredAt: row.discovered_at === null ? null : Number(row.discovered_at) };
+  const model: StoredProviderModel = {
+    name: row.name,
+    source: row.source,
+    discoveredAt: row.discovered_at === null ? null : Number(row.discovered_at),
+  };
   if (row.context_window !== null) model.contextWindow = Number(row.context_window);
   if (row.prefill !== null) model.prefill = toBool(row.prefill);
   const pricing = readJson(row.pricing);
@@ -73,7 +78,14 @@ function toProvider(row: ProviderRow, models: StoredProviderModel[]): StoredProv
 async function modelsByProvider(db: Kysely<Database>, rowIds: string[]): Promise<Map<string, StoredProviderModel[]>> {
   const out = new Map<string, StoredProviderModel[]>();
   if (rowIds.length === 0) return out;
-  const rows = await db.selectFrom('provider_models').selectAll().where('provider_id', 'in', rowIds).orderBy('provider_id').orderBy('position').orderBy('name').execute();
+  const rows = await db
+    .selectFrom('provider_models')
+    .selectAll()
+    .where('provider_id', 'in', rowIds)
+    .orderBy('provider_id')
+    .orderBy('position')
+    .orderBy('name')
+    .execute();
   for (const row of rows) {
     const list = out.get(row.provider_id) ?? [];
     list.push(toModel(row));
@@ -87,12 +99,24 @@ export async function listProviders(db: Kysely<Database>, ownerId?: string | nul
   let query = db.selectFrom('providers').selectAll();
   if (ownerId !== undefined) query = query.where('owner_key', '=', ownerKey(ownerId));
   const rows = await query.orderBy('owner_key').orderBy('slug').execute();
-  const models = await modelsByProvider(db, rows.map((r) => r.id));
+  const models = await modelsByProvider(
+    db,
+    rows.map((r) => r.id),
+  );
   return rows.map((row) => toProvider(row, models.get(row.id) ?? []));
 }
 
-export async function findProvider(db: Kysely<Database>, ownerId: string | null, id: string): Promise<StoredProvider | undefined> {
-  const row = await db.selectFrom('providers').selectAll().where('owner_key', '=', ownerKey(ownerId)).where('slug', '=', id).executeTakeFirst();
+export async function findProvider(
+  db: Kysely<Database>,
+  ownerId: string | null,
+  id: string,
+): Promise<StoredProvider | undefined> {
+  const row = await db
+    .selectFrom('providers')
+    .selectAll()
+    .where('owner_key', '=', ownerKey(ownerId))
+    .where('slug', '=', id)
+    .executeTakeFirst();
   if (row === undefined) return undefined;
   const models = await modelsByProvider(db, [row.id]);
   return toProvider(row, models.get(row.id) ?? []);
@@ -113,11 +137,20 @@ export interface ProviderWrite {
   models?: ProviderModel[];
 }
 
-export async function upsertProvider(db: Kysely<Database>, input: ProviderWrite, now: number): Promise<{ provider: StoredProvider; created: boolean }> {
+export async function upsertProvider(
+  db: Kysely<Database>,
+  input: ProviderWrite,
+  now: number,
+): Promise<{ provider: StoredProvider; created: boolean }> {
   if (input.apiKeyEnc !== undefined && input.apiKeyEnc !== null && !input.apiKeyEnc.startsWith('v1:')) {
     throw new Error('upsertProvider expects a sealed key (SecretBox ciphertext), not a plaintext key');
   }
-  const existing = await db.selectFrom('providers').select('id').where('owner_key', '=', ownerKey(input.ownerId)).where('slug', '=', input.id).executeTakeFirst();
+  const existing = await db
+    .selectFrom('providers')
+    .select('id')
+    .where('owner_key', '=', ownerKey(input.ownerId))
+    .where('slug', '=', input.id)
+    .executeTakeFirst();
   const common = {
     type: input.type,
     endpoint: input.endpoint,
@@ -125,32 +158,56 @@ export async function upsertProvider(db: Kysely<Database>, input: ProviderWrite,
     admin_only: fromBool(input.adminOnly),
     settings: JSON.stringify(input.settings),
     updated_at: now,
-    ...(input.apiKeyEnc !== undefined ? { api_key_enc: input.apiKeyEnc, api_key_hint: input.apiKeyEnc === null ? null : (input.apiKeyHint ?? null) } : {}),
+    ...(input.apiKeyEnc !== undefined
+      ? { api_key_enc: input.apiKeyEnc, api_key_hint: input.apiKeyEnc === null ? null : (input.apiKeyHint ?? null) }
+      : {}),
   };
   let rowId: string;
   if (existing === undefined) {
     rowId = randomUUID();
     await db
       .insertInto('providers')
-      .values({ id: rowId, owner_id: input.ownerId, owner_key: ownerKey(input.ownerId), slug: input.id, api_key_enc: null, api_key_hint: null, created_at: now, ...common })
+      .values({
+        id: rowId,
+        owner_id: input.ownerId,
+        owner_key: ownerKey(input.ownerId),
+        slug: input.id,
+        api_key_enc: null,
+        api_key_hint: null,
+        created_at: now,
+        ...common,
+      })
       .execute();
   } else {
     rowId = existing.id;
     await db.updateTable('providers').set(common).where('id', '=', rowId).execute();
   }
-  if (input.models !== undefined) await replaceProviderModels(db, rowId, input.models.map((m) => ({ ...m, source: 'config' as const, discoveredAt: null })));
+  if (input.models !== undefined)
+    await replaceProviderModels(
+      db,
+      rowId,
+      input.models.map((m) => ({ ...m, source: 'config' as const, discoveredAt: null })),
+    );
   const provider = await findProvider(db, input.ownerId, input.id);
   if (provider === undefined) throw new Error('provider vanished during upsert');
   return { provider, created: existing === undefined };
 }
 
 export async function deleteProvider(db: Kysely<Database>, ownerId: string | null, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('providers').where('owner_key', '=', ownerKey(ownerId)).where('slug', '=', id).executeTakeFirst();
+  const result = await db
+    .deleteFrom('providers')
+    .where('owner_key', '=', ownerKey(ownerId))
+    .where('slug', '=', id)
+    .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
 
 /** Replaces a provider's model list (document order kept in `position`). */
-export async function replaceProviderModels(db: Kysely<Database>, providerRowId: string, models: ReadonlyArray<StoredProviderModel>): Promise<void> {
+export async function replaceProviderModels(
+  db: Kysely<Database>,
+  providerRowId: string,
+  models: ReadonlyArray<StoredProviderModel>,
+): Promise<void> {
   await db.deleteFrom('provider_models').where('provider_id', '=', providerRowId).execute();
   const seen = new Set<string>();
   const rows = [];
@@ -170,15 +227,35 @@ export async function replaceProviderModels(db: Kysely<Database>, providerRowId:
     });
   }
   for (let i = 0; i < rows.length; i += 200) {
-    await db.insertInto('provider_models').values(rows.slice(i, i + 200)).execute();
+    await db
+      .insertInto('provider_models')
+      .values(rows.slice(i, i + 200))
+      .execute();
   }
 }
 
-export async function setProviderHealth(db: Kysely<Database>, providerRowId: string, health: { status: ProviderHealth['status']; checkedAt: number; error?: string | null; latencyMs?: number | null }): Promise<void> {
-  const values = { status: health.status, checked_at: health.checkedAt, error: health.error ?? null, latency_ms: health.latencyMs ?? null };
-  const updated = await db.updateTable('provider_health').set(values).where('provider_id', '=', providerRowId).executeTakeFirst();
+export async function setProviderHealth(
+  db: Kysely<Database>,
+  providerRowId: string,
+  health: { status: ProviderHealth['status']; checkedAt: number; error?: string | null; latencyMs?: number | null },
+): Promise<void> {
+  const values = {
+    status: health.status,
+    checked_at: health.checkedAt,
+    error: health.error ?? null,
+    latency_ms: health.latencyMs ?? null,
+  };
+  const updated = await db
+    .updateTable('provider_health')
+    .set(values)
+    .where('provider_id', '=', providerRowId)
+    .executeTakeFirst();
   if (Number(updated.numUpdatedRows) === 0) {
-    await db.insertInto('provider_health').orIgnore().values({ provider_id: providerRowId, ...values }).execute();
+    await db
+      .insertInto('provider_health')
+      .orIgnore()
+      .values({ provider_id: providerRowId, ...values })
+      .execute();
   }
 }
 
@@ -189,10 +266,18 @@ const toHealth = (row: ProviderHealthRow): ProviderHealth => ({
   latencyMs: row.latency_ms === null ? null : Number(row.latency_ms),
 });
 
-export const UNKNOWN_HEALTH: ProviderHealth = Object.freeze({ status: 'unknown', checkedAt: null, error: null, latencyMs: null });
+export const UNKNOWN_HEALTH: ProviderHealth = Object.freeze({
+  status: 'unknown',
+  checkedAt: null,
+  error: null,
+  latencyMs: null,
+});
 
 /** Health by provider row id. */
-export async function listProviderHealth(db: Kysely<Database>, providerRowIds?: string[]): Promise<Map<string, ProviderHealth>> {
+export async function listProviderHealth(
+  db: Kysely<Database>,
+  providerRowIds?: string[],
+): Promise<Map<string, ProviderHealth>> {
   let query = db.selectFrom('provider_health').selectAll();
   if (providerRowIds !== undefined) {
     if (providerRowIds.length === 0) return new Map();

@@ -25,15 +25,29 @@ const toStored = (row: RouteConfigRow): StoredRouteConfig => ({
 });
 
 /** `ownerId` undefined = every scope; null = global only; a user id = that user's only. */
-export async function listRouteConfigs(db: Kysely<Database>, table: RouteConfigTableName, ownerId?: string | null): Promise<StoredRouteConfig[]> {
+export async function listRouteConfigs(
+  db: Kysely<Database>,
+  table: RouteConfigTableName,
+  ownerId?: string | null,
+): Promise<StoredRouteConfig[]> {
   let query = db.selectFrom(table).selectAll();
   if (ownerId !== undefined) query = query.where('owner_key', '=', ownerKey(ownerId));
   const rows = await query.orderBy('owner_key').orderBy('slug').execute();
   return rows.map(toStored);
 }
 
-export async function findRouteConfig(db: Kysely<Database>, table: RouteConfigTableName, ownerId: string | null, id: string): Promise<StoredRouteConfig | undefined> {
-  const row = await db.selectFrom(table).selectAll().where('owner_key', '=', ownerKey(ownerId)).where('slug', '=', id).executeTakeFirst();
+export async function findRouteConfig(
+  db: Kysely<Database>,
+  table: RouteConfigTableName,
+  ownerId: string | null,
+  id: string,
+): Promise<StoredRouteConfig | undefined> {
+  const row = await db
+    .selectFrom(table)
+    .selectAll()
+    .where('owner_key', '=', ownerKey(ownerId))
+    .where('slug', '=', id)
+    .executeTakeFirst();
   return row === undefined ? undefined : toStored(row);
 }
 
@@ -45,9 +59,22 @@ export async function upsertRouteConfig(
   now: number,
 ): Promise<{ item: StoredRouteConfig; created: boolean }> {
   const text = JSON.stringify(input.config);
-  const existing = await db.selectFrom(table).select('id').where('owner_key', '=', ownerKey(input.ownerId)).where('slug', '=', input.id).executeTakeFirst();
+  const existing = await db
+    .selectFrom(table)
+    .select('id')
+    .where('owner_key', '=', ownerKey(input.ownerId))
+    .where('slug', '=', input.id)
+    .executeTakeFirst();
   if (existing === undefined) {
-    const row: RouteConfigRow = { id: randomUUID(), owner_id: input.ownerId, owner_key: ownerKey(input.ownerId), slug: input.id, config: text, created_at: now, updated_at: now };
+    const row: RouteConfigRow = {
+      id: randomUUID(),
+      owner_id: input.ownerId,
+      owner_key: ownerKey(input.ownerId),
+      slug: input.id,
+      config: text,
+      created_at: now,
+      updated_at: now,
+    };
     await db.insertInto(table).values(row).execute();
     return { item: toStored(row), created: true };
   }
@@ -57,17 +84,40 @@ export async function upsertRouteConfig(
   return { item, created: false };
 }
 
-export async function deleteRouteConfig(db: Kysely<Database>, table: RouteConfigTableName, ownerId: string | null, id: string): Promise<boolean> {
-  const result = await db.deleteFrom(table).where('owner_key', '=', ownerKey(ownerId)).where('slug', '=', id).executeTakeFirst();
+export async function deleteRouteConfig(
+  db: Kysely<Database>,
+  table: RouteConfigTableName,
+  ownerId: string | null,
+  id: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom(table)
+    .where('owner_key', '=', ownerKey(ownerId))
+    .where('slug', '=', id)
+    .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
 
 // Named helpers so callers read as the domain, not the table.
-export const listRotations = (db: Kysely<Database>, ownerId?: string | null) => listRouteConfigs(db, 'rotations', ownerId);
-export const findRotation = (db: Kysely<Database>, ownerId: string | null, id: string) => findRouteConfig(db, 'rotations', ownerId, id);
-export const upsertRotation = (db: Kysely<Database>, input: { ownerId: string | null; id: string; config: unknown }, now: number) => upsertRouteConfig(db, 'rotations', input, now);
-export const deleteRotation = (db: Kysely<Database>, ownerId: string | null, id: string) => deleteRouteConfig(db, 'rotations', ownerId, id);
-export const listAutoselects = (db: Kysely<Database>, ownerId?: string | null) => listRouteConfigs(db, 'autoselects', ownerId);
-export const findAutoselect = (db: Kysely<Database>, ownerId: string | null, id: string) => findRouteConfig(db, 'autoselects', ownerId, id);
-export const upsertAutoselect = (db: Kysely<Database>, input: { ownerId: string | null; id: string; config: unknown }, now: number) => upsertRouteConfig(db, 'autoselects', input, now);
-export const deleteAutoselect = (db: Kysely<Database>, ownerId: string | null, id: string) => deleteRouteConfig(db, 'autoselects', ownerId, id);
+export const listRotations = (db: Kysely<Database>, ownerId?: string | null) =>
+  listRouteConfigs(db, 'rotations', ownerId);
+export const findRotation = (db: Kysely<Database>, ownerId: string | null, id: string) =>
+  findRouteConfig(db, 'rotations', ownerId, id);
+export const upsertRotation = (
+  db: Kysely<Database>,
+  input: { ownerId: string | null; id: string; config: unknown },
+  now: number,
+) => upsertRouteConfig(db, 'rotations', input, now);
+export const deleteRotation = (db: Kysely<Database>, ownerId: string | null, id: string) =>
+  deleteRouteConfig(db, 'rotations', ownerId, id);
+export const listAutoselects = (db: Kysely<Database>, ownerId?: string | null) =>
+  listRouteConfigs(db, 'autoselects', ownerId);
+export const findAutoselect = (db: Kysely<Database>, ownerId: string | null, id: string) =>
+  findRouteConfig(db, 'autoselects', ownerId, id);
+export const upsertAutoselect = (
+  db: Kysely<Database>,
+  input: { ownerId: string | null; id: string; config: unknown },
+  now: number,
+) => upsertRouteConfig(db, 'autoselects', input, now);
+export const deleteAutoselect = (db: Kysely<Database>, ownerId: string | null, id: string) =>
+  deleteRouteConfig(db, 'autoselects', ownerId, id);

@@ -2,7 +2,16 @@ import { Migrator } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UsageEvent } from '@aisbf/core';
 import { createTestMysqlDatabase } from '@aisbf/testkit';
-import { createDatabase, insertUsageEvents, migrateToLatest, pruneUsageRecords, queryUsage, withAggregates, type DatabaseHandle, type UsageFilter } from './index';
+import {
+  createDatabase,
+  insertUsageEvents,
+  migrateToLatest,
+  pruneUsageRecords,
+  queryUsage,
+  withAggregates,
+  type DatabaseHandle,
+  type UsageFilter,
+} from './index';
 import { init0001 } from './migrations/0001-init';
 
 const HOUR = 3_600_000;
@@ -52,7 +61,12 @@ function makeEvents(userId: string, count: number, seed: number): UsageEvent[] {
 
 /** What queryUsage must answer, computed straight from the distinct events. */
 function expected(events: UsageEvent[], filter: UsageFilter) {
-  const rows = events.filter((e) => (filter.from === undefined || e.at >= filter.from) && (filter.to === undefined || e.at < filter.to) && (filter.userId === undefined || e.userId === filter.userId));
+  const rows = events.filter(
+    (e) =>
+      (filter.from === undefined || e.at >= filter.from) &&
+      (filter.to === undefined || e.at < filter.to) &&
+      (filter.userId === undefined || e.userId === filter.userId),
+  );
   const width = filter.bucket === 'day' ? DAY : HOUR;
   const sum = (xs: UsageEvent[]) => {
     const priced = xs.filter((e) => e.costMicros !== null && e.costMicros !== undefined);
@@ -62,18 +76,23 @@ function expected(events: UsageEvent[], filter: UsageFilter) {
       promptTokens: xs.reduce((a, e) => a + e.promptTokens, 0),
       completionTokens: xs.reduce((a, e) => a + e.completionTokens, 0),
       costMicros: priced.length === 0 ? null : priced.reduce((a, e) => a + (e.costMicros ?? 0), 0),
-      unpricedRequests: xs.filter((e) => (e.costMicros === null || e.costMicros === undefined) && e.provider !== null).length,
+      unpricedRequests: xs.filter((e) => (e.costMicros === null || e.costMicros === undefined) && e.provider !== null)
+        .length,
     };
   };
   const byT = new Map<number, UsageEvent[]>();
   for (const e of rows) byT.set(e.at - (e.at % width), [...(byT.get(e.at - (e.at % width)) ?? []), e]);
-  const series = [...byT.entries()].sort((a, b) => a[0] - b[0]).map(([t, xs]) => {
-    const { costMicros: _c, unpricedRequests: _u, ...s } = sum(xs);
-    return { t, ...s };
-  });
+  const series = [...byT.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([t, xs]) => {
+      const { costMicros: _c, unpricedRequests: _u, ...s } = sum(xs);
+      return { t, ...s };
+    });
   const byModel = new Map<string, UsageEvent[]>();
   for (const e of rows) byModel.set(e.model ?? '(none)', [...(byModel.get(e.model ?? '(none)') ?? []), e]);
-  const groups = [...byModel.entries()].map(([key, xs]) => ({ key, ...sum(xs) })).sort((a, b) => b.requests - a.requests || a.key.localeCompare(b.key));
+  const groups = [...byModel.entries()]
+    .map(([key, xs]) => ({ key, ...sum(xs) }))
+    .sort((a, b) => b.requests - a.requests || a.key.localeCompare(b.key));
   return { totals: sum(rows), series, groups };
 }
 
@@ -111,7 +130,11 @@ describe.each(dialects)('usage aggregates on %s', (name, makeUrl) => {
       expect(report.series).toEqual(want.series);
       expect(report.groups).toEqual(want.groups);
     }
-    const hourly = await withAggregates(handle.db).selectFrom('usage_hourly').select((eb) => eb.fn.sum('requests').as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+    const hourly = await withAggregates(handle.db)
+      .selectFrom('usage_hourly')
+      .select((eb) => eb.fn.sum('requests').as('n'))
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
     expect(Number(hourly.n)).toBe(600);
   });
 
@@ -134,7 +157,11 @@ describe.each(dialects)('usage aggregates on %s', (name, makeUrl) => {
     const pruned = await pruneUsageRecords(handle.db, cutoff + 1234); // rounded down to the hour
     // Other tests' users share the table: at least this user's old rows went.
     expect(pruned).toBeGreaterThanOrEqual(events.filter((e) => e.at < cutoff).length);
-    const left = await handle.db.selectFrom('usage_records').select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+    const left = await handle.db
+      .selectFrom('usage_records')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
     expect(Number(left.n)).toBe(events.filter((e) => e.at >= cutoff).length);
     const after = await queryUsage(handle.db, filter);
     expect(after.totals).toEqual(before.totals);
@@ -148,12 +175,40 @@ describe.each(dialects)('migration 0002 on %s', (_name, makeUrl) => {
   it('backfills the aggregates from raw rows stored before it', async () => {
     const handle = createDatabase(await makeUrl());
     try {
-      const only0001 = new Migrator({ db: handle.db, provider: { getMigrations: async () => ({ '0001-init': init0001 }) } });
+      const only0001 = new Migrator({
+        db: handle.db,
+        provider: { getMigrations: async () => ({ '0001-init': init0001 }) },
+      });
       expect((await only0001.migrateToLatest()).error).toBeUndefined();
       const events = makeEvents('old-user', 250, 5);
       await handle.db
         .insertInto('usage_records')
-        .values(events.map((e) => ({ id: e.id, request_id: e.requestId, created_at: e.at, user_id: e.userId, token_id: e.tokenId, route: e.route, provider: e.provider, provider_owner_id: null, model: e.model, endpoint: e.endpoint, stream: 0, status: e.status, outcome: e.outcome, prompt_tokens: e.promptTokens, completion_tokens: e.completionTokens, estimated: 0, latency_ms: 50, ttfb_ms: null, attempts: '[]', autoselect_reason: null, cost_micros: e.costMicros ?? null, cache_hit: 0 })))
+        .values(
+          events.map((e) => ({
+            id: e.id,
+            request_id: e.requestId,
+            created_at: e.at,
+            user_id: e.userId,
+            token_id: e.tokenId,
+            route: e.route,
+            provider: e.provider,
+            provider_owner_id: null,
+            model: e.model,
+            endpoint: e.endpoint,
+            stream: 0,
+            status: e.status,
+            outcome: e.outcome,
+            prompt_tokens: e.promptTokens,
+            completion_tokens: e.completionTokens,
+            estimated: 0,
+            latency_ms: 50,
+            ttfb_ms: null,
+            attempts: '[]',
+            autoselect_reason: null,
+            cost_micros: e.costMicros ?? null,
+            cache_hit: 0,
+          })),
+        )
         .execute();
       expect((await migrateToLatest(handle.db)).applied).toEqual(['0002-usage-aggregates']);
       const filter: UsageFilter = { userId: 'old-user', groupBy: 'model', bucket: 'day' };

@@ -39,24 +39,61 @@ export type AggregatesDb = Kysely<Database & UsageAggregatesSchema>;
 
 export const withAggregates = (db: Kysely<Database>): AggregatesDb => db.withTables<UsageAggregatesSchema>();
 
-export function dimsKey(d: Pick<UsageHourlyTable, 'user_id' | 'token_id' | 'route' | 'provider' | 'model' | 'status_class'>): string {
-  return createHash('sha256').update(JSON.stringify([d.user_id, d.token_id, d.route, d.provider, d.model, d.status_class])).digest('hex');
+export function dimsKey(
+  d: Pick<UsageHourlyTable, 'user_id' | 'token_id' | 'route' | 'provider' | 'model' | 'status_class'>,
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify([d.user_id, d.token_id, d.route, d.provider, d.model, d.status_class]))
+    .digest('hex');
 }
 
-type RawForAggregate = Pick<UsageRecordsTable, 'created_at' | 'user_id' | 'token_id' | 'route' | 'provider' | 'model' | 'status' | 'outcome' | 'prompt_tokens' | 'completion_tokens' | 'cost_micros' | 'latency_ms'>;
+type RawForAggregate = Pick<
+  UsageRecordsTable,
+  | 'created_at'
+  | 'user_id'
+  | 'token_id'
+  | 'route'
+  | 'provider'
+  | 'model'
+  | 'status'
+  | 'outcome'
+  | 'prompt_tokens'
+  | 'completion_tokens'
+  | 'cost_micros'
+  | 'latency_ms'
+>;
 
 /** Folds raw rows into hourly rows (same rules as the raw-row queries: error = outcome not ok, unpriced = served by a provider without a cost). */
 export function aggregateUsageRows(rows: ReadonlyArray<RawForAggregate>): UsageHourlyTable[] {
   const out = new Map<string, UsageHourlyTable>();
   for (const r of rows) {
     const at = Number(r.created_at);
-    const dims = { user_id: r.user_id, token_id: r.token_id ?? '', route: r.route, provider: r.provider ?? '', model: r.model ?? '', status_class: Math.floor(Number(r.status) / 100) };
+    const dims = {
+      user_id: r.user_id,
+      token_id: r.token_id ?? '',
+      route: r.route,
+      provider: r.provider ?? '',
+      model: r.model ?? '',
+      status_class: Math.floor(Number(r.status) / 100),
+    };
     const bucket = at - (at % HOUR_MS);
     const key = dimsKey(dims);
     const mapKey = `${bucket}:${key}`;
     let agg = out.get(mapKey);
     if (agg === undefined) {
-      agg = { bucket, dims_key: key, ...dims, requests: 0, errors: 0, prompt_tokens: 0, completion_tokens: 0, cost_micros: 0, priced_requests: 0, unpriced_requests: 0, latency_ms_sum: 0 };
+      agg = {
+        bucket,
+        dims_key: key,
+        ...dims,
+        requests: 0,
+        errors: 0,
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        cost_micros: 0,
+        priced_requests: 0,
+        unpriced_requests: 0,
+        latency_ms_sum: 0,
+      };
       out.set(mapKey, agg);
     }
     agg.requests += 1;
@@ -72,7 +109,16 @@ export function aggregateUsageRows(rows: ReadonlyArray<RawForAggregate>): UsageH
   return [...out.values()];
 }
 
-const SUMMED = ['requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cost_micros', 'priced_requests', 'unpriced_requests', 'latency_ms_sum'] as const;
+const SUMMED = [
+  'requests',
+  'errors',
+  'prompt_tokens',
+  'completion_tokens',
+  'cost_micros',
+  'priced_requests',
+  'unpriced_requests',
+  'latency_ms_sum',
+] as const;
 
 /** Adds hourly rows to the table (upsert per dialect; concurrent writers add, never overwrite). */
 export async function addUsageHourly(db: Kysely<Database>, rows: ReadonlyArray<UsageHourlyTable>): Promise<void> {
@@ -88,7 +134,15 @@ export async function addUsageHourly(db: Kysely<Database>, rows: ReadonlyArray<U
         .execute();
     } else {
       await insert
-        .onConflict((oc) => oc.columns(['bucket', 'dims_key']).doUpdateSet(Object.fromEntries(SUMMED.map((c) => [c, sql`${sql.ref(`usage_hourly.${c}`)} + ${sql.ref(`excluded.${c}`)}`]))))
+        .onConflict((oc) =>
+          oc
+            .columns(['bucket', 'dims_key'])
+            .doUpdateSet(
+              Object.fromEntries(
+                SUMMED.map((c) => [c, sql`${sql.ref(`usage_hourly.${c}`)} + ${sql.ref(`excluded.${c}`)}`]),
+              ),
+            ),
+        )
         .execute();
     }
   }

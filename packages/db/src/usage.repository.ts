@@ -35,7 +35,15 @@ class RedeliveryRace extends Error {}
 
 /** Inserts the rows whose ids are new and adds exactly those to the hourly aggregates, atomically. */
 async function insertChunk(trx: Kysely<Database>, chunk: ReadonlyArray<UsageRecordsTable>): Promise<number> {
-  const existing = await trx.selectFrom('usage_records').select('id').where('id', 'in', chunk.map((r) => r.id)).execute();
+  const existing = await trx
+    .selectFrom('usage_records')
+    .select('id')
+    .where(
+      'id',
+      'in',
+      chunk.map((r) => r.id),
+    )
+    .execute();
   const seen = new Set(existing.map((r) => r.id));
   const fresh: UsageRecordsTable[] = [];
   for (const row of chunk) {
@@ -177,7 +185,13 @@ export interface UsageReport {
   recent: UsageRow[];
 }
 
-const GROUP_COLUMN = { route: 'route', provider: 'provider', model: 'model', token: 'token_id', user: 'user_id' } as const;
+const GROUP_COLUMN = {
+  route: 'route',
+  provider: 'provider',
+  model: 'model',
+  token: 'token_id',
+  user: 'user_id',
+} as const;
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
 
 interface UsagePart {
@@ -205,7 +219,12 @@ const toPartial = (r: Record<string, unknown>): UsagePart => ({
 });
 
 /** Raw rows in [from, to): used only for the sub-hour edges of a range. */
-async function rawPartials(db: Kysely<Database>, filter: UsageFilter, from: number | undefined, to: number | undefined): Promise<UsagePart[]> {
+async function rawPartials(
+  db: Kysely<Database>,
+  filter: UsageFilter,
+  from: number | undefined,
+  to: number | undefined,
+): Promise<UsagePart[]> {
   let q = db.selectFrom('usage_records');
   if (from !== undefined) q = q.where('created_at', '>=', from);
   if (to !== undefined) q = q.where('created_at', '<', to);
@@ -217,22 +236,29 @@ async function rawPartials(db: Kysely<Database>, filter: UsageFilter, from: numb
   const width = sql.lit(BUCKET_MS[filter.bucket ?? 'hour']);
   const bucket = sql<number>`created_at - (created_at % ${width})`;
   const column = filter.groupBy === undefined ? null : GROUP_COLUMN[filter.groupBy];
-  let grouped = q.select((eb) => [
-    bucket.as('t'),
-    eb.fn.countAll().as('requests'),
-    sql<number>`sum(case when outcome <> 'ok' then 1 else 0 end)`.as('errors'),
-    eb.fn.sum('prompt_tokens').as('prompt_tokens'),
-    eb.fn.sum('completion_tokens').as('completion_tokens'),
-    eb.fn.sum('cost_micros').as('cost_micros'),
-    sql<number>`sum(case when cost_micros is not null then 1 else 0 end)`.as('priced'),
-    sql<number>`sum(case when cost_micros is null and provider is not null then 1 else 0 end)`.as('unpriced'),
-  ]).groupBy(bucket);
+  let grouped = q
+    .select((eb) => [
+      bucket.as('t'),
+      eb.fn.countAll().as('requests'),
+      sql<number>`sum(case when outcome <> 'ok' then 1 else 0 end)`.as('errors'),
+      eb.fn.sum('prompt_tokens').as('prompt_tokens'),
+      eb.fn.sum('completion_tokens').as('completion_tokens'),
+      eb.fn.sum('cost_micros').as('cost_micros'),
+      sql<number>`sum(case when cost_micros is not null then 1 else 0 end)`.as('priced'),
+      sql<number>`sum(case when cost_micros is null and provider is not null then 1 else 0 end)`.as('unpriced'),
+    ])
+    .groupBy(bucket);
   if (column !== null) grouped = grouped.select(sql.ref(column).as('key')).groupBy(column) as typeof grouped;
   return (await grouped.execute()).map((r) => toPartial(r as Record<string, unknown>));
 }
 
 /** Hourly aggregates for whole hours in [from, to). */
-async function hourlyPartials(db: Kysely<Database>, filter: UsageFilter, from: number | undefined, to: number | undefined): Promise<UsagePart[]> {
+async function hourlyPartials(
+  db: Kysely<Database>,
+  filter: UsageFilter,
+  from: number | undefined,
+  to: number | undefined,
+): Promise<UsagePart[]> {
   let q = withAggregates(db).selectFrom('usage_hourly');
   if (from !== undefined) q = q.where('bucket', '>=', from);
   if (to !== undefined) q = q.where('bucket', '<', to);
@@ -242,16 +268,18 @@ async function hourlyPartials(db: Kysely<Database>, filter: UsageFilter, from: n
   if (filter.provider !== undefined) q = q.where('provider', '=', filter.provider);
   const width = BUCKET_MS[filter.bucket ?? 'hour'];
   const column = filter.groupBy === undefined ? null : GROUP_COLUMN[filter.groupBy];
-  let grouped = q.select((eb) => [
-    'bucket as t',
-    eb.fn.sum('requests').as('requests'),
-    eb.fn.sum('errors').as('errors'),
-    eb.fn.sum('prompt_tokens').as('prompt_tokens'),
-    eb.fn.sum('completion_tokens').as('completion_tokens'),
-    eb.fn.sum('cost_micros').as('cost_micros'),
-    eb.fn.sum('priced_requests').as('priced'),
-    eb.fn.sum('unpriced_requests').as('unpriced'),
-  ]).groupBy('bucket');
+  let grouped = q
+    .select((eb) => [
+      'bucket as t',
+      eb.fn.sum('requests').as('requests'),
+      eb.fn.sum('errors').as('errors'),
+      eb.fn.sum('prompt_tokens').as('prompt_tokens'),
+      eb.fn.sum('completion_tokens').as('completion_tokens'),
+      eb.fn.sum('cost_micros').as('cost_micros'),
+      eb.fn.sum('priced_requests').as('priced'),
+      eb.fn.sum('unpriced_requests').as('unpriced'),
+    ])
+    .groupBy('bucket');
   if (column !== null) grouped = grouped.select(sql.ref(column).as('key')).groupBy(column) as typeof grouped;
   // Grouped by the plain hour (days folded here): with the (bucket, model, sums) index MySQL groups
   // while reading the index in order, no temporary table.
@@ -273,12 +301,21 @@ export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {})
   if (hourFrom !== undefined && hourTo !== undefined && hourFrom >= hourTo) {
     parts.push(...(await rawPartials(db, filter, from, to)));
   } else {
-    if (from !== undefined && hourFrom !== undefined && from < hourFrom) parts.push(...(await rawPartials(db, filter, from, hourFrom)));
+    if (from !== undefined && hourFrom !== undefined && from < hourFrom)
+      parts.push(...(await rawPartials(db, filter, from, hourFrom)));
     parts.push(...(await hourlyPartials(db, filter, hourFrom, hourTo)));
-    if (to !== undefined && hourTo !== undefined && hourTo < to) parts.push(...(await rawPartials(db, filter, hourTo, to)));
+    if (to !== undefined && hourTo !== undefined && hourTo < to)
+      parts.push(...(await rawPartials(db, filter, hourTo, to)));
   }
 
-  const totals: UsageTotals = { requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, costMicros: null, unpricedRequests: 0 };
+  const totals: UsageTotals = {
+    requests: 0,
+    errors: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    costMicros: null,
+    unpricedRequests: 0,
+  };
   let priced = 0;
   let cost = 0;
   const series = new Map<number, UsageSeriesPoint>();
@@ -299,7 +336,17 @@ export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {})
     series.set(p.t, point);
     if (filter.groupBy !== undefined) {
       const key = p.key ?? '(none)';
-      const g = groupMap.get(key) ?? { key, requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, costMicros: null, unpricedRequests: 0, priced: 0, cost: 0 };
+      const g = groupMap.get(key) ?? {
+        key,
+        requests: 0,
+        errors: 0,
+        promptTokens: 0,
+        completionTokens: 0,
+        costMicros: null,
+        unpricedRequests: 0,
+        priced: 0,
+        cost: 0,
+      };
       g.requests += p.requests;
       g.errors += p.errors;
       g.promptTokens += p.promptTokens;

@@ -50,7 +50,10 @@ export async function insertUser(db: Kysely<Database>, input: NewUser): Promise<
   return toUser(row);
 }
 
-export async function findUserByUsername(db: Kysely<Database>, username: string): Promise<UserWithPassword | undefined> {
+export async function findUserByUsername(
+  db: Kysely<Database>,
+  username: string,
+): Promise<UserWithPassword | undefined> {
   const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
   return row === undefined ? undefined : { ...toUser(row), passwordHash: row.password_hash };
 }
@@ -72,7 +75,12 @@ export interface UserChanges {
   limits?: Limits | null;
 }
 
-export async function updateUser(db: Kysely<Database>, id: string, changes: UserChanges, now: number): Promise<boolean> {
+export async function updateUser(
+  db: Kysely<Database>,
+  id: string,
+  changes: UserChanges,
+  now: number,
+): Promise<boolean> {
   const result = await db
     .updateTable('users')
     .set({
@@ -142,7 +150,8 @@ export interface NewApiToken {
 }
 
 export async function insertApiToken(db: Kysely<Database>, input: NewApiToken): Promise<ApiToken> {
-  if (!/^[0-9a-f]{64}$/.test(input.hash)) throw new Error('insertApiToken expects a lowercase hex SHA-256 hash, not a token');
+  if (!/^[0-9a-f]{64}$/.test(input.hash))
+    throw new Error('insertApiToken expects a lowercase hex SHA-256 hash, not a token');
   const row: ApiTokenRow = {
     id: randomUUID(),
     user_id: input.userId,
@@ -160,7 +169,13 @@ export async function insertApiToken(db: Kysely<Database>, input: NewApiToken): 
 }
 
 export async function listApiTokens(db: Kysely<Database>, userId: string): Promise<ApiToken[]> {
-  const rows = await db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   return rows.map(toApiToken);
 }
 
@@ -175,7 +190,12 @@ export async function findApiTokenByHash(db: Kysely<Database>, hash: string): Pr
 }
 
 export async function revokeApiToken(db: Kysely<Database>, id: string, now: number): Promise<boolean> {
-  const result = await db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 

@@ -7,7 +7,10 @@ describe('createBatcher', () => {
     const b = createBatcher<number>({ write: async (items) => void batches.push(items), batchSize: 3, flushMs: 20 });
     for (let i = 0; i < 7; i++) b.add(i);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(batches).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(batches).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(batches).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
     await b.close();

@@ -1,7 +1,11 @@
 import { GatewayError } from '@aisbf/core';
 import { Queue, QueueEvents } from 'bullmq';
 import { toBullmqConnection, toBullmqPrefix, type QueueConnection } from './bullmq-connection';
-import { discoverModelsPayloadSchema, type DiscoverModelsPayload, type ModelDiscovery } from './discover-models.processor';
+import {
+  discoverModelsPayloadSchema,
+  type DiscoverModelsPayload,
+  type ModelDiscovery,
+} from './discover-models.processor';
 import { JOB_NAMES, QUEUES } from './queues';
 
 export interface BullmqJobRunnerOptions extends QueueConnection {
@@ -20,7 +24,9 @@ const modelDiscoveryOf = (value: unknown): ModelDiscovery | null => {
   if (typeof value !== 'object' || value === null) return null;
   const v = value as Record<string, unknown>;
   const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
-  return strings(v['models']) && strings(v['added']) && strings(v['removed']) ? { models: v['models'], added: v['added'], removed: v['removed'] } : null;
+  return strings(v['models']) && strings(v['added']) && strings(v['removed'])
+    ? { models: v['models'], added: v['added'], removed: v['removed'] }
+    : null;
 };
 
 /**
@@ -55,7 +61,10 @@ export function createBullmqJobRunner(options: BullmqJobRunnerOptions): BullmqJo
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (/timed out/i.test(message)) {
-          throw new GatewayError('UPSTREAM_TIMEOUT', `model discovery for "${data.providerId}" did not finish within ${Math.round(timeoutMs / 1000)} s (job ${job.id ?? '?'})`);
+          throw new GatewayError(
+            'UPSTREAM_TIMEOUT',
+            `model discovery for "${data.providerId}" did not finish within ${Math.round(timeoutMs / 1000)} s (job ${job.id ?? '?'})`,
+          );
         }
         throw new GatewayError('UPSTREAM_ERROR', message);
       }

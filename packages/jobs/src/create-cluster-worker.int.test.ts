@@ -22,9 +22,31 @@ describe('cluster worker', () => {
     const upstream = await startMockUpstream({ models: ['m1', 'fresh-model'] });
     const prefix = testRedisPrefix('cw');
     const user = await insertUser(handle.db, { username: 'bob', passwordHash: null, role: 'user', now: 0 });
-    await upsertProvider(handle.db, { ownerId: user.id, id: 'lan', type: 'openai', endpoint: upstream.url, apiKeyEnc: null, enabled: true, adminOnly: false, settings: {}, models: [{ name: 'm1' }] }, 0);
+    await upsertProvider(
+      handle.db,
+      {
+        ownerId: user.id,
+        id: 'lan',
+        type: 'openai',
+        endpoint: upstream.url,
+        apiKeyEnc: null,
+        enabled: true,
+        adminOnly: false,
+        settings: {},
+        models: [{ name: 'm1' }],
+      },
+      0,
+    );
     upstream.setDefault({ kind: 'status', status: 503 });
-    const worker = await createClusterWorker({ url: testRedisUrl(), prefix, db: handle.db, secretBox: box, healthEveryMs: 200, discoverEveryMs: 0, healthPolicy: { probeTimeoutMs: 1_000 } });
+    const worker = await createClusterWorker({
+      url: testRedisUrl(),
+      prefix,
+      db: handle.db,
+      secretBox: box,
+      healthEveryMs: 200,
+      discoverEveryMs: 0,
+      healthPolicy: { probeTimeoutMs: 1_000 },
+    });
     const node = createRedisSnapshotSource({ url: testRedisUrl(), prefix, pollMs: 60_000, bootTimeoutMs: 300 });
     const board = createRedisHealthBoard({ url: testRedisUrl(), prefix, pollMs: 0 });
     const runner = createBullmqJobRunner({ url: testRedisUrl(), prefix, timeoutMs: 10_000 });
@@ -34,8 +56,16 @@ describe('cluster worker', () => {
       await until(() => board.isHealthy(user.id, 'lan'), 10_000, 'healed on the data plane');
 
       await until(() => node.connected(), 5_000, 'node connected');
-      expect(await runner.discoverModels({ ownerId: user.id, providerId: 'lan' })).toEqual({ models: ['m1', 'fresh-model'], added: ['fresh-model'], removed: [] });
-      await until(() => (node.current()?.providers.find((p) => p.id === 'lan')?.models.length ?? 0) === 2, 5_000, 'models on the node');
+      expect(await runner.discoverModels({ ownerId: user.id, providerId: 'lan' })).toEqual({
+        models: ['m1', 'fresh-model'],
+        added: ['fresh-model'],
+        removed: [],
+      });
+      await until(
+        () => (node.current()?.providers.find((p) => p.id === 'lan')?.models.length ?? 0) === 2,
+        5_000,
+        'models on the node',
+      );
       expect(worker.healthy()).toBe(true);
     } finally {
       await runner.close();

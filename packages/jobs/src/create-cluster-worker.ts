@@ -1,4 +1,9 @@
-import { createRedisBus, createRedisHealthPublisher, createRedisSnapshotStore, createSnapshotPublisher } from '@aisbf/bus';
+import {
+  createRedisBus,
+  createRedisHealthPublisher,
+  createRedisSnapshotStore,
+  createSnapshotPublisher,
+} from '@aisbf/bus';
 import { loadSnapshot, type Db } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
 import { createWorkers, type JobWorkers } from './create-workers';
@@ -33,10 +38,26 @@ export interface ClusterWorker {
 export async function createClusterWorker(options: ClusterWorkerOptions): Promise<ClusterWorker> {
   const onError = options.onError ?? (() => undefined);
   const bus = createRedisBus({ url: options.url, prefix: options.prefix, name: 'aisbf-worker', onError });
-  const store = createRedisSnapshotStore({ url: options.url, prefix: options.prefix, name: 'aisbf-worker-snapshot', onError: (e) => onError(e, 'snapshot store') });
+  const store = createRedisSnapshotStore({
+    url: options.url,
+    prefix: options.prefix,
+    name: 'aisbf-worker-snapshot',
+    onError: (e) => onError(e, 'snapshot store'),
+  });
   // Republishing on reconnect is the control plane's job; a worker only announces its own commits.
-  const publisher = createSnapshotPublisher({ bus, store, loadSnapshot: () => loadSnapshot(options.db), republishOnReconnect: false, onError });
-  const health = createRedisHealthPublisher({ url: options.url, prefix: options.prefix, name: 'aisbf-worker-health', onError });
+  const publisher = createSnapshotPublisher({
+    bus,
+    store,
+    loadSnapshot: () => loadSnapshot(options.db),
+    republishOnReconnect: false,
+    onError,
+  });
+  const health = createRedisHealthPublisher({
+    url: options.url,
+    prefix: options.prefix,
+    name: 'aisbf-worker-health',
+    onError,
+  });
   let workers: JobWorkers;
   try {
     workers = await createWorkers({

@@ -31,7 +31,8 @@ export interface JobWorkers {
 }
 
 export const HEALTH_SCHEDULER_ID = 'health-check:all';
-export const discoverSchedulerId = (ownerId: string | null, providerId: string): string => `discover-models:${ownerKey(ownerId) || 'global'}:${providerId}`;
+export const discoverSchedulerId = (ownerId: string | null, providerId: string): string =>
+  `discover-models:${ownerKey(ownerId) || 'global'}:${providerId}`;
 
 /**
  * BullMQ wiring for `aisbf worker` (DESIGN.md §5). Schedules are job schedulers with fixed ids,
@@ -49,7 +50,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
     lockDuration: options.lockDurationMs ?? 30_000,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
   };
-  const queueOf = (name: QueueName): Queue => new Queue(name, { connection, prefix, defaultJobOptions: JOB_OPTIONS[name] });
+  const queueOf = (name: QueueName): Queue =>
+    new Queue(name, { connection, prefix, defaultJobOptions: JOB_OPTIONS[name] });
   const healthQueue = queueOf(QUEUES.healthCheck);
   const discoverQueue = queueOf(QUEUES.discoverModels);
   for (const q of [healthQueue, discoverQueue]) q.on('error', (e) => onError(e, `queue ${q.name}`));
@@ -72,7 +74,11 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
     if (syncing) return syncing;
     syncing = (async () => {
       if (healthEveryMs > 0) {
-        await healthQueue.upsertJobScheduler(HEALTH_SCHEDULER_ID, { every: healthEveryMs }, { name: JOB_NAMES.healthCheck, data: {} });
+        await healthQueue.upsertJobScheduler(
+          HEALTH_SCHEDULER_ID,
+          { every: healthEveryMs },
+          { name: JOB_NAMES.healthCheck, data: {} },
+        );
       }
       if (discoverEveryMs <= 0) return;
       const providers = (await listProviders(options.db)).filter((p) => p.enabled);
@@ -80,10 +86,15 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
       for (const p of providers) {
         const id = discoverSchedulerId(p.ownerId, p.id);
         wanted.add(id);
-        await discoverQueue.upsertJobScheduler(id, { every: discoverEveryMs }, { name: JOB_NAMES.discoverModels, data: { ownerId: p.ownerId, providerId: p.id } });
+        await discoverQueue.upsertJobScheduler(
+          id,
+          { every: discoverEveryMs },
+          { name: JOB_NAMES.discoverModels, data: { ownerId: p.ownerId, providerId: p.id } },
+        );
       }
       for (const scheduler of await discoverQueue.getJobSchedulers(0, -1)) {
-        if (scheduler.key.startsWith('discover-models:') && !wanted.has(scheduler.key)) await discoverQueue.removeJobScheduler(scheduler.key);
+        if (scheduler.key.startsWith('discover-models:') && !wanted.has(scheduler.key))
+          await discoverQueue.removeJobScheduler(scheduler.key);
       }
     })().finally(() => {
       syncing = null;
@@ -101,7 +112,13 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
       QUEUES.discoverModels,
       guard((job) =>
         discoverModels(
-          { db: options.db, secretBox: options.secretBox, publish: options.publish, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.userFetch ? { userFetch: options.userFetch } : {}) },
+          {
+            db: options.db,
+            secretBox: options.secretBox,
+            publish: options.publish,
+            ...(options.fetch ? { fetch: options.fetch } : {}),
+            ...(options.userFetch ? { userFetch: options.userFetch } : {}),
+          },
           parsePayload(discoverModelsPayloadSchema, job.data, QUEUES.discoverModels),
         ),
       ),
@@ -111,7 +128,14 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
       QUEUES.healthCheck,
       guard(async (job) => {
         const result = await checkHealth(
-          { db: options.db, secretBox: options.secretBox, publishHealth: options.publishHealth, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.userFetch ? { userFetch: options.userFetch } : {}), policy: options.healthPolicy },
+          {
+            db: options.db,
+            secretBox: options.secretBox,
+            publishHealth: options.publishHealth,
+            ...(options.fetch ? { fetch: options.fetch } : {}),
+            ...(options.userFetch ? { userFetch: options.userFetch } : {}),
+            policy: options.healthPolicy,
+          },
           job.data,
         );
         // The periodic run also keeps the per-provider discovery schedules in step with the db.

@@ -43,7 +43,8 @@ function modelNames(body: unknown): string[] | null {
   const parsed = listingSchema.safeParse(body);
   if (!parsed.success) return null;
   const data: unknown = parsed.data;
-  const record = typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : null;
+  const record =
+    typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : null;
   const listed = Array.isArray(data) ? data : (record?.['data'] ?? record?.['models']);
   const items: unknown[] = Array.isArray(listed) ? listed : [];
   const names: string[] = [];
@@ -51,7 +52,14 @@ function modelNames(body: unknown): string[] | null {
     if (typeof item === 'string') names.push(item);
     else if (typeof item === 'object' && item !== null) {
       const record = item as Record<string, unknown>;
-      const name = typeof record['id'] === 'string' ? record['id'] : typeof record['name'] === 'string' ? record['name'] : typeof record['model'] === 'string' ? record['model'] : null;
+      const name =
+        typeof record['id'] === 'string'
+          ? record['id']
+          : typeof record['name'] === 'string'
+            ? record['name']
+            : typeof record['model'] === 'string'
+              ? record['model']
+              : null;
       if (name !== null && name.length > 0 && name.length <= 256) names.push(name);
     }
   }
@@ -63,9 +71,13 @@ function modelNames(body: unknown): string[] | null {
  * the list (keeping context windows, prices and defaults already known for a name), bump the config
  * version and publish. A plain function: BullMQ and the in-process runner both call it.
  */
-export async function discoverModels(deps: DiscoverModelsDeps, payload: DiscoverModelsPayload): Promise<ModelDiscovery> {
+export async function discoverModels(
+  deps: DiscoverModelsDeps,
+  payload: DiscoverModelsPayload,
+): Promise<ModelDiscovery> {
   const provider = await findProvider(deps.db, payload.ownerId, payload.providerId);
-  if (provider === undefined) throw new GatewayError('NOT_FOUND', `provider "${payload.providerId}" does not exist`, { path: 'providerId' });
+  if (provider === undefined)
+    throw new GatewayError('NOT_FOUND', `provider "${payload.providerId}" does not exist`, { path: 'providerId' });
   const headers: Record<string, string> = { accept: 'application/json' };
   const extra = provider.settings['headers'];
   if (typeof extra === 'object' && extra !== null) {
@@ -78,7 +90,10 @@ export async function discoverModels(deps: DiscoverModelsDeps, payload: Discover
   try {
     response = await doFetch(url, { headers, signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000) });
   } catch (error) {
-    const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : `could not connect${connectRefusal(error)}`;
+    const reason =
+      error instanceof Error && error.name === 'TimeoutError'
+        ? 'timed out'
+        : `could not connect${connectRefusal(error)}`;
     throw new GatewayError('UPSTREAM_ERROR', `GET ${url} ${reason}`, { cause: error });
   }
   const text = await response.text();
@@ -90,13 +105,22 @@ export async function discoverModels(deps: DiscoverModelsDeps, payload: Discover
   const now = (deps.now ?? Date.now)();
   const { value, version } = await withConfigChange(deps.db, async (trx) => {
     const current = await findProvider(trx, payload.ownerId, payload.providerId);
-    if (current === undefined) throw new GatewayError('NOT_FOUND', `provider "${payload.providerId}" was deleted during discovery`);
+    if (current === undefined)
+      throw new GatewayError('NOT_FOUND', `provider "${payload.providerId}" was deleted during discovery`);
     const known = new Map(current.models.map((m) => [m.name, m]));
-    const models: StoredProviderModel[] = names.map((name) => ({ ...(known.get(name) ?? { name }), source: 'discovered', discoveredAt: now }));
+    const models: StoredProviderModel[] = names.map((name) => ({
+      ...(known.get(name) ?? { name }),
+      source: 'discovered',
+      discoveredAt: now,
+    }));
     await replaceProviderModels(trx, current.rowId, models);
     const before = new Set(known.keys());
     const after = new Set(names);
-    return { models: names, added: names.filter((n) => !before.has(n)), removed: [...before].filter((n) => !after.has(n)) };
+    return {
+      models: names,
+      added: names.filter((n) => !before.has(n)),
+      removed: [...before].filter((n) => !after.has(n)),
+    };
   });
   await deps.publish({ version, kind: 'models', id: payload.providerId, op: 'upsert' });
   return value;

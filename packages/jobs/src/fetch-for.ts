@@ -2,7 +2,10 @@
  * The fetch a job uses for a provider: user-owned providers' endpoints go through `userFetch`
  * (the endpoint policy checked at connect time, issue 9), global ones through `fetch`.
  */
-export function fetchFor(deps: { fetch?: typeof fetch | undefined; userFetch?: typeof fetch | undefined }, ownerId: string | null): typeof fetch {
+export function fetchFor(
+  deps: { fetch?: typeof fetch | undefined; userFetch?: typeof fetch | undefined },
+  ownerId: string | null,
+): typeof fetch {
   return (ownerId !== null ? deps.userFetch : undefined) ?? deps.fetch ?? fetch;
 }
 

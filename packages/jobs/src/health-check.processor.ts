@@ -1,11 +1,26 @@
 import type { HealthChange } from '@aisbf/bus';
 import { usageAttemptSchema } from '@aisbf/core';
-import { listProviderHealth, listProviders, setProviderHealth, UNKNOWN_HEALTH, type Db, type StoredProvider } from '@aisbf/db';
+import {
+  listProviderHealth,
+  listProviders,
+  setProviderHealth,
+  UNKNOWN_HEALTH,
+  type Db,
+  type StoredProvider,
+} from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
 import { z } from 'zod';
 import { connectRefusal, fetchFor } from './fetch-for';
 import { healthCheckPayloadSchema, parsePayload } from './queues';
-import { DEFAULT_HEALTH_POLICY, isFailure, providerKey, scoreTraffic, type HealthPolicy, type TrafficSample, type TrafficScore } from './traffic-health';
+import {
+  DEFAULT_HEALTH_POLICY,
+  isFailure,
+  providerKey,
+  scoreTraffic,
+  type HealthPolicy,
+  type TrafficSample,
+  type TrafficScore,
+} from './traffic-health';
 
 export interface HealthCheckDeps {
   db: Db;
@@ -53,10 +68,15 @@ export async function checkHealth(deps: HealthCheckDeps, payload: unknown): Prom
   const now = (deps.now ?? Date.now)();
   let providers = await listProviders(deps.db);
   if (input.providerId !== undefined) {
-    providers = providers.filter((p) => p.id === input.providerId && (input.ownerId === undefined || p.ownerId === input.ownerId));
+    providers = providers.filter(
+      (p) => p.id === input.providerId && (input.ownerId === undefined || p.ownerId === input.ownerId),
+    );
   }
   const scores = scoreTraffic(await readTraffic(deps.db, providers, now - policy.windowMs), now, policy);
-  const previous = await listProviderHealth(deps.db, providers.map((p) => p.rowId));
+  const previous = await listProviderHealth(
+    deps.db,
+    providers.map((p) => p.rowId),
+  );
 
   const checked = await Promise.all(
     providers.map(async (provider): Promise<ProviderHealthResult> => {
@@ -71,7 +91,12 @@ export async function checkHealth(deps: HealthCheckDeps, payload: unknown): Prom
   for (const [i, result] of checked.entries()) {
     const provider = providers[i];
     if (!provider || result.source === 'disabled') continue;
-    await setProviderHealth(deps.db, provider.rowId, { status: result.status, checkedAt: now, error: result.error, latencyMs: result.latencyMs === null ? null : Math.round(result.latencyMs) });
+    await setProviderHealth(deps.db, provider.rowId, {
+      status: result.status,
+      checkedAt: now,
+      error: result.error,
+      latencyMs: result.latencyMs === null ? null : Math.round(result.latencyMs),
+    });
     if (result.status !== result.previous) {
       changed += 1;
       await deps.publishHealth?.({
@@ -108,10 +133,20 @@ async function judge(
   if (mode === 'none') return { status: 'unknown', source: 'traffic', error: 'no recent traffic', latencyMs: null };
   const paid = mode === 'paid';
   const probe = await runProbe(deps, provider, paid, policy.probeTimeoutMs);
-  return { status: probe.ok ? 'healthy' : 'unhealthy', source: paid ? 'paid-probe' : 'probe', error: probe.error, latencyMs: probe.latencyMs };
+  return {
+    status: probe.ok ? 'healthy' : 'unhealthy',
+    source: paid ? 'paid-probe' : 'probe',
+    error: probe.error,
+    latencyMs: probe.latencyMs,
+  };
 }
 
-async function runProbe(deps: HealthCheckDeps, provider: StoredProvider, paid: boolean, timeoutMs: number): Promise<{ ok: boolean; error: string | null; latencyMs: number }> {
+async function runProbe(
+  deps: HealthCheckDeps,
+  provider: StoredProvider,
+  paid: boolean,
+  timeoutMs: number,
+): Promise<{ ok: boolean; error: string | null; latencyMs: number }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const extra = provider.settings['headers'];
   if (typeof extra === 'object' && extra !== null) {
@@ -122,7 +157,11 @@ async function runProbe(deps: HealthCheckDeps, provider: StoredProvider, paid: b
   const url = paid && model !== undefined ? `${provider.endpoint}/chat/completions` : `${provider.endpoint}/models`;
   const init: RequestInit =
     paid && model !== undefined
-      ? { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ model, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] }) }
+      ? {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ model, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] }),
+        }
       : { method: 'GET', headers };
   const started = performance.now();
   try {
@@ -130,10 +169,16 @@ async function runProbe(deps: HealthCheckDeps, provider: StoredProvider, paid: b
     await response.arrayBuffer();
     const latencyMs = performance.now() - started;
     // Never the response text: it may echo the key.
-    return response.ok ? { ok: true, error: null, latencyMs } : { ok: false, error: `probe answered ${response.status}`, latencyMs };
+    return response.ok
+      ? { ok: true, error: null, latencyMs }
+      : { ok: false, error: `probe answered ${response.status}`, latencyMs };
   } catch (error) {
     const timedOut = error instanceof Error && error.name === 'TimeoutError';
-    return { ok: false, error: timedOut ? 'probe timed out' : `probe could not connect${connectRefusal(error)}`, latencyMs: performance.now() - started };
+    return {
+      ok: false,
+      error: timedOut ? 'probe timed out' : `probe could not connect${connectRefusal(error)}`,
+      latencyMs: performance.now() - started,
+    };
   }
 }
 
@@ -162,9 +207,20 @@ async function readTraffic(db: Db, providers: ReadonlyArray<StoredProvider>, sin
       // Attempts name a provider slug: the served one carries its owner; otherwise the user's own
       // provider of that slug wins over a global one, as route resolution does (DESIGN.md §2).
       const ownerId =
-        attempt.provider === row.provider ? row.provider_owner_id : known.has(providerKey(row.user_id, attempt.provider)) ? row.user_id : null;
+        attempt.provider === row.provider
+          ? row.provider_owner_id
+          : known.has(providerKey(row.user_id, attempt.provider))
+            ? row.user_id
+            : null;
       if (!known.has(providerKey(ownerId, attempt.provider))) continue;
-      samples.push({ at: Number(row.created_at), ownerId, providerId: attempt.provider, model: attempt.model, failed: isFailure(attempt.outcome), latencyMs: attempt.latencyMs });
+      samples.push({
+        at: Number(row.created_at),
+        ownerId,
+        providerId: attempt.provider,
+        model: attempt.model,
+        failed: isFailure(attempt.outcome),
+        latencyMs: attempt.latencyMs,
+      });
     }
   }
   return samples;

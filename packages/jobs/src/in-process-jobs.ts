@@ -35,8 +35,19 @@ export interface InProcessJobs {
  */
 export function createInProcessJobs(options: InProcessJobsOptions): InProcessJobs {
   const onError = options.onError ?? (() => undefined);
-  const discoverDeps = { db: options.db, secretBox: options.secretBox, publish: options.publish, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.userFetch ? { userFetch: options.userFetch } : {}) };
-  const usageSink = createDbUsageSink({ db: options.db, batchSize: options.usageBatchSize, flushMs: options.usageFlushMs, onError });
+  const discoverDeps = {
+    db: options.db,
+    secretBox: options.secretBox,
+    publish: options.publish,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.userFetch ? { userFetch: options.userFetch } : {}),
+  };
+  const usageSink = createDbUsageSink({
+    db: options.db,
+    batchSize: options.usageBatchSize,
+    flushMs: options.usageFlushMs,
+    onError,
+  });
   const inFlight = new Map<string, Promise<ModelDiscovery>>();
   const timers: NodeJS.Timeout[] = [];
   let closed = false;
@@ -52,12 +63,24 @@ export function createInProcessJobs(options: InProcessJobsOptions): InProcessJob
   };
 
   const runHealthCheck = (): Promise<HealthCheckResult> =>
-    checkHealth({ db: options.db, secretBox: options.secretBox, publishHealth: options.publishHealth, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.userFetch ? { userFetch: options.userFetch } : {}), policy: options.healthPolicy }, {});
+    checkHealth(
+      {
+        db: options.db,
+        secretBox: options.secretBox,
+        publishHealth: options.publishHealth,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.userFetch ? { userFetch: options.userFetch } : {}),
+        policy: options.healthPolicy,
+      },
+      {},
+    );
 
   const runDiscovery = async (): Promise<void> => {
     for (const p of await listProviders(options.db)) {
       if (!p.enabled || closed) continue;
-      await discover({ ownerId: p.ownerId, providerId: p.id }).catch((error: unknown) => onError(error, `discover ${p.id}`));
+      await discover({ ownerId: p.ownerId, providerId: p.id }).catch((error: unknown) =>
+        onError(error, `discover ${p.id}`),
+      );
     }
   };
 
@@ -85,7 +108,16 @@ export function createInProcessJobs(options: InProcessJobsOptions): InProcessJob
       const timeoutMs = options.timeoutMs ?? 30_000;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new GatewayError('UPSTREAM_TIMEOUT', `model discovery for "${payload.providerId}" did not finish within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new GatewayError(
+                'UPSTREAM_TIMEOUT',
+                `model discovery for "${payload.providerId}" did not finish within ${Math.round(timeoutMs / 1000)} s`,
+              ),
+            ),
+          timeoutMs,
+        );
       });
       try {
         return await Promise.race([discover(payload), timeout]);

@@ -22,7 +22,15 @@ describe('queue usage sink', () => {
     const prefix = testRedisPrefix('usink');
     const proxy = await startTcpProxy('127.0.0.1', Number(new URL(testRedisUrl()).port || 6379));
     const sink = createQueueUsageSink({ url: `redis://127.0.0.1:${proxy.port}`, prefix, batchSize: 100, flushMs: 20 });
-    const workers = await createWorkers({ url: testRedisUrl(), prefix, db: handle.db, secretBox: createSecretBox(generateSecretKey()), publish: async () => undefined, healthEveryMs: 0, discoverEveryMs: 0 });
+    const workers = await createWorkers({
+      url: testRedisUrl(),
+      prefix,
+      db: handle.db,
+      secretBox: createSecretBox(generateSecretKey()),
+      publish: async () => undefined,
+      healthEveryMs: 0,
+      discoverEveryMs: 0,
+    });
     const rows = async () => (await handle.db.selectFrom('usage_records').select('id').execute()).length;
     try {
       for (let i = 0; i < 100; i++) sink.emit(makeUsageEvent('a', i));

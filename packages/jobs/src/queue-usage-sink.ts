@@ -37,7 +37,10 @@ export function createQueueUsageSink(options: QueueUsageSinkOptions): QueueUsage
   queue.on('error', (error) => options.onError?.(error, 'usage queue'));
   const batcher = createBatcher<UsageEvent>({
     write: async (events) => {
-      const jobId = `usage-${createHash('sha256').update(events.map((e) => e.id).join(',')).digest('hex').slice(0, 32)}`;
+      const jobId = `usage-${createHash('sha256')
+        .update(events.map((e) => e.id).join(','))
+        .digest('hex')
+        .slice(0, 32)}`;
       await queue.add(JOB_NAMES.usageFlush, { events }, { jobId });
     },
     batchSize: options.batchSize ?? 500,

@@ -35,9 +35,24 @@ export type UsageFlushPayload = z.infer<typeof usageFlushPayloadSchema>;
  * the next scheduled run comes soon anyway.
  */
 export const JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
-  'discover-models': { attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: { count: 500 }, removeOnFail: { count: 1_000 } },
-  'health-check': { attempts: 2, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: { count: 100 }, removeOnFail: { count: 500 } },
-  'usage-events': { attempts: 20, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { count: 1_000 }, removeOnFail: { count: 10_000 } },
+  'discover-models': {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { count: 500 },
+    removeOnFail: { count: 1_000 },
+  },
+  'health-check': {
+    attempts: 2,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { count: 100 },
+    removeOnFail: { count: 500 },
+  },
+  'usage-events': {
+    attempts: 20,
+    backoff: { type: 'exponential', delay: 500 },
+    removeOnComplete: { count: 1_000 },
+    removeOnFail: { count: 10_000 },
+  },
 };
 
 /** A payload that can never succeed: the BullMQ wiring turns it into an UnrecoverableError. */
@@ -49,7 +64,9 @@ export function parsePayload<T>(schema: z.ZodType<T>, data: unknown, queue: stri
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InvalidJobPayloadError(`${queue}: invalid payload at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'unknown'}`);
+    throw new InvalidJobPayloadError(
+      `${queue}: invalid payload at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'unknown'}`,
+    );
   }
   return parsed.data;
 }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH_POLICY, scoreTraffic, type TrafficSample } from './traffic-health';
 
-const sample = (at: number, failed: boolean, model = 'm1'): TrafficSample => ({ at, ownerId: null, providerId: 'p', model, failed, latencyMs: failed ? 0 : 100 });
+const sample = (at: number, failed: boolean, model = 'm1'): TrafficSample => ({
+  at,
+  ownerId: null,
+  providerId: 'p',
+  model,
+  failed,
+  latencyMs: failed ? 0 : 100,
+});
 
 describe('scoreTraffic', () => {
   it('weights recent failures fully and lets old ones fade by half-life', () => {
@@ -11,7 +18,11 @@ describe('scoreTraffic', () => {
     expect(fresh?.errorRatio).toBeCloseTo(2 / 3);
     expect(fresh?.weight).toBeCloseTo(3);
     // The same failures two half-lives old, and one fresh success: the success dominates.
-    const faded = scoreTraffic([sample(now - 120_000, true), sample(now - 120_000, true), sample(now, false)], now, policy).get('/p');
+    const faded = scoreTraffic(
+      [sample(now - 120_000, true), sample(now - 120_000, true), sample(now, false)],
+      now,
+      policy,
+    ).get('/p');
     expect(faded?.weight).toBeCloseTo(1.5);
     expect(faded?.errorRatio).toBeCloseTo(0.5 / 1.5);
     expect(faded?.latencyMs).toBeCloseTo(100);

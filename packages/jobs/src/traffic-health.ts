@@ -53,8 +53,15 @@ export const providerKey = (ownerId: string | null, providerId: string): string 
  * Error ratio and latency per provider from live traffic, each attempt weighted by
  * 0.5^(age / halfLife). Pure: time is a parameter.
  */
-export function scoreTraffic(samples: ReadonlyArray<TrafficSample>, now: number, policy: Pick<HealthPolicy, 'halfLifeMs'>): Map<string, TrafficScore> {
-  const acc = new Map<string, { w: number; f: number; lw: number; l: number; models: Map<string, { w: number; f: number }> }>();
+export function scoreTraffic(
+  samples: ReadonlyArray<TrafficSample>,
+  now: number,
+  policy: Pick<HealthPolicy, 'halfLifeMs'>,
+): Map<string, TrafficScore> {
+  const acc = new Map<
+    string,
+    { w: number; f: number; lw: number; l: number; models: Map<string, { w: number; f: number }> }
+  >();
   for (const s of samples) {
     const age = Math.max(0, now - s.at);
     const w = 0.5 ** (age / policy.halfLifeMs);
@@ -78,7 +85,9 @@ export function scoreTraffic(samples: ReadonlyArray<TrafficSample>, now: number,
       weight: e.w,
       errorRatio: e.w > 0 ? e.f / e.w : 0,
       latencyMs: e.lw > 0 ? e.l / e.lw : null,
-      models: Object.fromEntries([...e.models].map(([model, m]) => [model, { weight: m.w, errorRatio: m.w > 0 ? m.f / m.w : 0 }])),
+      models: Object.fromEntries(
+        [...e.models].map(([model, m]) => [model, { weight: m.w, errorRatio: m.w > 0 ? m.f / m.w : 0 }]),
+      ),
     });
   }
   return out;

@@ -64,10 +64,14 @@ describe('usage events land exactly once', () => {
         stalledIntervalMs: 500,
         onError: (_e, context) => errors.push(context),
       });
-    const nodes = ['node-a', 'node-b'].map(() => createQueueUsageSink({ url: testRedisUrl(), prefix, batchSize: 200, flushMs: 50 }));
+    const nodes = ['node-a', 'node-b'].map(() =>
+      createQueueUsageSink({ url: testRedisUrl(), prefix, batchSize: 200, flushMs: 50 }),
+    );
     let worker = await start();
     const started = performance.now();
-    const producing = Promise.all(nodes.map((sink, n) => produce((i) => sink.emit(makeUsageEvent(`n${n}`, i)), PER_PRODUCER)));
+    const producing = Promise.all(
+      nodes.map((sink, n) => produce((i) => sink.emit(makeUsageEvent(`n${n}`, i)), PER_PRODUCER)),
+    );
 
     await until(async () => (await totals(handle)).rows >= 1_500, 15_000, 'first batches written');
     await worker.close(true); // crash: active jobs keep their locks and are never acked
@@ -81,7 +85,10 @@ describe('usage events land exactly once', () => {
     const elapsed = performance.now() - started;
 
     // Let redelivered batches (the ones the killed worker had in hand) run through too.
-    const queue = new Queue(QUEUES.usageEvents, { connection: toBullmqConnection(testRedisUrl()), prefix: toBullmqPrefix(prefix) });
+    const queue = new Queue(QUEUES.usageEvents, {
+      connection: toBullmqConnection(testRedisUrl()),
+      prefix: toBullmqPrefix(prefix),
+    });
     try {
       await until(
         async () => {

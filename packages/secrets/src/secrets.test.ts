@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createSecretBox, generateApiToken, generateSecretKey, hashApiToken, hashPassword, secretHint, verifyPassword } from './index';
+import {
+  createSecretBox,
+  generateApiToken,
+  generateSecretKey,
+  hashApiToken,
+  hashPassword,
+  secretHint,
+  verifyPassword,
+} from './index';
 
 describe('secrets', () => {
   it('generates prefixed 256-bit tokens and hashes them to hex sha256', () => {

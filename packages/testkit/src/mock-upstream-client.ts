@@ -12,7 +12,11 @@ export interface RemoteMockUpstream {
 export function connectMockUpstream(url: string): RemoteMockUpstream {
   const origin = url.replace(/\/v1\/?$/, '');
   const post = async (path: string, body: unknown): Promise<void> => {
-    const res = await fetch(`${origin}/__mock/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${origin}/__mock/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`mock upstream control ${path} answered ${res.status}: ${await res.text()}`);
   };
   return {

@@ -15,13 +15,22 @@ it('runs as a process, prints its URL, is scripted over /__mock and stops on SIG
     const origin = url.replace(/\/v1$/, '');
     const models = (await (await fetch(`${url}/models`)).json()) as { data: Array<{ id: string }> };
     expect(models.data.map((m) => m.id)).toEqual(['m1', 'm2']);
-    const enq = await fetch(`${origin}/__mock/enqueue`, { method: 'POST', body: JSON.stringify([{ kind: 'status', status: 503 }]) });
+    const enq = await fetch(`${origin}/__mock/enqueue`, {
+      method: 'POST',
+      body: JSON.stringify([{ kind: 'status', status: 503 }]),
+    });
     expect(enq.status).toBe(200);
-    const bad = await fetch(`${origin}/__mock/enqueue`, { method: 'POST', body: JSON.stringify([{ kind: 'explode' }]) });
+    const bad = await fetch(`${origin}/__mock/enqueue`, {
+      method: 'POST',
+      body: JSON.stringify([{ kind: 'explode' }]),
+    });
     expect(bad.status).toBe(400);
-    const chat = (body: unknown): Promise<Response> => fetch(`${url}/chat/completions`, { method: 'POST', body: JSON.stringify(body) });
+    const chat = (body: unknown): Promise<Response> =>
+      fetch(`${url}/chat/completions`, { method: 'POST', body: JSON.stringify(body) });
     expect((await chat({ model: 'm2', messages: [] })).status).toBe(503);
-    const ok = (await (await chat({ model: 'm2', messages: [] })).json()) as { choices: Array<{ message: { content: string } }> };
+    const ok = (await (await chat({ model: 'm2', messages: [] })).json()) as {
+      choices: Array<{ message: { content: string } }>;
+    };
     expect(ok.choices[0]?.message.content).toBe('w1 w2 w3 w4 w5');
     const recorded = (await (await fetch(`${origin}/__mock/requests`)).json()) as Array<{ path: string }>;
     expect(recorded.map((r) => r.path)).toEqual(['/v1/models', '/v1/chat/completions', '/v1/chat/completions']);
@@ -51,9 +60,16 @@ const countHandles = (): Record<string, number> => {
 it('close() leaves no open handles, even with hanging, stalled and delayed requests in flight', async () => {
   const before = countHandles();
   const mock = await startMockUpstream({ words: 20 });
-  mock.enqueue({ kind: 'hang' }, { kind: 'stall', afterChunks: 2 }, { kind: 'delay', ms: 60_000 }, { kind: 'slow-first-token', delayMs: 60_000 });
+  mock.enqueue(
+    { kind: 'hang' },
+    { kind: 'stall', afterChunks: 2 },
+    { kind: 'delay', ms: 60_000 },
+    { kind: 'slow-first-token', delayMs: 60_000 },
+  );
   const post = (body: unknown): Promise<unknown> =>
-    fetch(`${mock.url}/chat/completions`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.text()).catch(() => 'closed');
+    fetch(`${mock.url}/chat/completions`, { method: 'POST', body: JSON.stringify(body) })
+      .then((r) => r.text())
+      .catch(() => 'closed');
   const inFlight = [0, 1, 2, 3].map(() => post({ model: 'm1', messages: [], stream: true }));
   await mock.waitFor((r) => r.length === 4);
   expect(countHandles()['TCPServerWrap'] ?? 0).toBeGreaterThan(before['TCPServerWrap'] ?? 0);
@@ -62,7 +78,12 @@ it('close() leaves no open handles, even with hanging, stalled and delayed reque
   // Client-side sockets notice the close asynchronously; give them a moment, never a long sleep.
   for (let i = 0; i < 50; i += 1) {
     const now = countHandles();
-    if ((now['TCPServerWrap'] ?? 0) <= (before['TCPServerWrap'] ?? 0) && (now['TCPSocketWrap'] ?? 0) <= (before['TCPSocketWrap'] ?? 0) && (now['Timeout'] ?? 0) <= (before['Timeout'] ?? 0)) break;
+    if (
+      (now['TCPServerWrap'] ?? 0) <= (before['TCPServerWrap'] ?? 0) &&
+      (now['TCPSocketWrap'] ?? 0) <= (before['TCPSocketWrap'] ?? 0) &&
+      (now['Timeout'] ?? 0) <= (before['Timeout'] ?? 0)
+    )
+      break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const after = countHandles();

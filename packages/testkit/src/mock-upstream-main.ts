@@ -30,7 +30,10 @@ const numberArg = (name: string, value: string): number => {
 const mock = await startMockUpstream({
   port: numberArg('port', values.port),
   host: values.host,
-  models: values.models.split(',').map((m) => m.trim()).filter((m) => m !== ''),
+  models: values.models
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== ''),
   words: numberArg('words', values.words),
   chunkDelayMs: numberArg('chunk-delay-ms', values['chunk-delay-ms']),
   ...(values['api-key'] !== undefined ? { apiKey: values['api-key'] } : {}),

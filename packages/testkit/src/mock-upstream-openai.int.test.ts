@@ -14,7 +14,10 @@ afterAll(() => mock.close());
 const WORDS = Array.from({ length: 60 }, (_, i) => `w${i + 1}`).join(' ');
 
 it('answers the SDK non-stream with the whole text and usage', async () => {
-  const answer = await client.chat.completions.create({ model: 'qwen2.5-coder:32b', messages: [{ role: 'user', content: 'hi' }] });
+  const answer = await client.chat.completions.create({
+    model: 'qwen2.5-coder:32b',
+    messages: [{ role: 'user', content: 'hi' }],
+  });
   expect(answer.choices[0]?.message.content).toBe(WORDS);
   expect(answer.model).toBe('qwen2.5-coder:32b');
   expect(answer.usage?.completion_tokens).toBe(60);
@@ -22,7 +25,12 @@ it('answers the SDK non-stream with the whole text and usage', async () => {
 });
 
 it('streams to the SDK chunk by chunk with usage', async () => {
-  const stream = await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+  const stream = await client.chat.completions.create({
+    model: 'm1',
+    messages: [{ role: 'user', content: 'hi' }],
+    stream: true,
+    stream_options: { include_usage: true },
+  });
   let text = '';
   let chunks = 0;
   let completionTokens = 0;
@@ -49,13 +57,21 @@ it('lists models and embeds through the SDK (base64 embeddings decoded)', async 
 
 it('surfaces mock errors as SDK errors with status and code', async () => {
   mock.enqueue({ kind: 'rate-limit', retryAfterS: 1 }, { kind: 'context-length' });
-  await expect(client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 429 });
-  await expect(client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded' });
+  await expect(
+    client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] }),
+  ).rejects.toMatchObject({ status: 429 });
+  await expect(
+    client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] }),
+  ).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded' });
 });
 
 it('makes the SDK stream fail when the mock cuts it', async () => {
   mock.enqueue({ kind: 'cut', afterChunks: 40 });
-  const stream = await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: 'hi' }], stream: true });
+  const stream = await client.chat.completions.create({
+    model: 'm1',
+    messages: [{ role: 'user', content: 'hi' }],
+    stream: true,
+  });
   let text = '';
   await expect(
     (async () => {

@@ -51,12 +51,22 @@ describe('mock upstream answers', () => {
     const res = await chat({});
     expect(res.status).toBe(200);
     expect(res.headers.get('x-mock-request')).toBe('1');
-    const body = (await res.json()) as { id: string; model: string; choices: Array<{ message: { content: string } }>; usage: Record<string, number> };
+    const body = (await res.json()) as {
+      id: string;
+      model: string;
+      choices: Array<{ message: { content: string } }>;
+      usage: Record<string, number>;
+    };
     expect(body.id).toMatch(/^chatcmpl-mock-/);
     expect(body.model).toBe('m1');
     expect(body.choices[0]?.message.content).toBe(ALL);
     expect(body.usage).toEqual({ prompt_tokens: 2, completion_tokens: 10, total_tokens: 12 });
-    expect(mock.requests[0]).toMatchObject({ method: 'POST', path: '/v1/chat/completions', aborted: false, chunksSent: 10 });
+    expect(mock.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/v1/chat/completions',
+      aborted: false,
+      chunksSent: 10,
+    });
     expect(mock.requests[0]?.body).toMatchObject({ model: 'm1' });
   });
 
@@ -65,8 +75,12 @@ describe('mock upstream answers', () => {
     expect(plain.text).toBe(ALL);
     expect(plain.done).toBe(true);
     expect(plain.json.some((c) => (c as { usage?: unknown }).usage !== undefined)).toBe(false);
-    const withUsage = parseSseText(await (await chat({ stream: true, stream_options: { include_usage: true } })).text());
-    const contentChunks = withUsage.json.filter((c) => (c as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content !== undefined);
+    const withUsage = parseSseText(
+      await (await chat({ stream: true, stream_options: { include_usage: true } })).text(),
+    );
+    const contentChunks = withUsage.json.filter(
+      (c) => (c as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content !== undefined,
+    );
     expect(contentChunks).toHaveLength(10);
     expect(withUsage.json.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 10 } });
   });
@@ -84,14 +98,25 @@ describe('mock upstream answers', () => {
   });
 
   it('serves models, legacy completions and embeddings', async () => {
-    const models = (await (await fetch(`${mock.url}/models`)).json()) as { object: string; data: Array<{ id: string }> };
+    const models = (await (await fetch(`${mock.url}/models`)).json()) as {
+      object: string;
+      data: Array<{ id: string }>;
+    };
     expect(models.object).toBe('list');
     expect(models.data.map((m) => m.id)).toEqual(['m1', 'qwen2.5-coder:32b']);
-    const completion = await fetch(`${mock.url}/completions`, { method: 'POST', body: JSON.stringify({ model: 'qwen2.5-coder:32b', prompt: 'a b c', stream: true }) });
+    const completion = await fetch(`${mock.url}/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'qwen2.5-coder:32b', prompt: 'a b c', stream: true }),
+    });
     const sse = parseSseText(await completion.text());
     expect(sse.text).toBe(ALL);
     expect(sse.json[0]).toMatchObject({ object: 'text_completion', model: 'qwen2.5-coder:32b' });
-    const emb = (await (await fetch(`${mock.url}/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'm1', input: ['a', 'a', 'b'] }) })).json()) as { data: Array<{ embedding: number[] }> };
+    const emb = (await (
+      await fetch(`${mock.url}/embeddings`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'm1', input: ['a', 'a', 'b'] }),
+      })
+    ).json()) as { data: Array<{ embedding: number[] }> };
     expect(emb.data).toHaveLength(3);
     expect(emb.data[0]?.embedding).toEqual(emb.data[1]?.embedding);
     expect(emb.data[0]?.embedding).not.toEqual(emb.data[2]?.embedding);
@@ -130,7 +155,9 @@ describe('mock upstream faults', () => {
     expect((await chat({ model: 'qwen2.5-coder:32b' })).status).toBe(200);
     const m1 = await chat({});
     expect(m1.status).toBe(400);
-    expect(await m1.json()).toMatchObject({ error: { code: 'context_length_exceeded', type: 'invalid_request_error' } });
+    expect(await m1.json()).toMatchObject({
+      error: { code: 'context_length_exceeded', type: 'invalid_request_error' },
+    });
   });
 
   it('lets GET /models take only the faults that mean something for it', async () => {
@@ -178,7 +205,9 @@ describe('mock upstream faults', () => {
     started = Date.now();
     const whole = await chat({});
     expect(Date.now() - started).toBeLessThan(150);
-    expect(((await whole.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content).toBe(ALL);
+    expect(
+      ((await whole.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content,
+    ).toBe(ALL);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 
@@ -230,7 +259,12 @@ describe('mock upstream faults', () => {
 
   it('refuses a prefill but answers a plain request', async () => {
     mock.setDefault({ kind: 'refuse-prefill' });
-    const prefill = await chat({ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'w1 w2' }] });
+    const prefill = await chat({
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'assistant', content: 'w1 w2' },
+      ],
+    });
     expect(prefill.status).toBe(400);
     expect(await prefill.json()).toMatchObject({ error: { code: 'prefill_not_supported' } });
     expect((await chat({})).status).toBe(200);

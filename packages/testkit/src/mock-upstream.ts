@@ -76,7 +76,11 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   // never swallows a queued stream fault meant for a completion.
   const MODELS_FAULTS = new Set<MockFault['kind']>(['status', 'rate-limit', 'hang', 'reset', 'delay']);
   const pickFault = (model: string | undefined): MockFault => {
-    const index = queue.findIndex((f) => (model === undefined ? f.model === undefined && MODELS_FAULTS.has(f.kind) : f.model === undefined || f.model === model));
+    const index = queue.findIndex((f) =>
+      model === undefined
+        ? f.model === undefined && MODELS_FAULTS.has(f.kind)
+        : f.model === undefined || f.model === model,
+    );
     if (index >= 0) return queue.splice(index, 1)[0] ?? OK;
     const fallback = (model !== undefined ? defaults.get(`model:${model}`) : undefined) ?? defaults.get('*') ?? OK;
     return model === undefined && !MODELS_FAULTS.has(fallback.kind) ? OK : fallback;
@@ -127,17 +131,34 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     res.setHeader('x-mock-request', String(record.n));
     changed();
 
-    if (raw === undefined) return sendJson(res, 413, openAiError('request body too large', 'invalid_request_error', 'request_too_large'));
-    if (!route || route.method !== req.method) return sendJson(res, 404, openAiError(`no route ${req.method} ${path}`, 'invalid_request_error', 'not_found'));
+    if (raw === undefined)
+      return sendJson(res, 413, openAiError('request body too large', 'invalid_request_error', 'request_too_large'));
+    if (!route || route.method !== req.method)
+      return sendJson(res, 404, openAiError(`no route ${req.method} ${path}`, 'invalid_request_error', 'not_found'));
     if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
-      return sendJson(res, 401, openAiError('Incorrect API key provided (mock).', 'invalid_request_error', 'invalid_api_key'));
+      return sendJson(
+        res,
+        401,
+        openAiError('Incorrect API key provided (mock).', 'invalid_request_error', 'invalid_api_key'),
+      );
     }
     let model = '';
     if (route.endpoint !== 'models') {
-      if (!isRecord(body)) return sendJson(res, 400, openAiError('body must be a JSON object', 'invalid_request_error', 'invalid_json'));
+      if (!isRecord(body))
+        return sendJson(res, 400, openAiError('body must be a JSON object', 'invalid_request_error', 'invalid_json'));
       const m = body['model'];
-      if (typeof m !== 'string') return sendJson(res, 400, openAiError('you must provide a model parameter', 'invalid_request_error', null, 'model'));
-      if (!models.includes(m)) return sendJson(res, 404, openAiError(`The model \`${m}\` does not exist (mock).`, 'invalid_request_error', 'model_not_found', 'model'));
+      if (typeof m !== 'string')
+        return sendJson(
+          res,
+          400,
+          openAiError('you must provide a model parameter', 'invalid_request_error', null, 'model'),
+        );
+      if (!models.includes(m))
+        return sendJson(
+          res,
+          404,
+          openAiError(`The model \`${m}\` does not exist (mock).`, 'invalid_request_error', 'model_not_found', 'model'),
+        );
       model = m;
     }
     const fault = pickFault(route.endpoint === 'models' ? undefined : model);
@@ -176,7 +197,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     if (path === '/__mock/enqueue' || path === '/__mock/default') {
       const list = Array.isArray(body) ? body : [body];
       const faults = list.map(parseMockFault);
-      if (faults.some((f) => f === null)) return sendJson(res, 400, openAiError('bad fault', 'invalid_request_error', null));
+      if (faults.some((f) => f === null))
+        return sendJson(res, 400, openAiError('bad fault', 'invalid_request_error', null));
       const valid = faults as MockFault[];
       if (path === '/__mock/enqueue') api.enqueue(...valid);
       else for (const f of valid) api.setDefault(f);
@@ -229,7 +251,9 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         if (predicate(requests)) return resolve();
         const timer = setTimeout(() => {
           watchers.delete(check);
-          reject(new Error(`mock upstream: condition not met within ${timeoutMs} ms (${requests.length} requests seen)`));
+          reject(
+            new Error(`mock upstream: condition not met within ${timeoutMs} ms (${requests.length} requests seen)`),
+          );
         }, timeoutMs);
         const check = (): void => {
           if (!predicate(requests)) return;
@@ -265,7 +289,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null | 
     });
     req.on('end', () => resolve(over ? undefined : size === 0 ? null : Buffer.concat(chunks).toString('utf8')));
     req.on('error', () => resolve(null));
-    req.on('close', () => resolve(over ? undefined : chunks.length === 0 ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('close', () =>
+      resolve(over ? undefined : chunks.length === 0 ? null : Buffer.concat(chunks).toString('utf8')),
+    );
   });
 }
 

@@ -29,7 +29,14 @@ it('forwards JSON with its own key and streams the answer back', async () => {
 
 it('passes upstream statuses through and refuses bad JSON', async () => {
   mock.enqueue({ kind: 'status', status: 503 });
-  expect((await fetch(`${proxy.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm1', messages: [] }) })).status).toBe(503);
+  expect(
+    (
+      await fetch(`${proxy.url}/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'm1', messages: [] }),
+      })
+    ).status,
+  ).toBe(503);
   expect((await fetch(`${proxy.url}/chat/completions`, { method: 'POST', body: '{' })).status).toBe(400);
   expect((await fetch(`${proxy.url}/models`)).status).toBe(200);
 });

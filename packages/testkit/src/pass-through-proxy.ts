@@ -28,7 +28,11 @@ export interface PassThroughProxy {
 export async function startPassThroughProxy(options: PassThroughProxyOptions): Promise<PassThroughProxy> {
   const base = new URL(options.upstream);
   const basePath = base.pathname.replace(/\/+$/, '');
-  const pool = new Pool(base.origin, { connections: options.connections ?? null, keepAliveTimeout: 60_000, pipelining: 1 });
+  const pool = new Pool(base.origin, {
+    connections: options.connections ?? null,
+    keepAliveTimeout: 60_000,
+    pipelining: 1,
+  });
   const authorization = options.apiKey !== undefined ? `Bearer ${options.apiKey}` : undefined;
 
   const forward = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -51,7 +55,13 @@ export async function startPassThroughProxy(options: PassThroughProxyOptions): P
     const path = basePath + (req.url ?? '/').replace(/^\/v1/, '');
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (authorization !== undefined) headers['authorization'] = authorization;
-    const upstream = await pool.request({ method: req.method === 'GET' ? 'GET' : 'POST', path, headers, body: payload ?? null, signal: abort.signal });
+    const upstream = await pool.request({
+      method: req.method === 'GET' ? 'GET' : 'POST',
+      path,
+      headers,
+      body: payload ?? null,
+      signal: abort.signal,
+    });
     const contentType = upstream.headers['content-type'];
     res.writeHead(upstream.statusCode, typeof contentType === 'string' ? { 'content-type': contentType } : {});
     res.flushHeaders();

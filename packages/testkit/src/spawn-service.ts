@@ -59,7 +59,9 @@ export function spawnService(options: SpawnServiceOptions): Promise<SpawnedServi
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => {
       void stop(0);
-      reject(new Error(`${options.entry} printed no URL within ${options.startTimeoutMs ?? 20_000} ms; stderr:\n${stderr}`));
+      reject(
+        new Error(`${options.entry} printed no URL within ${options.startTimeoutMs ?? 20_000} ms; stderr:\n${stderr}`),
+      );
     }, options.startTimeoutMs ?? 20_000);
     lines.on('line', (line) => {
       if (!pattern.test(line.trim())) return;

@@ -16,7 +16,12 @@ export const testRedisUrl = (): string => testEnv().redisUrl;
 export async function createTestMysqlDatabase(label = 'db'): Promise<string> {
   const name = `aisbf_t_${runId()}_${label.replace(/[^a-z0-9_]/gi, '_').slice(0, 20)}_${randomBytes(3).toString('hex')}`;
   const base = new URL(testMysqlBaseUrl());
-  const connection = await createConnection({ host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username || 'root'), password: decodeURIComponent(base.password) });
+  const connection = await createConnection({
+    host: base.hostname,
+    port: Number(base.port || 3306),
+    user: decodeURIComponent(base.username || 'root'),
+    password: decodeURIComponent(base.password),
+  });
   try {
     await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   } finally {
@@ -35,7 +40,12 @@ export async function dropRunDatabases(mysqlUrl: string, id: string): Promise<vo
   const base = new URL(mysqlUrl);
   let connection;
   try {
-    connection = await createConnection({ host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username || 'root'), password: decodeURIComponent(base.password) });
+    connection = await createConnection({
+      host: base.hostname,
+      port: Number(base.port || 3306),
+      user: decodeURIComponent(base.username || 'root'),
+      password: decodeURIComponent(base.password),
+    });
   } catch {
     return; // nothing was created if the server was never reachable
   }

@@ -7,7 +7,15 @@ it('builds a snapshot with hashed tokens, sealed keys and schema-defaulted rotat
   const snapshot = buildTestSnapshot({
     secretBox: box,
     users: [{ username: 'alice', token: 'aisbf_alice' }],
-    providers: [{ id: 'mock', endpoint: 'http://127.0.0.1:1/v1/', apiKey: 'sk-up', models: ['m1', { name: 'm2', context_window: 4096 }], owner: 'alice' }],
+    providers: [
+      {
+        id: 'mock',
+        endpoint: 'http://127.0.0.1:1/v1/',
+        apiKey: 'sk-up',
+        models: ['m1', { name: 'm2', context_window: 4096 }],
+        owner: 'alice',
+      },
+    ],
     rotations: [{ id: 'r', config: { providers: [{ provider_id: 'mock', model: 'm1', weight: 6 }] } }],
   });
   expect(snapshot.tokens[0]).toMatchObject({ userId: 'u-alice', hash: hashApiToken('aisbf_alice') });

@@ -52,8 +52,19 @@ export function buildTestSnapshot(input: TestSnapshotInput): Snapshot {
   return {
     version: input.version ?? 1,
     createdAt: 0,
-    users: input.users.map((u) => ({ id: `u-${u.username}`, username: u.username, role: u.role ?? 'user', disabled: u.disabled ?? false })),
-    tokens: input.users.map((u) => ({ id: `t-${u.username}`, userId: `u-${u.username}`, name: 'test', hash: hashApiToken(u.token), expiresAt: null })),
+    users: input.users.map((u) => ({
+      id: `u-${u.username}`,
+      username: u.username,
+      role: u.role ?? 'user',
+      disabled: u.disabled ?? false,
+    })),
+    tokens: input.users.map((u) => ({
+      id: `t-${u.username}`,
+      userId: `u-${u.username}`,
+      name: 'test',
+      hash: hashApiToken(u.token),
+      expiresAt: null,
+    })),
     providers: (input.providers ?? []).map((p) => ({
       ownerId: ownerId(p.owner),
       id: p.id,
@@ -66,7 +77,11 @@ export function buildTestSnapshot(input: TestSnapshotInput): Snapshot {
       timeouts: p.timeouts ?? {},
       ...(p.maxConcurrency !== undefined ? { maxConcurrency: p.maxConcurrency } : {}),
     })),
-    rotations: (input.rotations ?? []).map((r) => ({ ownerId: ownerId(r.owner), id: r.id, config: rotationConfigSchema.parse(r.config) })),
+    rotations: (input.rotations ?? []).map((r) => ({
+      ownerId: ownerId(r.owner),
+      id: r.id,
+      config: rotationConfigSchema.parse(r.config),
+    })),
     autoselects: [],
   };
 }

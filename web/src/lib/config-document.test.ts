@@ -28,7 +28,18 @@ describe('rotation JSON view parsing', () => {
   });
 
   it('names the path of each wrong field', () => {
-    const doc = { rotations: { 'Bad Id': { providers: [] }, ok: { providers: [{ model: 'm', weight: -1 }, { provider_id: 'p', model: 'm', error_cooldown: 'soon' }], privacy: 'yes' } } };
+    const doc = {
+      rotations: {
+        'Bad Id': { providers: [] },
+        ok: {
+          providers: [
+            { model: 'm', weight: -1 },
+            { provider_id: 'p', model: 'm', error_cooldown: 'soon' },
+          ],
+          privacy: 'yes',
+        },
+      },
+    };
     const r = parseConfigDocument('rotations', JSON.stringify(doc));
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -56,9 +67,16 @@ describe('autoselect JSON view parsing', () => {
   });
 
   it('requires fallback, candidates and a selection model when semantic is on', () => {
-    const r = parseConfigDocument('autoselects', JSON.stringify({ a: { available_models: [{}], classify_semantic: true } }));
+    const r = parseConfigDocument(
+      'autoselects',
+      JSON.stringify({ a: { available_models: [{}], classify_semantic: true } }),
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.issues.map((i) => i.path).sort()).toEqual(['a.available_models[0].model_id', 'a.fallback', 'a.selection_model']);
+    expect(r.issues.map((i) => i.path).sort()).toEqual([
+      'a.available_models[0].model_id',
+      'a.fallback',
+      'a.selection_model',
+    ]);
   });
 });

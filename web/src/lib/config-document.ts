@@ -21,7 +21,10 @@ function describeJsonError(text: string, error: unknown): string {
   const offset = jsonErrorOffset(text);
   if (offset < 0) return message;
   const { line, column } = lineColumn(text, offset);
-  return `${message.replace(/,\s*".*$/, '').replace(/\s*\(line.*$/, '').replace(/ in JSON at position \d+$/, '')} (line ${line}, column ${column})`;
+  return `${message
+    .replace(/,\s*".*$/, '')
+    .replace(/\s*\(line.*$/, '')
+    .replace(/ in JSON at position \d+$/, '')} (line ${line}, column ${column})`;
 }
 
 // The shapes the seed and AISBF use (see /work/shared/seed): {"rotations":{id:{…}}}, a bare map
@@ -32,7 +35,9 @@ const WRAPPERS: Record<ConfigKind, readonly string[]> = {
 };
 
 function looksLikeConfig(kind: ConfigKind, value: JsonObject): boolean {
-  return kind === 'rotations' ? 'providers' in value || 'models' in value : 'available_models' in value || 'fallback' in value;
+  return kind === 'rotations'
+    ? 'providers' in value || 'models' in value
+    : 'available_models' in value || 'fallback' in value;
 }
 
 function isNonNegativeNumber(value: unknown): boolean {
@@ -42,10 +47,16 @@ function isNonNegativeNumber(value: unknown): boolean {
 function checkRotation(config: JsonObject, at: readonly (string | number)[], issues: Issue[]): void {
   const providers = config['providers'];
   const models = config['models'];
-  if (providers !== undefined && !Array.isArray(providers)) issues.push({ path: joinPath([...at, 'providers']), message: 'providers must be a list' });
-  if (models !== undefined && !Array.isArray(models)) issues.push({ path: joinPath([...at, 'models']), message: 'models must be a list' });
+  if (providers !== undefined && !Array.isArray(providers))
+    issues.push({ path: joinPath([...at, 'providers']), message: 'providers must be a list' });
+  if (models !== undefined && !Array.isArray(models))
+    issues.push({ path: joinPath([...at, 'models']), message: 'models must be a list' });
   const entries = [...(Array.isArray(providers) ? providers : []), ...(Array.isArray(models) ? models : [])];
-  if (entries.length === 0) issues.push({ path: joinPath([...at, 'providers']), message: 'a rotation needs at least one entry in "providers"' });
+  if (entries.length === 0)
+    issues.push({
+      path: joinPath([...at, 'providers']),
+      message: 'a rotation needs at least one entry in "providers"',
+    });
   if (Array.isArray(providers)) {
     providers.forEach((entry: unknown, i) => {
       const p = [...at, 'providers', i];
@@ -55,39 +66,56 @@ function checkRotation(config: JsonObject, at: readonly (string | number)[], iss
       }
       const hasRoute = typeof entry['route'] === 'string' && entry['route'] !== '';
       if (!hasRoute) {
-        if (typeof entry['provider_id'] !== 'string' || entry['provider_id'] === '') issues.push({ path: joinPath([...p, 'provider_id']), message: 'provider_id is required' });
-        if (typeof entry['model'] !== 'string' || entry['model'] === '') issues.push({ path: joinPath([...p, 'model']), message: 'model is required' });
+        if (typeof entry['provider_id'] !== 'string' || entry['provider_id'] === '')
+          issues.push({ path: joinPath([...p, 'provider_id']), message: 'provider_id is required' });
+        if (typeof entry['model'] !== 'string' || entry['model'] === '')
+          issues.push({ path: joinPath([...p, 'model']), message: 'model is required' });
       }
       for (const key of ['weight', 'error_cooldown'] as const) {
-        if (entry[key] !== undefined && !isNonNegativeNumber(entry[key])) issues.push({ path: joinPath([...p, key]), message: `${key} must be a number ≥ 0` });
+        if (entry[key] !== undefined && !isNonNegativeNumber(entry[key]))
+          issues.push({ path: joinPath([...p, key]), message: `${key} must be a number ≥ 0` });
       }
     });
   }
   if (Array.isArray(models)) {
     models.forEach((entry: unknown, i) => {
-      if (!isRecord(entry) || typeof entry['name'] !== 'string') issues.push({ path: joinPath([...at, 'models', i, 'name']), message: 'name is required' });
+      if (!isRecord(entry) || typeof entry['name'] !== 'string')
+        issues.push({ path: joinPath([...at, 'models', i, 'name']), message: 'name is required' });
     });
   }
   for (const key of ['privacy', 'notifyerrors'] as const) {
-    if (config[key] !== undefined && typeof config[key] !== 'boolean') issues.push({ path: joinPath([...at, key]), message: `${key} must be true or false` });
+    if (config[key] !== undefined && typeof config[key] !== 'boolean')
+      issues.push({ path: joinPath([...at, key]), message: `${key} must be true or false` });
   }
   const strategy = config['strategy'];
-  if (strategy !== undefined && strategy !== 'priority' && strategy !== 'weighted') issues.push({ path: joinPath([...at, 'strategy']), message: 'strategy must be "priority" or "weighted"' });
+  if (strategy !== undefined && strategy !== 'priority' && strategy !== 'weighted')
+    issues.push({ path: joinPath([...at, 'strategy']), message: 'strategy must be "priority" or "weighted"' });
 }
 
 function checkAutoselect(config: JsonObject, at: readonly (string | number)[], issues: Issue[]): void {
-  if (typeof config['fallback'] !== 'string' || config['fallback'] === '') issues.push({ path: joinPath([...at, 'fallback']), message: 'fallback is required' });
+  if (typeof config['fallback'] !== 'string' || config['fallback'] === '')
+    issues.push({ path: joinPath([...at, 'fallback']), message: 'fallback is required' });
   const candidates = config['available_models'];
   if (!Array.isArray(candidates) || candidates.length === 0) {
-    issues.push({ path: joinPath([...at, 'available_models']), message: 'available_models needs at least one candidate' });
+    issues.push({
+      path: joinPath([...at, 'available_models']),
+      message: 'available_models needs at least one candidate',
+    });
   } else {
     candidates.forEach((c: unknown, i) => {
-      if (!isRecord(c) || typeof c['model_id'] !== 'string' || c['model_id'] === '') issues.push({ path: joinPath([...at, 'available_models', i, 'model_id']), message: 'model_id is required' });
+      if (!isRecord(c) || typeof c['model_id'] !== 'string' || c['model_id'] === '')
+        issues.push({ path: joinPath([...at, 'available_models', i, 'model_id']), message: 'model_id is required' });
     });
   }
   const semantic = config['classify_semantic'];
-  if ((semantic === undefined || semantic === true) && (typeof config['selection_model'] !== 'string' || config['selection_model'] === '')) {
-    issues.push({ path: joinPath([...at, 'selection_model']), message: 'selection_model is required when classify_semantic is on' });
+  if (
+    (semantic === undefined || semantic === true) &&
+    (typeof config['selection_model'] !== 'string' || config['selection_model'] === '')
+  ) {
+    issues.push({
+      path: joinPath([...at, 'selection_model']),
+      message: 'selection_model is required when classify_semantic is on',
+    });
   }
 }
 
@@ -100,7 +128,10 @@ export function parseConfigDocument(kind: ConfigKind, text: string): ParseResult
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    return { ok: false, issues: [{ path: '(document)', message: `Not valid JSON: ${describeJsonError(text, error)}` }] };
+    return {
+      ok: false,
+      issues: [{ path: '(document)', message: `Not valid JSON: ${describeJsonError(text, error)}` }],
+    };
   }
   if (!isRecord(doc)) return { ok: false, issues: [{ path: '(document)', message: 'Expected a JSON object' }] };
 
@@ -109,22 +140,35 @@ export function parseConfigDocument(kind: ConfigKind, text: string): ParseResult
   const wrapper = WRAPPERS[kind].find((w) => w in doc);
   if (wrapper !== undefined && Object.keys(doc).length === 1) {
     const inner = doc[wrapper];
-    if (!isRecord(inner)) return { ok: false, issues: [{ path: wrapper, message: `${wrapper} must be an object keyed by id` }] };
+    if (!isRecord(inner))
+      return { ok: false, issues: [{ path: wrapper, message: `${wrapper} must be an object keyed by id` }] };
     map = inner;
     prefix = [wrapper];
   } else if (looksLikeConfig(kind, doc)) {
     const name = doc['model_name'];
-    if (typeof name !== 'string' || name === '') return { ok: false, issues: [{ path: 'model_name', message: 'A single config needs model_name (it becomes the id)' }] };
+    if (typeof name !== 'string' || name === '')
+      return {
+        ok: false,
+        issues: [{ path: 'model_name', message: 'A single config needs model_name (it becomes the id)' }],
+      };
     map = { [name]: doc };
   }
 
   const entries = Object.entries(map);
-  if (entries.length === 0) return { ok: false, issues: [{ path: joinPath(prefix) || '(document)', message: 'The document holds no entries' }] };
+  if (entries.length === 0)
+    return {
+      ok: false,
+      issues: [{ path: joinPath(prefix) || '(document)', message: 'The document holds no entries' }],
+    };
   const issues: Issue[] = [];
   const items: ConfigItem[] = [];
   for (const [id, config] of entries) {
     const at = [...prefix, id];
-    if (!SLUG.test(id)) issues.push({ path: joinPath(at), message: `"${id}" is not a valid id (lowercase letters, digits, ".", "_", ":" or "-")` });
+    if (!SLUG.test(id))
+      issues.push({
+        path: joinPath(at),
+        message: `"${id}" is not a valid id (lowercase letters, digits, ".", "_", ":" or "-")`,
+      });
     if (!isRecord(config)) {
       issues.push({ path: joinPath(at), message: 'Expected an object' });
       continue;

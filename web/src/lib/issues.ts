@@ -47,7 +47,12 @@ export function toFailure(error: unknown): ApiFailure {
   const code = isRecord(data) && typeof data['code'] === 'string' ? data['code'] : undefined;
   const issues = readIssues(data);
   // A single-field error (e.g. CONFLICT on `id`) comes as `data.fieldPath` with the message.
-  if (issues.length === 0 && isRecord(data) && typeof data['fieldPath'] === 'string' && typeof shape.message === 'string') {
+  if (
+    issues.length === 0 &&
+    isRecord(data) &&
+    typeof data['fieldPath'] === 'string' &&
+    typeof shape.message === 'string'
+  ) {
     issues.push({ path: data['fieldPath'], message: shape.message });
   }
   const message = typeof shape.message === 'string' && shape.message !== '' ? shape.message : 'Request failed';

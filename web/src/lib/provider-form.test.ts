@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { emptyProviderForm, splitModels, toProviderInput, validateProviderForm } from './provider-form';
 
-const seed = { ...emptyProviderForm(), id: 'coderai-local', endpoint: 'http://coderai-broker.internal:8080/v1', apiKey: 'broker-token' };
+const seed = {
+  ...emptyProviderForm(),
+  id: 'coderai-local',
+  endpoint: 'http://coderai-broker.internal:8080/v1',
+  apiKey: 'broker-token',
+};
 
 describe('provider form validation', () => {
   it('accepts the seed coderai-local provider', () => {
@@ -12,7 +17,11 @@ describe('provider form validation', () => {
   it('reports each missing or malformed field by its path', () => {
     const issues = validateProviderForm({ ...emptyProviderForm(), id: 'Bad ID', endpoint: 'ftp://x' });
     expect(issues.map((i) => i.path).sort()).toEqual(['endpoint', 'id']);
-    expect(validateProviderForm(emptyProviderForm()).map((i) => i.path).sort()).toEqual(['endpoint', 'id']);
+    expect(
+      validateProviderForm(emptyProviderForm())
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['endpoint', 'id']);
   });
 
   it('refuses credentials in the endpoint URL and whitespace in the token', () => {
@@ -29,7 +38,12 @@ describe('provider form validation', () => {
   });
 
   it('omits an empty token so an edit keeps the stored key', () => {
-    expect(toProviderInput({ ...seed, apiKey: '  ' })).toEqual({ id: 'coderai-local', type: 'openai', endpoint: 'http://coderai-broker.internal:8080/v1', enabled: true });
+    expect(toProviderInput({ ...seed, apiKey: '  ' })).toEqual({
+      id: 'coderai-local',
+      type: 'openai',
+      endpoint: 'http://coderai-broker.internal:8080/v1',
+      enabled: true,
+    });
     expect(toProviderInput({ ...seed, models: 'a,b' })).toMatchObject({ apiKey: 'broker-token', models: ['a', 'b'] });
   });
 });

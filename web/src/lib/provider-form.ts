@@ -48,9 +48,13 @@ export function validateProviderForm(values: ProviderFormValues): Issue[] {
   const id = values.id.trim();
   if (id === '') issues.push({ path: 'id', message: 'Provider ID is required' });
   else if (!SLUG.test(id)) {
-    issues.push({ path: 'id', message: 'Use lowercase letters, digits, ".", "_", ":" or "-" (max 64), starting with a letter or digit' });
+    issues.push({
+      path: 'id',
+      message: 'Use lowercase letters, digits, ".", "_", ":" or "-" (max 64), starting with a letter or digit',
+    });
   }
-  if (!PROVIDER_TYPES.some((t) => t.value === values.type)) issues.push({ path: 'type', message: 'Choose a provider type' });
+  if (!PROVIDER_TYPES.some((t) => t.value === values.type))
+    issues.push({ path: 'type', message: 'Choose a provider type' });
   const endpoint = values.endpoint.trim();
   if (endpoint === '') issues.push({ path: 'endpoint', message: 'Endpoint is required' });
   else {
@@ -61,7 +65,10 @@ export function validateProviderForm(values: ProviderFormValues): Issue[] {
       url = undefined;
     }
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      issues.push({ path: 'endpoint', message: 'Endpoint must be an http(s) URL, e.g. http://coderai-broker.internal:8080/v1' });
+      issues.push({
+        path: 'endpoint',
+        message: 'Endpoint must be an http(s) URL, e.g. http://coderai-broker.internal:8080/v1',
+      });
     } else if (url.username !== '' || url.password !== '') {
       issues.push({ path: 'endpoint', message: 'Put credentials in Token, not in the URL' });
     }

@@ -27,7 +27,10 @@ export function weightShares(weights: readonly number[], strategy: Strategy): We
     const peers = clean.filter((x) => x === w).length;
     if (tier === 1 && w > 0) {
       const share = 1 / peers;
-      return { share, label: peers === 1 ? `${formatPercent(share)} (primary)` : `${formatPercent(share)} (primary, takes turns)` };
+      return {
+        share,
+        label: peers === 1 ? `${formatPercent(share)} (primary)` : `${formatPercent(share)} (primary, takes turns)`,
+      };
     }
     return { share: 0, label: `0% (backup, tier ${tier})` };
   });

@@ -14,7 +14,12 @@ export function buildSnapshot(version: number, size: SnapshotSize = {}): Snapsho
   return {
     version,
     createdAt: 1_700_000_000_000 + version,
-    users: Array.from({ length: users }, (_, i) => ({ id: `u${i}`, username: `user${i}`, role: i === 0 ? 'admin' : 'user', disabled: false })),
+    users: Array.from({ length: users }, (_, i) => ({
+      id: `u${i}`,
+      username: `user${i}`,
+      role: i === 0 ? 'admin' : 'user',
+      disabled: false,
+    })),
     tokens: Array.from({ length: users * 2 }, (_, i) => ({
       id: `t${i}`,
       userId: `u${i % users}`,
@@ -30,7 +35,11 @@ export function buildSnapshot(version: number, size: SnapshotSize = {}): Snapsho
       apiKeyEnc: `v1:${'i'.repeat(16)}:${'t'.repeat(22)}:${'c'.repeat(60)}`,
       enabled: true,
       adminOnly: false,
-      models: [{ name: 'llama-3.1-8b', contextWindow: 131072 }, { name: 'qwen2.5-coder-32b' }, { name: `model-${version}` }],
+      models: [
+        { name: 'llama-3.1-8b', contextWindow: 131072 },
+        { name: 'qwen2.5-coder-32b' },
+        { name: `model-${version}` },
+      ],
       timeouts: {},
     })),
     rotations: Array.from({ length: rotations }, (_, i) => ({

@@ -55,7 +55,11 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
 }
 
 /** Polls `check` until true or throws after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000, label = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+  label = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
@@ -64,7 +68,10 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
 }
 
 /** Kills this test's own Redis connections by their exact CLIENT SETNAME names (never others'). */
-export async function killRedisClients(admin: { client(...args: string[]): Promise<unknown> }, names: string[]): Promise<number> {
+export async function killRedisClients(
+  admin: { client(...args: string[]): Promise<unknown> },
+  names: string[],
+): Promise<number> {
   const list = String(await admin.client('LIST'));
   const ids = list
     .split('\n')

@@ -1,5 +1,11 @@
 import { resolveEndpointPolicy } from '@aisbf/core';
-import { createRedisBus, createRedisNodeList, createRedisSessionStore, createRedisSnapshotStore, createSnapshotPublisher } from '@aisbf/bus';
+import {
+  createRedisBus,
+  createRedisNodeList,
+  createRedisSessionStore,
+  createRedisSnapshotStore,
+  createSnapshotPublisher,
+} from '@aisbf/bus';
 import { createControlPlane } from '@aisbf/control-plane';
 import { createGuardedFetch } from '@aisbf/data-plane';
 import { createDatabase, getConfigVersion, loadSnapshot, migrateToLatest } from '@aisbf/db';
@@ -17,9 +23,18 @@ import { dashboardDir } from './start';
  * change is stored as a snapshot in Redis and announced on the bus; jobs go through BullMQ.
  */
 export async function runControlPlane(env: Env, options: { port: number | undefined }): Promise<number> {
-  if (env.AISBF_REDIS_URL === undefined) throw new EnvError('invalid environment:\n  AISBF_REDIS_URL: required by the control-plane role (snapshots, sessions and jobs go through Redis); use `aisbf start` for a single process');
-  if (env.AISBF_DATABASE_URL === undefined) throw new EnvError('invalid environment:\n  AISBF_DATABASE_URL: required by the control-plane role (e.g. mysql://aisbf:secret@mysql:3306/aisbf)');
-  if (env.AISBF_SECRET_KEY === undefined) throw new EnvError('invalid environment:\n  AISBF_SECRET_KEY: required by the control-plane role (the same key on every node)');
+  if (env.AISBF_REDIS_URL === undefined)
+    throw new EnvError(
+      'invalid environment:\n  AISBF_REDIS_URL: required by the control-plane role (snapshots, sessions and jobs go through Redis); use `aisbf start` for a single process',
+    );
+  if (env.AISBF_DATABASE_URL === undefined)
+    throw new EnvError(
+      'invalid environment:\n  AISBF_DATABASE_URL: required by the control-plane role (e.g. mysql://aisbf:secret@mysql:3306/aisbf)',
+    );
+  if (env.AISBF_SECRET_KEY === undefined)
+    throw new EnvError(
+      'invalid environment:\n  AISBF_SECRET_KEY: required by the control-plane role (the same key on every node)',
+    );
   const logger = createLogger(env.AISBF_LOG_LEVEL);
   const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'control plane');
   const redis = { url: env.AISBF_REDIS_URL, prefix: env.AISBF_REDIS_PREFIX };
@@ -29,12 +44,25 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
   await migrateToLatest(database.db);
 
   const bus = createRedisBus({ ...redis, name: 'aisbf-cp', onError });
-  const store = createRedisSnapshotStore({ ...redis, name: 'aisbf-cp-snapshot', onError: (e) => onError(e, 'snapshot store') });
+  const store = createRedisSnapshotStore({
+    ...redis,
+    name: 'aisbf-cp-snapshot',
+    onError: (e) => onError(e, 'snapshot store'),
+  });
   const publisher = createSnapshotPublisher({ bus, store, loadSnapshot: () => loadSnapshot(database.db), onError });
   const jobs = createBullmqJobRunner({ ...redis, onError });
-  const sessions = createRedisSessionStore({ ...redis, name: 'aisbf-cp-sessions', onError: (e) => onError(e, 'sessions') });
+  const sessions = createRedisSessionStore({
+    ...redis,
+    name: 'aisbf-cp-sessions',
+    onError: (e) => onError(e, 'sessions'),
+  });
   const nodes = createRedisNodeList({ ...redis, onError: (e) => onError(e, 'node list') });
-  const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [env.AISBF_PORT, env.AISBF_CONTROL_PORT, env.AISBF_WORKER_PORT, ...(options.port === undefined ? [] : [options.port])]);
+  const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [
+    env.AISBF_PORT,
+    env.AISBF_CONTROL_PORT,
+    env.AISBF_WORKER_PORT,
+    ...(options.port === undefined ? [] : [options.port]),
+  ]);
   const controlPlane = createControlPlane({
     db: database.db,
     secretBox,
@@ -50,13 +78,20 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
     dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
     onError,
   });
-  const admin = await controlPlane.services.users.ensureAdmin({ password: env.AISBF_ADMIN_PASSWORD, token: env.AISBF_ADMIN_TOKEN });
+  const admin = await controlPlane.services.users.ensureAdmin({
+    password: env.AISBF_ADMIN_PASSWORD,
+    token: env.AISBF_ADMIN_TOKEN,
+  });
   await publisher.republish().catch((error: unknown) => onError(error, 'initial snapshot publish (Redis away?)'));
 
   const metrics = createProcessMetrics({
     role: 'control-plane',
     gauges: [
-      { name: 'aisbf_config_version', help: 'Committed config version', collect: async (set) => set((await getConfigVersion(database.db)).version) },
+      {
+        name: 'aisbf_config_version',
+        help: 'Committed config version',
+        collect: async (set) => set((await getConfigVersion(database.db)).version),
+      },
       {
         name: 'aisbf_data_plane_nodes',
         help: 'Data-plane nodes seen by heartbeat, by snapshot version',
@@ -67,8 +102,13 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
       },
     ],
   });
-  const http = await serveHttp((req, res) => metrics.handle(req.url, res) || controlPlane.handle(req, res), { port: options.port ?? env.AISBF_CONTROL_PORT, host: env.AISBF_HOST });
-  console.log(`aisbf control plane listening on http://${env.AISBF_HOST}:${http.port}  (dashboard /, GraphQL /graphql)`);
+  const http = await serveHttp((req, res) => metrics.handle(req.url, res) || controlPlane.handle(req, res), {
+    port: options.port ?? env.AISBF_CONTROL_PORT,
+    host: env.AISBF_HOST,
+  });
+  console.log(
+    `aisbf control plane listening on http://${env.AISBF_HOST}:${http.port}  (dashboard /, GraphQL /graphql)`,
+  );
   if (admin.generatedPassword !== undefined) {
     console.log(`first start: admin user "${admin.username}" created with password: ${admin.generatedPassword}`);
   }

@@ -1,6 +1,14 @@
 import { resolveEndpointPolicy } from '@aisbf/core';
 import { hostname } from 'node:os';
-import { createRedisBudgetLedger, createRedisCooldownSync, createRedisHealthBoard, createRedisResponseCacheStore, createRedisRateLimiter, createRedisSnapshotSource, startNodeHeartbeat } from '@aisbf/bus';
+import {
+  createRedisBudgetLedger,
+  createRedisCooldownSync,
+  createRedisHealthBoard,
+  createRedisResponseCacheStore,
+  createRedisRateLimiter,
+  createRedisSnapshotSource,
+  startNodeHeartbeat,
+} from '@aisbf/bus';
 import { createDataPlane } from '@aisbf/data-plane';
 // The producer entry only: the data plane never loads the database layer (DESIGN §1).
 import { createQueueUsageSink } from '@aisbf/jobs/producer';
@@ -14,8 +22,14 @@ import { serveHttp, waitForShutdownSignal } from '../serve-http';
  * as a versioned snapshot through Redis, usage leaves through a durable BullMQ queue.
  */
 export async function runDataPlane(env: Env, options: { port: number | undefined }): Promise<number> {
-  if (env.AISBF_REDIS_URL === undefined) throw new EnvError('invalid environment:\n  AISBF_REDIS_URL: required by the data-plane role (it reads its config snapshot from Redis)');
-  if (env.AISBF_SECRET_KEY === undefined) throw new EnvError('invalid environment:\n  AISBF_SECRET_KEY: required by the data-plane role (the same key as the control plane, to decrypt provider keys in memory)');
+  if (env.AISBF_REDIS_URL === undefined)
+    throw new EnvError(
+      'invalid environment:\n  AISBF_REDIS_URL: required by the data-plane role (it reads its config snapshot from Redis)',
+    );
+  if (env.AISBF_SECRET_KEY === undefined)
+    throw new EnvError(
+      'invalid environment:\n  AISBF_SECRET_KEY: required by the data-plane role (the same key as the control plane, to decrypt provider keys in memory)',
+    );
   const logger = createLogger(env.AISBF_LOG_LEVEL);
   const nodeId = env.AISBF_NODE_ID ?? hostname();
   const redis = { url: env.AISBF_REDIS_URL, prefix: env.AISBF_REDIS_PREFIX };
@@ -23,14 +37,36 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
 
   const source = createRedisSnapshotSource({ ...redis, name: `aisbf-dp-${nodeId}`, onError });
   const cooldownSync = createRedisCooldownSync({ ...redis, name: `aisbf-dp-${nodeId}-cooldown`, onError });
-  const rateLimiter = createRedisRateLimiter({ ...redis, name: `aisbf-dp-${nodeId}-rate`, onError: (e) => onError(e, 'rate limiter') });
+  const rateLimiter = createRedisRateLimiter({
+    ...redis,
+    name: `aisbf-dp-${nodeId}-rate`,
+    onError: (e) => onError(e, 'rate limiter'),
+  });
   const health = createRedisHealthBoard({ ...redis, name: `aisbf-dp-${nodeId}-health`, onError });
   // Quotas and budgets (issue 11): one atomic ledger shared by every node.
-  const budgetLedger = createRedisBudgetLedger({ ...redis, name: `aisbf-dp-${nodeId}-budget`, onError: (e) => onError(e, 'budget ledger') });
-  const responseCache = createRedisResponseCacheStore({ ...redis, name: `aisbf-dp-${nodeId}-cache`, onError: (e) => onError(e, 'response cache') });
+  const budgetLedger = createRedisBudgetLedger({
+    ...redis,
+    name: `aisbf-dp-${nodeId}-budget`,
+    onError: (e) => onError(e, 'budget ledger'),
+  });
+  const responseCache = createRedisResponseCacheStore({
+    ...redis,
+    name: `aisbf-dp-${nodeId}-cache`,
+    onError: (e) => onError(e, 'response cache'),
+  });
   // The OpenTelemetry SDK (~15 MiB resident) is loaded only when tracing is on.
-  const tracing = env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? null : (await import('../tracing')).startTracing({ endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'aisbf-data-plane', nodeId });
-  const usageSink = createQueueUsageSink({ ...redis, onError: (e, context) => logger.error({ err: e, context }, 'usage queue') });
+  const tracing =
+    env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined
+      ? null
+      : (await import('../tracing')).startTracing({
+          endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT,
+          serviceName: 'aisbf-data-plane',
+          nodeId,
+        });
+  const usageSink = createQueueUsageSink({
+    ...redis,
+    onError: (e, context) => logger.error({ err: e, context }, 'usage queue'),
+  });
   const dataPlane = createDataPlane({
     secretBox: createSecretBox(env.AISBF_SECRET_KEY),
     usageSink,
@@ -42,7 +78,12 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
     // Connect-time half of the endpoint policy (issue 9): DNS rebinding is refused here.
-    endpointPolicy: resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [env.AISBF_PORT, env.AISBF_CONTROL_PORT, env.AISBF_WORKER_PORT, ...(options.port === undefined ? [] : [options.port])]),
+    endpointPolicy: resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [
+      env.AISBF_PORT,
+      env.AISBF_CONTROL_PORT,
+      env.AISBF_WORKER_PORT,
+      ...(options.port === undefined ? [] : [options.port]),
+    ]),
     busConnected: () => source.status().connected,
     ...(tracing === null ? {} : { tracer: tracing.tracer }),
   });
@@ -68,12 +109,30 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
         const status = source.status();
         const ready = dataPlane.ready();
         res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: ready ? 'ready' : 'not ready', nodeId, version: status.version, redis: status.connected ? 'connected' : 'disconnected', lastSyncAt: status.lastSyncAt, lastError: status.lastError }));
+        res.end(
+          JSON.stringify({
+            status: ready ? 'ready' : 'not ready',
+            nodeId,
+            version: status.version,
+            redis: status.connected ? 'connected' : 'disconnected',
+            lastSyncAt: status.lastSyncAt,
+            lastError: status.lastError,
+          }),
+        );
         return;
       }
       if (dataPlane.handle(req, res)) return;
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `no route for ${req.method ?? 'GET'} ${req.url ?? '/'}`, type: 'invalid_request_error', code: 'not_found', param: null } }));
+      res.end(
+        JSON.stringify({
+          error: {
+            message: `no route for ${req.method ?? 'GET'} ${req.url ?? '/'}`,
+            type: 'invalid_request_error',
+            code: 'not_found',
+            param: null,
+          },
+        }),
+      );
     },
     { port: options.port ?? env.AISBF_PORT, host: env.AISBF_HOST },
   );
@@ -87,6 +146,14 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   await dataPlane.close();
   await usageSink.close();
   await tracing?.close();
-  await Promise.allSettled([heartbeat.close(), health.close(), responseCache.close(), source.close(), cooldownSync.close(), rateLimiter.close(), budgetLedger.close()]);
+  await Promise.allSettled([
+    heartbeat.close(),
+    health.close(),
+    responseCache.close(),
+    source.close(),
+    cooldownSync.close(),
+    rateLimiter.close(),
+    budgetLedger.close(),
+  ]);
   return 0;
 }

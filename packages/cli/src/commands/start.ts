@@ -1,7 +1,13 @@
 import { resolveEndpointPolicy } from '@aisbf/core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHealthBoard, createHealthPublisher, createInProcessPropagation, createMemoryBudgetLedger, createMemoryHealthStore } from '@aisbf/bus';
+import {
+  createHealthBoard,
+  createHealthPublisher,
+  createInProcessPropagation,
+  createMemoryBudgetLedger,
+  createMemoryHealthStore,
+} from '@aisbf/bus';
 import { createControlPlane, createMemorySessionStore } from '@aisbf/control-plane';
 import { createDataPlane, createGuardedFetch, createMemoryResponseCacheStore } from '@aisbf/data-plane';
 import { createDatabase, loadSnapshot, migrateToLatest } from '@aisbf/db';
@@ -34,11 +40,15 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   const logger = createLogger(env.AISBF_LOG_LEVEL);
   const dataDir = ensureDataDir(env.AISBF_DATA_DIR);
   const secret = loadSecretKey({ fromEnv: env.AISBF_SECRET_KEY, dataDir });
-  if (secret.generated) console.log(`generated a secret key in ${join(dataDir, 'secret.key')} (back it up: provider keys are encrypted with it)`);
+  if (secret.generated)
+    console.log(
+      `generated a secret key in ${join(dataDir, 'secret.key')} (back it up: provider keys are encrypted with it)`,
+    );
   const secretBox = createSecretBox(secret.key);
   const database = createDatabase(env.AISBF_DATABASE_URL ?? defaultDatabaseUrl(dataDir));
   await migrateToLatest(database.db);
-  const onError = (error: unknown, context: string): void => logger.error({ err: error, context }, 'background task failed');
+  const onError = (error: unknown, context: string): void =>
+    logger.error({ err: error, context }, 'background task failed');
 
   const propagation = createInProcessPropagation({ loadSnapshot: () => loadSnapshot(database.db) });
   // Provider health: the health-check job writes it, the data plane reads it (same shapes as cluster mode).
@@ -46,7 +56,12 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   const healthBoard = createHealthBoard({ bus: propagation.bus, store: healthStore, pollMs: 0, onError });
   // One endpoint policy for every half (issue 9): checked when a provider is written, and on every
   // connection to a user-owned provider, the proxy's and the jobs' (discovery, health probes).
-  const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [env.AISBF_PORT, env.AISBF_CONTROL_PORT, env.AISBF_WORKER_PORT, ...(options.port === undefined ? [] : [options.port])]);
+  const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [
+    env.AISBF_PORT,
+    env.AISBF_CONTROL_PORT,
+    env.AISBF_WORKER_PORT,
+    ...(options.port === undefined ? [] : [options.port]),
+  ]);
   const guardedFetch = createGuardedFetch({ policy: endpointPolicy });
   const jobs = createInProcessJobs({
     db: database.db,
@@ -56,8 +71,24 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     userFetch: guardedFetch,
     onError,
   });
-  const tracing = env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? null : (await import('../tracing')).startTracing({ endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'aisbf' });
-  const dataPlane = createDataPlane({ secretBox, usageSink: jobs.usageSink, health: healthBoard, responseCache: createMemoryResponseCacheStore(), budgetLedger: createMemoryBudgetLedger(), logger, limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES }, endpointPolicy, ...(tracing === null ? {} : { tracer: tracing.tracer }) });
+  const tracing =
+    env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined
+      ? null
+      : (await import('../tracing')).startTracing({
+          endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT,
+          serviceName: 'aisbf',
+        });
+  const dataPlane = createDataPlane({
+    secretBox,
+    usageSink: jobs.usageSink,
+    health: healthBoard,
+    responseCache: createMemoryResponseCacheStore(),
+    budgetLedger: createMemoryBudgetLedger(),
+    logger,
+    limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
+    endpointPolicy,
+    ...(tracing === null ? {} : { tracer: tracing.tracer }),
+  });
   const sessions = createMemorySessionStore();
   const controlPlane = createControlPlane({
     db: database.db,
@@ -72,7 +103,10 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
     onError,
   });
-  const admin = await controlPlane.services.users.ensureAdmin({ password: env.AISBF_ADMIN_PASSWORD, token: env.AISBF_ADMIN_TOKEN });
+  const admin = await controlPlane.services.users.ensureAdmin({
+    password: env.AISBF_ADMIN_PASSWORD,
+    token: env.AISBF_ADMIN_TOKEN,
+  });
 
   const unsubscribe = propagation.source.subscribe(() => {
     const snapshot = propagation.source.current();
@@ -96,7 +130,11 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   }
   logger.info({ port: http.port, version: first?.version ?? null }, 'aisbf all-in-one listening');
 
-  const retention = startUsageRetention({ db: database.db, days: env.AISBF_USAGE_RETENTION_DAYS, onError: (error, context) => logger.error({ err: error, context }, 'usage retention') });
+  const retention = startUsageRetention({
+    db: database.db,
+    days: env.AISBF_USAGE_RETENTION_DAYS,
+    onError: (error, context) => logger.error({ err: error, context }, 'usage retention'),
+  });
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');
   retention.close();

@@ -1,6 +1,11 @@
 import { resolveEndpointPolicy } from '@aisbf/core';
 import { createGuardedFetch } from '@aisbf/data-plane';
-import { createRedisBus, createRedisHealthPublisher, createSnapshotPublisher, createRedisSnapshotStore } from '@aisbf/bus';
+import {
+  createRedisBus,
+  createRedisHealthPublisher,
+  createSnapshotPublisher,
+  createRedisSnapshotStore,
+} from '@aisbf/bus';
 import { createDatabase, loadSnapshot } from '@aisbf/db';
 import { Queue } from 'bullmq';
 import { createWorkers, QUEUES, toBullmqConnection, toBullmqPrefix } from '@aisbf/jobs';
@@ -13,21 +18,39 @@ import { startUsageRetention } from '../usage-retention';
 
 /** `aisbf worker`: BullMQ processors for discovery, health checks and usage writes (DESIGN.md §5). */
 export async function runWorker(env: Env, options: { port: number | undefined }): Promise<number> {
-  if (env.AISBF_REDIS_URL === undefined) throw new EnvError('invalid environment:\n  AISBF_REDIS_URL: required by the worker role (BullMQ queues live in Redis)');
-  if (env.AISBF_DATABASE_URL === undefined) throw new EnvError('invalid environment:\n  AISBF_DATABASE_URL: required by the worker role (usage and discovery are written to the database)');
-  if (env.AISBF_SECRET_KEY === undefined) throw new EnvError('invalid environment:\n  AISBF_SECRET_KEY: required by the worker role (discovery and probes use provider keys)');
+  if (env.AISBF_REDIS_URL === undefined)
+    throw new EnvError(
+      'invalid environment:\n  AISBF_REDIS_URL: required by the worker role (BullMQ queues live in Redis)',
+    );
+  if (env.AISBF_DATABASE_URL === undefined)
+    throw new EnvError(
+      'invalid environment:\n  AISBF_DATABASE_URL: required by the worker role (usage and discovery are written to the database)',
+    );
+  if (env.AISBF_SECRET_KEY === undefined)
+    throw new EnvError(
+      'invalid environment:\n  AISBF_SECRET_KEY: required by the worker role (discovery and probes use provider keys)',
+    );
   const logger = createLogger(env.AISBF_LOG_LEVEL);
   const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'worker');
   const redis = { url: env.AISBF_REDIS_URL, prefix: env.AISBF_REDIS_PREFIX };
   const database = createDatabase(env.AISBF_DATABASE_URL);
   const bus = createRedisBus({ ...redis, name: 'aisbf-worker', onError });
-  const store = createRedisSnapshotStore({ ...redis, name: 'aisbf-worker-snapshot', onError: (e) => onError(e, 'snapshot store') });
+  const store = createRedisSnapshotStore({
+    ...redis,
+    name: 'aisbf-worker-snapshot',
+    onError: (e) => onError(e, 'snapshot store'),
+  });
   const publisher = createSnapshotPublisher({ bus, store, loadSnapshot: () => loadSnapshot(database.db), onError });
   // Health is stored (for nodes that start later) and announced (for the running ones).
   const health = createRedisHealthPublisher({ ...redis, name: 'aisbf-worker-health', onError });
   // Discovery and health probes reach user-owned providers under the same endpoint policy as the
   // data plane, checked at connect time after DNS (issue 9).
-  const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [env.AISBF_PORT, env.AISBF_CONTROL_PORT, env.AISBF_WORKER_PORT, ...(options.port === undefined ? [] : [options.port])]);
+  const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [
+    env.AISBF_PORT,
+    env.AISBF_CONTROL_PORT,
+    env.AISBF_WORKER_PORT,
+    ...(options.port === undefined ? [] : [options.port]),
+  ]);
   const workers = await createWorkers({
     ...redis,
     db: database.db,
@@ -39,7 +62,9 @@ export async function runWorker(env: Env, options: { port: number | undefined })
   });
 
   // Queue depths per state, read from Redis at scrape time.
-  const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection: toBullmqConnection(redis.url), prefix: toBullmqPrefix(redis.prefix) }));
+  const queues = Object.values(QUEUES).map(
+    (name) => new Queue(name, { connection: toBullmqConnection(redis.url), prefix: toBullmqPrefix(redis.prefix) }),
+  );
   const metrics = createProcessMetrics({
     role: 'worker',
     gauges: [
@@ -67,14 +92,22 @@ export async function runWorker(env: Env, options: { port: number | undefined })
         return;
       }
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error', code: 'not_found', param: null } }));
+      res.end(
+        JSON.stringify({
+          error: { message: 'not found', type: 'invalid_request_error', code: 'not_found', param: null },
+        }),
+      );
     },
     { port: options.port ?? env.AISBF_WORKER_PORT, host: env.AISBF_HOST },
   );
   logger.info({ port: http.port }, 'aisbf worker running');
   console.log(`aisbf worker listening on http://${env.AISBF_HOST}:${http.port}  (/healthz)`);
 
-  const retention = startUsageRetention({ db: database.db, days: env.AISBF_USAGE_RETENTION_DAYS, onError: (error, context) => logger.error({ err: error, context }, 'usage retention') });
+  const retention = startUsageRetention({
+    db: database.db,
+    days: env.AISBF_USAGE_RETENTION_DAYS,
+    onError: (error, context) => logger.error({ err: error, context }, 'usage retention'),
+  });
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');
   retention.close();

@@ -20,7 +20,10 @@ export const printSortedSchema = (): string => `${printSchema(lexicographicSortS
  */
 export function maskGraphqlError(error: unknown, message: string): Error {
   // Duck-typed: graphql ships CJS and ESM builds, so `instanceof GraphQLError` is unreliable across packages.
-  const graphqlError = typeof error === 'object' && error !== null && (error as Error).name === 'GraphQLError' ? (error as GraphQLError) : null;
+  const graphqlError =
+    typeof error === 'object' && error !== null && (error as Error).name === 'GraphQLError'
+      ? (error as GraphQLError)
+      : null;
   const original: unknown = graphqlError !== null ? graphqlError.originalError : error;
   const at = graphqlError?.path !== undefined ? { path: graphqlError.path } : {};
   if (original instanceof GatewayError) {
@@ -36,7 +39,10 @@ export function maskGraphqlError(error: unknown, message: string): Error {
   }
   // Errors of the operation itself (syntax, unknown field, bad variable) have no original error or
   // wrap another GraphQLError: they describe the request and are safe to show.
-  if (graphqlError !== null && (original === undefined || original === null || (original as Error).name === 'GraphQLError')) {
+  if (
+    graphqlError !== null &&
+    (original === undefined || original === null || (original as Error).name === 'GraphQLError')
+  ) {
     return original instanceof Error ? original : graphqlError;
   }
   return createGraphQLError(message, { ...at, extensions: { code: 'INTERNAL' } });
@@ -48,7 +54,9 @@ export interface CreateGraphqlOptions {
   authenticate: (request: Request) => Promise<Actor | null>;
 }
 
-export function createGraphql(options: CreateGraphqlOptions): YogaServerInstance<Record<string, never>, GraphqlContext> {
+export function createGraphql(
+  options: CreateGraphqlOptions,
+): YogaServerInstance<Record<string, never>, GraphqlContext> {
   return createYoga<Record<string, never>, GraphqlContext>({
     schema: graphqlSchema,
     graphqlEndpoint: '/graphql',

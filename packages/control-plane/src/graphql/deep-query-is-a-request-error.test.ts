@@ -15,10 +15,21 @@ describe('GraphQL document limits', () => {
     await migrateToLatest(handle.db);
     const secretBox = createSecretBox(generateSecretKey());
     const publisher = { publish: async () => undefined };
-    const cp = createControlPlane({ db: handle.db, secretBox, publisher, jobs: createInProcessJobRunner({ db: handle.db, secretBox, publish: publisher.publish }) });
+    const cp = createControlPlane({
+      db: handle.db,
+      secretBox,
+      publisher,
+      jobs: createInProcessJobRunner({ db: handle.db, secretBox, publish: publisher.publish }),
+    });
     try {
       const query = `{ ${'me { '.repeat(levels)}id${' }'.repeat(levels)} }`;
-      const response = await cp.fetch(new Request('http://local/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }));
+      const response = await cp.fetch(
+        new Request('http://local/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query }),
+        }),
+      );
       expect(response.status).toBeLessThan(500);
       const body = (await response.json()) as { errors: Array<{ message: string; extensions?: { code?: string } }> };
       expect(body.errors.some((e) => message.test(e.message))).toBe(true);

@@ -23,7 +23,9 @@ describe('GraphQL error masking', () => {
       },
     });
     try {
-      await f.gql(FIXTURE_ADMIN_TOKEN, UPSERT_PROVIDER, { input: { id: 'p', type: 'openai', endpoint: 'http://127.0.0.1:9/v1' } });
+      await f.gql(FIXTURE_ADMIN_TOKEN, UPSERT_PROVIDER, {
+        input: { id: 'p', type: 'openai', endpoint: 'http://127.0.0.1:9/v1' },
+      });
       const r = await f.gql(FIXTURE_ADMIN_TOKEN, 'mutation { discoverModels(providerId: "p") { models } }');
       expect(r.errors?.[0]?.extensions?.['code']).toBe('INTERNAL');
       expect(JSON.stringify(r)).not.toContain('hunter2');

@@ -16,7 +16,9 @@ export function maxDepthRule(context: ValidationContext): ASTVisitor {
         depth += 1;
         if (depth > MAX_DOCUMENT_DEPTH && !reported) {
           reported = true;
-          context.reportError(new GraphQLError(`query is nested deeper than ${MAX_DOCUMENT_DEPTH} levels`, { nodes: [node] }));
+          context.reportError(
+            new GraphQLError(`query is nested deeper than ${MAX_DOCUMENT_DEPTH} levels`, { nodes: [node] }),
+          );
         }
       },
       leave() {

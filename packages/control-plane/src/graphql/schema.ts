@@ -17,15 +17,31 @@ const requireActor = (ctx: GraphqlContext): Actor => {
   return ctx.actor;
 };
 
-const Role = builder.enumType('Role', { values: { ADMIN: { value: 'admin' as const }, USER: { value: 'user' as const } } });
-const Scope = builder.enumType('Scope', { values: { USER: { value: 'user' as const }, GLOBAL: { value: 'global' as const } } });
+const Role = builder.enumType('Role', {
+  values: { ADMIN: { value: 'admin' as const }, USER: { value: 'user' as const } },
+});
+const Scope = builder.enumType('Scope', {
+  values: { USER: { value: 'user' as const }, GLOBAL: { value: 'global' as const } },
+});
 const ConfigKind = builder.enumType('ConfigKind', {
-  values: { PROVIDERS: { value: 'providers' as const }, ROTATIONS: { value: 'rotations' as const }, AUTOSELECTS: { value: 'autoselects' as const } },
+  values: {
+    PROVIDERS: { value: 'providers' as const },
+    ROTATIONS: { value: 'rotations' as const },
+    AUTOSELECTS: { value: 'autoselects' as const },
+  },
 });
 const UsageGroupBy = builder.enumType('UsageGroupBy', {
-  values: { ROUTE: { value: 'route' as const }, PROVIDER: { value: 'provider' as const }, MODEL: { value: 'model' as const }, TOKEN: { value: 'token' as const }, USER: { value: 'user' as const } },
+  values: {
+    ROUTE: { value: 'route' as const },
+    PROVIDER: { value: 'provider' as const },
+    MODEL: { value: 'model' as const },
+    TOKEN: { value: 'token' as const },
+    USER: { value: 'user' as const },
+  },
 });
-const UsageBucket = builder.enumType('UsageBucket', { values: { HOUR: { value: 'hour' as const }, DAY: { value: 'day' as const } } });
+const UsageBucket = builder.enumType('UsageBucket', {
+  values: { HOUR: { value: 'hour' as const }, DAY: { value: 'day' as const } },
+});
 
 const User = builder.objectRef<UserView>('User').implement({
   fields: (t) => ({
@@ -40,7 +56,11 @@ const User = builder.objectRef<UserView>('User').implement({
 const CreatedUser = builder.objectRef<{ user: UserView; password?: string }>('CreatedUser').implement({
   fields: (t) => ({
     user: t.field({ type: User, resolve: (r) => r.user }),
-    password: t.string({ nullable: true, description: 'The generated password, shown once (null when one was given).', resolve: (r) => r.password ?? null }),
+    password: t.string({
+      nullable: true,
+      description: 'The generated password, shown once (null when one was given).',
+      resolve: (r) => r.password ?? null,
+    }),
   }),
 });
 
@@ -105,7 +125,10 @@ const ProviderInput = builder.inputType('ProviderInput', {
     models: t.stringList(),
     enabled: t.boolean(),
     adminOnly: t.boolean(),
-    settings: t.field({ type: 'JSON', description: 'Other provider settings (timeouts, headers, max_concurrency, …).' }),
+    settings: t.field({
+      type: 'JSON',
+      description: 'Other provider settings (timeouts, headers, max_concurrency, …).',
+    }),
   }),
 });
 
@@ -118,10 +141,18 @@ const ModelDiscoveryRef = builder.objectRef<ModelDiscovery>('ModelDiscovery').im
 });
 
 const Rotation = builder.objectRef<RouteConfigView>('Rotation').implement({
-  fields: (t) => ({ id: t.exposeString('id'), scope: t.field({ type: Scope, resolve: (r) => r.scope }), config: t.field({ type: 'JSON', resolve: (r) => r.config }) }),
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    scope: t.field({ type: Scope, resolve: (r) => r.scope }),
+    config: t.field({ type: 'JSON', resolve: (r) => r.config }),
+  }),
 });
 const Autoselect = builder.objectRef<RouteConfigView>('Autoselect').implement({
-  fields: (t) => ({ id: t.exposeString('id'), scope: t.field({ type: Scope, resolve: (r) => r.scope }), config: t.field({ type: 'JSON', resolve: (r) => r.config }) }),
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    scope: t.field({ type: Scope, resolve: (r) => r.scope }),
+    config: t.field({ type: 'JSON', resolve: (r) => r.config }),
+  }),
 });
 
 const ConfigIssueRef = builder.objectRef<{ path: string; message: string }>('ConfigIssue').implement({
@@ -151,7 +182,9 @@ const UsageTotals = builder.objectRef<UsageView['totals']>('UsageTotals').implem
     promptTokens: t.exposeInt('promptTokens'),
     completionTokens: t.exposeInt('completionTokens'),
     costMicros: t.float({ nullable: true, resolve: (x) => x.costMicros }),
-    unpricedRequests: t.exposeInt('unpricedRequests', { description: 'Served requests whose model has no price: their cost is unknown, not 0.' }),
+    unpricedRequests: t.exposeInt('unpricedRequests', {
+      description: 'Served requests whose model has no price: their cost is unknown, not 0.',
+    }),
   }),
 });
 const UsagePoint = builder.objectRef<UsageView['series'][number]>('UsagePoint').implement({
@@ -203,14 +236,42 @@ const UsageReport = builder.objectRef<UsageView>('UsageReport').implement({
 
 builder.queryType({
   fields: (t) => ({
-    me: t.field({ type: User, nullable: true, resolve: async (_r, _a, ctx) => (ctx.actor === null ? null : ctx.services.users.me(ctx.actor)) }),
+    me: t.field({
+      type: User,
+      nullable: true,
+      resolve: async (_r, _a, ctx) => (ctx.actor === null ? null : ctx.services.users.me(ctx.actor)),
+    }),
     users: t.field({ type: [User], resolve: (_r, _a, ctx) => ctx.services.users.list(requireActor(ctx)) }),
-    apiTokens: t.field({ type: [ApiToken], args: { owner: t.arg.string() }, resolve: (_r, a, ctx) => ctx.services.tokens.list(requireActor(ctx), { owner: a.owner }) }),
-    providers: t.field({ type: [Provider], args: { owner: t.arg.string() }, resolve: (_r, a, ctx) => ctx.services.providers.list(requireActor(ctx), { owner: a.owner }) }),
-    rotations: t.field({ type: [Rotation], args: { owner: t.arg.string() }, resolve: (_r, a, ctx) => ctx.services.rotations.list(requireActor(ctx), { owner: a.owner }) }),
-    autoselects: t.field({ type: [Autoselect], args: { owner: t.arg.string() }, resolve: (_r, a, ctx) => ctx.services.autoselects.list(requireActor(ctx), { owner: a.owner }) }),
-    routes: t.stringList({ description: 'Route names the user may call (what GET /models lists).', args: { owner: t.arg.string() }, resolve: (_r, a, ctx) => ctx.services.system.routes(requireActor(ctx), { owner: a.owner }) }),
-    exportConfig: t.field({ type: ConfigExportRef, args: { owner: t.arg.string() }, resolve: (_r, a, ctx) => ctx.services.config.export(requireActor(ctx), { owner: a.owner }) }),
+    apiTokens: t.field({
+      type: [ApiToken],
+      args: { owner: t.arg.string() },
+      resolve: (_r, a, ctx) => ctx.services.tokens.list(requireActor(ctx), { owner: a.owner }),
+    }),
+    providers: t.field({
+      type: [Provider],
+      args: { owner: t.arg.string() },
+      resolve: (_r, a, ctx) => ctx.services.providers.list(requireActor(ctx), { owner: a.owner }),
+    }),
+    rotations: t.field({
+      type: [Rotation],
+      args: { owner: t.arg.string() },
+      resolve: (_r, a, ctx) => ctx.services.rotations.list(requireActor(ctx), { owner: a.owner }),
+    }),
+    autoselects: t.field({
+      type: [Autoselect],
+      args: { owner: t.arg.string() },
+      resolve: (_r, a, ctx) => ctx.services.autoselects.list(requireActor(ctx), { owner: a.owner }),
+    }),
+    routes: t.stringList({
+      description: 'Route names the user may call (what GET /models lists).',
+      args: { owner: t.arg.string() },
+      resolve: (_r, a, ctx) => ctx.services.system.routes(requireActor(ctx), { owner: a.owner }),
+    }),
+    exportConfig: t.field({
+      type: ConfigExportRef,
+      args: { owner: t.arg.string() },
+      resolve: (_r, a, ctx) => ctx.services.config.export(requireActor(ctx), { owner: a.owner }),
+    }),
     usage: t.field({
       type: UsageReport,
       args: {
@@ -235,7 +296,9 @@ builder.queryType({
           ...(a.bucket ? { bucket: a.bucket } : {}),
         }),
     }),
-    configVersion: t.int({ resolve: async (_r, _a, ctx) => (await ctx.services.system.overview(requireActor(ctx))).configVersion }),
+    configVersion: t.int({
+      resolve: async (_r, _a, ctx) => (await ctx.services.system.overview(requireActor(ctx))).configVersion,
+    }),
   }),
 });
 
@@ -243,59 +306,136 @@ builder.mutationType({
   fields: (t) => ({
     createUser: t.field({
       type: User,
-      args: { username: t.arg.string({ required: true }), password: t.arg.string(), role: t.arg({ type: Role, defaultValue: 'user' }) },
-      resolve: async (_r, a, ctx) => (await ctx.services.users.create(requireActor(ctx), { username: a.username, password: a.password, role: a.role })).user,
+      args: {
+        username: t.arg.string({ required: true }),
+        password: t.arg.string(),
+        role: t.arg({ type: Role, defaultValue: 'user' }),
+      },
+      resolve: async (_r, a, ctx) =>
+        (
+          await ctx.services.users.create(requireActor(ctx), {
+            username: a.username,
+            password: a.password,
+            role: a.role,
+          })
+        ).user,
     }),
     createUserWithPassword: t.field({
       type: CreatedUser,
       description: 'Like createUser, and returns the generated password (once) when none was given.',
-      args: { username: t.arg.string({ required: true }), password: t.arg.string(), role: t.arg({ type: Role, defaultValue: 'user' }) },
-      resolve: (_r, a, ctx) => ctx.services.users.create(requireActor(ctx), { username: a.username, password: a.password, role: a.role }),
+      args: {
+        username: t.arg.string({ required: true }),
+        password: t.arg.string(),
+        role: t.arg({ type: Role, defaultValue: 'user' }),
+      },
+      resolve: (_r, a, ctx) =>
+        ctx.services.users.create(requireActor(ctx), { username: a.username, password: a.password, role: a.role }),
     }),
     updateUser: t.field({
       type: User,
       description: 'Admins: role, disabled, password of anyone. Users: their own password only.',
-      args: { username: t.arg.string({ required: true }), password: t.arg.string(), role: t.arg({ type: Role }), disabled: t.arg.boolean(), limits: t.arg({ type: 'JSON', description: 'Quotas and budgets (docs/usage.md); null clears them. Admins only.' }) },
-      resolve: (_r, a, ctx) => ctx.services.users.update(requireActor(ctx), { username: a.username, password: a.password, role: a.role, disabled: a.disabled, limits: a.limits }),
+      args: {
+        username: t.arg.string({ required: true }),
+        password: t.arg.string(),
+        role: t.arg({ type: Role }),
+        disabled: t.arg.boolean(),
+        limits: t.arg({
+          type: 'JSON',
+          description: 'Quotas and budgets (docs/usage.md); null clears them. Admins only.',
+        }),
+      },
+      resolve: (_r, a, ctx) =>
+        ctx.services.users.update(requireActor(ctx), {
+          username: a.username,
+          password: a.password,
+          role: a.role,
+          disabled: a.disabled,
+          limits: a.limits,
+        }),
     }),
-    deleteUser: t.boolean({ args: { username: t.arg.string({ required: true }) }, resolve: (_r, a, ctx) => ctx.services.users.delete(requireActor(ctx), { username: a.username }) }),
+    deleteUser: t.boolean({
+      args: { username: t.arg.string({ required: true }) },
+      resolve: (_r, a, ctx) => ctx.services.users.delete(requireActor(ctx), { username: a.username }),
+    }),
     createApiToken: t.field({
       type: CreatedApiToken,
-      args: { owner: t.arg.string(), name: t.arg.string({ required: true }), expiresAt: t.arg({ type: 'DateTime' }), limits: t.arg({ type: 'JSON', description: 'Quotas and budgets of this token (docs/usage.md).' }) },
-      resolve: (_r, a, ctx) => ctx.services.tokens.create(requireActor(ctx), { owner: a.owner, name: a.name, expiresAt: a.expiresAt ?? null, limits: a.limits ?? null }),
+      args: {
+        owner: t.arg.string(),
+        name: t.arg.string({ required: true }),
+        expiresAt: t.arg({ type: 'DateTime' }),
+        limits: t.arg({ type: 'JSON', description: 'Quotas and budgets of this token (docs/usage.md).' }),
+      },
+      resolve: (_r, a, ctx) =>
+        ctx.services.tokens.create(requireActor(ctx), {
+          owner: a.owner,
+          name: a.name,
+          expiresAt: a.expiresAt ?? null,
+          limits: a.limits ?? null,
+        }),
     }),
-    revokeApiToken: t.boolean({ args: { id: t.arg.id({ required: true }) }, resolve: (_r, a, ctx) => ctx.services.tokens.revoke(requireActor(ctx), { id: String(a.id) }) }),
+    revokeApiToken: t.boolean({
+      args: { id: t.arg.id({ required: true }) },
+      resolve: (_r, a, ctx) => ctx.services.tokens.revoke(requireActor(ctx), { id: String(a.id) }),
+    }),
     upsertProvider: t.field({
       type: Provider,
       args: { owner: t.arg.string(), input: t.arg({ type: ProviderInput, required: true }) },
       resolve: (_r, a, ctx) => {
         const { settings, ...rest } = a.input;
-        const extra = typeof settings === 'object' && settings !== null && !Array.isArray(settings) ? (settings as Record<string, unknown>) : {};
+        const extra =
+          typeof settings === 'object' && settings !== null && !Array.isArray(settings)
+            ? (settings as Record<string, unknown>)
+            : {};
         return ctx.services.providers.upsert(requireActor(ctx), { owner: a.owner, input: { ...extra, ...rest } });
       },
     }),
-    deleteProvider: t.boolean({ args: { owner: t.arg.string(), id: t.arg.string({ required: true }) }, resolve: (_r, a, ctx) => ctx.services.providers.delete(requireActor(ctx), { owner: a.owner, id: a.id }) }),
+    deleteProvider: t.boolean({
+      args: { owner: t.arg.string(), id: t.arg.string({ required: true }) },
+      resolve: (_r, a, ctx) => ctx.services.providers.delete(requireActor(ctx), { owner: a.owner, id: a.id }),
+    }),
     discoverModels: t.field({
       type: ModelDiscoveryRef,
       args: { owner: t.arg.string(), providerId: t.arg.string({ required: true }) },
-      resolve: (_r, a, ctx) => ctx.services.providers.discoverModels(requireActor(ctx), { owner: a.owner, id: a.providerId }),
+      resolve: (_r, a, ctx) =>
+        ctx.services.providers.discoverModels(requireActor(ctx), { owner: a.owner, id: a.providerId }),
     }),
     upsertRotation: t.field({
       type: Rotation,
-      args: { owner: t.arg.string(), id: t.arg.string({ required: true }), config: t.arg({ type: 'JSON', required: true }) },
-      resolve: (_r, a, ctx) => ctx.services.rotations.upsert(requireActor(ctx), { owner: a.owner, id: a.id, config: a.config }),
+      args: {
+        owner: t.arg.string(),
+        id: t.arg.string({ required: true }),
+        config: t.arg({ type: 'JSON', required: true }),
+      },
+      resolve: (_r, a, ctx) =>
+        ctx.services.rotations.upsert(requireActor(ctx), { owner: a.owner, id: a.id, config: a.config }),
     }),
-    deleteRotation: t.boolean({ args: { owner: t.arg.string(), id: t.arg.string({ required: true }) }, resolve: (_r, a, ctx) => ctx.services.rotations.delete(requireActor(ctx), { owner: a.owner, id: a.id }) }),
+    deleteRotation: t.boolean({
+      args: { owner: t.arg.string(), id: t.arg.string({ required: true }) },
+      resolve: (_r, a, ctx) => ctx.services.rotations.delete(requireActor(ctx), { owner: a.owner, id: a.id }),
+    }),
     upsertAutoselect: t.field({
       type: Autoselect,
-      args: { owner: t.arg.string(), id: t.arg.string({ required: true }), config: t.arg({ type: 'JSON', required: true }) },
-      resolve: (_r, a, ctx) => ctx.services.autoselects.upsert(requireActor(ctx), { owner: a.owner, id: a.id, config: a.config }),
+      args: {
+        owner: t.arg.string(),
+        id: t.arg.string({ required: true }),
+        config: t.arg({ type: 'JSON', required: true }),
+      },
+      resolve: (_r, a, ctx) =>
+        ctx.services.autoselects.upsert(requireActor(ctx), { owner: a.owner, id: a.id, config: a.config }),
     }),
-    deleteAutoselect: t.boolean({ args: { owner: t.arg.string(), id: t.arg.string({ required: true }) }, resolve: (_r, a, ctx) => ctx.services.autoselects.delete(requireActor(ctx), { owner: a.owner, id: a.id }) }),
+    deleteAutoselect: t.boolean({
+      args: { owner: t.arg.string(), id: t.arg.string({ required: true }) },
+      resolve: (_r, a, ctx) => ctx.services.autoselects.delete(requireActor(ctx), { owner: a.owner, id: a.id }),
+    }),
     importConfig: t.field({
       type: ImportResultRef,
-      args: { owner: t.arg.string(), kind: t.arg({ type: ConfigKind, required: true }), document: t.arg({ type: 'JSON', required: true }) },
-      resolve: (_r, a, ctx) => ctx.services.config.import(requireActor(ctx), { owner: a.owner, kind: a.kind, document: a.document }),
+      args: {
+        owner: t.arg.string(),
+        kind: t.arg({ type: ConfigKind, required: true }),
+        document: t.arg({ type: 'JSON', required: true }),
+      },
+      resolve: (_r, a, ctx) =>
+        ctx.services.config.import(requireActor(ctx), { owner: a.owner, kind: a.kind, document: a.document }),
     }),
   }),
 });

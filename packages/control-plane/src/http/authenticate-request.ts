@@ -15,7 +15,10 @@ export function readCookie(header: string | null, name: string): string | null {
 /** `Authorization: Bearer <api token>` (or `x-api-key`), else the dashboard's session cookie. */
 export async function authenticateRequest(auth: AuthService, headers: Headers): Promise<Actor | null> {
   const authorization = headers.get('authorization');
-  const bearer = authorization !== null && /^bearer\s+/i.test(authorization) ? authorization.replace(/^bearer\s+/i, '').trim() : headers.get('x-api-key');
+  const bearer =
+    authorization !== null && /^bearer\s+/i.test(authorization)
+      ? authorization.replace(/^bearer\s+/i, '').trim()
+      : headers.get('x-api-key');
   if (bearer) return auth.authenticateToken(bearer);
   const session = readCookie(headers.get('cookie'), SESSION_COOKIE);
   return session === null ? null : auth.authenticateSession(session);
@@ -23,7 +26,13 @@ export async function authenticateRequest(auth: AuthService, headers: Headers): 
 
 /** HttpOnly, SameSite=Lax, Secure when the request came over TLS (directly or per x-forwarded-proto). */
 export function sessionCookie(value: string | null, options: { secure: boolean; maxAgeS: number }): string {
-  const parts = [`${SESSION_COOKIE}=${value === null ? '' : encodeURIComponent(value)}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${value === null ? 0 : options.maxAgeS}`];
+  const parts = [
+    `${SESSION_COOKIE}=${value === null ? '' : encodeURIComponent(value)}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Lax',
+    `Max-Age=${value === null ? 0 : options.maxAgeS}`,
+  ];
   if (options.secure) parts.push('Secure');
   return parts.join('; ');
 }

@@ -47,7 +47,9 @@ export async function serveStatic(root: string, req: IncomingMessage, res: Serve
     size = await fileAt(file);
   }
   if (size === null) {
-    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found","type":"not_found"}}');
+    res
+      .writeHead(404, { 'content-type': 'application/json' })
+      .end('{"error":{"message":"not found","type":"not_found"}}');
     return;
   }
   const immutable = pathname.includes('/_app/immutable/');

@@ -26,7 +26,8 @@ export function createAuthService(ctx: ServiceContext, options: AuthOptions) {
     async authenticateToken(token: string): Promise<Actor | null> {
       const found = await findApiTokenByHash(db, hashApiToken(token));
       const now = ctx.clock();
-      if (found === undefined || found.revokedAt !== null || (found.expiresAt !== null && found.expiresAt <= now)) return null;
+      if (found === undefined || found.revokedAt !== null || (found.expiresAt !== null && found.expiresAt <= now))
+        return null;
       const user = await findUserById(db, found.userId);
       if (user === undefined || user.disabled) return null;
       // last_used_at is informational: write it at most once a minute per token.
@@ -46,10 +47,15 @@ export function createAuthService(ctx: ServiceContext, options: AuthOptions) {
     },
 
     /** Password login for the dashboard; returns the session id for the cookie. */
-    async login(input: { username: string; password: string; clientIp?: string }): Promise<{ user: UserView; sessionId: string }> {
+    async login(input: {
+      username: string;
+      password: string;
+      clientIp?: string;
+    }): Promise<{ user: UserView; sessionId: string }> {
       const keys = [`u:${input.username.toLowerCase()}`, ...(input.clientIp ? [`ip:${input.clientIp}`] : [])];
       const wait = Math.max(...keys.map((k) => options.limiter.retryAfterS(k)));
-      if (wait > 0) throw new GatewayError('RATE_LIMITED', `too many failed logins; try again in ${wait} s`, { retryAfterS: wait });
+      if (wait > 0)
+        throw new GatewayError('RATE_LIMITED', `too many failed logins; try again in ${wait} s`, { retryAfterS: wait });
       const user = await findUserByUsername(db, input.username);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
       if (user === undefined || !ok || user.disabled || user.passwordHash === null) {

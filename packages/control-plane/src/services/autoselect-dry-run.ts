@@ -22,16 +22,25 @@ export interface DryRunResult {
 export function createAutoselectDryRun(ctx: ServiceContext, detector: PrivacyDetector) {
   return async (actor: Actor, input: { owner?: string | null; id: string; prompt: string }): Promise<DryRunResult> => {
     const scope = await resolveOwner(ctx.db, actor, input.owner);
-    const stored = (await findAutoselect(ctx.db, scope.ownerId, input.id)) ?? (scope.ownerId === actor.userId ? await findAutoselect(ctx.db, null, input.id) : undefined);
-    if (stored === undefined) throw new GatewayError('NOT_FOUND', `autoselect "${input.id}" does not exist`, { path: 'id' });
+    const stored =
+      (await findAutoselect(ctx.db, scope.ownerId, input.id)) ??
+      (scope.ownerId === actor.userId ? await findAutoselect(ctx.db, null, input.id) : undefined);
+    if (stored === undefined)
+      throw new GatewayError('NOT_FOUND', `autoselect "${input.id}" does not exist`, { path: 'id' });
     const config = parseOrThrow(autoselectConfigSchema, stored.config);
     if (config.classify_privacy) {
-      const verdict = detector(input.prompt, config.private_patterns.map((p) => new RegExp(p, 'u')));
+      const verdict = detector(
+        input.prompt,
+        config.private_patterns.map((p) => new RegExp(p, 'u')),
+      );
       if (verdict.private) {
         const candidates = config.available_models
           .map((c, i) => ({ c, i }))
           .filter(({ c }) => c.privacy)
-          .sort((a, b) => (a.c.priority ?? Number.MAX_SAFE_INTEGER) - (b.c.priority ?? Number.MAX_SAFE_INTEGER) || a.i - b.i);
+          .sort(
+            (a, b) =>
+              (a.c.priority ?? Number.MAX_SAFE_INTEGER) - (b.c.priority ?? Number.MAX_SAFE_INTEGER) || a.i - b.i,
+          );
         return { route: candidates[0]?.c.model_id ?? config.fallback, reason: 'privacy', findings: verdict.findings };
       }
     }

@@ -23,7 +23,8 @@ export interface ConfigExport {
   autoselects: Record<string, unknown>;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Where the document keeps its items, so issue paths name the document's own keys. */
 function itemPrefix(kind: ConfigKind, document: unknown, id: string): PropertyKey[] {
@@ -45,25 +46,48 @@ export function createConfigService(ctx: ServiceContext) {
      * transaction: every item is validated, references are checked after the whole document is
      * written, and any problem rolls back all of it.
      */
-    async import(actor: Actor, input: { owner?: string | null; kind: ConfigKind; document: unknown }): Promise<ImportResult> {
+    async import(
+      actor: Actor,
+      input: { owner?: string | null; kind: ConfigKind; document: unknown },
+    ): Promise<ImportResult> {
       const scope = await resolveOwner(db, actor, input.owner);
       const parsed = parseConfigDocument(input.kind, input.document);
       if (!parsed.ok) throw new ValidationError(parsed.error);
       const items = parsed.value.items;
-      const changeKind: ConfigChange['kind'] = input.kind === 'providers' ? 'provider' : input.kind === 'rotations' ? 'rotation' : 'autoselect';
+      const changeKind: ConfigChange['kind'] =
+        input.kind === 'providers' ? 'provider' : input.kind === 'rotations' ? 'rotation' : 'autoselect';
       return ctx.commit(async (trx) => {
         let result: ImportResult;
         if (input.kind === 'providers') {
           result = { created: [], updated: [], warnings: [] };
           for (const item of items) {
-            const { created } = await writeProvider(trx, ctx.secretBox, { ownerId: scope.ownerId, raw: item.raw, now: ctx.clock(), pathPrefix: itemPrefix('providers', input.document, item.id), endpointCheck: ctx.endpointCheck });
+            const { created } = await writeProvider(trx, ctx.secretBox, {
+              ownerId: scope.ownerId,
+              raw: item.raw,
+              now: ctx.clock(),
+              pathPrefix: itemPrefix('providers', input.document, item.id),
+              endpointCheck: ctx.endpointCheck,
+            });
             (created ? result.created : result.updated).push(item.id);
           }
         } else {
           const kind = input.kind === 'rotations' ? 'rotation' : 'autoselect';
-          result = await writeRouteConfigs(trx, kind, scope, items.map((item) => ({ id: item.id, raw: item.raw, prefix: itemPrefix(input.kind, input.document, item.id) })), ctx.clock());
+          result = await writeRouteConfigs(
+            trx,
+            kind,
+            scope,
+            items.map((item) => ({
+              id: item.id,
+              raw: item.raw,
+              prefix: itemPrefix(input.kind, input.document, item.id),
+            })),
+            ctx.clock(),
+          );
         }
-        return { value: result, changes: items.map((item) => ({ kind: changeKind, id: item.id, op: 'upsert' as const })) };
+        return {
+          value: result,
+          changes: items.map((item) => ({ kind: changeKind, id: item.id, op: 'upsert' as const })),
+        };
       });
     },
 
@@ -87,5 +111,7 @@ export type ConfigService = ReturnType<typeof createConfigService>;
 export const configKindOf = (value: string): ConfigKind => {
   const kind = value.toLowerCase();
   if (kind === 'providers' || kind === 'rotations' || kind === 'autoselects') return kind;
-  throw new GatewayError('BAD_REQUEST', `unknown config kind "${value}" (providers, rotations, autoselects)`, { path: 'kind' });
+  throw new GatewayError('BAD_REQUEST', `unknown config kind "${value}" (providers, rotations, autoselects)`, {
+    path: 'kind',
+  });
 };

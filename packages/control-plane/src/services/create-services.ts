@@ -27,7 +27,11 @@ export function createServices(deps: CreateServicesDeps) {
   const ctx = createServiceContext(deps);
   const autoselects = createRouteConfigsService(ctx, 'autoselect');
   return {
-    auth: createAuthService(ctx, { sessions: deps.sessions, limiter: deps.loginLimiter ?? createLoginRateLimiter({ now: ctx.clock }), ...(deps.sessionTtlMs !== undefined ? { sessionTtlMs: deps.sessionTtlMs } : {}) }),
+    auth: createAuthService(ctx, {
+      sessions: deps.sessions,
+      limiter: deps.loginLimiter ?? createLoginRateLimiter({ now: ctx.clock }),
+      ...(deps.sessionTtlMs !== undefined ? { sessionTtlMs: deps.sessionTtlMs } : {}),
+    }),
     users: createUsersService(ctx, deps.sessions),
     tokens: createTokensService(ctx),
     providers: createProvidersService(ctx),

@@ -1,16 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultEndpointPolicy } from '@aisbf/core';
-import { createControlPlaneFixture, FIXTURE_ADMIN_TOKEN, type ControlPlaneFixture } from '../test-support/control-plane-fixture';
+import {
+  createControlPlaneFixture,
+  FIXTURE_ADMIN_TOKEN,
+  type ControlPlaneFixture,
+} from '../test-support/control-plane-fixture';
 
-const UPSERT = 'mutation($owner: String, $input: ProviderInput!) { upsertProvider(owner: $owner, input: $input) { id scope } }';
-const IMPORT = 'mutation($owner: String, $kind: ConfigKind!, $doc: JSON!) { importConfig(owner: $owner, kind: $kind, document: $doc) { created } }';
+const UPSERT =
+  'mutation($owner: String, $input: ProviderInput!) { upsertProvider(owner: $owner, input: $input) { id scope } }';
+const IMPORT =
+  'mutation($owner: String, $kind: ConfigKind!, $doc: JSON!) { importConfig(owner: $owner, kind: $kind, document: $doc) { created } }';
 
 /** Write-time endpoint policy (issue 9) through GraphQL, with a fake DNS table (no real lookups). */
 describe('user-owned provider endpoints are checked when written', () => {
   let f: ControlPlaneFixture;
   const lookups: string[] = [];
   const fetched: string[] = [];
-  const dns: Record<string, string[]> = { 'rebind.test': ['127.0.0.1'], 'meta.test': ['10.0.0.1', '169.254.169.254'], 'broker.test': ['192.168.1.20'] };
+  const dns: Record<string, string[]> = {
+    'rebind.test': ['127.0.0.1'],
+    'meta.test': ['10.0.0.1', '169.254.169.254'],
+    'broker.test': ['192.168.1.20'],
+  };
   beforeAll(async () => {
     f = await createControlPlaneFixture('sqlite::memory:', {
       fetch: async (url) => {
@@ -34,7 +44,11 @@ describe('user-owned provider endpoints are checked when written', () => {
   });
   afterAll(async () => f?.close());
 
-  const upsert = (owner: string, endpoint: string, id = 'p1') => f.gql(FIXTURE_ADMIN_TOKEN, UPSERT, { owner, input: { id, type: 'openai', endpoint, apiKey: 'sk-test-key-000000', models: ['m1'] } });
+  const upsert = (owner: string, endpoint: string, id = 'p1') =>
+    f.gql(FIXTURE_ADMIN_TOKEN, UPSERT, {
+      owner,
+      input: { id, type: 'openai', endpoint, apiKey: 'sk-test-key-000000', models: ['m1'] },
+    });
 
   it.each([
     'http://127.0.0.1:11434/v1',
@@ -55,7 +69,11 @@ describe('user-owned provider endpoints are checked when written', () => {
   });
 
   it('accepts LAN and public endpoints, and names that resolve to them', async () => {
-    for (const [i, endpoint] of ['http://192.168.1.20:8000/v1', 'https://api.example.org/v1', 'http://broker.test/v1'].entries()) {
+    for (const [i, endpoint] of [
+      'http://192.168.1.20:8000/v1',
+      'https://api.example.org/v1',
+      'http://broker.test/v1',
+    ].entries()) {
       const r = await upsert('alice', endpoint, `ok${i}`);
       expect(r.errors).toBeUndefined();
     }
@@ -83,7 +101,12 @@ describe('user-owned provider endpoints are checked when written', () => {
   });
 
   it('importConfig refuses a forbidden endpoint with the item path, and stores nothing', async () => {
-    const doc = { providers: { good: { type: 'openai', endpoint: 'http://10.1.1.1/v1', models: ['m1'] }, evil: { type: 'openai', endpoint: 'http://169.254.169.254/v1', models: ['m1'] } } };
+    const doc = {
+      providers: {
+        good: { type: 'openai', endpoint: 'http://10.1.1.1/v1', models: ['m1'] },
+        evil: { type: 'openai', endpoint: 'http://169.254.169.254/v1', models: ['m1'] },
+      },
+    };
     const r = await f.gql(FIXTURE_ADMIN_TOKEN, IMPORT, { owner: 'alice', kind: 'PROVIDERS', doc });
     expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_REQUEST' });
     expect(String(r.errors?.[0]?.extensions?.['path'])).toMatch(/evil.*endpoint/);

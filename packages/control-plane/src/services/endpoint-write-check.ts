@@ -12,11 +12,14 @@ export interface EndpointWriteCheck {
   resolveTimeoutMs?: number;
 }
 
-const systemResolveHost: ResolveHost = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+const systemResolveHost: ResolveHost = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | null> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)))]).finally(
+    () => clearTimeout(timer),
+  );
 }
 
 /**
@@ -32,7 +35,10 @@ export async function assertEndpointAllowed(check: EndpointWriteCheck, endpoint:
   if (!host.ok) throw new ValidationError([{ path, message: host.error.message }]);
   if (!host.value.resolve) return;
   const resolve = check.resolveHost ?? systemResolveHost;
-  const addresses = await withTimeout(resolve(target.value.host).catch(() => [] as string[]), check.resolveTimeoutMs ?? 2000);
+  const addresses = await withTimeout(
+    resolve(target.value.host).catch(() => [] as string[]),
+    check.resolveTimeoutMs ?? 2000,
+  );
   for (const address of addresses ?? []) {
     const verdict = checkEndpointAddress(check.policy, target.value, address);
     if (!verdict.ok) throw new ValidationError([{ path, message: verdict.error.message }]);

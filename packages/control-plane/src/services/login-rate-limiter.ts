@@ -10,7 +10,9 @@ export interface LoginRateLimiter {
   reset(key: string): void;
 }
 
-export function createLoginRateLimiter(options: { maxFailures?: number; windowMs?: number; now?: () => number } = {}): LoginRateLimiter {
+export function createLoginRateLimiter(
+  options: { maxFailures?: number; windowMs?: number; now?: () => number } = {},
+): LoginRateLimiter {
   const max = options.maxFailures ?? 10;
   const windowMs = options.windowMs ?? 15 * 60_000;
   const now = options.now ?? Date.now;

@@ -21,7 +21,10 @@ export async function resolveOwner(db: Db, actor: Actor, owner?: string | null):
   if (owner === undefined || owner === null || owner === '' || owner === actor.username) {
     return { ownerId: actor.userId, label: actor.username, ownerRole: actor.role };
   }
-  if (!isAdmin(actor)) throw new GatewayError('FORBIDDEN', `you may only act on your own resources, not those of "${owner}"`, { path: 'owner' });
+  if (!isAdmin(actor))
+    throw new GatewayError('FORBIDDEN', `you may only act on your own resources, not those of "${owner}"`, {
+      path: 'owner',
+    });
   if (owner === GLOBAL_OWNER) return { ownerId: null, label: GLOBAL_OWNER, ownerRole: 'admin' };
   const user = await findUserByUsername(db, owner);
   if (user === undefined) throw new GatewayError('NOT_FOUND', `user "${owner}" does not exist`, { path: 'owner' });

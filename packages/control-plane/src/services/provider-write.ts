@@ -5,9 +5,24 @@ import { assertEndpointAllowed, type EndpointWriteCheck } from './endpoint-write
 import { validationFromZod, ValidationError } from './validation-error';
 
 /** Fields that are columns, or only ever shown (an export's hint), never stored as settings. */
-const NOT_SETTINGS = new Set(['id', 'type', 'endpoint', 'api_key', 'apiKey', 'models', 'enabled', 'admin_only', 'adminOnly', 'api_key_hint', 'apiKeyHint', 'scope', 'health']);
+const NOT_SETTINGS = new Set([
+  'id',
+  'type',
+  'endpoint',
+  'api_key',
+  'apiKey',
+  'models',
+  'enabled',
+  'admin_only',
+  'adminOnly',
+  'api_key_hint',
+  'apiKeyHint',
+  'scope',
+  'health',
+]);
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Validates one provider as written by a user, an AISBF providers.json or an export, and stores it
@@ -17,10 +32,17 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 export async function writeProvider(
   trx: Db,
   secretBox: SecretBox,
-  input: { ownerId: string | null; raw: unknown; now: number; pathPrefix?: ReadonlyArray<PropertyKey>; endpointCheck?: EndpointWriteCheck | null | undefined },
+  input: {
+    ownerId: string | null;
+    raw: unknown;
+    now: number;
+    pathPrefix?: ReadonlyArray<PropertyKey>;
+    endpointCheck?: EndpointWriteCheck | null | undefined;
+  },
 ): Promise<{ provider: StoredProvider; created: boolean }> {
   const prefix = input.pathPrefix ?? [];
-  if (!isRecord(input.raw)) throw new ValidationError([{ path: formatPath(prefix), message: 'expected a provider object' }]);
+  if (!isRecord(input.raw))
+    throw new ValidationError([{ path: formatPath(prefix), message: 'expected a provider object' }]);
   const raw: Record<string, unknown> = { ...input.raw };
   if (raw['apiKey'] !== undefined && raw['api_key'] === undefined) raw['api_key'] = raw['apiKey'];
   if (raw['adminOnly'] !== undefined && raw['admin_only'] === undefined) raw['admin_only'] = raw['adminOnly'];
@@ -30,17 +52,28 @@ export async function writeProvider(
   if (!parsed.success) throw validationFromZod(parsed.error, prefix);
   const config = parsed.data;
   const issues: ConfigIssue[] = [];
-  if (input.ownerId !== null && config.admin_only) issues.push({ path: formatPath([...prefix, 'admin_only']), message: 'only global providers can be restricted to admins' });
+  if (input.ownerId !== null && config.admin_only)
+    issues.push({
+      path: formatPath([...prefix, 'admin_only']),
+      message: 'only global providers can be restricted to admins',
+    });
   if (issues.length > 0) throw new ValidationError(issues);
   // Global providers are admin-written and trusted (a local Ollama on loopback); user-owned ones
   // may only target what the endpoint policy allows (issue 9).
-  if (input.ownerId !== null && input.endpointCheck != null) await assertEndpointAllowed(input.endpointCheck, config.endpoint, formatPath([...prefix, 'endpoint']));
+  if (input.ownerId !== null && input.endpointCheck != null)
+    await assertEndpointAllowed(input.endpointCheck, config.endpoint, formatPath([...prefix, 'endpoint']));
 
   const settings: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) if (!NOT_SETTINGS.has(key) && value !== undefined) settings[key] = value;
+  for (const [key, value] of Object.entries(config))
+    if (!NOT_SETTINGS.has(key) && value !== undefined) settings[key] = value;
   const existing = await findProvider(trx, input.ownerId, config.id);
   const apiKey = config.api_key;
-  const sealed = apiKey === undefined ? {} : apiKey === '' ? { apiKeyEnc: null, apiKeyHint: null } : { apiKeyEnc: secretBox.encrypt(apiKey), apiKeyHint: secretHint(apiKey) };
+  const sealed =
+    apiKey === undefined
+      ? {}
+      : apiKey === ''
+        ? { apiKeyEnc: null, apiKeyHint: null }
+        : { apiKeyEnc: secretBox.encrypt(apiKey), apiKeyHint: secretHint(apiKey) };
   return upsertProvider(
     trx,
     {

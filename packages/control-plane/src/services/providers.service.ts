@@ -1,5 +1,13 @@
 import { GatewayError, slugSchema } from '@aisbf/core';
-import { deleteProvider, findProvider, listProviderHealth, listProviders, setProviderHealth, UNKNOWN_HEALTH, type StoredProvider } from '@aisbf/db';
+import {
+  deleteProvider,
+  findProvider,
+  listProviderHealth,
+  listProviders,
+  setProviderHealth,
+  UNKNOWN_HEALTH,
+  type StoredProvider,
+} from '@aisbf/db';
 import { connectRefusal, fetchFor, type ModelDiscovery } from '@aisbf/jobs';
 import { isAdmin, type Actor } from './actor';
 import { resolveOwner } from './owner-scope';
@@ -45,7 +53,10 @@ export function createProvidersService(ctx: ServiceContext) {
   const { db } = ctx;
 
   const views = async (providers: StoredProvider[], usernames?: Map<string, string>): Promise<ProviderView[]> => {
-    const health = await listProviderHealth(db, providers.map((p) => p.rowId));
+    const health = await listProviderHealth(
+      db,
+      providers.map((p) => p.rowId),
+    );
     return providers.map((p) => {
       const h = health.get(p.rowId) ?? UNKNOWN_HEALTH;
       return {
@@ -57,8 +68,16 @@ export function createProvidersService(ctx: ServiceContext) {
         apiKeyHint: p.apiKeyHint,
         enabled: p.enabled,
         adminOnly: p.adminOnly,
-        models: p.models.map((m) => ({ name: m.name, ...(m.contextWindow !== undefined ? { contextWindow: m.contextWindow } : {}), ...(m.pricing !== undefined ? { pricing: m.pricing } : {}) })),
-        health: { status: h.status, ...(h.checkedAt !== null ? { checkedAt: iso(h.checkedAt) } : {}), ...(h.error !== null ? { error: h.error } : {}) },
+        models: p.models.map((m) => ({
+          name: m.name,
+          ...(m.contextWindow !== undefined ? { contextWindow: m.contextWindow } : {}),
+          ...(m.pricing !== undefined ? { pricing: m.pricing } : {}),
+        })),
+        health: {
+          status: h.status,
+          ...(h.checkedAt !== null ? { checkedAt: iso(h.checkedAt) } : {}),
+          ...(h.error !== null ? { error: h.error } : {}),
+        },
       };
     });
   };
@@ -74,14 +93,22 @@ export function createProvidersService(ctx: ServiceContext) {
     async list(actor: Actor, input: { owner?: string | null } = {}): Promise<ProviderView[]> {
       const scope = await resolveOwner(db, actor, input.owner);
       const own = await listProviders(db, scope.ownerId);
-      const shared = scope.ownerId === actor.userId ? (await listProviders(db, null)).filter((p) => !p.adminOnly || isAdmin(actor)) : [];
+      const shared =
+        scope.ownerId === actor.userId
+          ? (await listProviders(db, null)).filter((p) => !p.adminOnly || isAdmin(actor))
+          : [];
       return views([...own, ...shared], new Map(scope.ownerId === null ? [] : [[scope.ownerId, scope.label]]));
     },
 
     async upsert(actor: Actor, input: { owner?: string | null; input: ProviderInput }): Promise<ProviderView> {
       const scope = await resolveOwner(db, actor, input.owner);
       const saved = await ctx.commit(async (trx) => {
-        const { provider } = await writeProvider(trx, ctx.secretBox, { ownerId: scope.ownerId, raw: input.input, now: ctx.clock(), endpointCheck: ctx.endpointCheck });
+        const { provider } = await writeProvider(trx, ctx.secretBox, {
+          ownerId: scope.ownerId,
+          raw: input.input,
+          now: ctx.clock(),
+          endpointCheck: ctx.endpointCheck,
+        });
         return { value: provider, changes: [{ kind: 'provider', id: provider.id, op: 'upsert' }] };
       });
       const [view] = await views([saved], new Map(scope.ownerId === null ? [] : [[scope.ownerId, scope.label]]));
@@ -106,7 +133,10 @@ export function createProvidersService(ctx: ServiceContext) {
     },
 
     /** One cheap probe (GET {endpoint}/models); the outcome is also recorded as the provider's health. */
-    async test(actor: Actor, input: { owner?: string | null; id: string; timeoutMs?: number }): Promise<ProviderTestResult> {
+    async test(
+      actor: Actor,
+      input: { owner?: string | null; id: string; timeoutMs?: number },
+    ): Promise<ProviderTestResult> {
       const scope = await resolveOwner(db, actor, input.owner);
       const provider = await findOrThrow(scope.ownerId, input.id);
       const headers: Record<string, string> = { accept: 'application/json' };
@@ -115,17 +145,32 @@ export function createProvidersService(ctx: ServiceContext) {
       let result: ProviderTestResult;
       try {
         // Checked again on every probe (issue 9): the name may resolve elsewhere than when it was saved.
-        if (scope.ownerId !== null && ctx.endpointCheck != null) await assertEndpointAllowed(ctx.endpointCheck, provider.endpoint, 'endpoint');
-        const response = await fetchFor(ctx, scope.ownerId)(`${provider.endpoint}/models`, { headers, signal: AbortSignal.timeout(input.timeoutMs ?? 10_000) });
+        if (scope.ownerId !== null && ctx.endpointCheck != null)
+          await assertEndpointAllowed(ctx.endpointCheck, provider.endpoint, 'endpoint');
+        const response = await fetchFor(ctx, scope.ownerId)(`${provider.endpoint}/models`, {
+          headers,
+          signal: AbortSignal.timeout(input.timeoutMs ?? 10_000),
+        });
         await response.arrayBuffer();
         const latencyMs = Math.round(performance.now() - started);
-        result = response.ok ? { ok: true, latencyMs, status: response.status } : { ok: false, latencyMs, status: response.status, error: `answered ${response.status}` };
+        result = response.ok
+          ? { ok: true, latencyMs, status: response.status }
+          : { ok: false, latencyMs, status: response.status, error: `answered ${response.status}` };
       } catch (error) {
         const timedOut = error instanceof Error && error.name === 'TimeoutError';
         const refused = error instanceof ValidationError ? error.message : null;
-        result = { ok: false, latencyMs: Math.round(performance.now() - started), error: refused ?? (timedOut ? 'timed out' : `could not connect${connectRefusal(error)}`) };
+        result = {
+          ok: false,
+          latencyMs: Math.round(performance.now() - started),
+          error: refused ?? (timedOut ? 'timed out' : `could not connect${connectRefusal(error)}`),
+        };
       }
-      await setProviderHealth(db, provider.rowId, { status: result.ok ? 'healthy' : 'unhealthy', checkedAt: ctx.clock(), error: result.error ?? null, latencyMs: result.latencyMs });
+      await setProviderHealth(db, provider.rowId, {
+        status: result.ok ? 'healthy' : 'unhealthy',
+        checkedAt: ctx.clock(),
+        error: result.error ?? null,
+        latencyMs: result.latencyMs,
+      });
       return result;
     },
   };

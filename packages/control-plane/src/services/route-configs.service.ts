@@ -1,5 +1,12 @@
 import { autoselectConfigSchema, rotationConfigSchema, slugSchema, type ConfigIssue } from '@aisbf/core';
-import { deleteRouteConfig, listRouteConfigs, upsertRouteConfig, type Db, type RouteConfigTableName, type StoredRouteConfig } from '@aisbf/db';
+import {
+  deleteRouteConfig,
+  listRouteConfigs,
+  upsertRouteConfig,
+  type Db,
+  type RouteConfigTableName,
+  type StoredRouteConfig,
+} from '@aisbf/db';
 import type { Actor } from './actor';
 import { resolveOwner } from './owner-scope';
 import { notFound } from './provider-write';
@@ -17,11 +24,17 @@ export interface RouteConfigView {
 type Kind = 'rotation' | 'autoselect';
 const TABLE: Record<Kind, RouteConfigTableName> = { rotation: 'rotations', autoselect: 'autoselects' };
 
-const view = (item: StoredRouteConfig): RouteConfigView => ({ id: item.id, scope: item.ownerId === null ? 'global' : 'user', config: item.config });
+const view = (item: StoredRouteConfig): RouteConfigView => ({
+  id: item.id,
+  scope: item.ownerId === null ? 'global' : 'user',
+  config: item.config,
+});
 
 /** Validates the shape of one config (paths relative to the config object). */
 export function parseRouteConfig(kind: Kind, config: unknown, prefix: ReadonlyArray<PropertyKey> = []) {
-  return kind === 'rotation' ? parseOrThrow(rotationConfigSchema, config, prefix) : parseOrThrow(autoselectConfigSchema, config, prefix);
+  return kind === 'rotation'
+    ? parseOrThrow(rotationConfigSchema, config, prefix)
+    : parseOrThrow(autoselectConfigSchema, config, prefix);
 }
 
 /**
@@ -47,9 +60,16 @@ export async function writeRouteConfigs(
   const issues: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
   for (const item of items) {
-    if (kind === 'rotation') issues.push(...rotationReferenceIssues(index, parseOrThrow(rotationConfigSchema, item.raw, item.prefix), item.prefix));
+    if (kind === 'rotation')
+      issues.push(
+        ...rotationReferenceIssues(index, parseOrThrow(rotationConfigSchema, item.raw, item.prefix), item.prefix),
+      );
     else {
-      const found = autoselectReferenceIssues(index, parseOrThrow(autoselectConfigSchema, item.raw, item.prefix), item.prefix);
+      const found = autoselectReferenceIssues(
+        index,
+        parseOrThrow(autoselectConfigSchema, item.raw, item.prefix),
+        item.prefix,
+      );
       issues.push(...found.issues);
       warnings.push(...found.warnings);
     }
@@ -69,13 +89,25 @@ export function createRouteConfigsService(ctx: ServiceContext, kind: Kind) {
       return [...own, ...shared].map(view);
     },
 
-    async upsert(actor: Actor, input: { owner?: string | null; id: string; config: unknown }): Promise<RouteConfigView & { warnings: ConfigIssue[] }> {
+    async upsert(
+      actor: Actor,
+      input: { owner?: string | null; id: string; config: unknown },
+    ): Promise<RouteConfigView & { warnings: ConfigIssue[] }> {
       const scope = await resolveOwner(db, actor, input.owner);
       const id = parseOrThrow(slugSchema, input.id, ['id']);
       parseRouteConfig(kind, input.config);
       return ctx.commit(async (trx) => {
-        const { warnings } = await writeRouteConfigs(trx, kind, scope, [{ id, raw: input.config, prefix: [] }], ctx.clock());
-        return { value: { id, scope: scope.ownerId === null ? 'global' : 'user', config: input.config, warnings }, changes: [{ kind, id, op: 'upsert' }] };
+        const { warnings } = await writeRouteConfigs(
+          trx,
+          kind,
+          scope,
+          [{ id, raw: input.config, prefix: [] }],
+          ctx.clock(),
+        );
+        return {
+          value: { id, scope: scope.ownerId === null ? 'global' : 'user', config: input.config, warnings },
+          changes: [{ kind, id, op: 'upsert' }],
+        };
       });
     },
 

@@ -1,7 +1,12 @@
 import { autoselectConfigSchema, rotationConfigSchema } from '@aisbf/core';
 import type { StoredProvider } from '@aisbf/db';
 import { describe, expect, it } from 'vitest';
-import { autoselectReferenceIssues, routeProblem, rotationReferenceIssues, type ReferenceIndex } from './route-references';
+import {
+  autoselectReferenceIssues,
+  routeProblem,
+  rotationReferenceIssues,
+  type ReferenceIndex,
+} from './route-references';
 
 const provider = (ownerId: string | null, id: string, models: string[]): StoredProvider => ({
   rowId: `${ownerId ?? 'g'}-${id}`,
@@ -21,7 +26,14 @@ const provider = (ownerId: string | null, id: string, models: string[]): StoredP
 
 const index = (ownerId: string | null): ReferenceIndex => ({
   ownerId,
-  providers: new Map(ownerId === null ? [] : [['mine', provider(ownerId, 'mine', ['m1'])], ['open', provider(ownerId, 'open', [])]]),
+  providers: new Map(
+    ownerId === null
+      ? []
+      : [
+          ['mine', provider(ownerId, 'mine', ['m1'])],
+          ['open', provider(ownerId, 'open', [])],
+        ],
+  ),
   globalProviders: new Map([['shared', provider(null, 'shared', ['g1'])]]),
   rotations: new Set(ownerId === null ? [] : ['own-rot']),
   globalRotations: new Set(['global-rot']),
@@ -50,7 +62,12 @@ describe('route references', () => {
 
   it('names the exact entry path of each broken rotation reference', () => {
     const config = rotationConfigSchema.parse({
-      providers: [{ provider_id: 'mine', model: 'm1' }, { provider_id: 'ghost', model: 'x' }, { provider_id: 'mine', model: 'nope' }, { route: 'user-rotation/ghost' }],
+      providers: [
+        { provider_id: 'mine', model: 'm1' },
+        { provider_id: 'ghost', model: 'x' },
+        { provider_id: 'mine', model: 'nope' },
+        { route: 'user-rotation/ghost' },
+      ],
       models: [{ name: 'shared/g1' }, { name: 'shared/zzz' }],
     });
     expect(rotationReferenceIssues(index('u1'), config, ['rotations', 'r'])).toEqual([
@@ -62,7 +79,11 @@ describe('route references', () => {
   });
 
   it('requires fallback and candidates to resolve, and only warns about the selection model', () => {
-    const config = autoselectConfigSchema.parse({ selection_model: 'general', fallback: 'own-rot', available_models: [{ model_id: 'own-rot' }, { model_id: 'user-provider/ghost/m' }] });
+    const config = autoselectConfigSchema.parse({
+      selection_model: 'general',
+      fallback: 'own-rot',
+      available_models: [{ model_id: 'own-rot' }, { model_id: 'user-provider/ghost/m' }],
+    });
     expect(autoselectReferenceIssues(index('u1'), config, [])).toEqual({
       issues: [{ path: 'available_models[1].model_id', message: 'your provider "ghost" does not exist' }],
       warnings: [{ path: 'selection_model', message: expect.stringContaining('"general" does not exist') }],

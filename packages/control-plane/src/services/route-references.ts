@@ -1,4 +1,11 @@
-import { formatPath, parseRouteName, rotationEntries, type AutoselectConfig, type ConfigIssue, type RotationConfig } from '@aisbf/core';
+import {
+  formatPath,
+  parseRouteName,
+  rotationEntries,
+  type AutoselectConfig,
+  type ConfigIssue,
+  type RotationConfig,
+} from '@aisbf/core';
 import { listProviders, listRouteConfigs, type Db, type StoredProvider } from '@aisbf/db';
 
 /**
@@ -17,12 +24,27 @@ export interface ReferenceIndex {
 }
 
 /** `ownerIsAdmin`: admin-restricted global providers are visible to admins' (and global) routes only. */
-export async function loadReferenceIndex(trx: Db, ownerId: string | null, ownerIsAdmin = ownerId === null): Promise<ReferenceIndex> {
+export async function loadReferenceIndex(
+  trx: Db,
+  ownerId: string | null,
+  ownerIsAdmin = ownerId === null,
+): Promise<ReferenceIndex> {
   const ids = (items: Array<{ id: string }>): Set<string> => new Set(items.map((i) => i.id));
-  const globalProviders = new Map((await listProviders(trx, null)).filter((p) => ownerIsAdmin || !p.adminOnly).map((p) => [p.id, p]));
+  const globalProviders = new Map(
+    (await listProviders(trx, null)).filter((p) => ownerIsAdmin || !p.adminOnly).map((p) => [p.id, p]),
+  );
   const globalRotations = ids(await listRouteConfigs(trx, 'rotations', null));
   const globalAutoselects = ids(await listRouteConfigs(trx, 'autoselects', null));
-  if (ownerId === null) return { ownerId, providers: new Map(), globalProviders, rotations: new Set(), globalRotations, autoselects: new Set(), globalAutoselects };
+  if (ownerId === null)
+    return {
+      ownerId,
+      providers: new Map(),
+      globalProviders,
+      rotations: new Set(),
+      globalRotations,
+      autoselects: new Set(),
+      globalAutoselects,
+    };
   return {
     ownerId,
     providers: new Map((await listProviders(trx, ownerId)).map((p) => [p.id, p])),
@@ -36,7 +58,10 @@ export async function loadReferenceIndex(trx: Db, ownerId: string | null, ownerI
 
 function modelProblem(provider: StoredProvider, model: string): string | null {
   if (provider.models.length === 0 || provider.models.some((m) => m.name === model)) return null;
-  const known = provider.models.slice(0, 10).map((m) => m.name).join(', ');
+  const known = provider.models
+    .slice(0, 10)
+    .map((m) => m.name)
+    .join(', ');
   return `provider "${provider.id}" has no model "${model}" (it lists: ${known}${provider.models.length > 10 ? ', …' : ''})`;
 }
 
@@ -48,9 +73,11 @@ export function routeProblem(index: ReferenceIndex, route: string): string | nul
   const userScoped = index.ownerId !== null;
   switch (r.kind) {
     case 'provider': {
-      if (r.scope === 'user' && !userScoped) return `"${route}" names a user's provider; a global route may only use global providers (provider/{id}/{model})`;
+      if (r.scope === 'user' && !userScoped)
+        return `"${route}" names a user's provider; a global route may only use global providers (provider/{id}/{model})`;
       const provider = (r.scope === 'user' ? index.providers : index.globalProviders).get(r.providerId);
-      if (provider === undefined) return `${r.scope === 'user' ? 'your' : 'global'} provider "${r.providerId}" does not exist`;
+      if (provider === undefined)
+        return `${r.scope === 'user' ? 'your' : 'global'} provider "${r.providerId}" does not exist`;
       return modelProblem(provider, r.model);
     }
     case 'rotation':
@@ -58,9 +85,13 @@ export function routeProblem(index: ReferenceIndex, route: string): string | nul
     case 'bare': {
       const own = r.kind === 'bare' || r.scope !== 'global';
       const global = r.kind === 'bare' || r.scope !== 'user';
-      if (own && !userScoped && r.kind !== 'bare' && r.scope === 'user') return `"${route}" names a user's route; a global route may only use global ones`;
-      const hasRotation = r.kind !== 'autoselect' && ((own && index.rotations.has(r.id)) || (global && index.globalRotations.has(r.id)));
-      const hasAutoselect = r.kind !== 'rotation' && ((own && index.autoselects.has(r.id)) || (global && index.globalAutoselects.has(r.id)));
+      if (own && !userScoped && r.kind !== 'bare' && r.scope === 'user')
+        return `"${route}" names a user's route; a global route may only use global ones`;
+      const hasRotation =
+        r.kind !== 'autoselect' && ((own && index.rotations.has(r.id)) || (global && index.globalRotations.has(r.id)));
+      const hasAutoselect =
+        r.kind !== 'rotation' &&
+        ((own && index.autoselects.has(r.id)) || (global && index.globalAutoselects.has(r.id)));
       if (hasRotation || hasAutoselect) return null;
       const what = r.kind === 'bare' ? 'rotation or autoselect' : r.kind;
       return `${what} "${r.id}" does not exist`;
@@ -68,7 +99,11 @@ export function routeProblem(index: ReferenceIndex, route: string): string | nul
   }
 }
 
-export function rotationReferenceIssues(index: ReferenceIndex, config: RotationConfig, prefix: ReadonlyArray<PropertyKey>): ConfigIssue[] {
+export function rotationReferenceIssues(
+  index: ReferenceIndex,
+  config: RotationConfig,
+  prefix: ReadonlyArray<PropertyKey>,
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const entries = rotationEntries(config);
   const providerCount = config.providers?.length ?? 0;
@@ -76,14 +111,19 @@ export function rotationReferenceIssues(index: ReferenceIndex, config: RotationC
     const base = i < providerCount ? [...prefix, 'providers', i] : [...prefix, 'models', i - providerCount];
     if (entry.kind === 'provider') {
       const provider = index.providers.get(entry.providerId) ?? index.globalProviders.get(entry.providerId);
-      if (provider === undefined) issues.push({ path: formatPath([...base, 'provider_id']), message: `provider "${entry.providerId}" does not exist` });
+      if (provider === undefined)
+        issues.push({
+          path: formatPath([...base, 'provider_id']),
+          message: `provider "${entry.providerId}" does not exist`,
+        });
       else {
         const problem = modelProblem(provider, entry.model);
         if (problem !== null) issues.push({ path: formatPath([...base, 'model']), message: problem });
       }
     } else {
       const problem = routeProblem(index, entry.route);
-      if (problem !== null) issues.push({ path: formatPath([...base, i < providerCount ? 'route' : 'name']), message: problem });
+      if (problem !== null)
+        issues.push({ path: formatPath([...base, i < providerCount ? 'route' : 'name']), message: problem });
     }
   });
   return issues;
@@ -94,18 +134,27 @@ export function rotationReferenceIssues(index: ReferenceIndex, config: RotationC
  * at run time a failing selection falls back (DESIGN.md §2), and the seed's document names a
  * `general` selection model the guide never defines.
  */
-export function autoselectReferenceIssues(index: ReferenceIndex, config: AutoselectConfig, prefix: ReadonlyArray<PropertyKey>): { issues: ConfigIssue[]; warnings: ConfigIssue[] } {
+export function autoselectReferenceIssues(
+  index: ReferenceIndex,
+  config: AutoselectConfig,
+  prefix: ReadonlyArray<PropertyKey>,
+): { issues: ConfigIssue[]; warnings: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
   const fallback = routeProblem(index, config.fallback);
   if (fallback !== null) issues.push({ path: formatPath([...prefix, 'fallback']), message: fallback });
   config.available_models.forEach((candidate, i) => {
     const problem = routeProblem(index, candidate.model_id);
-    if (problem !== null) issues.push({ path: formatPath([...prefix, 'available_models', i, 'model_id']), message: problem });
+    if (problem !== null)
+      issues.push({ path: formatPath([...prefix, 'available_models', i, 'model_id']), message: problem });
   });
   if (config.classify_semantic && config.selection_model !== undefined) {
     const problem = routeProblem(index, config.selection_model);
-    if (problem !== null) warnings.push({ path: formatPath([...prefix, 'selection_model']), message: `${problem}; requests will use the fallback until it exists` });
+    if (problem !== null)
+      warnings.push({
+        path: formatPath([...prefix, 'selection_model']),
+        message: `${problem}; requests will use the fallback until it exists`,
+      });
   }
   return { issues, warnings };
 }

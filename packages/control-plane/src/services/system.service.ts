@@ -17,8 +17,13 @@ export function createSystemService(ctx: ServiceContext) {
   return {
     async overview(actor: Actor): Promise<SystemOverview> {
       const all = await listProviders(db);
-      const visible = isAdmin(actor) ? all : all.filter((p) => p.ownerId === actor.userId || (p.ownerId === null && !p.adminOnly));
-      const health = await listProviderHealth(db, visible.map((p) => p.rowId));
+      const visible = isAdmin(actor)
+        ? all
+        : all.filter((p) => p.ownerId === actor.userId || (p.ownerId === null && !p.adminOnly));
+      const health = await listProviderHealth(
+        db,
+        visible.map((p) => p.rowId),
+      );
       let healthy = 0;
       let unhealthy = 0;
       for (const h of health.values()) {
@@ -36,7 +41,10 @@ export function createSystemService(ctx: ServiceContext) {
     /** Exactly the route names the data plane lets this user call (what GET /models lists). */
     async routes(actor: Actor, input: { owner?: string | null } = {}): Promise<string[]> {
       const scope = await resolveOwner(db, actor, input.owner);
-      if (scope.ownerId === null) throw new GatewayError('BAD_REQUEST', 'routes are listed for a user, not for the global scope', { path: 'owner' });
+      if (scope.ownerId === null)
+        throw new GatewayError('BAD_REQUEST', 'routes are listed for a user, not for the global scope', {
+          path: 'owner',
+        });
       const snapshot = await loadSnapshot(db);
       const user = snapshot.users.find((u) => u.id === scope.ownerId);
       if (user === undefined) return [];

@@ -30,30 +30,55 @@ export function createTokensService(ctx: ServiceContext) {
   return {
     async list(actor: Actor, input: { owner?: string | null } = {}): Promise<TokenView[]> {
       const scope = await resolveOwner(db, actor, input.owner);
-      if (scope.ownerId === null) throw new GatewayError('BAD_REQUEST', 'tokens belong to users, not to the global scope', { path: 'owner' });
+      if (scope.ownerId === null)
+        throw new GatewayError('BAD_REQUEST', 'tokens belong to users, not to the global scope', { path: 'owner' });
       return (await listApiTokens(db, scope.ownerId)).map(tokenView);
     },
 
-    async create(actor: Actor, input: { owner?: string | null; name: string; expiresAt?: string | Date | null; limits?: unknown }): Promise<CreatedToken> {
+    async create(
+      actor: Actor,
+      input: { owner?: string | null; name: string; expiresAt?: string | Date | null; limits?: unknown },
+    ): Promise<CreatedToken> {
       const scope = await resolveOwner(db, actor, input.owner);
-      if (scope.ownerId === null) throw new GatewayError('BAD_REQUEST', 'tokens belong to users, not to the global scope', { path: 'owner' });
-      const parsed = parseOrThrow(createTokenSchema, { name: input.name, expiresAt: input.expiresAt ?? null, limits: input.limits ?? null });
+      if (scope.ownerId === null)
+        throw new GatewayError('BAD_REQUEST', 'tokens belong to users, not to the global scope', { path: 'owner' });
+      const parsed = parseOrThrow(createTokenSchema, {
+        name: input.name,
+        expiresAt: input.expiresAt ?? null,
+        limits: input.limits ?? null,
+      });
       const expiresAt = parsed.expiresAt ? parsed.expiresAt.getTime() : null;
-      if (expiresAt !== null && expiresAt <= ctx.clock()) throw new GatewayError('BAD_REQUEST', 'expiresAt must be in the future', { path: 'expiresAt' });
+      if (expiresAt !== null && expiresAt <= ctx.clock())
+        throw new GatewayError('BAD_REQUEST', 'expiresAt must be in the future', { path: 'expiresAt' });
       const plaintext = generateApiToken();
       const ownerId = scope.ownerId;
       const token = await ctx.commit(async (trx) => {
-        const created = await insertApiToken(trx, { userId: ownerId, name: parsed.name, hash: hashApiToken(plaintext), hint: tokenHint(plaintext), expiresAt, limits: parsed.limits ?? null, now: ctx.clock() });
+        const created = await insertApiToken(trx, {
+          userId: ownerId,
+          name: parsed.name,
+          hash: hashApiToken(plaintext),
+          hint: tokenHint(plaintext),
+          expiresAt,
+          limits: parsed.limits ?? null,
+          now: ctx.clock(),
+        });
         return { value: created, changes: [{ kind: 'token', id: created.id, op: 'upsert' }] };
       });
-      return { id: token.id, token: plaintext, name: token.name, hint: token.hint, expiresAt: isoOrNull(token.expiresAt) };
+      return {
+        id: token.id,
+        token: plaintext,
+        name: token.name,
+        hint: token.hint,
+        expiresAt: isoOrNull(token.expiresAt),
+      };
     },
 
     async revoke(actor: Actor, input: { id: string }): Promise<boolean> {
       return ctx.commit(async (trx) => {
         const token = await findApiTokenById(trx, input.id);
         // Someone else's token reads as missing: token ids are not to be probed.
-        if (token === undefined || (token.userId !== actor.userId && !isAdmin(actor))) throw new GatewayError('NOT_FOUND', 'no such token', { path: 'id' });
+        if (token === undefined || (token.userId !== actor.userId && !isAdmin(actor)))
+          throw new GatewayError('NOT_FOUND', 'no such token', { path: 'id' });
         await revokeApiToken(trx, token.id, ctx.clock());
         return { value: true, changes: [{ kind: 'token', id: token.id, op: 'delete' }] };
       });

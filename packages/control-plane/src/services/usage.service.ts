@@ -31,10 +31,12 @@ export function createUsageService(ctx: ServiceContext) {
     /** Users see their own usage; admins everyone's (or one user's). Default window: the last 24 h. */
     async query(actor: Actor, input: UsageQueryInput = {}): Promise<UsageView> {
       const q = parseOrThrow(usageQuerySchema, input);
-      if (!isAdmin(actor) && q.user !== undefined && q.user !== actor.username) throw new GatewayError('FORBIDDEN', "only admins may read another user's usage", { path: 'user' });
+      if (!isAdmin(actor) && q.user !== undefined && q.user !== actor.username)
+        throw new GatewayError('FORBIDDEN', "only admins may read another user's usage", { path: 'user' });
       const users = isAdmin(actor) ? await listUsers(db) : [];
       let userId: string | undefined = actor.userId;
-      if (isAdmin(actor)) userId = q.user === undefined ? undefined : (users.find((u) => u.username === q.user)?.id ?? '-');
+      if (isAdmin(actor))
+        userId = q.user === undefined ? undefined : (users.find((u) => u.username === q.user)?.id ?? '-');
       const to = q.to?.getTime() ?? ctx.clock() + 1;
       const from = q.from?.getTime() ?? to - 24 * 3_600_000;
       const report = await queryUsage(db, {
@@ -52,7 +54,8 @@ export function createUsageService(ctx: ServiceContext) {
       return {
         totals: report.totals,
         series: report.series.map((p) => ({ ...p, t: iso(p.t) })),
-        groups: q.groupBy === 'user' ? report.groups.map((g) => ({ ...g, key: names.get(g.key) ?? g.key })) : report.groups,
+        groups:
+          q.groupBy === 'user' ? report.groups.map((g) => ({ ...g, key: names.get(g.key) ?? g.key })) : report.groups,
         recent: report.recent.map((r) => ({ ...r, at: iso(r.at) })),
       };
     },

@@ -1,5 +1,15 @@
 import { GatewayError, limitsSchema, usernameSchema, type Role } from '@aisbf/core';
-import { countUsers, deleteUser, findApiTokenByHash, findUserById, findUserByUsername, insertApiToken, insertUser, listUsers, updateUser } from '@aisbf/db';
+import {
+  countUsers,
+  deleteUser,
+  findApiTokenByHash,
+  findUserById,
+  findUserByUsername,
+  insertApiToken,
+  insertUser,
+  listUsers,
+  updateUser,
+} from '@aisbf/db';
 import { generatePassword, hashApiToken, hashPassword, tokenHint, TOKEN_PREFIX } from '@aisbf/secrets';
 import { z } from 'zod';
 import { isAdmin, type Actor } from './actor';
@@ -47,16 +57,30 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
       return (await listUsers(db)).map(userView);
     },
 
-    async create(actor: Actor, input: { username: string; password?: string | null; role?: Role | null }): Promise<{ user: UserView; password?: string }> {
+    async create(
+      actor: Actor,
+      input: { username: string; password?: string | null; role?: Role | null },
+    ): Promise<{ user: UserView; password?: string }> {
       requireAdmin(actor);
-      const parsed = parseOrThrow(createUserSchema, { username: input.username, password: input.password ?? undefined, role: input.role ?? undefined });
+      const parsed = parseOrThrow(createUserSchema, {
+        username: input.username,
+        password: input.password ?? undefined,
+        role: input.role ?? undefined,
+      });
       // Checked before the (deliberately slow) hash too, so a taken name fails fast.
-      if ((await findUserByUsername(db, parsed.username)) !== undefined) throw new GatewayError('CONFLICT', `user "${parsed.username}" already exists`, { path: 'username' });
+      if ((await findUserByUsername(db, parsed.username)) !== undefined)
+        throw new GatewayError('CONFLICT', `user "${parsed.username}" already exists`, { path: 'username' });
       const generated = parsed.password === undefined ? generatePassword() : undefined;
       const passwordHash = await hashPassword(parsed.password ?? generated ?? '');
       const user = await ctx.commit(async (trx) => {
-        if ((await findUserByUsername(trx, parsed.username)) !== undefined) throw new GatewayError('CONFLICT', `user "${parsed.username}" already exists`, { path: 'username' });
-        const created = await insertUser(trx, { username: parsed.username, passwordHash, role: parsed.role, now: ctx.clock() });
+        if ((await findUserByUsername(trx, parsed.username)) !== undefined)
+          throw new GatewayError('CONFLICT', `user "${parsed.username}" already exists`, { path: 'username' });
+        const created = await insertUser(trx, {
+          username: parsed.username,
+          passwordHash,
+          role: parsed.role,
+          now: ctx.clock(),
+        });
         return { value: created, changes: [{ kind: 'user', id: created.id, op: 'upsert' }] };
       });
       return generated === undefined ? { user: userView(user) } : { user: userView(user), password: generated };
@@ -66,17 +90,48 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
      * Admins change role, disabled flag or password of anyone; a user only their own password.
      * Disabling ends the user's sessions; the snapshot then drops the user and their tokens.
      */
-    async update(actor: Actor, input: { username: string; password?: string | null; role?: Role | null; disabled?: boolean | null; limits?: unknown }): Promise<UserView> {
-      const parsed = parseOrThrow(updateUserSchema, { username: input.username, password: input.password ?? undefined, role: input.role ?? undefined, disabled: input.disabled ?? undefined, limits: input.limits });
+    async update(
+      actor: Actor,
+      input: {
+        username: string;
+        password?: string | null;
+        role?: Role | null;
+        disabled?: boolean | null;
+        limits?: unknown;
+      },
+    ): Promise<UserView> {
+      const parsed = parseOrThrow(updateUserSchema, {
+        username: input.username,
+        password: input.password ?? undefined,
+        role: input.role ?? undefined,
+        disabled: input.disabled ?? undefined,
+        limits: input.limits,
+      });
       const self = parsed.username === actor.username;
-      if (!isAdmin(actor) && (!self || parsed.role !== undefined || parsed.disabled !== undefined || parsed.limits !== undefined)) throw new GatewayError('FORBIDDEN', 'only admins may change users other than their own password');
+      if (
+        !isAdmin(actor) &&
+        (!self || parsed.role !== undefined || parsed.disabled !== undefined || parsed.limits !== undefined)
+      )
+        throw new GatewayError('FORBIDDEN', 'only admins may change users other than their own password');
       const passwordHash = parsed.password === undefined ? undefined : await hashPassword(parsed.password);
       const updated = await ctx.commit(async (trx) => {
         const user = await findUserByUsername(trx, parsed.username);
-        if (user === undefined) throw new GatewayError('NOT_FOUND', `user "${parsed.username}" does not exist`, { path: 'username' });
+        if (user === undefined)
+          throw new GatewayError('NOT_FOUND', `user "${parsed.username}" does not exist`, { path: 'username' });
         const losesAdmin = user.role === 'admin' && (parsed.role === 'user' || parsed.disabled === true);
-        if (losesAdmin && (await countUsers(trx, 'admin')) <= 1) throw new GatewayError('BAD_REQUEST', 'the last admin cannot be demoted or disabled', { path: 'username' });
-        await updateUser(trx, user.id, { ...(passwordHash !== undefined ? { passwordHash } : {}), ...(parsed.role !== undefined ? { role: parsed.role } : {}), ...(parsed.disabled !== undefined ? { disabled: parsed.disabled } : {}), ...(parsed.limits !== undefined ? { limits: parsed.limits } : {}) }, ctx.clock());
+        if (losesAdmin && (await countUsers(trx, 'admin')) <= 1)
+          throw new GatewayError('BAD_REQUEST', 'the last admin cannot be demoted or disabled', { path: 'username' });
+        await updateUser(
+          trx,
+          user.id,
+          {
+            ...(passwordHash !== undefined ? { passwordHash } : {}),
+            ...(parsed.role !== undefined ? { role: parsed.role } : {}),
+            ...(parsed.disabled !== undefined ? { disabled: parsed.disabled } : {}),
+            ...(parsed.limits !== undefined ? { limits: parsed.limits } : {}),
+          },
+          ctx.clock(),
+        );
         const after = await findUserById(trx, user.id);
         if (after === undefined) throw new GatewayError('INTERNAL', 'user vanished during update');
         return { value: after, changes: [{ kind: 'user', id: user.id, op: 'upsert' }] };
@@ -89,9 +144,12 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
       requireAdmin(actor);
       const removed = await ctx.commit(async (trx) => {
         const user = await findUserByUsername(trx, input.username);
-        if (user === undefined) throw new GatewayError('NOT_FOUND', `user "${input.username}" does not exist`, { path: 'username' });
-        if (user.id === actor.userId) throw new GatewayError('BAD_REQUEST', 'you cannot delete yourself', { path: 'username' });
-        if (user.role === 'admin' && (await countUsers(trx, 'admin')) <= 1) throw new GatewayError('BAD_REQUEST', 'the last admin cannot be deleted', { path: 'username' });
+        if (user === undefined)
+          throw new GatewayError('NOT_FOUND', `user "${input.username}" does not exist`, { path: 'username' });
+        if (user.id === actor.userId)
+          throw new GatewayError('BAD_REQUEST', 'you cannot delete yourself', { path: 'username' });
+        if (user.role === 'admin' && (await countUsers(trx, 'admin')) <= 1)
+          throw new GatewayError('BAD_REQUEST', 'the last admin cannot be deleted', { path: 'username' });
         await deleteUser(trx, user.id);
         return { value: user, changes: [{ kind: 'user', id: user.id, op: 'delete' }] };
       });
@@ -103,15 +161,25 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
      * Bootstrap (DESIGN.md §1): creates the first admin when none exists, with `password` or a
      * generated one (never a default), and registers `token` (hashed) for that admin if given.
      */
-    async ensureAdmin(options: { password?: string; token?: string; username?: string } = {}): Promise<EnsureAdminResult> {
+    async ensureAdmin(
+      options: { password?: string; token?: string; username?: string } = {},
+    ): Promise<EnsureAdminResult> {
       const username = options.username ?? 'admin';
-      if (options.token !== undefined && (!options.token.startsWith(TOKEN_PREFIX) || options.token.length < TOKEN_PREFIX.length + 32)) {
-        throw new GatewayError('BAD_REQUEST', `AISBF_ADMIN_TOKEN must start with "${TOKEN_PREFIX}" and carry at least 32 random characters after it`);
+      if (
+        options.token !== undefined &&
+        (!options.token.startsWith(TOKEN_PREFIX) || options.token.length < TOKEN_PREFIX.length + 32)
+      ) {
+        throw new GatewayError(
+          'BAD_REQUEST',
+          `AISBF_ADMIN_TOKEN must start with "${TOKEN_PREFIX}" and carry at least 32 random characters after it`,
+        );
       }
-      if (options.password !== undefined && options.password.length < 8) throw new GatewayError('BAD_REQUEST', 'AISBF_ADMIN_PASSWORD must have at least 8 characters');
+      if (options.password !== undefined && options.password.length < 8)
+        throw new GatewayError('BAD_REQUEST', 'AISBF_ADMIN_PASSWORD must have at least 8 characters');
       const generated = options.password === undefined ? generatePassword() : undefined;
       const hasAdmin = (await countUsers(db, 'admin')) > 0;
-      const tokenKnown = options.token === undefined || (await findApiTokenByHash(db, hashApiToken(options.token))) !== undefined;
+      const tokenKnown =
+        options.token === undefined || (await findApiTokenByHash(db, hashApiToken(options.token))) !== undefined;
       // Every boot calls this: when there is nothing to do, do not bump the config version.
       if (hasAdmin && tokenKnown) return { created: false, username, tokenRegistered: false };
       const passwordHash = hasAdmin ? null : await hashPassword(options.password ?? generated ?? '');
@@ -130,9 +198,19 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
         if (options.token !== undefined) {
           const hash = hashApiToken(options.token);
           if ((await findApiTokenByHash(trx, hash)) === undefined) {
-            const owner = admin !== undefined && admin.role === 'admin' ? admin : (await listUsers(trx)).find((u) => u.role === 'admin');
+            const owner =
+              admin !== undefined && admin.role === 'admin'
+                ? admin
+                : (await listUsers(trx)).find((u) => u.role === 'admin');
             if (owner === undefined) throw new GatewayError('INTERNAL', 'no admin to own the bootstrap token');
-            const token = await insertApiToken(trx, { userId: owner.id, name: 'bootstrap (AISBF_ADMIN_TOKEN)', hash, hint: tokenHint(options.token), expiresAt: null, now: ctx.clock() });
+            const token = await insertApiToken(trx, {
+              userId: owner.id,
+              name: 'bootstrap (AISBF_ADMIN_TOKEN)',
+              hash,
+              hint: tokenHint(options.token),
+              expiresAt: null,
+              now: ctx.clock(),
+            });
             changes.push({ kind: 'token', id: token.id, op: 'upsert' });
             tokenRegistered = true;
           }

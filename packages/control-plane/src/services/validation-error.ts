@@ -12,12 +12,17 @@ export class ValidationError extends GatewayError {
 
   constructor(issues: ConfigIssue[]) {
     const first = issues[0];
-    super('BAD_REQUEST', issues.map((i) => `${i.path}: ${i.message}`).join('; ') || 'invalid input', first ? { path: first.path } : {});
+    super(
+      'BAD_REQUEST',
+      issues.map((i) => `${i.path}: ${i.message}`).join('; ') || 'invalid input',
+      first ? { path: first.path } : {},
+    );
     this.issues = issues;
   }
 }
 
-export const validationFromZod = (error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): ValidationError => new ValidationError(issuesFromZod(error, prefix));
+export const validationFromZod = (error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): ValidationError =>
+  new ValidationError(issuesFromZod(error, prefix));
 
 /** Parses with zod or throws a ValidationError naming each path. */
 export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, prefix: ReadonlyArray<PropertyKey> = []): T {

@@ -22,7 +22,13 @@ export interface TokenView {
 export const iso = (ms: number): string => new Date(ms).toISOString();
 export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
-export const userView = (u: User): UserView => ({ id: u.id, username: u.username, role: u.role, disabled: u.disabled, createdAt: iso(u.createdAt) });
+export const userView = (u: User): UserView => ({
+  id: u.id,
+  username: u.username,
+  role: u.role,
+  disabled: u.disabled,
+  createdAt: iso(u.createdAt),
+});
 
 export const tokenView = (t: ApiToken): TokenView => ({
   id: t.id,

@@ -12,13 +12,23 @@ export interface ControlPlaneFixture {
   cp: ControlPlane;
   changes: ConfigChange[];
   /** POSTs a GraphQL operation with a bearer token through yoga's fetch. */
-  gql(token: string | null, query: string, variables?: Record<string, unknown>): Promise<{ data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }>;
+  gql(
+    token: string | null,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{
+    data?: Record<string, unknown> | null;
+    errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+  }>;
   /** A password-less user inserted directly (scrypt is slow); returns the id. */
   insertUser(username: string): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function createControlPlaneFixture(url: string, overrides: Partial<ControlPlaneDeps> = {}): Promise<ControlPlaneFixture> {
+export async function createControlPlaneFixture(
+  url: string,
+  overrides: Partial<ControlPlaneDeps> = {},
+): Promise<ControlPlaneFixture> {
   const handle = createDatabase(url);
   await migrateToLatest(handle.db);
   const secretBox = createSecretBox(generateSecretKey());
@@ -48,7 +58,9 @@ export async function createControlPlaneFixture(url: string, overrides: Partial<
       return (await response.json()) as Awaited<ReturnType<ControlPlaneFixture['gql']>>;
     },
     async insertUser(username) {
-      const { value } = await withConfigChange(handle.db, (trx) => insertUser(trx, { username, passwordHash: null, role: 'user', now: Date.now() }));
+      const { value } = await withConfigChange(handle.db, (trx) =>
+        insertUser(trx, { username, passwordHash: null, role: 'user', now: Date.now() }),
+      );
       return value.id;
     },
     async close() {

@@ -30,7 +30,10 @@ export interface ServicesFixture {
 export const ADMIN_TOKEN = 'aisbf_test-admin-token-0123456789abcdefghijklmnop';
 
 /** A migrated database, the services over it, an admin (bootstrapped with a token) and helpers. */
-export async function createServicesFixture(url: string, overrides: Partial<CreateServicesDeps> = {}): Promise<ServicesFixture> {
+export async function createServicesFixture(
+  url: string,
+  overrides: Partial<CreateServicesDeps> = {},
+): Promise<ServicesFixture> {
   const handle = createDatabase(url);
   await migrateToLatest(handle.db);
   const secretBox = createSecretBox(generateSecretKey());
@@ -58,7 +61,9 @@ export async function createServicesFixture(url: string, overrides: Partial<Crea
     admin,
     adminToken: ADMIN_TOKEN,
     async user(username) {
-      const { value: user } = await withConfigChange(handle.db, (trx) => insertUser(trx, { username, passwordHash: null, role: 'user', now: Date.now() }));
+      const { value: user } = await withConfigChange(handle.db, (trx) =>
+        insertUser(trx, { username, passwordHash: null, role: 'user', now: Date.now() }),
+      );
       return { userId: user.id, username: user.username, role: user.role, via: { kind: 'system' } };
     },
     async close() {

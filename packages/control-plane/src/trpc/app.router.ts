@@ -24,20 +24,31 @@ const providerInput = z
 
 const routeConfigRouter = (kind: 'rotations' | 'autoselects') =>
   ({
-    list: authedProcedure.input(ownerInput).query(({ ctx, input }) => ctx.services[kind].list(ctx.actor, { owner: input?.owner })),
+    list: authedProcedure
+      .input(ownerInput)
+      .query(({ ctx, input }) => ctx.services[kind].list(ctx.actor, { owner: input?.owner })),
     upsert: authedProcedure
       .input(z.object({ owner, id: z.string(), config: z.unknown() }))
-      .mutation(({ ctx, input }) => ctx.services[kind].upsert(ctx.actor, { owner: input.owner, id: input.id, config: input.config })),
-    delete: authedProcedure.input(idInput).mutation(async ({ ctx, input }) => ({ ok: await ctx.services[kind].delete(ctx.actor, input) })),
+      .mutation(({ ctx, input }) =>
+        ctx.services[kind].upsert(ctx.actor, { owner: input.owner, id: input.id, config: input.config }),
+      ),
+    delete: authedProcedure
+      .input(idInput)
+      .mutation(async ({ ctx, input }) => ({ ok: await ctx.services[kind].delete(ctx.actor, input) })),
   }) as const;
 
 export const appRouter = router({
   auth: router({
-    login: publicProcedure.input(z.object({ username: z.string().max(64), password: z.string().max(1024) })).mutation(async ({ ctx, input }) => {
-      const { user, sessionId } = await ctx.services.auth.login({ ...input, ...(ctx.clientIp ? { clientIp: ctx.clientIp } : {}) });
-      ctx.setSessionCookie(sessionId);
-      return { user };
-    }),
+    login: publicProcedure
+      .input(z.object({ username: z.string().max(64), password: z.string().max(1024) }))
+      .mutation(async ({ ctx, input }) => {
+        const { user, sessionId } = await ctx.services.auth.login({
+          ...input,
+          ...(ctx.clientIp ? { clientIp: ctx.clientIp } : {}),
+        });
+        ctx.setSessionCookie(sessionId);
+        return { user };
+      }),
     logout: publicProcedure.mutation(async ({ ctx }) => {
       await ctx.services.auth.logout(ctx.actor);
       ctx.setSessionCookie(null);
@@ -48,25 +59,63 @@ export const appRouter = router({
   users: router({
     list: authedProcedure.query(({ ctx }) => ctx.services.users.list(ctx.actor)),
     create: authedProcedure
-      .input(z.object({ username: z.string(), password: z.string().optional(), role: z.enum(['admin', 'user']).optional() }))
+      .input(
+        z.object({ username: z.string(), password: z.string().optional(), role: z.enum(['admin', 'user']).optional() }),
+      )
       .mutation(({ ctx, input }) => ctx.services.users.create(ctx.actor, input)),
     update: authedProcedure
-      .input(z.object({ username: z.string(), password: z.string().optional(), role: z.enum(['admin', 'user']).optional(), disabled: z.boolean().optional(), limits: z.record(z.string(), z.number()).nullable().optional() }))
+      .input(
+        z.object({
+          username: z.string(),
+          password: z.string().optional(),
+          role: z.enum(['admin', 'user']).optional(),
+          disabled: z.boolean().optional(),
+          limits: z.record(z.string(), z.number()).nullable().optional(),
+        }),
+      )
       .mutation(({ ctx, input }) => ctx.services.users.update(ctx.actor, input)),
-    delete: authedProcedure.input(z.object({ username: z.string() })).mutation(async ({ ctx, input }) => ({ ok: await ctx.services.users.delete(ctx.actor, input) })),
+    delete: authedProcedure
+      .input(z.object({ username: z.string() }))
+      .mutation(async ({ ctx, input }) => ({ ok: await ctx.services.users.delete(ctx.actor, input) })),
   }),
   tokens: router({
-    list: authedProcedure.input(ownerInput).query(({ ctx, input }) => ctx.services.tokens.list(ctx.actor, { owner: input?.owner })),
+    list: authedProcedure
+      .input(ownerInput)
+      .query(({ ctx, input }) => ctx.services.tokens.list(ctx.actor, { owner: input?.owner })),
     create: authedProcedure
-      .input(z.object({ owner, name: z.string(), expiresAt: z.string().nullable().optional(), limits: z.record(z.string(), z.number()).nullable().optional() }))
-      .mutation(({ ctx, input }) => ctx.services.tokens.create(ctx.actor, { owner: input.owner, name: input.name, expiresAt: input.expiresAt ?? null, limits: input.limits ?? null })),
-    revoke: authedProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => ({ ok: await ctx.services.tokens.revoke(ctx.actor, input) })),
+      .input(
+        z.object({
+          owner,
+          name: z.string(),
+          expiresAt: z.string().nullable().optional(),
+          limits: z.record(z.string(), z.number()).nullable().optional(),
+        }),
+      )
+      .mutation(({ ctx, input }) =>
+        ctx.services.tokens.create(ctx.actor, {
+          owner: input.owner,
+          name: input.name,
+          expiresAt: input.expiresAt ?? null,
+          limits: input.limits ?? null,
+        }),
+      ),
+    revoke: authedProcedure
+      .input(z.object({ id: z.string() }))
+      .mutation(async ({ ctx, input }) => ({ ok: await ctx.services.tokens.revoke(ctx.actor, input) })),
   }),
   providers: router({
-    list: authedProcedure.input(ownerInput).query(({ ctx, input }) => ctx.services.providers.list(ctx.actor, { owner: input?.owner })),
-    upsert: authedProcedure.input(z.object({ owner, input: providerInput })).mutation(({ ctx, input }) => ctx.services.providers.upsert(ctx.actor, input)),
-    delete: authedProcedure.input(idInput).mutation(async ({ ctx, input }) => ({ ok: await ctx.services.providers.delete(ctx.actor, input) })),
-    discoverModels: authedProcedure.input(idInput).mutation(({ ctx, input }) => ctx.services.providers.discoverModels(ctx.actor, input)),
+    list: authedProcedure
+      .input(ownerInput)
+      .query(({ ctx, input }) => ctx.services.providers.list(ctx.actor, { owner: input?.owner })),
+    upsert: authedProcedure
+      .input(z.object({ owner, input: providerInput }))
+      .mutation(({ ctx, input }) => ctx.services.providers.upsert(ctx.actor, input)),
+    delete: authedProcedure
+      .input(idInput)
+      .mutation(async ({ ctx, input }) => ({ ok: await ctx.services.providers.delete(ctx.actor, input) })),
+    discoverModels: authedProcedure
+      .input(idInput)
+      .mutation(({ ctx, input }) => ctx.services.providers.discoverModels(ctx.actor, input)),
     test: authedProcedure.input(idInput).mutation(({ ctx, input }) => ctx.services.providers.test(ctx.actor, input)),
   }),
   rotations: router(routeConfigRouter('rotations')),
@@ -80,13 +129,19 @@ export const appRouter = router({
     import: authedProcedure
       .input(z.object({ owner, kind: z.enum(['providers', 'rotations', 'autoselects']), document: z.unknown() }))
       .mutation(({ ctx, input }) => ctx.services.config.import(ctx.actor, input)),
-    export: authedProcedure.input(ownerInput).query(({ ctx, input }) => ctx.services.config.export(ctx.actor, { owner: input?.owner })),
+    export: authedProcedure
+      .input(ownerInput)
+      .query(({ ctx, input }) => ctx.services.config.export(ctx.actor, { owner: input?.owner })),
   }),
   routes: router({
-    list: authedProcedure.input(ownerInput).query(({ ctx, input }) => ctx.services.system.routes(ctx.actor, { owner: input?.owner })),
+    list: authedProcedure
+      .input(ownerInput)
+      .query(({ ctx, input }) => ctx.services.system.routes(ctx.actor, { owner: input?.owner })),
   }),
   usage: router({
-    query: authedProcedure.input(usageQuerySchema.extend({ from: z.string().optional(), to: z.string().optional() }).optional()).query(({ ctx, input }) => ctx.services.usage.query(ctx.actor, input ?? {})),
+    query: authedProcedure
+      .input(usageQuerySchema.extend({ from: z.string().optional(), to: z.string().optional() }).optional())
+      .query(({ ctx, input }) => ctx.services.usage.query(ctx.actor, input ?? {})),
   }),
   system: router({
     overview: authedProcedure.query(({ ctx }) => ctx.services.system.overview(ctx.actor)),

@@ -39,7 +39,8 @@ const t = initTRPC.context<TrpcContext>().create({
     const cause = error.cause;
     const extra: IssueData = {};
     if (cause instanceof ValidationError) extra.issues = cause.issues;
-    else if (cause instanceof ZodError) extra.issues = cause.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+    else if (cause instanceof ZodError)
+      extra.issues = cause.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
     if (cause instanceof GatewayError && cause.path !== undefined) extra.fieldPath = cause.path;
     const { stack: _stack, ...data } = shape.data;
     // Only GatewayErrors and input errors speak; anything else is masked.
@@ -52,7 +53,14 @@ const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof GatewayError) {
     const cause = result.error.cause;
-    return { ...result, error: new TRPCError({ code: CODE[cause.code] ?? 'INTERNAL_SERVER_ERROR', message: cause.code === 'INTERNAL' ? 'Internal server error' : cause.message, cause }) };
+    return {
+      ...result,
+      error: new TRPCError({
+        code: CODE[cause.code] ?? 'INTERNAL_SERVER_ERROR',
+        message: cause.code === 'INTERNAL' ? 'Internal server error' : cause.message,
+        cause,
+      }),
+    };
   }
   return result;
 });
@@ -61,6 +69,7 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(mapErrors);
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (ctx.actor === null) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'log in or send Authorization: Bearer <api token>' });
+  if (ctx.actor === null)
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'log in or send Authorization: Bearer <api token>' });
   return next({ ctx: { ...ctx, actor: ctx.actor } });
 });

@@ -108,8 +108,17 @@ export function buildSelectionPrompt(input: SelectionPromptInput): SelectionProm
     '</aisbf_current_task>',
   ].join('\n');
   const list = input.candidates
-    .map((c) => `<model><model_id>${neutralise(c.model_id)}</model_id><model_description>${neutralise(excerpt(c.description, 600))}</model_description></model>`)
+    .map(
+      (c) =>
+        `<model><model_id>${neutralise(c.model_id)}</model_id><model_description>${neutralise(excerpt(c.description, 600))}</model_description></model>`,
+    )
     .join('\n');
   const user = `${conversation}\n<aisbf_autoselect_list>\n${list}\n</aisbf_autoselect_list>\n<aisbf_autoselect_fallback>${neutralise(input.fallback)}</aisbf_autoselect_fallback>`;
-  return { messages: [{ role: 'system', content: SYSTEM_PROMPT }, { role: 'user', content: user }], conversation };
+  return {
+    messages: [
+      { role: 'system', content: SYSTEM_PROMPT },
+      { role: 'user', content: user },
+    ],
+    conversation,
+  };
 }

@@ -30,7 +30,8 @@ const HEX = '0123456789abcdef';
 const B64URL = `${ALNUM}-_`;
 const b64url = (s: string): string => Buffer.from(s).toString('base64url');
 const jwt = `${b64url('{"alg":"HS256","typ":"JWT"}')}.${b64url('{"sub":"1234567890","name":"Jane","iat":1516239022}')}.${r(43, B64URL)}`;
-const pem = (label: string): string => `-----BEGIN ${label}-----\n${r(64, `${ALNUM}+/`)}\n${r(64, `${ALNUM}+/`)}\n-----END ${label}-----`;
+const pem = (label: string): string =>
+  `-----BEGIN ${label}-----\n${r(64, `${ALNUM}+/`)}\n${r(64, `${ALNUM}+/`)}\n-----END ${label}-----`;
 const dataUrl = `data:image/png;base64,iVBORw0KGgo${r(4000, `${ALNUM}+/`)}AKIA${r(16, UPPER_NUM)}+sk-proj-${r(48)}==`;
 
 type Sample = { name: string; messages: unknown[] | string; expect?: PrivacyCategory; patterns?: RegExp[] };
@@ -39,9 +40,21 @@ const u = (text: string): unknown[] => [{ role: 'user', content: text }];
 const positives: Sample[] = [
   { name: 'openai project key', messages: u(`Here is my key: sk-proj-${r(48, B64URL)}`), expect: 'api_key' },
   { name: 'openai legacy key in env', messages: u(`OPENAI_API_KEY=sk-${r(48)}`), expect: 'api_key' },
-  { name: 'anthropic key', messages: u(`client = Anthropic(api_key="sk-ant-api03-${r(93, B64URL)}AA")`), expect: 'api_key' },
-  { name: 'aws access key id', messages: u(`aws configure set aws_access_key_id AKIA${r(16, UPPER_NUM)}`), expect: 'api_key' },
-  { name: 'github classic token', messages: u(`git clone https://ghp_${r(36)}@github.com/acme/repo`), expect: 'api_key' },
+  {
+    name: 'anthropic key',
+    messages: u(`client = Anthropic(api_key="sk-ant-api03-${r(93, B64URL)}AA")`),
+    expect: 'api_key',
+  },
+  {
+    name: 'aws access key id',
+    messages: u(`aws configure set aws_access_key_id AKIA${r(16, UPPER_NUM)}`),
+    expect: 'api_key',
+  },
+  {
+    name: 'github classic token',
+    messages: u(`git clone https://ghp_${r(36)}@github.com/acme/repo`),
+    expect: 'api_key',
+  },
   { name: 'github fine-grained token', messages: u(`GH_TOKEN: github_pat_11${r(20)}_${r(59)}`), expect: 'api_key' },
   { name: 'slack bot token', messages: u(`slack token xoxb-123456789012-1234567890123-${r(24)}`), expect: 'api_key' },
   { name: 'stripe live key', messages: u(`stripe.api_key = "sk_live_${r(24)}"`), expect: 'api_key' },
@@ -54,7 +67,11 @@ const positives: Sample[] = [
   { name: 'aws secret access key', messages: u(`aws_secret_access_key = ${r(38, `${ALNUM}/+`)}/K`), expect: 'secret' },
   { name: 'bearer header', messages: u(`Authorization: Bearer ${r(40, B64URL)}`), expect: 'secret' },
   { name: 'yaml token', messages: u(`webhook:\n  token: ${r(32)}\n`), expect: 'secret' },
-  { name: 'token in query string', messages: u(`GET https://api.vendor.io/v1/data?access_token=${r(32)}&page=2`), expect: 'secret' },
+  {
+    name: 'token in query string',
+    messages: u(`GET https://api.vendor.io/v1/data?access_token=${r(32)}&page=2`),
+    expect: 'secret',
+  },
   { name: 'rsa private key', messages: u(`my key:\n${pem('RSA PRIVATE KEY')}`), expect: 'private_key' },
   { name: 'openssh private key', messages: u(pem('OPENSSH PRIVATE KEY')), expect: 'private_key' },
   { name: 'ec private key', messages: u(pem('EC PRIVATE KEY')), expect: 'private_key' },
@@ -65,14 +82,34 @@ const positives: Sample[] = [
   { name: 'quoted password', messages: u(`connect(host, password: "Tr0ub4dor&3")`), expect: 'password' },
   { name: 'camelCase dbPassword', messages: u(`const dbPassword = 'correcthorse';`), expect: 'password' },
   { name: 'cli --password=', messages: u('mysql -u root --password=Sup3rS3cret prod'), expect: 'password' },
-  { name: 'prose password', messages: u('My password is Winter2024! can you check why login fails?'), expect: 'password' },
+  {
+    name: 'prose password',
+    messages: u('My password is Winter2024! can you check why login fails?'),
+    expect: 'password',
+  },
   { name: 'json password', messages: u(`{"user":"ops","password":"p@ssw0rd123"}`), expect: 'password' },
   { name: 'german Passwort', messages: u('Benutzer: admin\nPasswort: Geheim123'), expect: 'password' },
   { name: 'yaml password', messages: u('datasource:\n  username: app\n  password: hunter22\n'), expect: 'password' },
-  { name: 'postgres url credentials', messages: u('DATABASE_URL=postgres://admin:Xy7!kq2@db.internal.corp:5432/prod'), expect: 'url_credentials' },
-  { name: 'mongodb url credentials', messages: u(`mongodb+srv://app:${r(16)}@cluster0.abcde.mongodb.net/`), expect: 'url_credentials' },
-  { name: 'https url credentials', messages: u(`git remote add origin https://deploy:${r(20)}@git.company.com/repo.git`), expect: 'url_credentials' },
-  { name: 'redis url credentials', messages: u('REDIS_URL=redis://default:s3cr3tpw@10.0.0.5:6379'), expect: 'url_credentials' },
+  {
+    name: 'postgres url credentials',
+    messages: u('DATABASE_URL=postgres://admin:Xy7!kq2@db.internal.corp:5432/prod'),
+    expect: 'url_credentials',
+  },
+  {
+    name: 'mongodb url credentials',
+    messages: u(`mongodb+srv://app:${r(16)}@cluster0.abcde.mongodb.net/`),
+    expect: 'url_credentials',
+  },
+  {
+    name: 'https url credentials',
+    messages: u(`git remote add origin https://deploy:${r(20)}@git.company.com/repo.git`),
+    expect: 'url_credentials',
+  },
+  {
+    name: 'redis url credentials',
+    messages: u('REDIS_URL=redis://default:s3cr3tpw@10.0.0.5:6379'),
+    expect: 'url_credentials',
+  },
   { name: 'jwt', messages: u(`decode this: ${jwt}`), expect: 'jwt' },
   { name: 'jwt in cookie', messages: u(`Cookie: session=${jwt}; Path=/`), expect: 'jwt' },
   { name: 'gmail address', messages: u('Please reply to jane.doe@gmail.com about the refund'), expect: 'email' },
@@ -80,7 +117,15 @@ const positives: Sample[] = [
   { name: 'plus address', messages: u('cc john+billing@company.co.uk'), expect: 'email' },
   {
     name: 'email in content parts',
-    messages: [{ role: 'user', content: [{ type: 'text', text: 'who is' }, { type: 'text', text: 'sarah.connor@skynet.io' }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'who is' },
+          { type: 'text', text: 'sarah.connor@skynet.io' },
+        ],
+      },
+    ],
     expect: 'email',
   },
   { name: 'german phone +49', messages: u('Call me on +49 30 12345678 tomorrow'), expect: 'phone' },
@@ -106,19 +151,54 @@ const positives: Sample[] = [
   { name: 'public ipv6', messages: u('client 2a00:1450:4001:82a::200e connected'), expect: 'ip_address' },
   { name: 'date of birth iso', messages: u('Date of birth: 1984-03-12'), expect: 'customer_record' },
   { name: 'dob us', messages: u('DOB: 03/12/1984'), expect: 'customer_record' },
-  { name: 'name and address', messages: u('Name: Maria Schmidt\nAddress: Hauptstraße 5, 10115 Berlin'), expect: 'customer_record' },
-  { name: 'name and account', messages: u('Customer: John Smith\nAccount number: 12345678\nIssue: double charge'), expect: 'customer_record' },
-  { name: 'name and street', messages: u('Full name: Peter Parker\nlives at 20 Ingram Street, Queens'), expect: 'customer_record' },
-  { name: 'csv export', messages: u('first_name,last_name,email,phone,city\nJane,Roe,jr@mail,555,Oslo'), expect: 'customer_record' },
-  { name: 'custom pattern', messages: u('Roadmap for Project Bluebird, Q3'), expect: 'custom', patterns: [/project\s+bluebird/i] },
+  {
+    name: 'name and address',
+    messages: u('Name: Maria Schmidt\nAddress: Hauptstraße 5, 10115 Berlin'),
+    expect: 'customer_record',
+  },
+  {
+    name: 'name and account',
+    messages: u('Customer: John Smith\nAccount number: 12345678\nIssue: double charge'),
+    expect: 'customer_record',
+  },
+  {
+    name: 'name and street',
+    messages: u('Full name: Peter Parker\nlives at 20 Ingram Street, Queens'),
+    expect: 'customer_record',
+  },
+  {
+    name: 'csv export',
+    messages: u('first_name,last_name,email,phone,city\nJane,Roe,jr@mail,555,Oslo'),
+    expect: 'customer_record',
+  },
+  {
+    name: 'custom pattern',
+    messages: u('Roadmap for Project Bluebird, Q3'),
+    expect: 'custom',
+    patterns: [/project\s+bluebird/i],
+  },
   {
     name: 'secret beside an image part',
-    messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: dataUrl } }, { type: 'text', text: `key AKIA${r(16, UPPER_NUM)}` }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: dataUrl } },
+          { type: 'text', text: `key AKIA${r(16, UPPER_NUM)}` },
+        ],
+      },
+    ],
     expect: 'api_key',
   },
   {
     name: 'password in tool-call arguments',
-    messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'login', arguments: '{"password":"Xk9#pq"}' } }] }],
+    messages: [
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'login', arguments: '{"password":"Xk9#pq"}' } }],
+      },
+    ],
     expect: 'password',
   },
   {
@@ -126,7 +206,16 @@ const positives: Sample[] = [
     messages: u('Refund customer anna.berg@web.de to IBAN DE89370400440532013000'),
     expect: 'iban',
   },
-  { name: 'credentials in remote image url', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://bob:Passw0rd9@cdn.corp.net/x.png' } }] }], expect: 'url_credentials' },
+  {
+    name: 'credentials in remote image url',
+    messages: [
+      {
+        role: 'user',
+        content: [{ type: 'image_url', image_url: { url: 'https://bob:Passw0rd9@cdn.corp.net/x.png' } }],
+      },
+    ],
+    expect: 'url_credentials',
+  },
   // Written after the rules, as a held-out check (they passed unchanged).
   { name: 'email upper', messages: u('Contact: JOHN.DOE@ACME-CORP.COM') },
   { name: 'email in angle', messages: u('From: "Bob" <bob.smith@outlook.com>') },
@@ -135,7 +224,12 @@ const positives: Sample[] = [
   { name: 'iban be', messages: u('BE68 5390 0754 7034') },
   { name: 'iban ch', messages: u('CH93 0076 2011 6238 5295 7') },
   { name: 'card mc 2-series', messages: u('2223 0031 2200 3222') },
-  { name: 'jwt bare', messages: u('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U') },
+  {
+    name: 'jwt bare',
+    messages: u(
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+    ),
+  },
   { name: 'pw yaml quoted', messages: u("password: 'letmein99'") },
   { name: 'pw env export', messages: u('export MYSQL_ROOT_PASSWORD=r00tpw!') },
   { name: 'pw docker', messages: u('docker run -e POSTGRES_PASSWORD=mysecretpassword postgres') },
@@ -143,12 +237,19 @@ const positives: Sample[] = [
   { name: 'private key enc', messages: u('-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIE') },
   { name: 'ip public in log', messages: u('Failed password for root from 45.33.32.156 port 22 ssh2') },
   { name: 'dob words', messages: u('born on 12 March 1984') },
-  { name: 'slack webhook token', messages: u('xoxp-2345678901-2345678901-2345678901-abcdef1234567890abcdef1234567890') },
+  {
+    name: 'slack webhook token',
+    messages: u('xoxp-2345678901-2345678901-2345678901-abcdef1234567890abcdef1234567890'),
+  },
   { name: 'url cred ftp', messages: u('ftp://backup:Zq8!x2@files.corp.net/dump.sql') },
   { name: 'ssn bare', messages: u('his SSN is 078-05-1120') },
   { name: 'aws secret env', messages: u('AWS_SECRET_ACCESS_KEY=Kx9pR2mQ7vT4wY8zB3nC6dF1gH5jL0sA2eU7iO4q') },
   { name: 'stripe restricted', messages: u('rk_live_51H8xYzAbCdEfGhIjKlMnOpQr') },
-  { name: 'secret in old message', messages: [...u(`token=${r(40)}`), { role: 'assistant', content: 'ok' }, ...u('now refactor')], expect: 'secret' },
+  {
+    name: 'secret in old message',
+    messages: [...u(`token=${r(40)}`), { role: 'assistant', content: 'ok' }, ...u('now refactor')],
+    expect: 'secret',
+  },
 ];
 
 const negatives: Sample[] = [
@@ -157,14 +258,28 @@ const negatives: Sample[] = [
   { name: 'git sha', messages: u('commit 3f786850e387550fdab836ed7e6dc881de23001b\nAuthor: CI') },
   { name: 'short shas', messages: u('fixed in a1b2c3d and 9f8e7d6, reverted 0c1d2e3') },
   { name: 'sha256 digest', messages: u('sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855') },
-  { name: 'docker digest', messages: u('image: nginx@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31') },
+  {
+    name: 'docker digest',
+    messages: u('image: nginx@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31'),
+  },
   { name: 'semver', messages: u('upgrade to v1.2.3 then 2.0.0-rc.1') },
   { name: 'node version', messages: u('node 20.19.0 and pnpm 12.0.1') },
   { name: 'pip pin', messages: u('requests==2.31.0\nurllib3>=1.26.18') },
   { name: 'windows build', messages: u('Windows 10.0.19041.1 build') },
   { name: 'four-part version', messages: u('version 1.2.3.4 of the driver') },
   { name: 'semver range', messages: u('"react": "^18.2.0 || ~17.0.2"') },
-  { name: 'base64 image part', messages: [{ role: 'user', content: [{ type: 'text', text: 'what is in this?' }, { type: 'image_url', image_url: { url: dataUrl } }] }] },
+  {
+    name: 'base64 image part',
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'what is in this?' },
+          { type: 'image_url', image_url: { url: dataUrl } },
+        ],
+      },
+    ],
+  },
   { name: 'base64 data url in text', messages: u(`<img src="${dataUrl}">`) },
   { name: 'env reference', messages: u('const apiKey = process.env.OPENAI_API_KEY;') },
   { name: 'form field', messages: u("password = request.form['password']") },
@@ -224,18 +339,29 @@ const negatives: Sample[] = [
   { name: 'django field', messages: u('phone_number = models.CharField(max_length=20)') },
   { name: 'thousands', messages: u('revenue 1,234,567.89 and 12 345 678') },
   { name: 'css', messages: u('.btn { margin: 0 4px; color: rgba(0, 0, 0, 0.5); }') },
-  { name: 'refactoring request', messages: u('Please refactor this function to use async/await:\nfunction load(cb) { fs.readFile(p, cb) }') },
+  {
+    name: 'refactoring request',
+    messages: u('Please refactor this function to use async/await:\nfunction load(cb) { fs.readFile(p, cb) }'),
+  },
   // Written after the rules, as a held-out check (they passed unchanged).
   { name: 'k8s secret ref', messages: u('valueFrom:\n  secretKeyRef:\n    name: db-secret\n    key: password') },
   { name: 'hash in url', messages: u('https://github.com/org/repo/commit/9fceb02d0ae598e95dc970b74767f19372d61af8') },
-  { name: 'npm integrity', messages: u('"integrity": "sha512-v2kDEe57lecTulaDIuNTPy3Ry4gLGJ6Z1O3vE1krgXZNrsQ+LFTGHVxVjcXGOBQ5kmbmgMBB1ekJpxqbRhEOCQ=="') },
+  {
+    name: 'npm integrity',
+    messages: u(
+      '"integrity": "sha512-v2kDEe57lecTulaDIuNTPy3Ry4gLGJ6Z1O3vE1krgXZNrsQ+LFTGHVxVjcXGOBQ5kmbmgMBB1ekJpxqbRhEOCQ=="',
+    ),
+  },
   { name: 'build id', messages: u('build 20241115.3 deployed to 4 pods') },
   { name: 'coordinates', messages: u('lat 52.520008, lon 13.404954') },
   { name: 'version four', messages: u('Chrome/120.0.6099.129 Safari/537.36') },
   { name: 'phone-ish id', messages: u('Order ID: 2024-0012-3456') },
   { name: 'file path', messages: u('/usr/lib/x86_64-linux-gnu/libssl.so.3') },
   { name: 'css token', messages: u('--token-color-primary: #3b82f6;') },
-  { name: 'password reset flow', messages: u('Implement the password reset flow: send a token by email, expire it after 1 hour.') },
+  {
+    name: 'password reset flow',
+    messages: u('Implement the password reset flow: send a token by email, expire it after 1 hour.'),
+  },
   { name: 'token counts', messages: u('prompt_tokens: 1234, completion_tokens: 567, total_tokens: 1801') },
   { name: 'jest snapshot', messages: u('exports[`renders 1`] = `<div class="a">`;') },
   { name: 'uuid v7', messages: u('0190e3b1-7c2a-7b1e-9f3c-5a6b7c8d9e0f') },
@@ -269,7 +395,9 @@ describe('privacy detector corpus', () => {
   });
 
   it('keeps false positives on look-alikes at or below 5 %, and prints precision/recall', () => {
-    const falsePositives = negatives.filter((s) => run(s).private).map((s) => `${s.name}: ${run(s).findings.join(',')}`);
+    const falsePositives = negatives
+      .filter((s) => run(s).private)
+      .map((s) => `${s.name}: ${run(s).findings.join(',')}`);
     const tp = positives.filter((s) => run(s).private).length;
     const fp = falsePositives.length;
     const precision = tp / (tp + fp);

@@ -17,7 +17,10 @@ describe('detectPrivacy', () => {
   });
 
   it('scans arbitrary text without throwing', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 400, unit: 'grapheme' }), (text) => void detectPrivacy(text)), { numRuns: 100 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400, unit: 'grapheme' }), (text) => void detectPrivacy(text)),
+      { numRuns: 100 },
+    );
   });
 
   // Catastrophic backtracking would take seconds to hours on these; linear scanning takes milliseconds.
@@ -49,7 +52,9 @@ describe('detectPrivacy', () => {
   });
 
   it('reports categories in a fixed order, without the matched text', () => {
-    const verdict = detectPrivacy([{ role: 'user', content: 'IBAN DE89370400440532013000, mail jane.doe@gmail.com, Passwort: Geheim123' }]);
+    const verdict = detectPrivacy([
+      { role: 'user', content: 'IBAN DE89370400440532013000, mail jane.doe@gmail.com, Passwort: Geheim123' },
+    ]);
     expect(verdict.findings).toEqual(['password', 'email', 'iban']);
     expect(JSON.stringify(verdict)).not.toContain('Geheim123');
   });
@@ -57,6 +62,9 @@ describe('detectPrivacy', () => {
   it('compiles private_patterns case-insensitively and reports a bad one', () => {
     const ok = compilePrivatePatterns(['bluebird']);
     expect(ok.ok && ok.value[0]?.test('BLUEBIRD')).toBe(true);
-    expect(compilePrivatePatterns(['(unclosed'])).toEqual({ ok: false, error: 'private_patterns[0] is not a valid regular expression' });
+    expect(compilePrivatePatterns(['(unclosed'])).toEqual({
+      ok: false,
+      error: 'private_patterns[0] is not a valid regular expression',
+    });
   });
 });

@@ -55,7 +55,10 @@ export function detectPrivacyInText(text: string, options: DetectPrivacyOptions 
  * before anything leaves the node. `messages` is a chat body's `messages` (string content or OpenAI
  * content parts, tool-call arguments included) or a legacy prompt string.
  */
-export function detectPrivacy(messages: readonly unknown[] | string, options: DetectPrivacyOptions = {}): PrivacyVerdict {
+export function detectPrivacy(
+  messages: readonly unknown[] | string,
+  options: DetectPrivacyOptions = {},
+): PrivacyVerdict {
   return detectPrivacyInText(privacyScanText(messages), options);
 }
 

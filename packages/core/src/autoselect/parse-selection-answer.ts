@@ -25,7 +25,10 @@ export function parseSelectionAnswer(text: string, candidateIds: readonly string
     id = m[1];
   } else if (body.startsWith('{')) {
     const parsed = safeJsonParse(body);
-    const value = parsed.ok && typeof parsed.value === 'object' && parsed.value !== null ? (parsed.value as Record<string, unknown>)['model_id'] : undefined;
+    const value =
+      parsed.ok && typeof parsed.value === 'object' && parsed.value !== null
+        ? (parsed.value as Record<string, unknown>)['model_id']
+        : undefined;
     if (typeof value !== 'string') return err('JSON answer without a string model_id');
     id = value.trim();
   } else {

@@ -13,9 +13,35 @@ import { digitRule, globalRule, keywordRule, type PrivacyRule } from './privacy-
  * data; neither are `logo@2x.png`-style asset names.
  */
 const RESERVED_DOMAIN = /(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid|localhost|local)$/i;
-const FILE_EXTENSION_TLD = new Set(['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'ico', 'js', 'mjs', 'ts', 'css', 'json', 'html', 'txt', 'pdf', 'zip', 'gz', 'tgz', 'map', 'lock', 'yaml', 'yml', 'toml', 'wasm']);
+const FILE_EXTENSION_TLD = new Set([
+  'png',
+  'jpg',
+  'jpeg',
+  'gif',
+  'svg',
+  'webp',
+  'ico',
+  'js',
+  'mjs',
+  'ts',
+  'css',
+  'json',
+  'html',
+  'txt',
+  'pdf',
+  'zip',
+  'gz',
+  'tgz',
+  'map',
+  'lock',
+  'yaml',
+  'yml',
+  'toml',
+  'wasm',
+]);
 const SSH_REMOTES = new Set(['git@github.com', 'git@gitlab.com', 'git@bitbucket.org', 'git@ssh.dev.azure.com']);
-const DOMAIN_AT = /[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?){0,8}\.([A-Za-z]{2,24})(?![A-Za-z0-9-])/y;
+const DOMAIN_AT =
+  /[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?){0,8}\.([A-Za-z]{2,24})(?![A-Za-z0-9-])/y;
 const LOCAL_CHAR = /[A-Za-z0-9._%+-]/;
 
 /** Emails, found from each `@` outwards: a left-anchored regex would rescan every word for an `@`. */
@@ -51,7 +77,10 @@ const PHONE_INTL = digitRule('phone', /\+[1-9][\d ().\/-]{6,24}\d(?!\d)/y, {
 });
 
 /** North American numbers: (555) 123-4567, 555-123-4567, 555.123.4567. */
-const PHONE_NANP = digitRule('phone', /(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[-. ])\d{3}[-. ]\d{4}(?![\w-]|\.\d)/y, { offsets: [0, -1], notAfter: /[\w.+-]/ });
+const PHONE_NANP = digitRule('phone', /(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[-. ])\d{3}[-. ]\d{4}(?![\w-]|\.\d)/y, {
+  offsets: [0, -1],
+  notAfter: /[\w.+-]/,
+});
 
 /** Any local format after a label: `Tel: 030 1234567`, `mobile 0171-2345678`. */
 const PHONE_LABELLED = keywordRule(
@@ -74,10 +103,15 @@ const IBAN = globalRule('iban', /[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9
 });
 
 /** After the word `IBAN`, any case and spacing (`iban: de89 3704 …`), same checks. */
-const IBAN_LABELLED = keywordRule('iban', ['iban'], /iban\W{0,3}([a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,4})?)(?![a-z0-9])/iy, {
-  notAfter: /[A-Za-z]/,
-  accept: (m) => ibanValid((m[1] ?? '').replace(/ /g, '').toUpperCase()),
-});
+const IBAN_LABELLED = keywordRule(
+  'iban',
+  ['iban'],
+  /iban\W{0,3}([a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,4})?)(?![a-z0-9])/iy,
+  {
+    notAfter: /[A-Za-z]/,
+    accept: (m) => ibanValid((m[1] ?? '').replace(/ /g, '').toUpperCase()),
+  },
+);
 
 /** 13–19 digits (single spaces or dashes between) with a card network prefix and a Luhn check. */
 const CARD = digitRule('card_number', /\d{4}(?:[ -]?\d){9,15}(?!\d)/y, {
@@ -93,13 +127,19 @@ const CARD = digitRule('card_number', /\d{4}(?:[ -]?\d){9,15}(?!\d)/y, {
 });
 
 /** US SSN (valid area/group/serial). */
-const US_SSN = digitRule('national_id', /(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])/y, { notAfter: /[\w-]/ });
+const US_SSN = digitRule('national_id', /(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])/y, {
+  notAfter: /[\w-]/,
+});
 
 /** UK National Insurance numbers (`AB 12 34 56 C`): found from their digits, two or three back. */
-const UK_NINO = digitRule('national_id', /(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/y, {
-  offsets: [-2, -3],
-  notAfter: /[A-Za-z0-9]/,
-});
+const UK_NINO = digitRule(
+  'national_id',
+  /(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/y,
+  {
+    offsets: [-2, -3],
+    notAfter: /[A-Za-z0-9]/,
+  },
+);
 
 const VERSION_BEFORE = /(?:version|ver\.?|release|build|v|==|>=|<=|~|\^)\s{0,2}$/i;
 
@@ -131,15 +171,19 @@ const DATE_OF_BIRTH = keywordRule(
   'customer_record',
   ['birth', 'born', 'dob', 'd.o.b', 'geb', 'nacimiento', 'naissance'],
   new RegExp(
-    String.raw`(?:birth ?date|birthday|birth|born(?: on)?|d\.?o\.?b\.?|geburtsdatum|geboren(?: am)?|geb\.|nacimiento|naissance)\s{0,3}[:=]?\s{0,3}` + DATE,
+    String.raw`(?:birth ?date|birthday|birth|born(?: on)?|d\.?o\.?b\.?|geburtsdatum|geboren(?: am)?|geb\.|nacimiento|naissance)\s{0,3}[:=]?\s{0,3}` +
+      DATE,
     'iy',
   ),
   { notAfter: /[A-Za-z]/ },
 );
 
-const PERSON_NAME_LINE = /^[ \t]*(?:full[ _]?name|name|customer(?:[ _]name)?|client(?:[ _]name)?|patient(?:[ _]name)?|contact(?:[ _]name)?|account holder|kunde|vorname|nachname)[ \t]*[:=][ \t]*["']?[A-Z][a-z'-]+(?:[ \t]+[A-Z][a-z'.-]+)+/im;
-const RECORD_FIELD_LINE = /^[ \t]*(?:address|street|postal[ _]?code|post ?code|zip(?:[ _]?code)?|city|account(?:[ _](?:number|no\.?|id))?|customer[ _](?:id|number|no\.?)|client[ _]id|patient[ _]id|member[ _]id|policy[ _](?:number|no\.?)|anschrift|adresse|straße|strasse|plz|kundennummer)[ \t]*[:=][ \t]*\S/im;
-const STREET_ADDRESS = /\b\d{1,5}[ \t]+(?:[A-Z][a-z]+[ \t]+){1,3}(?:Street|St\.|Avenue|Ave\.?|Road|Rd\.|Boulevard|Blvd\.?|Lane|Ln\.|Drive|Dr\.|Court|Ct\.|Way|Place|Pl\.)(?![A-Za-z])|\b[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|weg|gasse|allee|platz|ring)[ \t]+\d{1,4}[a-z]?\b/;
+const PERSON_NAME_LINE =
+  /^[ \t]*(?:full[ _]?name|name|customer(?:[ _]name)?|client(?:[ _]name)?|patient(?:[ _]name)?|contact(?:[ _]name)?|account holder|kunde|vorname|nachname)[ \t]*[:=][ \t]*["']?[A-Z][a-z'-]+(?:[ \t]+[A-Z][a-z'.-]+)+/im;
+const RECORD_FIELD_LINE =
+  /^[ \t]*(?:address|street|postal[ _]?code|post ?code|zip(?:[ _]?code)?|city|account(?:[ _](?:number|no\.?|id))?|customer[ _](?:id|number|no\.?)|client[ _]id|patient[ _]id|member[ _]id|policy[ _](?:number|no\.?)|anschrift|adresse|straße|strasse|plz|kundennummer)[ \t]*[:=][ \t]*\S/im;
+const STREET_ADDRESS =
+  /\b\d{1,5}[ \t]+(?:[A-Z][a-z]+[ \t]+){1,3}(?:Street|St\.|Avenue|Ave\.?|Road|Rd\.|Boulevard|Blvd\.?|Lane|Ln\.|Drive|Dr\.|Court|Ct\.|Way|Place|Pl\.)(?![A-Za-z])|\b[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|weg|gasse|allee|platz|ring)[ \t]+\d{1,4}[a-z]?\b/;
 
 /** A person's name line next to an address, account or customer-id line: a customer record. */
 const NAME_LABELS = ['name', 'customer', 'client', 'patient', 'contact', 'holder', 'kunde'];
@@ -155,7 +199,8 @@ const LABELLED_RECORD: PrivacyRule = {
   },
 };
 
-const PII_COLUMN = /^(?:(?:first|last|full|given|family|sur|customer|client)?[ _-]?name|surname|e-?mail(?:[ _-]?address)?|phone(?:[ _-]?number)?|mobile|address|street|city|zip|postcode|postal[ _-]?code|dob|date[ _-]?of[ _-]?birth|birth[ _-]?date|ssn|iban|card[ _-]?number|account[ _-]?number|customer[ _-]?id)$/i;
+const PII_COLUMN =
+  /^(?:(?:first|last|full|given|family|sur|customer|client)?[ _-]?name|surname|e-?mail(?:[ _-]?address)?|phone(?:[ _-]?number)?|mobile|address|street|city|zip|postcode|postal[ _-]?code|dob|date[ _-]?of[ _-]?birth|birth[ _-]?date|ssn|iban|card[ _-]?number|account[ _-]?number|customer[ _-]?id)$/i;
 
 /** A CSV/TSV header naming three or more personal columns, followed by a data row. */
 function csvHeaderAt(text: string, hit: number): boolean {
@@ -170,7 +215,19 @@ function csvHeaderAt(text: string, hit: number): boolean {
   return personal >= 3 && next.split(/[,;\t|]/).length >= 3;
 }
 
-const CSV_KEYWORDS = ['mail', 'phone', 'address', 'birth', 'dob', 'ssn', 'iban', 'surname', 'last_name', 'lastname', 'last name'];
+const CSV_KEYWORDS = [
+  'mail',
+  'phone',
+  'address',
+  'birth',
+  'dob',
+  'ssn',
+  'iban',
+  'surname',
+  'last_name',
+  'lastname',
+  'last name',
+];
 
 const CSV_RECORDS: PrivacyRule = {
   category: 'customer_record',

@@ -128,7 +128,8 @@ export function keywordRule(
     keywords,
     scan(ctx) {
       for (const keyword of keywords) {
-        for (const hit of ctx.hits(keyword)) if (matchAt(pattern, ctx.text, startAt(ctx.text, hit), options)) return true;
+        for (const hit of ctx.hits(keyword))
+          if (matchAt(pattern, ctx.text, startAt(ctx.text, hit), options)) return true;
       }
       return false;
     },
@@ -136,7 +137,11 @@ export function keywordRule(
 }
 
 /** A rule for numbers: its sticky pattern runs at each digit-run start, shifted by `offsets` (`(`, `+`, `AB `). */
-export function digitRule(category: PrivacyCategory, pattern: RegExp, options: MatchOptions & { offsets?: readonly number[] } = {}): PrivacyRule {
+export function digitRule(
+  category: PrivacyCategory,
+  pattern: RegExp,
+  options: MatchOptions & { offsets?: readonly number[] } = {},
+): PrivacyRule {
   sticky(category, pattern);
   const offsets = options.offsets ?? [0];
   return {
@@ -159,7 +164,8 @@ export function globalRule(category: PrivacyCategory, pattern: RegExp, options: 
       const { text } = ctx;
       pattern.lastIndex = 0;
       for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-        const boundaryOk = options.notAfter === undefined || m.index === 0 || !options.notAfter.test(text[m.index - 1] ?? '');
+        const boundaryOk =
+          options.notAfter === undefined || m.index === 0 || !options.notAfter.test(text[m.index - 1] ?? '');
         if (boundaryOk && (options.accept?.(m, text) ?? true)) return true;
         pattern.lastIndex = m.index + 1;
       }

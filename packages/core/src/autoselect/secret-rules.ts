@@ -28,7 +28,31 @@ const PRIVATE_KEY = keywordRule(
  */
 const API_KEY = keywordRule(
   'api_key',
-  ['sk-', 'sk_', 'rk_', 'akia', 'asia', 'abia', 'acca', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'xox', 'aiza', 'glpat-', 'hf_', 'npm_', 'sg.', 'xai-', 'gsk_', 'ya29.', 'aisbf_'],
+  [
+    'sk-',
+    'sk_',
+    'rk_',
+    'akia',
+    'asia',
+    'abia',
+    'acca',
+    'ghp_',
+    'gho_',
+    'ghu_',
+    'ghs_',
+    'ghr_',
+    'github_pat_',
+    'xox',
+    'aiza',
+    'glpat-',
+    'hf_',
+    'npm_',
+    'sg.',
+    'xai-',
+    'gsk_',
+    'ya29.',
+    'aisbf_',
+  ],
   /(?:sk-ant-[a-z0-9]{2,12}-([A-Za-z0-9_-]{20,300})|sk-(?:proj-|svcacct-|admin-|None-)?([A-Za-z0-9_-]{20,300})|(?:AKIA|ASIA|ABIA|ACCA)([A-Z0-9]{16})(?![A-Za-z0-9])|gh[pousr]_([A-Za-z0-9]{36,255})|github_pat_([A-Za-z0-9_]{22,255})|xox[abposre]-([A-Za-z0-9-]{10,250})|[sr]k_(?:live|test)_([A-Za-z0-9]{16,250})|AIza([0-9A-Za-z_-]{35})|glpat-([A-Za-z0-9_-]{20,64})|hf_([A-Za-z0-9]{30,64})|npm_([A-Za-z0-9]{36})|SG\.([\w-]{22}\.[\w-]{43})|xai-([A-Za-z0-9]{40,120})|gsk_([A-Za-z0-9]{40,80})|ya29\.([\w-]{20,2048})|aisbf_([A-Za-z0-9_-]{20,200}))/y,
   {
     notAfter: /[\w-]/,
@@ -52,23 +76,36 @@ const KEY_PREFIX = /(?:api|access|account|secret|private|signing|encryption|mast
 const SECRET_ASSIGNMENT = keywordRule(
   'secret',
   ['key', 'secret', 'token', 'credential', 'auth'],
-  new RegExp(String.raw`(key|secret|token|credential|auth)[A-Za-z0-9_-]{0,20}` + SEPARATOR + String.raw`["'\x60]?([A-Za-z0-9_+/=.~-]{16,512})`, 'iy'),
+  new RegExp(
+    String.raw`(key|secret|token|credential|auth)[A-Za-z0-9_-]{0,20}` +
+      SEPARATOR +
+      String.raw`["'\x60]?([A-Za-z0-9_+/=.~-]{16,512})`,
+    'iy',
+  ),
   {
     accept: (m, text) => {
-      if ((m[1] ?? '').toLowerCase() === 'key' && !KEY_PREFIX.test(text.slice(Math.max(0, m.index - 16), m.index))) return false;
+      if ((m[1] ?? '').toLowerCase() === 'key' && !KEY_PREFIX.test(text.slice(Math.max(0, m.index - 16), m.index)))
+        return false;
       return looksRandom(m[2] ?? '');
     },
   },
 );
 
 /** `Authorization: Bearer …` / `Basic …` / `Token …` with a random-looking credential. */
-const AUTH_HEADER = keywordRule('secret', ['bearer', 'basic', 'token'], /(?:Bearer|Basic|Token)\s{1,3}([A-Za-z0-9._~+/=-]{16,4096})/y, {
-  notAfter: /[A-Za-z]/,
-  accept: (m) => looksRandom(m[1] ?? ''),
-});
+const AUTH_HEADER = keywordRule(
+  'secret',
+  ['bearer', 'basic', 'token'],
+  /(?:Bearer|Basic|Token)\s{1,3}([A-Za-z0-9._~+/=-]{16,4096})/y,
+  {
+    notAfter: /[A-Za-z]/,
+    accept: (m) => looksRandom(m[1] ?? ''),
+  },
+);
 
 const PASSWORD_AT = new RegExp(
-  String.raw`(pass(?:w(?:or)?d|wort|phrase)?|pwd)(_[A-Za-z0-9]{1,20})?` + SEPARATOR + String.raw`(["'\x60]?)([^\s"'\x60,;]{1,256})`,
+  String.raw`(pass(?:w(?:or)?d|wort|phrase)?|pwd)(_[A-Za-z0-9]{1,20})?` +
+    SEPARATOR +
+    String.raw`(["'\x60]?)([^\s"'\x60,;]{1,256})`,
   'iy',
 );
 
@@ -107,14 +144,19 @@ const PASSWORD: PrivacyRule = {
 };
 
 /** "my password is hunter2": prose, with a value that has a digit or symbol (or is quoted). */
-const PASSWORD_PROSE = keywordRule('password', ['pass', 'pwd'], /(?:password|passwort|pwd)\s(?:is|ist|was|lautet)[:\s]\s{0,3}(["'\x60]?)([^\s"'\x60]{4,64})/iy, {
-  notAfter: /[A-Za-z]/,
-  accept: (m) => {
-    const value = (m[2] ?? '').replace(/[.,;!)]+$/, '');
-    if (isPlaceholder(value)) return false;
-    return (m[1] ?? '') !== '' || /[\d!#%^&*+=~@$]/.test(value);
+const PASSWORD_PROSE = keywordRule(
+  'password',
+  ['pass', 'pwd'],
+  /(?:password|passwort|pwd)\s(?:is|ist|was|lautet)[:\s]\s{0,3}(["'\x60]?)([^\s"'\x60]{4,64})/iy,
+  {
+    notAfter: /[A-Za-z]/,
+    accept: (m) => {
+      const value = (m[2] ?? '').replace(/[.,;!)]+$/, '');
+      if (isPlaceholder(value)) return false;
+      return (m[1] ?? '') !== '' || /[\d!#%^&*+=~@$]/.test(value);
+    },
   },
-});
+);
 
 /** From `://` back to the start of its scheme. */
 const schemeStart = (text: string, hit: number): number => {
@@ -124,12 +166,19 @@ const schemeStart = (text: string, hit: number): number => {
 };
 
 /** `scheme://user:password@host` with a real password (not `${PASS}`, `<password>`, `****`). */
-const URL_CREDENTIALS = keywordRule('url_credentials', ['://'], /[A-Za-z][A-Za-z0-9+.-]{0,20}:\/\/([^\s:/@"'<>]{1,128}):([^\s/@"'<>]{1,128})@[A-Za-z0-9.[-]/y, {
-  startAt: schemeStart,
-  accept: (m) => !isPlaceholder(m[2] ?? ''),
-});
+const URL_CREDENTIALS = keywordRule(
+  'url_credentials',
+  ['://'],
+  /[A-Za-z][A-Za-z0-9+.-]{0,20}:\/\/([^\s:/@"'<>]{1,128}):([^\s/@"'<>]{1,128})@[A-Za-z0-9.[-]/y,
+  {
+    startAt: schemeStart,
+    accept: (m) => !isPlaceholder(m[2] ?? ''),
+  },
+);
 
-const JWT = keywordRule('jwt', ['eyj'], /eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{0,2048}/y, { notAfter: /[\w-]/ });
+const JWT = keywordRule('jwt', ['eyj'], /eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{0,2048}/y, {
+  notAfter: /[\w-]/,
+});
 
 export const SECRET_RULES: readonly PrivacyRule[] = [
   PRIVATE_KEY,

@@ -26,7 +26,10 @@ export const autoselectConfigSchema = z
     privacy: z.boolean().default(false),
     nsfw: z.boolean().default(false),
     capabilities: z.array(z.string().max(64)).max(64).default([]),
-    available_models: z.array(autoselectCandidateSchema).min(1, 'available_models needs at least one candidate').max(200),
+    available_models: z
+      .array(autoselectCandidateSchema)
+      .min(1, 'available_models needs at least one candidate')
+      .max(200),
     /** How long the selection model may take before `fallback` serves. */
     selection_timeout_ms: z.number().int().positive().max(120_000).default(5000),
     /** Seconds a decision is reused for the same conversation fingerprint. */
@@ -37,7 +40,11 @@ export const autoselectConfigSchema = z
   .loose()
   .superRefine((value, ctx) => {
     if (value.classify_semantic && value.selection_model === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['selection_model'], message: 'selection_model is required when classify_semantic is true' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['selection_model'],
+        message: 'selection_model is required when classify_semantic is true',
+      });
     }
     for (const [i, pattern] of value.private_patterns.entries()) {
       try {

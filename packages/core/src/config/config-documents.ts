@@ -49,7 +49,10 @@ function parseKeyed<T>(
   if (entries.length === 0) return err([{ path: formatPath(prefix), message: 'the document holds no entries' }]);
   for (const [id, raw] of entries) {
     if (!isSlug(id)) {
-      issues.push({ path: formatPath([...prefix, id]), message: `"${id}" is not a valid id (a slug: lowercase letters, digits, ".", "_", ":" or "-", at most 64)` });
+      issues.push({
+        path: formatPath([...prefix, id]),
+        message: `"${id}" is not a valid id (a slug: lowercase letters, digits, ".", "_", ":" or "-", at most 64)`,
+      });
       continue;
     }
     const parsed = schema.safeParse(raw);
@@ -64,7 +67,8 @@ function parseKeyed<T>(
  * `model_name` is informational; the key is its id.
  */
 export function parseRotationsDocument(document: unknown): Result<ParsedDocument<RotationConfig>, ConfigIssue[]> {
-  if (!isRecord(document)) return err([{ path: '(document)', message: 'expected a JSON object like {"rotations":{"id":{…}}}' }]);
+  if (!isRecord(document))
+    return err([{ path: '(document)', message: 'expected a JSON object like {"rotations":{"id":{…}}}' }]);
   if ('rotations' in document) {
     const inner = document['rotations'];
     if (!isRecord(inner)) return err([{ path: 'rotations', message: 'expected an object keyed by rotation id' }]);
@@ -75,7 +79,8 @@ export function parseRotationsDocument(document: unknown): Result<ParsedDocument
 
 /** Autoselects: the seed's `{id: {...}}` map, or AISBF's `{"autoselect":{...}}` / `{"autoselects":{...}}`. */
 export function parseAutoselectsDocument(document: unknown): Result<ParsedDocument<AutoselectConfig>, ConfigIssue[]> {
-  if (!isRecord(document)) return err([{ path: '(document)', message: 'expected a JSON object keyed by autoselect id' }]);
+  if (!isRecord(document))
+    return err([{ path: '(document)', message: 'expected a JSON object keyed by autoselect id' }]);
   for (const key of ['autoselect', 'autoselects', 'autoselections'] as const) {
     if (key in document && isRecord(document[key]) && Object.keys(document).length === 1) {
       return parseKeyed(Object.entries(document[key]), [key], autoselectConfigSchema);
@@ -102,22 +107,36 @@ export function parseProvidersDocument(document: unknown): Result<ParsedDocument
     });
     return issues.length > 0 ? err(issues) : ok({ items });
   }
-  if (!isRecord(inner)) return err([{ path: formatPath(prefix), message: 'expected providers as an object keyed by id or an array' }]);
+  if (!isRecord(inner))
+    return err([{ path: formatPath(prefix), message: 'expected providers as an object keyed by id or an array' }]);
   if ('endpoint' in inner && typeof inner['id'] === 'string') {
     const parsed = providerConfigSchema.safeParse(inner);
-    return parsed.success ? ok({ items: [{ id: parsed.data.id, config: parsed.data, raw: inner }] }) : err(issuesFromZod(parsed.error, prefix));
+    return parsed.success
+      ? ok({ items: [{ id: parsed.data.id, config: parsed.data, raw: inner }] })
+      : err(issuesFromZod(parsed.error, prefix));
   }
-  const entries = Object.entries(inner).map(([id, raw]): [string, unknown] => [id, isRecord(raw) && raw['id'] === undefined ? { ...raw, id } : raw]);
+  const entries = Object.entries(inner).map(([id, raw]): [string, unknown] => [
+    id,
+    isRecord(raw) && raw['id'] === undefined ? { ...raw, id } : raw,
+  ]);
   const result = parseKeyed(entries, prefix, providerConfigSchema);
   if (!result.ok) return result;
   const mismatched = result.value.items.filter((item) => item.config.id !== item.id);
   if (mismatched.length > 0) {
-    return err(mismatched.map((item) => ({ path: formatPath([...prefix, item.id, 'id']), message: `id "${item.config.id}" does not match its key "${item.id}"` })));
+    return err(
+      mismatched.map((item) => ({
+        path: formatPath([...prefix, item.id, 'id']),
+        message: `id "${item.config.id}" does not match its key "${item.id}"`,
+      })),
+    );
   }
   return result;
 }
 
-export function parseConfigDocument(kind: ConfigKind, document: unknown): Result<ParsedDocument<ProviderConfig | RotationConfig | AutoselectConfig>, ConfigIssue[]> {
+export function parseConfigDocument(
+  kind: ConfigKind,
+  document: unknown,
+): Result<ParsedDocument<ProviderConfig | RotationConfig | AutoselectConfig>, ConfigIssue[]> {
   switch (kind) {
     case 'providers':
       return parseProvidersDocument(document);

@@ -55,16 +55,23 @@ export function normalizeProviderModel(input: ProviderModelInput): ProviderModel
 }
 
 /** Accepted spellings of "any OpenAI-compatible endpoint" (the seed says both `openai` and "OpenAI-compatible"). */
-const OPENAI_TYPES = new Set(['openai', 'openai-compatible', 'openai_compatible', 'openai compatible', 'openai-compat']);
+const OPENAI_TYPES = new Set([
+  'openai',
+  'openai-compatible',
+  'openai_compatible',
+  'openai compatible',
+  'openai-compat',
+]);
 
-export const providerTypeSchema = z
-  .string()
-  .transform((value, ctx) => {
-    const normalized = value.trim().toLowerCase();
-    if (OPENAI_TYPES.has(normalized)) return 'openai' as const;
-    ctx.addIssue({ code: 'custom', message: `unsupported provider type "${value}" (supported: openai, OpenAI-compatible)` });
-    return z.NEVER;
+export const providerTypeSchema = z.string().transform((value, ctx) => {
+  const normalized = value.trim().toLowerCase();
+  if (OPENAI_TYPES.has(normalized)) return 'openai' as const;
+  ctx.addIssue({
+    code: 'custom',
+    message: `unsupported provider type "${value}" (supported: openai, OpenAI-compatible)`,
   });
+  return z.NEVER;
+});
 
 export const endpointSchema = z
   .string()

@@ -67,7 +67,11 @@ export const rotationConfigSchema = z
   .superRefine((value, ctx) => {
     const count = (value.providers?.length ?? 0) + (value.models?.length ?? 0);
     if (count === 0) {
-      ctx.addIssue({ code: 'custom', path: ['providers'], message: 'a rotation needs at least one entry in "providers" (or "models")' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['providers'],
+        message: 'a rotation needs at least one entry in "providers" (or "models")',
+      });
     }
   });
 
@@ -90,7 +94,14 @@ export type RotationEntry = {
 
 function pickTimeouts(source: EntryTimeouts): EntryTimeouts {
   const out: EntryTimeouts = {};
-  for (const key of ['timeout_connect_s', 'timeout_headers_s', 'timeout_first_token_s', 'timeout_idle_s', 'timeout_total_s', 'retry_after_max_s'] as const) {
+  for (const key of [
+    'timeout_connect_s',
+    'timeout_headers_s',
+    'timeout_first_token_s',
+    'timeout_idle_s',
+    'timeout_total_s',
+    'retry_after_max_s',
+  ] as const) {
     if (source[key] !== undefined) out[key] = source[key];
   }
   if (source.retry !== undefined) out.retry = source.retry;
@@ -114,7 +125,8 @@ export function rotationEntries(config: RotationConfig): RotationEntry[] {
     const providerId = raw['provider_id'];
     const model = raw['model'];
     const route = raw['route'];
-    if (typeof providerId === 'string' && typeof model === 'string') entries.push({ ...common, kind: 'provider', providerId, model });
+    if (typeof providerId === 'string' && typeof model === 'string')
+      entries.push({ ...common, kind: 'provider', providerId, model });
     else if (typeof route === 'string') entries.push({ ...common, kind: 'route', route });
   }
   for (const raw of config.models ?? []) {

@@ -70,7 +70,9 @@ describe('policy knobs', () => {
   it('allowHosts never admits metadata or link-local', () => {
     const policy = resolveEndpointPolicy({ allowHosts: ['169.254.0.0/16', 'metadata.google.internal'] });
     expect(hostCheck('http://169.254.169.254/', policy).ok).toBe(false);
-    expect(checkEndpointAddress(policy, { host: 'metadata.google.internal', port: 80 }, '169.254.169.254').ok).toBe(false);
+    expect(checkEndpointAddress(policy, { host: 'metadata.google.internal', port: 80 }, '169.254.169.254').ok).toBe(
+      false,
+    );
   });
 
   it('denyHosts wins: exact names, suffixes and CIDRs (also through IPv4-mapped IPv6)', () => {

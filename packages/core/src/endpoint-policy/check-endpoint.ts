@@ -31,7 +31,11 @@ const CLASS_TO_ALLOW: Record<AddressClass, 'loopback' | 'lan' | 'public' | null>
 const LOOPBACK_NAME = /^(localhost|localhost\.localdomain|ip6-localhost|ip6-loopback)$|\.localhost$/;
 const METADATA_NAME = /^(metadata|metadata\.google\.internal|instance-data|instance-data\.ec2\.internal)$/;
 
-const normalizeHost = (host: string): string => host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+const normalizeHost = (host: string): string =>
+  host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
 
 function matchesPattern(pattern: string, host: string, ip: IpAddress | null): boolean {
   const p = pattern.toLowerCase().trim();
@@ -48,7 +52,10 @@ function matchesPattern(pattern: string, host: string, ip: IpAddress | null): bo
   return host === p;
 }
 
-const refuse = (reason: EndpointRefusal['reason'], message: string): EndpointCheck => ({ ok: false, error: { reason, message } });
+const refuse = (reason: EndpointRefusal['reason'], message: string): EndpointCheck => ({
+  ok: false,
+  error: { reason, message },
+});
 
 /** Decision for one address the endpoint resolved to (or its literal IP). */
 export function checkEndpointAddress(policy: EndpointPolicy, target: EndpointTarget, address: string): EndpointCheck {
@@ -57,12 +64,19 @@ export function checkEndpointAddress(policy: EndpointPolicy, target: EndpointTar
   if (ip === null) return refuse('forbidden-address', `"${address}" is not an IP address`);
   const cls = classifyIp(ip);
   const shown = host === normalizeHost(address) ? formatIp(ip) : `${host} (${formatIp(ip)})`;
-  if (policy.denyHosts.some((p) => matchesPattern(p, host, ip))) return refuse('forbidden-host', `endpoint ${shown} is denied by the endpoint policy`);
-  if (ALWAYS_REFUSED.has(cls)) return refuse('forbidden-address', `endpoint ${shown} is a ${cls} address; user-owned providers may not target it`);
-  if (cls === 'loopback' && policy.gatewayPorts.includes(target.port)) return refuse('gateway-port', `endpoint ${shown}:${target.port} is the gateway itself`);
+  if (policy.denyHosts.some((p) => matchesPattern(p, host, ip)))
+    return refuse('forbidden-host', `endpoint ${shown} is denied by the endpoint policy`);
+  if (ALWAYS_REFUSED.has(cls))
+    return refuse('forbidden-address', `endpoint ${shown} is a ${cls} address; user-owned providers may not target it`);
+  if (cls === 'loopback' && policy.gatewayPorts.includes(target.port))
+    return refuse('gateway-port', `endpoint ${shown}:${target.port} is the gateway itself`);
   if (policy.allowHosts.some((p) => matchesPattern(p, host, ip))) return { ok: true, value: { resolve: false } };
   const allowClass = CLASS_TO_ALLOW[cls];
-  if (allowClass === null || !policy.allow.includes(allowClass)) return refuse('forbidden-address', `endpoint ${shown} is a ${cls} address, not allowed for user-owned providers (allowed: ${policy.allow.join(', ') || 'none'})`);
+  if (allowClass === null || !policy.allow.includes(allowClass))
+    return refuse(
+      'forbidden-address',
+      `endpoint ${shown} is a ${cls} address, not allowed for user-owned providers (allowed: ${policy.allow.join(', ') || 'none'})`,
+    );
   return { ok: true, value: { resolve: false } };
 }
 
@@ -75,7 +89,8 @@ export function checkEndpointHost(policy: EndpointPolicy, target: EndpointTarget
   const ip = parseIp(host);
   if (ip !== null) return checkEndpointAddress(policy, target, host);
   if (host === '') return refuse('bad-url', 'endpoint has no host');
-  if (policy.denyHosts.some((p) => matchesPattern(p, host, null))) return refuse('forbidden-host', `endpoint host ${host} is denied by the endpoint policy`);
+  if (policy.denyHosts.some((p) => matchesPattern(p, host, null)))
+    return refuse('forbidden-host', `endpoint host ${host} is denied by the endpoint policy`);
   if (METADATA_NAME.test(host)) return refuse('forbidden-address', `endpoint host ${host} is a cloud metadata service`);
   if (LOOPBACK_NAME.test(host)) return checkEndpointAddress(policy, target, '127.0.0.1');
   return { ok: true, value: { resolve: true } };
@@ -89,7 +104,8 @@ export function endpointTarget(endpoint: string): Result<EndpointTarget, Endpoin
   } catch {
     return { ok: false, error: { reason: 'bad-url', message: 'endpoint is not a valid URL' } };
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, error: { reason: 'bad-url', message: 'endpoint must be http or https' } };
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return { ok: false, error: { reason: 'bad-url', message: 'endpoint must be http or https' } };
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   return { ok: true, value: { host: url.hostname, port } };
 }

@@ -57,7 +57,17 @@ describe('classifyAddress', () => {
     expect(classifyAddress(text)).toBe(expected);
   });
 
-  it.each(['localhost', 'broker.lan', 'example.com', '1.2.3.4.5', '256.1.1.1', '::1::2', '1:2:3:4:5:6:7:8:9', 'gg::1', ''])('%s is not an IP literal', (text) => {
+  it.each([
+    'localhost',
+    'broker.lan',
+    'example.com',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '::1::2',
+    '1:2:3:4:5:6:7:8:9',
+    'gg::1',
+    '',
+  ])('%s is not an IP literal', (text) => {
     expect(classifyAddress(text)).toBeNull();
   });
 

@@ -24,7 +24,18 @@ const V4: Array<[AddressClass, Array<[IpAddress, number]>]> = [
   ['loopback', ['127.0.0.0/8'].map(net)],
   ['link-local', ['169.254.0.0/16'].map(net)],
   ['private', ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'].map(net)],
-  ['reserved', ['224.0.0.0/4', '240.0.0.0/4', '192.0.0.0/24', '192.0.2.0/24', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24'].map(net)],
+  [
+    'reserved',
+    [
+      '224.0.0.0/4',
+      '240.0.0.0/4',
+      '192.0.0.0/24',
+      '192.0.2.0/24',
+      '198.18.0.0/15',
+      '198.51.100.0/24',
+      '203.0.113.0/24',
+    ].map(net),
+  ],
 ];
 const V6: Array<[AddressClass, Array<[IpAddress, number]>]> = [
   ['unspecified', ['::/128'].map(net)],
@@ -38,7 +49,8 @@ export function classifyIp(ip: IpAddress): AddressClass {
   if (METADATA.some(([n, bits]) => inPrefix(ip, n, bits))) return 'metadata';
   const v4 = embeddedIpv4(ip);
   if (v4 !== null) return classifyIp(v4);
-  for (const [kind, nets] of ip.family === 4 ? V4 : V6) if (nets.some(([n, bits]) => inPrefix(ip, n, bits))) return kind;
+  for (const [kind, nets] of ip.family === 4 ? V4 : V6)
+    if (nets.some(([n, bits]) => inPrefix(ip, n, bits))) return kind;
   return 'public';
 }
 

@@ -35,7 +35,10 @@ export const defaultEndpointPolicy = (): EndpointPolicy => endpointPolicySchema.
  * The policy from its JSON form (e.g. `AISBF_ENDPOINT_POLICY`), with the gateway's actual ports
  * added to the refused ones so a non-default `--port` is covered too.
  */
-export function resolveEndpointPolicy(input: EndpointPolicyInput | undefined, ownPorts: readonly number[] = []): EndpointPolicy {
+export function resolveEndpointPolicy(
+  input: EndpointPolicyInput | undefined,
+  ownPorts: readonly number[] = [],
+): EndpointPolicy {
   const policy = endpointPolicySchema.parse(input ?? {});
   return { ...policy, gatewayPorts: [...new Set([...policy.gatewayPorts, ...ownPorts])] };
 }

@@ -79,7 +79,11 @@ export function parseIpv6(input: string): IpAddress | null {
 
 /** An IPv4 or IPv6 literal (brackets and a zone id allowed), or null for a host name. */
 export function parseIp(text: string): IpAddress | null {
-  return text.includes(':') || text.startsWith('[') ? parseIpv6(text) : /^[0-9a-fA-FxX.]+$/.test(text) ? parseIpv4(text) : null;
+  return text.includes(':') || text.startsWith('[')
+    ? parseIpv6(text)
+    : /^[0-9a-fA-FxX.]+$/.test(text)
+      ? parseIpv4(text)
+      : null;
 }
 
 /**
@@ -92,7 +96,8 @@ export function embeddedIpv4(ip: IpAddress): IpAddress | null {
   const zeros = (from: number, to: number): boolean => b.slice(from, to).every((x) => x === 0);
   if (zeros(0, 10) && b[10] === 255 && b[11] === 255) return { family: 4, bytes: b.slice(12) };
   if (zeros(0, 12) && !(zeros(12, 15) && (b[15] === 0 || b[15] === 1))) return { family: 4, bytes: b.slice(12) };
-  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zeros(4, 12)) return { family: 4, bytes: b.slice(12) };
+  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zeros(4, 12))
+    return { family: 4, bytes: b.slice(12) };
   if (b[0] === 0x20 && b[1] === 0x02) return { family: 4, bytes: b.slice(2, 6) };
   return null;
 }

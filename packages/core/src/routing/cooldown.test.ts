@@ -30,17 +30,24 @@ describe('reduceCooldown', () => {
     expect(cooldownAvailability(open, 1000)).toEqual({ state: 'half-open' });
     const probing = reduceCooldown(open, { type: 'probe-start' }, 1000);
     expect(cooldownAvailability(probing, 1001)).toEqual({ state: 'probing' });
-    expect(cooldownAvailability(reduceCooldown(probing, { type: 'success', startedAt: 1000 }, 1100), 1100)).toEqual({ state: 'closed' });
+    expect(cooldownAvailability(reduceCooldown(probing, { type: 'success', startedAt: 1000 }, 1100), 1100)).toEqual({
+      state: 'closed',
+    });
     // One failed probe re-opens at once, even with allowed_fails = 3.
     const reopened = reduceCooldown(probing, fail, 1100);
     expect(cooldownAvailability(reopened, 1100)).toEqual({ state: 'open', until: 61_100 });
-    expect(cooldownAvailability(reduceCooldown(probing, { type: 'probe-cancel' }, 1100), 1100)).toEqual({ state: 'half-open' });
+    expect(cooldownAvailability(reduceCooldown(probing, { type: 'probe-cancel' }, 1100), 1100)).toEqual({
+      state: 'half-open',
+    });
   });
 
   it('remote opens extend but never shorten', () => {
     const s = reduceCooldown(CLOSED_COOLDOWN, { type: 'open', cooldownMs: 10_000 }, 0);
     expect(reduceCooldown(s, { type: 'remote-open', until: 5000 }, 1)).toBe(s);
-    expect(cooldownAvailability(reduceCooldown(s, { type: 'remote-open', until: 20_000 }, 1), 1)).toEqual({ state: 'open', until: 20_000 });
+    expect(cooldownAvailability(reduceCooldown(s, { type: 'remote-open', until: 20_000 }, 1), 1)).toEqual({
+      state: 'open',
+      until: 20_000,
+    });
     expect(reduceCooldown(CLOSED_COOLDOWN, { type: 'remote-open', until: 5 }, 10)).toBe(CLOSED_COOLDOWN);
   });
 
@@ -50,7 +57,9 @@ describe('reduceCooldown', () => {
     const open = reduceCooldown(CLOSED_COOLDOWN, { type: 'remote-open', until: 60_000 }, 150);
     expect(reduceCooldown(open, { type: 'success', startedAt: 100 }, 200)).toBe(open);
     // An attempt sent after the opening (a probe, or the earliest-recovery try) closes it.
-    expect(cooldownAvailability(reduceCooldown(open, { type: 'success', startedAt: 150 }, 300), 300)).toEqual({ state: 'closed' });
+    expect(cooldownAvailability(reduceCooldown(open, { type: 'success', startedAt: 150 }, 300), 300)).toEqual({
+      state: 'closed',
+    });
     const local = reduceCooldown(CLOSED_COOLDOWN, { type: 'open', cooldownMs: 1000 }, 50);
     expect(reduceCooldown(local, { type: 'success', startedAt: 40 }, 60)).toBe(local);
   });

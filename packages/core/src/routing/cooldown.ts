@@ -39,7 +39,12 @@ export type CooldownAvailability =
   /** Cooldown over, a probe is in flight: skip, recovery expected soon. */
   | { state: 'probing' };
 
-export const CLOSED_COOLDOWN: CooldownState = Object.freeze({ failures: 0, openUntil: null, probing: false, openedAt: null });
+export const CLOSED_COOLDOWN: CooldownState = Object.freeze({
+  failures: 0,
+  openUntil: null,
+  probing: false,
+  openedAt: null,
+});
 
 export function reduceCooldown(state: CooldownState, event: CooldownEvent, now: number): CooldownState {
   switch (event.type) {
@@ -50,11 +55,17 @@ export function reduceCooldown(state: CooldownState, event: CooldownEvent, now: 
       const failures = state.failures + 1;
       // A failed probe re-opens at once: the entry just proved it is still down.
       const wasProbe = state.openUntil !== null;
-      if (wasProbe || failures >= event.allowedFails) return { failures, openUntil: now + event.cooldownMs, probing: false, openedAt: now };
+      if (wasProbe || failures >= event.allowedFails)
+        return { failures, openUntil: now + event.cooldownMs, probing: false, openedAt: now };
       return { failures, openUntil: null, probing: false, openedAt: null };
     }
     case 'open':
-      return { failures: state.failures + 1, openUntil: Math.max(now + event.cooldownMs, state.openUntil ?? 0), probing: false, openedAt: now };
+      return {
+        failures: state.failures + 1,
+        openUntil: Math.max(now + event.cooldownMs, state.openUntil ?? 0),
+        probing: false,
+        openedAt: now,
+      };
     case 'remote-open':
       if (event.until <= now || (state.openUntil !== null && state.openUntil >= event.until)) return state;
       return { failures: state.failures, openUntil: event.until, probing: false, openedAt: now };

@@ -14,11 +14,13 @@ function seeded(seed: number): () => number {
 }
 
 const opts = { strategy: 'priority' as const, turn: 0, random: () => 0, allowEarliestRecovery: true };
-const c = (weight: number, status: PickCandidate['status'] = 'available', recoversAt?: number): PickCandidate => (recoversAt === undefined ? { weight, status } : { weight, status, recoversAt });
+const c = (weight: number, status: PickCandidate['status'] = 'available', recoversAt?: number): PickCandidate =>
+  recoversAt === undefined ? { weight, status } : { weight, status, recoversAt };
 
 describe('pickEntry priority', () => {
   it('the highest weight serves everything while available', () => {
-    for (let turn = 0; turn < 10; turn++) expect(pickEntry([c(3), c(6), c(1)], { ...opts, turn })).toEqual({ ok: true, index: 1, reason: 'available' });
+    for (let turn = 0; turn < 10; turn++)
+      expect(pickEntry([c(3), c(6), c(1)], { ...opts, turn })).toEqual({ ok: true, index: 1, reason: 'available' });
   });
 
   it('equal weights take turns', () => {
@@ -33,16 +35,28 @@ describe('pickEntry priority', () => {
   it('all cooling: the earliest to recover is tried once, then none', () => {
     const cands = [c(6, 'cooling', 500), c(3, 'cooling', 200), c(1, 'excluded')];
     expect(pickEntry(cands, opts)).toEqual({ ok: true, index: 1, reason: 'earliest-recovery' });
-    expect(pickEntry(cands, { ...opts, allowEarliestRecovery: false })).toEqual({ ok: false, reason: 'all-cooling', retryAt: 200 });
+    expect(pickEntry(cands, { ...opts, allowEarliestRecovery: false })).toEqual({
+      ok: false,
+      reason: 'all-cooling',
+      retryAt: 200,
+    });
   });
 
   it('never picks an entry whose probe is in flight (no recovery time) as the earliest', () => {
-    expect(pickEntry([c(6, 'cooling'), c(3, 'cooling', 900)], opts)).toEqual({ ok: true, index: 1, reason: 'earliest-recovery' });
+    expect(pickEntry([c(6, 'cooling'), c(3, 'cooling', 900)], opts)).toEqual({
+      ok: true,
+      index: 1,
+      reason: 'earliest-recovery',
+    });
     expect(pickEntry([c(6, 'cooling')], opts)).toEqual({ ok: false, reason: 'all-cooling', retryAt: null });
   });
 
   it('reports saturation and emptiness', () => {
-    expect(pickEntry([c(6, 'saturated'), c(3, 'excluded')], opts)).toEqual({ ok: false, reason: 'all-saturated', retryAt: null });
+    expect(pickEntry([c(6, 'saturated'), c(3, 'excluded')], opts)).toEqual({
+      ok: false,
+      reason: 'all-saturated',
+      retryAt: null,
+    });
     expect(pickEntry([c(6, 'excluded')], opts)).toEqual({ ok: false, reason: 'none-usable', retryAt: null });
     expect(pickEntry([], opts)).toEqual({ ok: false, reason: 'none-usable', retryAt: null });
   });
@@ -62,8 +76,20 @@ describe('pickEntry weighted', () => {
   });
 
   it('skips unavailable entries and maps rng edges', () => {
-    expect(pickEntry([c(6, 'cooling', 1), c(3), c(1)], { ...opts, strategy: 'weighted', random: () => 0 })).toEqual({ ok: true, index: 1, reason: 'available' });
-    expect(pickEntry([c(6), c(3), c(1)], { ...opts, strategy: 'weighted', random: () => 0.999999 })).toEqual({ ok: true, index: 2, reason: 'available' });
-    expect(pickEntry([c(0), c(0)], { ...opts, strategy: 'weighted', random: () => 0.75 })).toEqual({ ok: true, index: 1, reason: 'available' });
+    expect(pickEntry([c(6, 'cooling', 1), c(3), c(1)], { ...opts, strategy: 'weighted', random: () => 0 })).toEqual({
+      ok: true,
+      index: 1,
+      reason: 'available',
+    });
+    expect(pickEntry([c(6), c(3), c(1)], { ...opts, strategy: 'weighted', random: () => 0.999999 })).toEqual({
+      ok: true,
+      index: 2,
+      reason: 'available',
+    });
+    expect(pickEntry([c(0), c(0)], { ...opts, strategy: 'weighted', random: () => 0.75 })).toEqual({
+      ok: true,
+      index: 1,
+      reason: 'available',
+    });
   });
 });

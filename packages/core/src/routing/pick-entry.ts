@@ -37,7 +37,10 @@ export function pickEntry(candidates: ReadonlyArray<PickCandidate>, options: Pic
   const available: number[] = [];
   for (let i = 0; i < candidates.length; i++) if (candidates[i]!.status === 'available') available.push(i);
   if (available.length > 0) {
-    const index = options.strategy === 'weighted' ? pickWeighted(candidates, available, options.random) : pickPriority(candidates, available, options.turn);
+    const index =
+      options.strategy === 'weighted'
+        ? pickWeighted(candidates, available, options.random)
+        : pickPriority(candidates, available, options.turn);
     return { ok: true, index, reason: 'available' };
   }
   let earliest = -1;
@@ -57,7 +60,8 @@ export function pickEntry(candidates: ReadonlyArray<PickCandidate>, options: Pic
       }
     }
   }
-  if (earliest >= 0 && options.allowEarliestRecovery && !saturated) return { ok: true, index: earliest, reason: 'earliest-recovery' };
+  if (earliest >= 0 && options.allowEarliestRecovery && !saturated)
+    return { ok: true, index: earliest, reason: 'earliest-recovery' };
   if (saturated) return { ok: false, reason: 'all-saturated', retryAt: null };
   if (cooling) return { ok: false, reason: 'all-cooling', retryAt: earliest >= 0 ? earliestAt : null };
   return { ok: false, reason: 'none-usable', retryAt: null };

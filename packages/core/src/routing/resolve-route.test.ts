@@ -9,7 +9,12 @@ const alice: SnapshotUser = { id: 'u-alice', username: 'alice', role: 'user', di
 const bob: SnapshotUser = { id: 'u-bob', username: 'bob', role: 'user', disabled: false };
 const admin: SnapshotUser = { id: 'u-admin', username: 'admin', role: 'admin', disabled: false };
 
-const provider = (ownerId: string | null, id: string, models: string[], extra: Partial<SnapshotProvider> = {}): SnapshotProvider => ({
+const provider = (
+  ownerId: string | null,
+  id: string,
+  models: string[],
+  extra: Partial<SnapshotProvider> = {},
+): SnapshotProvider => ({
   ownerId,
   id,
   type: 'openai',
@@ -21,7 +26,11 @@ const provider = (ownerId: string | null, id: string, models: string[], extra: P
   timeouts: {},
   ...extra,
 });
-const rotation = (ownerId: string | null, id: string, config: RotationConfigInput) => ({ ownerId, id, config: rotationConfigSchema.parse(config) });
+const rotation = (ownerId: string | null, id: string, config: RotationConfigInput) => ({
+  ownerId,
+  id,
+  config: rotationConfigSchema.parse(config),
+});
 
 function fixture(): Snapshot {
   return {
@@ -47,7 +56,9 @@ function fixture(): Snapshot {
         privacy: true,
       }),
       rotation(null, 'general', { providers: [{ provider_id: 'openai-prod', model: 'gpt-4.1-mini' }] }),
-      rotation('u-alice', 'general', { models: [{ name: 'rotation/general' }, { name: 'provider/hf/meta-llama/Llama-3.1-8B:Q4' }] }),
+      rotation('u-alice', 'general', {
+        models: [{ name: 'rotation/general' }, { name: 'provider/hf/meta-llama/Llama-3.1-8B:Q4' }],
+      }),
       rotation(null, 'loop-a', { providers: [{ route: 'rotation/loop-b' }] }),
       rotation(null, 'loop-b', { providers: [{ route: 'rotation/loop-a' }] }),
       rotation(null, 'self', { models: [{ name: 'self' }] }),
@@ -61,7 +72,11 @@ function fixture(): Snapshot {
       {
         ownerId: 'u-alice',
         id: 'engineering',
-        config: autoselectConfigSchema.parse({ selection_model: 'general', fallback: 'user-rotation/coding-production', available_models: [{ model_id: 'user-rotation/coding-production', privacy: true }] }),
+        config: autoselectConfigSchema.parse({
+          selection_model: 'general',
+          fallback: 'user-rotation/coding-production',
+          available_models: [{ model_id: 'user-rotation/coding-production', privacy: true }],
+        }),
       },
     ],
   };
@@ -78,14 +93,23 @@ describe('indexSnapshot + resolveRoute', () => {
 
   it('resolves user-provider and keeps the model verbatim, scoped by owner', () => {
     const r = resolveRoute(index, asAlice, 'user-provider/coderai-local/qwen2.5-coder:32b');
-    expect(r.ok && r.value.kind === 'provider' && [r.value.target.model, r.value.target.key]).toEqual(['qwen2.5-coder:32b', 'u-alice|coderai-local|qwen2.5-coder:32b']);
-    expect(resolveRoute(index, { user: bob }, 'user-provider/coderai-local/qwen2.5-coder:32b')).toMatchObject({ ok: false, error: { kind: 'not-found' } });
+    expect(r.ok && r.value.kind === 'provider' && [r.value.target.model, r.value.target.key]).toEqual([
+      'qwen2.5-coder:32b',
+      'u-alice|coderai-local|qwen2.5-coder:32b',
+    ]);
+    expect(resolveRoute(index, { user: bob }, 'user-provider/coderai-local/qwen2.5-coder:32b')).toMatchObject({
+      ok: false,
+      error: { kind: 'not-found' },
+    });
   });
 
   it('resolves global shorthands and model names with slashes', () => {
     const r = resolveRoute(index, asAlice, 'hf/meta-llama/Llama-3.1-8B:Q4');
     expect(r.ok && r.value.kind === 'provider' && r.value.target.key).toBe('*|hf|meta-llama/Llama-3.1-8B:Q4');
-    expect(resolveRoute(index, asAlice, 'openai-prod/not-listed')).toMatchObject({ ok: false, error: { kind: 'not-found' } });
+    expect(resolveRoute(index, asAlice, 'openai-prod/not-listed')).toMatchObject({
+      ok: false,
+      error: { kind: 'not-found' },
+    });
   });
 
   it('hides admin-only providers from users', () => {
@@ -93,7 +117,7 @@ describe('indexSnapshot + resolveRoute', () => {
     expect(resolveRoute(index, { user: admin }, 'provider/secret-lab/big').ok).toBe(true);
   });
 
-  it('a bare id is the user\'s own first, else the global one', () => {
+  it("a bare id is the user's own first, else the global one", () => {
     const own = resolveRoute(index, asAlice, 'general');
     expect(own.ok && own.value.route).toBe('user-rotation/general');
     const theirs = resolveRoute(index, { user: bob }, 'general');
@@ -104,26 +128,48 @@ describe('indexSnapshot + resolveRoute', () => {
     expect(auto.ok && auto.value.kind).toBe('autoselect');
   });
 
-  it('resolves the seed rotation\'s entries in the owner\'s scope, marking unusable ones', () => {
+  it("resolves the seed rotation's entries in the owner's scope, marking unusable ones", () => {
     const r = resolveRoute(index, asAlice, 'user-rotation/coding-production');
     if (!r.ok || r.value.kind !== 'rotation') throw new Error('expected a rotation');
-    expect(r.value.entries.map((e) => e.target?.key ?? null)).toEqual(['u-alice|coderai-local|qwen2.5-coder:32b', 'u-alice|runpod-gpu-a|deepseek-coder-v2', '*|openai-prod|gpt-4.1-mini', null]);
+    expect(r.value.entries.map((e) => e.target?.key ?? null)).toEqual([
+      'u-alice|coderai-local|qwen2.5-coder:32b',
+      'u-alice|runpod-gpu-a|deepseek-coder-v2',
+      '*|openai-prod|gpt-4.1-mini',
+      null,
+    ]);
     expect(r.value.entries[3]!.problem).toContain('nope');
   });
 
   it('nests rotations and reports loops and excessive depth as configuration errors naming the chain', () => {
     const nested = resolveRoute(index, asAlice, 'user-rotation/general');
-    expect(nested.ok && nested.value.kind === 'rotation' && nested.value.entries[0]!.nested?.route).toBe('rotation/general');
-    expect(resolveRoute(index, asAlice, 'rotation/loop-a')).toEqual({ ok: false, error: { kind: 'config', message: expect.stringContaining('rotation/loop-a → rotation/loop-b → rotation/loop-a') } });
+    expect(nested.ok && nested.value.kind === 'rotation' && nested.value.entries[0]!.nested?.route).toBe(
+      'rotation/general',
+    );
+    expect(resolveRoute(index, asAlice, 'rotation/loop-a')).toEqual({
+      ok: false,
+      error: {
+        kind: 'config',
+        message: expect.stringContaining('rotation/loop-a → rotation/loop-b → rotation/loop-a'),
+      },
+    });
     expect(resolveRoute(index, asAlice, 'rotation/loop-b')).toMatchObject({ ok: false, error: { kind: 'config' } });
-    expect(resolveRoute(index, asAlice, 'rotation/self')).toMatchObject({ ok: false, error: { kind: 'config', message: expect.stringContaining('loop') } });
-    expect(resolveRoute(index, asAlice, 'rotation/d1')).toMatchObject({ ok: false, error: { kind: 'config', message: expect.stringContaining('deeper') } });
+    expect(resolveRoute(index, asAlice, 'rotation/self')).toMatchObject({
+      ok: false,
+      error: { kind: 'config', message: expect.stringContaining('loop') },
+    });
+    expect(resolveRoute(index, asAlice, 'rotation/d1')).toMatchObject({
+      ok: false,
+      error: { kind: 'config', message: expect.stringContaining('deeper') },
+    });
     expect(resolveRoute(index, asAlice, 'rotation/d3').ok).toBe(true);
   });
 
   it('invalid and unknown names are typed errors', () => {
     expect(resolveRoute(index, asAlice, 'Not Valid')).toMatchObject({ ok: false, error: { kind: 'invalid' } });
-    expect(resolveRoute(index, asAlice, 'user-rotation/missing')).toMatchObject({ ok: false, error: { kind: 'not-found', message: expect.stringContaining('GET /models') } });
+    expect(resolveRoute(index, asAlice, 'user-rotation/missing')).toMatchObject({
+      ok: false,
+      error: { kind: 'not-found', message: expect.stringContaining('GET /models') },
+    });
   });
 
   it('listRoutes gives exactly the callable names', () => {

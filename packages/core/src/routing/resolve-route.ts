@@ -2,7 +2,15 @@ import { resolveTimeouts, type ResolvedTimeouts } from '../config/timeouts.schem
 import { err, ok, type Result } from '../result';
 import type { SnapshotUser } from '../snapshot';
 import { formatRouteName, parseRouteName } from './route-name';
-import { makeTarget, scopeKey, type IndexedAutoselect, type IndexedProvider, type IndexedRotation, type RouteTarget, type SnapshotIndex } from './snapshot-index';
+import {
+  makeTarget,
+  scopeKey,
+  type IndexedAutoselect,
+  type IndexedProvider,
+  type IndexedRotation,
+  type RouteTarget,
+  type SnapshotIndex,
+} from './snapshot-index';
 
 /** Whose routes a request may use: the path's (or token's) user. */
 export interface RouteCaller {
@@ -21,7 +29,10 @@ export type RouteError =
   | { kind: 'config'; message: string };
 
 const notFound = (name: string): { ok: false; error: RouteError } =>
-  err({ kind: 'not-found', message: `The model "${name}" does not exist or you do not have access to it; GET /models lists the route names you can use.` });
+  err({
+    kind: 'not-found',
+    message: `The model "${name}" does not exist or you do not have access to it; GET /models lists the route names you can use.`,
+  });
 
 export function resolveRoute(index: SnapshotIndex, caller: RouteCaller, name: string): Result<Resolution, RouteError> {
   const parsed = parseRouteName(name);
@@ -52,7 +63,10 @@ export function resolveRoute(index: SnapshotIndex, caller: RouteCaller, name: st
         if (key === null) continue;
         if (route.kind !== 'autoselect') {
           const r = index.rotations.get(key);
-          if (r !== undefined) return r.configError === null ? ok(r) : err({ kind: 'config', message: `Route "${name}" is misconfigured: ${r.configError}.` });
+          if (r !== undefined)
+            return r.configError === null
+              ? ok(r)
+              : err({ kind: 'config', message: `Route "${name}" is misconfigured: ${r.configError}.` });
         }
         if (route.kind !== 'rotation') {
           const a = index.autoselects.get(key);
@@ -71,7 +85,8 @@ export function listRoutes(index: SnapshotIndex, caller: RouteCaller): string[] 
   const names: string[] = [];
   const addProvider = (p: IndexedProvider, scope: 'user' | 'global'): void => {
     if (!p.provider.enabled) return;
-    for (const model of p.models.keys()) names.push(formatRouteName({ kind: 'provider', scope, providerId: p.provider.id, model }));
+    for (const model of p.models.keys())
+      names.push(formatRouteName({ kind: 'provider', scope, providerId: p.provider.id, model }));
   };
   for (const p of index.providers.values()) {
     if (p.provider.ownerId === userId) addProvider(p, 'user');

@@ -31,10 +31,7 @@ export interface VerdictInput {
 }
 
 /** What the failure does to the entry's cooldown state (see cooldown.ts). */
-export type CooldownEffect =
-  | { kind: 'none' }
-  | { kind: 'failure' }
-  | { kind: 'open'; cooldownMs: number };
+export type CooldownEffect = { kind: 'none' } | { kind: 'failure' } | { kind: 'open'; cooldownMs: number };
 
 export type RetryAction =
   | { action: 'retry-same'; afterMs: number }
@@ -69,16 +66,27 @@ export function retryVerdict(input: VerdictInput): Verdict {
     remainingMs <= 0
       ? { action: 'return-to-client', cooldown, flagUnhealthy, row: 'budget-exhausted' }
       : { action: 'next-entry', cooldown, flagUnhealthy, row };
-  const canRetrySame = (afterMs: number): boolean => input.sameEntryRetries < timeouts.sameEntryRetries && afterMs < remainingMs;
+  const canRetrySame = (afterMs: number): boolean =>
+    input.sameEntryRetries < timeouts.sameEntryRetries && afterMs < remainingMs;
 
   switch (outcome.kind) {
     case 'refused':
     case 'reset': {
       const afterMs = jittered(timeouts.backoffMs, input.jitter);
       // The retry itself gives the verdict on the entry; only moving on changes its cooldown.
-      if (canRetrySame(afterMs)) return { action: 'retry-same', afterMs, cooldown: { kind: 'none' }, flagUnhealthy: false, row: 'connection-or-5xx' };
+      if (canRetrySame(afterMs))
+        return {
+          action: 'retry-same',
+          afterMs,
+          cooldown: { kind: 'none' },
+          flagUnhealthy: false,
+          row: 'connection-or-5xx',
+        };
       // DESIGN §2: a refused connection opens the cooldown at once; a reset counts.
-      return next(outcome.kind === 'refused' ? { kind: 'open', cooldownMs: input.errorCooldownMs } : failure, 'connection-or-5xx');
+      return next(
+        outcome.kind === 'refused' ? { kind: 'open', cooldownMs: input.errorCooldownMs } : failure,
+        'connection-or-5xx',
+      );
     }
     case 'headers-timeout':
     case 'first-token-timeout':
@@ -98,13 +106,27 @@ function statusVerdict(
   const { status } = outcome;
   if (status >= 500 || status === 408 || status === 409) {
     const afterMs = jittered(input.timeouts.backoffMs, input.jitter);
-    if (canRetrySame(afterMs)) return { action: 'retry-same', afterMs, cooldown: { kind: 'none' }, flagUnhealthy: false, row: 'connection-or-5xx' };
+    if (canRetrySame(afterMs))
+      return {
+        action: 'retry-same',
+        afterMs,
+        cooldown: { kind: 'none' },
+        flagUnhealthy: false,
+        row: 'connection-or-5xx',
+      };
     return next({ kind: 'failure' }, 'connection-or-5xx');
   }
   if (status === 429) {
     const ra = outcome.retryAfterMs;
     if (ra !== undefined && ra <= input.timeouts.retryAfterMaxMs) {
-      if (canRetrySame(ra)) return { action: 'retry-same', afterMs: ra, cooldown: { kind: 'none' }, flagUnhealthy: false, row: 'rate-limit-short-retry-after' };
+      if (canRetrySame(ra))
+        return {
+          action: 'retry-same',
+          afterMs: ra,
+          cooldown: { kind: 'none' },
+          flagUnhealthy: false,
+          row: 'rate-limit-short-retry-after',
+        };
       // Second 429 in a short window (or no budget to wait): never hammer it, cool it down.
       return next({ kind: 'open', cooldownMs: Math.max(ra, 1000) }, 'rate-limit-short-retry-after');
     }

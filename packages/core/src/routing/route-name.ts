@@ -47,7 +47,8 @@ function providerRoute(scope: 'user' | 'global', rest: string): Result<RouteName
   // The model keeps `/` and `:` verbatim: it is sent upstream exactly as written (issue 3).
   const model = rest.slice(slash + 1);
   if (!isSlug(providerId)) return err(`"${providerId}" is not a valid provider id`);
-  if (model.length === 0 || model.length > MAX_MODEL_LENGTH || /[\s\u0000-\u001f]/.test(model)) return err(`"${model}" is not a valid model name`);
+  if (model.length === 0 || model.length > MAX_MODEL_LENGTH || /[\s\u0000-\u001f]/.test(model))
+    return err(`"${model}" is not a valid model name`);
   return ok({ kind: 'provider', scope, providerId, model });
 }
 
@@ -69,9 +70,17 @@ export function formatRouteName(route: RouteName): string {
     case 'provider':
       return `${route.scope === 'user' ? 'user-provider' : 'provider'}/${route.providerId}/${route.model}`;
     case 'rotation':
-      return route.scope === 'user' ? `user-rotation/${route.id}` : route.scope === 'global' ? `rotation/${route.id}` : `rotations/${route.id}`;
+      return route.scope === 'user'
+        ? `user-rotation/${route.id}`
+        : route.scope === 'global'
+          ? `rotation/${route.id}`
+          : `rotations/${route.id}`;
     case 'autoselect':
-      return route.scope === 'user' ? `user-autoselect/${route.id}` : route.scope === 'global' ? `autoselect/${route.id}` : `autoselections/${route.id}`;
+      return route.scope === 'user'
+        ? `user-autoselect/${route.id}`
+        : route.scope === 'global'
+          ? `autoselect/${route.id}`
+          : `autoselections/${route.id}`;
     case 'bare':
       return route.id;
   }

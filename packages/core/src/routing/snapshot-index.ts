@@ -1,7 +1,14 @@
 import type { ProviderModel } from '../config/provider-config.schema';
 import { rotationEntries, type RotationEntry } from '../config/rotation-config.schema';
 import { resolveTimeouts, type ResolvedTimeouts } from '../config/timeouts.schema';
-import type { Snapshot, SnapshotAutoselect, SnapshotProvider, SnapshotRotation, SnapshotToken, SnapshotUser } from '../snapshot';
+import type {
+  Snapshot,
+  SnapshotAutoselect,
+  SnapshotProvider,
+  SnapshotRotation,
+  SnapshotToken,
+  SnapshotUser,
+} from '../snapshot';
 import { formatRouteName, parseRouteName } from './route-name';
 
 /**
@@ -108,7 +115,16 @@ export function indexSnapshot(snapshot: Snapshot): SnapshotIndex {
   const rotations = new Map<string, IndexedRotation>();
   const builder = { providers, autoselects, rawRotations, rotations, usersById };
   for (const key of rawRotations.keys()) buildRotation(builder, key, []);
-  return { version: snapshot.version, snapshot, tokensByHash, usersByName, usersById, providers, rotations, autoselects };
+  return {
+    version: snapshot.version,
+    snapshot,
+    tokensByHash,
+    usersByName,
+    usersById,
+    providers,
+    rotations,
+    autoselects,
+  };
 }
 
 interface Builder {
@@ -132,7 +148,9 @@ function buildRotation(b: Builder, key: string, stack: string[]): IndexedRotatio
   for (const entry of rotationEntries(raw.config)) {
     if (entry.kind === 'provider') {
       const provider = lookupProvider(b.providers, raw.ownerId, owner?.role === 'admin', entry.providerId);
-      entries.push(providerEntry(entry, provider, raw, `provider "${entry.providerId}" does not exist in this rotation's scope`));
+      entries.push(
+        providerEntry(entry, provider, raw, `provider "${entry.providerId}" does not exist in this rotation's scope`),
+      );
       continue;
     }
     const parsed = parseRouteName(entry.route);
@@ -142,17 +160,39 @@ function buildRotation(b: Builder, key: string, stack: string[]): IndexedRotatio
     }
     const name = parsed.value;
     if (name.kind === 'provider') {
-      const provider = name.scope === 'user' ? (raw.ownerId === null ? undefined : b.providers.get(ownedKey(raw.ownerId, name.providerId))) : lookupGlobal(b.providers, name.providerId, owner?.role === 'admin');
-      entries.push(providerEntry({ ...entry, kind: 'provider', providerId: name.providerId, model: name.model }, provider, raw, `route "${entry.route}" names no usable provider`));
+      const provider =
+        name.scope === 'user'
+          ? raw.ownerId === null
+            ? undefined
+            : b.providers.get(ownedKey(raw.ownerId, name.providerId))
+          : lookupGlobal(b.providers, name.providerId, owner?.role === 'admin');
+      entries.push(
+        providerEntry(
+          { ...entry, kind: 'provider', providerId: name.providerId, model: name.model },
+          provider,
+          raw,
+          `route "${entry.route}" names no usable provider`,
+        ),
+      );
       continue;
     }
-    const nestedKey = findOwned(name.kind === 'bare' ? 'any' : name.scope, raw.ownerId, name.id, (k) => (name.kind !== 'autoselect' && b.rawRotations.has(k)) || (name.kind !== 'rotation' && b.autoselects.has(k)));
+    const nestedKey = findOwned(
+      name.kind === 'bare' ? 'any' : name.scope,
+      raw.ownerId,
+      name.id,
+      (k) =>
+        (name.kind !== 'autoselect' && b.rawRotations.has(k)) || (name.kind !== 'rotation' && b.autoselects.has(k)),
+    );
     if (nestedKey === null) {
       entries.push(deadEntry(entry, raw, `route "${entry.route}" does not exist in this rotation's scope`));
       continue;
     }
     if (name.kind !== 'autoselect' && b.rawRotations.has(nestedKey)) {
-      const nestedRoute = formatRouteName({ kind: 'rotation', scope: nestedKey.startsWith('*|') ? 'global' : 'user', id: name.id });
+      const nestedRoute = formatRouteName({
+        kind: 'rotation',
+        scope: nestedKey.startsWith('*|') ? 'global' : 'user',
+        id: name.id,
+      });
       if (chain.includes(nestedRoute) || nestedKey === key) {
         configError = `rotation loop: ${[...chain, nestedRoute].join(' → ')}`;
         break;
@@ -166,31 +206,70 @@ function buildRotation(b: Builder, key: string, stack: string[]): IndexedRotatio
         configError = nested.configError;
         break;
       }
-      entries.push({ entry, target: null, nested, problem: null, contextWindow: entry.contextWindow, prefill: entry.prefill ?? false, timeouts: resolveTimeouts(raw.config, entry.timeouts) });
+      entries.push({
+        entry,
+        target: null,
+        nested,
+        problem: null,
+        contextWindow: entry.contextWindow,
+        prefill: entry.prefill ?? false,
+        timeouts: resolveTimeouts(raw.config, entry.timeouts),
+      });
       continue;
     }
     const auto = b.autoselects.get(nestedKey)!;
-    entries.push({ entry, target: null, nested: auto, problem: null, contextWindow: entry.contextWindow, prefill: entry.prefill ?? false, timeouts: resolveTimeouts(raw.config, entry.timeouts) });
+    entries.push({
+      entry,
+      target: null,
+      nested: auto,
+      problem: null,
+      contextWindow: entry.contextWindow,
+      prefill: entry.prefill ?? false,
+      timeouts: resolveTimeouts(raw.config, entry.timeouts),
+    });
   }
-  const indexed: IndexedRotation = { kind: 'rotation', ownerId: raw.ownerId, id: raw.id, route, rotation: raw, entries, configError, timeouts };
+  const indexed: IndexedRotation = {
+    kind: 'rotation',
+    ownerId: raw.ownerId,
+    id: raw.id,
+    route,
+    rotation: raw,
+    entries,
+    configError,
+    timeouts,
+  };
   // Only memoize complete results: a rotation reached through a loop is rebuilt from its own root.
   if (stack.length === 0 || configError === null) b.rotations.set(key, indexed);
   return indexed;
 }
 
-function findOwned(scope: 'user' | 'global' | 'any', ownerId: string | null, id: string, exists: (key: string) => boolean): string | null {
+function findOwned(
+  scope: 'user' | 'global' | 'any',
+  ownerId: string | null,
+  id: string,
+  exists: (key: string) => boolean,
+): string | null {
   if (scope !== 'global' && ownerId !== null && exists(ownedKey(ownerId, id))) return ownedKey(ownerId, id);
   if (scope !== 'user' && exists(ownedKey(null, id))) return ownedKey(null, id);
   return null;
 }
 
-function lookupGlobal(providers: Map<string, IndexedProvider>, providerId: string, isAdmin: boolean): IndexedProvider | undefined {
+function lookupGlobal(
+  providers: Map<string, IndexedProvider>,
+  providerId: string,
+  isAdmin: boolean,
+): IndexedProvider | undefined {
   const p = providers.get(ownedKey(null, providerId));
   return p !== undefined && (!p.provider.adminOnly || isAdmin) ? p : undefined;
 }
 
 /** A rotation's `provider_id` is the owner's own provider, else a global one. */
-function lookupProvider(providers: Map<string, IndexedProvider>, ownerId: string | null, isAdmin: boolean, providerId: string): IndexedProvider | undefined {
+function lookupProvider(
+  providers: Map<string, IndexedProvider>,
+  ownerId: string | null,
+  isAdmin: boolean,
+  providerId: string,
+): IndexedProvider | undefined {
   if (ownerId !== null) {
     const own = providers.get(ownedKey(ownerId, providerId));
     if (own !== undefined) return own;
@@ -202,7 +281,12 @@ export function makeTarget(p: IndexedProvider, model: string): RouteTarget {
   return { key: `${p.key}|${model}`, provider: p.provider, providerKey: p.key, model, modelInfo: p.models.get(model) };
 }
 
-function providerEntry(entry: RotationEntry & { kind: 'provider' }, p: IndexedProvider | undefined, raw: SnapshotRotation, missing: string): IndexedEntry {
+function providerEntry(
+  entry: RotationEntry & { kind: 'provider' },
+  p: IndexedProvider | undefined,
+  raw: SnapshotRotation,
+  missing: string,
+): IndexedEntry {
   if (p === undefined) return deadEntry(entry, raw, missing);
   const target = makeTarget(p, entry.model);
   const problem = !p.provider.enabled ? `provider "${p.provider.id}" is disabled` : null;
@@ -218,5 +302,13 @@ function providerEntry(entry: RotationEntry & { kind: 'provider' }, p: IndexedPr
 }
 
 function deadEntry(entry: RotationEntry, raw: SnapshotRotation, problem: string): IndexedEntry {
-  return { entry, target: null, nested: null, problem, contextWindow: undefined, prefill: false, timeouts: resolveTimeouts(raw.config, entry.timeouts) };
+  return {
+    entry,
+    target: null,
+    nested: null,
+    problem,
+    contextWindow: undefined,
+    prefill: false,
+    timeouts: resolveTimeouts(raw.config, entry.timeouts),
+  };
 }

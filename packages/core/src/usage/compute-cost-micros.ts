@@ -22,7 +22,8 @@ export function computeCostMicros(pricing: Pricing | undefined, tokens: TokenCou
     [cached, pricing.cached_prompt ?? pricing.prompt],
     [tokens.completionTokens, pricing.completion],
   ];
-  if (pricing.prompt === undefined && pricing.completion === undefined && pricing.cached_prompt === undefined) return null;
+  if (pricing.prompt === undefined && pricing.completion === undefined && pricing.cached_prompt === undefined)
+    return null;
   let total = 0;
   for (const [count, price] of parts) {
     if (count === 0) continue;

@@ -13,7 +13,14 @@ describe('budgetWindow', () => {
 
 describe('planBudget', () => {
   it('one line per set limit, user and token, in one hash slot per user', () => {
-    const lines = planBudget({ userId: 'u1', userLimits: { requestsPerDay: 10, costMicrosPerMonth: 5_000_000, requestsPerMinute: 3 }, tokenId: 't1', tokenLimits: { tokensPerDay: 1000 }, now, estimate: { tokens: 120.2, costMicros: 40 } });
+    const lines = planBudget({
+      userId: 'u1',
+      userLimits: { requestsPerDay: 10, costMicrosPerMonth: 5_000_000, requestsPerMinute: 3 },
+      tokenId: 't1',
+      tokenLimits: { tokensPerDay: 1000 },
+      now,
+      estimate: { tokens: 120.2, costMicros: 40 },
+    });
     expect(lines.map((l) => [l.key, l.limit, l.amount])).toEqual([
       ['b:{u1}:user:requests:d2026-12-31', 10, 1],
       ['b:{u1}:user:cost:m2026-12', 5_000_000, 40],
@@ -23,14 +30,28 @@ describe('planBudget', () => {
   });
 
   it('settlement corrects tokens and cost by the difference, never requests', () => {
-    const lines = planBudget({ userId: 'u', userLimits: { requestsPerDay: 5, tokensPerDay: 100, costMicrosPerDay: 100 }, tokenId: 't', now, estimate: { tokens: 50, costMicros: 30 } });
-    expect(settleBudget(lines, { tokens: 20, costMicros: 30 })).toEqual([{ key: 'b:{u}:user:tokens:d2026-12-31', delta: -30, resetAt: Date.UTC(2027, 0, 1) }]);
+    const lines = planBudget({
+      userId: 'u',
+      userLimits: { requestsPerDay: 5, tokensPerDay: 100, costMicrosPerDay: 100 },
+      tokenId: 't',
+      now,
+      estimate: { tokens: 50, costMicros: 30 },
+    });
+    expect(settleBudget(lines, { tokens: 20, costMicros: 30 })).toEqual([
+      { key: 'b:{u}:user:tokens:d2026-12-31', delta: -30, resetAt: Date.UTC(2027, 0, 1) },
+    ]);
   });
 });
 
 describe('budgetRefusal', () => {
   it('429 quota_exceeded for requests, 402 budget_exceeded for cost, with the reset time', () => {
-    const [requests, cost] = planBudget({ userId: 'u', userLimits: { requestsPerDay: 5, costMicrosPerDay: 2_000_000 }, tokenId: 't', now, estimate: { tokens: 0, costMicros: 0 } });
+    const [requests, cost] = planBudget({
+      userId: 'u',
+      userLimits: { requestsPerDay: 5, costMicrosPerDay: 2_000_000 },
+      tokenId: 't',
+      now,
+      estimate: { tokens: 0, costMicros: 0 },
+    });
     const r = budgetRefusal(requests!, 5, now);
     expect([r.status, r.wireCode, r.retryAfterS]).toEqual([429, 'quota_exceeded', 5400]);
     expect(r.message).toContain('2027-01-01T00:00:00.000Z');

@@ -41,7 +41,14 @@ export function budgetWindow(period: BudgetPeriod, now: number): { id: string; r
  * The counters one request is checked against. Keys share the hash tag `{<userId>}` so a Redis
  * Cluster keeps one user's counters in one slot (the reservation script touches several at once).
  */
-export function planBudget(input: { userId: string; userLimits?: Limits; tokenId: string; tokenLimits?: Limits; now: number; estimate: BudgetAmounts }): PlannedLine[] {
+export function planBudget(input: {
+  userId: string;
+  userLimits?: Limits;
+  tokenId: string;
+  tokenLimits?: Limits;
+  now: number;
+  estimate: BudgetAmounts;
+}): PlannedLine[] {
   const lines: PlannedLine[] = [];
   const scopes: Array<['user' | 'token', Limits | undefined, string]> = [
     ['user', input.userLimits, `b:{${input.userId}}:user`],
@@ -53,15 +60,27 @@ export function planBudget(input: { userId: string; userLimits?: Limits; tokenId
       const limit = limits[field];
       if (limit === undefined) continue;
       const window = budgetWindow(period, input.now);
-      const amount = metric === 'requests' ? 1 : metric === 'tokens' ? input.estimate.tokens : input.estimate.costMicros;
-      lines.push({ key: `${base}:${metric}:${window.id}`, limit, amount: Math.max(0, Math.ceil(amount)), resetAt: window.resetAt, scope, metric, period });
+      const amount =
+        metric === 'requests' ? 1 : metric === 'tokens' ? input.estimate.tokens : input.estimate.costMicros;
+      lines.push({
+        key: `${base}:${metric}:${window.id}`,
+        limit,
+        amount: Math.max(0, Math.ceil(amount)),
+        resetAt: window.resetAt,
+        scope,
+        metric,
+        period,
+      });
     }
   }
   return lines;
 }
 
 /** Corrections once the request's real usage is known (an unpriced request adds no cost). */
-export function settleBudget(lines: readonly PlannedLine[], actual: BudgetAmounts): Array<{ key: string; delta: number; resetAt: number }> {
+export function settleBudget(
+  lines: readonly PlannedLine[],
+  actual: BudgetAmounts,
+): Array<{ key: string; delta: number; resetAt: number }> {
   const out: Array<{ key: string; delta: number; resetAt: number }> = [];
   for (const line of lines) {
     if (line.metric === 'requests') continue;

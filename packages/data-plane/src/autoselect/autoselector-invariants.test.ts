@@ -10,18 +10,35 @@ import { createAutoselector } from './index';
  * candidates plus `fallback`.
  */
 const ids = ['r/a', 'r/b', 'r/c', 'r/d', 'r/e'];
-const PRIVATE_TEXTS = ['mail jane.doe@gmail.com', 'PASSWORD=Sup3rS3cret', 'IBAN DE89370400440532013000', 'card 4111 1111 1111 1111'];
+const PRIVATE_TEXTS = [
+  'mail jane.doe@gmail.com',
+  'PASSWORD=Sup3rS3cret',
+  'IBAN DE89370400440532013000',
+  'card 4111 1111 1111 1111',
+];
 const OPEN_TEXTS = ['refactor this loop', 'explain closures', 'write a haiku', 'version 1.2.3 is out'];
 
 const arbitraryCase = fc.record({
   candidates: fc.uniqueArray(fc.constantFrom(...ids), { minLength: 1, maxLength: 5 }).chain((chosen) =>
-    fc.tuple(...chosen.map((id) => fc.record({ model_id: fc.constant(id), description: fc.constant(`model ${id}`), privacy: fc.boolean(), priority: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }) }))),
+    fc.tuple(
+      ...chosen.map((id) =>
+        fc.record({
+          model_id: fc.constant(id),
+          description: fc.constant(`model ${id}`),
+          privacy: fc.boolean(),
+          priority: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
+        }),
+      ),
+    ),
   ),
   fallback: fc.constantFrom(...ids, 'r/fallback'),
   selectionModel: fc.constantFrom('sel/open', 'sel/private'),
   privateRoutes: fc.subarray([...ids, 'r/fallback', 'sel/private']),
   text: fc.constantFrom(...PRIVATE_TEXTS, ...OPEN_TEXTS),
-  answer: fc.oneof(fc.constantFrom(...ids, 'r/fallback').map((id) => `<aisbf_model_autoselection>${id}</aisbf_model_autoselection>`), fc.constant('garbage')),
+  answer: fc.oneof(
+    fc.constantFrom(...ids, 'r/fallback').map((id) => `<aisbf_model_autoselection>${id}</aisbf_model_autoselection>`),
+    fc.constant('garbage'),
+  ),
   semantic: fc.boolean(),
 });
 
@@ -42,7 +59,12 @@ describe('autoselector invariants', () => {
         const autoselect: SnapshotAutoselect = {
           ownerId: null,
           id: 'x',
-          config: autoselectConfigSchema.parse({ selection_model: c.selectionModel, fallback: c.fallback, classify_semantic: c.semantic, available_models: c.candidates }),
+          config: autoselectConfigSchema.parse({
+            selection_model: c.selectionModel,
+            fallback: c.fallback,
+            classify_semantic: c.semantic,
+            available_models: c.candidates,
+          }),
         };
         const decision = await selector.decide(autoselect, { messages: [{ role: 'user', content: c.text }] });
         selector.close();
@@ -63,11 +85,15 @@ describe('autoselector invariants', () => {
         expect(decision.private).toBe(isPrivateText);
         expect(new Set(decision.routes).size).toBe(decision.routes.length);
         expect(decision.routes.length).toBeGreaterThan(0);
-        for (const route of decision.routes) expect([...c.candidates.map((x) => x.model_id), c.fallback]).toContain(route);
+        for (const route of decision.routes)
+          expect([...c.candidates.map((x) => x.model_id), c.fallback]).toContain(route);
         if (isPrivateText) {
           for (const route of decision.routes) expect(isPrivateRoute(route)).toBe(true);
           for (const call of shown) expect(isPrivateRoute(call.route)).toBe(true);
-          for (const call of shown) for (const route of ids) if (!isPrivateRoute(route)) expect(call.messages[1]?.content).not.toContain(`<model_id>${route}</model_id>`);
+          for (const call of shown)
+            for (const route of ids)
+              if (!isPrivateRoute(route))
+                expect(call.messages[1]?.content).not.toContain(`<model_id>${route}</model_id>`);
         }
         if (!c.semantic) expect(shown).toHaveLength(0);
       }),

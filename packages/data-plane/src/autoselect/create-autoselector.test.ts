@@ -1,4 +1,9 @@
-import { autoselectConfigSchema, type AutoselectConfigInput, type PromptMessage, type SnapshotAutoselect } from '@aisbf/core';
+import {
+  autoselectConfigSchema,
+  type AutoselectConfigInput,
+  type PromptMessage,
+  type SnapshotAutoselect,
+} from '@aisbf/core';
 import { describe, expect, it } from 'vitest';
 import { autoselectDryRunBody, createAutoselector, type AutoselectChoice, type AutoselectDecision } from './index';
 
@@ -35,7 +40,10 @@ interface Harness {
   now: { ms: number };
 }
 
-function setup(answer: (route: string, messages: PromptMessage[], signal: AbortSignal | undefined) => Promise<string>, privateRoutes: string[] = []) {
+function setup(
+  answer: (route: string, messages: PromptMessage[], signal: AbortSignal | undefined) => Promise<string>,
+  privateRoutes: string[] = [],
+) {
   const h: Harness = { calls: [], now: { ms: 1_000_000 } };
   const selector = createAutoselector({
     clock: () => h.now.ms,
@@ -57,14 +65,25 @@ describe('createAutoselector: privacy first', () => {
   it('sends a request with an API key only to the private rotation, and the selection model sees nothing', async () => {
     const { selector, h } = setup(async () => tag(GPU));
     const d = choice(await selector.decide(autoselect(), ask(`why does this fail? OPENAI_API_KEY=${KEY}`)));
-    expect(d).toMatchObject({ routes: [PRIVATE_ROUTE], reason: 'privacy', private: true, cause: 'selection_model_not_private', selectionModel: null });
+    expect(d).toMatchObject({
+      routes: [PRIVATE_ROUTE],
+      reason: 'privacy',
+      private: true,
+      cause: 'selection_model_not_private',
+      selectionModel: null,
+    });
     expect(d.findings).toContain('api_key');
     expect(h.calls).toHaveLength(0);
   });
 
   it('does the same for a customer email and IBAN', async () => {
     const { selector, h } = setup(async () => tag(HOSTED));
-    const d = choice(await selector.decide(autoselect(), ask('Refund anna.berg@web.de to DE89 3704 0044 0532 0130 00, please draft the mail')));
+    const d = choice(
+      await selector.decide(
+        autoselect(),
+        ask('Refund anna.berg@web.de to DE89 3704 0044 0532 0130 00, please draft the mail'),
+      ),
+    );
     expect(d.routes).toEqual([PRIVATE_ROUTE]);
     expect(d.findings).toEqual(['email', 'iban']);
     expect(h.calls).toHaveLength(0);
@@ -95,11 +114,24 @@ describe('createAutoselector: privacy first', () => {
   it('asks a private selection model, showing it only private candidates', async () => {
     const config = {
       ...ENGINEERING,
-      available_models: [...ENGINEERING.available_models, { model_id: 'user-rotation/private-small', description: 'Small private model.', privacy: true }],
+      available_models: [
+        ...ENGINEERING.available_models,
+        { model_id: 'user-rotation/private-small', description: 'Small private model.', privacy: true },
+      ],
     };
     const { selector, h } = setup(async () => tag('user-rotation/private-small'), ['general']);
-    const d = choice(await selector.decide(autoselect(config), ask('Customer: John Smith\nAccount number: 12345678\nsummarise his complaint')));
-    expect(d).toMatchObject({ routes: ['user-rotation/private-small', PRIVATE_ROUTE], reason: 'semantic', private: true, selectionModel: 'general' });
+    const d = choice(
+      await selector.decide(
+        autoselect(config),
+        ask('Customer: John Smith\nAccount number: 12345678\nsummarise his complaint'),
+      ),
+    );
+    expect(d).toMatchObject({
+      routes: ['user-rotation/private-small', PRIVATE_ROUTE],
+      reason: 'semantic',
+      private: true,
+      selectionModel: 'general',
+    });
     expect(h.calls).toHaveLength(1);
     const prompt = h.calls[0]?.messages[1]?.content ?? '';
     expect(prompt).toContain('user-rotation/private-small');
@@ -115,14 +147,21 @@ describe('createAutoselector: privacy first', () => {
 
   it('treats a user-configured pattern as private', async () => {
     const { selector, h } = setup(async () => tag(HOSTED));
-    const d = choice(await selector.decide(autoselect({ ...ENGINEERING, private_patterns: ['project\\s+bluebird'] }), ask('Draft the Project Bluebird launch plan')));
+    const d = choice(
+      await selector.decide(
+        autoselect({ ...ENGINEERING, private_patterns: ['project\\s+bluebird'] }),
+        ask('Draft the Project Bluebird launch plan'),
+      ),
+    );
     expect(d).toMatchObject({ routes: [PRIVATE_ROUTE], reason: 'privacy', findings: ['custom'] });
     expect(h.calls).toHaveLength(0);
   });
 
   it('lets private content through to the selection model when classify_privacy is off', async () => {
     const { selector, h } = setup(async () => tag(HOSTED));
-    const d = choice(await selector.decide(autoselect({ ...ENGINEERING, classify_privacy: false }), ask(`token=${KEY}`)));
+    const d = choice(
+      await selector.decide(autoselect({ ...ENGINEERING, classify_privacy: false }), ask(`token=${KEY}`)),
+    );
     expect(d).toMatchObject({ reason: 'semantic', private: false, findings: [], routes: [HOSTED, PRIVATE_ROUTE, GPU] });
     expect(h.calls).toHaveLength(1);
   });
@@ -132,7 +171,14 @@ describe('createAutoselector: semantic selection', () => {
   it('serves what the selection model picks, then fallback, then the rest', async () => {
     const { selector, h } = setup(async () => tag(GPU));
     const d = choice(await selector.decide(autoselect(), ask('Refactor this 2000-line module into smaller files')));
-    expect(d).toMatchObject({ routes: [GPU, PRIVATE_ROUTE, HOSTED], reason: 'semantic', findings: [], private: false, cause: null, selectionModel: 'general' });
+    expect(d).toMatchObject({
+      routes: [GPU, PRIVATE_ROUTE, HOSTED],
+      reason: 'semantic',
+      findings: [],
+      private: false,
+      cause: null,
+      selectionModel: 'general',
+    });
     expect(h.calls[0]?.route).toBe('general');
     expect(h.calls[0]?.messages[1]?.content).toContain('user: Refactor this 2000-line module into smaller files');
   });
@@ -159,15 +205,24 @@ describe('createAutoselector: semantic selection', () => {
         return Promise.resolve(tag(GPU));
       },
     });
-    expect(choice(await selector.decide(autoselect(), ask('Explain closures')))).toMatchObject({ reason: 'fallback', cause: 'error' });
-    expect(choice(await selector.decide(autoselect(), ask('Explain closures')))).toMatchObject({ reason: 'semantic', routes: [GPU, PRIVATE_ROUTE, HOSTED] });
+    expect(choice(await selector.decide(autoselect(), ask('Explain closures')))).toMatchObject({
+      reason: 'fallback',
+      cause: 'error',
+    });
+    expect(choice(await selector.decide(autoselect(), ask('Explain closures')))).toMatchObject({
+      reason: 'semantic',
+      routes: [GPU, PRIVATE_ROUTE, HOSTED],
+    });
   });
 
   it('falls back when the selection model is slower than selection_timeout_ms, and aborts it', async () => {
     const { selector, h } = setup(
-      (_route, _messages, signal) => new Promise<string>((resolve) => signal?.addEventListener('abort', () => resolve(tag(GPU)))),
+      (_route, _messages, signal) =>
+        new Promise<string>((resolve) => signal?.addEventListener('abort', () => resolve(tag(GPU)))),
     );
-    const d = choice(await selector.decide(autoselect({ ...ENGINEERING, selection_timeout_ms: 15 }), ask('Explain closures')));
+    const d = choice(
+      await selector.decide(autoselect({ ...ENGINEERING, selection_timeout_ms: 15 }), ask('Explain closures')),
+    );
     expect(d).toMatchObject({ reason: 'fallback', cause: 'timeout', routes: [PRIVATE_ROUTE, GPU, HOSTED] });
     expect(h.calls[0]?.signal?.aborted).toBe(true);
   });
@@ -256,7 +311,12 @@ describe('createAutoselector: decision cache and single-flight', () => {
   });
 
   it('close() aborts a pending selection and refuses further decisions', async () => {
-    const { selector, h } = setup((_r, _m, signal) => new Promise<string>((_resolve, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted')))));
+    const { selector, h } = setup(
+      (_r, _m, signal) =>
+        new Promise<string>((_resolve, reject) =>
+          signal?.addEventListener('abort', () => reject(new Error('aborted'))),
+        ),
+    );
     const pending = selector.decide(autoselect(), ask('long task'));
     await Promise.resolve();
     selector.close();
@@ -272,11 +332,30 @@ describe('createAutoselector: decision cache and single-flight', () => {
 describe('autoselectDryRunBody', () => {
   it('explains a choice and a refusal without the matched text', async () => {
     const { selector } = setup(async () => tag(GPU));
-    const body = autoselectDryRunBody('user-autoselect/engineering', await selector.decide(autoselect(), ask('Refactor the parser')));
-    expect(body).toMatchObject({ ok: true, route: GPU, routes: [GPU, PRIVATE_ROUTE, HOSTED], reason: 'semantic', selection_model: 'general', error: null });
+    const body = autoselectDryRunBody(
+      'user-autoselect/engineering',
+      await selector.decide(autoselect(), ask('Refactor the parser')),
+    );
+    expect(body).toMatchObject({
+      ok: true,
+      route: GPU,
+      routes: [GPU, PRIVATE_ROUTE, HOSTED],
+      reason: 'semantic',
+      selection_model: 'general',
+      error: null,
+    });
     const config = { ...ENGINEERING, fallback: HOSTED, available_models: ENGINEERING.available_models.slice(1) };
-    const refused = autoselectDryRunBody('user-autoselect/x', await selector.decide(autoselect(config), ask('mail me: jane.doe@gmail.com')));
-    expect(refused).toMatchObject({ ok: false, route: null, findings: ['email'], private: true, error: { code: 'privacy_no_private_candidate' } });
+    const refused = autoselectDryRunBody(
+      'user-autoselect/x',
+      await selector.decide(autoselect(config), ask('mail me: jane.doe@gmail.com')),
+    );
+    expect(refused).toMatchObject({
+      ok: false,
+      route: null,
+      findings: ['email'],
+      private: true,
+      error: { code: 'privacy_no_private_candidate' },
+    });
     expect(JSON.stringify(refused)).not.toContain('jane.doe');
   });
 });

@@ -17,12 +17,7 @@ export type AutoselectReason = 'privacy' | 'semantic' | 'fallback' | 'cached';
 
 /** Why the selection model did not decide (for logs, dry runs and the usage record). */
 export type SelectionSkipCause =
-  | 'semantic_disabled'
-  | 'selection_model_not_private'
-  | 'timeout'
-  | 'error'
-  | 'unparseable'
-  | 'unknown_id';
+  'semantic_disabled' | 'selection_model_not_private' | 'timeout' | 'error' | 'unparseable' | 'unknown_id';
 
 export interface AutoselectChoice {
   ok: true;
@@ -56,7 +51,11 @@ export interface AutoselectorDeps<Ctx = undefined> {
    * Runs a chat completion on a route and returns the answer's text; rejects on failure. It must honour
    * `signal` (aborted at `timeoutMs`). `ctx` is what the caller passed to `decide` (e.g. the acting user).
    */
-  callSelectionModel(route: string, messages: PromptMessage[], opts: { timeoutMs: number; signal?: AbortSignal; autoselect: SnapshotAutoselect; ctx: Ctx | undefined }): Promise<string>;
+  callSelectionModel(
+    route: string,
+    messages: PromptMessage[],
+    opts: { timeoutMs: number; signal?: AbortSignal; autoselect: SnapshotAutoselect; ctx: Ctx | undefined },
+  ): Promise<string>;
   /** True when the route resolves to something marked private (a rotation or provider with `privacy: true`). */
   isPrivateRoute(route: string, autoselect: SnapshotAutoselect, ctx: Ctx | undefined): boolean;
   /** Epoch ms; a fake in tests. */
@@ -95,7 +94,10 @@ function conversationOf(body: AutoselectRequestBody): readonly unknown[] | strin
  *    share one selection call.
  */
 export function createAutoselector<Ctx = undefined>(deps: AutoselectorDeps<Ctx>): Autoselector<Ctx> {
-  const cache = createDecisionCache({ clock: deps.clock, ...(deps.maxCacheEntries === undefined ? {} : { maxEntries: deps.maxCacheEntries }) });
+  const cache = createDecisionCache({
+    clock: deps.clock,
+    ...(deps.maxCacheEntries === undefined ? {} : { maxEntries: deps.maxCacheEntries }),
+  });
   const inFlight = new Map<string, Promise<Selection>>();
   const controllers = new Set<AbortController>();
   const patternCache = new WeakMap<AutoselectConfig, RegExp[] | null>();
@@ -112,7 +114,14 @@ export function createAutoselector<Ctx = undefined>(deps: AutoselectorDeps<Ctx>)
     return compiled;
   }
 
-  async function askSelectionModel(route: string, messages: PromptMessage[], candidateIds: string[], timeoutMs: number, autoselect: SnapshotAutoselect, ctx: Ctx | undefined): Promise<Selection> {
+  async function askSelectionModel(
+    route: string,
+    messages: PromptMessage[],
+    candidateIds: string[],
+    timeoutMs: number,
+    autoselect: SnapshotAutoselect,
+    ctx: Ctx | undefined,
+  ): Promise<Selection> {
     const controller = new AbortController();
     controllers.add(controller);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -144,14 +153,20 @@ export function createAutoselector<Ctx = undefined>(deps: AutoselectorDeps<Ctx>)
     }
   }
 
-  async function decide(autoselect: SnapshotAutoselect, body: AutoselectRequestBody, ctx?: Ctx): Promise<AutoselectDecision> {
+  async function decide(
+    autoselect: SnapshotAutoselect,
+    body: AutoselectRequestBody,
+    ctx?: Ctx,
+  ): Promise<AutoselectDecision> {
     const started = deps.clock();
     const { config } = autoselect;
-    if (closed) return { ok: false, error: new GatewayError('UNAVAILABLE', 'The autoselector is shutting down.'), findings: [] };
+    if (closed)
+      return { ok: false, error: new GatewayError('UNAVAILABLE', 'The autoselector is shutting down.'), findings: [] };
     const conversation = conversationOf(body);
     const ranked = rankCandidates(config.available_models);
     const flagged = new Map(config.available_models.map((c) => [c.model_id, c.privacy]));
-    const isPrivate = (route: string): boolean => flagged.get(route) === true || deps.isPrivateRoute(route, autoselect, ctx);
+    const isPrivate = (route: string): boolean =>
+      flagged.get(route) === true || deps.isPrivateRoute(route, autoselect, ctx);
 
     let findings: PrivacyCategory[] = [];
     if (config.classify_privacy) {
@@ -176,7 +191,12 @@ export function createAutoselector<Ctx = undefined>(deps: AutoselectorDeps<Ctx>)
     // Without the selection model: a private request goes to the first private candidate by
     // priority (reason `privacy`); any other goes to `fallback`.
     const defaultRoute = isPrivateRequest ? (pool[0]?.model_id ?? config.fallback) : config.fallback;
-    const finish = (first: string, reason: AutoselectReason, cause: SelectionSkipCause | null, selectionModel: string | null): AutoselectChoice => ({
+    const finish = (
+      first: string,
+      reason: AutoselectReason,
+      cause: SelectionSkipCause | null,
+      selectionModel: string | null,
+    ): AutoselectChoice => ({
       ok: true,
       routes: orderRoutes(first, config.fallback, ranked, allowed),
       reason,
@@ -189,13 +209,19 @@ export function createAutoselector<Ctx = undefined>(deps: AutoselectorDeps<Ctx>)
     const fallbackReason: AutoselectReason = isPrivateRequest ? 'privacy' : 'fallback';
 
     const selectionModel = config.selection_model;
-    if (!config.classify_semantic || selectionModel === undefined) return finish(defaultRoute, fallbackReason, 'semantic_disabled', null);
+    if (!config.classify_semantic || selectionModel === undefined)
+      return finish(defaultRoute, fallbackReason, 'semantic_disabled', null);
     // A private conversation is never shown to a selection model that is not private itself.
-    if (isPrivateRequest && !isPrivate(selectionModel)) return finish(defaultRoute, 'privacy', 'selection_model_not_private', null);
+    if (isPrivateRequest && !isPrivate(selectionModel))
+      return finish(defaultRoute, 'privacy', 'selection_model_not_private', null);
 
     const candidates = pool.map((c) => ({ model_id: c.model_id, description: c.description }));
     const candidateIds = [...candidates.map((c) => c.model_id), ...(fallbackAllowed ? [config.fallback] : [])];
-    const prompt = buildSelectionPrompt({ messages: conversation, candidates, fallback: fallbackAllowed ? config.fallback : defaultRoute });
+    const prompt = buildSelectionPrompt({
+      messages: conversation,
+      candidates,
+      fallback: fallbackAllowed ? config.fallback : defaultRoute,
+    });
     const user = prompt.messages[1]?.content ?? '';
     const key = `${autoselect.ownerId ?? '*'}/${autoselect.id}|${isPrivateRequest ? 'private' : 'open'}|${selectionModel}|${conversationFingerprint(user)}`;
 
@@ -204,7 +230,14 @@ export function createAutoselector<Ctx = undefined>(deps: AutoselectorDeps<Ctx>)
 
     let pending = inFlight.get(key);
     if (pending === undefined) {
-      pending = askSelectionModel(selectionModel, prompt.messages, candidateIds, config.selection_timeout_ms, autoselect, ctx);
+      pending = askSelectionModel(
+        selectionModel,
+        prompt.messages,
+        candidateIds,
+        config.selection_timeout_ms,
+        autoselect,
+        ctx,
+      );
       inFlight.set(key, pending);
       const settle = pending;
       void settle.then((selection) => {

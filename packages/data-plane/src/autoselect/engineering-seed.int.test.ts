@@ -13,7 +13,14 @@ const HOSTED = 'user-provider/openai-prod/gpt-4.1-mini';
 const selectionAnswer = (content: string) => ({
   kind: 'status' as const,
   status: 200,
-  body: { id: 'sel-1', object: 'chat.completion', created: 1, model: 'm-sel', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } },
+  body: {
+    id: 'sel-1',
+    object: 'chat.completion',
+    created: 1,
+    model: 'm-sel',
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 },
+  },
 });
 
 describe('seed engineering autoselect over mock providers', () => {
@@ -27,8 +34,18 @@ describe('seed engineering autoselect over mock providers', () => {
         { id: 'selector', models: ['m-sel'] },
       ],
       rotations: [
-        { id: 'coding-production', config: { model_name: 'coding-production', privacy: true, providers: [{ provider_id: 'broker', model: 'qwen2.5-coder:32b', weight: 10 }] } },
-        { id: 'general', config: { model_name: 'general', providers: [{ provider_id: 'selector', model: 'm-sel', weight: 1 }] } },
+        {
+          id: 'coding-production',
+          config: {
+            model_name: 'coding-production',
+            privacy: true,
+            providers: [{ provider_id: 'broker', model: 'qwen2.5-coder:32b', weight: 10 }],
+          },
+        },
+        {
+          id: 'general',
+          config: { model_name: 'general', providers: [{ provider_id: 'selector', model: 'm-sel', weight: 1 }] },
+        },
       ],
       autoselects: [
         {
@@ -55,22 +72,41 @@ describe('seed engineering autoselect over mock providers', () => {
   });
   afterAll(async () => h.close());
 
-  const ask = (content: string) => post(`${h.aliceBase}/chat/completions`, h.tokens.alice, { model: 'engineering', messages: [{ role: 'user', content }] });
+  const ask = (content: string) =>
+    post(`${h.aliceBase}/chat/completions`, h.tokens.alice, {
+      model: 'engineering',
+      messages: [{ role: 'user', content }],
+    });
   const served = (mock: string) => h.mocks[mock]!.requests.length;
 
   it.each([
-    ['an API key', `deploy fails with OPENAI_API_KEY=sk-proj-${'Q9x2Lm7Vt4Rk8Pw3Zn6Yb1Hc5Jd0Fg7Ks2Ae9U'} set, why?`, 'api_key,secret'],
-    ["a customer's email and IBAN", 'Refund anna.berg@web.de to DE89 3704 0044 0532 0130 00 and draft the reply', 'email,iban'],
-  ])('a prompt with %s goes to the private rotation; the selection model receives nothing', async (_name, prompt, findings) => {
-    h.mocks['selector']!.setDefault(selectionAnswer(`<aisbf_model_autoselection>${HOSTED}</aisbf_model_autoselection>`));
-    const res = await ask(prompt);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('x-aisbf-autoselect-reason')).toBe('privacy');
-    expect(res.headers.get('x-aisbf-route')).toBe(PRIVATE_ROUTE);
-    expect(res.headers.get('x-aisbf-provider')).toBe('broker');
-    expect(res.headers.get('x-aisbf-privacy-findings')).toBe(findings);
-    expect([served('selector'), served('runpod-gpu-a'), served('openai-prod'), served('broker')]).toEqual([0, 0, 0, 1]);
-  });
+    [
+      'an API key',
+      `deploy fails with OPENAI_API_KEY=sk-proj-${'Q9x2Lm7Vt4Rk8Pw3Zn6Yb1Hc5Jd0Fg7Ks2Ae9U'} set, why?`,
+      'api_key,secret',
+    ],
+    [
+      "a customer's email and IBAN",
+      'Refund anna.berg@web.de to DE89 3704 0044 0532 0130 00 and draft the reply',
+      'email,iban',
+    ],
+  ])(
+    'a prompt with %s goes to the private rotation; the selection model receives nothing',
+    async (_name, prompt, findings) => {
+      h.mocks['selector']!.setDefault(
+        selectionAnswer(`<aisbf_model_autoselection>${HOSTED}</aisbf_model_autoselection>`),
+      );
+      const res = await ask(prompt);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-aisbf-autoselect-reason')).toBe('privacy');
+      expect(res.headers.get('x-aisbf-route')).toBe(PRIVATE_ROUTE);
+      expect(res.headers.get('x-aisbf-provider')).toBe('broker');
+      expect(res.headers.get('x-aisbf-privacy-findings')).toBe(findings);
+      expect([served('selector'), served('runpod-gpu-a'), served('openai-prod'), served('broker')]).toEqual([
+        0, 0, 0, 1,
+      ]);
+    },
+  );
 
   it('a harmless refactoring request goes where the selection model answers', async () => {
     h.mocks['selector']!.setDefault(selectionAnswer(`<aisbf_model_autoselection>${GPU}</aisbf_model_autoselection>`));

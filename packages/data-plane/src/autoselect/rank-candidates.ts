@@ -10,7 +10,12 @@ export function rankCandidates(candidates: readonly AutoselectCandidate[]): Auto
 }
 
 /** `first`, then the fallback, then the ranked candidates; no duplicates; only routes `allowed` passes. */
-export function orderRoutes(first: string, fallback: string, ranked: readonly AutoselectCandidate[], allowed: (route: string) => boolean): string[] {
+export function orderRoutes(
+  first: string,
+  fallback: string,
+  ranked: readonly AutoselectCandidate[],
+  allowed: (route: string) => boolean,
+): string[] {
   const routes: string[] = [];
   for (const route of [first, fallback, ...ranked.map((c) => c.model_id)]) {
     if (!routes.includes(route) && allowed(route)) routes.push(route);

@@ -1,5 +1,16 @@
 import type { Logger } from 'pino';
-import { budgetRefusal, computeCostMicros, planBudget, settleBudget, type BudgetLedger, type GatewayError, type PlannedLine, type Pricing, type Resolution, type UsageEvent } from '@aisbf/core';
+import {
+  budgetRefusal,
+  computeCostMicros,
+  planBudget,
+  settleBudget,
+  type BudgetLedger,
+  type GatewayError,
+  type PlannedLine,
+  type Pricing,
+  type Resolution,
+  type UsageEvent,
+} from '@aisbf/core';
 import type { Principal } from '../auth';
 import { estimateTokens } from '../proxy/chunk-facts';
 
@@ -12,7 +23,12 @@ export type Reservation = { ok: true; hold: BudgetHold | null } | { ok: false; e
 
 export interface BudgetGuard {
   /** Reserves the request's estimated use on every counter its user and token have (issue 11). */
-  reserve(input: { principal: Principal; body: Record<string, unknown>; resolution: Resolution; now: number }): Promise<Reservation>;
+  reserve(input: {
+    principal: Principal;
+    body: Record<string, unknown>;
+    resolution: Resolution;
+    now: number;
+  }): Promise<Reservation>;
   /** Corrects the reservation by what the request really used. Fire-and-forget; never throws. */
   settle(hold: BudgetHold, event: UsageEvent): void;
 }
@@ -22,7 +38,14 @@ export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }
     async reserve({ principal, body, resolution, now }) {
       const { user, token } = principal;
       if (user.limits === undefined && token.limits === undefined) return { ok: true, hold: null };
-      const lines = planBudget({ userId: user.id, userLimits: user.limits, tokenId: token.id, tokenLimits: token.limits, now, estimate: estimate(body, resolution) });
+      const lines = planBudget({
+        userId: user.id,
+        userLimits: user.limits,
+        tokenId: token.id,
+        tokenLimits: token.limits,
+        now,
+        estimate: estimate(body, resolution),
+      });
       if (lines.length === 0) return { ok: true, hold: null };
       let verdict: Awaited<ReturnType<BudgetLedger['reserve']>>;
       try {
@@ -38,9 +61,14 @@ export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }
     },
     settle(hold, event) {
       // An unpriced answer adds no cost: its usage is flagged (costMicros null), not guessed.
-      const adjustments = settleBudget(hold.lines, { tokens: event.promptTokens + event.completionTokens, costMicros: event.costMicros ?? 0 });
+      const adjustments = settleBudget(hold.lines, {
+        tokens: event.promptTokens + event.completionTokens,
+        costMicros: event.costMicros ?? 0,
+      });
       if (adjustments.length === 0) return;
-      deps.ledger.settle(adjustments).catch((error: unknown) => deps.logger.warn({ err: error }, 'budget settlement failed'));
+      deps.ledger
+        .settle(adjustments)
+        .catch((error: unknown) => deps.logger.warn({ err: error }, 'budget settlement failed'));
     },
   };
 }
@@ -49,7 +77,10 @@ export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }
  * What the request may use: its prompt (≈4 characters a token) plus `max_tokens` when the client
  * set one, priced at the dearest model the route may reach (a rotation may fail over to any entry).
  */
-export function estimate(body: Record<string, unknown>, resolution: Resolution): { tokens: number; costMicros: number } {
+export function estimate(
+  body: Record<string, unknown>,
+  resolution: Resolution,
+): { tokens: number; costMicros: number } {
   const input = body['messages'] ?? body['prompt'] ?? body['input'];
   const promptTokens = estimateTokens(JSON.stringify(input ?? '').length);
   const max = body['max_completion_tokens'] ?? body['max_tokens'];

@@ -18,7 +18,10 @@ describe('quotas and budgets (issue 11)', () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
 
-  async function harness(ledger: BudgetLedger, options: Omit<Parameters<typeof startHarness>[0], 'deps'>): Promise<Harness> {
+  async function harness(
+    ledger: BudgetLedger,
+    options: Omit<Parameters<typeof startHarness>[0], 'deps'>,
+  ): Promise<Harness> {
     const h = await startHarness({ ...options, deps: { budgetLedger: ledger } });
     cleanup.push(async () => {
       await h.close();
@@ -29,9 +32,17 @@ describe('quotas and budgets (issue 11)', () => {
 
   it('50 concurrent requests against a budget of 10 let exactly 10 through across two nodes sharing Redis', async () => {
     const prefix = testRedisPrefix('dp-budget');
-    const h = await harness(createRedisBudgetLedger({ url: testRedisUrl(), prefix }), { providers: [{ id: 'p' }], aliceTokenLimits: { requestsPerDay: 10 } });
+    const h = await harness(createRedisBudgetLedger({ url: testRedisUrl(), prefix }), {
+      providers: [{ id: 'p' }],
+      aliceTokenLimits: { requestsPerDay: 10 },
+    });
     const ledger2 = createRedisBudgetLedger({ url: testRedisUrl(), prefix });
-    const plane2 = createDataPlane({ secretBox: createSecretBox('harness-secret'), usageSink: { emit: () => undefined, flush: async () => undefined, close: async () => undefined }, logger: pino({ level: 'silent' }), budgetLedger: ledger2 });
+    const plane2 = createDataPlane({
+      secretBox: createSecretBox('harness-secret'),
+      usageSink: { emit: () => undefined, flush: async () => undefined, close: async () => undefined },
+      logger: pino({ level: 'silent' }),
+      budgetLedger: ledger2,
+    });
     plane2.setSnapshot(h.snapshot);
     const server: Server = createServer((req, res) => void plane2.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -42,7 +53,11 @@ describe('quotas and budgets (issue 11)', () => {
       await ledger2.close();
     });
     const node2 = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => post(`${i % 2 === 0 ? h.v1 : node2}/chat/completions`, h.tokens.alice, chat)));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        post(`${i % 2 === 0 ? h.v1 : node2}/chat/completions`, h.tokens.alice, chat),
+      ),
+    );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(40);
@@ -51,15 +66,22 @@ describe('quotas and budgets (issue 11)', () => {
     const error = JSON.parse(refused.text) as { error: { message: string; type: string; code: string } };
     expect(error.error).toMatchObject({ type: 'rate_limit_error', code: 'quota_exceeded' });
     const reset = new Date(budgetWindow('day', Date.now()).resetAt).toISOString();
-    expect(error.error.message).toContain(`daily quota of 10 requests for this API token is used up; it resets at ${reset}`);
+    expect(error.error.message).toContain(
+      `daily quota of 10 requests for this API token is used up; it resets at ${reset}`,
+    );
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     // The budget is the calling token's: an admin token without limits still calls alice's route.
-    expect((await post(`${node2.replace('/v1', '/api/u/alice')}/chat/completions`, h.tokens.root, chat)).status).toBe(200);
+    expect((await post(`${node2.replace('/v1', '/api/u/alice')}/chat/completions`, h.tokens.root, chat)).status).toBe(
+      200,
+    );
   });
 
   it('a spent cost budget is 402 budget_exceeded; settlement books the real cost', async () => {
     const ledger = createMemoryBudgetLedger();
-    const h = await harness(ledger, { providers: [{ id: 'p', models: [priced] }], aliceTokenLimits: { costMicrosPerMonth: 30_000 } });
+    const h = await harness(ledger, {
+      providers: [{ id: 'p', models: [priced] }],
+      aliceTokenLimits: { costMicrosPerMonth: 30_000 },
+    });
     const first = await post(`${h.v1}/chat/completions`, h.tokens.alice, chat);
     expect(first.status).toBe(200);
     const event = h.events.at(-1)!;
@@ -77,7 +99,9 @@ describe('quotas and budgets (issue 11)', () => {
     expect(spent).toBeGreaterThanOrEqual(30_000);
     expect(last.status).toBe(402);
     expect(JSON.parse(last.text)).toMatchObject({ error: { type: 'insufficient_quota', code: 'budget_exceeded' } });
-    expect(JSON.parse(last.text).error.message).toMatch(/monthly cost budget of this API token \(0\.030000\) is spent; it resets at \d{4}-\d\d-01T00:00:00\.000Z/);
+    expect(JSON.parse(last.text).error.message).toMatch(
+      /monthly cost budget of this API token \(0\.030000\) is spent; it resets at \d{4}-\d\d-01T00:00:00\.000Z/,
+    );
     expect(h.events.at(-1)).toMatchObject({ status: 402, costMicros: 0 });
   });
 
@@ -86,7 +110,9 @@ describe('quotas and budgets (issue 11)', () => {
     const h = await harness(ledger, { providers: [{ id: 'p' }], aliceTokenLimits: { tokensPerDay: 500 } });
     const big = await post(`${h.v1}/chat/completions`, h.tokens.alice, { ...chat, max_tokens: 1000 });
     expect(big.status).toBe(429);
-    expect(JSON.parse(big.text).error.message).toMatch(/needs about \d+ tokens, more than the 500 left of the daily quota/);
+    expect(JSON.parse(big.text).error.message).toMatch(
+      /needs about \d+ tokens, more than the 500 left of the daily quota/,
+    );
     expect(h.mocks['p']!.requests).toHaveLength(0);
     const small = await post(`${h.v1}/chat/completions`, h.tokens.alice, { ...chat, max_tokens: 50 });
     expect(small.status).toBe(200);
@@ -98,7 +124,11 @@ describe('quotas and budgets (issue 11)', () => {
   it('user limits apply to every token of the user', async () => {
     const ledger = createMemoryBudgetLedger();
     const h = await harness(ledger, { providers: [{ id: 'p' }] });
-    h.plane.setSnapshot({ ...h.snapshot, version: 2, users: h.snapshot.users.map((u) => (u.id === USERS.alice.id ? { ...u, limits: { requestsPerMonth: 1 } } : u)) });
+    h.plane.setSnapshot({
+      ...h.snapshot,
+      version: 2,
+      users: h.snapshot.users.map((u) => (u.id === USERS.alice.id ? { ...u, limits: { requestsPerMonth: 1 } } : u)),
+    });
     expect((await post(`${h.v1}/chat/completions`, h.tokens.alice, chat)).status).toBe(200);
     const second = await post(`${h.v1}/chat/completions`, h.tokens.alice, chat);
     expect(second.status).toBe(429);

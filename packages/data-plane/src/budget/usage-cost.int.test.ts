@@ -19,7 +19,18 @@ describe('usage cost (issue 11)', () => {
         { id: 'p', models: [dear] },
         { id: 'q', models: [cheap] },
       ],
-      rotations: [{ id: 'r', config: { providers: [{ provider_id: 'p', model: 'm1', weight: 2 }, { provider_id: 'q', model: 'm1', weight: 1 }], retry: { same_entry: 0 } } }],
+      rotations: [
+        {
+          id: 'r',
+          config: {
+            providers: [
+              { provider_id: 'p', model: 'm1', weight: 2 },
+              { provider_id: 'q', model: 'm1', weight: 1 },
+            ],
+            retry: { same_entry: 0 },
+          },
+        },
+      ],
     });
     h.mocks['p']!.enqueue({ kind: 'status', status: 500 });
     const res = await post(`${h.v1}/chat/completions`, h.tokens.alice, { ...ask, model: 'r' });
@@ -28,7 +39,10 @@ describe('usage cost (issue 11)', () => {
     const event = h.events.at(-1)!;
     expect(event.provider).toBe('q');
     expect(event.estimated).toBe(false);
-    expect(event.attempts.map((a) => [a.provider, a.outcome])).toEqual([['p', 'error'], ['q', 'ok']]);
+    expect(event.attempts.map((a) => [a.provider, a.outcome])).toEqual([
+      ['p', 'error'],
+      ['q', 'ok'],
+    ]);
     const expected = computeCostMicros(cheap.pricing, event)!;
     expect(expected).toBeGreaterThan(0);
     expect(event.costMicros).toBe(expected);
@@ -58,7 +72,12 @@ describe('usage cost (issue 11)', () => {
 
   it('a stream carries its cost in the usage record, from the backend usage', async () => {
     h = await startHarness({ providers: [{ id: 'p', models: [cheap] }] });
-    const res = await post(`${h.v1}/chat/completions`, h.tokens.alice, { ...ask, model: 'user-provider/p/m1', stream: true, stream_options: { include_usage: true } });
+    const res = await post(`${h.v1}/chat/completions`, h.tokens.alice, {
+      ...ask,
+      model: 'user-provider/p/m1',
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(res.status).toBe(200);
     expect(res.text).toContain('[DONE]');
     const event = h.events.at(-1)!;

@@ -2,11 +2,21 @@ import { describe, expect, it } from 'vitest';
 import type { Resolution } from '@aisbf/core';
 import { canonicalJson, responseCacheKey } from './cache-key';
 
-const rotation = (id: string, ownerId: string | null): Resolution => ({ kind: 'rotation', id, ownerId, route: `rotation/${id}` }) as unknown as Resolution;
+const rotation = (id: string, ownerId: string | null): Resolution =>
+  ({ kind: 'rotation', id, ownerId, route: `rotation/${id}` }) as unknown as Resolution;
 const provider = (id: string, ownerId: string | null, model: string): Resolution =>
-  ({ kind: 'provider', route: `provider/${id}/${model}`, target: { provider: { id, ownerId }, model } }) as unknown as Resolution;
+  ({
+    kind: 'provider',
+    route: `provider/${id}/${model}`,
+    target: { provider: { id, ownerId }, model },
+  }) as unknown as Resolution;
 const key = (body: Record<string, unknown>, over: { userId?: string; resolution?: Resolution } = {}): string =>
-  responseCacheKey({ userId: over.userId ?? 'u1', endpoint: 'chat.completions', resolution: over.resolution ?? rotation('r', null), body });
+  responseCacheKey({
+    userId: over.userId ?? 'u1',
+    endpoint: 'chat.completions',
+    resolution: over.resolution ?? rotation('r', null),
+    body,
+  });
 const base = { model: 'r', messages: [{ role: 'user', content: 'hi' }], temperature: 0.5 };
 
 describe('responseCacheKey', () => {
@@ -33,8 +43,12 @@ describe('responseCacheKey', () => {
       key({ ...base, messages: [{ role: 'user', content: 'hi!' }] }),
     ];
     expect(new Set([k, ...others]).size).toBe(others.length + 1);
-    expect(key(base, { resolution: provider('p', null, 'm1') })).not.toBe(key(base, { resolution: provider('p', null, 'm2') }));
-    expect(key(base, { resolution: provider('p', null, 'm1') })).not.toBe(key(base, { resolution: provider('p', 'u1', 'm1') }));
+    expect(key(base, { resolution: provider('p', null, 'm1') })).not.toBe(
+      key(base, { resolution: provider('p', null, 'm2') }),
+    );
+    expect(key(base, { resolution: provider('p', null, 'm1') })).not.toBe(
+      key(base, { resolution: provider('p', 'u1', 'm1') }),
+    );
   });
 });
 

@@ -35,7 +35,13 @@ export function responseCacheKey(input: CacheKeyInput): string {
   for (const [name, value] of Object.entries(input.body)) {
     if (!DELIVERY_FIELDS.has(name)) fields[name] = value;
   }
-  const material = JSON.stringify(['aisbf-cache-v1', input.userId, input.endpoint, backendIdentity(input.resolution), canonicalJson(fields)]);
+  const material = JSON.stringify([
+    'aisbf-cache-v1',
+    input.userId,
+    input.endpoint,
+    backendIdentity(input.resolution),
+    canonicalJson(fields),
+  ]);
   return createHash('sha256').update(material).digest('hex');
 }
 

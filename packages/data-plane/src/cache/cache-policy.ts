@@ -21,7 +21,12 @@ export interface PolicyInput {
 export function cachePolicy(input: PolicyInput): CachePolicy {
   if (input.endpoint !== 'chat.completions' || input.hasFallbacks) return { mode: 'off' };
   const r = input.resolution;
-  const ttlMs = r.kind === 'rotation' ? cacheTtlMs(r.rotation.config.cache) : r.kind === 'provider' ? cacheTtlMs(r.target.provider.cache) : null;
+  const ttlMs =
+    r.kind === 'rotation'
+      ? cacheTtlMs(r.rotation.config.cache)
+      : r.kind === 'provider'
+        ? cacheTtlMs(r.target.provider.cache)
+        : null;
   if (ttlMs === null) return { mode: 'off' };
   const directives = (Array.isArray(input.header) ? input.header.join(',') : (input.header ?? ''))
     .toLowerCase()

@@ -78,7 +78,11 @@ export function reassembleChatStream(chunks: readonly Json[]): Json | null {
       if (c.toolCalls.size > 0) {
         message['tool_calls'] = [...c.toolCalls.entries()]
           .sort(([a], [b]) => a - b)
-          .map(([, t]) => ({ id: t.id, type: t.type ?? 'function', function: { name: t.name, arguments: t.arguments } }));
+          .map(([, t]) => ({
+            id: t.id,
+            type: t.type ?? 'function',
+            function: { name: t.name, arguments: t.arguments },
+          }));
       }
       return { index: c.index, message, finish_reason: c.finishReason };
     });
@@ -102,7 +106,12 @@ export function completeChatAnswer(text: string): Json | null {
 
 /** Replays a stored `chat.completion` as SSE: per choice its message, then its finish, then usage. */
 export function chatAnswerAsSse(answer: Json, includeUsage: boolean): string {
-  const base: Json = { id: answer['id'], object: 'chat.completion.chunk', created: answer['created'], model: answer['model'] };
+  const base: Json = {
+    id: answer['id'],
+    object: 'chat.completion.chunk',
+    created: answer['created'],
+    model: answer['model'],
+  };
   if (answer['system_fingerprint'] !== undefined) base['system_fingerprint'] = answer['system_fingerprint'];
   let out = '';
   const send = (extra: Json): void => {
@@ -111,9 +120,13 @@ export function chatAnswerAsSse(answer: Json, includeUsage: boolean): string {
   for (const raw of answer['choices'] as unknown[]) {
     if (!isRecord(raw) || !isRecord(raw['message'])) continue;
     const message = raw['message'];
-    const delta: Json = { role: typeof message['role'] === 'string' ? message['role'] : 'assistant', content: typeof message['content'] === 'string' ? message['content'] : null };
+    const delta: Json = {
+      role: typeof message['role'] === 'string' ? message['role'] : 'assistant',
+      content: typeof message['content'] === 'string' ? message['content'] : null,
+    };
     if (typeof message['refusal'] === 'string') delta['refusal'] = message['refusal'];
-    if (Array.isArray(message['tool_calls'])) delta['tool_calls'] = (message['tool_calls'] as unknown[]).map((t, index) => (isRecord(t) ? { index, ...t } : t));
+    if (Array.isArray(message['tool_calls']))
+      delta['tool_calls'] = (message['tool_calls'] as unknown[]).map((t, index) => (isRecord(t) ? { index, ...t } : t));
     send({ choices: [{ index: raw['index'] ?? 0, delta, finish_reason: null }] });
     send({ choices: [{ index: raw['index'] ?? 0, delta: {}, finish_reason: raw['finish_reason'] }] });
   }

@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { CachedAnswer } from '@aisbf/core';
 import { createMemoryResponseCacheStore } from './memory-response-cache-store';
 
-const answer = (body: string): CachedAnswer => ({ v: 1, provider: 'p', providerOwnerId: null, model: 'm', body, promptTokens: 1, completionTokens: 1, estimated: false, storedAt: 0 });
+const answer = (body: string): CachedAnswer => ({
+  v: 1,
+  provider: 'p',
+  providerOwnerId: null,
+  model: 'm',
+  body,
+  promptTokens: 1,
+  completionTokens: 1,
+  estimated: false,
+  storedAt: 0,
+});
 
 describe('memory response cache store', () => {
   it('evicts the least recently used entries to stay within its byte bound', async () => {

@@ -19,7 +19,9 @@ const ENTRY_OVERHEAD = 512;
  * All-in-one mode's store: an LRU bounded in bytes (a Map keeps insertion order, so re-inserting
  * on a hit makes the first key the least recently used). Expired entries go on read or eviction.
  */
-export function createMemoryResponseCacheStore(options: MemoryResponseCacheStoreOptions = {}): ResponseCacheStore & { bytes(): number; size(): number } {
+export function createMemoryResponseCacheStore(
+  options: MemoryResponseCacheStoreOptions = {},
+): ResponseCacheStore & { bytes(): number; size(): number } {
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   const now = options.now ?? Date.now;
   const slots = new Map<string, Slot>();

@@ -51,7 +51,9 @@ describe('response cache shared through Redis', () => {
     expect(second.text).toBe(first.text);
     const sse = parseSseText((await post(`${b.v1}/chat/completions`, b.tokens.alice, { ...body, stream: true })).text);
     expect(sse.done).toBe(true);
-    expect(sse.text).toBe((JSON.parse(first.text) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content);
+    expect(sse.text).toBe(
+      (JSON.parse(first.text) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content,
+    );
     expect(calls(a)).toBe(1);
     expect(calls(b)).toBe(0);
   });

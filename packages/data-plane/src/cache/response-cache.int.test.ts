@@ -17,12 +17,30 @@ describe('response cache (in-memory store)', () => {
         { id: 'b', ownerId: null, models: [{ name: 'mb', prefill: true }] },
       ],
       rotations: [
-        { id: 'cached', ownerId: null, config: { providers: [{ provider_id: 'llm', model: 'm1' }], cache: { ttl_s: 60 }, retry: { backoff_ms: 1, same_entry: 0 }, allowed_fails: 100 } },
+        {
+          id: 'cached',
+          ownerId: null,
+          config: {
+            providers: [{ provider_id: 'llm', model: 'm1' }],
+            cache: { ttl_s: 60 },
+            retry: { backoff_ms: 1, same_entry: 0 },
+            allowed_fails: 100,
+          },
+        },
         { id: 'plain', ownerId: null, config: { providers: [{ provider_id: 'llm', model: 'm1' }] } },
         {
           id: 'rescued',
           ownerId: null,
-          config: { providers: [{ provider_id: 'a', model: 'ma', weight: 2 }, { provider_id: 'b', model: 'mb', weight: 1 }], midstream: 'continue', cache: true, timeout_idle_s: 0.1, retry: { backoff_ms: 1 } },
+          config: {
+            providers: [
+              { provider_id: 'a', model: 'ma', weight: 2 },
+              { provider_id: 'b', model: 'mb', weight: 1 },
+            ],
+            midstream: 'continue',
+            cache: true,
+            timeout_idle_s: 0.1,
+            retry: { backoff_ms: 1 },
+          },
         },
       ],
       deps: { responseCache: createMemoryResponseCacheStore() },
@@ -37,7 +55,8 @@ describe('response cache (in-memory store)', () => {
   const fresh = (): Array<{ role: string; content: string }> => [{ role: 'user', content: `question ${++n}` }];
   const ask = (token: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
     post(`${h.v1}/chat/completions`, token, { model: 'rotation/cached', ...body }, headers);
-  const upstreamCalls = (id = 'llm'): number => h.mocks[id]!.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
+  const upstreamCalls = (id = 'llm'): number =>
+    h.mocks[id]!.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
 
   it('an identical request from the same user is a hit: one upstream call, same bytes, usage marked', async () => {
     const messages = fresh();
@@ -52,7 +71,16 @@ describe('response cache (in-memory store)', () => {
     expect(second.text).toBe(first.text);
     expect(upstreamCalls()).toBe(1);
     const hit = h.events.at(-1)!;
-    expect(hit).toMatchObject({ cacheHit: true, costMicros: 0, provider: 'llm', model: 'm1', status: 200, outcome: 'ok', attempts: [], userId: USERS.alice.id });
+    expect(hit).toMatchObject({
+      cacheHit: true,
+      costMicros: 0,
+      provider: 'llm',
+      model: 'm1',
+      status: 200,
+      outcome: 'ok',
+      attempts: [],
+      userId: USERS.alice.id,
+    });
     expect(h.events.at(-2)!.cacheHit).toBeUndefined();
   });
 
@@ -68,16 +96,26 @@ describe('response cache (in-memory store)', () => {
   it('a changed temperature or seed misses; the same values hit', async () => {
     const messages = fresh();
     await ask(h.tokens.alice, { messages, temperature: 0.7, seed: 1 });
-    expect((await ask(h.tokens.alice, { messages, temperature: 0.71, seed: 1 })).headers.get('x-aisbf-cache')).toBe('miss');
-    expect((await ask(h.tokens.alice, { messages, temperature: 0.7, seed: 2 })).headers.get('x-aisbf-cache')).toBe('miss');
+    expect((await ask(h.tokens.alice, { messages, temperature: 0.71, seed: 1 })).headers.get('x-aisbf-cache')).toBe(
+      'miss',
+    );
+    expect((await ask(h.tokens.alice, { messages, temperature: 0.7, seed: 2 })).headers.get('x-aisbf-cache')).toBe(
+      'miss',
+    );
     expect((await ask(h.tokens.alice, { messages, temperature: 0.7 })).headers.get('x-aisbf-cache')).toBe('miss');
-    expect((await ask(h.tokens.alice, { seed: 1, messages, temperature: 0.7 })).headers.get('x-aisbf-cache')).toBe('hit');
+    expect((await ask(h.tokens.alice, { seed: 1, messages, temperature: 0.7 })).headers.get('x-aisbf-cache')).toBe(
+      'hit',
+    );
     expect(upstreamCalls()).toBe(4);
   });
 
   it('a failed answer is not cached', async () => {
     const messages = fresh();
-    h.mocks['llm']!.enqueue({ kind: 'status', status: 400, body: { error: { message: 'bad', type: 'invalid_request_error', code: null, param: null } } });
+    h.mocks['llm']!.enqueue({
+      kind: 'status',
+      status: 400,
+      body: { error: { message: 'bad', type: 'invalid_request_error', code: null, param: null } },
+    });
     expect((await ask(h.tokens.alice, { messages })).status).toBe(400);
     const again = await ask(h.tokens.alice, { messages });
     expect(again.status).toBe(200);
@@ -99,14 +137,26 @@ describe('response cache (in-memory store)', () => {
   it('a stream rescued on another entry (midstream continue) is served whole but not cached', async () => {
     const messages = fresh();
     h.mocks['a']!.enqueue({ kind: 'cut', afterChunks: 5 });
-    const rescued = await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'rotation/rescued', messages, stream: true });
+    const rescued = await post(`${h.v1}/chat/completions`, h.tokens.alice, {
+      model: 'rotation/rescued',
+      messages,
+      stream: true,
+    });
     expect(parseSseText(rescued.text)).toMatchObject({ done: true, errors: [] });
     expect(h.mocks['b']!.requests).toHaveLength(1);
-    const again = await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'rotation/rescued', messages, stream: true });
+    const again = await post(`${h.v1}/chat/completions`, h.tokens.alice, {
+      model: 'rotation/rescued',
+      messages,
+      stream: true,
+    });
     expect(again.headers.get('x-aisbf-cache')).toBe('miss');
     expect(h.mocks['a']!.requests).toHaveLength(2);
     // The clean second answer was stored: the third is a hit.
-    const third = await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'rotation/rescued', messages, stream: true });
+    const third = await post(`${h.v1}/chat/completions`, h.tokens.alice, {
+      model: 'rotation/rescued',
+      messages,
+      stream: true,
+    });
     expect(third.headers.get('x-aisbf-cache')).toBe('hit');
     expect(h.mocks['a']!.requests).toHaveLength(2);
   });
@@ -120,13 +170,21 @@ describe('response cache (in-memory store)', () => {
     expect(replay.headers.get('content-type')).toContain('text/event-stream');
     const sse = parseSseText(replay.text);
     expect(sse).toMatchObject({ done: true, malformed: [], errors: [], text: streamed.text });
-    const chunks = sse.json as Array<{ id: string; object: string; choices: Array<{ finish_reason: string | null }>; usage?: unknown }>;
+    const chunks = sse.json as Array<{
+      id: string;
+      object: string;
+      choices: Array<{ finish_reason: string | null }>;
+      usage?: unknown;
+    }>;
     expect(new Set(chunks.map((c) => c.id))).toEqual(new Set([(streamed.json[0] as { id: string }).id]));
     expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true);
     expect(chunks.some((c) => c.choices[0]?.finish_reason === 'stop')).toBe(true);
     const json = await ask(h.tokens.alice, { messages });
     expect(json.headers.get('x-aisbf-cache')).toBe('hit');
-    const answer = JSON.parse(json.text) as { object: string; choices: Array<{ message: { content: string }; finish_reason: string }> };
+    const answer = JSON.parse(json.text) as {
+      object: string;
+      choices: Array<{ message: { content: string }; finish_reason: string }>;
+    };
     expect(answer.object).toBe('chat.completion');
     expect(answer.choices[0]).toMatchObject({ message: { content: streamed.text }, finish_reason: 'stop' });
     expect(upstreamCalls()).toBe(1);
@@ -134,7 +192,10 @@ describe('response cache (in-memory store)', () => {
 
   it('a JSON answer replays as a well-formed SSE stream with the same text', async () => {
     const messages = fresh();
-    const first = JSON.parse((await ask(h.tokens.alice, { messages })).text) as { id: string; choices: Array<{ message: { content: string } }> };
+    const first = JSON.parse((await ask(h.tokens.alice, { messages })).text) as {
+      id: string;
+      choices: Array<{ message: { content: string } }>;
+    };
     const sse = parseSseText((await ask(h.tokens.alice, { messages, stream: true })).text);
     expect(sse).toMatchObject({ done: true, errors: [], text: first.choices[0]!.message.content });
     expect((sse.json[0] as { id: string }).id).toBe(first.id);

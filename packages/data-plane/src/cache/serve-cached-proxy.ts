@@ -16,7 +16,10 @@ export interface ResponseCache {
 }
 
 /** Null without a store: the data plane then never caches (issue 12, `responseCache?` absent). */
-export function createResponseCache(deps: { store: ResponseCacheStore | undefined; registry: Registry }): ResponseCache | null {
+export function createResponseCache(deps: {
+  store: ResponseCacheStore | undefined;
+  registry: Registry;
+}): ResponseCache | null {
   if (deps.store === undefined) return null;
   const counter = new Counter({
     name: 'aisbf_response_cache_requests_total',
@@ -32,16 +35,31 @@ export function createResponseCache(deps: { store: ResponseCacheStore | undefine
  * answer is replayed (as JSON or SSE, whichever the client asked) without touching a backend; on
  * a miss the proxy runs with a tap that stores the answer once it is complete.
  */
-export async function serveCachedProxy(cache: ResponseCache | null, deps: ServeDeps, header: string | string[] | undefined, call: ProxyCall): Promise<void> {
+export async function serveCachedProxy(
+  cache: ResponseCache | null,
+  deps: ServeDeps,
+  header: string | string[] | undefined,
+  call: ProxyCall,
+): Promise<void> {
   if (cache === null) return serveProxy(deps, call);
-  const policy = cachePolicy({ endpoint: call.endpoint, resolution: call.resolution, hasFallbacks: (call.fallbacks?.length ?? 0) > 0, header });
+  const policy = cachePolicy({
+    endpoint: call.endpoint,
+    resolution: call.resolution,
+    hasFallbacks: (call.fallbacks?.length ?? 0) > 0,
+    header,
+  });
   if (policy.mode === 'off') return serveProxy(deps, call);
   const route = call.resolution.route;
   if (policy.mode === 'bypass') {
     cache.count(route, 'bypass');
     return serveProxy(deps, { ...call, extraHeaders: { ...call.extraHeaders, 'x-aisbf-cache': 'bypass' } });
   }
-  const key = responseCacheKey({ userId: call.user.id, endpoint: call.endpoint, resolution: call.resolution, body: call.body });
+  const key = responseCacheKey({
+    userId: call.user.id,
+    endpoint: call.endpoint,
+    resolution: call.resolution,
+    body: call.body,
+  });
   if (!policy.refresh) {
     let hit: CachedAnswer | null = null;
     try {
@@ -77,12 +95,22 @@ function replay(deps: ServeDeps, call: ProxyCall, hit: CachedAnswer, answer: Rec
     'x-aisbf-cost': '0.000000',
   };
   if (stream) {
-    const includeUsage = (call.body['stream_options'] as { include_usage?: unknown } | undefined)?.include_usage === true;
+    const includeUsage =
+      (call.body['stream_options'] as { include_usage?: unknown } | undefined)?.include_usage === true;
     const text = chatAnswerAsSse(answer, includeUsage);
-    call.res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'content-length': Buffer.byteLength(text) });
+    call.res.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'content-length': Buffer.byteLength(text),
+    });
     call.res.end(text);
   } else {
-    call.res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(hit.body) });
+    call.res.writeHead(200, {
+      ...headers,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(hit.body),
+    });
     call.res.end(hit.body);
   }
   const elapsed = Math.max(0, deps.clock() - call.startedAt);
@@ -114,7 +142,13 @@ function replay(deps: ServeDeps, call: ProxyCall, hit: CachedAnswer, answer: Rec
 }
 
 /** Collects what the proxy relayed and stores it once, only if it is a complete answer. */
-function createStoringTap(store: ResponseCacheStore, key: string, ttlMs: number, deps: ServeDeps, call: ProxyCall): CacheTap {
+function createStoringTap(
+  store: ResponseCacheStore,
+  key: string,
+  ttlMs: number,
+  deps: ServeDeps,
+  call: ProxyCall,
+): CacheTap {
   const chunks: Array<Record<string, unknown>> = [];
   const save = (body: string, answer: Record<string, unknown>, served: ServedIdentity): void => {
     if (served.provider === null || served.model === null) return;
@@ -130,7 +164,11 @@ function createStoringTap(store: ResponseCacheStore, key: string, ttlMs: number,
       estimated: usage === null,
       storedAt: deps.clock(),
     };
-    store.set(key, value, ttlMs).catch((error: unknown) => deps.logger.warn({ err: error, requestId: call.requestId }, 'response cache write failed'));
+    store
+      .set(key, value, ttlMs)
+      .catch((error: unknown) =>
+        deps.logger.warn({ err: error, requestId: call.requestId }, 'response cache write failed'),
+      );
   };
   return {
     whole(body, served) {

@@ -56,13 +56,22 @@ export function sendError(res: ServerResponse, error: GatewayError, headers: Rec
     return;
   }
   const body = JSON.stringify(openAiErrorBody(error));
-  const out: Record<string, string | number> = { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+  const out: Record<string, string | number> = {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  };
   if (error.retryAfterS !== undefined) out['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterS)));
   res.writeHead(error.status, out);
   res.end(body);
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
   const body = JSON.stringify(value);
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);

@@ -1,6 +1,9 @@
 import type { ProxyEndpoint } from '../proxy/serve-proxy';
 
-export type Operation = { kind: 'proxy'; endpoint: ProxyEndpoint } | { kind: 'models'; id: string | null } | { kind: 'unknown'; rest: string };
+export type Operation =
+  | { kind: 'proxy'; endpoint: ProxyEndpoint }
+  | { kind: 'models'; id: string | null }
+  | { kind: 'unknown'; rest: string };
 
 export interface ParsedPath {
   username: string | null;

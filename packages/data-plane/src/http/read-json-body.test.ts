@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { jsonDepthExceeds, readJsonBody } from './read-json-body';
 
 const limits = { maxBodyBytes: 64, maxJsonDepth: 3 };
-const request = (headers: Record<string, string> = {}): PassThrough & { headers: Record<string, string> } => Object.assign(new PassThrough(), { headers });
+const request = (headers: Record<string, string> = {}): PassThrough & { headers: Record<string, string> } =>
+  Object.assign(new PassThrough(), { headers });
 
 describe('readJsonBody', () => {
   it('parses a JSON body', async () => {
@@ -15,7 +16,9 @@ describe('readJsonBody', () => {
   });
 
   it('refuses by declared and by actual size', async () => {
-    expect(await readJsonBody(request({ 'content-length': '65' }) as unknown as IncomingMessage, limits)).toMatchObject({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect(await readJsonBody(request({ 'content-length': '65' }) as unknown as IncomingMessage, limits)).toMatchObject(
+      { ok: false, error: { code: 'PAYLOAD_TOO_LARGE' } },
+    );
     const req = request();
     const pending = readJsonBody(req as unknown as IncomingMessage, limits);
     req.end(`{"a":"${'x'.repeat(80)}"}`);

@@ -39,15 +39,23 @@ export function readJsonBody(req: IncomingMessage, limits: BodyLimits): Promise<
       settled = true;
       const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       if (size === 0) return resolve(err(badRequest('The request body is empty; expected a JSON object.')));
-      if (jsonDepthExceeds(buf, limits.maxJsonDepth)) return resolve(err(badRequest(`The request body nests deeper than ${limits.maxJsonDepth} levels.`)));
+      if (jsonDepthExceeds(buf, limits.maxJsonDepth))
+        return resolve(err(badRequest(`The request body nests deeper than ${limits.maxJsonDepth} levels.`)));
       const parsed = safeJsonParse(buf.toString('utf8'));
-      if (!parsed.ok) return resolve(err(badRequest(`The request body is not valid JSON: ${parsed.error}`, undefined, 'invalid_json')));
+      if (!parsed.ok)
+        return resolve(
+          err(badRequest(`The request body is not valid JSON: ${parsed.error}`, undefined, 'invalid_json')),
+        );
       resolve(ok(parsed.value));
     });
     const broken = (): void => {
       if (settled) return;
       settled = true;
-      resolve(err(badRequest('The request body could not be read (the client went away).', undefined, 'client_closed_request')));
+      resolve(
+        err(
+          badRequest('The request body could not be read (the client went away).', undefined, 'client_closed_request'),
+        ),
+      );
     };
     req.on('error', broken);
     // A client that leaves mid-upload emits 'close' without 'end': never leave the request pending.
@@ -56,7 +64,9 @@ export function readJsonBody(req: IncomingMessage, limits: BodyLimits): Promise<
 }
 
 const tooLarge = (limits: BodyLimits): GatewayError =>
-  new GatewayError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limits.maxBodyBytes} bytes.`, { wireCode: 'request_too_large' });
+  new GatewayError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limits.maxBodyBytes} bytes.`, {
+    wireCode: 'request_too_large',
+  });
 
 /** One pass over the raw bytes, skipping strings, so a hostile body never reaches a recursive walk. */
 export function jsonDepthExceeds(buf: Buffer, maxDepth: number): boolean {

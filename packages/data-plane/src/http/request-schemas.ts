@@ -4,14 +4,18 @@ import { z } from 'zod';
  * The minimum each endpoint needs to route a request. Everything else the client sent is kept
  * (loose) and forwarded unchanged: aisbf never drops `top_p`, `stop`, `seed`, `response_format`, …
  */
-const model = z.string({ error: 'model is required (a route name; GET /models lists them)' }).min(1, 'model must not be empty');
+const model = z
+  .string({ error: 'model is required (a route name; GET /models lists them)' })
+  .min(1, 'model must not be empty');
 const stream = z.boolean({ error: 'stream must be a boolean' }).optional();
 
 export const chatRequestSchema = z
   .object({
     model,
     messages: z
-      .array(z.object({ role: z.string({ error: 'each message needs a role' }) }).loose(), { error: 'messages is required (an array of messages)' })
+      .array(z.object({ role: z.string({ error: 'each message needs a role' }) }).loose(), {
+        error: 'messages is required (an array of messages)',
+      })
       .min(1, 'messages must not be empty'),
     stream,
   })
@@ -42,7 +46,10 @@ const isPromptLike = (v: unknown): boolean => typeof v === 'string' || Array.isA
  * request otherwise, issue 3 "hot path"). A body passing this check passes its schema (a
  * fast-check property holds both to it); anything else goes through zod, which also words the error.
  */
-export function passesRequestSchema(endpoint: 'chat.completions' | 'completions' | 'embeddings', body: unknown): body is Record<string, unknown> {
+export function passesRequestSchema(
+  endpoint: 'chat.completions' | 'completions' | 'embeddings',
+  body: unknown,
+): body is Record<string, unknown> {
   if (!isObject(body) || !isRouteName(body['model'])) return false;
   switch (endpoint) {
     case 'chat.completions': {

@@ -33,9 +33,27 @@ const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5
 export function createGenAiMetrics(deps: GenAiMetricsDeps): GenAiMetrics {
   const registers = [deps.registry];
   const labelNames = ['gen_ai_operation_name', 'route', 'provider', 'model'] as const;
-  const tokens = new Histogram({ name: 'gen_ai_client_token_usage', help: 'Tokens used per request (gen_ai.client.token.usage)', labelNames: [...labelNames, 'gen_ai_token_type'] as const, buckets: TOKEN_BUCKETS, registers });
-  const duration = new Histogram({ name: 'gen_ai_server_request_duration', help: 'Request duration in seconds (gen_ai.server.request.duration)', labelNames: [...labelNames, 'error_type'] as const, buckets: DURATION_BUCKETS, registers });
-  const ttft = new Histogram({ name: 'gen_ai_server_time_to_first_token', help: 'Seconds to the first byte of a streamed answer (gen_ai.server.time_to_first_token)', labelNames, buckets: TTFT_BUCKETS, registers });
+  const tokens = new Histogram({
+    name: 'gen_ai_client_token_usage',
+    help: 'Tokens used per request (gen_ai.client.token.usage)',
+    labelNames: [...labelNames, 'gen_ai_token_type'] as const,
+    buckets: TOKEN_BUCKETS,
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'gen_ai_server_request_duration',
+    help: 'Request duration in seconds (gen_ai.server.request.duration)',
+    labelNames: [...labelNames, 'error_type'] as const,
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const ttft = new Histogram({
+    name: 'gen_ai_server_time_to_first_token',
+    help: 'Seconds to the first byte of a streamed answer (gen_ai.server.time_to_first_token)',
+    labelNames,
+    buckets: TTFT_BUCKETS,
+    registers,
+  });
   new Gauge({
     name: 'aisbf_cooldowns_open',
     help: '(provider, model) cooldowns open on this node',
@@ -87,11 +105,20 @@ export function createGenAiMetrics(deps: GenAiMetricsDeps): GenAiMetrics {
 
   return {
     record(event) {
-      const labels = { gen_ai_operation_name: operationName(event.endpoint), route: routeLabel(event), provider: event.provider ?? 'none', model: event.model ?? 'none' };
-      duration.observe({ ...labels, error_type: event.status < 400 ? '' : String(event.status) }, event.latencyMs / 1000);
+      const labels = {
+        gen_ai_operation_name: operationName(event.endpoint),
+        route: routeLabel(event),
+        provider: event.provider ?? 'none',
+        model: event.model ?? 'none',
+      };
+      duration.observe(
+        { ...labels, error_type: event.status < 400 ? '' : String(event.status) },
+        event.latencyMs / 1000,
+      );
       if (event.status < 400) {
         tokens.observe({ ...labels, gen_ai_token_type: 'input' }, event.promptTokens);
-        if (event.endpoint !== 'embeddings') tokens.observe({ ...labels, gen_ai_token_type: 'output' }, event.completionTokens);
+        if (event.endpoint !== 'embeddings')
+          tokens.observe({ ...labels, gen_ai_token_type: 'output' }, event.completionTokens);
       }
       if (event.stream && event.ttfbMs !== null) ttft.observe(labels, event.ttfbMs / 1000);
     },

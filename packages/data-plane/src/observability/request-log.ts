@@ -35,6 +35,21 @@ export function logRequest(logger: Logger, event: UsageEvent): void {
  * known: not ready, bad token, rate limit, wrong method) or that needs no usage event (`/models`):
  * same shape, fewer facts, so "one line per request" holds on every path.
  */
-export function logUnattributed(logger: Logger, line: { requestId: string; endpoint: string; status: number; latencyMs: number }): void {
-  logger.info({ requestId: line.requestId, route: 'unknown', provider: null, model: null, endpoint: line.endpoint, status: line.status, latencyMs: Math.round(line.latencyMs), attempts: 0 }, 'request');
+export function logUnattributed(
+  logger: Logger,
+  line: { requestId: string; endpoint: string; status: number; latencyMs: number },
+): void {
+  logger.info(
+    {
+      requestId: line.requestId,
+      route: 'unknown',
+      provider: null,
+      model: null,
+      endpoint: line.endpoint,
+      status: line.status,
+      latencyMs: Math.round(line.latencyMs),
+      attempts: 0,
+    },
+    'request',
+  );
 }

@@ -55,7 +55,14 @@ export function createRequestTracing(deps: { tracer?: Tracer | undefined; clock:
             {
               kind: SpanKind.CLIENT,
               startTime: endAt - a.latencyMs,
-              attributes: { 'gen_ai.operation.name': operation, 'gen_ai.provider.name': a.provider, 'gen_ai.request.model': a.model, 'aisbf.attempt': i + 1, 'aisbf.outcome': a.outcome, ...(a.status === null ? {} : { 'http.response.status_code': a.status }) },
+              attributes: {
+                'gen_ai.operation.name': operation,
+                'gen_ai.provider.name': a.provider,
+                'gen_ai.request.model': a.model,
+                'aisbf.attempt': i + 1,
+                'aisbf.outcome': a.outcome,
+                ...(a.status === null ? {} : { 'http.response.status_code': a.status }),
+              },
             },
             parent,
           );

@@ -11,7 +11,16 @@ import type { Leaf } from './select-leaf';
  */
 export type OnceResult =
   | { ok: true; served: Omit<Served, 'waitedMs' | 'leaf' | 'release' | 'attemptStartedAt'> }
-  | { ok: false; outcome: AttemptOutcome | null; budget: boolean; passthrough: Passthrough | null; status: number | null; message: string; attempt: UsageAttempt['outcome']; forbidden?: true };
+  | {
+      ok: false;
+      outcome: AttemptOutcome | null;
+      budget: boolean;
+      passthrough: Passthrough | null;
+      status: number | null;
+      message: string;
+      attempt: UsageAttempt['outcome'];
+      forbidden?: true;
+    };
 
 /** The upstream body: the client's fields unchanged, `model` rewritten, defaults only where omitted. */
 export function upstreamBody(plan: AttemptPlan, leaf: Leaf): string {
@@ -28,7 +37,12 @@ export function upstreamBody(plan: AttemptPlan, leaf: Leaf): string {
   return JSON.stringify(body);
 }
 
-export async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Leaf, deadline: number): Promise<OnceResult> {
+export async function attemptOnce(
+  deps: AttemptDeps,
+  plan: AttemptPlan,
+  leaf: Leaf,
+  deadline: number,
+): Promise<OnceResult> {
   const { targets, clock } = deps;
   const t = leaf.timeouts;
   const address = targets.address(leaf.target);
@@ -44,12 +58,28 @@ export async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Le
     signal: plan.clientSignal,
   });
   if (!opened.ok) {
-    if (opened.error === 'forbidden') return { ok: false, outcome: null, budget: false, passthrough: null, status: null, message: opened.message, attempt: 'error', forbidden: true };
+    if (opened.error === 'forbidden')
+      return {
+        ok: false,
+        outcome: null,
+        budget: false,
+        passthrough: null,
+        status: null,
+        message: opened.message,
+        attempt: 'error',
+        forbidden: true,
+      };
     if (opened.error === 'timeout') {
       if (opened.timeout === 'budget') return fail(null, true, null, opened.message, 'timeout');
       return fail({ kind: 'headers-timeout' }, false, null, opened.message, 'timeout');
     }
-    return fail({ kind: opened.error }, false, null, opened.error === 'refused' ? `connection refused (${opened.message})` : `connection reset (${opened.message})`, 'error');
+    return fail(
+      { kind: opened.error },
+      false,
+      null,
+      opened.error === 'refused' ? `connection refused (${opened.message})` : `connection reset (${opened.message})`,
+      'error',
+    );
   }
   const { call, status, headers: responseHeaders } = opened;
   if (status < 200 || status >= 300) {
@@ -68,7 +98,14 @@ export async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Le
     const retryAfterMs = parseRetryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, clock());
     const contentType = String(responseHeaders['content-type'] ?? 'application/json');
     const passthrough = { status, body, contentType };
-    return fail({ kind: 'status', status, errorCode, retryAfterMs }, false, passthrough, `HTTP ${status}${errorCode === undefined ? '' : ` ${errorCode}`}`, status === 429 ? 'rate_limited' : 'error', status);
+    return fail(
+      { kind: 'status', status, errorCode, retryAfterMs },
+      false,
+      passthrough,
+      `HTTP ${status}${errorCode === undefined ? '' : ` ${errorCode}`}`,
+      status === 429 ? 'rate_limited' : 'error',
+      status,
+    );
   }
   if (!plan.stream) {
     // A non-stream answer is one body: it may take as long as the budget allows.
@@ -78,7 +115,8 @@ export async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Le
       return { ok: true, served: { status, headers: responseHeaders, call, body, pending: [], malformed: 0 } };
     } catch {
       call.abort();
-      if (call.timedOut === 'budget') return fail(null, true, null, 'the answer took longer than the budget', 'timeout', status);
+      if (call.timedOut === 'budget')
+        return fail(null, true, null, 'the answer took longer than the budget', 'timeout', status);
       return fail({ kind: 'reset' }, false, null, 'connection cut while reading the answer', 'error', status);
     }
   }
@@ -103,7 +141,14 @@ export async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Le
       }
       if (facts.error !== undefined) {
         call.abort();
-        return fail({ kind: 'status', status: 502 }, false, null, 'error event before the first token', 'error', status);
+        return fail(
+          { kind: 'status', status: 502 },
+          false,
+          null,
+          'error event before the first token',
+          'error',
+          status,
+        );
       }
       pending.push({ data, facts });
       if (facts.hasContent) break;
@@ -115,15 +160,31 @@ export async function attemptOnce(deps: AttemptDeps, plan: AttemptPlan, leaf: Le
     }
   } catch {
     call.abort();
-    if (call.timedOut === 'budget') return fail(null, true, null, 'no first token within the budget', 'timeout', status);
-    if (call.timedOut === 'first-token') return fail({ kind: 'first-token-timeout' }, false, null, `no first token within ${t.firstTokenMs} ms`, 'timeout', status);
+    if (call.timedOut === 'budget')
+      return fail(null, true, null, 'no first token within the budget', 'timeout', status);
+    if (call.timedOut === 'first-token')
+      return fail(
+        { kind: 'first-token-timeout' },
+        false,
+        null,
+        `no first token within ${t.firstTokenMs} ms`,
+        'timeout',
+        status,
+      );
     return fail({ kind: 'reset' }, false, null, 'stream cut before the first token', 'error', status);
   }
   call.arm(t.idleMs, 'idle');
   return { ok: true, served: { status, headers: responseHeaders, call, body: null, pending, malformed } };
 }
 
-function fail(outcome: AttemptOutcome | null, budget: boolean, passthrough: Passthrough | null, message: string, attempt: UsageAttempt['outcome'], status: number | null = null): OnceResult {
+function fail(
+  outcome: AttemptOutcome | null,
+  budget: boolean,
+  passthrough: Passthrough | null,
+  message: string,
+  attempt: UsageAttempt['outcome'],
+  status: number | null = null,
+): OnceResult {
   return { ok: false, outcome, budget, passthrough, status: passthrough?.status ?? status, message, attempt };
 }
 

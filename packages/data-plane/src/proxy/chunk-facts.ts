@@ -29,7 +29,12 @@ export function chunkFacts(data: string): ChunkFacts | null {
     if (isRecord(delta)) {
       const content = delta['content'];
       if (typeof content === 'string') text = content;
-      if (delta['tool_calls'] !== undefined || delta['function_call'] !== undefined || (typeof delta['refusal'] === 'string' && delta['refusal'] !== '')) hasContent = true;
+      if (
+        delta['tool_calls'] !== undefined ||
+        delta['function_call'] !== undefined ||
+        (typeof delta['refusal'] === 'string' && delta['refusal'] !== '')
+      )
+        hasContent = true;
     } else if (typeof choice['text'] === 'string') text = choice['text'];
     if (choice['finish_reason'] !== null && choice['finish_reason'] !== undefined) hasContent = true;
   }
@@ -58,7 +63,11 @@ export function readUsage(value: unknown): UsageCounts | null {
   const prompt = value['prompt_tokens'];
   if (typeof prompt !== 'number' || !Number.isInteger(prompt) || prompt < 0) return null;
   const details = value['prompt_tokens_details'];
-  return { prompt, completion: count(value['completion_tokens']), cached: Math.min(prompt, isRecord(details) ? count(details['cached_tokens']) : 0) };
+  return {
+    prompt,
+    completion: count(value['completion_tokens']),
+    cached: Math.min(prompt, isRecord(details) ? count(details['cached_tokens']) : 0),
+  };
 }
 
 /** A rough token estimate (≈4 characters a token) when the backend reports no usage. */

@@ -4,7 +4,14 @@ import { chunkFacts } from './chunk-facts';
 import { learnChunkTemplate, readTemplatedText, type ChunkTemplate } from './chunk-template';
 
 const chunk = (content: unknown, extra: Record<string, unknown> = {}, finish: string | null = null): string =>
-  JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm1', choices: [{ index: 0, delta: { content }, finish_reason: finish }], ...extra });
+  JSON.stringify({
+    id: 'chatcmpl-1',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'm1',
+    choices: [{ index: 0, delta: { content }, finish_reason: finish }],
+    ...extra,
+  });
 
 function learn(data: string): ChunkTemplate {
   const facts = chunkFacts(data);
@@ -31,7 +38,11 @@ describe('chunk templates (relay without JSON.parse)', () => {
   it('never accepts a payload JSON.parse rejects, nor reads a text JSON.parse would not', () => {
     // Arbitrary bytes where the content string goes: whatever the fast path accepts must be a
     // valid chunk with that very text (else a malformed chunk would be forwarded).
-    const middle = fc.oneof(fc.string(), fc.string().map((s) => `"${s}"`), fc.constantFrom('"a\\"', '"\\u12"', '"a"b"', '"\\x"', '"\n"', '""', '"\\\\"', '"\\ud800"'));
+    const middle = fc.oneof(
+      fc.string(),
+      fc.string().map((s) => `"${s}"`),
+      fc.constantFrom('"a\\"', '"\\u12"', '"a"b"', '"\\x"', '"\n"', '""', '"\\\\"', '"\\ud800"'),
+    );
     fc.assert(
       fc.property(middle, (m) => {
         const data = template.prefix + m + template.suffix;
@@ -56,11 +67,17 @@ describe('chunk templates (relay without JSON.parse)', () => {
   it('learns only plain text chunks whose text position is proven', () => {
     const usage = chunk('x', { usage: { prompt_tokens: 1, completion_tokens: 2 } });
     expect(learnChunkTemplate(usage, chunkFacts(usage)!)).toBeNull();
-    const role = JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }] });
+    const role = JSON.stringify({
+      id: 'c',
+      choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }],
+    });
     expect(learnChunkTemplate(role, chunkFacts(role)!)).toBeNull();
     // The text also appears after the content (in a later field): the last occurrence is not the
     // content, so the probes reject the frame rather than read the wrong string.
-    const clash = JSON.stringify({ choices: [{ index: 0, delta: { content: 'm1' }, finish_reason: null }], model: 'm1' });
+    const clash = JSON.stringify({
+      choices: [{ index: 0, delta: { content: 'm1' }, finish_reason: null }],
+      model: 'm1',
+    });
     expect(learnChunkTemplate(clash, chunkFacts(clash)!)).toBeNull();
   });
 

@@ -1,4 +1,10 @@
-import { GatewayError, type IndexedAutoselect, type Resolution, type SnapshotToken, type SnapshotUser } from '@aisbf/core';
+import {
+  GatewayError,
+  type IndexedAutoselect,
+  type Resolution,
+  type SnapshotToken,
+  type SnapshotUser,
+} from '@aisbf/core';
 import type { AutoselectRequestBody, Autoselector } from '../autoselect/index';
 import type { AutoselectCtx } from './autoselect-bridge';
 import type { RouteResolver } from './route-resolver';
@@ -20,9 +26,18 @@ export type Expansion = (AutoselectExpansion & { ok: true; first: string }) | (A
  * candidates are left out (an autoselect picks routes that serve, not other pickers). The same for
  * a route named by the client and for an autoselect met as a rotation entry.
  */
-export async function expandAutoselect(autoselector: Autoselector<AutoselectCtx>, autoselect: IndexedAutoselect, ctx: ExpansionContext): Promise<Expansion> {
-  const decision = await autoselector.decide(autoselect.autoselect, ctx.body, { resolve: ctx.resolve, user: ctx.user, token: ctx.token });
-  if (!decision.ok) return { ok: false, error: decision.error, findings: decision.findings, private: decision.findings.length > 0 };
+export async function expandAutoselect(
+  autoselector: Autoselector<AutoselectCtx>,
+  autoselect: IndexedAutoselect,
+  ctx: ExpansionContext,
+): Promise<Expansion> {
+  const decision = await autoselector.decide(autoselect.autoselect, ctx.body, {
+    resolve: ctx.resolve,
+    user: ctx.user,
+    token: ctx.token,
+  });
+  if (!decision.ok)
+    return { ok: false, error: decision.error, findings: decision.findings, private: decision.findings.length > 0 };
   const routes: Resolution[] = [];
   for (const route of decision.routes) {
     const r = ctx.resolve(ctx.user, route);
@@ -30,7 +45,23 @@ export async function expandAutoselect(autoselector: Autoselector<AutoselectCtx>
   }
   const [chosen, ...rest] = routes;
   if (chosen === undefined) {
-    return { ok: false, error: new GatewayError('NO_HEALTHY_TARGET', `Autoselect "${autoselect.route}" has no candidate route this user can call.`, { wireCode: 'no_healthy_target' }), findings: decision.findings, private: decision.private };
+    return {
+      ok: false,
+      error: new GatewayError(
+        'NO_HEALTHY_TARGET',
+        `Autoselect "${autoselect.route}" has no candidate route this user can call.`,
+        { wireCode: 'no_healthy_target' },
+      ),
+      findings: decision.findings,
+      private: decision.private,
+    };
   }
-  return { ok: true, routes: [chosen, ...rest], reason: decision.reason, findings: decision.findings, private: decision.private, first: decision.routes[0] ?? chosen.route };
+  return {
+    ok: true,
+    routes: [chosen, ...rest],
+    reason: decision.reason,
+    findings: decision.findings,
+    private: decision.private,
+    first: decision.routes[0] ?? chosen.route,
+  };
 }

@@ -32,11 +32,25 @@ const INTERRUPTED = (message: string): string =>
  * A cut, reset or stall ends with one error event and no [DONE], or, with `midstream: "continue"`,
  * the answer is continued on a prefill-capable entry in the same stream (DESIGN §2).
  */
-export async function relayStream(deps: ServeDeps, call: ProxyCall, plan: AttemptPlan, first: Served, headers: Record<string, string>): Promise<StreamEnd> {
+export async function relayStream(
+  deps: ServeDeps,
+  call: ProxyCall,
+  plan: AttemptPlan,
+  first: Served,
+  headers: Record<string, string>,
+): Promise<StreamEnd> {
   const res = call.res;
   const wantsUsage = (call.body['stream_options'] as { include_usage?: unknown } | undefined)?.include_usage === true;
-  const canContinue = call.endpoint === 'chat.completions' && call.resolution.kind === 'rotation' && call.resolution.rotation.config.midstream === 'continue';
-  res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  const canContinue =
+    call.endpoint === 'chat.completions' &&
+    call.resolution.kind === 'rotation' &&
+    call.resolution.rotation.config.midstream === 'continue';
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+  });
   let served = first;
   let answerId: string | null = null;
   let continuing = false;
@@ -167,7 +181,12 @@ export async function relayStream(deps: ServeDeps, call: ProxyCall, plan: Attemp
   };
 
   const settlePart = (outcome: UsageAttempt['outcome']): void => {
-    const attempt = [...plan.attempts].reverse().find((a) => a.provider === served.leaf.target.provider.id && a.model === served.leaf.target.model && a.outcome === 'ok');
+    const attempt = [...plan.attempts]
+      .reverse()
+      .find(
+        (a) =>
+          a.provider === served.leaf.target.provider.id && a.model === served.leaf.target.model && a.outcome === 'ok',
+      );
     const completion = usage?.completion ?? estimateTokens(partChars);
     if (usage === null) tally.estimated = true;
     else {
@@ -256,7 +275,12 @@ export async function relayStream(deps: ServeDeps, call: ProxyCall, plan: Attemp
 }
 
 /** Tries prefill-capable entries in turn; a 400 marks the entry as refusing prefills. */
-async function continueElsewhere(deps: ServeDeps, plan: AttemptPlan, failed: Served, delivered: string): Promise<Served | null> {
+async function continueElsewhere(
+  deps: ServeDeps,
+  plan: AttemptPlan,
+  failed: Served,
+  delivered: string,
+): Promise<Served | null> {
   plan.selection.excluded.add(failed.leaf.target.key);
   for (;;) {
     const continuation: AttemptPlan = {

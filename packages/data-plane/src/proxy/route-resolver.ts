@@ -1,4 +1,11 @@
-import { resolveRoute, type Resolution, type Result, type RouteError, type SnapshotIndex, type SnapshotUser } from '@aisbf/core';
+import {
+  resolveRoute,
+  type Resolution,
+  type Result,
+  type RouteError,
+  type SnapshotIndex,
+  type SnapshotUser,
+} from '@aisbf/core';
 
 /** `resolveRoute` for one snapshot, memoised per user and route name. */
 export type RouteResolver = (user: SnapshotUser, name: string) => Result<Resolution, RouteError>;

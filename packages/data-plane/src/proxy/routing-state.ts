@@ -1,5 +1,13 @@
 import type { ClientSignal } from '../http/client-signal';
-import { CLOSED_COOLDOWN, cooldownAvailability, reduceCooldown, type CooldownAvailability, type CooldownEvent, type CooldownState, type CooldownSync } from '@aisbf/core';
+import {
+  CLOSED_COOLDOWN,
+  cooldownAvailability,
+  reduceCooldown,
+  type CooldownAvailability,
+  type CooldownEvent,
+  type CooldownState,
+  type CooldownSync,
+} from '@aisbf/core';
 
 /**
  * The node-local, mutable side of routing: cooldown states (shared with other nodes through
@@ -28,7 +36,11 @@ export interface RoutingState {
   close(): void;
 }
 
-export function createRoutingState(deps: { cooldownSync?: CooldownSync | undefined; clock: () => number; onOpen?: () => void }): RoutingState {
+export function createRoutingState(deps: {
+  cooldownSync?: CooldownSync | undefined;
+  clock: () => number;
+  onOpen?: () => void;
+}): RoutingState {
   const cooldowns = new Map<string, CooldownState>();
   const inflight = new Map<string, number>();
   const turns = new Map<string, number>();
@@ -47,7 +59,9 @@ export function createRoutingState(deps: { cooldownSync?: CooldownSync | undefin
       deps.cooldownSync?.publish(key, after.openUntil);
     }
   };
-  const unsubscribe = deps.cooldownSync?.subscribe((key, until) => apply(key, { type: 'remote-open', until }, deps.clock(), false));
+  const unsubscribe = deps.cooldownSync?.subscribe((key, until) =>
+    apply(key, { type: 'remote-open', until }, deps.clock(), false),
+  );
 
   return {
     availability(key, now) {

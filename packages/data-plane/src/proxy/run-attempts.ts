@@ -1,6 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import { GatewayError, UpstreamError, retryVerdict, type IndexedAutoselect, type Resolution, type UsageAttempt, type UsageEvent } from '@aisbf/core';
+import {
+  GatewayError,
+  UpstreamError,
+  retryVerdict,
+  type IndexedAutoselect,
+  type Resolution,
+  type UsageAttempt,
+  type UsageEvent,
+} from '@aisbf/core';
 import type { ClientSignal } from '../http/client-signal';
 import type { UpstreamCall } from '../upstream/upstream-call';
 import type { ChunkFacts } from './chunk-facts';
@@ -52,7 +60,13 @@ export interface AttemptPlan {
 
 /** `private`: the request was judged private, so it may only go where the autoselect allows. */
 export type AutoselectExpansion =
-  | { ok: true; routes: readonly [Resolution, ...Resolution[]]; reason: string; findings: readonly string[]; private: boolean }
+  | {
+      ok: true;
+      routes: readonly [Resolution, ...Resolution[]];
+      reason: string;
+      findings: readonly string[];
+      private: boolean;
+    }
   | { ok: false; error: GatewayError; findings: readonly string[]; private: boolean };
 
 /** An SSE payload read before the answer was committed, with what was already parsed of it (null: `[DONE]`). */
@@ -83,7 +97,11 @@ export interface Served {
 
 /** The usage record's fields naming what actually served (after a failover, the fallback). */
 export function servedFields(served: Served): Pick<UsageEvent, 'provider' | 'providerOwnerId' | 'model'> {
-  return { provider: served.leaf.target.provider.id, providerOwnerId: served.leaf.target.provider.ownerId, model: served.leaf.target.model };
+  return {
+    provider: served.leaf.target.provider.id,
+    providerOwnerId: served.leaf.target.provider.ownerId,
+    model: served.leaf.target.model,
+  };
 }
 
 export type AttemptsResult =
@@ -105,7 +123,6 @@ export interface Passthrough {
   body: Buffer;
   contentType: string;
 }
-
 
 /** How long a request may wait for a free slot on this route (DESIGN §2 saturation, `timeout_queue_s`). */
 function queueMs(resolution: Resolution): number {
@@ -132,7 +149,15 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
   let queueUntil: number | null = null;
 
   for (;;) {
-    if (plan.clientSignal.aborted) return { ok: false, error: clientGoneError(), passthrough: null, waitedMs, clientGone: true, lastKey: leaf?.target.key ?? null };
+    if (plan.clientSignal.aborted)
+      return {
+        ok: false,
+        error: clientGoneError(),
+        passthrough: null,
+        waitedMs,
+        clientGone: true,
+        lastKey: leaf?.target.key ?? null,
+      };
     if (leaf === null) {
       plan.selection.now = clock();
       const selection = selectLeaf(plan.resolution, plan.selection);
@@ -147,7 +172,8 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
           continue;
         }
       }
-      if (!selection.ok) return { ok: false, ...exhausted(plan, selection, last), waitedMs, clientGone: false, lastKey };
+      if (!selection.ok)
+        return { ok: false, ...exhausted(plan, selection, last), waitedMs, clientGone: false, lastKey };
       if (selection.leaf === null) {
         const via = await serveAutoselectEntry(deps, plan, selection.autoselect, selection.key);
         if (via.ok) return { ok: true, served: { ...via.served, waitedMs: waitedMs + via.served.waitedMs } };
@@ -181,25 +207,58 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     const now = clock();
     if (result.ok) {
       state.apply(key, { type: 'success', startedAt: attemptStartedAt }, now);
-      plan.attempts.push({ provider: current.target.provider.id, model: current.target.model, status: result.served.status, outcome: 'ok', latencyMs: now - attemptStartedAt });
+      plan.attempts.push({
+        provider: current.target.provider.id,
+        model: current.target.model,
+        status: result.served.status,
+        outcome: 'ok',
+        latencyMs: now - attemptStartedAt,
+      });
       deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
       const { status, headers, call, body, pending, malformed } = result.served;
-      return { ok: true, served: { leaf: current, status, headers, call, body, pending, malformed, waitedMs, attemptStartedAt, release } };
+      return {
+        ok: true,
+        served: { leaf: current, status, headers, call, body, pending, malformed, waitedMs, attemptStartedAt, release },
+      };
     }
     release();
-    plan.attempts.push({ provider: current.target.provider.id, model: current.target.model, status: result.status, outcome: result.attempt, latencyMs: now - attemptStartedAt });
+    plan.attempts.push({
+      provider: current.target.provider.id,
+      model: current.target.model,
+      status: result.status,
+      outcome: result.attempt,
+      latencyMs: now - attemptStartedAt,
+    });
     deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
     if (plan.clientSignal.aborted) {
       if (current.probe) state.apply(key, { type: 'probe-cancel' }, now);
-      return { ok: false, error: clientGoneError(), passthrough: null, waitedMs, clientGone: true, lastKey: leaf?.target.key ?? null };
+      return {
+        ok: false,
+        error: clientGoneError(),
+        passthrough: null,
+        waitedMs,
+        clientGone: true,
+        lastKey: leaf?.target.key ?? null,
+      };
     }
     const target = `${current.target.provider.id}/${current.target.model}`;
     if (result.forbidden === true) {
       // The endpoint policy refused the address (issue 9): no request was sent and no retry can
       // change that, so no cooldown and no same-entry retry; another entry may still serve.
       if (current.probe) state.apply(key, { type: 'probe-cancel' }, now);
-      deps.logger.warn({ provider: current.target.provider.id, owner: current.target.provider.ownerId }, result.message);
-      last = { error: new UpstreamError('UPSTREAM_ERROR', `Upstream ${target} was not contacted: ${result.message}.`, { target, retryable: false, phase: 'connect', wireCode: 'endpoint_forbidden' }), passthrough: null };
+      deps.logger.warn(
+        { provider: current.target.provider.id, owner: current.target.provider.ownerId },
+        result.message,
+      );
+      last = {
+        error: new UpstreamError('UPSTREAM_ERROR', `Upstream ${target} was not contacted: ${result.message}.`, {
+          target,
+          retryable: false,
+          phase: 'connect',
+          wireCode: 'endpoint_forbidden',
+        }),
+        passthrough: null,
+      };
       plan.selection.excluded.add(key);
       lastKey = key;
       leaf = null;
@@ -207,7 +266,11 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     }
     if (result.budget || result.outcome === null) {
       if (current.probe) state.apply(key, { type: 'probe-cancel' }, now);
-      const error = new UpstreamError('UPSTREAM_TIMEOUT', `The request's total budget of ${Math.round(totalBudgetMs(plan.resolution) / 1000)} s ran out (last: ${target}, ${result.message}).`, { target, retryable: false, phase: 'headers', wireCode: 'upstream_timeout' });
+      const error = new UpstreamError(
+        'UPSTREAM_TIMEOUT',
+        `The request's total budget of ${Math.round(totalBudgetMs(plan.resolution) / 1000)} s ran out (last: ${target}, ${result.message}).`,
+        { target, retryable: false, phase: 'headers', wireCode: 'upstream_timeout' },
+      );
       return { ok: false, error, passthrough: null, waitedMs, clientGone: false, lastKey: leaf?.target.key ?? lastKey };
     }
     const verdict = retryVerdict({
@@ -218,17 +281,49 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       remainingMs: deadline - now,
       jitter: deps.random(),
     });
-    if (verdict.cooldown.kind === 'failure') state.apply(key, { type: 'failure', allowedFails: current.allowedFails, cooldownMs: current.errorCooldownMs }, now);
-    else if (verdict.cooldown.kind === 'open') state.apply(key, { type: 'open', cooldownMs: verdict.cooldown.cooldownMs }, now);
+    if (verdict.cooldown.kind === 'failure')
+      state.apply(
+        key,
+        { type: 'failure', allowedFails: current.allowedFails, cooldownMs: current.errorCooldownMs },
+        now,
+      );
+    else if (verdict.cooldown.kind === 'open')
+      state.apply(key, { type: 'open', cooldownMs: verdict.cooldown.cooldownMs }, now);
     else if (current.probe && verdict.action !== 'retry-same') state.apply(key, { type: 'probe-cancel' }, now);
     if (verdict.flagUnhealthy) {
-      deps.logger.warn({ provider: current.target.provider.id, model: current.target.model, status: result.status }, 'upstream refused its own key or model; check the provider');
-      deps.onProviderFlagged?.({ ownerId: current.target.provider.ownerId, providerId: current.target.provider.id, model: current.target.model, status: result.status ?? 0 });
+      deps.logger.warn(
+        { provider: current.target.provider.id, model: current.target.model, status: result.status },
+        'upstream refused its own key or model; check the provider',
+      );
+      deps.onProviderFlagged?.({
+        ownerId: current.target.provider.ownerId,
+        providerId: current.target.provider.id,
+        model: current.target.model,
+        status: result.status ?? 0,
+      });
     }
     // A backend's 429 that no other entry can absorb reaches the client as a 429 with the time the
     // entry stays cooled (DESIGN §2), not as a generic 502.
-    const rateLimited = result.status === 429 ? new GatewayError('RATE_LIMITED', `Upstream ${target} is rate limited; retry in ${Math.max(1, Math.ceil((verdict.cooldown.kind === 'open' ? verdict.cooldown.cooldownMs : current.errorCooldownMs) / 1000))} s.`, { retryAfterS: Math.max(1, Math.ceil((verdict.cooldown.kind === 'open' ? verdict.cooldown.cooldownMs : current.errorCooldownMs) / 1000)), wireCode: 'rate_limit_exceeded' }) : null;
-    last = { error: rateLimited ?? upstreamError(result, target), passthrough: verdict.row === 'context-length' || verdict.row === 'client-error' ? result.passthrough : null };
+    const rateLimited =
+      result.status === 429
+        ? new GatewayError(
+            'RATE_LIMITED',
+            `Upstream ${target} is rate limited; retry in ${Math.max(1, Math.ceil((verdict.cooldown.kind === 'open' ? verdict.cooldown.cooldownMs : current.errorCooldownMs) / 1000))} s.`,
+            {
+              retryAfterS: Math.max(
+                1,
+                Math.ceil(
+                  (verdict.cooldown.kind === 'open' ? verdict.cooldown.cooldownMs : current.errorCooldownMs) / 1000,
+                ),
+              ),
+              wireCode: 'rate_limit_exceeded',
+            },
+          )
+        : null;
+    last = {
+      error: rateLimited ?? upstreamError(result, target),
+      passthrough: verdict.row === 'context-length' || verdict.row === 'client-error' ? result.passthrough : null,
+    };
     switch (verdict.action) {
       case 'retry-same': {
         sameRetries++;
@@ -239,11 +334,19 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       case 'next-entry':
         plan.selection.excluded.add(key);
         lastKey = key;
-        if (verdict.largerContext === true) plan.selection.minContext = Math.max(plan.selection.minContext ?? 0, current.contextWindow ?? 0);
+        if (verdict.largerContext === true)
+          plan.selection.minContext = Math.max(plan.selection.minContext ?? 0, current.contextWindow ?? 0);
         leaf = null;
         continue;
       case 'return-to-client':
-        return { ok: false, error: last.error, passthrough: last.passthrough, waitedMs, clientGone: false, lastKey: leaf?.target.key ?? lastKey };
+        return {
+          ok: false,
+          error: last.error,
+          passthrough: last.passthrough,
+          waitedMs,
+          clientGone: false,
+          lastKey: leaf?.target.key ?? lastKey,
+        };
     }
   }
 }
@@ -254,7 +357,11 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
  * its fallbacks, or the routes of an autoselect entry. `plan.resolution` ends as the last route
  * tried; waits on every route count as upstream time (x-aisbf-overhead-ms leaves them out).
  */
-export async function runRoutes(deps: AttemptDeps, plan: AttemptPlan, routes: readonly [Resolution, ...Resolution[]]): Promise<AttemptsResult> {
+export async function runRoutes(
+  deps: AttemptDeps,
+  plan: AttemptPlan,
+  routes: readonly [Resolution, ...Resolution[]],
+): Promise<AttemptsResult> {
   let waitedMs = 0;
   let result: AttemptsResult | null = null;
   for (const resolution of routes) {
@@ -277,18 +384,39 @@ export async function runRoutes(deps: AttemptDeps, plan: AttemptPlan, routes: re
  * marked as being served while they run, so a candidate rotation that leads back to it skips it
  * (a loop ends, never hangs).
  */
-async function serveAutoselectEntry(deps: AttemptDeps, plan: AttemptPlan, autoselect: IndexedAutoselect, key: string): Promise<AttemptsResult> {
+async function serveAutoselectEntry(
+  deps: AttemptDeps,
+  plan: AttemptPlan,
+  autoselect: IndexedAutoselect,
+  key: string,
+): Promise<AttemptsResult> {
   const startedWait = performance.now();
   const expansion: AutoselectExpansion =
     plan.expand === undefined
-      ? { ok: false, error: new GatewayError('NO_HEALTHY_TARGET', `Autoselect "${autoselect.route}" cannot serve here.`, { wireCode: 'no_healthy_target' }), findings: [], private: false }
+      ? {
+          ok: false,
+          error: new GatewayError('NO_HEALTHY_TARGET', `Autoselect "${autoselect.route}" cannot serve here.`, {
+            wireCode: 'no_healthy_target',
+          }),
+          findings: [],
+          private: false,
+        }
       : await plan.expand(autoselect);
   // The decision's own selection call is upstream time, not aisbf's overhead.
   const decidedIn = performance.now() - startedWait;
   // A private request the autoselect could not place goes nowhere else: the rotation's other
   // entries were never vetted for it (fail closed, like a top-level autoselect).
   const final = expansion.private ? { final: true as const } : {};
-  if (!expansion.ok) return { ok: false, error: expansion.error, passthrough: null, waitedMs: decidedIn, clientGone: plan.clientSignal.aborted, lastKey: null, ...final };
+  if (!expansion.ok)
+    return {
+      ok: false,
+      error: expansion.error,
+      passthrough: null,
+      waitedMs: decidedIn,
+      clientGone: plan.clientSignal.aborted,
+      lastKey: null,
+      ...final,
+    };
   const expanding = (plan.selection.expanding ??= new Set());
   expanding.add(key);
   let result: AttemptsResult;
@@ -309,33 +437,61 @@ function exhausted(
   selection: { reason: 'all-cooling' | 'all-saturated' | 'none-usable'; retryAt: number | null },
   last: { error: GatewayError; passthrough: Passthrough | null } | null,
 ): { error: GatewayError; passthrough: Passthrough | null } {
-  const name = plan.resolution.kind === 'provider' ? `provider ${plan.resolution.target.provider.id}/${plan.resolution.target.model}` : `route ${plan.resolution.route}`;
+  const name =
+    plan.resolution.kind === 'provider'
+      ? `provider ${plan.resolution.target.provider.id}/${plan.resolution.target.model}`
+      : `route ${plan.resolution.route}`;
   // DESIGN §2: context_length_exceeded with no larger window left goes back as that 400.
   if (last?.passthrough != null) return last;
   if (selection.reason === 'all-cooling') {
-    const retryAfterS = selection.retryAt === null ? 60 : Math.max(1, Math.ceil((selection.retryAt - plan.selection.now) / 1000));
+    const retryAfterS =
+      selection.retryAt === null ? 60 : Math.max(1, Math.ceil((selection.retryAt - plan.selection.now) / 1000));
     const detail = last === null ? '' : ` (last error: ${last.error.message})`;
-    return { error: new GatewayError('NO_HEALTHY_TARGET', `Every entry of ${name} is cooling down after failures; retry in ${retryAfterS} s${detail}.`, { retryAfterS, wireCode: 'no_healthy_target' }), passthrough: null };
+    return {
+      error: new GatewayError(
+        'NO_HEALTHY_TARGET',
+        `Every entry of ${name} is cooling down after failures; retry in ${retryAfterS} s${detail}.`,
+        { retryAfterS, wireCode: 'no_healthy_target' },
+      ),
+      passthrough: null,
+    };
   }
   if (selection.reason === 'all-saturated') {
-    return { error: new GatewayError('NO_HEALTHY_TARGET', `Every entry of ${name} is at its max_concurrency and no slot freed within ${Math.round(queueMs(plan.resolution) / 1000)} s (timeout_queue_s); retry shortly.`, { retryAfterS: 1, wireCode: 'saturated' }), passthrough: null };
+    return {
+      error: new GatewayError(
+        'NO_HEALTHY_TARGET',
+        `Every entry of ${name} is at its max_concurrency and no slot freed within ${Math.round(queueMs(plan.resolution) / 1000)} s (timeout_queue_s); retry shortly.`,
+        { retryAfterS: 1, wireCode: 'saturated' },
+      ),
+      passthrough: null,
+    };
   }
   if (last !== null) return last;
-  return { error: new GatewayError('NO_HEALTHY_TARGET', `No usable entry in ${name} (disabled or misconfigured providers).`, { wireCode: 'no_healthy_target' }), passthrough: null };
+  return {
+    error: new GatewayError('NO_HEALTHY_TARGET', `No usable entry in ${name} (disabled or misconfigured providers).`, {
+      wireCode: 'no_healthy_target',
+    }),
+    passthrough: null,
+  };
 }
 
 function upstreamError(result: Extract<OnceResult, { ok: false }>, target: string): GatewayError {
   const timeout = result.attempt === 'timeout';
-  return new UpstreamError(timeout ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_ERROR', `Upstream ${target} failed: ${result.message}.`, {
-    target,
-    retryable: true,
-    phase: 'headers',
-    wireCode: timeout ? 'upstream_timeout' : 'upstream_error',
-    ...(result.status === null ? {} : { upstreamStatus: result.status }),
-  });
+  return new UpstreamError(
+    timeout ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_ERROR',
+    `Upstream ${target} failed: ${result.message}.`,
+    {
+      target,
+      retryable: true,
+      phase: 'headers',
+      wireCode: timeout ? 'upstream_timeout' : 'upstream_error',
+      ...(result.status === null ? {} : { upstreamStatus: result.status }),
+    },
+  );
 }
 
-const clientGoneError = (): GatewayError => new GatewayError('BAD_REQUEST', 'The client closed the connection.', { wireCode: 'client_closed_request' });
+const clientGoneError = (): GatewayError =>
+  new GatewayError('BAD_REQUEST', 'The client closed the connection.', { wireCode: 'client_closed_request' });
 
 /** Waits, but wakes early when the client leaves. Returns the milliseconds actually waited. */
 function sleep(ms: number, signal: ClientSignal): Promise<number> {
@@ -353,4 +509,3 @@ function sleep(ms: number, signal: ClientSignal): Promise<number> {
     const unlisten = signal.onAbort(onAbort);
   });
 }
-

@@ -13,7 +13,12 @@ describe('scrubSecretsText', () => {
     expect(out).toBe('bad key [redacted]');
   });
 
-  it.each(['Authorization: Bearer abcdefgh12345678', 'key sk-proj-ABCDEFGH12345678', 'token aisbf_abcdefghijklmnop', 'ghp_abcdefghijklmnopqrstuvwx'])('removes a secret-shaped string: %s', (text) => {
+  it.each([
+    'Authorization: Bearer abcdefgh12345678',
+    'key sk-proj-ABCDEFGH12345678',
+    'token aisbf_abcdefghijklmnop',
+    'ghp_abcdefghijklmnopqrstuvwx',
+  ])('removes a secret-shaped string: %s', (text) => {
     const out = scrubSecretsText(text, []);
     expect(out).toContain('[redacted]');
     expect(out).not.toMatch(/12345678|abcdefghijklmnop|abcdefghijklmnopqrstuvwx/);
@@ -25,6 +30,13 @@ describe('scrubSecretsText', () => {
   });
 
   it('collects the bearer key and static credential headers, not content headers', () => {
-    expect(sentSecrets({ authorization: 'Bearer k-123456', 'x-api-key': 'xk-999999', 'content-type': 'application/json', accept: 'text/event-stream' })).toEqual(['k-123456', 'xk-999999']);
+    expect(
+      sentSecrets({
+        authorization: 'Bearer k-123456',
+        'x-api-key': 'xk-999999',
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+      }),
+    ).toEqual(['k-123456', 'xk-999999']);
   });
 });

@@ -20,7 +20,12 @@ export function scrubSecretsText(text: string, keys: readonly string[]): string 
   for (const key of keys) {
     // Very short keys would redact ordinary words; they are not secrets worth that risk.
     if (key.length < 6) continue;
-    for (const form of new Set([key, encodeURIComponent(key), Buffer.from(key).toString('base64'), Buffer.from(key).toString('base64url')])) {
+    for (const form of new Set([
+      key,
+      encodeURIComponent(key),
+      Buffer.from(key).toString('base64'),
+      Buffer.from(key).toString('base64url'),
+    ])) {
       out = out.split(form).join(REDACTED);
     }
   }

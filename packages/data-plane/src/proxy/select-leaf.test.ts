@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { autoselectConfigSchema, emptySnapshot, indexSnapshot, resolveRoute, rotationConfigSchema, type Resolution, type RotationConfigInput, type SnapshotProvider } from '@aisbf/core';
+import {
+  autoselectConfigSchema,
+  emptySnapshot,
+  indexSnapshot,
+  resolveRoute,
+  rotationConfigSchema,
+  type Resolution,
+  type RotationConfigInput,
+  type SnapshotProvider,
+} from '@aisbf/core';
 import { createRoutingState } from './routing-state';
 import { autoselectKey, selectLeaf, type SelectionContext } from './select-leaf';
 
@@ -15,16 +24,46 @@ function seeded(seed: number): () => number {
 }
 
 const provider = (id: string, model: string, extra: Partial<SnapshotProvider> = {}): SnapshotProvider => ({
-  ownerId: 'u1', id, type: 'openai', endpoint: 'http://127.0.0.1:1/v1', apiKeyEnc: null, enabled: true, adminOnly: false, models: [{ name: model }], timeouts: {}, ...extra,
+  ownerId: 'u1',
+  id,
+  type: 'openai',
+  endpoint: 'http://127.0.0.1:1/v1',
+  apiKeyEnc: null,
+  enabled: true,
+  adminOnly: false,
+  models: [{ name: model }],
+  timeouts: {},
+  ...extra,
 });
 
 function resolution(config: RotationConfigInput): Resolution {
   const index = indexSnapshot({
     ...emptySnapshot(),
     users: [{ id: 'u1', username: 'alice', role: 'user', disabled: false }],
-    providers: [provider('a', 'ma'), provider('b', 'mb'), provider('c', 'mc', { models: [{ name: 'mc', contextWindow: 200_000, prefill: true }] })],
-    rotations: [{ ownerId: 'u1', id: 'r', config: rotationConfigSchema.parse(config) }, { ownerId: 'u1', id: 'inner', config: rotationConfigSchema.parse({ providers: [{ provider_id: 'c', model: 'mc' }] }) }],
-    autoselects: [{ ownerId: 'u1', id: 'pick', config: autoselectConfigSchema.parse({ selection_model: 'user-provider/a/ma', fallback: 'user-provider/b/mb', available_models: [{ model_id: 'user-provider/b/mb', description: 'b' }] }) }],
+    providers: [
+      provider('a', 'ma'),
+      provider('b', 'mb'),
+      provider('c', 'mc', { models: [{ name: 'mc', contextWindow: 200_000, prefill: true }] }),
+    ],
+    rotations: [
+      { ownerId: 'u1', id: 'r', config: rotationConfigSchema.parse(config) },
+      {
+        ownerId: 'u1',
+        id: 'inner',
+        config: rotationConfigSchema.parse({ providers: [{ provider_id: 'c', model: 'mc' }] }),
+      },
+    ],
+    autoselects: [
+      {
+        ownerId: 'u1',
+        id: 'pick',
+        config: autoselectConfigSchema.parse({
+          selection_model: 'user-provider/a/ma',
+          fallback: 'user-provider/b/mb',
+          available_models: [{ model_id: 'user-provider/b/mb', description: 'b' }],
+        }),
+      },
+    ],
   });
   const r = resolveRoute(index, { user: index.usersByName.get('alice')! }, 'r');
   if (!r.ok) throw new Error(r.error.message);
@@ -81,7 +120,12 @@ describe('selectLeaf over a real snapshot index', () => {
   });
 
   it('nested rotations pick inside the inner rotation when the outer entry wins', () => {
-    const r = resolution({ providers: [{ route: 'user-rotation/inner', weight: 9 }, { provider_id: 'a', model: 'ma', weight: 1 }] });
+    const r = resolution({
+      providers: [
+        { route: 'user-rotation/inner', weight: 9 },
+        { provider_id: 'a', model: 'ma', weight: 1 },
+      ],
+    });
     const s = selectLeaf(r, ctx());
     expect(s.ok && s.leaf?.target.key).toBe('u1|c|mc');
     const state = createRoutingState({ clock: () => 0 });
@@ -108,7 +152,12 @@ describe('selectLeaf over a real snapshot index', () => {
   });
 
   it('an autoselect entry is chosen like any entry, and skipped once excluded, while served further up, or in a continuation', () => {
-    const r = resolution({ providers: [{ route: 'user-autoselect/pick', weight: 9 }, { provider_id: 'a', model: 'ma', weight: 1 }] });
+    const r = resolution({
+      providers: [
+        { route: 'user-autoselect/pick', weight: 9 },
+        { provider_id: 'a', model: 'ma', weight: 1 },
+      ],
+    });
     const s = selectLeaf(r, ctx());
     expect(s.ok && s.leaf === null && s.autoselect.route).toBe('user-autoselect/pick');
     const key = s.ok && s.leaf === null ? s.key : '';

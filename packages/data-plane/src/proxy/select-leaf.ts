@@ -1,4 +1,14 @@
-import { pickEntry, type IndexedAutoselect, type IndexedEntry, type IndexedRotation, type PickCandidate, type PickResult, type ResolvedTimeouts, type Resolution, type RouteTarget } from '@aisbf/core';
+import {
+  pickEntry,
+  type IndexedAutoselect,
+  type IndexedEntry,
+  type IndexedRotation,
+  type PickCandidate,
+  type PickResult,
+  type ResolvedTimeouts,
+  type Resolution,
+  type RouteTarget,
+} from '@aisbf/core';
 import type { RoutingState } from './routing-state';
 
 /** One provider model chosen to receive an attempt, with the knobs of the entry that chose it. */
@@ -71,7 +81,12 @@ export function selectLeaf(resolution: Resolution, ctx: SelectionContext): Selec
     };
     if (resolution.problem !== null) return { ok: false, reason: 'none-usable', retryAt: null };
     const candidate = leafCandidate(leaf, ctx);
-    const picked = pickEntry([candidate], { strategy: 'priority', turn: 0, random: ctx.random, allowEarliestRecovery: !ctx.usedEarliest });
+    const picked = pickEntry([candidate], {
+      strategy: 'priority',
+      turn: 0,
+      random: ctx.random,
+      allowEarliestRecovery: !ctx.usedEarliest,
+    });
     return finish(picked, () => leaf, ctx);
   }
   return selectInRotation(resolution, ctx);
@@ -92,7 +107,8 @@ function selectInRotation(rotation: IndexedRotation, ctx: SelectionContext): Sel
     if (picked.reason === 'earliest-recovery' && inner.ok && inner.leaf !== null) inner.leaf.probe = true;
     return inner;
   }
-  if (entry.nested !== null) return { ok: true, leaf: null, autoselect: entry.nested, key: autoselectKey(entry.nested) };
+  if (entry.nested !== null)
+    return { ok: true, leaf: null, autoselect: entry.nested, key: autoselectKey(entry.nested) };
   return finish(picked, () => entryLeaf(rotation, entry), ctx);
 }
 
@@ -131,14 +147,18 @@ function entryCandidate(rotation: IndexedRotation, entry: IndexedEntry, ctx: Sel
     if (entry.nested.kind === 'autoselect') {
       const key = autoselectKey(entry.nested);
       const expanding = ctx.expanding;
-      const blocked = ctx.excluded.has(key) || ctx.requirePrefill || (expanding !== undefined && (expanding.has(key) || expanding.size >= MAX_AUTOSELECT_NESTING));
+      const blocked =
+        ctx.excluded.has(key) ||
+        ctx.requirePrefill ||
+        (expanding !== undefined && (expanding.has(key) || expanding.size >= MAX_AUTOSELECT_NESTING));
       return { weight, status: blocked ? 'excluded' : 'available' };
     }
     const inner = entry.nested.entries.map((e) => entryCandidate(entry.nested as IndexedRotation, e, ctx));
     return aggregate(weight, inner);
   }
   if (entry.target === null) return { weight, status: 'excluded' };
-  if (ctx.health !== undefined && !ctx.health.isHealthy(entry.target.provider.ownerId, entry.target.provider.id)) return { weight, status: 'excluded' };
+  if (ctx.health !== undefined && !ctx.health.isHealthy(entry.target.provider.ownerId, entry.target.provider.id))
+    return { weight, status: 'excluded' };
   return leafCandidate(entryLeaf(rotation, entry), ctx, weight);
 }
 
@@ -155,21 +175,26 @@ function aggregate(weight: number, inner: PickCandidate[]): PickCandidate {
     if (c.status === 'saturated') saturated = true;
   }
   if (saturated) return { weight, status: 'saturated' };
-  if (cooling) return Number.isFinite(recoversAt) ? { weight, status: 'cooling', recoversAt } : { weight, status: 'cooling' };
+  if (cooling)
+    return Number.isFinite(recoversAt) ? { weight, status: 'cooling', recoversAt } : { weight, status: 'cooling' };
   return { weight, status: 'excluded' };
 }
 
 function leafCandidate(leaf: Leaf, ctx: SelectionContext, weight = 1): PickCandidate {
   const { target } = leaf;
   if (ctx.excluded.has(target.key) || !target.provider.enabled) return { weight, status: 'excluded' };
-  if (ctx.requirePrefill && (!leaf.prefill || ctx.state.refusesPrefill(target.key))) return { weight, status: 'excluded' };
-  if (ctx.minContext !== null && leaf.contextWindow !== undefined && leaf.contextWindow <= ctx.minContext) return { weight, status: 'excluded' };
+  if (ctx.requirePrefill && (!leaf.prefill || ctx.state.refusesPrefill(target.key)))
+    return { weight, status: 'excluded' };
+  if (ctx.minContext !== null && leaf.contextWindow !== undefined && leaf.contextWindow <= ctx.minContext)
+    return { weight, status: 'excluded' };
   const availability = ctx.state.availability(target.key, ctx.now);
   if (availability.state === 'open') return { weight, status: 'cooling', recoversAt: availability.until };
   // A probe is in flight: nobody else tries it (no thundering herd on a recovering backend).
   if (availability.state === 'probing') return { weight, status: 'cooling' };
-  if (leaf.maxConcurrency !== undefined && ctx.state.inflight(target.key) >= leaf.maxConcurrency) return { weight, status: 'saturated' };
+  if (leaf.maxConcurrency !== undefined && ctx.state.inflight(target.key) >= leaf.maxConcurrency)
+    return { weight, status: 'saturated' };
   const providerMax = target.provider.maxConcurrency;
-  if (providerMax !== undefined && ctx.state.inflight(target.providerKey) >= providerMax) return { weight, status: 'saturated' };
+  if (providerMax !== undefined && ctx.state.inflight(target.providerKey) >= providerMax)
+    return { weight, status: 'saturated' };
   return { weight, status: 'available' };
 }

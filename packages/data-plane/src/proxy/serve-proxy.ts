@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { computeCostMicros, formatCost, safeJsonParse, type GatewayError, type Resolution, type SnapshotToken, type SnapshotUser, type UsageAttempt, type UsageEvent, type UsageSink } from '@aisbf/core';
+import {
+  computeCostMicros,
+  formatCost,
+  safeJsonParse,
+  type GatewayError,
+  type Resolution,
+  type SnapshotToken,
+  type SnapshotUser,
+  type UsageAttempt,
+  type UsageEvent,
+  type UsageSink,
+} from '@aisbf/core';
 import type { CacheTap } from '../cache/cache-tap';
 import type { ClientSignal } from '../http/client-signal';
 import { sendError } from '../http/openai-error';
@@ -66,7 +77,16 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
     stream,
     startedAt: call.startedAt,
     clientSignal: call.clientSignal,
-    selection: { state: deps.state, health: deps.health, now: call.startedAt, random: deps.random, excluded: new Set(), minContext: null, requirePrefill: false, usedEarliest: false },
+    selection: {
+      state: deps.state,
+      health: deps.health,
+      now: call.startedAt,
+      random: deps.random,
+      excluded: new Set(),
+      minContext: null,
+      requirePrefill: false,
+      usedEarliest: false,
+    },
     attempts,
     ...(call.expand === undefined ? {} : { expand: call.expand }),
   };
@@ -132,7 +152,15 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
   if (!stream) {
     const body = served.body!;
     const reported = usageOfBody(body);
-    const tally: Tally = reported === null ? { promptTokens: null, completionTokens: estimateTokens(body.length / 2), estimated: true } : { promptTokens: reported.prompt, completionTokens: reported.completion, estimated: false, cachedPromptTokens: reported.cached };
+    const tally: Tally =
+      reported === null
+        ? { promptTokens: null, completionTokens: estimateTokens(body.length / 2), estimated: true }
+        : {
+            promptTokens: reported.prompt,
+            completionTokens: reported.completion,
+            estimated: false,
+            cachedPromptTokens: reported.cached,
+          };
     const tokens = finalTokens(call, tally);
     const costMicros = served.status === 200 ? costOf(served, tokens, tally.cachedPromptTokens) : 0;
     headers['x-aisbf-cost'] = formatCost(costMicros);
@@ -153,18 +181,40 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
   // Streams: headers leave before the cost is known, so it is in the usage record only (docs/usage.md).
   const end = await relayStream(deps, call, plan, served, headers);
   const tokens = finalTokens(call, end.tally);
-  usage(200, end.outcome, { served: end.served, tokens, ttfbMs: commitAt - call.startedAt, costMicros: costOf(end.served, tokens, end.tally.cachedPromptTokens), autoselectReason });
+  usage(200, end.outcome, {
+    served: end.served,
+    tokens,
+    ttfbMs: commitAt - call.startedAt,
+    costMicros: costOf(end.served, tokens, end.tally.cachedPromptTokens),
+    autoselectReason,
+  });
 }
 
 /** Priced by the model that actually served (after a failover, the fallback's); null = unpriced. */
-function costOf(served: Served, tokens: Pick<UsageEvent, 'promptTokens' | 'completionTokens'>, cachedPromptTokens = 0): number | null {
-  return computeCostMicros(served.leaf.target.modelInfo?.pricing, { promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens, cachedPromptTokens });
+function costOf(
+  served: Served,
+  tokens: Pick<UsageEvent, 'promptTokens' | 'completionTokens'>,
+  cachedPromptTokens = 0,
+): number | null {
+  return computeCostMicros(served.leaf.target.modelInfo?.pricing, {
+    promptTokens: tokens.promptTokens,
+    completionTokens: tokens.completionTokens,
+    cachedPromptTokens,
+  });
 }
 
-function finalTokens(call: ProxyCall, tally: Tally): Pick<UsageEvent, 'promptTokens' | 'completionTokens' | 'estimated'> {
-  if (tally.promptTokens !== null) return { promptTokens: tally.promptTokens, completionTokens: tally.completionTokens, estimated: tally.estimated };
+function finalTokens(
+  call: ProxyCall,
+  tally: Tally,
+): Pick<UsageEvent, 'promptTokens' | 'completionTokens' | 'estimated'> {
+  if (tally.promptTokens !== null)
+    return { promptTokens: tally.promptTokens, completionTokens: tally.completionTokens, estimated: tally.estimated };
   const input = call.body['messages'] ?? call.body['prompt'] ?? call.body['input'];
-  return { promptTokens: estimateTokens(JSON.stringify(input ?? '').length), completionTokens: tally.completionTokens, estimated: true };
+  return {
+    promptTokens: estimateTokens(JSON.stringify(input ?? '').length),
+    completionTokens: tally.completionTokens,
+    estimated: true,
+  };
 }
 
 /** Model names come from configuration and may hold any character; header values may not. */
@@ -180,19 +230,28 @@ function baseHeaders(call: ProxyCall, attempts: number, overheadMs: number): Rec
   };
 }
 
-function servedHeaders(call: ProxyCall, served: Served, attemptsList: readonly UsageAttempt[], overheadMs: number): Record<string, string> {
+function servedHeaders(
+  call: ProxyCall,
+  served: Served,
+  attemptsList: readonly UsageAttempt[],
+  overheadMs: number,
+): Record<string, string> {
   const headers = baseHeaders(call, attemptsList.length, overheadMs);
   headers['x-aisbf-provider'] = served.leaf.target.provider.id;
   headers['x-aisbf-model'] = headerSafe(served.leaf.target.model);
   // Served through an autoselect entry of the rotation: its decision, unless a top-level one is named.
   if (served.autoselect !== undefined) {
     headers['x-aisbf-autoselect-reason'] ??= served.autoselect.reason;
-    if (served.autoselect.findings.length > 0) headers['x-aisbf-privacy-findings'] ??= served.autoselect.findings.join(',');
+    if (served.autoselect.findings.length > 0)
+      headers['x-aisbf-privacy-findings'] ??= served.autoselect.findings.join(',');
   }
   // Failover = served by something other than the first entry tried (across autoselect routes
   // too); a same-entry retry is not a failover.
   const first = attemptsList[0];
-  if (first !== undefined && (first.provider !== served.leaf.target.provider.id || first.model !== served.leaf.target.model)) {
+  if (
+    first !== undefined &&
+    (first.provider !== served.leaf.target.provider.id || first.model !== served.leaf.target.model)
+  ) {
     headers['x-aisbf-failover'] = 'true';
     headers['x-aisbf-preferred-provider'] = first.provider;
   }
@@ -221,17 +280,36 @@ function usageOfBody(body: Buffer): UsageCounts | null {
   return null;
 }
 
-function writeNotice(res: ServerResponse, headers: Record<string, string>, stream: boolean, error: GatewayError, route: string): void {
+function writeNotice(
+  res: ServerResponse,
+  headers: Record<string, string>,
+  stream: boolean,
+  error: GatewayError,
+  route: string,
+): void {
   const text = `aisbf could not serve "${route}": ${error.message}`;
   const id = `chatcmpl-aisbf-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   if (stream) {
     res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const chunk = { id, object: 'chat.completion.chunk', created, model: route, choices: [{ index: 0, delta: { role: 'assistant', content: text }, finish_reason: 'stop' }] };
+    const chunk = {
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model: route,
+      choices: [{ index: 0, delta: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+    };
     res.end(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`);
     return;
   }
-  const body = JSON.stringify({ id, object: 'chat.completion', created, model: route, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } });
+  const body = JSON.stringify({
+    id,
+    object: 'chat.completion',
+    created,
+    model: route,
+    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+  });
   res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

@@ -18,7 +18,10 @@ export interface TargetResolver {
   pool(target: RouteTarget, connectMs: number): Pool;
 }
 
-export function createTargetResolver(deps: { pools: UpstreamPools; decrypt: (sealed: string) => string }): TargetResolver {
+export function createTargetResolver(deps: {
+  pools: UpstreamPools;
+  decrypt: (sealed: string) => string;
+}): TargetResolver {
   const addresses = new Map<string, TargetAddress>();
   const keys = new Map<string, string>();
   const address = (target: RouteTarget): TargetAddress => {
@@ -34,7 +37,11 @@ export function createTargetResolver(deps: { pools: UpstreamPools; decrypt: (sea
   return {
     address,
     headers(target, stream) {
-      const out: Record<string, string> = { ...(target.provider.headers ?? {}), 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' };
+      const out: Record<string, string> = {
+        ...(target.provider.headers ?? {}),
+        'content-type': 'application/json',
+        accept: stream ? 'text/event-stream' : 'application/json',
+      };
       const sealed = target.provider.apiKeyEnc;
       if (sealed !== null) {
         // Cached per ciphertext: a rotated key is a new ciphertext, so the cache never serves a stale key.

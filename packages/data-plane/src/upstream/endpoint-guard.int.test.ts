@@ -7,14 +7,27 @@ import { post, startHarness, type Harness } from '../test-harness';
  * provider's host itself and refuses forbidden addresses before any byte is sent. DNS is a fake
  * table here, so `*.test` names never reach a real resolver.
  */
-async function startWith(policy: EndpointPolicy, dns: Record<string, string[]>): Promise<{ h: Harness; lookups: string[] }> {
+async function startWith(
+  policy: EndpointPolicy,
+  dns: Record<string, string[]>,
+): Promise<{ h: Harness; lookups: string[] }> {
   const lookups: string[] = [];
   const h = await startHarness({
     providers: [
       { id: 'mine', models: ['m1'] },
       { id: 'shared', ownerId: null, models: ['m1'] },
     ],
-    rotations: [{ id: 'mixed', config: { providers: [{ provider_id: 'mine', model: 'm1', weight: 10 }, { provider_id: 'shared', model: 'm1', weight: 1 }] } }],
+    rotations: [
+      {
+        id: 'mixed',
+        config: {
+          providers: [
+            { provider_id: 'mine', model: 'm1', weight: 10 },
+            { provider_id: 'shared', model: 'm1', weight: 1 },
+          ],
+        },
+      },
+    ],
     deps: {
       endpointPolicy: policy,
       resolveHost: async (name) => {
@@ -38,13 +51,17 @@ function repoint(h: Harness, id: string, host: string, version: number): void {
   h.plane.setSnapshot(h.snapshot);
 }
 
-const chat = (h: Harness, model: string, stream = false) => post(`${h.v1}/chat/completions`, h.tokens.alice, { model, messages: [{ role: 'user', content: 'hi' }], stream });
+const chat = (h: Harness, model: string, stream = false) =>
+  post(`${h.v1}/chat/completions`, h.tokens.alice, { model, messages: [{ role: 'user', content: 'hi' }], stream });
 
 describe('connect-time endpoint policy, default policy (LAN and public)', () => {
   let h: Harness;
   let lookups: string[];
   beforeAll(async () => {
-    ({ h, lookups } = await startWith(defaultEndpointPolicy(), { 'rebind.test': ['127.0.0.1'], 'meta.test': ['93.184.216.34', '169.254.169.254'] }));
+    ({ h, lookups } = await startWith(defaultEndpointPolicy(), {
+      'rebind.test': ['127.0.0.1'],
+      'meta.test': ['93.184.216.34', '169.254.169.254'],
+    }));
   });
   afterAll(async () => h.close());
 
@@ -95,7 +112,9 @@ describe('connect-time endpoint policy, default policy (LAN and public)', () => 
 describe('connect-time endpoint policy with loopback allowed', () => {
   let h: Harness;
   beforeAll(async () => {
-    ({ h } = await startWith(resolveEndpointPolicy({ allow: ['loopback', 'lan', 'public'] }), { 'ok.test': ['127.0.0.1'] }));
+    ({ h } = await startWith(resolveEndpointPolicy({ allow: ['loopback', 'lan', 'public'] }), {
+      'ok.test': ['127.0.0.1'],
+    }));
   });
   afterAll(async () => h.close());
 
@@ -107,7 +126,9 @@ describe('connect-time endpoint policy with loopback allowed', () => {
   });
 
   it('still refuses the gateway ports on loopback', async () => {
-    const providers = h.snapshot.providers.map((p): SnapshotProvider => (p.id === 'mine' ? { ...p, endpoint: 'http://127.0.0.1:17765/v1' } : p));
+    const providers = h.snapshot.providers.map((p): SnapshotProvider =>
+      p.id === 'mine' ? { ...p, endpoint: 'http://127.0.0.1:17765/v1' } : p,
+    );
     h.snapshot = { ...h.snapshot, version: 3, providers };
     h.plane.setSnapshot(h.snapshot);
     const res = await chat(h, 'user-provider/mine/m1');

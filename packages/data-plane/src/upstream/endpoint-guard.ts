@@ -13,7 +13,8 @@ export class EndpointForbiddenError extends Error {
   readonly code = ENDPOINT_FORBIDDEN;
 }
 
-export const systemResolveHost: ResolveHost = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+export const systemResolveHost: ResolveHost = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
 export interface EndpointGuardOptions {
   policy: EndpointPolicy;
@@ -28,14 +29,17 @@ export interface EndpointGuardOptions {
  * is opened, so no request byte is ever sent. The TLS server name stays the original host, so
  * certificates are still verified against it.
  */
-export function createGuardedConnector(options: EndpointGuardOptions & { timeoutMs: number }): buildConnector.connector {
+export function createGuardedConnector(
+  options: EndpointGuardOptions & { timeoutMs: number },
+): buildConnector.connector {
   const base = buildConnector({ timeout: options.timeoutMs });
   const resolveHost = options.resolveHost ?? systemResolveHost;
   return (connectOptions, callback) => {
     const host = connectOptions.hostname.replace(/^\[|\]$/g, '');
     const port = Number(connectOptions.port) || (connectOptions.protocol === 'https:' ? 443 : 80);
     const target = { host, port };
-    const refuse = (message: string): void => callback(new EndpointForbiddenError(`refused by the endpoint policy: ${message}`), null);
+    const refuse = (message: string): void =>
+      callback(new EndpointForbiddenError(`refused by the endpoint policy: ${message}`), null);
     const first = checkEndpointHost(options.policy, target);
     if (!first.ok) return refuse(first.error.message);
     if (!first.value.resolve) return void base(connectOptions, callback);

@@ -8,7 +8,10 @@ import { createGuardedConnector, type EndpointGuardOptions } from './endpoint-gu
  * refused before a socket opens. The CLI hands it to the jobs; they never import the data plane.
  */
 export function createGuardedFetch(options: EndpointGuardOptions & { connectTimeoutMs?: number }): typeof fetch {
-  const agent = new Agent({ connect: createGuardedConnector({ ...options, timeoutMs: options.connectTimeoutMs ?? 10_000 }) });
+  const agent = new Agent({
+    connect: createGuardedConnector({ ...options, timeoutMs: options.connectTimeoutMs ?? 10_000 }),
+  });
   // undici's fetch is the global fetch's implementation; its types are its own copy of the same ones.
-  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) => undiciFetch(input as never, { ...(init as object), dispatcher: agent } as never)) as unknown as typeof fetch;
+  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    undiciFetch(input as never, { ...(init as object), dispatcher: agent } as never)) as unknown as typeof fetch;
 }

@@ -171,11 +171,14 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   /** (Re)starts the watchdog; when it fires the request is aborted and `timedOut` says why. */
   arm(ms: number, kind: TimeoutKind): void {
     this.disarm();
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.timedOut = kind;
-      this.abort();
-    }, Math.max(0, ms));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.timedOut = kind;
+        this.abort();
+      },
+      Math.max(0, ms),
+    );
   }
 
   /** Cheaper than re-arming: pushes the same timeout out again. */
@@ -331,11 +334,28 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   private openFailure(error: unknown): OpenResult {
     this.disarm();
-    if (this.timedOut !== null) return { ok: false, error: 'timeout', timeout: this.timedOut, message: `no response headers (${this.timedOut} timeout)` };
+    if (this.timedOut !== null)
+      return {
+        ok: false,
+        error: 'timeout',
+        timeout: this.timedOut,
+        message: `no response headers (${this.timedOut} timeout)`,
+      };
     const code = errorCode(error);
     // The endpoint policy refused the address (issue 9): nothing was sent, and retrying cannot help.
-    if (code === ENDPOINT_FORBIDDEN) return { ok: false, error: 'forbidden', timeout: null, message: error instanceof Error ? error.message : 'refused by the endpoint policy' };
-    const refused = code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'EAI_AGAIN';
+    if (code === ENDPOINT_FORBIDDEN)
+      return {
+        ok: false,
+        error: 'forbidden',
+        timeout: null,
+        message: error instanceof Error ? error.message : 'refused by the endpoint policy',
+      };
+    const refused =
+      code === 'ECONNREFUSED' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT' ||
+      code === 'ENOTFOUND' ||
+      code === 'EHOSTUNREACH' ||
+      code === 'EAI_AGAIN';
     return { ok: false, error: refused ? 'refused' : 'reset', timeout: null, message: code ?? 'connection failed' };
   }
 }

@@ -40,7 +40,10 @@ export function createUpstreamPools(options: Partial<UpstreamPoolOptions> = {}):
           keepAliveTimeout: 30_000,
           headersTimeout: 0,
           bodyTimeout: 0,
-          connect: guard === null ? { timeout: connectTimeoutMs } : createGuardedConnector({ ...guard, timeoutMs: connectTimeoutMs }),
+          connect:
+            guard === null
+              ? { timeout: connectTimeoutMs }
+              : createGuardedConnector({ ...guard, timeoutMs: connectTimeoutMs }),
         });
         pools.set(key, pool);
       }

@@ -6,15 +6,20 @@ import { createUtf8ChunkDecoder } from './utf8-chunk-decoder';
 describe('utf8 chunk decoder', () => {
   it('decodes any split of any text exactly like a streaming TextDecoder', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme' }), fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(), (text, cuts, bom) => {
-        const bytes = Buffer.from((bom ? '\ufeff' : '') + text, 'utf8');
-        const parts = splitAt(bytes, cuts);
-        const fast = createUtf8ChunkDecoder();
-        const reference = new TextDecoder();
-        const got = parts.map((p) => fast.decode(p)).join('');
-        const want = parts.map((p) => reference.decode(p, { stream: true })).join('') + reference.decode();
-        expect(got).toBe(want);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme' }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.boolean(),
+        (text, cuts, bom) => {
+          const bytes = Buffer.from((bom ? '\ufeff' : '') + text, 'utf8');
+          const parts = splitAt(bytes, cuts);
+          const fast = createUtf8ChunkDecoder();
+          const reference = new TextDecoder();
+          const got = parts.map((p) => fast.decode(p)).join('');
+          const want = parts.map((p) => reference.decode(p, { stream: true })).join('') + reference.decode();
+          expect(got).toBe(want);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -25,7 +30,9 @@ describe('utf8 chunk decoder', () => {
         const fast = createUtf8ChunkDecoder();
         const reference = new TextDecoder();
         const parts = chunks.map((c) => Buffer.from(c));
-        expect(parts.map((p) => fast.decode(p)).join('')).toBe(parts.map((p) => reference.decode(p, { stream: true })).join(''));
+        expect(parts.map((p) => fast.decode(p)).join('')).toBe(
+          parts.map((p) => reference.decode(p, { stream: true })).join(''),
+        );
       }),
       { numRuns: 1000 },
     );
@@ -34,7 +41,9 @@ describe('utf8 chunk decoder', () => {
   it('keeps a character split between chunks whole', () => {
     const bytes = Buffer.from('data: é€😀\n\n', 'utf8');
     const decoder = createUtf8ChunkDecoder();
-    const out = [bytes.subarray(0, 8), bytes.subarray(8, 11), bytes.subarray(11, 14), bytes.subarray(14)].map((p) => decoder.decode(p)).join('');
+    const out = [bytes.subarray(0, 8), bytes.subarray(8, 11), bytes.subarray(11, 14), bytes.subarray(14)]
+      .map((p) => decoder.decode(p))
+      .join('');
     expect(out).toBe('data: é€😀\n\n');
   });
 

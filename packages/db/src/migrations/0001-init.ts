@@ -137,7 +137,17 @@ export const init0001: Migration = {
       .execute();
     // Usage is queried by time range, globally or for one user or token.
     await db.schema.createIndex('usage_created_idx').ifNotExists().on('usage_records').column('created_at').execute();
-    await db.schema.createIndex('usage_user_created_idx').ifNotExists().on('usage_records').columns(['user_id', 'created_at']).execute();
-    await db.schema.createIndex('usage_token_created_idx').ifNotExists().on('usage_records').columns(['token_id', 'created_at']).execute();
+    await db.schema
+      .createIndex('usage_user_created_idx')
+      .ifNotExists()
+      .on('usage_records')
+      .columns(['user_id', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('usage_token_created_idx')
+      .ifNotExists()
+      .on('usage_records')
+      .columns(['token_id', 'created_at'])
+      .execute();
   },
 };

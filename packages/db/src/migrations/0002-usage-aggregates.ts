@@ -30,15 +30,35 @@ export const usageAggregates0002: Migration = {
       .addPrimaryKeyConstraint('usage_hourly_pk', ['bucket', 'dims_key'])
       .execute();
     // Per-user and per-token views filter on these first, then range over hours.
-    await db.schema.createIndex('usage_hourly_user_idx').ifNotExists().on('usage_hourly').columns(['user_id', 'bucket']).execute();
-    await db.schema.createIndex('usage_hourly_token_idx').ifNotExists().on('usage_hourly').columns(['token_id', 'bucket']).execute();
+    await db.schema
+      .createIndex('usage_hourly_user_idx')
+      .ifNotExists()
+      .on('usage_hourly')
+      .columns(['user_id', 'bucket'])
+      .execute();
+    await db.schema
+      .createIndex('usage_hourly_token_idx')
+      .ifNotExists()
+      .on('usage_hourly')
+      .columns(['token_id', 'bucket'])
+      .execute();
 
     // Covering index for per-model series (the dashboard's default view): read in (hour, model) order.
     await db.schema
       .createIndex('usage_hourly_model_idx')
       .ifNotExists()
       .on('usage_hourly')
-      .columns(['bucket', 'model', 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cost_micros', 'priced_requests', 'unpriced_requests'])
+      .columns([
+        'bucket',
+        'model',
+        'requests',
+        'errors',
+        'prompt_tokens',
+        'completion_tokens',
+        'cost_micros',
+        'priced_requests',
+        'unpriced_requests',
+      ])
       .execute();
 
     // Backfill page by page (ids are unique, ordered by id): memory stays bounded on large tables.
@@ -47,7 +67,13 @@ export const usageAggregates0002: Migration = {
     await typed.withTables<{ usage_hourly: { bucket: number } }>().deleteFrom('usage_hourly').execute();
     let after = '';
     for (;;) {
-      const page = await typed.selectFrom('usage_records').selectAll().where('id', '>', after).orderBy('id').limit(5000).execute();
+      const page = await typed
+        .selectFrom('usage_records')
+        .selectAll()
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(5000)
+        .execute();
       if (page.length === 0) break;
       await addUsageHourly(typed, aggregateUsageRows(page));
       after = page[page.length - 1]!.id;

@@ -1,8 +1,23 @@
-import { createDatabase, findProvider, insertUser, insertUsageEvents, listProviderHealth, migrateToLatest, upsertProvider, type DatabaseHandle } from '@aisbf/db';
+import {
+  createDatabase,
+  findProvider,
+  insertUser,
+  insertUsageEvents,
+  listProviderHealth,
+  migrateToLatest,
+  upsertProvider,
+  type DatabaseHandle,
+} from '@aisbf/db';
 import type { HealthChange } from '@aisbf/bus';
 import type { ConfigChange } from '@aisbf/core';
 import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
-import { createTestMysqlDatabase, startMockUpstream, testRedisPrefix, testRedisUrl, type MockUpstream } from '@aisbf/testkit';
+import {
+  createTestMysqlDatabase,
+  startMockUpstream,
+  testRedisPrefix,
+  testRedisUrl,
+  type MockUpstream,
+} from '@aisbf/testkit';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toBullmqConnection, toBullmqPrefix } from '../bullmq-connection';
@@ -30,7 +45,10 @@ export interface Backend {
 
 export type SuitePart = 'bullmq' | 'in-process' | 'processors';
 
-export const mariadbBackend: Backend = { name: 'MariaDB', open: async () => createDatabase(await createTestMysqlDatabase('jobs')) };
+export const mariadbBackend: Backend = {
+  name: 'MariaDB',
+  open: async () => createDatabase(await createTestMysqlDatabase('jobs')),
+};
 export const sqliteBackend: Backend = { name: 'SQLite', open: async () => createDatabase('sqlite::memory:') };
 
 /**
@@ -63,10 +81,26 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
       await handle.close();
     });
 
-    const addProvider = async (id: string, endpoint = upstream.url, settings: Record<string, unknown> = {}, models = [{ name: 'old-model' }, { name: 'm1', contextWindow: 8192 }]) =>
+    const addProvider = async (
+      id: string,
+      endpoint = upstream.url,
+      settings: Record<string, unknown> = {},
+      models = [{ name: 'old-model' }, { name: 'm1', contextWindow: 8192 }],
+    ) =>
       upsertProvider(
         handle.db,
-        { ownerId, id, type: 'openai', endpoint, apiKeyEnc: box.encrypt('sk-test-upstream-key'), apiKeyHint: null, enabled: true, adminOnly: false, settings, models },
+        {
+          ownerId,
+          id,
+          type: 'openai',
+          endpoint,
+          apiKeyEnc: box.encrypt('sk-test-upstream-key'),
+          apiKeyHint: null,
+          enabled: true,
+          adminOnly: false,
+          settings,
+          models,
+        },
         0,
       );
     const statusOf = async (id: string) => {
@@ -74,9 +108,14 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
       if (!provider) throw new Error('no provider');
       return (await listProviderHealth(handle.db, [provider.rowId])).get(provider.rowId)?.status ?? 'unknown';
     };
-    const deps = { publish: async (c: ConfigChange) => void changes.push(c), publishHealth: async (h: HealthChange) => void health.push(h) };
+    const deps = {
+      publish: async (c: ConfigChange) => void changes.push(c),
+      publishHealth: async (h: HealthChange) => void health.push(h),
+    };
 
-    const startWorkers = async (options: { healthEveryMs?: number; discoverEveryMs?: number } = {}): Promise<{ workers: JobWorkers; prefix: string }> => {
+    const startWorkers = async (
+      options: { healthEveryMs?: number; discoverEveryMs?: number } = {},
+    ): Promise<{ workers: JobWorkers; prefix: string }> => {
       const prefix = testRedisPrefix('jobs');
       const workers = await createWorkers({
         url: testRedisUrl(),
@@ -98,13 +137,19 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
         const { prefix } = await startWorkers();
         const runner = createBullmqJobRunner({ url: testRedisUrl(), prefix, timeoutMs: 10_000 });
         closers.push(() => runner.close());
-        const [first, second] = await Promise.all([runner.discoverModels({ ownerId, providerId: 'lan' }), runner.discoverModels({ ownerId, providerId: 'lan' })]);
+        const [first, second] = await Promise.all([
+          runner.discoverModels({ ownerId, providerId: 'lan' }),
+          runner.discoverModels({ ownerId, providerId: 'lan' }),
+        ]);
         expect(first).toEqual({ models: ['m1', 'm2'], added: ['m2'], removed: ['old-model'] });
         expect(second).toEqual(first);
         expect(upstream.requests.filter((r) => r.path.endsWith('/models'))).toHaveLength(1);
         expect(upstream.requests[0]?.headers['authorization']).toBe('Bearer sk-test-upstream-key');
         const stored = await findProvider(handle.db, ownerId, 'lan');
-        expect(stored?.models.map((m) => [m.name, m.contextWindow])).toEqual([['m1', 8192], ['m2', undefined]]);
+        expect(stored?.models.map((m) => [m.name, m.contextWindow])).toEqual([
+          ['m1', 8192],
+          ['m2', undefined],
+        ]);
         expect(changes.at(-1)).toMatchObject({ kind: 'models', id: 'lan', op: 'upsert' });
       });
     }
@@ -115,9 +160,17 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
         const { prefix } = await startWorkers();
         const runner = createBullmqJobRunner({ url: testRedisUrl(), prefix, timeoutMs: 10_000 });
         closers.push(() => runner.close());
-        await expect(runner.discoverModels({ ownerId, providerId: 'broken' })).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
-        await expect(runner.discoverModels({ ownerId, providerId: 'nope' })).rejects.toMatchObject({ code: 'UPSTREAM_ERROR', message: expect.stringContaining('does not exist') });
-        const queue = new Queue(QUEUES.discoverModels, { connection: toBullmqConnection(testRedisUrl()), prefix: toBullmqPrefix(prefix) });
+        await expect(runner.discoverModels({ ownerId, providerId: 'broken' })).rejects.toMatchObject({
+          code: 'UPSTREAM_ERROR',
+        });
+        await expect(runner.discoverModels({ ownerId, providerId: 'nope' })).rejects.toMatchObject({
+          code: 'UPSTREAM_ERROR',
+          message: expect.stringContaining('does not exist'),
+        });
+        const queue = new Queue(QUEUES.discoverModels, {
+          connection: toBullmqConnection(testRedisUrl()),
+          prefix: toBullmqPrefix(prefix),
+        });
         closers.push(() => queue.close());
         const failed = await queue.getFailed();
         expect(failed.find((j) => (j.data as { providerId: string }).providerId === 'nope')?.attemptsMade).toBe(1);
@@ -130,9 +183,16 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
         const connection = toBullmqConnection(testRedisUrl());
         const queue = new Queue(QUEUES.usageEvents, { connection, prefix: toBullmqPrefix(prefix) });
         const events = new QueueEvents(QUEUES.usageEvents, { connection, prefix: toBullmqPrefix(prefix) });
-        closers.push(() => queue.close(), () => events.close());
+        closers.push(
+          () => queue.close(),
+          () => events.close(),
+        );
         await events.waitUntilReady();
-        const job = await queue.add('usage-flush', { events: [{ id: 'x' }] }, { attempts: 5, backoff: { type: 'fixed', delay: 10 } });
+        const job = await queue.add(
+          'usage-flush',
+          { events: [{ id: 'x' }] },
+          { attempts: 5, backoff: { type: 'fixed', delay: 10 } },
+        );
         await expect(job.waitUntilFinished(events, 5_000)).rejects.toThrow(/invalid payload/);
         expect((await queue.getJob(job.id ?? ''))?.attemptsMade).toBe(1);
       });
@@ -146,18 +206,39 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
         await addProvider('sched-a', own.url);
         const { prefix } = await startWorkers({ healthEveryMs: 60_000, discoverEveryMs: 3_600_000 });
         // A second worker process of the same cluster.
-        const second = await createWorkers({ url: testRedisUrl(), prefix, db: handle.db, secretBox: box, ...deps, healthEveryMs: 60_000, discoverEveryMs: 3_600_000 });
+        const second = await createWorkers({
+          url: testRedisUrl(),
+          prefix,
+          db: handle.db,
+          secretBox: box,
+          ...deps,
+          healthEveryMs: 60_000,
+          discoverEveryMs: 3_600_000,
+        });
         closers.push(() => second.close());
-        const queue = new Queue(QUEUES.discoverModels, { connection: toBullmqConnection(testRedisUrl()), prefix: toBullmqPrefix(prefix) });
-        const healthQueue = new Queue(QUEUES.healthCheck, { connection: toBullmqConnection(testRedisUrl()), prefix: toBullmqPrefix(prefix) });
-        closers.push(() => queue.close(), () => healthQueue.close());
+        const queue = new Queue(QUEUES.discoverModels, {
+          connection: toBullmqConnection(testRedisUrl()),
+          prefix: toBullmqPrefix(prefix),
+        });
+        const healthQueue = new Queue(QUEUES.healthCheck, {
+          connection: toBullmqConnection(testRedisUrl()),
+          prefix: toBullmqPrefix(prefix),
+        });
+        closers.push(
+          () => queue.close(),
+          () => healthQueue.close(),
+        );
         const keys = (await queue.getJobSchedulers(0, -1)).map((s) => s.key);
         expect(keys.filter((k) => k === discoverSchedulerId(ownerId, 'sched-a'))).toHaveLength(1);
         expect(new Set(keys).size).toBe(keys.length);
         expect((await healthQueue.getJobSchedulers(0, -1)).map((s) => s.key)).toEqual([HEALTH_SCHEDULER_ID]);
         // A scheduler's first run is immediate: the new provider is discovered without anyone asking,
         // once for the cluster (one discovery + one health probe reach the upstream, not one per worker).
-        await until(async () => (await findProvider(handle.db, ownerId, 'sched-a'))?.models.some((m) => m.name === 'm2') ?? false, 10_000, 'scheduled discovery');
+        await until(
+          async () => (await findProvider(handle.db, ownerId, 'sched-a'))?.models.some((m) => m.name === 'm2') ?? false,
+          10_000,
+          'scheduled discovery',
+        );
         await new Promise((resolve) => setTimeout(resolve, 300));
         expect(own.requests.filter((r) => r.path === '/v1/models')).toHaveLength(2);
       });
@@ -183,9 +264,20 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
     if (parts.has('in-process')) {
       it('in-process: the same discovery and health behaviour without Redis', async () => {
         await addProvider('local');
-        const jobs = createInProcessJobs({ db: handle.db, secretBox: box, ...deps, healthEveryMs: 0, discoverEveryMs: 0, healthPolicy: { probeTimeoutMs: 1_000 } });
+        const jobs = createInProcessJobs({
+          db: handle.db,
+          secretBox: box,
+          ...deps,
+          healthEveryMs: 0,
+          discoverEveryMs: 0,
+          healthPolicy: { probeTimeoutMs: 1_000 },
+        });
         closers.push(() => jobs.close());
-        expect(await jobs.discoverModels({ ownerId, providerId: 'local' })).toEqual({ models: ['m1', 'm2'], added: ['m2'], removed: ['old-model'] });
+        expect(await jobs.discoverModels({ ownerId, providerId: 'local' })).toEqual({
+          models: ['m1', 'm2'],
+          added: ['m2'],
+          removed: ['old-model'],
+        });
         upstream.setDefault({ kind: 'status', status: 503 });
         await jobs.runHealthCheck();
         expect(await statusOf('local')).toBe('unhealthy');
@@ -206,7 +298,15 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
             userId: ownerId,
             provider: i < 2 ? 'busy' : null,
             providerOwnerId: i < 2 ? ownerId : null,
-            attempts: [{ provider: 'busy', model: 'm1', status: i < 2 ? 200 : 502, outcome: i < 2 ? 'ok' : 'error', latencyMs: 40 }],
+            attempts: [
+              {
+                provider: 'busy',
+                model: 'm1',
+                status: i < 2 ? 200 : 502,
+                outcome: i < 2 ? 'ok' : 'error',
+                latencyMs: 40,
+              },
+            ],
           }),
         );
         await insertUsageEvents(handle.db, events);
@@ -231,7 +331,9 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
         await addProvider('free', upstream.url, {}, [{ name: 'm2' }]);
         await checkHealth({ db: handle.db, secretBox: box, ...deps }, { ownerId, providerId: 'free' });
         expect(upstream.requests.map((r) => r.path)).toEqual(['/v1/chat/completions', '/v1/models']);
-        await expect(checkHealth({ db: handle.db, secretBox: box }, { providerId: 7 })).rejects.toThrow(/invalid payload/);
+        await expect(checkHealth({ db: handle.db, secretBox: box }, { providerId: 7 })).rejects.toThrow(
+          /invalid payload/,
+        );
       });
     }
   });

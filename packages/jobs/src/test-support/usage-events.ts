@@ -1,7 +1,12 @@
 import type { UsageEvent } from '@aisbf/core';
 
 /** A usage event with a unique id; `promptTokens` = `i` so sums prove exactly-once. */
-export function makeUsageEvent(producer: string, i: number, at = 1_700_000_000_000 + i, overrides: Partial<UsageEvent> = {}): UsageEvent {
+export function makeUsageEvent(
+  producer: string,
+  i: number,
+  at = 1_700_000_000_000 + i,
+  overrides: Partial<UsageEvent> = {},
+): UsageEvent {
   return {
     id: `${producer}-${String(i).padStart(6, '0')}-evt`,
     requestId: `req-${producer}-${i}`,

@@ -21,7 +21,9 @@ describe('rotation JSON view', () => {
   it('lists each problem with its path and does not save', async () => {
     const onapply = vi.fn(async (_: ConfigItem[]) => {});
     render(JsonConfigView, { kind: 'rotations', onapply });
-    await fireEvent.input(screen.getByLabelText('JSON document'), { target: { value: '{"rotations":{"r":{"providers":[{"model":"m","weight":"heavy"}]}}}' } });
+    await fireEvent.input(screen.getByLabelText('JSON document'), {
+      target: { value: '{"rotations":{"r":{"providers":[{"model":"m","weight":"heavy"}]}}}' },
+    });
     await fireEvent.click(screen.getByRole('button', { name: 'Save JSON' }));
     expect(onapply).not.toHaveBeenCalled();
     const alert = screen.getByRole('alert');
@@ -40,7 +42,11 @@ describe('rotation JSON view', () => {
   });
 
   it('shows server issues passed back after a save', () => {
-    render(JsonConfigView, { kind: 'rotations', onapply: async () => {}, serverIssues: [{ path: 'coding-production.providers[1].provider_id', message: 'unknown provider runpod-gpu-a' }] });
+    render(JsonConfigView, {
+      kind: 'rotations',
+      onapply: async () => {},
+      serverIssues: [{ path: 'coding-production.providers[1].provider_id', message: 'unknown provider runpod-gpu-a' }],
+    });
     expect(screen.getByRole('alert').textContent).toContain('unknown provider runpod-gpu-a');
   });
 });

@@ -25,11 +25,19 @@ describe('ProviderForm', () => {
     const onsave = vi.fn(async (_: ProviderInput) => {});
     render(ProviderForm, { initial: emptyProviderForm(), isNew: true, onsave });
     await type(/^Provider ID/, 'coderai-local');
-    expect((screen.getByLabelText('Type') as HTMLSelectElement).selectedOptions[0]?.textContent).toBe('OpenAI-compatible');
+    expect((screen.getByLabelText('Type') as HTMLSelectElement).selectedOptions[0]?.textContent).toBe(
+      'OpenAI-compatible',
+    );
     await type(/^Endpoint/, 'http://coderai-broker.internal:8080/v1');
     await type(/^Token/, 'broker-secret');
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
-    expect(onsave).toHaveBeenCalledWith({ id: 'coderai-local', type: 'openai', endpoint: 'http://coderai-broker.internal:8080/v1', apiKey: 'broker-secret', enabled: true });
+    expect(onsave).toHaveBeenCalledWith({
+      id: 'coderai-local',
+      type: 'openai',
+      endpoint: 'http://coderai-broker.internal:8080/v1',
+      apiKey: 'broker-secret',
+      enabled: true,
+    });
   });
 
   it('clears a field error as soon as the user fixes it', async () => {
@@ -46,7 +54,10 @@ describe('ProviderForm', () => {
       initial: { ...emptyProviderForm(), id: 'x', endpoint: 'http://h/v1' },
       isNew: true,
       onsave: async () => {},
-      serverIssues: [{ path: 'input.endpoint', message: 'endpoint is unreachable' }, { path: 'owner', message: 'no such user' }],
+      serverIssues: [
+        { path: 'input.endpoint', message: 'endpoint is unreachable' },
+        { path: 'owner', message: 'no such user' },
+      ],
     });
     expect(document.getElementById('provider-endpoint-error')?.textContent).toBe('endpoint is unreachable');
     // An issue no field claims is shown above the form rather than dropped.
@@ -54,7 +65,12 @@ describe('ProviderForm', () => {
   });
 
   it('on edit keeps the ID read-only and says an empty token keeps the stored key', () => {
-    render(ProviderForm, { initial: { ...emptyProviderForm(), id: 'coderai-local', endpoint: 'http://h/v1' }, isNew: false, apiKeyHint: 'sk-…abcd', onsave: async () => {} });
+    render(ProviderForm, {
+      initial: { ...emptyProviderForm(), id: 'coderai-local', endpoint: 'http://h/v1' },
+      isNew: false,
+      apiKeyHint: 'sk-…abcd',
+      onsave: async () => {},
+    });
     expect((screen.getByLabelText('Provider ID') as HTMLInputElement).readOnly).toBe(true);
     expect(screen.getByText(/keep the stored key \(sk-…abcd\)/)).toBeTruthy();
   });
