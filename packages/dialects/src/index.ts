@@ -1,0 +1,2 @@
+export type * from './chat-types';
+export type * from './dialect';
