@@ -108,7 +108,9 @@ describe('docker/nginx/aisbf.conf', () => {
 
 describe('.dockerignore', () => {
   // The build context is the repository root: a local data dir holds secret.key and the SQLite file.
-  const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+  const ignored = read('.dockerignore')
+    .split('\n')
+    .map((line) => line.trim());
   it('keeps secrets, local data and build output out of the image context', () => {
     for (const entry of ['data', '.env', 'docker/.env', 'docker/nginx/certs', '**/node_modules', '.git'])
       expect(ignored, entry).toContain(entry);
