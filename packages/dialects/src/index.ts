@@ -1,2 +1,5 @@
 export type * from './chat-types';
 export type * from './dialect';
+export { backendDialectFor } from './backend-dialect-for';
+export { ANTHROPIC_DEFAULT_MAX_TOKENS, anthropicBackend } from './anthropic/anthropic-backend';
+export { ANTHROPIC_VERSION } from './anthropic/anthropic-messages-api';
