@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatChunk } from '../chat-types';
 import { anthropicBackend, ANTHROPIC_DEFAULT_MAX_TOKENS } from './anthropic-backend';
 
-const target = { model: 'claude-x', apiKey: 'sk-ant-test', defaultMaxTokens: null, stream: false };
+const target = { model: 'claude-x', apiKey: 'sk-ant-test', defaultMaxTokens: null as number | null, stream: false };
 
 /** The `data` payloads of an SSE transcript kept as a fixture file. */
 const payloads = (name: string): string[] =>
