@@ -21,6 +21,22 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ AISBF_ADMIN_PASSWORD: 'short' })).toThrow(/AISBF_ADMIN_PASSWORD/);
   });
 
+  it('states the admin token format at boot, the same one the README shows and the service checks', () => {
+    expect(() => parseEnv({ AISBF_ADMIN_TOKEN: 'aisbf_tooShort0123456789abcd' })).toThrow(
+      /AISBF_ADMIN_TOKEN: must be "aisbf_" followed by at least 32 characters/,
+    );
+    expect(() => parseEnv({ AISBF_ADMIN_TOKEN: 'token_0123456789abcdef0123456789abcdef' })).toThrow(
+      /AISBF_ADMIN_TOKEN/,
+    );
+    const good = `aisbf_${'0123456789abcdef'.repeat(3)}`;
+    expect(parseEnv({ AISBF_ADMIN_TOKEN: good }).AISBF_ADMIN_TOKEN).toBe(good);
+  });
+
+  it('logs readable lines at a terminal and JSON elsewhere unless told', () => {
+    expect(parseEnv({}).AISBF_LOG_FORMAT).toBe('auto');
+    expect(() => parseEnv({ AISBF_LOG_FORMAT: 'xml' })).toThrow(/AISBF_LOG_FORMAT/);
+  });
+
   it('treats empty strings as unset, as compose files often pass them', () => {
     expect(parseEnv({ AISBF_REDIS_URL: '' }).AISBF_REDIS_URL).toBeUndefined();
   });

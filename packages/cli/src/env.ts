@@ -37,8 +37,18 @@ export const envSchema = z.object({
     z.string().min(16, 'must be at least 16 characters (64 hex chars recommended)').optional(),
   ),
   AISBF_ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, 'must be at least 8 characters').optional()),
-  AISBF_ADMIN_TOKEN: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
+  AISBF_ADMIN_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        /^aisbf_[A-Za-z0-9_-]{32,}$/,
+        'must be "aisbf_" followed by at least 32 characters from A-Z a-z 0-9 _ - (README, "Quick start")',
+      )
+      .optional(),
+  ),
   AISBF_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: readable lines when stdout is a terminal, JSON otherwise. */
+  AISBF_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   AISBF_MAX_BODY_BYTES: z.coerce
     .number()
     .int()

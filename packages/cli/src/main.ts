@@ -10,6 +10,8 @@ commands:
   data-plane      stateless OpenAI-compatible proxy node (needs AISBF_REDIS_URL, never the database)
   worker          BullMQ jobs: model discovery, health checks, usage writes
   migrate         apply database migrations and exit
+  admin reset-password [username]
+                  set a user's password (AISBF_ADMIN_PASSWORD, or a generated one printed once)
 
 Configuration is read from AISBF_* environment variables (see README.md).`;
 
@@ -43,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/worker')).runWorker(env, { port });
     case 'migrate':
       return (await import('./commands/migrate')).runMigrate(env);
+    case 'admin':
+      return (await import('./commands/admin')).runAdmin(env, positionals.slice(1));
     default:
       console.error(`unknown command "${command}"\n\n${USAGE}`);
       return 2;

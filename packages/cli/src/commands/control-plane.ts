@@ -12,7 +12,9 @@ import { createDatabase, getConfigVersion, loadSnapshot, migrateToLatest } from 
 import { createBullmqJobRunner } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
 import { EnvError, type Env } from '../env';
-import { createLogger } from '../logger';
+import { createBootGate } from '../boot-gate';
+import { createLogger, resolveLogFormat } from '../logger';
+import { reportAdmin } from '../report-admin';
 import { privacyDetector } from '../privacy-detector';
 import { createProcessMetrics } from '../process-metrics';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
@@ -35,7 +37,9 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
     throw new EnvError(
       'invalid environment:\n  AISBF_SECRET_KEY: required by the control-plane role (the same key on every node)',
     );
-  const logger = createLogger(env.AISBF_LOG_LEVEL);
+  const logger = createLogger(env.AISBF_LOG_LEVEL, {
+    format: resolveLogFormat(env.AISBF_LOG_FORMAT, process.stdout.isTTY === true),
+  });
   const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'control plane');
   const redis = { url: env.AISBF_REDIS_URL, prefix: env.AISBF_REDIS_PREFIX };
   const secretBox = createSecretBox(env.AISBF_SECRET_KEY);
@@ -78,10 +82,6 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
     dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
     onError,
   });
-  const admin = await controlPlane.services.users.ensureAdmin({
-    password: env.AISBF_ADMIN_PASSWORD,
-    token: env.AISBF_ADMIN_TOKEN,
-  });
   await publisher.republish().catch((error: unknown) => onError(error, 'initial snapshot publish (Redis away?)'));
 
   const metrics = createProcessMetrics({
@@ -102,16 +102,18 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
       },
     ],
   });
-  const http = await serveHttp((req, res) => metrics.handle(req.url, res) || controlPlane.handle(req, res), {
-    port: options.port ?? env.AISBF_CONTROL_PORT,
-    host: env.AISBF_HOST,
+  const gate = createBootGate((req, res) => metrics.handle(req.url, res) || controlPlane.handle(req, res));
+  const http = await serveHttp(gate.handler, { port: options.port ?? env.AISBF_CONTROL_PORT, host: env.AISBF_HOST });
+  // After listening, as in `aisbf start`: a boot that fails before this point creates no admin.
+  const admin = await controlPlane.services.users.ensureAdmin({
+    password: env.AISBF_ADMIN_PASSWORD,
+    token: env.AISBF_ADMIN_TOKEN,
   });
+  gate.open();
   console.log(
     `aisbf control plane listening on http://${env.AISBF_HOST}:${http.port}  (dashboard /, GraphQL /graphql)`,
   );
-  if (admin.generatedPassword !== undefined) {
-    console.log(`first start: admin user "${admin.username}" created with password: ${admin.generatedPassword}`);
-  }
+  for (const line of reportAdmin(admin, env.AISBF_ADMIN_PASSWORD !== undefined)) console.log(line);
 
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');

@@ -14,7 +14,7 @@ import { createDataPlane } from '@aisbf/data-plane';
 import { createQueueUsageSink } from '@aisbf/jobs/producer';
 import { createSecretBox } from '@aisbf/secrets';
 import { EnvError, type Env } from '../env';
-import { createLogger } from '../logger';
+import { createLogger, resolveLogFormat } from '../logger';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 
 /**
@@ -30,7 +30,9 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     throw new EnvError(
       'invalid environment:\n  AISBF_SECRET_KEY: required by the data-plane role (the same key as the control plane, to decrypt provider keys in memory)',
     );
-  const logger = createLogger(env.AISBF_LOG_LEVEL);
+  const logger = createLogger(env.AISBF_LOG_LEVEL, {
+    format: resolveLogFormat(env.AISBF_LOG_FORMAT, process.stdout.isTTY === true),
+  });
   const nodeId = env.AISBF_NODE_ID ?? hostname();
   const redis = { url: env.AISBF_REDIS_URL, prefix: env.AISBF_REDIS_PREFIX };
   const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'redis');

@@ -16,8 +16,10 @@ import { createSecretBox } from '@aisbf/secrets';
 import { defaultDatabaseUrl, ensureDataDir, loadSecretKey } from '../data-dir';
 import type { Env } from '../env';
 import { installRoot } from '../install-root';
-import { createLogger } from '../logger';
+import { createBootGate } from '../boot-gate';
+import { createLogger, resolveLogFormat } from '../logger';
 import { privacyDetector } from '../privacy-detector';
+import { reportAdmin } from '../report-admin';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { startUsageRetention } from '../usage-retention';
 
@@ -37,7 +39,9 @@ export function dashboardDir(fromEnv: string | undefined, moduleUrl: string = im
  * reaches the data plane through the same publisher/source pair cluster mode uses over Redis.
  */
 export async function runStart(env: Env, options: { port: number | undefined }): Promise<number> {
-  const logger = createLogger(env.AISBF_LOG_LEVEL);
+  const logger = createLogger(env.AISBF_LOG_LEVEL, {
+    format: resolveLogFormat(env.AISBF_LOG_FORMAT, process.stdout.isTTY === true),
+  });
   const dataDir = ensureDataDir(env.AISBF_DATA_DIR);
   const secret = loadSecretKey({ fromEnv: env.AISBF_SECRET_KEY, dataDir });
   if (secret.generated)
@@ -103,10 +107,6 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
     onError,
   });
-  const admin = await controlPlane.services.users.ensureAdmin({
-    password: env.AISBF_ADMIN_PASSWORD,
-    token: env.AISBF_ADMIN_TOKEN,
-  });
 
   const unsubscribe = propagation.source.subscribe(() => {
     const snapshot = propagation.source.current();
@@ -116,18 +116,20 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   const first = await propagation.source.load();
   if (first !== null) dataPlane.setSnapshot(first);
 
-  const http = await serveHttp(
-    (req, res) => {
-      if (!dataPlane.handle(req, res)) controlPlane.handle(req, res);
-    },
-    { port: options.port ?? env.AISBF_PORT, host: env.AISBF_HOST },
-  );
+  const gate = createBootGate((req, res) => {
+    if (!dataPlane.handle(req, res)) controlPlane.handle(req, res);
+  });
+  const http = await serveHttp(gate.handler, { port: options.port ?? env.AISBF_PORT, host: env.AISBF_HOST });
+  // Only now that the port is ours: a start that fails before this point created no admin, so the
+  // next start still creates one and prints its password (first start is all-or-nothing).
+  const admin = await controlPlane.services.users.ensureAdmin({
+    password: env.AISBF_ADMIN_PASSWORD,
+    token: env.AISBF_ADMIN_TOKEN,
+  });
+  gate.open();
   const shownHost = env.AISBF_HOST === '0.0.0.0' ? 'localhost' : env.AISBF_HOST;
   console.log(`aisbf is running on http://${shownHost}:${http.port}  (dashboard /, API /v1, GraphQL /graphql)`);
-  if (admin.generatedPassword !== undefined) {
-    console.log(`first start: admin user "${admin.username}" created with password: ${admin.generatedPassword}`);
-    console.log('(shown once; set AISBF_ADMIN_PASSWORD to choose it)');
-  }
+  for (const line of reportAdmin(admin, env.AISBF_ADMIN_PASSWORD !== undefined)) console.log(line);
   logger.info({ port: http.port, version: first?.version ?? null }, 'aisbf all-in-one listening');
 
   const retention = startUsageRetention({

@@ -11,7 +11,7 @@ import { Queue } from 'bullmq';
 import { createWorkers, QUEUES, toBullmqConnection, toBullmqPrefix } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
 import { EnvError, type Env } from '../env';
-import { createLogger } from '../logger';
+import { createLogger, resolveLogFormat } from '../logger';
 import { createProcessMetrics } from '../process-metrics';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { startUsageRetention } from '../usage-retention';
@@ -30,7 +30,9 @@ export async function runWorker(env: Env, options: { port: number | undefined })
     throw new EnvError(
       'invalid environment:\n  AISBF_SECRET_KEY: required by the worker role (discovery and probes use provider keys)',
     );
-  const logger = createLogger(env.AISBF_LOG_LEVEL);
+  const logger = createLogger(env.AISBF_LOG_LEVEL, {
+    format: resolveLogFormat(env.AISBF_LOG_FORMAT, process.stdout.isTTY === true),
+  });
   const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'worker');
   const redis = { url: env.AISBF_REDIS_URL, prefix: env.AISBF_REDIS_PREFIX };
   const database = createDatabase(env.AISBF_DATABASE_URL);
