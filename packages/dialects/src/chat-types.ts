@@ -88,3 +88,12 @@ export interface ChatError {
   code: string | null;
   param: string | null;
 }
+
+/** An embeddings answer in the canonical shape (https://platform.openai.com/docs/api-reference/embeddings/object). */
+export interface EmbeddingList {
+  object: 'list';
+  /** `embedding` is a base64 string of little-endian float32s when the client asked `encoding_format: "base64"`. */
+  data: Array<{ object: 'embedding'; index: number; embedding: number[] | string }>;
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+}

@@ -1,4 +1,4 @@
-import type { ChatChunk, ChatCompletion, ChatError, ChatRequest } from './chat-types';
+import type { ChatChunk, ChatCompletion, ChatError, ChatRequest, EmbeddingList } from './chat-types';
 
 /**
  * The contract between the routing core and the wire protocols (docs/decisions.md §1,
@@ -123,6 +123,14 @@ export interface BackendDialect {
   /** The vendor's auth headers for `GET models` and probes. */
   authHeaders(apiKey: string | null): Record<string, string>;
   models: ModelListing;
+  /**
+   * `POST embeddings` (canonical body: OpenAI's) for this vendor; absent when the vendor has no
+   * embeddings API aisbf speaks. `parse` gets the canonical request too (its `encoding_format`).
+   */
+  embeddings?: {
+    build(body: Record<string, unknown>, target: BackendTarget): Result<VendorRequest, DialectError>;
+    parse(text: string, body: Record<string, unknown>, ctx: { model: string }): Result<EmbeddingList, string>;
+  };
   /** Same-dialect clients: the vendor's events read without translating them. */
   passthrough: {
     /** The client's own body with `model` replaced (and nothing else), for this target. */

@@ -3,3 +3,5 @@ export type * from './dialect';
 export { backendDialectFor } from './backend-dialect-for';
 export { ANTHROPIC_DEFAULT_MAX_TOKENS, anthropicBackend } from './anthropic/anthropic-backend';
 export { ANTHROPIC_VERSION } from './anthropic/anthropic-messages-api';
+export { googleBackend } from './google/google-backend';
+export { ollamaBackend } from './ollama/ollama-backend';
