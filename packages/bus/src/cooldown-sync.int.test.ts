@@ -31,6 +31,42 @@ describe('redis cooldown sync', () => {
     expect(seenA).toEqual([]);
   });
 
+  it('a close from a successful probe reaches the other nodes and removes the open cooldown for late nodes', async () => {
+    const prefix = testRedisPrefix('cd');
+    const a = node(prefix, 'a');
+    const b = node(prefix, 'b');
+    const closes: Array<[string, number]> = [];
+    b.subscribe(
+      () => undefined,
+      (key, at) => closes.push([key, at]),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    a.publish('lan/m1', Date.now() + 30_000);
+    a.publish('lan/m2', Date.now() + 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const probeSentAt = Date.now();
+    b.publishClose('lan/m1', probeSentAt);
+    // A success sent before the cooldown opened says nothing about it: m2 stays open.
+    b.publishClose('lan/m2', probeSentAt - 60_000);
+    const seenOnA: Array<[string, number]> = [];
+    a.subscribe(
+      () => undefined,
+      (key, at) => seenOnA.push([key, at]),
+    );
+    await waitFor(() => seenOnA.length === 2, 3_000, 'closes on A');
+    expect(seenOnA).toEqual([
+      ['lan/m1', probeSentAt],
+      ['lan/m2', probeSentAt - 60_000],
+    ]);
+    expect(closes).toEqual([]); // its own closes are not echoed back
+    const late = node(prefix, 'late');
+    const open: string[] = [];
+    late.subscribe((key) => open.push(key));
+    await waitFor(() => open.length >= 1, 3_000, 'open cooldowns read by a late node');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(open).toEqual(['lan/m2']);
+  });
+
   it('a node that starts later learns the cooldowns still open, not the expired ones', async () => {
     const prefix = testRedisPrefix('cd');
     const a = node(prefix, 'a');

@@ -11,14 +11,21 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-const change = (providerId: string, status: HealthChange['status'], at: number): HealthChange => ({
+const change = (
+  providerId: string,
+  status: HealthChange['status'],
+  at: number,
+  model: string | null = null,
+  since?: number,
+): HealthChange => ({
   providerOwnerId: null,
   providerId,
-  model: null,
+  model,
   status,
   previous: status === 'healthy' ? 'unhealthy' : 'healthy',
   reason: 'test',
   at,
+  ...(since === undefined ? {} : { since }),
 });
 
 const setups: Array<{ name: string; make(): { publish: (c: HealthChange) => Promise<void>; board(): HealthBoard } }> = [
@@ -60,15 +67,34 @@ describe.each(setups)('health board: $name', ({ make }) => {
     const { publish, board } = make();
     const early = board();
     await new Promise((resolve) => setTimeout(resolve, 150)); // subscribed
-    expect(early.isHealthy(null, 'lan')).toBe(true); // unknown counts as healthy
+    expect(early.unhealthySince(null, 'lan', 'm1')).toBeNull(); // unknown counts as healthy
     await publish(change('lan', 'unhealthy', 1));
-    await waitFor(() => !early.isHealthy(null, 'lan'), 3_000, 'unhealthy on the running node');
+    await waitFor(() => early.unhealthySince(null, 'lan', 'm1') === 1, 3_000, 'unhealthy on the running node');
     const late = board();
-    await waitFor(() => !late.isHealthy(null, 'lan'), 3_000, 'state read at start');
+    await waitFor(() => late.unhealthySince(null, 'lan', 'm2') === 1, 3_000, 'state read at start');
     await publish(change('lan', 'healthy', 2));
-    await waitFor(() => early.isHealthy(null, 'lan') && late.isHealthy(null, 'lan'), 3_000, 'healed everywhere');
+    await waitFor(
+      () => early.unhealthySince(null, 'lan', 'm1') === null && late.unhealthySince(null, 'lan', 'm1') === null,
+      3_000,
+      'healed everywhere',
+    );
     await publish(change('lan', 'unhealthy', 1)); // late, out-of-order message
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(early.isHealthy(null, 'lan')).toBe(true);
+    expect(early.unhealthySince(null, 'lan', 'm1')).toBeNull();
+  });
+
+  it('a model judged unhealthy leaves the other models of its provider alone; since dates the evidence', async () => {
+    const { publish, board } = make();
+    const node = board();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await publish(change('lan', 'unhealthy', 50, 'broken', 40));
+    await waitFor(() => node.unhealthySince(null, 'lan', 'broken') === 40, 3_000, 'model marked');
+    expect(node.unhealthySince(null, 'lan', 'fine')).toBeNull();
+    // A connection-level fault marks the provider: every model, the newer evidence winning.
+    await publish(change('lan', 'unhealthy', 60, null, 55));
+    await waitFor(() => node.unhealthySince(null, 'lan', 'fine') === 55, 3_000, 'provider marked');
+    expect(node.unhealthySince(null, 'lan', 'broken')).toBe(55);
+    const late = board();
+    await waitFor(() => late.unhealthySince(null, 'lan', 'broken') === 55, 3_000, 'both levels read at start');
   });
 });

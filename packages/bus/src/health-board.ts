@@ -8,13 +8,20 @@ export interface HealthStore {
   close(): Promise<void>;
 }
 
-export const healthKey = (ownerId: string | null, providerId: string): string => `${ownerId ?? ''}/${providerId}`;
+/**
+ * `<owner>/<provider>` for the whole provider, `<owner>/<provider>/<model>` for one of its models
+ * (a provider slug never holds `/`, so the two never collide).
+ */
+export const healthKey = (ownerId: string | null, providerId: string, model: string | null = null): string =>
+  model === null ? `${ownerId ?? ''}/${providerId}` : `${ownerId ?? ''}/${providerId}/${model}`;
+
+const changeKey = (change: HealthChange): string => healthKey(change.providerOwnerId, change.providerId, change.model);
 
 export function createMemoryHealthStore(): HealthStore {
   const entries = new Map<string, HealthChange>();
   return {
     async put(change) {
-      entries.set(healthKey(change.providerOwnerId, change.providerId), change);
+      entries.set(changeKey(change), change);
     },
     all: async () => [...entries.values()],
     close: async () => undefined,
@@ -32,10 +39,14 @@ export function createHealthPublisher(options: {
   };
 }
 
-/** Data-plane side: provider health as the worker last judged it. */
+/** Data-plane side: provider and model health as the worker last judged it. */
 export interface HealthBoard {
-  /** Unknown providers count as healthy: health only ever removes capacity it has evidence against. */
-  isHealthy(ownerId: string | null, providerId: string): boolean;
+  /**
+   * Null unless the model or its whole provider is judged unhealthy; then the newest evidence time
+   * (`since`) of the two. Unknown counts as healthy: health only removes capacity it has evidence
+   * against, and only for a while (the data plane's half-open rule).
+   */
+  unhealthySince(ownerId: string | null, providerId: string, model: string): number | null;
   current(): ReadonlyMap<string, HealthChange>;
   subscribe(handler: (change: HealthChange) => void): () => void;
   close(): Promise<void>;
@@ -62,7 +73,7 @@ export function createHealthBoard(options: HealthBoardOptions): HealthBoard {
   let closed = false;
 
   const apply = (change: HealthChange): void => {
-    const key = healthKey(change.providerOwnerId, change.providerId);
+    const key = changeKey(change);
     const held = entries.get(key);
     if (held && held.at > change.at) return;
     entries.set(key, change);
@@ -94,7 +105,11 @@ export function createHealthBoard(options: HealthBoardOptions): HealthBoard {
   timer?.unref();
 
   return {
-    isHealthy: (ownerId, providerId) => entries.get(healthKey(ownerId, providerId))?.status !== 'unhealthy',
+    unhealthySince(ownerId, providerId, model) {
+      const provider = sinceOf(entries.get(healthKey(ownerId, providerId)));
+      const ofModel = sinceOf(entries.get(healthKey(ownerId, providerId, model)));
+      return provider === null ? ofModel : ofModel === null ? provider : Math.max(provider, ofModel);
+    },
     current: () => entries,
     subscribe(handler) {
       handlers.add(handler);
@@ -116,3 +131,6 @@ export function createHealthBoard(options: HealthBoardOptions): HealthBoard {
     },
   };
 }
+
+const sinceOf = (change: HealthChange | undefined): number | null =>
+  change?.status === 'unhealthy' ? (change.since ?? change.at) : null;

@@ -3,7 +3,7 @@ import type { CooldownSync } from '@aisbf/core';
 import type { BusErrorHandler } from './bus';
 import { createRedisBus } from './redis-bus';
 import { closeClient, createRedisClient, isReady } from './redis-client';
-import { cooldownOpenedTopic } from './topics';
+import { cooldownClosedTopic, cooldownOpenedTopic } from './topics';
 
 export interface RedisCooldownSyncOptions {
   url: string;
@@ -16,11 +16,14 @@ export interface RedisCooldownSyncOptions {
 }
 
 /**
- * Cooldowns shared by every data-plane node (DESIGN.md §2 "Rotations", issue 5). Each open
- * cooldown is a key `<prefix>cooldown:<key>` holding its end, expiring with it (PX), so a node that
- * starts or reconnects reads the open ones; the announcement on the bus tells running nodes at once.
+ * Cooldowns shared by every data-plane node (DESIGN.md §2 "Rotations", docs/cluster.md). Each open
+ * cooldown is a key `<prefix>cooldown:<key>` holding `<end>:<opened at>`, expiring with it (PX), so
+ * a node that starts or reconnects reads the open ones; the announcement on the bus tells running
+ * nodes at once. A successful probe deletes the key (if the cooldown was opened before the probe was
+ * sent) and announces `cooldown.closed`: a recovered backend serves again on every node at once.
  * While Redis is away the node keeps its own cooldowns (the caller's local state) and announces the
- * ones still open once Redis is back.
+ * ones still open once Redis is back; a close made meanwhile is not replayed (the cooldown ends by
+ * itself, then each node probes once).
  */
 export function createRedisCooldownSync(options: RedisCooldownSyncOptions): CooldownSync {
   const nodeId = options.nodeId ?? randomUUID();
@@ -35,6 +38,7 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
   });
   const keyPrefix = `${options.prefix}cooldown:`;
   const handlers = new Set<(key: string, until: number) => void>();
+  const closeHandlers = new Set<(key: string, at: number) => void>();
   /** Opened while Redis was away; announced on reconnect if still open. */
   const pending = new Map<string, number>();
   let closed = false;
@@ -50,18 +54,20 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
   };
 
   const write = async (key: string, until: number): Promise<void> => {
-    const ttl = Math.ceil(until - now());
+    const openedAt = now();
+    const ttl = Math.ceil(until - openedAt);
     if (ttl <= 0) return;
     // Keep the later end when two nodes open the same cooldown (Lua: compare and set with PX).
     await client.eval(
-      `local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+      `local cur = tonumber(string.match(redis.call('GET', KEYS[1]) or '0', '^[^:]+') or '0')
        if cur >= tonumber(ARGV[1]) then return 0 end
-       redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+       redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[3], 'PX', ARGV[2])
        return 1`,
       1,
       keyPrefix + key,
       String(until),
       String(ttl),
+      String(openedAt),
     );
     await bus.publish(cooldownOpenedTopic, { key, until, origin: nodeId });
   };
@@ -76,7 +82,7 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
       if (keys.length === 0) continue;
       const values = await client.mget(...keys);
       keys.forEach((fullKey, i) => {
-        const until = Number(values[i]);
+        const until = Number(values[i]?.split(':')[0]);
         if (Number.isFinite(until) && until > now()) found.push([fullKey.slice(keyPrefix.length), until]);
       });
     } while (cursor !== '0');
@@ -99,6 +105,33 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
     if (message.origin !== nodeId) deliver(message.key, message.until);
   });
   subscribed.catch((error: unknown) => onError(error, 'cooldown subscribe'));
+  const subscribedClose = bus.subscribe(cooldownClosedTopic, (message) => {
+    if (message.origin === nodeId) return;
+    for (const handler of [...closeHandlers]) {
+      try {
+        handler(message.key, message.at);
+      } catch (error) {
+        onError(error, 'cooldown close handler');
+      }
+    }
+  });
+  subscribedClose.catch((error: unknown) => onError(error, 'cooldown subscribe'));
+
+  const writeClose = async (key: string, at: number): Promise<void> => {
+    // Only a cooldown opened before the successful attempt was sent is over.
+    await client.eval(
+      `local cur = redis.call('GET', KEYS[1])
+       if not cur then return 0 end
+       local opened = tonumber(string.match(cur, ':(%d+)$') or '0')
+       if opened > tonumber(ARGV[1]) then return 0 end
+       redis.call('DEL', KEYS[1])
+       return 1`,
+      1,
+      keyPrefix + key,
+      String(at),
+    );
+    await bus.publish(cooldownClosedTopic, { key, at, origin: nodeId });
+  };
 
   return {
     publish(key, until) {
@@ -113,8 +146,15 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
         onError(error, 'cooldown publish');
       });
     },
-    subscribe(handler) {
+    publishClose(key, at) {
+      if (closed) return;
+      pending.delete(key);
+      if (!isReady(client) || !bus.connected()) return;
+      writeClose(key, at).catch((error: unknown) => onError(error, 'cooldown close'));
+    },
+    subscribe(handler, onClose) {
       handlers.add(handler);
+      if (onClose !== undefined) closeHandlers.add(onClose);
       if (isReady(client)) {
         readOpen().then(
           (open) => {
@@ -126,6 +166,7 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
       }
       return () => {
         handlers.delete(handler);
+        if (onClose !== undefined) closeHandlers.delete(onClose);
       };
     },
     async close() {
@@ -133,7 +174,8 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
       closed = true;
       removeConnectionListener();
       handlers.clear();
-      await subscribed.catch(() => undefined);
+      closeHandlers.clear();
+      await Promise.all([subscribed.catch(() => undefined), subscribedClose.catch(() => undefined)]);
       await Promise.all([bus.close(), closeClient(client)]);
     },
   };
@@ -142,8 +184,10 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
 /** All-in-one mode: one node, nothing to share; the data plane's own cooldown state is the truth. */
 export function createMemoryCooldownSync(): CooldownSync {
   const handlers = new Set<(key: string, until: number) => void>();
+  const closeHandlers = new Set<(key: string, at: number) => void>();
   return {
     publish: () => undefined,
+    publishClose: () => undefined,
     subscribe(handler) {
       handlers.add(handler);
       return () => {

@@ -17,7 +17,10 @@ export interface RedisHealthOptions {
   onError?: BusErrorHandler;
 }
 
-/** Latest health per provider in one hash, `<prefix>health` (field `<owner>/<provider>`). */
+/**
+ * Latest health per provider and per provider model in one hash, `<prefix>health` (field
+ * `<owner>/<provider>` or `<owner>/<provider>/<model>`).
+ */
 export function createRedisHealthStore(options: RedisHealthOptions): HealthStore {
   const client = createRedisClient({
     url: options.url,
@@ -27,7 +30,11 @@ export function createRedisHealthStore(options: RedisHealthOptions): HealthStore
   const key = `${options.prefix}health`;
   return {
     async put(change) {
-      await client.hset(key, healthKey(change.providerOwnerId, change.providerId), JSON.stringify(change));
+      await client.hset(
+        key,
+        healthKey(change.providerOwnerId, change.providerId, change.model),
+        JSON.stringify(change),
+      );
     },
     async all() {
       const out: HealthChange[] = [];

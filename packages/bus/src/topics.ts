@@ -22,11 +22,28 @@ export const cooldownAnnouncementSchema = z.object({
 export type CooldownAnnouncement = z.infer<typeof cooldownAnnouncementSchema>;
 export const cooldownOpenedTopic = defineTopic<CooldownAnnouncement>('cooldown.opened', cooldownAnnouncementSchema);
 
+export const cooldownCloseSchema = z.object({
+  key: z.string().min(1),
+  /** Epoch ms the successful attempt was sent: a cooldown opened before then is over. */
+  at: z.number(),
+  origin: z.string(),
+});
+export type CooldownClose = z.infer<typeof cooldownCloseSchema>;
+export const cooldownClosedTopic = defineTopic<CooldownClose>('cooldown.closed', cooldownCloseSchema);
+
+export const prefillRefusalSchema = z.object({ key: z.string().min(1), at: z.number(), origin: z.string() });
+export type PrefillRefusal = z.infer<typeof prefillRefusalSchema>;
+export const prefillRefusedTopic = defineTopic<PrefillRefusal>('prefill.refused', prefillRefusalSchema);
+
 // The same states as the db's provider_health table.
 export const healthStatusSchema = z.enum(['healthy', 'unhealthy', 'unknown']);
 export type HealthStatus = z.infer<typeof healthStatusSchema>;
 
-/** One provider (or provider+model) changed health state (issue 6). `model` null = the whole provider. */
+/**
+ * One provider model (or, `model` null, the whole provider) changed health state. `at` is when it
+ * was judged; `since` (unhealthy only) the newest evidence behind it (the last failure seen, or the
+ * failed probe): the data plane skips the entry for at most its `error_cooldown` from `since`.
+ */
 export const healthChangeSchema = z.object({
   providerOwnerId: z.string().nullable(),
   providerId: z.string(),
@@ -35,6 +52,7 @@ export const healthChangeSchema = z.object({
   previous: healthStatusSchema,
   reason: z.string(),
   at: z.number(),
+  since: z.number().optional(),
 });
 export type HealthChange = z.infer<typeof healthChangeSchema>;
 export const healthChangedTopic = defineTopic<HealthChange>('health.changed', healthChangeSchema);

@@ -35,14 +35,40 @@ export interface SnapshotSource {
   close(): Promise<void>;
 }
 
-/** Cooldowns opened on one node are skipped by every node (DESIGN.md §2 "Rotations"). */
+/**
+ * Cooldowns opened on one node are skipped by every node, and one closed by a successful probe
+ * serves again on every node (DESIGN.md §2 "Rotations", docs/reliability.md "Health").
+ */
 export interface CooldownSync {
   /** Announce that `key` cools down until epoch ms `until`. Fire-and-forget. */
   publish(key: string, until: number): void;
-  /** Cooldowns opened by other nodes (and, on subscribe, the currently open ones). */
-  subscribe(handler: (key: string, until: number) => void): () => void;
+  /**
+   * Announce that an attempt sent at epoch ms `at` succeeded on `key`: a cooldown opened before
+   * then is over everywhere. Fire-and-forget.
+   */
+  publishClose(key: string, at: number): void;
+  /**
+   * Cooldowns opened by other nodes (and, on subscribe, the currently open ones), and closes
+   * announced by other nodes.
+   */
+  subscribe(onOpen: (key: string, until: number) => void, onClose?: (key: string, at: number) => void): () => void;
   close(): Promise<void>;
 }
+
+/**
+ * Entries marked `prefill: true` that refused an assistant prefill once (DESIGN.md §2 "Mid-stream
+ * recovery"): remembered by the whole cluster and across restarts, so no node sends them another.
+ */
+export interface PrefillRefusals {
+  /** Remember that `key` refused a prefill. Fire-and-forget. */
+  publish(key: string): void;
+  /** Refusals remembered (on subscribe) and those other nodes report later. */
+  subscribe(handler: (key: string) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** How long a prefill refusal is remembered: a model upgraded meanwhile gets another chance. */
+export const PREFILL_REFUSAL_TTL_MS = 7 * 24 * 3_600_000;
 
 export interface RateDecision {
   allowed: boolean;

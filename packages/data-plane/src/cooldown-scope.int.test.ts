@@ -33,6 +33,7 @@ describe('cooldown scope and sharing', () => {
     let remote: ((key: string, until: number) => void) | undefined;
     const sync: CooldownSync = {
       publish: (key, until) => void published.push([key, until]),
+      publishClose: () => undefined,
       subscribe: (handler) => {
         remote = handler;
         return () => undefined;

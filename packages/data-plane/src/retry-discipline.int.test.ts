@@ -95,8 +95,9 @@ describe('retry table rows', () => {
     const res = await ask('dead-first');
     expect([res.status, servedBy(res)]).toEqual([200, 'b']);
     expect(h.events.at(-1)!.attempts.map((x) => [x.provider, x.outcome])).toEqual([
-      ['dead', 'error'],
-      ['dead', 'error'],
+      // Recorded as `refused` (no HTTP answer): the only outcome that judges a whole provider's health.
+      ['dead', 'refused'],
+      ['dead', 'refused'],
       ['b', 'ok'],
     ]);
     await ask('dead-first');

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ConfigVersionTable } from './config-version.table';
+import type { PrefillRefusalsTable, ProviderModelHealthTable } from './health.table';
 import type { ProviderHealthTable, ProviderModelsTable, ProvidersTable } from './providers.table';
 import type { RouteConfigsTable } from './route-configs.table';
 import type { UsageRecordsTable } from './usage-records.table';
@@ -12,6 +13,8 @@ export interface Database {
   providers: ProvidersTable;
   provider_models: ProviderModelsTable;
   provider_health: ProviderHealthTable;
+  provider_model_health: ProviderModelHealthTable;
+  prefill_refusals: PrefillRefusalsTable;
   rotations: RouteConfigsTable;
   autoselects: RouteConfigsTable;
   config_version: ConfigVersionTable;

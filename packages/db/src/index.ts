@@ -1,6 +1,7 @@
 export type { Database, Db, Dialect } from './database';
 export type * from './users.table';
 export type * from './providers.table';
+export type * from './health.table';
 export type * from './route-configs.table';
 export type * from './config-version.table';
 export type * from './usage-records.table';
@@ -8,6 +9,7 @@ export * from './create-database';
 export * from './migrate-to-latest';
 export * from './users.repository';
 export * from './providers.repository';
+export * from './model-health.repository';
 export * from './route-configs.repository';
 export * from './config-version.repository';
 export * from './usage.repository';

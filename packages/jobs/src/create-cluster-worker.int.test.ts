@@ -37,7 +37,8 @@ describe('cluster worker', () => {
       },
       0,
     );
-    upstream.setDefault({ kind: 'status', status: 503 });
+    // A reset before any answer: a connection-level fault, which marks the provider as a whole.
+    upstream.setDefault({ kind: 'reset' });
     const worker = await createClusterWorker({
       url: testRedisUrl(),
       prefix,
@@ -51,9 +52,9 @@ describe('cluster worker', () => {
     const board = createRedisHealthBoard({ url: testRedisUrl(), prefix, pollMs: 0 });
     const runner = createBullmqJobRunner({ url: testRedisUrl(), prefix, timeoutMs: 10_000 });
     try {
-      await until(() => !board.isHealthy(user.id, 'lan'), 10_000, 'unhealthy on the data plane');
+      await until(() => board.unhealthySince(user.id, 'lan', 'm1') !== null, 10_000, 'unhealthy on the data plane');
       upstream.setDefault({ kind: 'ok' });
-      await until(() => board.isHealthy(user.id, 'lan'), 10_000, 'healed on the data plane');
+      await until(() => board.unhealthySince(user.id, 'lan', 'm1') === null, 10_000, 'healed on the data plane');
 
       await until(() => node.connected(), 5_000, 'node connected');
       expect(await runner.discoverModels({ ownerId: user.id, providerId: 'lan' })).toEqual({

@@ -1,24 +1,30 @@
 import type { HealthChange } from '@aisbf/bus';
-import { usageAttemptSchema } from '@aisbf/core';
 import {
+  listModelHealth,
   listProviderHealth,
   listProviders,
+  setModelHealth,
   setProviderHealth,
   UNKNOWN_HEALTH,
   type Db,
   type StoredProvider,
 } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
-import { z } from 'zod';
-import { connectRefusal, fetchFor } from './fetch-for';
+import { probeProvider } from './health-probe';
+import {
+  modelByPaidProbe,
+  modelsByTraffic,
+  providerByProbe,
+  providerByTraffic,
+  type HealthVerdict,
+} from './judge-health';
 import { healthCheckPayloadSchema, parsePayload } from './queues';
+import { readTraffic } from './read-traffic';
 import {
   DEFAULT_HEALTH_POLICY,
-  isFailure,
   providerKey,
   scoreTraffic,
   type HealthPolicy,
-  type TrafficSample,
   type TrafficScore,
 } from './traffic-health';
 
@@ -36,15 +42,29 @@ export interface HealthCheckDeps {
 
 export type HealthSource = 'traffic' | 'probe' | 'paid-probe' | 'disabled';
 
+type Status = HealthVerdict['status'];
+
+export interface ModelHealthResult {
+  model: string;
+  status: Status;
+  previous: Status;
+  since: number | null;
+  error: string | null;
+}
+
 export interface ProviderHealthResult {
   ownerId: string | null;
   providerId: string;
-  status: 'healthy' | 'unhealthy' | 'unknown';
-  previous: 'healthy' | 'unhealthy' | 'unknown';
+  /** The provider as a whole: connection-level faults only. */
+  status: Status;
+  previous: Status;
   source: HealthSource;
+  since: number | null;
   error: string | null;
   latencyMs: number | null;
   traffic: TrafficScore | null;
+  /** Models judged this run (or judged before and now without evidence: `unknown`). */
+  models: ModelHealthResult[];
 }
 
 export interface HealthCheckResult {
@@ -52,15 +72,14 @@ export interface HealthCheckResult {
   changed: number;
 }
 
-const attemptsSchema = z.array(usageAttemptSchema);
-
 /**
- * The `health-check` job (DESIGN.md §5, issue 6). No paid completion by default: a provider with
- * enough recent traffic is judged by its decayed error ratio; one without (including one that
- * rotations stopped sending to because it was unhealthy) gets the free `GET /models` probe, which
- * is how a dead provider heals once it answers again. `health_probe: paid` providers get a
- * one-token completion instead; `none` relies on traffic alone. Status goes to the db's
- * provider_health and every change is published.
+ * The `health-check` job (DESIGN.md §5, docs/jobs.md). Health is judged per (provider, model):
+ * each model by its own recent traffic (decayed failure share), the provider as a whole only by
+ * connection-level faults (traffic that could not connect, or a probe that could not). No paid
+ * completion by default: a provider without enough traffic gets the free `GET /models` probe;
+ * `health_probe: paid` gets a one-token completion to its first model, `none` only traffic. Every
+ * status change is stored and published; the data plane treats an unhealthy mark as a cooldown of
+ * at most the entry's `error_cooldown` from its evidence, then probes it with one live request.
  */
 export async function checkHealth(deps: HealthCheckDeps, payload: unknown): Promise<HealthCheckResult> {
   const input = parsePayload(healthCheckPayloadSchema, payload ?? {}, 'health-check');
@@ -73,18 +92,19 @@ export async function checkHealth(deps: HealthCheckDeps, payload: unknown): Prom
     );
   }
   const scores = scoreTraffic(await readTraffic(deps.db, providers, now - policy.windowMs), now, policy);
-  const previous = await listProviderHealth(
-    deps.db,
-    providers.map((p) => p.rowId),
-  );
+  const rowIds = providers.map((p) => p.rowId);
+  const [previous, previousModels] = await Promise.all([
+    listProviderHealth(deps.db, rowIds),
+    listModelHealth(deps.db, rowIds),
+  ]);
 
   const checked = await Promise.all(
-    providers.map(async (provider): Promise<ProviderHealthResult> => {
-      const before = (previous.get(provider.rowId) ?? UNKNOWN_HEALTH).status;
-      const traffic = scores.get(providerKey(provider.ownerId, provider.id)) ?? null;
-      const verdict = await judge(deps, provider, traffic, policy);
-      return { ownerId: provider.ownerId, providerId: provider.id, previous: before, traffic, ...verdict };
-    }),
+    providers.map((provider) =>
+      judge(deps, provider, scores.get(providerKey(provider.ownerId, provider.id)) ?? null, policy, now, {
+        provider: (previous.get(provider.rowId) ?? UNKNOWN_HEALTH).status,
+        models: previousModels.get(provider.rowId) ?? new Map(),
+      }),
+    ),
   );
 
   let changed = 0;
@@ -97,16 +117,21 @@ export async function checkHealth(deps: HealthCheckDeps, payload: unknown): Prom
       error: result.error,
       latencyMs: result.latencyMs === null ? null : Math.round(result.latencyMs),
     });
-    if (result.status !== result.previous) {
+    for (const m of result.models)
+      await setModelHealth(deps.db, provider.rowId, m.model, { status: m.status, checkedAt: now, error: m.error });
+    const levels = [{ ...result, model: null }, ...result.models];
+    for (const level of levels) {
+      if (level.status === level.previous) continue;
       changed += 1;
       await deps.publishHealth?.({
         providerOwnerId: result.ownerId,
         providerId: result.providerId,
-        model: null,
-        status: result.status,
-        previous: result.previous,
-        reason: result.error ?? `${result.source}`,
+        model: level.model,
+        status: level.status,
+        previous: level.previous,
+        reason: level.error ?? result.source,
         at: now,
+        ...(level.since === null ? {} : { since: level.since }),
       });
     }
   }
@@ -118,110 +143,36 @@ async function judge(
   provider: StoredProvider,
   traffic: TrafficScore | null,
   policy: HealthPolicy,
-): Promise<Pick<ProviderHealthResult, 'status' | 'source' | 'error' | 'latencyMs'>> {
-  if (!provider.enabled) return { status: 'unknown', source: 'disabled', error: null, latencyMs: null };
-  if (traffic && traffic.weight >= policy.minWeight) {
-    const sick = traffic.errorRatio >= policy.unhealthyRatio;
-    return {
-      status: sick ? 'unhealthy' : 'healthy',
-      source: 'traffic',
-      error: sick ? `${Math.round(traffic.errorRatio * 100)}% of recent requests failed` : null,
-      latencyMs: traffic.latencyMs,
-    };
-  }
+  now: number,
+  before: { provider: Status; models: ReadonlyMap<string, { status: Status }> },
+): Promise<ProviderHealthResult> {
+  const base = { ownerId: provider.ownerId, providerId: provider.id, previous: before.provider, traffic };
+  if (!provider.enabled)
+    return { ...base, status: 'unknown', source: 'disabled', since: null, error: null, latencyMs: null, models: [] };
+  const models = modelsByTraffic(traffic, policy);
+  let level = providerByTraffic(traffic, policy);
+  let source: HealthSource = 'traffic';
+  let latencyMs = traffic?.latencyMs ?? null;
   const mode = provider.settings['health_probe'];
-  if (mode === 'none') return { status: 'unknown', source: 'traffic', error: 'no recent traffic', latencyMs: null };
-  const paid = mode === 'paid';
-  const probe = await runProbe(deps, provider, paid, policy.probeTimeoutMs);
+  if (level === null && mode !== 'none') {
+    const paid = mode === 'paid';
+    const probe = await probeProvider(deps, provider, paid, policy.probeTimeoutMs);
+    source = paid ? 'paid-probe' : 'probe';
+    latencyMs = probe.latencyMs;
+    level = providerByProbe(probe.outcome, now);
+    const probed = probe.model === null ? null : modelByPaidProbe(probe.outcome, now);
+    if (probe.model !== null && probed !== null && !models.has(probe.model)) models.set(probe.model, probed);
+  }
+  level ??= { status: 'unknown', since: null, error: 'no recent traffic' };
+  // A model judged before and without evidence now goes back to unknown (its mark is lifted).
+  for (const [model, held] of before.models)
+    if (!models.has(model) && held.status !== 'unknown')
+      models.set(model, { status: 'unknown', since: null, error: 'no recent traffic' });
   return {
-    status: probe.ok ? 'healthy' : 'unhealthy',
-    source: paid ? 'paid-probe' : 'probe',
-    error: probe.error,
-    latencyMs: probe.latencyMs,
+    ...base,
+    ...level,
+    source,
+    latencyMs,
+    models: [...models].map(([model, v]) => ({ model, ...v, previous: before.models.get(model)?.status ?? 'unknown' })),
   };
-}
-
-async function runProbe(
-  deps: HealthCheckDeps,
-  provider: StoredProvider,
-  paid: boolean,
-  timeoutMs: number,
-): Promise<{ ok: boolean; error: string | null; latencyMs: number }> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  const extra = provider.settings['headers'];
-  if (typeof extra === 'object' && extra !== null) {
-    for (const [k, v] of Object.entries(extra)) if (typeof v === 'string') headers[k] = v;
-  }
-  if (provider.apiKeyEnc !== null) headers['authorization'] = `Bearer ${deps.secretBox.decrypt(provider.apiKeyEnc)}`;
-  const model = provider.models[0]?.name;
-  const url = paid && model !== undefined ? `${provider.endpoint}/chat/completions` : `${provider.endpoint}/models`;
-  const init: RequestInit =
-    paid && model !== undefined
-      ? {
-          method: 'POST',
-          headers: { ...headers, 'content-type': 'application/json' },
-          body: JSON.stringify({ model, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] }),
-        }
-      : { method: 'GET', headers };
-  const started = performance.now();
-  try {
-    const response = await fetchFor(deps, provider.ownerId)(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    await response.arrayBuffer();
-    const latencyMs = performance.now() - started;
-    // Never the response text: it may echo the key.
-    return response.ok
-      ? { ok: true, error: null, latencyMs }
-      : { ok: false, error: `probe answered ${response.status}`, latencyMs };
-  } catch (error) {
-    const timedOut = error instanceof Error && error.name === 'TimeoutError';
-    return {
-      ok: false,
-      error: timedOut ? 'probe timed out' : `probe could not connect${connectRefusal(error)}`,
-      latencyMs: performance.now() - started,
-    };
-  }
-}
-
-/** Attempts of recent usage records, attributed to the provider that served them. */
-async function readTraffic(db: Db, providers: ReadonlyArray<StoredProvider>, since: number): Promise<TrafficSample[]> {
-  if (providers.length === 0) return [];
-  const rows = await db
-    .selectFrom('usage_records')
-    .select(['created_at', 'user_id', 'provider', 'provider_owner_id', 'attempts'])
-    .where('created_at', '>=', since)
-    .orderBy('created_at', 'desc')
-    .limit(50_000)
-    .execute();
-  const known = new Set(providers.map((p) => providerKey(p.ownerId, p.id)));
-  const samples: TrafficSample[] = [];
-  for (const row of rows) {
-    let parsedJson: unknown;
-    try {
-      parsedJson = JSON.parse(row.attempts);
-    } catch {
-      continue;
-    }
-    const attempts = attemptsSchema.safeParse(parsedJson);
-    if (!attempts.success) continue;
-    for (const attempt of attempts.data) {
-      // Attempts name a provider slug: the served one carries its owner; otherwise the user's own
-      // provider of that slug wins over a global one, as route resolution does (DESIGN.md §2).
-      const ownerId =
-        attempt.provider === row.provider
-          ? row.provider_owner_id
-          : known.has(providerKey(row.user_id, attempt.provider))
-            ? row.user_id
-            : null;
-      if (!known.has(providerKey(ownerId, attempt.provider))) continue;
-      samples.push({
-        at: Number(row.created_at),
-        ownerId,
-        providerId: attempt.provider,
-        model: attempt.model,
-        failed: isFailure(attempt.outcome),
-        latencyMs: attempt.latencyMs,
-      });
-    }
-  }
-  return samples;
 }

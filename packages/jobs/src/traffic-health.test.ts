@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH_POLICY, scoreTraffic, type TrafficSample } from './traffic-health';
 
-const sample = (at: number, failed: boolean, model = 'm1'): TrafficSample => ({
+const sample = (at: number, failed: boolean, model = 'm1', connection = false): TrafficSample => ({
   at,
   ownerId: null,
   providerId: 'p',
   model,
   failed,
+  connection,
   latencyMs: failed ? 0 : 100,
 });
 
@@ -35,7 +36,24 @@ describe('scoreTraffic', () => {
       now,
       DEFAULT_HEALTH_POLICY,
     );
-    expect(scores.get('/p')?.models).toEqual({ a: { weight: 1, errorRatio: 1 }, b: { weight: 1, errorRatio: 0 } });
+    expect(scores.get('/p')?.models).toEqual({
+      a: { weight: 1, errorRatio: 1, lastFailureAt: now },
+      b: { weight: 1, errorRatio: 0, lastFailureAt: null },
+    });
     expect(scores.get('u1/p')?.errorRatio).toBe(1);
+  });
+
+  it('only connection-level faults count towards the provider as a whole', () => {
+    const now = 1_000_000;
+    const broken = Array.from({ length: 100 }, (_, i) => sample(now - i * 100, true, 'broken'));
+    const refused = [sample(now - 50, true, 'fine', true), sample(now - 20, true, 'other', true)];
+    const score = scoreTraffic([...broken, sample(now, false, 'fine'), ...refused], now, { halfLifeMs: 60_000 }).get(
+      '/p',
+    );
+    expect(score?.errorRatio).toBeGreaterThan(0.9);
+    expect(score?.connectionRatio).toBeLessThan(0.05);
+    expect(score?.lastConnectionFailureAt).toBe(now - 20);
+    expect(score?.models['broken']?.lastFailureAt).toBe(now);
+    expect(score?.models['fine']?.errorRatio).toBeCloseTo(0.5, 1);
   });
 });

@@ -63,4 +63,13 @@ describe('reduceCooldown', () => {
     const local = reduceCooldown(CLOSED_COOLDOWN, { type: 'open', cooldownMs: 1000 }, 50);
     expect(reduceCooldown(local, { type: 'success', startedAt: 40 }, 60)).toBe(local);
   });
+
+  it('a health mark is dated by its evidence: any success sent after it closes the entry', () => {
+    // The health job saw the last failure at 1000 and announced it at 5000; cooldown 30 s.
+    const marked = reduceCooldown(CLOSED_COOLDOWN, { type: 'remote-open', until: 31_000, openedAt: 1000 }, 5000);
+    expect(cooldownAvailability(marked, 30_999)).toEqual({ state: 'open', until: 31_000 });
+    expect(cooldownAvailability(marked, 31_000)).toEqual({ state: 'half-open' });
+    // Another node's probe, sent at 2000 (after the evidence), succeeded: closed here too.
+    expect(reduceCooldown(marked, { type: 'success', startedAt: 2000 }, 5001)).toBe(CLOSED_COOLDOWN);
+  });
 });

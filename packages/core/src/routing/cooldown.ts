@@ -1,8 +1,9 @@
 /**
  * Per-(owner scope, provider, model) circuit state as a pure reducer (DESIGN.md §2 "Rotations"):
  * `allowed_fails` consecutive failures open it for `error_cooldown`; a refused connection or a 429
- * without a short Retry-After opens it at once (Retry-After sets the length); once the time is up,
- * exactly one live request probes it (half-open); success closes it, a failed probe re-opens it.
+ * without a short Retry-After opens it at once (Retry-After sets the length); a health mark opens
+ * it until its evidence time plus `error_cooldown`; once the time is up, exactly one live request
+ * probes it (half-open); success closes it, a failed probe re-opens it.
  * A success only counts when its attempt was sent after the cooldown opened: a request already in
  * flight when another one (or another node) opened it says nothing about the entry since.
  */
@@ -24,8 +25,11 @@ export type CooldownEvent =
   | { type: 'failure'; allowedFails: number; cooldownMs: number }
   /** A failure that opens the circuit at once (refused connection, 429), for `cooldownMs`. */
   | { type: 'open'; cooldownMs: number }
-  /** Another node opened it (CooldownSync); never shortens a longer local cooldown. */
-  | { type: 'remote-open'; until: number }
+  /**
+   * Another node opened it (CooldownSync), or the health job marked it (`openedAt`: its evidence
+   * time, so any success sent after that evidence closes it); never shortens a longer cooldown.
+   */
+  | { type: 'remote-open'; until: number; openedAt?: number }
   /** The request that will probe a half-open entry has been dispatched. */
   | { type: 'probe-start' }
   /** The probe ended without a verdict on the entry (client went away): let the next request probe. */
@@ -68,7 +72,7 @@ export function reduceCooldown(state: CooldownState, event: CooldownEvent, now: 
       };
     case 'remote-open':
       if (event.until <= now || (state.openUntil !== null && state.openUntil >= event.until)) return state;
-      return { failures: state.failures, openUntil: event.until, probing: false, openedAt: now };
+      return { failures: state.failures, openUntil: event.until, probing: false, openedAt: event.openedAt ?? now };
     case 'probe-start':
       return { ...state, probing: true };
     case 'probe-cancel':

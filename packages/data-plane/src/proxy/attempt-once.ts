@@ -78,7 +78,8 @@ export async function attemptOnce(
       false,
       null,
       opened.error === 'refused' ? `connection refused (${opened.message})` : `connection reset (${opened.message})`,
-      'error',
+      // No HTTP answer at all: a connection-level fault, the only kind that judges a whole provider.
+      'refused',
     );
   }
   const { call, status, headers: responseHeaders } = opened;

@@ -7,16 +7,25 @@ import {
   type CooldownEvent,
   type CooldownState,
   type CooldownSync,
+  type PrefillRefusals,
 } from '@aisbf/core';
 
 /**
  * The node-local, mutable side of routing: cooldown states (shared with other nodes through
  * CooldownSync), requests in flight per entry and provider, round-robin turns, and entries that
- * refused an assistant prefill. Everything pure lives in core/routing; this only stores results.
+ * refused an assistant prefill (shared through PrefillRefusals). Everything pure lives in
+ * core/routing; this only stores results.
  */
 export interface RoutingState {
   availability(key: string, now: number): CooldownAvailability;
   apply(key: string, event: CooldownEvent, now: number): void;
+  /**
+   * The health job judged the entry (or its provider) unhealthy on evidence from `since`: it is
+   * skipped until `since + cooldownMs` at most, then half-open like any cooldown (one live request
+   * probes it). Health is a hint, never a second breaker: a mark already applied, or older than
+   * the entry's last success on any node, changes nothing.
+   */
+  noteUnhealthy(key: string, since: number, cooldownMs: number, now: number): void;
   inflight(key: string): number;
   acquire(key: string): void;
   release(key: string): void;
@@ -38,6 +47,7 @@ export interface RoutingState {
 
 export function createRoutingState(deps: {
   cooldownSync?: CooldownSync | undefined;
+  prefillRefusals?: PrefillRefusals | undefined;
   clock: () => number;
   onOpen?: () => void;
 }): RoutingState {
@@ -45,23 +55,33 @@ export function createRoutingState(deps: {
   const inflight = new Map<string, number>();
   const turns = new Map<string, number>();
   const prefillRefusals = new Set<string>();
+  /** Newest health mark applied, and newest success (sent at), per entry key. */
+  const marks = new Map<string, number>();
+  const lastOk = new Map<string, number>();
   /** Waiters for a free slot, in arrival order; every release wakes them all to select again. */
   let slotWaiters: Array<() => void> = [];
 
   const apply = (key: string, event: CooldownEvent, now: number, publish: boolean): void => {
+    if (event.type === 'success' && event.startedAt > (lastOk.get(key) ?? 0)) lastOk.set(key, event.startedAt);
     const before = cooldowns.get(key) ?? CLOSED_COOLDOWN;
     const after = reduceCooldown(before, event, now);
     if (after === before) return;
     if (after === CLOSED_COOLDOWN) cooldowns.delete(key);
     else cooldowns.set(key, after);
-    if (publish && after.openUntil !== null && after.openUntil !== before.openUntil) {
+    if (!publish) return;
+    if (after.openUntil !== null && after.openUntil !== before.openUntil) {
       deps.onOpen?.();
       deps.cooldownSync?.publish(key, after.openUntil);
     }
+    // A probe that succeeded closes the entry on every node at once, not one cooldown later.
+    if (event.type === 'success' && after === CLOSED_COOLDOWN && before.openUntil !== null)
+      deps.cooldownSync?.publishClose(key, event.startedAt);
   };
-  const unsubscribe = deps.cooldownSync?.subscribe((key, until) =>
-    apply(key, { type: 'remote-open', until }, deps.clock(), false),
+  const unsubscribe = deps.cooldownSync?.subscribe(
+    (key, until) => apply(key, { type: 'remote-open', until }, deps.clock(), false),
+    (key, at) => apply(key, { type: 'success', startedAt: at }, deps.clock(), false),
   );
+  const unsubscribePrefill = deps.prefillRefusals?.subscribe((key) => prefillRefusals.add(key));
 
   return {
     availability(key, now) {
@@ -70,6 +90,12 @@ export function createRoutingState(deps: {
     },
     apply(key, event, now) {
       apply(key, event, now, true);
+    },
+    noteUnhealthy(key, since, cooldownMs, now) {
+      if (since <= (marks.get(key) ?? Number.NEGATIVE_INFINITY) || since <= (lastOk.get(key) ?? 0)) return;
+      marks.set(key, since);
+      // Every node reads the same health board: nothing to announce.
+      apply(key, { type: 'remote-open', until: since + cooldownMs, openedAt: since }, now, false);
     },
     inflight: (key) => inflight.get(key) ?? 0,
     acquire(key) {
@@ -113,10 +139,13 @@ export function createRoutingState(deps: {
     },
     refusesPrefill: (key) => prefillRefusals.has(key),
     markRefusesPrefill(key) {
+      if (prefillRefusals.has(key)) return;
       prefillRefusals.add(key);
+      deps.prefillRefusals?.publish(key);
     },
     close() {
       unsubscribe?.();
+      unsubscribePrefill?.();
     },
   };
 }

@@ -273,7 +273,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       );
       return { ok: false, error, passthrough: null, waitedMs, clientGone: false, lastKey: leaf?.target.key ?? lastKey };
     }
-    const verdict = retryVerdict({
+    const table = retryVerdict({
       outcome: result.outcome,
       sameEntryRetries: sameRetries,
       timeouts: current.timeouts,
@@ -281,6 +281,12 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       remainingMs: deadline - now,
       jitter: deps.random(),
     });
+    // A probe's one request is its verdict: a failed probe re-opens the cooldown and moves on
+    // (one upstream request per cooldown while a backend is down, never a retry burst).
+    const verdict =
+      current.probe && table.action === 'retry-same'
+        ? { ...table, action: 'next-entry' as const, cooldown: { kind: 'failure' as const } }
+        : table;
     if (verdict.cooldown.kind === 'failure')
       state.apply(
         key,

@@ -134,10 +134,29 @@ describe('selectLeaf over a real snapshot index', () => {
     expect(fallback.ok && fallback.leaf?.target.key).toBe('u1|a|ma');
   });
 
-  it('rotations skip providers the health job judged unhealthy', () => {
-    const r = resolution({ providers: entries });
-    const s = selectLeaf(r, ctx({ health: { isHealthy: (ownerId, id) => !(ownerId === 'u1' && id === 'a') } }));
-    expect(s.ok && s.leaf?.target.provider.id).toBe('b');
+  it('an entry the health job judged unhealthy is skipped for one error_cooldown from the evidence, then probed once', () => {
+    const r = resolution({ providers: entries.map((e) => ({ ...e, error_cooldown: 30 })) });
+    const state = createRoutingState({ clock: () => 0 });
+    // Model ma of provider a failed last at 10 s; provider b is fine, so is every other model.
+    const health = {
+      unhealthySince: (o: string | null, id: string, m: string) => (id === 'a' && m === 'ma' ? 10_000 : null),
+    };
+    const during = selectLeaf(r, ctx({ state, health, now: 39_999 }));
+    expect(during.ok && during.leaf?.target.provider.id).toBe('b');
+    // 30 s after its evidence: half-open, whatever the board still says.
+    const after = selectLeaf(r, ctx({ state, health, now: 40_000 }));
+    expect(after.ok && [after.leaf?.target.provider.id, after.leaf?.probe]).toEqual(['a', true]);
+    state.apply('u1|a|ma', { type: 'probe-start' }, 40_000);
+    const meanwhile = selectLeaf(r, ctx({ state, health, now: 40_001 }));
+    expect(meanwhile.ok && meanwhile.leaf?.target.provider.id).toBe('b'); // one probe at a time
+    state.apply('u1|a|ma', { type: 'success', startedAt: 40_000 }, 40_100);
+    // The probe closed it: the same (stale) mark never skips it again.
+    const healed = selectLeaf(r, ctx({ state, health, now: 40_200 }));
+    expect(healed.ok && [healed.leaf?.target.provider.id, healed.leaf?.probe]).toEqual(['a', false]);
+    // A mark whose cooldown already ran out by the time it is seen changes nothing.
+    const fresh = createRoutingState({ clock: () => 0 });
+    const late = selectLeaf(r, ctx({ state: fresh, health, now: 41_000 }));
+    expect(late.ok && [late.leaf?.target.provider.id, late.leaf?.probe]).toEqual(['a', false]);
   });
 
   it('a half-open entry is picked as a probe, and a second request skips it while the probe runs', () => {

@@ -24,15 +24,18 @@ export interface Leaf {
   probe: boolean;
 }
 
-/** Provider health as the health-check job last judged it (bus `HealthBoard` fits). */
+/** Provider and model health as the health-check job last judged it (bus `HealthBoard` fits). */
 export interface ProviderHealth {
-  /** Unknown providers count as healthy. */
-  isHealthy(ownerId: string | null, providerId: string): boolean;
+  /** Null while healthy or unknown; else the evidence time of the newer of the model's and its provider's marks. */
+  unhealthySince(ownerId: string | null, providerId: string, model: string): number | null;
 }
 
 export interface SelectionContext {
   state: RoutingState;
-  /** Rotations skip unhealthy providers (DESIGN §5); a direct provider route still tries. */
+  /**
+   * Rotations skip an entry judged unhealthy for at most its error_cooldown, then probe it
+   * (DESIGN §5, docs/reliability.md "Health"); a direct provider route still tries.
+   */
   health?: ProviderHealth | undefined;
   now: number;
   random: () => number;
@@ -157,9 +160,11 @@ function entryCandidate(rotation: IndexedRotation, entry: IndexedEntry, ctx: Sel
     return aggregate(weight, inner);
   }
   if (entry.target === null) return { weight, status: 'excluded' };
-  if (ctx.health !== undefined && !ctx.health.isHealthy(entry.target.provider.ownerId, entry.target.provider.id))
-    return { weight, status: 'excluded' };
-  return leafCandidate(entryLeaf(rotation, entry), ctx, weight);
+  const leaf = entryLeaf(rotation, entry);
+  const since = ctx.health?.unhealthySince(entry.target.provider.ownerId, entry.target.provider.id, entry.target.model);
+  if (since !== undefined && since !== null)
+    ctx.state.noteUnhealthy(entry.target.key, since, leaf.errorCooldownMs, ctx.now);
+  return leafCandidate(leaf, ctx, weight);
 }
 
 function aggregate(weight: number, inner: PickCandidate[]): PickCandidate {

@@ -247,7 +247,7 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
     if (parts.has('bullmq')) {
       it('BullMQ: a dead provider becomes unhealthy on the scheduled check, then heals', async () => {
         await addProvider('flaky');
-        upstream.setDefault({ kind: 'status', status: 503 });
+        upstream.setDefault({ kind: 'reset' }); // connection-level: it speaks for the whole provider
         await startWorkers({ healthEveryMs: 200 });
         const published = () => health.filter((h) => h.providerId === 'flaky').map((h) => h.status);
         await until(() => published().includes('unhealthy'), 10_000, 'unhealthy published');
@@ -278,7 +278,11 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
           added: ['m2'],
           removed: ['old-model'],
         });
+        // A probe answered with an HTTP error is no connection fault: the provider is not judged by it.
         upstream.setDefault({ kind: 'status', status: 503 });
+        await jobs.runHealthCheck();
+        expect(await statusOf('local')).toBe('unknown');
+        upstream.setDefault({ kind: 'reset' });
         await jobs.runHealthCheck();
         expect(await statusOf('local')).toBe('unhealthy');
         upstream.setDefault({ kind: 'ok' });
@@ -289,35 +293,63 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
     }
 
     if (parts.has('processors')) {
-      it('live traffic makes an answering provider unhealthy; the penalty fades and the probe heals it', async () => {
+      it('live traffic judges each model; only connection faults judge the provider; penalties fade', async () => {
         await addProvider('busy');
         const now = 1_800_000_000_000;
-        // 8 recent failures and 2 successes: /models answers fine, but traffic says sick.
-        const events = Array.from({ length: 10 }, (_, i) =>
-          makeUsageEvent('busy', i, now - 10_000, {
+        const attempt = (model: string, status: number | null, outcome: 'ok' | 'error' | 'refused') => ({
+          provider: 'busy',
+          model,
+          status,
+          outcome,
+          latencyMs: 40,
+        });
+        // m1: 8 failures (502) and 2 successes; m2: all fine. /models answers fine throughout.
+        const events = Array.from({ length: 20 }, (_, i) =>
+          makeUsageEvent('busy', i, now - 10_000 - i, {
             userId: ownerId,
-            provider: i < 2 ? 'busy' : null,
-            providerOwnerId: i < 2 ? ownerId : null,
-            attempts: [
-              {
-                provider: 'busy',
-                model: 'm1',
-                status: i < 2 ? 200 : 502,
-                outcome: i < 2 ? 'ok' : 'error',
-                latencyMs: 40,
-              },
-            ],
+            provider: i < 2 || i >= 10 ? 'busy' : null,
+            providerOwnerId: i < 2 || i >= 10 ? ownerId : null,
+            attempts: [i < 10 ? attempt('m1', i < 2 ? 200 : 502, i < 2 ? 'ok' : 'error') : attempt('m2', 200, 'ok')],
           }),
         );
         await insertUsageEvents(handle.db, events);
         const hcDeps = { db: handle.db, secretBox: box, ...deps, policy: { probeTimeoutMs: 1_000 } };
         const sick = await checkHealth({ ...hcDeps, now: () => now }, { ownerId, providerId: 'busy' });
-        expect(sick.checked[0]).toMatchObject({ status: 'unhealthy', source: 'traffic' });
-        expect(sick.checked[0]?.traffic?.errorRatio).toBeCloseTo(0.8, 1);
+        expect(sick.checked[0]).toMatchObject({ status: 'healthy', source: 'traffic' });
+        expect(sick.checked[0]?.traffic?.models['m1']?.errorRatio).toBeCloseTo(0.8, 1);
+        expect(sick.checked[0]?.models).toEqual([
+          expect.objectContaining({ model: 'm1', status: 'unhealthy', previous: 'unknown', since: now - 10_002 }),
+          expect.objectContaining({ model: 'm2', status: 'healthy', previous: 'unknown' }),
+        ]);
+        expect(health.filter((h) => h.providerId === 'busy')).toEqual([
+          expect.objectContaining({ model: null, status: 'healthy' }),
+          expect.objectContaining({ model: 'm1', status: 'unhealthy', since: now - 10_002 }),
+          expect.objectContaining({ model: 'm2', status: 'healthy' }),
+        ]);
         expect(upstream.requests).toHaveLength(0); // traffic was enough: no probe, nothing paid
-        // Ten minutes later (five half-lives) the failures weigh ~0.3: too little to judge, so the free probe decides.
+        // Ten minutes later (five half-lives) the traffic weighs ~0.6: too little to judge. The
+        // models' marks are lifted (unknown) and the free probe judges the provider.
         const later = await checkHealth({ ...hcDeps, now: () => now + 10 * 60_000 }, { ownerId, providerId: 'busy' });
-        expect(later.checked[0]).toMatchObject({ status: 'healthy', source: 'probe', previous: 'unhealthy' });
+        expect(later.checked[0]).toMatchObject({ status: 'healthy', source: 'probe', previous: 'healthy' });
+        expect(later.checked[0]?.models.map((m) => [m.model, m.status, m.previous])).toEqual([
+          ['m1', 'unknown', 'unhealthy'],
+          ['m2', 'unknown', 'healthy'],
+        ]);
+        // Connection faults (nothing answered) do speak for the provider as a whole.
+        const refusedAt = now + 11 * 60_000;
+        await insertUsageEvents(
+          handle.db,
+          Array.from({ length: 4 }, (_, i) =>
+            makeUsageEvent('busy', 100 + i, refusedAt - i, {
+              userId: ownerId,
+              provider: null,
+              providerOwnerId: null,
+              attempts: [attempt('m2', null, 'refused')],
+            }),
+          ),
+        );
+        const down = await checkHealth({ ...hcDeps, now: () => refusedAt }, { ownerId, providerId: 'busy' });
+        expect(down.checked[0]).toMatchObject({ status: 'unhealthy', source: 'traffic', since: refusedAt });
       });
     }
 
