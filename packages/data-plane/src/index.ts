@@ -2,7 +2,7 @@ export { createDataPlane, type DataPlane, type DataPlaneDeps } from './create-da
 export { parsePath } from './http/parse-path';
 export { DEFAULT_BODY_LIMITS, type BodyLimits } from './http/read-json-body';
 export { openAiErrorBody, type OpenAiErrorBody } from './http/openai-error';
-export type { ProviderFlag } from './proxy/run-attempts';
+export type { ProviderFlag } from './proxy/attempt-plan';
 export {
   createGuardedConnector,
   EndpointForbiddenError,

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RotationConfigInput } from '@aisbf/core';
-import type { ProviderFlag } from './proxy/run-attempts';
+import type { ProviderFlag } from './proxy/attempt-plan';
 import { post, startHarness, words, type Harness } from './test-harness';
 
 /**

@@ -1,4 +1,4 @@
-import type { ProxyEndpoint } from '../proxy/serve-proxy';
+import type { ProxyEndpoint } from '../proxy/proxy-call';
 
 export type Operation =
   | { kind: 'proxy'; endpoint: ProxyEndpoint }

@@ -1,16 +1,43 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { parseRetryAfterMs, safeJsonParse, type AttemptOutcome, type UsageAttempt } from '@aisbf/core';
 import { UpstreamCall } from '../upstream/upstream-call';
-import { chunkFacts } from './chunk-facts';
-import type { AttemptDeps, AttemptPlan, Passthrough, PendingEvent, Served } from './run-attempts';
+import { chunkFacts, type ChunkFacts } from './chunk-facts';
+import type { AttemptDeps, AttemptPlan } from './attempt-plan';
 import { scrubUpstreamBody, sentSecrets } from './scrub-upstream-secrets';
 import type { Leaf } from './select-leaf';
+
+/** An SSE payload read before the answer was committed, with what was already parsed of it (null: `[DONE]`). */
+export interface PendingEvent {
+  data: string;
+  facts: ChunkFacts | null;
+}
+
+/** An upstream 4xx returned to the client as is (DESIGN §2: content policy, other 400/422). */
+export interface Passthrough {
+  status: number;
+  body: Buffer;
+  contentType: string;
+}
+
+/** What one attempt got that can go to the client. */
+export interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  call: UpstreamCall;
+  /** Non-stream: the whole body. */
+  body: Buffer | null;
+  /** Stream: payloads read up to and including the first content chunk. */
+  pending: PendingEvent[];
+  /** Malformed chunks skipped before the first content. */
+  malformed: number;
+}
 
 /**
  * One attempt at one leaf (issue 14): send, then read until there is something to give the client
  * (a whole non-stream body, a stream's first content chunk) or a failure the retry table can judge.
  */
 export type OnceResult =
-  | { ok: true; served: Omit<Served, 'waitedMs' | 'leaf' | 'release' | 'attemptStartedAt'> }
+  | { ok: true; served: Answer }
   | {
       ok: false;
       outcome: AttemptOutcome | null;

@@ -8,7 +8,8 @@ import {
 } from '@aisbf/core';
 import { clientSignalFrom, NEVER_ABORTED } from '../http/client-signal';
 import type { RouteResolver } from './route-resolver';
-import { runAttempts, type AttemptDeps } from './run-attempts';
+import type { AttemptDeps } from './attempt-plan';
+import { runAttempts } from './run-attempts';
 
 /** What an autoselect decision needs to know about the request it decides for. */
 export interface AutoselectCtx {

@@ -8,7 +8,7 @@ import {
 import type { AutoselectRequestBody, Autoselector } from '../autoselect/index';
 import type { AutoselectCtx } from './autoselect-bridge';
 import type { RouteResolver } from './route-resolver';
-import type { AutoselectExpansion } from './run-attempts';
+import type { AutoselectExpansion } from './attempt-plan';
 
 export interface ExpansionContext {
   resolve: RouteResolver;

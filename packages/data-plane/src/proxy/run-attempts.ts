@@ -1,5 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import type { Logger } from 'pino';
 import {
   GatewayError,
   UpstreamError,
@@ -10,83 +8,13 @@ import {
   type UsageEvent,
 } from '@aisbf/core';
 import type { ClientSignal } from '../http/client-signal';
-import type { UpstreamCall } from '../upstream/upstream-call';
-import type { ChunkFacts } from './chunk-facts';
-import { attemptOnce, type OnceResult } from './attempt-once';
-import type { RoutingState } from './routing-state';
-import { selectLeaf, type Leaf, type ProviderHealth, type SelectionContext } from './select-leaf';
-import type { TargetResolver } from './upstream-target';
-
-export interface AttemptDeps {
-  state: RoutingState;
-  targets: TargetResolver;
-  clock: () => number;
-  random: () => number;
-  logger: Logger;
-  health?: ProviderHealth | undefined;
-  /** 401/403/404 from an upstream: its key or model is wrong (DESIGN §2: flagged in health). */
-  onProviderFlagged?: (flag: ProviderFlag) => void;
-  /** Each attempt as it ends (tracing gives its span the real start and end). */
-  onAttemptEnded?: (attempt: UsageAttempt) => void;
-}
-
-export interface ProviderFlag {
-  ownerId: string | null;
-  providerId: string;
-  model: string;
-  status: number;
-}
-
-export interface AttemptPlan {
-  resolution: Resolution;
-  /** `/chat/completions`, `/completions` or `/embeddings`, appended to the provider endpoint. */
-  upstreamPath: string;
-  /** The client's body; only `model` is rewritten per attempt (plus defaults and include_usage). */
-  body: Record<string, unknown>;
-  stream: boolean;
-  startedAt: number;
-  /** Fires when the client goes away: the attempt in flight is aborted. */
-  clientSignal: ClientSignal;
-  /** Mid-stream continuation: the assistant text delivered so far. */
-  prefill?: string;
-  selection: SelectionContext;
-  attempts: UsageAttempt[];
-  /**
-   * Decides an autoselect met as a rotation entry (AISBF meta entry) for this request: the routes
-   * to try in order, or why none. Absent: autoselect entries cannot serve.
-   */
-  expand?: (autoselect: IndexedAutoselect) => Promise<AutoselectExpansion>;
-}
-
-/** `private`: the request was judged private, so it may only go where the autoselect allows. */
-export type AutoselectExpansion =
-  | {
-      ok: true;
-      routes: readonly [Resolution, ...Resolution[]];
-      reason: string;
-      findings: readonly string[];
-      private: boolean;
-    }
-  | { ok: false; error: GatewayError; findings: readonly string[]; private: boolean };
-
-/** An SSE payload read before the answer was committed, with what was already parsed of it (null: `[DONE]`). */
-export interface PendingEvent {
-  data: string;
-  facts: ChunkFacts | null;
-}
+import { attemptOnce, type Answer, type OnceResult, type Passthrough } from './attempt-once';
+import type { AttemptDeps, AttemptPlan, AutoselectExpansion } from './attempt-plan';
+import { selectLeaf, type Leaf } from './select-leaf';
 
 /** The first attempt that produced something to send to the client. */
-export interface Served {
+export interface Served extends Answer {
   leaf: Leaf;
-  status: number;
-  headers: IncomingHttpHeaders;
-  call: UpstreamCall;
-  /** Non-stream: the whole body. */
-  body: Buffer | null;
-  /** Stream: payloads read up to and including the first content chunk. */
-  pending: PendingEvent[];
-  /** Malformed chunks skipped before the first content. */
-  malformed: number;
   /** Milliseconds spent waiting on upstreams and backoffs (excluded from the overhead figure). */
   waitedMs: number;
   attemptStartedAt: number;
@@ -116,13 +44,6 @@ export type AttemptsResult =
       /** Nothing else may be tried for this request (a private request an autoselect entry could not place). */
       final?: true;
     };
-
-/** An upstream 4xx returned to the client as is (DESIGN §2: content policy, other 400/422). */
-export interface Passthrough {
-  status: number;
-  body: Buffer;
-  contentType: string;
-}
 
 /** How long a request may wait for a free slot on this route (DESIGN §2 saturation, `timeout_queue_s`). */
 function queueMs(resolution: Resolution): number {

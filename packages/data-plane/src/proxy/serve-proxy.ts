@@ -5,57 +5,16 @@ import {
   formatCost,
   safeJsonParse,
   type GatewayError,
-  type Resolution,
-  type SnapshotToken,
-  type SnapshotUser,
   type UsageAttempt,
   type UsageEvent,
-  type UsageSink,
 } from '@aisbf/core';
-import type { CacheTap } from '../cache/cache-tap';
-import type { ClientSignal } from '../http/client-signal';
 import { sendError } from '../http/openai-error';
+import type { AttemptPlan } from './attempt-plan';
 import { estimateTokens, readUsage, type UsageCounts } from './chunk-facts';
-import { relayStream, type Tally } from './relay-stream';
-import { runRoutes, servedFields, type AttemptDeps, type AttemptPlan, type Served } from './run-attempts';
-
-export type ProxyEndpoint = 'chat.completions' | 'completions' | 'embeddings';
-
-export const UPSTREAM_PATHS: Readonly<Record<ProxyEndpoint, string>> = {
-  'chat.completions': '/chat/completions',
-  completions: '/completions',
-  embeddings: '/embeddings',
-};
-
-export interface ProxyCall {
-  res: ServerResponse;
-  requestId: string;
-  startedAt: number;
-  /** `performance.now()` when the request arrived, for x-aisbf-overhead-ms. */
-  perfStart: number;
-  user: SnapshotUser;
-  token: SnapshotToken;
-  /** The route name as the client wrote it (usage), and the canonical one (headers). */
-  requestedRoute: string;
-  routeHeader: string;
-  endpoint: ProxyEndpoint;
-  body: Record<string, unknown>;
-  resolution: Resolution;
-  clientSignal: ClientSignal;
-  extraHeaders?: Record<string, string>;
-  autoselectReason?: string | null;
-  /** Autoselect: routes to fall through to (before the first byte) after `resolution` failed. */
-  fallbacks?: Resolution[];
-  /** Response cache (issue 12): told what was relayed, it stores complete answers only. */
-  cacheTap?: CacheTap;
-  /** Decides autoselect entries of a rotation (run-attempts `AttemptPlan.expand`). */
-  expand?: AttemptPlan['expand'];
-}
-
-export interface ServeDeps extends AttemptDeps {
-  usageSink: UsageSink;
-  onMalformed?: (count: number) => void;
-}
+import { UPSTREAM_PATHS, type ProxyCall, type ServeDeps } from './proxy-call';
+import type { Tally } from './relay-state';
+import { relayStream } from './relay-stream';
+import { runRoutes, servedFields, type Served } from './run-attempts';
 
 /** What the usage event says about the answer that served. */
 interface ServedUsage {

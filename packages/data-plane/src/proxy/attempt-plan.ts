@@ -1,0 +1,60 @@
+import type { Logger } from 'pino';
+import type { GatewayError, IndexedAutoselect, Resolution, UsageAttempt } from '@aisbf/core';
+import type { ClientSignal } from '../http/client-signal';
+import type { RoutingState } from './routing-state';
+import type { ProviderHealth, SelectionContext } from './select-leaf';
+import type { TargetResolver } from './upstream-target';
+
+/** What trying upstreams needs from the data plane (attemptOnce, runAttempts, the relay's continuation). */
+export interface AttemptDeps {
+  state: RoutingState;
+  targets: TargetResolver;
+  clock: () => number;
+  random: () => number;
+  logger: Logger;
+  health?: ProviderHealth | undefined;
+  /** 401/403/404 from an upstream: its key or model is wrong (DESIGN §2: flagged in health). */
+  onProviderFlagged?: (flag: ProviderFlag) => void;
+  /** Each attempt as it ends (tracing gives its span the real start and end). */
+  onAttemptEnded?: (attempt: UsageAttempt) => void;
+}
+
+export interface ProviderFlag {
+  ownerId: string | null;
+  providerId: string;
+  model: string;
+  status: number;
+}
+
+/** One request's attempts: what to send, where it may go, and the attempts made so far. */
+export interface AttemptPlan {
+  resolution: Resolution;
+  /** `/chat/completions`, `/completions` or `/embeddings`, appended to the provider endpoint. */
+  upstreamPath: string;
+  /** The client's body; only `model` is rewritten per attempt (plus defaults and include_usage). */
+  body: Record<string, unknown>;
+  stream: boolean;
+  startedAt: number;
+  /** Fires when the client goes away: the attempt in flight is aborted. */
+  clientSignal: ClientSignal;
+  /** Mid-stream continuation: the assistant text delivered so far. */
+  prefill?: string;
+  selection: SelectionContext;
+  attempts: UsageAttempt[];
+  /**
+   * Decides an autoselect met as a rotation entry (AISBF meta entry) for this request: the routes
+   * to try in order, or why none. Absent: autoselect entries cannot serve.
+   */
+  expand?: (autoselect: IndexedAutoselect) => Promise<AutoselectExpansion>;
+}
+
+/** `private`: the request was judged private, so it may only go where the autoselect allows. */
+export type AutoselectExpansion =
+  | {
+      ok: true;
+      routes: readonly [Resolution, ...Resolution[]];
+      reason: string;
+      findings: readonly string[];
+      private: boolean;
+    }
+  | { ok: false; error: GatewayError; findings: readonly string[]; private: boolean };

@@ -1,0 +1,149 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayError, IndexedAutoselect, Resolution, SnapshotUser, UsageSink } from '@aisbf/core';
+import type { Principal } from './auth';
+import type { Autoselector } from './autoselect/index';
+import type { BudgetHolds } from './budget/budget-holds';
+import { serveCachedProxy, type ResponseCache } from './cache/serve-cached-proxy';
+import { clientSignalOf } from './http/client-signal';
+import { sendError } from './http/openai-error';
+import { readJsonBody, type BodyLimits } from './http/read-json-body';
+import { validateRequestBody } from './http/validate-request-body';
+import type { AutoselectCtx } from './proxy/autoselect-bridge';
+import { expandAutoselect, type ExpansionContext } from './proxy/expand-autoselect';
+import type { ProxyEndpoint, ServeDeps } from './proxy/proxy-call';
+import type { RouteResolver } from './proxy/route-resolver';
+import { routeRefusal } from './proxy/route-refusal';
+import { usageRecord } from './usage-record';
+
+/** What serving an authenticated API call needs from the data plane. */
+export interface ProxyRequestContext {
+  clock: () => number;
+  usageSink: UsageSink;
+  bodyLimits: BodyLimits;
+  autoselector: Autoselector<AutoselectCtx>;
+  /** Null: no budget ledger (nothing is reserved). */
+  holds: BudgetHolds | null;
+  responseCache: ResponseCache | null;
+  serveDeps: ServeDeps;
+}
+
+/** One authenticated call to a proxied endpoint, as the steps after authentication see it. */
+export interface ProxyRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  requestId: string;
+  endpoint: ProxyEndpoint;
+  principal: Principal;
+  /** Whose routes the call uses (`/api/u/{username}/…` lets an admin act as another user). */
+  acting: SnapshotUser;
+  resolve: RouteResolver;
+  startedAt: number;
+  perfStart: number;
+}
+
+/**
+ * Body, validation, route resolution, autoselect decision, budget reservation, then the proxy (or
+ * the response cache). Every exit emits exactly one usage event (docs/usage.md).
+ */
+export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyRequest): Promise<void> {
+  const { res, requestId, startedAt } = r;
+  const idHeader = { 'x-request-id': requestId };
+  const rejected = (error: GatewayError, route: string, headers: Record<string, string>): void => {
+    ctx.usageSink.emit({
+      ...usageRecord({
+        at: startedAt,
+        userId: r.acting.id,
+        tokenId: r.principal.token.id,
+        route,
+        status: error.status,
+        attempts: [],
+        autoselectReason: null,
+        endpoint: r.endpoint,
+      }),
+      requestId,
+      latencyMs: Math.max(0, ctx.clock() - startedAt),
+      costMicros: 0,
+    });
+    sendError(res, error, headers);
+  };
+  const body = await readJsonBody(r.req, ctx.bodyLimits);
+  if (!body.ok) return rejected(body.error, '', idHeader);
+  const invalid = validateRequestBody(r.endpoint, body.value);
+  if (invalid !== null) return rejected(invalid, '', idHeader);
+  const payload = body.value as Record<string, unknown>;
+  const routeName = payload['model'] as string;
+  const resolved = r.resolve(r.acting, routeName);
+  if (!resolved.ok)
+    return rejected(routeRefusal(resolved.error), routeName, {
+      ...idHeader,
+      'x-aisbf-route': safeHeader(routeName),
+    });
+  let resolution: Resolution = resolved.value;
+  let routeHeader = resolution.route;
+  const fallbacks: Resolution[] = [];
+  const extraHeaders: Record<string, string> = {};
+  let autoselectReason: string | null = null;
+  const expansionCtx: ExpansionContext = {
+    resolve: r.resolve,
+    user: r.acting,
+    token: r.principal.token,
+    body: payload,
+  };
+  if (resolution.kind === 'autoselect') {
+    const expansion = await expandAutoselect(ctx.autoselector, resolution, expansionCtx);
+    const findings = expansion.findings.join(',');
+    if (findings !== '') extraHeaders['x-aisbf-privacy-findings'] = findings;
+    if (!expansion.ok)
+      return rejected(expansion.error, routeName, {
+        ...idHeader,
+        ...extraHeaders,
+        'x-aisbf-route': resolution.route,
+      });
+    const [chosen, ...rest] = expansion.routes;
+    fallbacks.push(...rest);
+    extraHeaders['x-aisbf-autoselect-reason'] = expansion.reason;
+    autoselectReason = expansion.reason;
+    resolution = chosen;
+    routeHeader = expansion.first;
+  }
+  // Quotas and budgets (docs/usage.md): reserved here, settled by this request's usage event.
+  const reservation =
+    ctx.holds === null
+      ? null
+      : await ctx.holds.reserve({ requestId, principal: r.principal, body: payload, resolution, now: startedAt });
+  if (reservation !== null && !reservation.ok)
+    return rejected(reservation.error, routeName, { ...idHeader, 'x-aisbf-route': safeHeader(routeName) });
+  const holdKey = reservation === null ? null : reservation.key;
+  try {
+    await serveCachedProxy(ctx.responseCache, ctx.serveDeps, r.req.headers['x-aisbf-cache'], {
+      res,
+      requestId,
+      startedAt,
+      perfStart: r.perfStart,
+      user: r.acting,
+      token: r.principal.token,
+      requestedRoute: routeName,
+      routeHeader,
+      endpoint: r.endpoint,
+      body: payload,
+      resolution,
+      clientSignal: clientSignalOf(res),
+      extraHeaders,
+      autoselectReason,
+      fallbacks,
+      // Autoselects met as rotation entries are decided when (and only if) the rotation picks one.
+      ...(resolution.kind === 'rotation'
+        ? {
+            expand: (autoselect: IndexedAutoselect) => expandAutoselect(ctx.autoselector, autoselect, expansionCtx),
+          }
+        : {}),
+    });
+  } finally {
+    if (holdKey !== null) ctx.holds?.release(holdKey);
+  }
+}
+
+/** Route names come from clients: keep header values printable ASCII. */
+function safeHeader(value: string): string {
+  return value.replace(/[^\x20-\x7e]/g, '?').slice(0, 400);
+}
