@@ -50,6 +50,13 @@ describe('auth.login against password guessing', () => {
     expect(unknown.message).toBe(wrong.message);
   });
 
+  it('a successful login does not lift its address’s lock (one valid account cannot spray others)', async () => {
+    for (let i = 0; i < 9; i++) expect((await login(`sprayed-${i}`, 'x', '10.0.2.1')).code).toBe('UNAUTHORIZED');
+    expect((await login('erin', 'erin-password-123', '10.0.2.1')).code).toBeNull();
+    expect((await login('sprayed-9', 'x', '10.0.2.1')).code).toBe('UNAUTHORIZED');
+    expect((await login('sprayed-10', 'x', '10.0.2.1')).code).toBe('TOO_MANY_REQUESTS');
+  });
+
   it('GraphQL has no password login to guess through: only bearer tokens (256-bit) are accepted', async () => {
     const reply = await f.gql(null, 'mutation { login(username: "admin", password: "x") { id } }');
     expect(reply.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');

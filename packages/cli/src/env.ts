@@ -1,3 +1,4 @@
+import { trustedProxies } from '@aisbf/control-plane';
 import { endpointPolicySchema } from '@aisbf/core';
 import { z } from 'zod';
 
@@ -75,6 +76,23 @@ export const envSchema = z.object({
       }
     })
     .pipe(endpointPolicySchema),
+  /**
+   * Reverse proxies (addresses or CIDR blocks, comma-separated) whose `X-Forwarded-For` names the
+   * client for the login limiter; unset = none: the socket's peer is the client.
+   */
+  AISBF_TRUSTED_PROXIES: optionalString.transform((text, ctx) => {
+    const entries = (text ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+    try {
+      trustedProxies(entries);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `${(error as Error).message}, e.g. 10.0.0.0/8,127.0.0.1` });
+      return z.NEVER;
+    }
+    return entries;
+  }),
   /** OTLP/HTTP base URL (spans go to `<url>/v1/traces`); unset = tracing off. */
   AISBF_OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(
     z

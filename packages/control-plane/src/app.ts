@@ -3,6 +3,8 @@ import { ERROR_STATUS, isGatewayError } from '@aisbf/core';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createGraphql } from './graphql/create-graphql';
 import { authenticateRequest, isSecureRequest, sessionCookie } from './http/authenticate-request';
+import { clientAddress, type TrustedProxies } from './http/client-address';
+import { refuseCrossSiteCookie } from './http/cookie-gate';
 import { sendFetchResponse, sendJson, toFetchRequest } from './http/node-fetch-bridge';
 import { serveStatic } from './http/serve-static';
 import { createMemorySessionStore } from './memory-session-store';
@@ -17,6 +19,8 @@ export interface ControlPlaneDeps extends Omit<CreateServicesDeps, 'sessions'> {
   dashboardDir?: string;
   /** Default 5 MiB (config documents). */
   maxBodyBytes?: number;
+  /** Reverse proxies whose `X-Forwarded-For` names the client (AISBF_TRUSTED_PROXIES); default none. */
+  trustedProxies?: TrustedProxies;
   /** Called with unexpected errors (masked in replies); the CLI logs them. */
   onError?: (error: unknown, context: string) => void;
 }
@@ -29,6 +33,15 @@ export interface ControlPlane {
   services: Services;
   close(): Promise<void>;
 }
+
+/** A refused request in the shape of the transport it was sent to (GraphQL or tRPC). */
+const forbidden = (graphql: boolean, message: string): Response =>
+  Response.json(
+    graphql
+      ? { errors: [{ message, extensions: { code: 'FORBIDDEN' } }] }
+      : { error: { message, code: -32003, data: { code: 'FORBIDDEN', httpStatus: 403 } } },
+    { status: 403 },
+  );
 
 /** Whether a path belongs to the control plane when it shares a port with the data plane. */
 export const isControlPlanePath = (pathname: string): boolean =>
@@ -44,8 +57,12 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
 
   const fetchHandler = async (request: Request, info: { clientIp?: string } = {}): Promise<Response> => {
     const { pathname } = new URL(request.url);
-    if (pathname === '/graphql') return yoga.fetch(request);
-    if (pathname === '/trpc' || pathname.startsWith('/trpc/')) {
+    const isGraphql = pathname === '/graphql';
+    const isTrpc = pathname === '/trpc' || pathname.startsWith('/trpc/');
+    const refused = isGraphql || isTrpc ? refuseCrossSiteCookie(request) : null;
+    if (refused !== null) return forbidden(isGraphql, refused);
+    if (isGraphql) return yoga.fetch(request);
+    if (isTrpc) {
       const secure = isSecureRequest(request.url, request.headers);
       return fetchRequestHandler({
         endpoint: '/trpc',
@@ -86,7 +103,12 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
       return;
     }
     const request = await toFetchRequest(req, maxBodyBytes);
-    const clientIp = req.socket.remoteAddress;
+    const forwarded = req.headers['x-forwarded-for'];
+    const clientIp = clientAddress(
+      req.socket.remoteAddress,
+      Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
+      deps.trustedProxies,
+    );
     await sendFetchResponse(res, await fetchHandler(request, clientIp !== undefined ? { clientIp } : {}));
   };
 

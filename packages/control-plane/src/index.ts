@@ -21,3 +21,4 @@ export { appRouter, type AppRouter } from './trpc/app.router';
 export { createCallerFactory, type TrpcContext } from './trpc/trpc';
 export { createGraphql, maskGraphqlError, printSortedSchema } from './graphql/create-graphql';
 export { authenticateRequest, SESSION_COOKIE, sessionCookie } from './http/authenticate-request';
+export { clientAddress, trustedProxies, type TrustedProxies } from './http/client-address';

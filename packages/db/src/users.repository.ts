@@ -55,7 +55,10 @@ export async function findUserByUsername(
   username: string,
 ): Promise<UserWithPassword | undefined> {
   const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
-  return row === undefined ? undefined : { ...toUser(row), passwordHash: row.password_hash };
+  // MariaDB's collation matches `ALICE `, `alicé` to alice: only the exact name is that user.
+  return row === undefined || row.username !== username
+    ? undefined
+    : { ...toUser(row), passwordHash: row.password_hash };
 }
 
 export async function findUserById(db: Kysely<Database>, id: string): Promise<User | undefined> {

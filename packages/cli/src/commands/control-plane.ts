@@ -6,7 +6,7 @@ import {
   createRedisSnapshotStore,
   createSnapshotPublisher,
 } from '@aisbf/bus';
-import { createControlPlane } from '@aisbf/control-plane';
+import { createControlPlane, trustedProxies } from '@aisbf/control-plane';
 import { createGuardedFetch } from '@aisbf/data-plane';
 import { createDatabase, getConfigVersion, loadSnapshot, migrateToLatest } from '@aisbf/db';
 import { createBullmqJobRunner } from '@aisbf/jobs';
@@ -80,6 +80,7 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
     userFetch: createGuardedFetch({ policy: endpointPolicy }),
     listNodes: () => nodes.listNodes(),
     dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
+    trustedProxies: trustedProxies(env.AISBF_TRUSTED_PROXIES),
     onError,
   });
   await publisher.republish().catch((error: unknown) => onError(error, 'initial snapshot publish (Redis away?)'));

@@ -8,7 +8,7 @@ import {
   createMemoryBudgetLedger,
   createMemoryHealthStore,
 } from '@aisbf/bus';
-import { createControlPlane, createMemorySessionStore } from '@aisbf/control-plane';
+import { createControlPlane, trustedProxies, createMemorySessionStore } from '@aisbf/control-plane';
 import { createDataPlane, createGuardedFetch, createMemoryResponseCacheStore } from '@aisbf/data-plane';
 import { createDatabase, loadSnapshot, migrateToLatest } from '@aisbf/db';
 import { createInProcessJobs } from '@aisbf/jobs';
@@ -105,6 +105,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     endpointCheck: { policy: endpointPolicy },
     userFetch: guardedFetch,
     dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
+    trustedProxies: trustedProxies(env.AISBF_TRUSTED_PROXIES),
     onError,
   });
 

@@ -63,6 +63,9 @@ export function createGraphql(
     landingPage: false,
     graphiql: false,
     logging: false,
+    // No CORS at all: the dashboard is same-origin, scripts are not browsers, and yoga's default
+    // (reflect any Origin, with credentials) let any page use the dashboard's cookie.
+    cors: false,
     plugins: [limitDocumentPlugin],
     maskedErrors: { maskError: (error, message) => maskGraphqlError(error, message) },
     context: async ({ request }) => ({ actor: await options.authenticate(request), services: options.services }),

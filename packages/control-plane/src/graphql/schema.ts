@@ -333,10 +333,12 @@ builder.mutationType({
     }),
     updateUser: t.field({
       type: User,
-      description: 'Admins: role, disabled, password of anyone. Users: their own password only.',
+      description:
+        'Admins: role, disabled, password of anyone. Users: their own password only. Changing your own password needs currentPassword.',
       args: {
         username: t.arg.string({ required: true }),
         password: t.arg.string(),
+        currentPassword: t.arg.string({ description: 'Required when changing your own password.' }),
         role: t.arg({ type: Role }),
         disabled: t.arg.boolean(),
         limits: t.arg({
@@ -348,6 +350,7 @@ builder.mutationType({
         ctx.services.users.update(requireActor(ctx), {
           username: a.username,
           password: a.password,
+          currentPassword: a.currentPassword,
           role: a.role,
           disabled: a.disabled,
           limits: a.limits,

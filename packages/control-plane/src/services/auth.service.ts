@@ -1,4 +1,4 @@
-import { GatewayError } from '@aisbf/core';
+import { GatewayError, isSlug, normalizeUsername } from '@aisbf/core';
 import { findApiTokenByHash, findUserById, findUserByUsername, touchApiToken } from '@aisbf/db';
 import { hashApiToken, verifyPassword } from '@aisbf/secrets';
 import type { SessionStore } from '../ports';
@@ -52,17 +52,20 @@ export function createAuthService(ctx: ServiceContext, options: AuthOptions) {
       password: string;
       clientIp?: string;
     }): Promise<{ user: UserView; sessionId: string }> {
-      const keys = [`u:${input.username.toLowerCase()}`, ...(input.clientIp ? [`ip:${input.clientIp}`] : [])];
+      // One spelling for the lock and the lookup, so `ALICE ` or `Ａlice` count against alice.
+      const username = normalizeUsername(input.username);
+      const keys = [`u:${username}`, ...(input.clientIp ? [`ip:${input.clientIp}`] : [])];
       const wait = Math.max(...keys.map((k) => options.limiter.retryAfterS(k)));
       if (wait > 0)
         throw new GatewayError('RATE_LIMITED', `too many failed logins; try again in ${wait} s`, { retryAfterS: wait });
-      const user = await findUserByUsername(db, input.username);
+      const user = isSlug(username) ? await findUserByUsername(db, username) : undefined;
       const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
       if (user === undefined || !ok || user.disabled || user.passwordHash === null) {
         for (const k of keys) options.limiter.fail(k);
         throw new GatewayError('UNAUTHENTICATED', 'wrong username or password');
       }
-      for (const k of keys) options.limiter.reset(k);
+      // Only the username's lock: resetting the address's too let one valid account spray others.
+      options.limiter.reset(`u:${username}`);
       const sessionId = await options.sessions.create(user.id, ttl);
       return { user: userView(user), sessionId };
     },

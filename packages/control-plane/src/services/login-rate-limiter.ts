@@ -8,6 +8,8 @@ export interface LoginRateLimiter {
   retryAfterS(key: string): number;
   fail(key: string): void;
   reset(key: string): void;
+  /** Keys currently remembered (stale ones are swept at most once a window). */
+  size(): number;
 }
 
 export function createLoginRateLimiter(
@@ -17,6 +19,15 @@ export function createLoginRateLimiter(
   const windowMs = options.windowMs ?? 15 * 60_000;
   const now = options.now ?? Date.now;
   const failures = new Map<string, number[]>();
+  let sweptAt = now();
+  // Keys that never come back (one-off addresses, sprayed names) would stay forever: once a window,
+  // drop every key whose last failure is older than the window.
+  const sweep = (): void => {
+    if (now() - sweptAt < windowMs) return;
+    sweptAt = now();
+    const cutoff = sweptAt - windowMs;
+    for (const [key, list] of failures) if ((list[list.length - 1] ?? 0) <= cutoff) failures.delete(key);
+  };
   const recent = (key: string): number[] => {
     const cutoff = now() - windowMs;
     const list = (failures.get(key) ?? []).filter((t) => t > cutoff);
@@ -32,6 +43,7 @@ export function createLoginRateLimiter(
       return Math.max(1, Math.ceil((oldest + windowMs - now()) / 1000));
     },
     fail(key) {
+      sweep();
       const list = recent(key);
       list.push(now());
       failures.set(key, list.slice(-max));
@@ -39,5 +51,6 @@ export function createLoginRateLimiter(
     reset(key) {
       failures.delete(key);
     },
+    size: () => failures.size,
   };
 }

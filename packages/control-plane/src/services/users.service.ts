@@ -10,7 +10,7 @@ import {
   listUsers,
   updateUser,
 } from '@aisbf/db';
-import { generatePassword, hashApiToken, hashPassword, tokenHint, TOKEN_PREFIX } from '@aisbf/secrets';
+import { generatePassword, hashApiToken, hashPassword, tokenHint, TOKEN_PREFIX, verifyPassword } from '@aisbf/secrets';
 import { z } from 'zod';
 import { isAdmin, type Actor } from './actor';
 import { requireAdmin } from './owner-scope';
@@ -24,6 +24,7 @@ const updateUserSchema = z.object({
   /** Quotas and budgets (issue 11); null clears them. */
   limits: limitsSchema.nullable().optional(),
   password: z.string().min(8, 'password must have at least 8 characters').max(1024).optional(),
+  currentPassword: z.string().max(1024).optional(),
   role: z.enum(['admin', 'user']).optional(),
   disabled: z.boolean().optional(),
 });
@@ -41,6 +42,15 @@ export interface EnsureAdminResult {
   /** Set only when a password was generated: print it once, it is stored hashed. */
   generatedPassword?: string;
   tokenRegistered: boolean;
+}
+
+async function requireCurrentPassword(ctx: ServiceContext, actor: Actor, current: string | undefined): Promise<void> {
+  const user = await findUserByUsername(ctx.db, actor.username);
+  const ok = current !== undefined && user?.passwordHash != null && (await verifyPassword(current, user.passwordHash));
+  if (!ok)
+    throw new GatewayError('FORBIDDEN', 'changing your own password needs your current password (currentPassword)', {
+      path: 'currentPassword',
+    });
 }
 
 export function createUsersService(ctx: ServiceContext, sessions?: SessionStore) {
@@ -88,6 +98,8 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
 
     /**
      * Admins change role, disabled flag or password of anyone; a user only their own password.
+     * Changing one's own password (admins too) needs the current one: a leaked API token or an
+     * unattended session must not be enough to take the account over.
      * Disabling ends the user's sessions; the snapshot then drops the user and their tokens.
      */
     async update(
@@ -95,6 +107,7 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
       input: {
         username: string;
         password?: string | null;
+        currentPassword?: string | null;
         role?: Role | null;
         disabled?: boolean | null;
         limits?: unknown;
@@ -103,6 +116,7 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
       const parsed = parseOrThrow(updateUserSchema, {
         username: input.username,
         password: input.password ?? undefined,
+        currentPassword: input.currentPassword ?? undefined,
         role: input.role ?? undefined,
         disabled: input.disabled ?? undefined,
         limits: input.limits,
@@ -113,6 +127,7 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
         (!self || parsed.role !== undefined || parsed.disabled !== undefined || parsed.limits !== undefined)
       )
         throw new GatewayError('FORBIDDEN', 'only admins may change users other than their own password');
+      if (self && parsed.password !== undefined) await requireCurrentPassword(ctx, actor, parsed.currentPassword);
       const passwordHash = parsed.password === undefined ? undefined : await hashPassword(parsed.password);
       const updated = await ctx.commit(async (trx) => {
         const user = await findUserByUsername(trx, parsed.username);

@@ -113,7 +113,12 @@ export function defineServicesSuite(dialect: string, makeUrl: () => Promise<stri
       expect((await loadSnapshot(f.handle.db)).users.map((u) => u.username)).not.toContain('bob');
       await f.services.users.update(f.admin, { username: 'bob', disabled: false });
       expect(await f.services.auth.authenticateToken(token.token)).toMatchObject({ username: 'bob' });
-      await f.services.users.update(alice, { username: 'alice', password: 'alice-new-password' });
+      await f.services.users.update(f.admin, { username: 'alice', password: 'alice-first-password' });
+      await f.services.users.update(alice, {
+        username: 'alice',
+        password: 'alice-new-password',
+        currentPassword: 'alice-first-password',
+      });
       await expect(f.services.auth.login({ username: 'alice', password: 'alice-new-password' })).resolves.toMatchObject(
         { user: { username: 'alice' } },
       );

@@ -68,6 +68,7 @@ export const appRouter = router({
         z.object({
           username: z.string(),
           password: z.string().optional(),
+          currentPassword: z.string().optional(),
           role: z.enum(['admin', 'user']).optional(),
           disabled: z.boolean().optional(),
           limits: z.record(z.string(), z.number()).nullable().optional(),
