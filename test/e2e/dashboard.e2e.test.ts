@@ -112,6 +112,19 @@ describe('dashboard end to end (seed integration guide)', () => {
     await shot('02a-provider-form-errors');
     await page.getByRole('button', { name: 'Cancel' }).click();
 
+    // Every provider type is offered; a preset fills its vendor's endpoint and says what it needs.
+    await page.getByRole('button', { name: 'Add Provider' }).click();
+    const types = await page.getByLabel('Type').locator('option').allTextContents();
+    expect(types).toEqual(
+      expect.arrayContaining(['OpenAI-compatible', 'Anthropic', 'Google Gemini', 'Ollama', 'Groq', 'vLLM']),
+    );
+    await page.getByLabel('Type').selectOption({ label: 'Groq' });
+    await expect(page.getByLabel('Endpoint').inputValue()).resolves.toBe('https://api.groq.com/openai/v1');
+    await expect(page.locator('#provider-type-hint').textContent()).resolves.toMatch(/^Needs an API key\./);
+    await page.getByLabel('Type').selectOption({ label: 'OpenAI-compatible' });
+    await expect(page.getByLabel('Endpoint').inputValue()).resolves.toBe('');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
     await addProvider({ id: 'coderai-local', endpoint: mock.url, key: BROKER_TOKEN });
     await page.locator('tr[data-provider="coderai-local"]').getByRole('button', { name: 'Get Models' }).click();
     const list = page.getByTestId('discovered-models');

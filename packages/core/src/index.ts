@@ -4,6 +4,7 @@ export * from './slug';
 export * from './snapshot';
 export * from './config/timeouts.schema';
 export * from './config/provider-config.schema';
+export * from './config/provider-types';
 export * from './config/rotation-config.schema';
 export * from './config/autoselect-config.schema';
 export * from './config/config-documents';

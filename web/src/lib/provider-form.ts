@@ -23,7 +23,39 @@ export type ProviderInput = {
 /** DESIGN.md §2: ids are slugs. */
 export const SLUG = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
 
-export const PROVIDER_TYPES = [{ value: 'openai', label: 'OpenAI-compatible' }] as const;
+/** A provider type as `providers.types` lists it (docs/providers.md). */
+export interface ProviderTypeOption {
+  value: string;
+  label: string;
+  /** What an empty endpoint means; null: the form must ask for one. */
+  defaultEndpoint: string | null;
+  apiKey: 'required' | 'optional';
+}
+
+/** What a type needs, said under the Type field. */
+export function typeNeeds(type: ProviderTypeOption | undefined): string {
+  if (type === undefined) return 'Choose what the endpoint speaks.';
+  const key = type.apiKey === 'required' ? 'Needs an API key.' : 'A key only if the server asks for one.';
+  const endpoint =
+    type.defaultEndpoint === null
+      ? 'Needs an endpoint: the base URL of its OpenAI-compatible API, usually ending in /v1.'
+      : `Endpoint: ${type.defaultEndpoint} unless you change it.`;
+  return `${key} ${endpoint}`;
+}
+
+/**
+ * The endpoint after the type changed: a preset's default replaces an empty endpoint or the
+ * previous type's default; an endpoint the user typed stays.
+ */
+export function endpointForType(
+  endpoint: string,
+  from: ProviderTypeOption | undefined,
+  to: ProviderTypeOption | undefined,
+): string {
+  const current = endpoint.trim();
+  if (current !== '' && current !== from?.defaultEndpoint) return endpoint;
+  return to?.defaultEndpoint ?? '';
+}
 
 export function emptyProviderForm(): ProviderFormValues {
   return { id: '', type: 'openai', endpoint: '', apiKey: '', models: '', enabled: true };
@@ -43,7 +75,11 @@ export function splitModels(text: string): string[] {
  * Client-side checks that catch typos before a round trip; the control plane validates again and
  * its `data.issues` are shown by the same fields.
  */
-export function validateProviderForm(values: ProviderFormValues): Issue[] {
+export function validateProviderForm(
+  values: ProviderFormValues,
+  types: readonly ProviderTypeOption[],
+  isNew = true,
+): Issue[] {
   const issues: Issue[] = [];
   const id = values.id.trim();
   if (id === '') issues.push({ path: 'id', message: 'Provider ID is required' });
@@ -53,11 +89,12 @@ export function validateProviderForm(values: ProviderFormValues): Issue[] {
       message: 'Use lowercase letters, digits, ".", "_", ":" or "-" (max 64), starting with a letter or digit',
     });
   }
-  if (!PROVIDER_TYPES.some((t) => t.value === values.type))
-    issues.push({ path: 'type', message: 'Choose a provider type' });
+  const type = types.find((t) => t.value === values.type);
+  if (type === undefined) issues.push({ path: 'type', message: 'Choose a provider type' });
   const endpoint = values.endpoint.trim();
-  if (endpoint === '') issues.push({ path: 'endpoint', message: 'Endpoint is required' });
-  else {
+  if (endpoint === '') {
+    if (type?.defaultEndpoint === null) issues.push({ path: 'endpoint', message: 'Endpoint is required' });
+  } else {
     let url: URL | undefined;
     try {
       url = new URL(endpoint);
@@ -74,6 +111,9 @@ export function validateProviderForm(values: ProviderFormValues): Issue[] {
     }
   }
   if (/\s/.test(values.apiKey.trim())) issues.push({ path: 'apiKey', message: 'Token must not contain spaces' });
+  // On edit an empty token keeps the stored key.
+  if (isNew && type?.apiKey === 'required' && values.apiKey.trim() === '')
+    issues.push({ path: 'apiKey', message: `${type.label} needs an API key` });
   for (const name of splitModels(values.models)) {
     if (name.length > 256) issues.push({ path: 'models', message: `Model name too long: ${name.slice(0, 32)}…` });
   }

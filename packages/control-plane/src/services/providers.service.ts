@@ -1,4 +1,4 @@
-import { GatewayError, slugSchema } from '@aisbf/core';
+import { GatewayError, PROVIDER_TYPES, slugSchema, type ProviderType } from '@aisbf/core';
 import {
   deleteProvider,
   findProvider,
@@ -40,6 +40,15 @@ export interface ProviderInput {
   enabled?: boolean | null;
   adminOnly?: boolean | null;
   [setting: string]: unknown;
+}
+
+/** One provider type as the dashboard's form offers it (docs/providers.md). */
+export interface ProviderTypeView {
+  value: ProviderType;
+  label: string;
+  /** What an empty endpoint means; null: the form must ask for one. */
+  defaultEndpoint: string | null;
+  apiKey: 'required' | 'optional';
 }
 
 export interface ProviderTestResult {
@@ -89,6 +98,16 @@ export function createProvidersService(ctx: ServiceContext) {
   };
 
   return {
+    /** Every provider type, its default endpoint and whether it needs a key. */
+    types(): ProviderTypeView[] {
+      return Object.entries(PROVIDER_TYPES).map(([value, t]) => ({
+        value: value as ProviderType,
+        label: t.label,
+        defaultEndpoint: t.defaultEndpoint,
+        apiKey: t.apiKey,
+      }));
+    },
+
     /** The scope's own providers; for the caller's own scope also the global ones they may use. */
     async list(actor: Actor, input: { owner?: string | null } = {}): Promise<ProviderView[]> {
       const scope = await resolveOwner(db, actor, input.owner);

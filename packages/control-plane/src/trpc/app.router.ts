@@ -105,6 +105,7 @@ export const appRouter = router({
       .mutation(async ({ ctx, input }) => ({ ok: await ctx.services.tokens.revoke(ctx.actor, input) })),
   }),
   providers: router({
+    types: authedProcedure.query(({ ctx }) => ctx.services.providers.types()),
     list: authedProcedure
       .input(ownerInput)
       .query(({ ctx, input }) => ctx.services.providers.list(ctx.actor, { owner: input?.owner })),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { slugSchema } from '../slug';
 import { cacheSettingSchema } from '../response-cache';
 import { timeoutsSchema } from './timeouts.schema';
+import { normalizeProviderType, PROVIDER_TYPES, type ProviderType } from './provider-types';
 
 /** Prices in currency units per million tokens (issue 11). */
 export const pricingSchema = z.object({
@@ -54,21 +55,12 @@ export function normalizeProviderModel(input: ProviderModelInput): ProviderModel
   return model;
 }
 
-/** Accepted spellings of "any OpenAI-compatible endpoint" (the seed says both `openai` and "OpenAI-compatible"). */
-const OPENAI_TYPES = new Set([
-  'openai',
-  'openai-compatible',
-  'openai_compatible',
-  'openai compatible',
-  'openai-compat',
-]);
-
-export const providerTypeSchema = z.string().transform((value, ctx) => {
-  const normalized = value.trim().toLowerCase();
-  if (OPENAI_TYPES.has(normalized)) return 'openai' as const;
+export const providerTypeSchema = z.string().transform((value, ctx): ProviderType => {
+  const type = normalizeProviderType(value);
+  if (type !== null) return type;
   ctx.addIssue({
     code: 'custom',
-    message: `unsupported provider type "${value}" (supported: openai, OpenAI-compatible)`,
+    message: `unsupported provider type "${value}" (supported: ${Object.keys(PROVIDER_TYPES).join(', ')}; also OpenAI-compatible, gemini)`,
   });
   return z.NEVER;
 });
@@ -95,7 +87,8 @@ export const providerConfigSchema = z
     id: slugSchema,
     name: z.string().max(200).optional(),
     type: providerTypeSchema.default('openai'),
-    endpoint: endpointSchema,
+    /** Empty or absent: the type's default endpoint (provider-types.ts); required for `openai`. */
+    endpoint: z.string().trim().optional(),
     api_key: z.string().max(4096).optional(),
     models: z.array(providerModelSchema).max(10_000).default([]),
     enabled: z.boolean().default(true),
@@ -111,7 +104,22 @@ export const providerConfigSchema = z
     cache: cacheSettingSchema.optional(),
   })
   .extend(timeoutsSchema.shape)
-  .loose();
+  .loose()
+  .transform((config, ctx) => {
+    const given = config.endpoint ?? '';
+    const endpoint = given === '' ? PROVIDER_TYPES[config.type].defaultEndpoint : given;
+    if (endpoint === null) {
+      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `endpoint is required for type ${config.type}` });
+      return z.NEVER;
+    }
+    const parsed = endpointSchema.safeParse(endpoint);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        ctx.addIssue({ code: 'custom', path: ['endpoint'], message: issue.message });
+      return z.NEVER;
+    }
+    return { ...config, endpoint: parsed.data };
+  });
 
 export type ProviderConfigInput = z.input<typeof providerConfigSchema>;
 export type ProviderConfig = z.output<typeof providerConfigSchema>;
