@@ -10,7 +10,8 @@ const UPSERT =
   'mutation($owner: String, $input: ProviderInput!) { upsertProvider(owner: $owner, input: $input) { id type endpoint } }';
 
 /** Public DNS answers without the network: every vendor host "resolves" to a public address. */
-const resolveHost = async (name: string): Promise<string[]> => (name === 'localhost' ? ['127.0.0.1'] : ['93.184.216.34']);
+const resolveHost = async (name: string): Promise<string[]> =>
+  name === 'localhost' ? ['127.0.0.1'] : ['93.184.216.34'];
 
 async function fixture(allow: EndpointPolicyInput['allow']): Promise<ControlPlaneFixture> {
   const f = await createControlPlaneFixture('sqlite::memory:', {
