@@ -7,6 +7,7 @@ import {
   indexSnapshot,
   type BudgetLedger,
   type CooldownSync,
+  type PrefillRefusals,
   type EndpointPolicy,
   type RateLimiter,
   type ResponseCacheStore,
@@ -50,6 +51,8 @@ export interface DataPlaneDeps {
   /** DNS for the endpoint policy; tests inject one (no real DNS). */
   resolveHost?: ResolveHost;
   cooldownSync?: CooldownSync;
+  /** Entries that refused a prefill, remembered by the cluster (Redis) or across restarts (the db). */
+  prefillRefusals?: PrefillRefusals;
   rateLimiter?: RateLimiter;
   /** Day/month quotas and cost budgets (issue 11): memory ledger all-in-one, Redis in cluster mode. */
   budgetLedger?: BudgetLedger;
@@ -63,7 +66,10 @@ export interface DataPlaneDeps {
   exposeMetrics?: boolean;
   /** Exact-match response cache (issue 12, docs/cache.md); absent = no caching. Not closed by `close()`. */
   responseCache?: ResponseCacheStore;
-  /** Provider health (the bus `HealthBoard`): rotations skip unhealthy providers. */
+  /**
+   * Provider and model health (the bus `HealthBoard`): a rotation skips an entry judged unhealthy
+   * for at most its error_cooldown, then probes it (docs/reliability.md "Health").
+   */
   health?: ProviderHealth;
   /** Called when an upstream answers 401/403/404 (wrong key or model), e.g. to mark it in health. */
   onProviderFlagged?: (flag: ProviderFlag) => void;
@@ -102,7 +108,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
         ? null
         : { policy: deps.endpointPolicy, ...(deps.resolveHost === undefined ? {} : { resolveHost: deps.resolveHost }) },
   });
-  const metrics = createDataPlaneMetrics();
+  const metrics = createDataPlaneMetrics({ health: deps.health });
   let snapshotCreatedAt: number | null = null;
   // `state` is read only at scrape time, after it exists.
   const openCooldowns = (): number => state.openCount(clock());
@@ -131,7 +137,12 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     flush: () => deps.usageSink.flush(),
     close: () => deps.usageSink.close(),
   };
-  const state = createRoutingState({ cooldownSync: deps.cooldownSync, clock, onOpen: () => metrics.cooldownOpened() });
+  const state = createRoutingState({
+    cooldownSync: deps.cooldownSync,
+    prefillRefusals: deps.prefillRefusals,
+    clock,
+    onOpen: () => metrics.cooldownOpened(),
+  });
   const targets = createTargetResolver({ pools, decrypt: (sealed) => deps.secretBox.decrypt(sealed) });
   const serveDeps: ServeDeps = {
     state,

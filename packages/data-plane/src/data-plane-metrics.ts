@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { UsageEvent } from '@aisbf/core';
+import type { ProviderHealth } from './proxy/select-leaf';
 
 /**
  * Prometheus metrics of one data-plane instance, on its own registry (several instances may live
@@ -16,8 +17,23 @@ export interface DataPlaneMetrics {
   text(): Promise<string>;
 }
 
-export function createDataPlaneMetrics(): DataPlaneMetrics {
+export function createDataPlaneMetrics(options: { health?: ProviderHealth | undefined } = {}): DataPlaneMetrics {
   const registry = new Registry();
+  const health = options.health;
+  if (health?.current !== undefined) {
+    const read = health.current.bind(health);
+    // Both levels, read from the health board at scrape time (nothing on the request path).
+    new Gauge({
+      name: 'aisbf_health',
+      help: 'Providers (model="") and provider models by health status, as the health job last judged them',
+      labelNames: ['provider', 'model', 'status'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const h of read().values()) this.inc({ provider: h.providerId, model: h.model ?? '', status: h.status });
+      },
+    });
+  }
   const requests = new Counter({
     name: 'aisbf_requests_total',
     help: 'Proxied requests by endpoint, status and outcome',

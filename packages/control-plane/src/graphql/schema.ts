@@ -94,11 +94,20 @@ const ProviderModel = builder.objectRef<ProviderView['models'][number]>('Provide
   }),
 });
 
+const ModelHealth = builder.objectRef<ProviderView['health']['models'][number]>('ModelHealth').implement({
+  fields: (t) => ({
+    model: t.exposeString('model'),
+    status: t.exposeString('status'),
+    error: t.string({ nullable: true, resolve: (h) => h.error ?? null }),
+  }),
+});
+
 const ProviderHealth = builder.objectRef<ProviderView['health']>('ProviderHealth').implement({
   fields: (t) => ({
     status: t.exposeString('status'),
     checkedAt: t.field({ type: 'DateTime', nullable: true, resolve: (h) => h.checkedAt ?? null }),
     error: t.string({ nullable: true, resolve: (h) => h.error ?? null }),
+    models: t.field({ type: [ModelHealth], resolve: (h) => h.models }),
   }),
 });
 

@@ -2,6 +2,7 @@ import { GatewayError, PROVIDER_TYPES, slugSchema, type ProviderType } from '@ai
 import {
   deleteProvider,
   findProvider,
+  listModelHealth,
   listProviderHealth,
   listProviders,
   setProviderHealth,
@@ -27,8 +28,16 @@ export interface ProviderView {
   enabled: boolean;
   adminOnly: boolean;
   models: Array<{ name: string; contextWindow?: number; pricing?: Record<string, number | undefined> }>;
-  health: { status: 'healthy' | 'unhealthy' | 'unknown'; checkedAt?: string; error?: string };
+  /** The provider as a whole (connection-level faults only), and each model the health job judged. */
+  health: {
+    status: HealthStatus;
+    checkedAt?: string;
+    error?: string;
+    models: Array<{ model: string; status: HealthStatus; error?: string }>;
+  };
 }
+
+type HealthStatus = 'healthy' | 'unhealthy' | 'unknown';
 
 export interface ProviderInput {
   id: string;
@@ -62,12 +71,14 @@ export function createProvidersService(ctx: ServiceContext) {
   const { db } = ctx;
 
   const views = async (providers: StoredProvider[], usernames?: Map<string, string>): Promise<ProviderView[]> => {
-    const health = await listProviderHealth(
-      db,
-      providers.map((p) => p.rowId),
-    );
+    const rowIds = providers.map((p) => p.rowId);
+    const [health, modelHealth] = await Promise.all([listProviderHealth(db, rowIds), listModelHealth(db, rowIds)]);
     return providers.map((p) => {
       const h = health.get(p.rowId) ?? UNKNOWN_HEALTH;
+      // Models without evidence (unknown) are left out: the list says what health knows.
+      const models = [...(modelHealth.get(p.rowId) ?? new Map())]
+        .filter(([, m]) => m.status !== 'unknown')
+        .map(([model, m]) => ({ model, status: m.status, ...(m.error !== null ? { error: m.error } : {}) }));
       return {
         id: p.id,
         scope: p.ownerId === null ? 'global' : 'user',
@@ -86,6 +97,7 @@ export function createProvidersService(ctx: ServiceContext) {
           status: h.status,
           ...(h.checkedAt !== null ? { checkedAt: iso(h.checkedAt) } : {}),
           ...(h.error !== null ? { error: h.error } : {}),
+          models,
         },
       };
     });

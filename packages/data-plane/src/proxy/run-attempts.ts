@@ -203,11 +203,16 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       jitter: deps.random(),
     });
     // A probe's one request is its verdict: a failed probe re-opens the cooldown and moves on
-    // (one upstream request per cooldown while a backend is down, never a retry burst).
+    // (one upstream request per cooldown while a backend is down, never a retry burst). Nor is an
+    // entry retried that another request cooled down meanwhile: it is skipped like any open one.
     const verdict =
-      current.probe && table.action === 'retry-same'
-        ? { ...table, action: 'next-entry' as const, cooldown: { kind: 'failure' as const } }
-        : table;
+      table.action !== 'retry-same'
+        ? table
+        : current.probe
+          ? { ...table, action: 'next-entry' as const, cooldown: { kind: 'failure' as const } }
+          : state.availability(key, now).state === 'open'
+            ? { ...table, action: 'next-entry' as const }
+            : table;
     if (verdict.cooldown.kind === 'failure')
       state.apply(
         key,

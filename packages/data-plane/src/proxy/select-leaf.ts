@@ -28,6 +28,8 @@ export interface Leaf {
 export interface ProviderHealth {
   /** Null while healthy or unknown; else the evidence time of the newer of the model's and its provider's marks. */
   unhealthySince(ownerId: string | null, providerId: string, model: string): number | null;
+  /** Every judged level (`model` null: the whole provider), for `/metrics`. */
+  current?(): ReadonlyMap<string, { providerId: string; model: string | null; status: string }>;
 }
 
 export interface SelectionContext {
