@@ -9,7 +9,17 @@ import {
   testRedisUrl,
   type MockUpstream,
 } from '@aisbf/testkit';
+import {
+  ADMIN_TOOLS,
+  connectMcp,
+  expectProviderRotationChat,
+  expectRefusedEverywhere,
+  McpTranscript,
+  seedIsolationTargets,
+  USER_TOOLS,
+} from '../support/mcp-acceptance';
 import { graphql, spawnAisbf, type AisbfProcess } from '../support/spawn-aisbf';
+import { freePort } from './start-aisbf';
 
 // Issue 5's acceptance: a MariaDB-backed control plane, a worker and two stateless data-plane
 // processes sharing Redis. The nodes reach Redis through a TCP proxy we can cut, so a Redis outage
@@ -21,6 +31,12 @@ const nodes: AisbfProcess[] = [];
 let proxy: TcpProxy;
 let good: MockUpstream;
 let bad: MockUpstream;
+let keyed: MockUpstream;
+const MCP_KEYS = {
+  alice: 'sk-alice-cluster-mcp-01234',
+  other: 'sk-bob-cluster-mcp-56789',
+  global: 'sk-global-cl-4242',
+};
 let aliceToken = '';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -46,6 +62,7 @@ const gql = <T = Record<string, unknown>>(query: string, variables: Record<strin
 beforeAll(async () => {
   good = await startMockUpstream({ models: ['m-good'], words: 8 });
   bad = await startMockUpstream({ models: ['m-bad'], words: 8 });
+  keyed = await startMockUpstream({ models: ['m1'], words: 6, apiKey: MCP_KEYS.alice });
   const redisUrl = new URL(testRedisUrl());
   proxy = await startTcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
   const env = {
@@ -55,7 +72,13 @@ beforeAll(async () => {
     AISBF_SECRET_KEY: generateSecretKey(),
     AISBF_HOST: '127.0.0.1',
   };
-  controlPlane = await spawnAisbf('control-plane', { ...env, AISBF_ADMIN_TOKEN: ADMIN }, { args: ['--port', '0'] });
+  // The control plane's MCP chat tool goes to node dp-a, whose port is picked up front.
+  const dpaPort = await freePort();
+  controlPlane = await spawnAisbf(
+    'control-plane',
+    { ...env, AISBF_ADMIN_TOKEN: ADMIN, AISBF_DATA_PLANE_URL: `http://127.0.0.1:${dpaPort}` },
+    { args: ['--port', '0'] },
+  );
   const nodeEnv = {
     AISBF_REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
     AISBF_REDIS_PREFIX: env.AISBF_REDIS_PREFIX,
@@ -65,7 +88,11 @@ beforeAll(async () => {
   const [w, ...dps] = await Promise.all([
     spawnAisbf('worker', env, { args: ['--port', '0'] }),
     ...['dp-a', 'dp-b'].map((id) =>
-      spawnAisbf('data-plane', { ...nodeEnv, AISBF_NODE_ID: id }, { args: ['--port', '0'] }),
+      spawnAisbf(
+        'data-plane',
+        { ...nodeEnv, AISBF_NODE_ID: id },
+        { args: ['--port', id === 'dp-a' ? String(dpaPort) : '0'] },
+      ),
     ),
   ]);
   worker = w!;
@@ -74,7 +101,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const codes = await Promise.all([...nodes, worker, controlPlane].filter(Boolean).map((p) => p.stop()));
-  await Promise.all([good?.close(), bad?.close(), proxy?.close()]);
+  await Promise.all([good?.close(), bad?.close(), keyed?.close(), proxy?.close()]);
   expect(codes.every((c) => c === 0)).toBe(true);
 });
 
@@ -126,6 +153,27 @@ describe('cluster mode: control plane + worker + two data-plane nodes over Redis
     console.log(
       `propagation (mutation reply → served by both nodes), 5 changes: p50 ${latencies[2]!.toFixed(1)} ms, max ${latencies[4]!.toFixed(1)} ms`,
     );
+  });
+
+  it('serves MCP on the control plane: the same tools, chat through a data-plane node, isolation', async () => {
+    const transcript = new McpTranscript();
+    const admin = await connectMcp(`${controlPlane.url}/mcp`, ADMIN, transcript);
+    expect(await admin.toolNames()).toEqual([...ADMIN_TOOLS].sort());
+    await admin.close();
+    const alice = await connectMcp(`${controlPlane.url}/api/u/alice/mcp`, aliceToken, transcript);
+    expect(await alice.toolNames()).toEqual([...USER_TOOLS].sort());
+    await expectProviderRotationChat(alice, {
+      upstreamUrl: keyed.url,
+      key: MCP_KEYS.alice,
+      dataPlaneUrl: nodes[0]!.url,
+      token: aliceToken,
+    });
+    expect(keyed.requests.at(-1)?.headers['authorization']).toBe(`Bearer ${MCP_KEYS.alice}`);
+    await gql('mutation { createUser(username: "bob") { id } }');
+    const targets = await seedIsolationTargets(controlPlane.url, ADMIN, 'bob', keyed.url, MCP_KEYS);
+    await expectRefusedEverywhere(alice, targets, { gqlUrl: controlPlane.url, adminToken: ADMIN });
+    await alice.close();
+    for (const key of Object.values(MCP_KEYS)) expect(transcript.text()).not.toContain(key);
   });
 
   it('makes every node skip a provider that failed on one node (shared cooldown)', async () => {

@@ -19,6 +19,10 @@ describe('parseEnv', () => {
     );
     expect(() => parseEnv({ AISBF_REDIS_URL: 'localhost:6379' })).toThrow(/AISBF_REDIS_URL/);
     expect(() => parseEnv({ AISBF_ADMIN_PASSWORD: 'short' })).toThrow(/AISBF_ADMIN_PASSWORD/);
+    expect(() => parseEnv({ AISBF_DATA_PLANE_URL: 'http://dp:17765/v1' })).toThrow(
+      /AISBF_DATA_PLANE_URL: must be http\(s\):\/\/host:port, without a path/,
+    );
+    expect(parseEnv({ AISBF_DATA_PLANE_URL: 'http://dp:17765' }).AISBF_DATA_PLANE_URL).toBe('http://dp:17765');
   });
 
   it('states the admin token format at boot, the same one the README shows and the service checks', () => {

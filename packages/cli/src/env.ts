@@ -93,6 +93,16 @@ export const envSchema = z.object({
     }
     return entries;
   }),
+  /**
+   * Where the control plane's MCP `chat` tool reaches a data plane in cluster mode (docs/mcp.md),
+   * e.g. `http://data-plane:17765`; `aisbf start` uses its own port. Unset: `chat` is refused.
+   */
+  AISBF_DATA_PLANE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^https?:\/\/[^/]+\/?$/, 'must be http(s)://host:port, without a path')
+      .optional(),
+  ),
   /** OTLP/HTTP base URL (spans go to `<url>/v1/traces`); unset = tracing off. */
   AISBF_OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(
     z

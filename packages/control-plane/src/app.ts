@@ -7,8 +7,9 @@ import { clientAddress, type TrustedProxies } from './http/client-address';
 import { refuseCrossSiteCookie } from './http/cookie-gate';
 import { sendFetchResponse, sendJson, toFetchRequest } from './http/node-fetch-bridge';
 import { serveStatic } from './http/serve-static';
+import { createMcpHandler, parseMcpPath } from './mcp/create-mcp-handler';
 import { createMemorySessionStore } from './memory-session-store';
-import type { SessionStore } from './ports';
+import type { DataPlaneFetch, SessionStore } from './ports';
 import { createServices, type CreateServicesDeps, type Services } from './services/create-services';
 import { appRouter } from './trpc/app.router';
 
@@ -21,12 +22,14 @@ export interface ControlPlaneDeps extends Omit<CreateServicesDeps, 'sessions'> {
   maxBodyBytes?: number;
   /** Reverse proxies whose `X-Forwarded-For` names the client (AISBF_TRUSTED_PROXIES); default none. */
   trustedProxies?: TrustedProxies;
+  /** Where the MCP `chat` tool reaches a data plane (docs/mcp.md); absent = `chat` is refused. */
+  dataPlane?: DataPlaneFetch;
   /** Called with unexpected errors (masked in replies); the CLI logs them. */
   onError?: (error: unknown, context: string) => void;
 }
 
 export interface ControlPlane {
-  /** Node handler for `/graphql`, `/trpc/*`, `/healthz` and, with a dashboardDir, everything else. */
+  /** Node handler for `/graphql`, `/trpc/*`, `/mcp`, `/healthz` and, with a dashboardDir, everything else. */
   handle(req: IncomingMessage, res: ServerResponse): void;
   /** The same, over fetch (tests, other runtimes). */
   fetch(request: Request, info?: { clientIp?: string }): Promise<Response>;
@@ -45,7 +48,7 @@ const forbidden = (graphql: boolean, message: string): Response =>
 
 /** Whether a path belongs to the control plane when it shares a port with the data plane. */
 export const isControlPlanePath = (pathname: string): boolean =>
-  pathname === '/graphql' || pathname === '/trpc' || pathname.startsWith('/trpc/');
+  pathname === '/graphql' || pathname === '/trpc' || pathname.startsWith('/trpc/') || parseMcpPath(pathname) !== null;
 
 export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
   const ownsSessions = deps.sessions === undefined;
@@ -54,6 +57,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
   const authenticate = (request: Request) => authenticateRequest(services.auth, request.headers);
   const yoga = createGraphql({ services, authenticate });
   const maxBodyBytes = deps.maxBodyBytes ?? 5 * 1024 * 1024;
+  const mcp = createMcpHandler({ services, dataPlane: deps.dataPlane, maxBodyBytes, onError: deps.onError });
 
   const fetchHandler = async (request: Request, info: { clientIp?: string } = {}): Promise<Response> => {
     const { pathname } = new URL(request.url);
@@ -62,6 +66,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlane {
     const refused = isGraphql || isTrpc ? refuseCrossSiteCookie(request) : null;
     if (refused !== null) return forbidden(isGraphql, refused);
     if (isGraphql) return yoga.fetch(request);
+    if (parseMcpPath(pathname) !== null) return mcp(request);
     if (isTrpc) {
       const secure = isSecureRequest(request.url, request.headers);
       return fetchRequestHandler({

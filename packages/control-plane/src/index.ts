@@ -17,6 +17,7 @@ export type { SystemOverview } from './services/system.service';
 export type { DryRunResult, PrivacyDetector } from './services/autoselect-dry-run';
 export type { EnsureAdminResult } from './services/users.service';
 export * from './app';
+export { httpDataPlane } from './mcp/http-data-plane';
 export { appRouter, type AppRouter } from './trpc/app.router';
 export { createCallerFactory, type TrpcContext } from './trpc/trpc';
 export { createGraphql, maskGraphqlError, printSortedSchema } from './graphql/create-graphql';

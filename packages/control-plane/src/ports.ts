@@ -39,3 +39,9 @@ export interface NodeInfo {
   lagMs: number;
   seenAt: number;
 }
+
+/**
+ * Sends a request to a data plane (the MCP `chat` tool): the all-in-one server's own port on
+ * loopback, or `AISBF_DATA_PLANE_URL` in cluster mode. `path` starts with `/`.
+ */
+export type DataPlaneFetch = (path: string, init: RequestInit) => Promise<Response>;

@@ -6,7 +6,7 @@ import {
   createRedisSnapshotStore,
   createSnapshotPublisher,
 } from '@aisbf/bus';
-import { createControlPlane, trustedProxies } from '@aisbf/control-plane';
+import { createControlPlane, httpDataPlane, trustedProxies } from '@aisbf/control-plane';
 import { createGuardedFetch } from '@aisbf/data-plane';
 import { createDatabase, getConfigVersion, loadSnapshot, migrateToLatest } from '@aisbf/db';
 import { createBullmqJobRunner } from '@aisbf/jobs';
@@ -79,6 +79,7 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
     // providers.test probes user-owned providers under the policy at connect time too (issue 9).
     userFetch: createGuardedFetch({ policy: endpointPolicy }),
     listNodes: () => nodes.listNodes(),
+    ...(env.AISBF_DATA_PLANE_URL === undefined ? {} : { dataPlane: httpDataPlane(env.AISBF_DATA_PLANE_URL) }),
     dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
     trustedProxies: trustedProxies(env.AISBF_TRUSTED_PROXIES),
     onError,
@@ -112,7 +113,7 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
   });
   gate.open();
   console.log(
-    `aisbf control plane listening on http://${env.AISBF_HOST}:${http.port}  (dashboard /, GraphQL /graphql)`,
+    `aisbf control plane listening on http://${env.AISBF_HOST}:${http.port}  (dashboard /, GraphQL /graphql, MCP /mcp)`,
   );
   for (const line of reportAdmin(admin, env.AISBF_ADMIN_PASSWORD !== undefined)) console.log(line);
 

@@ -8,7 +8,14 @@ import {
   createMemoryBudgetLedger,
   createMemoryHealthStore,
 } from '@aisbf/bus';
-import { createControlPlane, trustedProxies, createMemorySessionStore } from '@aisbf/control-plane';
+import {
+  createControlPlane,
+  createMemorySessionStore,
+  httpDataPlane,
+  isControlPlanePath,
+  trustedProxies,
+  type DataPlaneFetch,
+} from '@aisbf/control-plane';
 import { createDataPlane, createGuardedFetch, createMemoryResponseCacheStore } from '@aisbf/data-plane';
 import { createDatabase, loadSnapshot, migrateToLatest } from '@aisbf/db';
 import { createInProcessJobs } from '@aisbf/jobs';
@@ -18,6 +25,7 @@ import type { Env } from '../env';
 import { installRoot } from '../install-root';
 import { createBootGate } from '../boot-gate';
 import { createLogger, resolveLogFormat } from '../logger';
+import { loopbackUrl } from '../loopback-url';
 import { privacyDetector } from '../privacy-detector';
 import { reportAdmin } from '../report-admin';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
@@ -94,6 +102,9 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     ...(tracing === null ? {} : { tracer: tracing.tracer }),
   });
   const sessions = createMemorySessionStore();
+  // The MCP `chat` tool goes through this very server's data plane on loopback (known once listening),
+  // so it takes the path every client takes: auth, limits, budgets, usage.
+  let ownDataPlane: DataPlaneFetch | null = null;
   const controlPlane = createControlPlane({
     db: database.db,
     secretBox,
@@ -106,6 +117,8 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     userFetch: guardedFetch,
     dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
     trustedProxies: trustedProxies(env.AISBF_TRUSTED_PROXIES),
+    dataPlane: (path, init) =>
+      ownDataPlane === null ? Promise.reject(new Error('not listening yet')) : ownDataPlane(path, init),
     onError,
   });
 
@@ -118,9 +131,12 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   if (first !== null) dataPlane.setSnapshot(first);
 
   const gate = createBootGate((req, res) => {
-    if (!dataPlane.handle(req, res)) controlPlane.handle(req, res);
+    // `/api/u/{username}/mcp` is the control plane's, though it sits under the data plane's prefix.
+    if (isControlPlanePath((req.url ?? '/').split('?')[0]!) || !dataPlane.handle(req, res))
+      controlPlane.handle(req, res);
   });
   const http = await serveHttp(gate.handler, { port: options.port ?? env.AISBF_PORT, host: env.AISBF_HOST });
+  ownDataPlane = httpDataPlane(loopbackUrl(env.AISBF_HOST, http.port));
   // Only now that the port is ours: a start that fails before this point created no admin, so the
   // next start still creates one and prints its password (first start is all-or-nothing).
   const admin = await controlPlane.services.users.ensureAdmin({
@@ -129,7 +145,9 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   });
   gate.open();
   const shownHost = env.AISBF_HOST === '0.0.0.0' ? 'localhost' : env.AISBF_HOST;
-  console.log(`aisbf is running on http://${shownHost}:${http.port}  (dashboard /, API /v1, GraphQL /graphql)`);
+  console.log(
+    `aisbf is running on http://${shownHost}:${http.port}  (dashboard /, API /v1, GraphQL /graphql, MCP /mcp)`,
+  );
   for (const line of reportAdmin(admin, env.AISBF_ADMIN_PASSWORD !== undefined)) console.log(line);
   logger.info({ port: http.port, version: first?.version ?? null }, 'aisbf all-in-one listening');
 

@@ -12,14 +12,20 @@ export function readCookie(header: string | null, name: string): string | null {
   return null;
 }
 
-/** `Authorization: Bearer <api token>` (or `x-api-key`), else the dashboard's session cookie. */
-export async function authenticateRequest(auth: AuthService, headers: Headers): Promise<Actor | null> {
+/** The API token of `Authorization: Bearer <token>` (or `x-api-key`), if the request carries one. */
+export function bearerToken(headers: Headers): string | null {
   const authorization = headers.get('authorization');
-  const bearer =
+  const token =
     authorization !== null && /^bearer\s+/i.test(authorization)
       ? authorization.replace(/^bearer\s+/i, '').trim()
       : headers.get('x-api-key');
-  if (bearer) return auth.authenticateToken(bearer);
+  return token || null;
+}
+
+/** `Authorization: Bearer <api token>` (or `x-api-key`), else the dashboard's session cookie. */
+export async function authenticateRequest(auth: AuthService, headers: Headers): Promise<Actor | null> {
+  const bearer = bearerToken(headers);
+  if (bearer !== null) return auth.authenticateToken(bearer);
   const session = readCookie(headers.get('cookie'), SESSION_COOKIE);
   return session === null ? null : auth.authenticateSession(session);
 }
