@@ -20,5 +20,6 @@ export * from './node-registry';
 /** For tests and outage drills: a TCP forwarder that can cut and restore a connection (e.g. to Redis). */
 export { startTcpProxy, type TcpProxy } from './test-support/tcp-proxy';
 export * from './redis-response-cache-store';
+export * from './redis-response-store';
 export * from './memory-budget-ledger';
 export * from './redis-budget-ledger';

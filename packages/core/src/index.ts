@@ -13,5 +13,6 @@ export * from './ports';
 export * from './routing/index';
 export * from './autoselect';
 export * from './response-cache';
+export * from './response-store';
 export * from './usage/index';
 export * from './endpoint-policy/index';

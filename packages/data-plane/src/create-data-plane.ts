@@ -11,6 +11,7 @@ import {
   type EndpointPolicy,
   type RateLimiter,
   type ResponseCacheStore,
+  type ResponseStore,
   type Snapshot,
   type SnapshotIndex,
   type UsageSink,
@@ -66,6 +67,11 @@ export interface DataPlaneDeps {
   exposeMetrics?: boolean;
   /** Exact-match response cache (issue 12, docs/cache.md); absent = no caching. Not closed by `close()`. */
   responseCache?: ResponseCacheStore;
+  /**
+   * Stored Responses (`store`, `previous_response_id`; docs/clients.md): memory all-in-one, Redis in
+   * cluster mode; absent = nothing is stored and every `previous_response_id` is unknown.
+   */
+  responseStore?: ResponseStore;
   /**
    * Provider and model health (the bus `HealthBoard`): a rotation skips an entry judged unhealthy
    * for at most its error_cooldown, then probes it (docs/reliability.md "Health").
@@ -185,10 +191,17 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const models = createModelsEndpoint();
   /** Responses whose request emits a usage event (and so its log line through the observer). */
   const attributable = new WeakSet<ServerResponse>();
+  const bodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.limits };
   const ctx: RequestContext = {
     clock,
     usageSink,
-    bodyLimits: { ...DEFAULT_BODY_LIMITS, ...deps.limits },
+    bodyLimits,
+    responses: {
+      store: deps.responseStore ?? null,
+      maxStoredChars: bodyLimits.maxBodyBytes,
+      clock,
+      logger: deps.logger,
+    },
     autoselector,
     holds,
     responseCache: createResponseCache({ store: deps.responseCache, registry: metrics.registry }),

@@ -13,4 +13,5 @@ export {
 } from './upstream/endpoint-guard';
 export { createGuardedFetch } from './upstream/guarded-fetch';
 export { createMemoryResponseCacheStore, type MemoryResponseCacheStoreOptions } from './cache/index';
+export { createMemoryResponseStore, type MemoryResponseStoreOptions } from './client-dialect/memory-response-store';
 export type { ProviderHealth } from './proxy/select-leaf';

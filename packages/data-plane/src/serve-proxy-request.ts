@@ -4,8 +4,10 @@ import type { Principal } from './auth';
 import type { Autoselector } from './autoselect/index';
 import type { BudgetHolds } from './budget/budget-holds';
 import { serveCachedProxy, type ResponseCache } from './cache/serve-cached-proxy';
+import { prepareResponsesTurn, type ResponsesDeps } from './client-dialect/responses-turn';
 import { clientSignalOf } from './http/client-signal';
 import { sendError } from './http/openai-error';
+import type { ClientDialectName } from './http/parse-path';
 import { readJsonBody, type BodyLimits } from './http/read-json-body';
 import { validateRequestBody } from './http/validate-request-body';
 import type { AutoselectCtx } from './proxy/autoselect-bridge';
@@ -25,6 +27,7 @@ export interface ProxyRequestContext {
   holds: BudgetHolds | null;
   responseCache: ResponseCache | null;
   serveDeps: ServeDeps;
+  responses: ResponsesDeps;
 }
 
 /** One authenticated call to a proxied endpoint, as the steps after authentication see it. */
@@ -33,6 +36,8 @@ export interface ProxyRequest {
   res: ServerResponse;
   requestId: string;
   endpoint: ProxyEndpoint;
+  /** A client dialect other than chat (its body is converted to a chat request first). */
+  client?: ClientDialectName;
   principal: Principal;
   /** Whose routes the call uses (`/api/u/{username}/…` lets an admin act as another user). */
   acting: SnapshotUser;
@@ -46,7 +51,9 @@ export interface ProxyRequest {
  * the response cache). Every exit emits exactly one usage event (docs/usage.md).
  */
 export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyRequest): Promise<void> {
-  const { res, requestId, startedAt } = r;
+  const { requestId, startedAt } = r;
+  /** Where the answer is written: `r.res`, or a client dialect's view of it (client-dialect/). */
+  let res = r.res;
   const idHeader = { 'x-request-id': requestId };
   const rejected = (error: GatewayError, route: string, headers: Record<string, string>): void => {
     ctx.usageSink.emit({
@@ -68,9 +75,16 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
   };
   const body = await readJsonBody(r.req, ctx.bodyLimits);
   if (!body.ok) return rejected(body.error, '', idHeader);
-  const invalid = validateRequestBody(r.endpoint, body.value);
-  if (invalid !== null) return rejected(invalid, '', idHeader);
-  const payload = body.value as Record<string, unknown>;
+  let payload = body.value as Record<string, unknown>;
+  if (r.client === 'responses') {
+    const turn = await prepareResponsesTurn(ctx.responses, r.acting, body.value, res);
+    if (!turn.ok) return rejected(turn.error, '', idHeader);
+    payload = turn.value.chat;
+    res = turn.value.res;
+  } else {
+    const invalid = validateRequestBody(r.endpoint, body.value);
+    if (invalid !== null) return rejected(invalid, '', idHeader);
+  }
   const routeName = payload['model'] as string;
   const resolved = r.resolve(r.acting, routeName);
   if (!resolved.ok)
@@ -127,7 +141,7 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
       endpoint: r.endpoint,
       body: payload,
       resolution,
-      clientSignal: clientSignalOf(res),
+      clientSignal: clientSignalOf(r.res),
       extraHeaders,
       autoselectReason,
       fallbacks,

@@ -58,7 +58,7 @@ export async function serveRequest(
       res,
       new GatewayError(
         'NOT_FOUND',
-        `Unknown endpoint "${op.rest}"; this API serves chat/completions, completions, embeddings and models.`,
+        `Unknown endpoint "${op.rest}"; this API serves chat/completions, completions, embeddings, responses and models.`,
         { wireCode: 'unknown_url' },
       ),
       idHeader,
@@ -77,7 +77,7 @@ export async function serveRequest(
     return refuse(
       req,
       res,
-      new GatewayError('NOT_FOUND', `Use POST for ${op.endpoint}.`, { wireCode: 'method_not_allowed' }),
+      new GatewayError('NOT_FOUND', `Use POST for ${op.client ?? op.endpoint}.`, { wireCode: 'method_not_allowed' }),
       idHeader,
     );
   // From here on the request is attributable: every exit emits one usage event (docs/usage.md).
@@ -87,6 +87,7 @@ export async function serveRequest(
     res,
     requestId,
     endpoint: op.endpoint,
+    ...(op.client === undefined ? {} : { client: op.client }),
     principal: auth.value,
     acting: acting.value,
     resolve: current.resolve,

@@ -5,3 +5,4 @@ export { ANTHROPIC_DEFAULT_MAX_TOKENS, anthropicBackend } from './anthropic/anth
 export { ANTHROPIC_VERSION } from './anthropic/anthropic-messages-api';
 export { googleBackend } from './google/google-backend';
 export { ollamaBackend } from './ollama/ollama-backend';
+export * from './openai-responses/index';

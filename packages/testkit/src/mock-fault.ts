@@ -32,7 +32,9 @@ export type MockFaultKind =
   /** 400 when the last message is an assistant prefill; otherwise a normal answer. */
   | { kind: 'refuse-prefill' }
   /** Answers normally after `ms` (headers included). */
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /** A coding agent's backend: calls `tool` with `args`, then quotes the tool's result (mock-tool-agent.ts). */
+  | { kind: 'tool-call'; tool: string; args: string };
 
 export type MockFaultName = MockFaultKind['kind'];
 
@@ -51,6 +53,7 @@ export const MOCK_FAULT_KINDS: readonly MockFaultName[] = [
   'content-filter',
   'refuse-prefill',
   'delay',
+  'tool-call',
 ];
 
 export interface RecordedRequest {

@@ -8,7 +8,9 @@ import {
   prefillWordCount,
   promptTokenCount,
 } from './mock-answer';
+import { chatToolRuleViolation } from './mock-chat-rules';
 import type { MockFault, RecordedRequest } from './mock-fault';
+import { respondToolAgent } from './mock-tool-agent';
 
 export type MockEndpoint = 'models' | 'chat' | 'completions' | 'embeddings';
 
@@ -57,7 +59,15 @@ export function sendJson(
 
 /** Applies `fault` to one recognised request. Unknown kinds never reach here (parseMockFault). */
 export async function respond(x: MockExchange, fault: MockFault): Promise<void> {
+  if (x.endpoint === 'chat' && isRecord(x.body)) {
+    const violation = chatToolRuleViolation(x.body);
+    if (violation !== null)
+      return sendJson(x.res, 400, openAiError(violation, 'invalid_request_error', null, 'messages'));
+  }
   switch (fault.kind) {
+    case 'tool-call':
+      if (x.endpoint !== 'chat') return respondOk(x, {});
+      return respondToolAgent(x, fault.tool, fault.args);
     case 'status': {
       const body =
         fault.body ??

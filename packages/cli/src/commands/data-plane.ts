@@ -5,6 +5,7 @@ import {
   createRedisCooldownSync,
   createRedisHealthBoard,
   createRedisResponseCacheStore,
+  createRedisResponseStore,
   createRedisRateLimiter,
   createRedisSnapshotSource,
   startNodeHeartbeat,
@@ -56,6 +57,12 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     name: `aisbf-dp-${nodeId}-cache`,
     onError: (e) => onError(e, 'response cache'),
   });
+  // Stored Responses (`previous_response_id`): every node reads what any node stored.
+  const responseStore = createRedisResponseStore({
+    ...redis,
+    name: `aisbf-dp-${nodeId}-responses`,
+    onError: (e) => onError(e, 'response store'),
+  });
   // The OpenTelemetry SDK (~15 MiB resident) is loaded only when tracing is on.
   const tracing =
     env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined
@@ -77,6 +84,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     budgetLedger,
     health,
     responseCache,
+    responseStore,
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
     // Connect-time half of the endpoint policy (issue 9): DNS rebinding is refused here.
@@ -152,6 +160,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     heartbeat.close(),
     health.close(),
     responseCache.close(),
+    responseStore.close(),
     source.close(),
     cooldownSync.close(),
     rateLimiter.close(),

@@ -16,7 +16,12 @@ import {
   trustedProxies,
   type DataPlaneFetch,
 } from '@aisbf/control-plane';
-import { createDataPlane, createGuardedFetch, createMemoryResponseCacheStore } from '@aisbf/data-plane';
+import {
+  createDataPlane,
+  createGuardedFetch,
+  createMemoryResponseCacheStore,
+  createMemoryResponseStore,
+} from '@aisbf/data-plane';
 import { createDatabase, loadSnapshot, migrateToLatest } from '@aisbf/db';
 import { createInProcessJobs } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
@@ -95,6 +100,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     usageSink: jobs.usageSink,
     health: healthBoard,
     responseCache: createMemoryResponseCacheStore(),
+    responseStore: createMemoryResponseStore(),
     budgetLedger: createMemoryBudgetLedger(),
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },

@@ -1,7 +1,10 @@
 import type { ProxyEndpoint } from '../proxy/proxy-call';
 
+/** A client dialect other than OpenAI Chat: its requests are converted and routed as chat ones. */
+export type ClientDialectName = 'responses';
+
 export type Operation =
-  | { kind: 'proxy'; endpoint: ProxyEndpoint }
+  | { kind: 'proxy'; endpoint: ProxyEndpoint; client?: ClientDialectName }
   | { kind: 'models'; id: string | null }
   | { kind: 'unknown'; rest: string };
 
@@ -10,7 +13,10 @@ export interface ParsedPath {
   op: Operation;
 }
 
-/** `/v1/x`, `/api/v1/x`, `/api/u/{username}/x` → username and operation; null when not ours. */
+/**
+ * `/v1/x`, `/api/v1/x`, `/api/u/{username}/x` and `/api/u/{username}/v1/x` → username and
+ * operation; null when not ours.
+ */
 export function parsePath(path: string): ParsedPath | null {
   let username: string | null = null;
   let rest: string;
@@ -22,6 +28,8 @@ export function parsePath(path: string): ParsedPath | null {
     username = decodeSegment(path.slice(7, slash));
     if (username === null || username === '') return null;
     rest = path.slice(slash + 1);
+    // Clients that append `/v1` to any base URL (Codex, the Anthropic SDK) get the same API there.
+    if (rest.startsWith('v1/')) rest = rest.slice(3);
   } else return null;
   if (rest.endsWith('/')) rest = rest.slice(0, -1);
   switch (rest) {
@@ -33,6 +41,8 @@ export function parsePath(path: string): ParsedPath | null {
       return { username, op: { kind: 'proxy', endpoint: 'embeddings' } };
     case 'models':
       return { username, op: { kind: 'models', id: null } };
+    case 'responses':
+      return { username, op: { kind: 'proxy', endpoint: 'chat.completions', client: 'responses' } };
   }
   if (rest.startsWith('models/')) {
     const id = decodeSegment(rest.slice(7));
