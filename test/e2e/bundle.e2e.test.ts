@@ -10,6 +10,7 @@ import { createRedisSnapshotStore } from '@aisbf/bus';
 import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
 import { buildTestSnapshot, startMockUpstream, testRedisPrefix, testRedisUrl, type MockUpstream } from '@aisbf/testkit';
 import { bundleCli, bundleTempDir, ROOT, type BundleResult } from '../../scripts/bundle';
+import { connectMcp, McpTranscript } from '../support/mcp-acceptance';
 import { graphql, spawnAisbf, type AisbfProcess } from '../support/spawn-aisbf';
 
 // Production runs `node dist/aisbf.mjs`, not the sources through tsx (docs/decisions.md §2). Build
@@ -112,7 +113,7 @@ describe('node <bundle> start (all-in-one, SQLite)', () => {
     expect(page.status).toBe(existsSync(join(ROOT, 'web/build/index.html')) ? 200 : 404);
   });
 
-  it('serves a user and provider created through GraphQL to the openai SDK, streamed and not', async () => {
+  it('serves a user and provider created through GraphQL to the openai SDK (streamed and not) and to MCP chat', async () => {
     const user = await graphql(aisbf.url, ADMIN_TOKEN, 'mutation { createUser(username: "alice") { username } }');
     expect(user.errors).toBeUndefined();
     const token = await graphql<{ createApiToken: { token: string } }>(
@@ -133,6 +134,13 @@ describe('node <bundle> start (all-in-one, SQLite)', () => {
     const client = new OpenAI({ baseURL: `${aisbf.url}/v1`, apiKey: token.data!.createApiToken.token, maxRetries: 0 });
     expect(await chat(client, 'user-provider/mock/m1')).toEqual({ whole: ANSWER, streamed: ANSWER });
     expect(mock.requests.at(-1)?.headers['authorization']).toBe(`Bearer ${UPSTREAM_KEY}`);
+    // The MCP SDK stays external too: its server answers from the bundle, and `chat` reaches the data plane.
+    const mcp = await connectMcp(`${aisbf.url}/mcp`, token.data!.createApiToken.token, new McpTranscript());
+    expect(await mcp.ok('chat', { route: 'user-provider/mock/m1', prompt: 'hello' })).toMatchObject({
+      text: ANSWER,
+      provider: 'mock',
+    });
+    await mcp.close();
   });
 });
 

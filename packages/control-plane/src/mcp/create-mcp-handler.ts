@@ -1,6 +1,7 @@
 import { GatewayError } from '@aisbf/core';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import {
   CallToolRequestSchema,
   ErrorCode,
@@ -97,10 +98,12 @@ export function createMcpHandler(deps: McpHandlerDeps): (request: Request) => Pr
     return { tool, strict, forAdmin: listing(true), forUser: listing(false) };
   });
   const byName = new Map(entries.map((e) => [e.tool.name, e]));
+  // A server builds an Ajv instance unless given one (~1.4 ms, measured): one for every request.
+  const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
   const serve = async (request: Request, actor: Actor, token: string): Promise<Response> => {
     const admin = isAdmin(actor);
-    const server = new Server({ name: 'aisbf', version: '0.1.0' }, { capabilities: { tools: {} } });
+    const server = new Server({ name: 'aisbf', version: '0.1.0' }, { capabilities: { tools: {} }, jsonSchemaValidator });
     server.setRequestHandler(ListToolsRequestSchema, () => ({
       tools: entries.filter((e) => admin || e.tool.adminOnly !== true).map((e) => (admin ? e.forAdmin : e.forUser)),
     }));
