@@ -8,3 +8,6 @@ export * from './test-snapshot';
 export * from './spawn-service';
 export * from './mock-upstream-client';
 export * from './split-at';
+export * from './fake-http-server';
+export * from './mock-gemini';
+export * from './mock-ollama';
