@@ -12,8 +12,14 @@ export function formatDate(value: string | number | null | undefined): string {
   return Number.isNaN(d.getTime()) ? String(value) : d.toLocaleString();
 }
 
-/** costMicros are millionths of the currency unit. */
-export function formatCost(micros: number | null | undefined): string {
+/**
+ * costMicros are millionths of the currency unit. A request served by a model without a price adds
+ * nothing to `costMicros` but counts in `unpricedRequests`: a total of 0 with unpriced requests is
+ * "unknown", never "0.0000", and a partial total says it is partial.
+ */
+export function formatCost(micros: number | null | undefined, unpricedRequests = 0): string {
+  if (unpricedRequests > 0 && (micros === null || micros === undefined || micros === 0)) return 'not priced';
   if (micros === null || micros === undefined) return '–';
-  return (micros / 1_000_000).toFixed(4);
+  const amount = (micros / 1_000_000).toFixed(4);
+  return unpricedRequests > 0 ? `${amount} + ${unpricedRequests} unpriced` : amount;
 }

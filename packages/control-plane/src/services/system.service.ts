@@ -17,9 +17,11 @@ export function createSystemService(ctx: ServiceContext) {
   return {
     async overview(actor: Actor): Promise<SystemOverview> {
       const all = await listProviders(db);
-      const visible = isAdmin(actor)
-        ? all
-        : all.filter((p) => p.ownerId === actor.userId || (p.ownerId === null && !p.adminOnly));
+      // The same set the providers list shows this actor (own and usable global ones), so the
+      // counts never describe providers the page does not list (an admin's other users' included).
+      const visible = all.filter(
+        (p) => p.ownerId === actor.userId || (p.ownerId === null && (!p.adminOnly || isAdmin(actor))),
+      );
       const health = await listProviderHealth(
         db,
         visible.map((p) => p.rowId),

@@ -469,6 +469,19 @@ export function defineServicesSuite(dialect: string, makeUrl: () => Promise<stri
       });
     });
 
+    it("counts in the overview's provider health exactly the providers the actor's list shows", async () => {
+      const alicesProviders = await f.services.providers.list(alice, {});
+      expect(alicesProviders.filter((p) => p.scope !== 'global').length).toBeGreaterThan(0);
+      for (const actor of [f.admin, alice]) {
+        const listed = await f.services.providers.list(actor, {});
+        const overview = await f.services.system.overview(actor);
+        expect(overview.providers.total, actor.username).toBe(listed.length);
+      }
+      // The admin's overview no longer counts alice's providers, which the admin's page does not list.
+      const adminListed = await f.services.providers.list(f.admin, {});
+      expect(adminListed.map((p) => p.scope)).not.toContain('alice');
+    });
+
     it('stores no plaintext secret anywhere in the database', async () => {
       const token = await f.services.tokens.create(alice, { name: 'raw' });
       const dump = JSON.stringify(await dumpRawRows(f.handle.db));
