@@ -12,7 +12,8 @@ import { startAisbf, type RunningAisbf } from './start-aisbf';
 
 // The dashboard bugs a newcomer photographed, each checked in a real Chromium against `aisbf start`:
 // a clipped latency label, other users' providers counted in the admin's health block, unpriced
-// cost shown as 0.0000, table rows whose action cell drew its line out of line, a "−0 removed" badge.
+// cost shown as 0.0000, table rows whose action cell drew its line out of line, a "−0 removed" badge;
+// then the operator's pages: the request view with its attempts trail, and the playground.
 const ROOT = resolve(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-artifacts/screenshots');
 const ADMIN_PASSWORD = 'fixes-admin-password-1';
@@ -62,7 +63,23 @@ beforeAll(async () => {
     model: 'user-provider/admin-lan/m1',
     messages: [{ role: 'user', content: 'hi' }],
   });
+  // One more that fails once and is retried on the same entry: its trail has two attempts.
+  mock.enqueue({ kind: 'status', status: 503 });
+  await client.chat.completions.create({
+    model: 'user-provider/admin-lan/m1',
+    messages: [{ role: 'user', content: 'retry me' }],
+  });
 
+  // Usage is written in batches: wait until both requests are recorded before looking at pages.
+  for (let waited = 0; ; waited += 200) {
+    const usage = (await gql('{ usage { totals { requests } } }'))['usage'] as { totals: { requests: number } };
+    if (usage.totals.requests >= 2) break;
+    if (waited > 15_000)
+      throw new Error(
+        `usage shows ${usage.totals.requests} of 2 requests : ${JSON.stringify(await gql('{ usage { recent { at route status outcome provider latencyMs } } }'))}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
@@ -89,8 +106,9 @@ describe('dashboard fixes, in Chromium', () => {
     const health = await page.locator('h2:has-text("Provider health") + .card').textContent();
     // alice-lan is alice's: neither listed nor counted on the admin's overview.
     expect(health).toMatch(/of 1\./);
+    // (2 requests: the slow one and the retried one, both on unpriced models.)
     expect(health).not.toContain('alice-lan');
-    await expect(page.getByTestId('unpriced-note').textContent()).resolves.toMatch(/1 requests served by models/);
+    await expect(page.getByTestId('unpriced-note').textContent()).resolves.toMatch(/2 requests served by models/);
     const totals = await page.getByRole('region', { name: 'Totals' }).textContent();
     expect(totals).toContain('not priced');
     expect(totals).not.toContain('0.0000');
@@ -137,6 +155,41 @@ describe('dashboard fixes, in Chromium', () => {
     expect(summary).toContain('no change');
     expect(summary).not.toMatch(/[−-]0 removed|\+0 added/);
     await page.screenshot({ path: join(SHOTS, 'fixes-providers.png'), fullPage: true });
+    expect(await axeViolations(page, ROOT)).toEqual([]);
+  });
+
+  it('lists requests with their attempts trail, filterable, in the request view', async () => {
+    await page.getByRole('link', { name: 'Requests' }).first().click();
+    await page.getByRole('heading', { name: 'Requests' }).waitFor();
+    const table = page.getByTestId('requests');
+    await table.locator('tbody tr').nth(1).waitFor();
+    expect(await table.locator('tbody tr').count()).toBe(2);
+    // The newest is the retried request: its trail shows the 503 attempt, then the one that served.
+    await table.locator('tbody tr').first().getByRole('button', { name: 'Trail' }).click();
+    const trail = page.getByTestId('attempts-trail');
+    await trail.waitFor();
+    const steps = await trail.locator('li').allTextContents();
+    expect(steps).toHaveLength(2);
+    expect(steps[0]).toMatch(/admin-lan \/ m1.*HTTP 503/s);
+    expect(steps[1]).toMatch(/admin-lan \/ m1.*ok.*HTTP 200/s);
+    await page.screenshot({ path: join(SHOTS, 'requests.png'), fullPage: true });
+    expect(await axeViolations(page, ROOT)).toEqual([]);
+    await page.getByLabel('Status').selectOption('error');
+    await page.getByText('No requests match.').waitFor();
+  });
+
+  it('sends a prompt from the playground with a new token and shows the answer and its headers', async () => {
+    await page.getByRole('link', { name: 'Call a route' }).first().click();
+    await page.getByLabel('Route').selectOption('user-provider/admin-lan/m1');
+    await page.getByRole('button', { name: 'New playground token' }).click();
+    await expect.poll(() => page.getByLabel('API token').inputValue()).toMatch(/^aisbf_/);
+    await page.getByRole('button', { name: /^Send to/ }).click();
+    await expect(page.getByTestId('playground-status').textContent()).resolves.toBe('HTTP 200');
+    const headers = await page.getByTestId('playground-headers').textContent();
+    expect(headers).toMatch(/x-aisbf-route\s*user-provider\/admin-lan\/m1/);
+    expect(headers).toContain('x-request-id');
+    await expect.poll(() => page.getByTestId('playground-answer').textContent()).toMatch(/\w+/);
+    await page.screenshot({ path: join(SHOTS, 'playground.png'), fullPage: true });
     expect(await axeViolations(page, ROOT)).toEqual([]);
   });
 });

@@ -34,7 +34,8 @@ async function occupiedPort(): Promise<{ port: number; server: Server }> {
   return { port: (server.address() as { port: number }).port, server };
 }
 
-describe('first start is all-or-nothing', () => {
+// Each test starts aisbf once or twice (a few seconds each, more on a busy machine).
+describe('first start is all-or-nothing', { timeout: 120_000 }, () => {
   let password = '';
 
   it('a start that fails on a taken port creates no admin; the next start creates one and prints its password', async () => {

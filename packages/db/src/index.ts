@@ -16,3 +16,4 @@ export * from './usage.repository';
 export * from './load-snapshot';
 export * from './dump-raw-rows';
 export * from './usage-aggregates';
+export * from './list-usage-requests';

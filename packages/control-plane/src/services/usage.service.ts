@@ -1,5 +1,12 @@
 import { GatewayError } from '@aisbf/core';
-import { listUsers, queryUsage, type UsageGroupBy, type UsageReport } from '@aisbf/db';
+import {
+  listUsageRequests,
+  listUsers,
+  queryUsage,
+  type UsageGroupBy,
+  type UsageReport,
+  type UsageRequestRow,
+} from '@aisbf/db';
 import { z } from 'zod';
 import { isAdmin, type Actor } from './actor';
 import type { ServiceContext } from './service-deps';
@@ -20,6 +27,25 @@ export const usageQuerySchema = z.object({
 });
 export type UsageQueryInput = z.input<typeof usageQuerySchema>;
 
+/** The request view: filters, and an opaque cursor for the next (older) page. */
+export const usageRequestsSchema = z.object({
+  user: z.string().max(64).optional(),
+  token: z.string().max(64).optional(),
+  route: z.string().max(400).optional(),
+  provider: z.string().max(64).optional(),
+  status: z.union([z.enum(['ok', 'error']), z.number().int().min(100).max(599)]).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  cursor: z
+    .string()
+    .max(200)
+    .regex(/^\d+:[A-Za-z0-9_-]+$/, 'not a cursor this API returned')
+    .optional(),
+  limit: z.number().int().min(1).max(100).default(25),
+});
+export type UsageRequestsInput = z.input<typeof usageRequestsSchema>;
+export type UsageRequestView = Omit<UsageRequestRow, 'at'> & { at: string; username: string | null };
+
 export type UsageView = Omit<UsageReport, 'recent' | 'series'> & {
   series: Array<Omit<UsageReport['series'][number], 't'> & { t: string }>;
   recent: Array<Omit<UsageReport['recent'][number], 'at'> & { at: string }>;
@@ -28,6 +54,44 @@ export type UsageView = Omit<UsageReport, 'recent' | 'series'> & {
 export function createUsageService(ctx: ServiceContext) {
   const { db } = ctx;
   return {
+    /**
+     * Requests newest first with their attempts trail (which entries were tried, each one's outcome
+     * and status, what served, cache). Users see their own; admins everyone's, or one user's.
+     */
+    async requests(
+      actor: Actor,
+      input: UsageRequestsInput = {},
+    ): Promise<{ rows: UsageRequestView[]; nextCursor: string | null }> {
+      const q = parseOrThrow(usageRequestsSchema, input);
+      if (!isAdmin(actor) && q.user !== undefined && q.user !== actor.username)
+        throw new GatewayError('FORBIDDEN', "only admins may read another user's requests", { path: 'user' });
+      const users = isAdmin(actor) ? await listUsers(db) : [];
+      let userId: string | undefined = actor.userId;
+      if (isAdmin(actor))
+        userId = q.user === undefined ? undefined : (users.find((u) => u.username === q.user)?.id ?? '-');
+      const [at, id] = q.cursor === undefined ? [] : q.cursor.split(':');
+      const page = await listUsageRequests(db, {
+        ...(userId !== undefined ? { userId } : {}),
+        ...(q.token !== undefined ? { tokenId: q.token } : {}),
+        ...(q.route !== undefined ? { route: q.route } : {}),
+        ...(q.provider !== undefined ? { provider: q.provider } : {}),
+        ...(q.status !== undefined ? { status: q.status } : {}),
+        ...(q.from !== undefined ? { from: q.from.getTime() } : {}),
+        ...(q.to !== undefined ? { to: q.to.getTime() } : {}),
+        ...(at !== undefined && id !== undefined ? { before: { at: Number(at), id } } : {}),
+        limit: q.limit,
+      });
+      const names = new Map(users.map((u) => [u.id, u.username]));
+      return {
+        rows: page.rows.map((r) => ({
+          ...r,
+          at: iso(r.at),
+          username: r.userId === actor.userId ? actor.username : (names.get(r.userId) ?? null),
+        })),
+        nextCursor: page.next === null ? null : `${page.next.at}:${page.next.id}`,
+      };
+    },
+
     /** Users see their own usage; admins everyone's (or one user's). Default window: the last 24 h. */
     async query(actor: Actor, input: UsageQueryInput = {}): Promise<UsageView> {
       const q = parseOrThrow(usageQuerySchema, input);

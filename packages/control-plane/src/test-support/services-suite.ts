@@ -469,6 +469,76 @@ export function defineServicesSuite(dialect: string, makeUrl: () => Promise<stri
       });
     });
 
+    it('pages requests newest first with their attempts trail, filtered, and only the caller’s own', async () => {
+      const at = Date.now() - 60_000;
+      const event = (i: number, userId: string, status: number) => ({
+        id: `req-${userId}-${String(i).padStart(3, '0')}`,
+        requestId: `rq${i}`,
+        at: at + (i % 4) * 1000,
+        userId,
+        tokenId: null,
+        providerOwnerId: null,
+        route: i % 2 === 0 ? 'user-rotation/even' : 'user-rotation/odd',
+        provider: status === 200 ? 'lan' : null,
+        model: status === 200 ? 'm' : null,
+        endpoint: 'chat.completions' as const,
+        stream: true,
+        status,
+        outcome: status === 200 ? ('ok' as const) : ('error' as const),
+        promptTokens: 1,
+        completionTokens: 1,
+        estimated: false,
+        latencyMs: 10,
+        ttfbMs: 5,
+        attempts: [
+          { provider: 'flaky', model: 'm', status: 503, outcome: 'error' as const, latencyMs: 3 },
+          ...(status === 200
+            ? [{ provider: 'lan', model: 'm', status: 200, outcome: 'ok' as const, latencyMs: 7 }]
+            : []),
+        ],
+      });
+      await insertUsageEvents(f.handle.db, [
+        ...Array.from({ length: 7 }, (_, i) => event(i, alice.userId, i === 3 ? 502 : 200)),
+        event(0, bob.userId, 200),
+      ]);
+      const window = { from: new Date(at - 1), to: new Date(at + 10_000) };
+      // Keyset pages of 3 walk alice's 7 rows once each, newest first, and stop.
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 5; page++) {
+        const result = await f.services.usage.requests(alice, {
+          limit: 3,
+          ...window,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        seen.push(...result.rows.map((r) => r.id));
+        if (result.nextCursor === null) break;
+        cursor = result.nextCursor;
+      }
+      expect(seen).toHaveLength(7);
+      expect(new Set(seen).size).toBe(7);
+      expect(seen.every((id) => id.includes(alice.userId))).toBe(true);
+      // The newest is the failed one (i = 3): one attempt, nothing served.
+      const first = await f.services.usage.requests(alice, { limit: 1, ...window });
+      expect(first.rows[0]).toMatchObject({ username: 'alice', cacheHit: false, status: 502, provider: null });
+      expect(first.rows[0]!.attempts.map((a) => [a.provider, a.status])).toEqual([['flaky', 503]]);
+      const served = await f.services.usage.requests(alice, { limit: 1, status: 'ok', ...window });
+      expect(served.rows[0]!.attempts.map((a) => [a.provider, a.status])).toEqual([
+        ['flaky', 503],
+        ['lan', 200],
+      ]);
+      const failed = await f.services.usage.requests(alice, { status: 'error', ...window });
+      expect(failed.rows.map((r) => r.status)).toEqual([502]);
+      const odd = await f.services.usage.requests(alice, { route: 'user-rotation/odd', ...window });
+      expect(odd.rows).toHaveLength(3);
+      await expect(f.services.usage.requests(alice, { user: 'bob' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      const bobs = await f.services.usage.requests(f.admin, { user: 'bob', ...window });
+      expect(bobs.rows.map((r) => r.username)).toEqual(['bob']);
+      await expect(f.services.usage.requests(alice, { cursor: 'DROP TABLE' })).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+      });
+    });
+
     it("counts in the overview's provider health exactly the providers the actor's list shows", async () => {
       const alicesProviders = await f.services.providers.list(alice, {});
       expect(alicesProviders.filter((p) => p.scope !== 'global').length).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { usageQuerySchema } from '../services/usage.service';
+import { usageQuerySchema, usageRequestsSchema } from '../services/usage.service';
 import { authedProcedure, publicProcedure, router } from './trpc';
 
 /**
@@ -144,6 +144,9 @@ export const appRouter = router({
     query: authedProcedure
       .input(usageQuerySchema.extend({ from: z.string().optional(), to: z.string().optional() }).optional())
       .query(({ ctx, input }) => ctx.services.usage.query(ctx.actor, input ?? {})),
+    requests: authedProcedure
+      .input(usageRequestsSchema.extend({ from: z.string().optional(), to: z.string().optional() }).optional())
+      .query(({ ctx, input }) => ctx.services.usage.requests(ctx.actor, input ?? {})),
   }),
   system: router({
     overview: authedProcedure.query(({ ctx }) => ctx.services.system.overview(ctx.actor)),
