@@ -103,7 +103,10 @@ export function createMcpHandler(deps: McpHandlerDeps): (request: Request) => Pr
 
   const serve = async (request: Request, actor: Actor, token: string): Promise<Response> => {
     const admin = isAdmin(actor);
-    const server = new Server({ name: 'aisbf', version: '0.1.0' }, { capabilities: { tools: {} }, jsonSchemaValidator });
+    const server = new Server(
+      { name: 'aisbf', version: '0.1.0' },
+      { capabilities: { tools: {} }, jsonSchemaValidator },
+    );
     server.setRequestHandler(ListToolsRequestSchema, () => ({
       tools: entries.filter((e) => admin || e.tool.adminOnly !== true).map((e) => (admin ? e.forAdmin : e.forUser)),
     }));
