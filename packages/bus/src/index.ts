@@ -23,3 +23,4 @@ export * from './redis-response-cache-store';
 export * from './redis-response-store';
 export * from './memory-budget-ledger';
 export * from './redis-budget-ledger';
+export * from './redis-prefill-refusals';

@@ -65,8 +65,10 @@ export const USERS = {
   root: { id: 'u-root', username: 'root', role: 'admin' as const, disabled: false },
 };
 
+const HARNESS_SECRET = 'harness-secret';
+
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
-  const box = createSecretBox('harness-secret');
+  const box = createSecretBox(HARNESS_SECRET);
   const providerKey = 'sk-provider-secret-123';
   const mocks: Record<string, MockUpstream> = {};
   const providers: SnapshotProvider[] = [];
@@ -158,6 +160,36 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await plane.close();
       await Promise.all(Object.values(mocks).map((m) => m.close()));
+    },
+  };
+}
+
+/**
+ * Another data-plane node serving the harness's snapshot (same users, tokens and backends), as a
+ * cluster's second instance: its own routing state, the shared parts given in `deps`.
+ */
+export async function startSecondNode(
+  h: Harness,
+  deps: Partial<DataPlaneDeps>,
+): Promise<{ v1: string; plane: DataPlane; close(): Promise<void> }> {
+  const plane = createDataPlane({
+    secretBox: createSecretBox(HARNESS_SECRET),
+    usageSink: { emit: () => undefined, flush: async () => undefined, close: async () => undefined },
+    logger: pino({ level: 'silent' }),
+    ...deps,
+  });
+  plane.setSnapshot(h.snapshot);
+  const server = createServer((req, res) => {
+    if (!plane.handle(req, res)) res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    v1: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    plane,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await plane.close();
     },
   };
 }

@@ -17,3 +17,4 @@ export * from './load-snapshot';
 export * from './dump-raw-rows';
 export * from './usage-aggregates';
 export * from './list-usage-requests';
+export * from './db-prefill-refusals';

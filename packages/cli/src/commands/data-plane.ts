@@ -4,6 +4,7 @@ import {
   createRedisBudgetLedger,
   createRedisCooldownSync,
   createRedisHealthBoard,
+  createRedisPrefillRefusals,
   createRedisResponseCacheStore,
   createRedisResponseStore,
   createRedisRateLimiter,
@@ -46,6 +47,8 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     onError: (e) => onError(e, 'rate limiter'),
   });
   const health = createRedisHealthBoard({ ...redis, name: `aisbf-dp-${nodeId}-health`, onError });
+  // Entries that refused an assistant prefill: once on any node, never sent one again by any node.
+  const prefillRefusals = createRedisPrefillRefusals({ ...redis, name: `aisbf-dp-${nodeId}-prefill`, onError });
   // Quotas and budgets (issue 11): one atomic ledger shared by every node.
   const budgetLedger = createRedisBudgetLedger({
     ...redis,
@@ -80,6 +83,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     secretBox: createSecretBox(env.AISBF_SECRET_KEY),
     usageSink,
     cooldownSync,
+    prefillRefusals,
     rateLimiter,
     budgetLedger,
     health,
@@ -163,6 +167,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     responseStore.close(),
     source.close(),
     cooldownSync.close(),
+    prefillRefusals.close(),
     rateLimiter.close(),
     budgetLedger.close(),
   ]);

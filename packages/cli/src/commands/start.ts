@@ -22,7 +22,7 @@ import {
   createMemoryResponseCacheStore,
   createMemoryResponseStore,
 } from '@aisbf/data-plane';
-import { createDatabase, loadSnapshot, migrateToLatest } from '@aisbf/db';
+import { createDatabase, createDbPrefillRefusals, loadSnapshot, migrateToLatest } from '@aisbf/db';
 import { createInProcessJobs } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
 import { defaultDatabaseUrl, ensureDataDir, loadSecretKey } from '../data-dir';
@@ -95,10 +95,13 @@ export async function runStart(env: Env, options: { port: number | undefined }):
           endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT,
           serviceName: 'aisbf',
         });
+  // Entries that refused an assistant prefill, kept in the database: a restart does not forget them.
+  const prefillRefusals = createDbPrefillRefusals({ db: database.db, onError });
   const dataPlane = createDataPlane({
     secretBox,
     usageSink: jobs.usageSink,
     health: healthBoard,
+    prefillRefusals,
     responseCache: createMemoryResponseCacheStore(),
     responseStore: createMemoryResponseStore(),
     budgetLedger: createMemoryBudgetLedger(),
@@ -168,6 +171,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   await http.close(env.AISBF_SHUTDOWN_GRACE_MS);
   unsubscribe();
   await dataPlane.close();
+  await prefillRefusals.close();
   await jobs.close();
   await tracing?.close();
   await controlPlane.close();
