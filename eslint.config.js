@@ -1,5 +1,5 @@
-// Type-aware lint (issue 2): no-floating-promises matters in streaming code, and the data plane
-// must never import the database layer (it is stateless and lives on the snapshot, DESIGN.md §1).
+// Type-aware lint (docs/conventions.md): no-floating-promises matters in streaming code, and the data plane
+// must never import the database layer (it is stateless and lives on the snapshot, docs/architecture.md "Processes and ports").
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -53,7 +53,8 @@ export default tseslint.config(
           paths: [
             {
               name: '@aisbf/jobs',
-              message: 'the data plane never loads the database layer (DESIGN.md §1): use @aisbf/jobs/producer',
+              message:
+                'the data plane never loads the database layer (docs/architecture.md "Processes and ports"): use @aisbf/jobs/producer',
             },
           ],
           patterns: [
@@ -70,7 +71,8 @@ export default tseslint.config(
                 './usage-flush.processor',
                 './create-workers',
               ],
-              message: 'the data plane is stateless: it never loads the database layer (DESIGN.md §1)',
+              message:
+                'the data plane is stateless: it never loads the database layer (docs/architecture.md "Processes and ports")',
             },
           ],
         },
@@ -95,7 +97,8 @@ export default tseslint.config(
                 'better-sqlite3',
                 'kysely',
               ],
-              message: 'the data plane is stateless: it never touches the database (DESIGN.md §1)',
+              message:
+                'the data plane is stateless: it never touches the database (docs/architecture.md "Processes and ports")',
             },
           ],
         },

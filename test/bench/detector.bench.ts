@@ -1,5 +1,5 @@
 /**
- * Privacy detector cost per request (issue 7: target < 1 ms at 32 KB). Run: `npx tsx test/bench/detector.bench.ts`.
+ * Privacy detector cost per request (docs/autoselect.md: target < 1 ms at 32 KB). Run: `npx tsx test/bench/detector.bench.ts`.
  * A script, not a test: it prints a table and never fails a build. The conversations are the detector's
  * worst case, clean text (no finding, so no rule stops early) mixing prose, code, JSON, logs, versions,
  * UUIDs, private IPs and numbers; one row shows a conversation whose last message holds an email.

@@ -1,4 +1,4 @@
-/** The benchmark's knobs, read once (HOUSE-STYLE: process.env only in main.ts/env.ts). */
+/** The benchmark's knobs, read once (docs/conventions.md: process.env only in main.ts/env.ts). */
 export interface BenchConfig {
   /** Seconds of load per target and mode, split into `rounds`. */
   durationS: number;

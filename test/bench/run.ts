@@ -16,7 +16,7 @@ import { readProcessMemory } from './process-rss';
 import { renderDoc, renderTables, type BenchFigures } from './report';
 
 /**
- * `pnpm bench` (issue 3 "Acceptance"): requests/s direct vs pass-through vs aisbf, non-stream and
+ * `pnpm bench` (docs/benchmarks.md): requests/s direct vs pass-through vs aisbf, non-stream and
  * stream; sequential p50/p99 and aisbf's added latency; RSS with N open streams. One run, ratios.
  * The three processes run as production does: bundled with the setup `pnpm build` uses
  * (scripts/bundle.ts) and started with plain node, so no TypeScript loader is in any figure.

@@ -1,5 +1,5 @@
 /**
- * Month-scale usage query (issue 11: 1,000,000 rows over 30 days, a 30-day per-model daily series in
+ * Month-scale usage query (docs/usage.md: 1,000,000 rows over 30 days, a 30-day per-model daily series in
  * < 200 ms). Run: `npx tsx test/bench/usage-query.bench.ts [rows]` (default 1,000,000).
  * A script, not a test: it fills a fresh MariaDB database (multi-row inserts of 2,000 rows; the
  * hourly aggregates filled the same way the writer does, aggregateUsageRows + addUsageHourly), times

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream } from '@aisbf/testkit';
-import { SEED_AUTOSELECTS, SEED_ROTATIONS } from '../support/seed';
+import { SEED_AUTOSELECTS, SEED_ROTATIONS, startMockUpstream, type MockUpstream } from '@aisbf/testkit';
 import { graphql, spawnAisbf, type AisbfProcess } from '../support/spawn-aisbf';
 
-// Issue 4's acceptance, end to end: `aisbf start` as a real process, driven by a GraphQL script
+// The README walkthrough, end to end: `aisbf start` as a real process, driven by a GraphQL script
 // holding only the admin token (AISBF_ADMIN_TOKEN), then the official openai SDK as the app.
 const ADMIN_TOKEN = 'aisbf_e2eAdminToken0123456789abcdefghijklmnop';
 

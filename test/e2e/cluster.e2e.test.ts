@@ -21,7 +21,7 @@ import {
 import { graphql, spawnAisbf, type AisbfProcess } from '../support/spawn-aisbf';
 import { freePort } from './start-aisbf';
 
-// Issue 5's acceptance: a MariaDB-backed control plane, a worker and two stateless data-plane
+// Cluster mode end to end (docs/cluster.md): a MariaDB-backed control plane, a worker and two stateless data-plane
 // processes sharing Redis. The nodes reach Redis through a TCP proxy we can cut, so a Redis outage
 // is theirs alone. Numbers (propagation latency) are printed, not asserted against wall time.
 const ADMIN = 'aisbf_clusterAdmin0123456789abcdefghijklmno';

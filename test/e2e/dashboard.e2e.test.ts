@@ -4,23 +4,22 @@ import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream } from '../../packages/testkit/src/index';
+import {
+  SEED_AUTOSELECTS_JSON,
+  SEED_ROTATIONS_JSON,
+  startMockUpstream,
+  type MockUpstream,
+} from '../../packages/testkit/src/index';
 import { axeViolations, type AxeViolation } from './axe-check';
 import { ensureDashboardBuild } from './build-dashboard';
 import { startAisbf, type RunningAisbf } from './start-aisbf';
 
-// Issue 8 acceptance: the seed's dashboard steps, in a real Chromium, against a real `aisbf start`.
+// docs/dashboard.md: the walkthrough's dashboard steps, in a real Chromium, against a real `aisbf start`.
 const ROOT = resolve(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-artifacts/screenshots');
 const ADMIN_PASSWORD = 'e2e-admin-password-1';
 const BROKER_TOKEN = 'coderai-broker-token';
 const MODELS = ['qwen2.5-coder:32b', 'deepseek-coder-v2', 'mixtral-8x22b-instruct', 'gpt-4.1-mini'];
-// Verbatim from /work/shared/seed/aisbf-integration-guide.txt.
-const SEED_ROTATION =
-  '{"rotations":{"coding-production":{"model_name":"coding-production","providers":[{"provider_id":"coderai-local","model":"qwen2.5-coder:32b","weight":6,"error_cooldown":60},{"provider_id":"runpod-gpu-a","model":"deepseek-coder-v2","weight":3,"error_cooldown":120},{"provider_id":"openai-prod","model":"gpt-4.1-mini","weight":1,"error_cooldown":300}],"privacy":true,"capabilities":["chat","coding","tool_use"]}}}';
-const SEED_AUTOSELECT =
-  '{"engineering":{"model_name":"engineering","selection_model":"general","fallback":"user-rotation/coding-production","classify_privacy":true,"classify_semantic":true,"available_models":[{"model_id":"user-rotation/coding-production","description":"Private code, logs, secrets, customer data.","privacy":true},{"model_id":"user-provider/runpod-gpu-a/deepseek-coder-v2","description":"Long refactors and GPU-heavy coding when data is not secret."},{"model_id":"user-provider/openai-prod/gpt-4.1-mini","description":"Fast hosted fallback for non-private tasks."}]}}';
-
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -147,7 +146,7 @@ describe('dashboard end to end (seed integration guide)', () => {
     await page.getByRole('link', { name: 'Rotations' }).click();
     await page.getByRole('heading', { name: 'Rotations', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'JSON view' }).click();
-    await page.getByLabel('JSON document').fill(SEED_ROTATION);
+    await page.getByLabel('JSON document').fill(SEED_ROTATIONS_JSON);
     await page.getByRole('button', { name: 'Save JSON' }).click();
     // runpod-gpu-a and openai-prod do not exist yet: the control plane says so, by path.
     await expect(page.locator('#rotations-json-errors').textContent()).resolves.toMatch(
@@ -167,7 +166,7 @@ describe('dashboard end to end (seed integration guide)', () => {
     await page.getByRole('link', { name: 'Rotations' }).click();
     await page.getByRole('heading', { name: 'Rotations', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'JSON view' }).click();
-    await page.getByLabel('JSON document').fill(SEED_ROTATION);
+    await page.getByLabel('JSON document').fill(SEED_ROTATIONS_JSON);
     await page.getByRole('button', { name: 'Save JSON' }).click();
     const card = page.locator('[data-rotation="coding-production"]');
     await card.waitFor();
@@ -183,7 +182,7 @@ describe('dashboard end to end (seed integration guide)', () => {
     await page.getByRole('link', { name: 'Autoselects' }).click();
     await page.getByRole('heading', { name: 'Autoselects', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'JSON view' }).click();
-    await page.getByLabel('JSON document').fill(SEED_AUTOSELECT);
+    await page.getByLabel('JSON document').fill(SEED_AUTOSELECTS_JSON);
     await page.getByRole('button', { name: 'Save JSON' }).click();
     await page.locator('[data-autoselect="engineering"]').waitFor();
     await page

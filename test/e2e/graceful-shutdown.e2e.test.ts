@@ -6,7 +6,7 @@ import { createDatabase } from '@aisbf/db';
 import { startMockUpstream, type MockUpstream } from '@aisbf/testkit';
 import { graphql, spawnAisbf, type AisbfProcess } from '../support/spawn-aisbf';
 
-// Issue 10: SIGTERM while 50 streams are open. Every stream completes or ends with an error event
+// docs/operations.md, shutdown: SIGTERM while 50 streams are open. Every stream completes or ends with an error event
 // within the grace period, every request's usage is written, and the process exits 0.
 const ADMIN = 'aisbf_shutdownAdmin0123456789abcdefghijklmn';
 let aisbf: AisbfProcess;

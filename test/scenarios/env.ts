@@ -1,4 +1,4 @@
-/** Knobs of the scenario and fuzz suites, read once (HOUSE-STYLE: process.env only here). */
+/** Knobs of the scenario and fuzz suites, read once (docs/conventions.md: process.env only here). */
 export const scenarioEnv = Object.freeze({
   /** Write the scorecard into docs/reliability.md after the run. */
   writeScorecard: process.env['AISBF_WRITE_SCORECARD'] === '1',

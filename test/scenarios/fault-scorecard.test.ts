@@ -7,7 +7,7 @@ import { seen, startHarness, TOKEN, WHOLE, type CallResult, type CaseSpec, type 
 import { createScorecard, writeScorecardBlock } from './scorecard';
 
 /**
- * The fault scorecard (issue 9, issue 14): the real data plane as a process, two mock upstreams
+ * The fault scorecard (docs/security.md, docs/reliability.md): the real data plane as a process, two mock upstreams
  * (primary weight 6, backup weight 3), every scenario on its own model and rotation so they run
  * concurrently without sharing faults or cooldowns. Pass = the client gets a complete answer or a
  * clear error, never a hang past the configured timeouts, never a truncated answer presented as whole.

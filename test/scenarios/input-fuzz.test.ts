@@ -6,7 +6,7 @@ import { scenarioEnv } from './env';
 import { startHarness, TOKEN, type Harness } from './scenario-harness';
 
 /**
- * Input fuzzing of the data plane (issue 9): whatever a client sends, the answer is a 4xx/2xx in
+ * Input fuzzing of the data plane (docs/security.md): whatever a client sends, the answer is a 4xx/2xx in
  * OpenAI error shape, never a 5xx, a hang or a crash. Bounded runs in CI; AISBF_FUZZ_RUNS for more.
  */
 const MAX_BODY = 64 * 1024;

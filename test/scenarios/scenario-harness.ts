@@ -19,7 +19,7 @@ export const TOKEN = 'aisbf_scenario_token_abcdefghijklmnopqrstuvwxyz0123456789'
 export const WORDS = 60;
 export const WHOLE = Array.from({ length: WORDS }, (_, i) => `w${i + 1}`).join(' ');
 
-/** Short timeouts so every fault resolves in well under a second (DESIGN §2 knobs, set per rotation). */
+/** Short timeouts so every fault resolves in well under a second (docs/reliability.md knobs, set per rotation). */
 export const FAST_TIMEOUTS = {
   timeout_connect_s: 0.5,
   timeout_headers_s: 0.5,

@@ -4,7 +4,7 @@ import { dumpRawRows, loadSnapshot } from '@aisbf/db';
 import { createTestMysqlDatabase, testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
 import { ADMIN_PASSWORD, ADMIN_TOKEN, createSecurityFixture, type SecurityFixture } from './security-fixture';
 
-// Issue 9 / DESIGN §3-4, cluster mode: on MariaDB and in the Redis snapshot (what every data-plane
+// docs/architecture.md "Secrets", cluster mode: on MariaDB and in the Redis snapshot (what every data-plane
 // node reads), no token, password or provider key is stored in plaintext. The snapshot carries the
 // provider keys as AES-256-GCM ciphertext, decrypted only in a data plane's memory.
 const USER_KEY = 'sk-user-PLANTED-cluster-key-5555';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { securityEnv } from './env';
 import { ADMIN_TOKEN, createSecurityFixture, type SecurityFixture } from './security-fixture';
 
-// Issue 9, fuzzing the control plane: random documents, variables and tRPC inputs to every
+// docs/security.md, fuzzing the control plane: random documents, variables and tRPC inputs to every
 // mutation, as an admin (past the auth checks, into the services) and as a user. Never a 5xx,
 // never a stack trace or a driver/internal message in the reply. Bounded in CI; AISBF_FUZZ_RUNS
 // for more.

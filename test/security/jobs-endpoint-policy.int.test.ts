@@ -8,7 +8,7 @@ import { checkHealth, discoverModels } from '@aisbf/jobs';
 import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
 
 /**
- * Issue 9's connect-time endpoint policy also guards the jobs (model discovery, health probes):
+ * The connect-time endpoint policy (docs/endpoint-policy.md) also guards the jobs (model discovery, health probes):
  * a user-owned provider whose name passed the write-time check but now resolves to a metadata
  * address is refused before a socket opens, with the reason in the job's error; an allowed name
  * is pinned to the address that was checked. DNS is a fake table (`*.test`).

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, ADMIN_TOKEN, createSecurityFixture, type SecurityFixture } from './security-fixture';
 
-// Issue 9: login is rate limited against guessing. Through tRPC's auth.login (the dashboard's
+// docs/security.md: login is rate limited against guessing. Through tRPC's auth.login (the dashboard's
 // login), with the limiter the services build by default, i.e. what `aisbf start` runs: 10
 // failures per username and per client address in a 15-minute sliding window.
 let f: SecurityFixture;

@@ -8,7 +8,7 @@ import { createDatabase, dumpRawRows } from '@aisbf/db';
 import { startMockUpstream, type MockUpstream } from '@aisbf/testkit';
 import { spawnAisbf, type AisbfProcess } from '../support/spawn-aisbf';
 
-// Issue 9, secrets: a real `aisbf start` at AISBF_LOG_LEVEL=trace, planted recognisable secrets,
+// docs/security.md, secrets: a real `aisbf start` at AISBF_LOG_LEVEL=trace, planted recognisable secrets,
 // the API exercised through successes and failures; then every log line, every reply body and
 // every raw database row is scanned for them. Also the data plane's tenant isolation, in the
 // real process.

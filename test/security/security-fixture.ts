@@ -10,7 +10,7 @@ import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
 
 /**
  * An in-process control plane on an in-memory SQLite database (or `databaseUrl`) with a movable clock, for the
- * security tests (issue 9): everything goes through `fetch` exactly as HTTP would, so GraphQL's and
+ * security tests (docs/security.md): everything goes through `fetch` exactly as HTTP would, so GraphQL's and
  * tRPC's error hooks are part of what is tested.
  */
 export const ADMIN_TOKEN = 'aisbf_securityAdminTokenPLANTED0123456789abcdefghij';

@@ -2,7 +2,7 @@ import { findUserByUsername, insertUsageEvents, updateUser } from '@aisbf/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createSecurityFixture, type SecurityFixture } from './security-fixture';
 
-// Issue 9, tenant isolation: every read and write of every resource, tried across users through
+// docs/security.md, tenant isolation: every read and write of every resource, tried across users through
 // GraphQL and tRPC. Each must be refused with a typed error that names nothing of the other
 // tenant's (resource ids it was not given, keys, tokens).
 const BOB_KEY = 'sk-bob-PLANTED-provider-key-98765';

@@ -4,7 +4,7 @@ import { createDbUsageSink } from '@aisbf/jobs';
 import { createTestMysqlDatabase } from '@aisbf/testkit';
 import { startHarness, type Harness } from '../../packages/data-plane/src/test-harness';
 
-// Issue 11 acceptance on MariaDB: a stream the client cuts mid-answer is billed exactly once, with
+// docs/usage.md on MariaDB: a stream the client cuts mid-answer is billed exactly once, with
 // the backend's usage when it arrived, else an estimate flagged as such.
 let database: DatabaseHandle;
 let h: Harness;

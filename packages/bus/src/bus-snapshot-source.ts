@@ -41,7 +41,7 @@ export interface BusSnapshotSourceOptions {
 }
 
 /**
- * Data-plane side of DESIGN.md §4, transport-agnostic. Holds the last good snapshot and only ever
+ * Data-plane side of docs/architecture.md "Propagation", transport-agnostic. Holds the last good snapshot and only ever
  * moves forward: an announcement newer than what we serve triggers a read of the store; a store
  * that is behind (race, lost write) is re-read shortly; reconnects and a slow poll cover messages
  * that pub/sub lost. Subscribers are told after the new snapshot is in place, so `load()` or

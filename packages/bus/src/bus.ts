@@ -3,7 +3,7 @@ import type { Topic } from './topic';
 export type Unsubscribe = () => Promise<void>;
 
 /**
- * Fire-and-forget messaging between processes (DESIGN.md §4). Delivery is at most once and in
+ * Fire-and-forget messaging between processes (docs/architecture.md "Propagation"). Delivery is at most once and in
  * publish order per publisher; anything that must not be lost (config, usage) has a durable copy
  * elsewhere (snapshot key, BullMQ) and the bus only says "look now".
  */

@@ -15,7 +15,7 @@ afterEach(async () => {
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
-describe('propagation latency (DESIGN.md §4 target: p99 <= 100 ms)', () => {
+describe('propagation latency (docs/architecture.md "Propagation" target: p99 <= 100 ms)', () => {
   it('100 changes reach two nodes; prints p50/p99 and snapshot size', async () => {
     const prefix = testRedisPrefix('lat');
     const size = { users: 50, providers: 40, rotations: 60 };

@@ -13,7 +13,7 @@ export interface RedisBudgetLedgerOptions {
 
 /**
  * Check every line, then add every amount, inside one Lua script: Redis runs it alone, so N data
- * planes reserving at once cannot pass more than the limit together (issue 11). Counters expire a
+ * planes reserving at once cannot pass more than the limit together (docs/usage.md). Counters expire a
  * day after their window ends (kept that long for dashboards reading the last window).
  * ARGV per line: limit, amount, expire-at (epoch ms).
  */

@@ -16,7 +16,7 @@ export interface RedisCooldownSyncOptions {
 }
 
 /**
- * Cooldowns shared by every data-plane node (DESIGN.md §2 "Rotations", docs/cluster.md). Each open
+ * Cooldowns shared by every data-plane node (docs/architecture.md "Rotations", docs/cluster.md). Each open
  * cooldown is a key `<prefix>cooldown:<key>` holding `<end>:<opened at>`, expiring with it (PX), so
  * a node that starts or reconnects reads the open ones; the announcement on the bus tells running
  * nodes at once. A successful probe deletes the key (if the cooldown was opened before the probe was

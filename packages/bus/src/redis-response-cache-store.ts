@@ -13,7 +13,7 @@ export interface RedisResponseCacheStoreOptions {
 }
 
 /**
- * Cluster mode's response cache (issue 12): one Redis shared by every data-plane node, so a hit
+ * Cluster mode's response cache (docs/cache.md): one Redis shared by every data-plane node, so a hit
  * on one node is a hit on all. Each entry expires by itself (PX); Redis' own `maxmemory-policy`
  * bounds memory (docs/cache.md). A value that does not parse is treated as a miss, never served.
  */

@@ -28,7 +28,7 @@ export interface RedisSessionStoreOptions {
 }
 
 /**
- * Dashboard sessions shared by every control-plane replica (DESIGN.md §1). Redis holds only the
+ * Dashboard sessions shared by every control-plane replica (docs/architecture.md "Processes and ports"). Redis holds only the
  * SHA-256 of the cookie value, so a dump of Redis cannot be replayed as a login. Each session key
  * expires by itself (PX); a per-user set of session hashes lets "disable user" end them all.
  */

@@ -25,7 +25,7 @@ export interface SnapshotPublisherOptions {
 }
 
 /**
- * Control-plane side of DESIGN.md §4: after a commit, store the full snapshot, then announce the
+ * Control-plane side of docs/architecture.md "Propagation": after a commit, store the full snapshot, then announce the
  * change. Storing first matters: a node that hears the announcement must find that version (or a
  * newer one) in the store. Publishes are serialised so announcements leave in version order.
  */

@@ -1,7 +1,7 @@
 import type { Snapshot } from '@aisbf/core';
 
 /**
- * Where the newest full snapshot is kept for data-plane nodes (DESIGN.md §4). Writes only move
+ * Where the newest full snapshot is kept for data-plane nodes (docs/architecture.md "Propagation"). Writes only move
  * forward: a `put` older than what is stored is ignored, so two control-plane replicas racing
  * each other cannot roll the cluster back.
  */

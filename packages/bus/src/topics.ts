@@ -2,7 +2,7 @@ import type { ConfigChange } from '@aisbf/core';
 import { z } from 'zod';
 import { defineTopic } from './topic';
 
-/** Mirrors core's `ConfigChange` (DESIGN.md §4); the `satisfies` below keeps the two in step. */
+/** Mirrors core's `ConfigChange` (docs/architecture.md "Propagation"); the `satisfies` below keeps the two in step. */
 export const configChangeSchema = z.object({
   version: z.number().int().min(0),
   kind: z.enum(['user', 'token', 'provider', 'rotation', 'autoselect', 'health', 'models', 'snapshot']),

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { generateSecretKey } from '@aisbf/secrets';
 
-/** DESIGN.md §1: all-in-one mode keeps the SQLite file and generated secrets in AISBF_DATA_DIR. */
+/** docs/architecture.md "Processes and ports": all-in-one mode keeps the SQLite file and generated secrets in AISBF_DATA_DIR. */
 export function ensureDataDir(dir: string): string {
   const absolute = resolve(dir);
   mkdirSync(absolute, { recursive: true });

@@ -3,7 +3,7 @@ import { endpointPolicySchema } from '@aisbf/core';
 import { z } from 'zod';
 
 /**
- * The one place that reads the environment (DESIGN.md §1). Parsed once, frozen; a bad variable
+ * The one place that reads the environment (docs/architecture.md "Processes and ports"). Parsed once, frozen; a bad variable
  * stops the process at boot with a message that names it.
  */
 const port = z.coerce.number().int().min(1).max(65_535);
@@ -61,7 +61,7 @@ export const envSchema = z.object({
   AISBF_NODE_ID: optionalString,
   AISBF_USAGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   /**
-   * Which hosts user-owned providers may target, as JSON (issue 9, docs/endpoint-policy.md), e.g.
+   * Which hosts user-owned providers may target, as JSON (docs/endpoint-policy.md), e.g.
    * `{"allow":["lan","public"],"denyHosts":["*.corp"]}`. Unset: loopback, LAN and public, so a
    * single-host install keeps working; metadata, link-local and the gateway's ports are refused anyway.
    */

@@ -8,7 +8,7 @@ export interface ProcessMetrics {
 }
 
 /**
- * `/metrics` for the control plane and the worker (issue 10: every process has one). Process and
+ * `/metrics` for the control plane and the worker (docs/observability.md: every process has one). Process and
  * event-loop metrics come from prom-client's defaults; `gauges` adds role-specific values read at
  * scrape time, so nothing is polled between scrapes.
  */

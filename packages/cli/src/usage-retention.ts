@@ -3,7 +3,7 @@ import { pruneUsageRecords, type Db } from '@aisbf/db';
 const HOUR_MS = 3_600_000;
 
 /**
- * AISBF_USAGE_RETENTION_DAYS (issue 11): raw usage rows older than the window are deleted hourly;
+ * AISBF_USAGE_RETENTION_DAYS (docs/usage.md): raw usage rows older than the window are deleted hourly;
  * the hourly aggregates that usage queries read are kept, so totals and series do not change.
  */
 export function startUsageRetention(options: {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Session, SessionStore } from './ports';
 
-/** All-in-one mode's sessions (DESIGN.md §1): lost on restart, which only means logging in again. */
+/** All-in-one mode's sessions (docs/architecture.md "Processes and ports"): lost on restart, which only means logging in again. */
 export function createMemorySessionStore(options: { now?: () => number } = {}): SessionStore {
   const now = options.now ?? Date.now;
   const sessions = new Map<string, Session>();

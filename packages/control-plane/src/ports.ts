@@ -2,7 +2,7 @@ import type { ConfigChange } from '@aisbf/core';
 import type { DiscoverModelsPayload, ModelDiscovery } from '@aisbf/jobs';
 
 /**
- * Announces committed config changes (DESIGN.md §4). Structurally satisfied by @aisbf/bus's
+ * Announces committed config changes (docs/architecture.md "Propagation"). Structurally satisfied by @aisbf/bus's
  * SnapshotPublisher; the in-process default is a callback.
  */
 export interface ConfigPublisher {
@@ -20,7 +20,7 @@ export interface Session {
   expiresAt: number;
 }
 
-/** Dashboard sessions: in memory in all-in-one mode, Redis in cluster mode (DESIGN.md §1). */
+/** Dashboard sessions: in memory in all-in-one mode, Redis in cluster mode (docs/architecture.md "Processes and ports"). */
 export interface SessionStore {
   /** Stores a session and returns its opaque id (the cookie value). */
   create(userId: string, ttlMs: number): Promise<string>;

@@ -1,5 +1,5 @@
 /**
- * One error model for the whole gateway (HOUSE-STYLE "Errors"). Each edge maps `code` to its own
+ * One error model for the whole gateway (docs/conventions.md "Errors"). Each edge maps `code` to its own
  * wire shape (OpenAI JSON on the data plane, tRPC codes, GraphQL extensions); routing reads
  * `retryable` and `phase` of UpstreamError, never message text.
  */

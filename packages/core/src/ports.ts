@@ -15,7 +15,7 @@ export interface UsageSink {
   close(): Promise<void>;
 }
 
-/** A change committed by the control plane (DESIGN.md §4). */
+/** A change committed by the control plane (docs/architecture.md "Propagation"). */
 export interface ConfigChange {
   version: number;
   kind: 'user' | 'token' | 'provider' | 'rotation' | 'autoselect' | 'health' | 'models' | 'snapshot';
@@ -37,7 +37,7 @@ export interface SnapshotSource {
 
 /**
  * Cooldowns opened on one node are skipped by every node, and one closed by a successful probe
- * serves again on every node (DESIGN.md §2 "Rotations", docs/reliability.md "Health").
+ * serves again on every node (docs/architecture.md "Rotations", docs/reliability.md "Health").
  */
 export interface CooldownSync {
   /** Announce that `key` cools down until epoch ms `until`. Fire-and-forget. */
@@ -56,7 +56,7 @@ export interface CooldownSync {
 }
 
 /**
- * Entries marked `prefill: true` that refused an assistant prefill once (DESIGN.md §2 "Mid-stream
+ * Entries marked `prefill: true` that refused an assistant prefill once (docs/architecture.md "Mid-stream
  * recovery"): remembered by the whole cluster and across restarts, so no node sends them another.
  */
 export interface PrefillRefusals {
@@ -85,7 +85,7 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
-/** One counter a request is checked against: e.g. `user:<id>:cost:m:2026-11` (issue 11 budgets). */
+/** One counter a request is checked against: e.g. `user:<id>:cost:m:2026-11` (docs/usage.md). */
 export interface BudgetLine {
   key: string;
   limit: number;
@@ -99,7 +99,7 @@ export type BudgetVerdict =
   { allowed: true } | { allowed: false; /** Index of the first line that refused. */ line: number; used: number };
 
 /**
- * Quotas and budgets (issue 11): `reserve` checks every line and, only if all pass, adds every
+ * Quotas and budgets (docs/usage.md): `reserve` checks every line and, only if all pass, adds every
  * amount, in one atomic step (a Lua script in Redis, so N nodes cannot overspend together). A line
  * passes when `used < limit` and `used + amount <= limit`. `settle` applies the difference between
  * the reservation and what the request actually used (may be negative).

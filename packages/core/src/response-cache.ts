@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Response cache contracts (issue 12). The store is a port: an in-memory LRU in all-in-one mode,
+ * Response cache contracts (docs/cache.md). The store is a port: an in-memory LRU in all-in-one mode,
  * Redis (shared by every data-plane node) in cluster mode. The data plane owns the policy.
  */
 

@@ -1,4 +1,4 @@
-/** Expected failures in pure code are values, not exceptions (HOUSE-STYLE "Errors"). */
+/** Expected failures in pure code are values, not exceptions (docs/conventions.md "Errors"). */
 export type Result<T, E = string> = { ok: true; value: T } | { ok: false; error: E };
 
 export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** DESIGN.md §2: ids are slugs `[a-z0-9][a-z0-9._:-]{0,63}`. */
+/** docs/architecture.md "Data plane API": ids are slugs `[a-z0-9][a-z0-9._:-]{0,63}`. */
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
 
 export const isSlug = (value: string): boolean => SLUG_PATTERN.test(value);

@@ -5,7 +5,7 @@ import type { Timeouts } from './config/timeouts.schema';
 import type { CacheSetting } from './response-cache';
 
 /**
- * The versioned configuration snapshot a data-plane node serves from (DESIGN.md §4). It holds no
+ * The versioned configuration snapshot a data-plane node serves from (docs/architecture.md "Propagation"). It holds no
  * plaintext secret: tokens are SHA-256 hashes, provider keys stay AES-256-GCM ciphertext.
  * `ownerId` is a user id, or null for global (admin-owned) resources.
  */
@@ -26,7 +26,7 @@ export interface Limits {
   requestsPerMinute?: number;
   tokensPerMinute?: number;
   /**
-   * Quotas and budgets per calendar day / month, UTC (issue 11, docs/usage.md). Requests and
+   * Quotas and budgets per calendar day / month, UTC (docs/usage.md). Requests and
    * tokens are quotas (429 when used up); cost is a budget in micro-units of currency (402).
    */
   requestsPerDay?: number;
@@ -69,7 +69,7 @@ export interface SnapshotProvider {
   maxConcurrency?: number;
   headers?: Record<string, string>;
   timeouts: Timeouts;
-  /** Response cache for direct routes to this provider (issue 12). */
+  /** Response cache for direct routes to this provider (docs/cache.md). */
   cache?: CacheSetting;
 }
 

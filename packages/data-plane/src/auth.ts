@@ -27,7 +27,7 @@ export type Authenticator = (
 const MEMO_LIMIT = 10_000;
 
 /**
- * `Authorization: Bearer <token>` or `x-api-key` (DESIGN §2 "Auth"), checked against the hashes in
+ * `Authorization: Bearer <token>` or `x-api-key` (docs/architecture.md "Data plane API"), checked against the hashes in
  * the index. The SHA-256 of a token that matched once is remembered (presented string → hash), so
  * a busy client costs a Map lookup, not a hash, per request. Only the hash is remembered, never
  * the token's grant: every request still finds the token in the current index, so a revoked or

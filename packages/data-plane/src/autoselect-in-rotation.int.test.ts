@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { post, startHarness, words, type Harness } from './test-harness';
 
 /**
- * AISBF's meta entries (issue 3): a rotation entry that is an autoselect is decided when the
+ * AISBF's meta entries (docs/data-plane.md): a rotation entry that is an autoselect is decided when the
  * rotation picks it, its routes are tried in the decision's order, and when they fail the rotation
  * goes on with its other entries; a private request never leaves the autoselect's private routes;
  * a candidate leading back to the rotation is a loop that ends, never a hang.

@@ -46,7 +46,7 @@ export interface DataPlaneDeps {
   usageSink: UsageSink;
   /**
    * Which addresses user-owned providers may reach, checked on every new connection after DNS
-   * (issue 9, docs/endpoint-policy.md); absent or null = not enforced (embedders and tests).
+   * (docs/endpoint-policy.md); absent or null = not enforced (embedders and tests).
    */
   endpointPolicy?: EndpointPolicy | null;
   /** DNS for the endpoint policy; tests inject one (no real DNS). */
@@ -55,7 +55,7 @@ export interface DataPlaneDeps {
   /** Entries that refused a prefill, remembered by the cluster (Redis) or across restarts (the db). */
   prefillRefusals?: PrefillRefusals;
   rateLimiter?: RateLimiter;
-  /** Day/month quotas and cost budgets (issue 11): memory ledger all-in-one, Redis in cluster mode. */
+  /** Day/month quotas and cost budgets (docs/usage.md): memory ledger all-in-one, Redis in cluster mode. */
   budgetLedger?: BudgetLedger;
   logger: Logger;
   clock?: () => number;
@@ -65,7 +65,7 @@ export interface DataPlaneDeps {
   upstreamConnections?: number | null;
   /** Serve `GET /metrics` from `handle` (default true); all-in-one may merge `metrics()` itself. */
   exposeMetrics?: boolean;
-  /** Exact-match response cache (issue 12, docs/cache.md); absent = no caching. Not closed by `close()`. */
+  /** Exact-match response cache (docs/cache.md); absent = no caching. Not closed by `close()`. */
   responseCache?: ResponseCacheStore;
   /**
    * Stored Responses (`store`, `previous_response_id`; docs/clients.md): memory all-in-one, Redis in

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseSseText } from '@aisbf/testkit';
 import { post, startHarness, words, type Harness } from './test-harness';
 
-/** DESIGN §2 "Mid-stream recovery": what the client receives after the first byte, byte-wise. */
+/** docs/architecture.md "Mid-stream recovery": what the client receives after the first byte, byte-wise. */
 const knobs = { timeout_first_token_s: 0.5, timeout_idle_s: 0.1, retry: { backoff_ms: 10 } };
 
 describe('mid-stream behaviour', () => {

@@ -162,7 +162,7 @@ describe('data plane through the official openai SDK', () => {
       'x-aisbf-model': 'qwen2.5-coder:32b',
       'x-aisbf-attempts': '1',
       'x-aisbf-overhead-ms': expect.stringMatching(/^\d+\.\d{3}$/),
-      // The seed's models carry no price (issue 11: flagged, never a silent 0).
+      // The seed's models carry no price (docs/usage.md: flagged, never a silent 0).
       'x-aisbf-cost': 'unpriced',
     });
   });

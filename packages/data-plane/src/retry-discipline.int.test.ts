@@ -4,7 +4,7 @@ import type { ProviderFlag } from './proxy/attempt-plan';
 import { post, startHarness, words, type Harness } from './test-harness';
 
 /**
- * DESIGN §2 "Retry discipline", row by row, through real HTTP: what the client receives, how
+ * docs/architecture.md "Retry discipline", row by row, through real HTTP: what the client receives, how
  * many attempts each backend saw, and the usage record. Timeouts are tens of ms.
  */
 const knobs = {

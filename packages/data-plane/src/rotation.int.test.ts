@@ -3,7 +3,7 @@ import type { RotationConfigInput } from '@aisbf/core';
 import { parseSseText } from '@aisbf/testkit';
 import { post, startHarness, type Harness } from './test-harness';
 
-/** The seed's rotation (shared/seed), over three mock providers, with test-sized knobs. */
+/** The seed's rotation (docs/examples/seed-rotations.json), over three mock providers, with test-sized knobs. */
 const seedRotation = (
   extra: Partial<RotationConfigInput> = {},
   entry: Record<string, unknown> = {},
@@ -148,7 +148,7 @@ describe('seed rotation, priority strategy', () => {
     // coderai-local cools 60 s, the others 120 s and 300 s: it recovers first and was tried once.
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0);
     expect([count(h, 'coderai-local'), count(h, 'runpod-gpu-a'), count(h, 'openai-prod')]).toEqual([2, 1, 1]);
-    // Each request gets its one earliest-recovery try (DESIGN §2), never more: one attempt each.
+    // Each request gets its one earliest-recovery try (docs/architecture.md "Data plane API"), never more: one attempt each.
     const third = await ask('fragile');
     expect(third.status).toBe(503);
     expect([count(h, 'coderai-local'), count(h, 'runpod-gpu-a'), count(h, 'openai-prod')]).toEqual([3, 1, 1]);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post, startHarness, type Harness } from './test-harness';
 
 /**
- * Regression for docs/security.md finding #1: an upstream 400 is passed through as is, and an
+ * Regression for docs/security.md finding 1: an upstream 400 is passed through as is, and an
  * upstream that echoes the key it was sent handed a global provider's (the admin's) key to any user.
  */
 describe('an upstream error never echoes the provider key to the client', () => {

@@ -19,7 +19,7 @@ export interface ConfigChangeResult<T> {
 }
 
 /**
- * Runs `fn` in a transaction that also bumps the config version (DESIGN.md §3: every committed
+ * Runs `fn` in a transaction that also bumps the config version (docs/architecture.md "Control plane": every committed
  * change bumps a monotonic version). The bump comes first so its row lock serializes concurrent
  * config writers on MySQL; if `fn` throws, the writes and the bump roll back together.
  */

@@ -1,4 +1,4 @@
-/** A single row (id = 1) holding the monotonic config version (DESIGN.md §3, §4). */
+/** A single row (id = 1) holding the monotonic config version (docs/architecture.md "Propagation"). */
 export interface ConfigVersionTable {
   id: number;
   version: number;

@@ -52,14 +52,14 @@ export function toSnapshotProvider(p: StoredProvider): SnapshotProvider {
       Object.entries(headers).filter((e): e is [string, string] => typeof e[1] === 'string'),
     );
   }
-  // Provider-level response caching (issue 12); a malformed setting is ignored, never half-applied.
+  // Provider-level response caching (docs/cache.md); a malformed setting is ignored, never half-applied.
   const cache = cacheSettingSchema.safeParse(p.settings['cache']);
   if (p.settings['cache'] !== undefined && cache.success) provider.cache = cache.data;
   return provider;
 }
 
 /**
- * Builds the data plane's snapshot (DESIGN.md §4) in one read transaction, so it matches one config
+ * Builds the data plane's snapshot (docs/architecture.md "Propagation") in one read transaction, so it matches one config
  * version. Disabled users and their tokens, and revoked tokens, are left out: the data plane
  * rejects whatever the snapshot does not hold. No plaintext secret is read or produced.
  */

@@ -156,7 +156,7 @@ export interface UsageTotals {
   promptTokens: number;
   completionTokens: number;
   costMicros: number | null;
-  /** Served requests whose model has no price (cost_micros null): flagged, never a silent 0 (issue 11). */
+  /** Served requests whose model has no price (cost_micros null): flagged, never a silent 0 (docs/usage.md). */
   unpricedRequests: number;
 }
 

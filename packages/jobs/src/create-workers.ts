@@ -35,7 +35,7 @@ export const discoverSchedulerId = (ownerId: string | null, providerId: string):
   `discover-models:${ownerKey(ownerId) || 'global'}:${providerId}`;
 
 /**
- * BullMQ wiring for `aisbf worker` (DESIGN.md §5). Schedules are job schedulers with fixed ids,
+ * BullMQ wiring for `aisbf worker` (docs/architecture.md "Jobs and health"). Schedules are job schedulers with fixed ids,
  * so N worker processes create one schedule, and one job per tick, for the whole cluster.
  */
 export async function createWorkers(options: CreateWorkersOptions): Promise<JobWorkers> {

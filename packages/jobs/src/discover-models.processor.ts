@@ -67,7 +67,7 @@ function modelNames(body: unknown): string[] | null {
 }
 
 /**
- * The `discover-models` job (DESIGN.md §5): GET `{endpoint}/models` with the provider's key, store
+ * The `discover-models` job (docs/architecture.md "Jobs and health"): GET `{endpoint}/models` with the provider's key, store
  * the list (keeping context windows, prices and defaults already known for a name), bump the config
  * version and publish. A plain function: BullMQ and the in-process runner both call it.
  */

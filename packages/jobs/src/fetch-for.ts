@@ -1,6 +1,6 @@
 /**
  * The fetch a job uses for a provider: user-owned providers' endpoints go through `userFetch`
- * (the endpoint policy checked at connect time, issue 9), global ones through `fetch`.
+ * (the endpoint policy checked at connect time, docs/security.md), global ones through `fetch`.
  */
 export function fetchFor(
   deps: { fetch?: typeof fetch | undefined; userFetch?: typeof fetch | undefined },

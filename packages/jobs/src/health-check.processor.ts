@@ -73,7 +73,7 @@ export interface HealthCheckResult {
 }
 
 /**
- * The `health-check` job (DESIGN.md §5, docs/jobs.md). Health is judged per (provider, model):
+ * The `health-check` job (docs/architecture.md "Jobs and health", docs/jobs.md). Health is judged per (provider, model):
  * each model by its own recent traffic (decayed failure share), the provider as a whole only by
  * connection-level faults (traffic that could not connect, or a probe that could not). No paid
  * completion by default: a provider without enough traffic gets the free `GET /models` probe;

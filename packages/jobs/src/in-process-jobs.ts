@@ -30,7 +30,7 @@ export interface InProcessJobs {
 }
 
 /**
- * All-in-one mode (DESIGN.md §5): the very same processors as the BullMQ workers, on timers in
+ * All-in-one mode (docs/architecture.md "Jobs and health"): the very same processors as the BullMQ workers, on timers in
  * this process. A run never overlaps the previous one of its kind.
  */
 export function createInProcessJobs(options: InProcessJobsOptions): InProcessJobs {

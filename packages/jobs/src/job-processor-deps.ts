@@ -14,7 +14,7 @@ export interface JobProcessorDeps {
   fetch?: typeof fetch;
   /**
    * Fetch for user-owned providers' endpoints: the endpoint policy checked at connect time, after
-   * DNS (issue 9; the CLI passes the data plane's guarded connector). Default: `fetch`.
+   * DNS (docs/security.md; the CLI passes the data plane's guarded connector). Default: `fetch`.
    */
   userFetch?: typeof fetch;
   /** Periodic health check of every provider (default 60 s; 0 = none). */

@@ -32,7 +32,7 @@ export async function readTraffic(
     if (!attempts.success) continue;
     for (const attempt of attempts.data) {
       // Attempts name a provider slug: the served one carries its owner; otherwise the user's own
-      // provider of that slug wins over a global one, as route resolution does (DESIGN.md §2).
+      // provider of that slug wins over a global one, as route resolution does (docs/architecture.md "Data plane API").
       const ownerId =
         attempt.provider === row.provider
           ? row.provider_owner_id

@@ -13,7 +13,7 @@ export interface UsageFlushResult {
 }
 
 /**
- * The `usage-flush` job (DESIGN.md §5): one batch insert-or-ignore keyed by event id, so a batch
+ * The `usage-flush` job (docs/architecture.md "Jobs and health"): one batch insert-or-ignore keyed by event id, so a batch
  * redelivered after a worker died between the write and the ack counts nothing twice.
  */
 export async function flushUsage(deps: UsageFlushDeps, payload: unknown): Promise<UsageFlushResult> {

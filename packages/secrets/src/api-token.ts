@@ -1,6 +1,6 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** DESIGN.md §3: tokens are random (256 bits), recognisable by prefix, stored as SHA-256 hashes. */
+/** docs/architecture.md "Secrets": tokens are random (256 bits), recognisable by prefix, stored as SHA-256 hashes. */
 export const TOKEN_PREFIX = 'aisbf_';
 
 export function generateApiToken(): string {

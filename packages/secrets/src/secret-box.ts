@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /**
- * AES-256-GCM for provider API keys at rest and inside snapshots (DESIGN.md §3, §4).
+ * AES-256-GCM for provider API keys at rest and inside snapshots (docs/architecture.md "Secrets").
  * Format: `v1:<iv>:<tag>:<ciphertext>`, each base64url.
  */
 export interface SecretBox {

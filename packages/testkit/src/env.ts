@@ -1,5 +1,5 @@
 /**
- * The testkit's one reader of the environment (HOUSE-STYLE: config is read once, at the edge).
+ * The testkit's one reader of the environment (docs/conventions.md: config is read once, at the edge).
  * Read on first use, not at import: test/global-setup.ts sets the run id before workers start.
  */
 export interface TestEnv {

@@ -11,3 +11,4 @@ export * from './split-at';
 export * from './fake-http-server';
 export * from './mock-gemini';
 export * from './mock-ollama';
+export * from './seed-documents';

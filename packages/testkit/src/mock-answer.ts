@@ -1,7 +1,7 @@
 /**
  * The mock's deterministic answer: words `w1 … wN`, one per stream chunk. An assistant prefill
  * `w1 … wK` as the last message is continued with ` w(K+1) … wN`, so prefill + continuation is the
- * whole answer (DESIGN.md §2 "Mid-stream recovery").
+ * whole answer (docs/architecture.md "Mid-stream recovery").
  */
 
 export interface ChatMessageLike {

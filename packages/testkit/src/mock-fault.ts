@@ -1,6 +1,6 @@
 /**
- * Behaviours the mock upstream can be told to show (DESIGN.md §2 "Retry discipline" and
- * "Mid-stream recovery"; issue 14 lists what the fault tests need). A fault with `model` applies
+ * Behaviours the mock upstream can be told to show (docs/architecture.md "Retry discipline" and
+ * "Mid-stream recovery"; docs/reliability.md lists the faults its scorecard injects). A fault with `model` applies
  * only to requests for that model; other requests skip it and use the default.
  */
 export type MockFault = MockFaultKind & { model?: string };

@@ -53,7 +53,7 @@ const ENDPOINTS: Record<string, { method: string; endpoint: MockEndpoint }> = {
 
 /**
  * An OpenAI-compatible upstream with scripted faults, for the data plane's tests and benchmarks
- * (issue 3, issue 14). Deterministic: the same request and fault give the same bytes.
+ * (docs/data-plane.md, docs/reliability.md). Deterministic: the same request and fault give the same bytes.
  */
 export async function startMockUpstream(options: MockUpstreamOptions = {}): Promise<MockUpstream> {
   const models = options.models ?? ['m1'];

@@ -21,7 +21,7 @@ export interface PassThroughProxy {
 }
 
 /**
- * The honest baseline for the benchmark (issue 3): the least a JSON-aware proxy must do. Reads the
+ * The honest baseline for the benchmark (docs/benchmarks.md): the least a JSON-aware proxy must do. Reads the
  * body, parses and re-serialises it, forwards it with an undici pool and streams the answer back.
  * No auth, routing, retries or accounting: whatever aisbf costs beyond this is its own overhead.
  */

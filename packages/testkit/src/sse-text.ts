@@ -1,4 +1,4 @@
-/** What a client saw in an SSE body, for byte-wise assertions on streams (issue 14 "Acceptance"). */
+/** What a client saw in an SSE body, for byte-wise assertions on streams (docs/reliability.md). */
 export interface SseTranscript {
   /** Every `data:` payload in order, `[DONE]` included. */
   data: string[];

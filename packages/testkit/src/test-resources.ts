@@ -4,7 +4,7 @@ import { createConnection } from 'mysql2/promise';
 import { testEnv } from './env';
 
 /**
- * Real MariaDB and Redis for integration tests (HOUSE-STYLE "Types and tests"): each call gets its
+ * Real MariaDB and Redis for integration tests (docs/conventions.md "Tests"): each call gets its
  * own database / key prefix under the run id set by test/global-setup.ts, dropped at teardown.
  */
 const runId = (): string => testEnv().runId;

@@ -1,6 +1,6 @@
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-// Type-only: the dashboard bundle never contains control-plane code (HOUSE-STYLE: web imports
+// Type-only: the dashboard bundle never contains control-plane code (docs/conventions.md: web imports
 // only the router type).
 import type { AppRouter } from '@aisbf/control-plane';
 import { session } from './session.svelte';

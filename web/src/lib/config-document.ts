@@ -27,7 +27,7 @@ function describeJsonError(text: string, error: unknown): string {
     .replace(/ in JSON at position \d+$/, '')} (line ${line}, column ${column})`;
 }
 
-// The shapes the seed and AISBF use (see /work/shared/seed): {"rotations":{id:{…}}}, a bare map
+// The shapes the seed and AISBF use (see docs/examples/): {"rotations":{id:{…}}}, a bare map
 // {id:{…}}, AISBF's {"autoselect":{…}}, or one config object whose `model_name` names it.
 const WRAPPERS: Record<ConfigKind, readonly string[]> = {
   rotations: ['rotations'],

@@ -1,4 +1,4 @@
-/** One validation problem, as the control plane reports it in `data.issues` (DESIGN.md, tRPC contract). */
+/** One validation problem, as the control plane reports it in `data.issues` (docs/control-plane.md "Transports"). */
 export interface Issue {
   path: string;
   message: string;

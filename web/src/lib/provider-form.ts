@@ -20,7 +20,7 @@ export type ProviderInput = {
   enabled: boolean;
 };
 
-/** DESIGN.md §2: ids are slugs. */
+/** docs/architecture.md "Data plane API": ids are slugs. */
 export const SLUG = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
 
 /** A provider type as `providers.types` lists it (docs/providers.md). */

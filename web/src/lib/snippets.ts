@@ -1,4 +1,4 @@
-/** The exact calls for a route (DESIGN.md §2): per-user base URL `/api/u/{username}`. */
+/** The exact calls for a route (docs/architecture.md "Data plane API"): per-user base URL `/api/u/{username}`. */
 export function baseUrlFor(origin: string, username: string): string {
   return `${origin.replace(/\/+$/, '')}/api/u/${encodeURIComponent(username)}`;
 }

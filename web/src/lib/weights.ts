@@ -8,7 +8,7 @@ export interface WeightShare {
 }
 
 /**
- * How a rotation spreads traffic (DESIGN.md §2 "Rotations"): `weighted` splits by weight; `priority`
+ * How a rotation spreads traffic (docs/architecture.md "Rotations"): `weighted` splits by weight; `priority`
  * sends everything to the highest weight (equal weights take turns) and lower tiers only serve
  * while every higher entry is unavailable.
  */

@@ -21,7 +21,7 @@ import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { dashboardDir } from './start';
 
 /**
- * `aisbf control-plane`: GraphQL, tRPC and the dashboard over MySQL (DESIGN.md §1). Each committed
+ * `aisbf control-plane`: GraphQL, tRPC and the dashboard over MySQL (docs/architecture.md "Processes and ports"). Each committed
  * change is stored as a snapshot in Redis and announced on the bus; jobs go through BullMQ.
  */
 export async function runControlPlane(env: Env, options: { port: number | undefined }): Promise<number> {
@@ -76,7 +76,7 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
     mode: 'cluster',
     privacyDetector,
     endpointCheck: { policy: endpointPolicy },
-    // providers.test probes user-owned providers under the policy at connect time too (issue 9).
+    // providers.test probes user-owned providers under the policy at connect time too (docs/security.md).
     userFetch: createGuardedFetch({ policy: endpointPolicy }),
     listNodes: () => nodes.listNodes(),
     ...(env.AISBF_DATA_PLANE_URL === undefined ? {} : { dataPlane: httpDataPlane(env.AISBF_DATA_PLANE_URL) }),

@@ -12,7 +12,7 @@ import {
   startNodeHeartbeat,
 } from '@aisbf/bus';
 import { createDataPlane } from '@aisbf/data-plane';
-// The producer entry only: the data plane never loads the database layer (DESIGN §1).
+// The producer entry only: the data plane never loads the database layer (docs/architecture.md "Processes and ports").
 import { createQueueUsageSink } from '@aisbf/jobs/producer';
 import { createSecretBox } from '@aisbf/secrets';
 import { EnvError, type Env } from '../env';
@@ -20,7 +20,7 @@ import { createLogger, resolveLogFormat } from '../logger';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 
 /**
- * `aisbf data-plane`: a stateless node (DESIGN.md §1). It never connects to MySQL: config comes
+ * `aisbf data-plane`: a stateless node (docs/architecture.md "Processes and ports"). It never connects to MySQL: config comes
  * as a versioned snapshot through Redis, usage leaves through a durable BullMQ queue.
  */
 export async function runDataPlane(env: Env, options: { port: number | undefined }): Promise<number> {
@@ -49,7 +49,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   const health = createRedisHealthBoard({ ...redis, name: `aisbf-dp-${nodeId}-health`, onError });
   // Entries that refused an assistant prefill: once on any node, never sent one again by any node.
   const prefillRefusals = createRedisPrefillRefusals({ ...redis, name: `aisbf-dp-${nodeId}-prefill`, onError });
-  // Quotas and budgets (issue 11): one atomic ledger shared by every node.
+  // Quotas and budgets (docs/usage.md): one atomic ledger shared by every node.
   const budgetLedger = createRedisBudgetLedger({
     ...redis,
     name: `aisbf-dp-${nodeId}-budget`,
@@ -91,7 +91,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     responseStore,
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
-    // Connect-time half of the endpoint policy (issue 9): DNS rebinding is refused here.
+    // Connect-time half of the endpoint policy (docs/security.md): DNS rebinding is refused here.
     endpointPolicy: resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [
       env.AISBF_PORT,
       env.AISBF_CONTROL_PORT,
@@ -118,7 +118,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   const http = await serveHttp(
     (req, res) => {
       // Readiness includes the snapshot source: a node cut off from Redis keeps serving its last
-      // good snapshot (200) but says so, with the version and how stale it is (DESIGN.md §4).
+      // good snapshot (200) but says so, with the version and how stale it is (docs/architecture.md "Propagation").
       if (req.url === '/readyz') {
         const status = source.status();
         const ready = dataPlane.ready();

@@ -47,7 +47,7 @@ export function dashboardDir(fromEnv: string | undefined, moduleUrl: string = im
 }
 
 /**
- * `aisbf start`: everything in one process (DESIGN.md §1): SQLite by default, in-process bus,
+ * `aisbf start`: everything in one process (docs/architecture.md "Processes and ports"): SQLite by default, in-process bus,
  * sessions and jobs; data plane, control plane and dashboard on one port. A committed change
  * reaches the data plane through the same publisher/source pair cluster mode uses over Redis.
  */
@@ -71,7 +71,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   // Provider health: the health-check job writes it, the data plane reads it (same shapes as cluster mode).
   const healthStore = createMemoryHealthStore();
   const healthBoard = createHealthBoard({ bus: propagation.bus, store: healthStore, pollMs: 0, onError });
-  // One endpoint policy for every half (issue 9): checked when a provider is written, and on every
+  // One endpoint policy for every half (docs/security.md): checked when a provider is written, and on every
   // connection to a user-owned provider, the proxy's and the jobs' (discovery, health probes).
   const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [
     env.AISBF_PORT,

@@ -16,7 +16,7 @@ import { createProcessMetrics } from '../process-metrics';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { startUsageRetention } from '../usage-retention';
 
-/** `aisbf worker`: BullMQ processors for discovery, health checks and usage writes (DESIGN.md §5). */
+/** `aisbf worker`: BullMQ processors for discovery, health checks and usage writes (docs/architecture.md "Jobs and health"). */
 export async function runWorker(env: Env, options: { port: number | undefined }): Promise<number> {
   if (env.AISBF_REDIS_URL === undefined)
     throw new EnvError(
@@ -46,7 +46,7 @@ export async function runWorker(env: Env, options: { port: number | undefined })
   // Health is stored (for nodes that start later) and announced (for the running ones).
   const health = createRedisHealthPublisher({ ...redis, name: 'aisbf-worker-health', onError });
   // Discovery and health probes reach user-owned providers under the same endpoint policy as the
-  // data plane, checked at connect time after DNS (issue 9).
+  // data plane, checked at connect time after DNS (docs/security.md).
   const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [
     env.AISBF_PORT,
     env.AISBF_CONTROL_PORT,

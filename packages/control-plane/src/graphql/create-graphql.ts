@@ -15,7 +15,7 @@ import { graphqlSchema } from './schema';
 export const printSortedSchema = (): string => `${printSchema(lexicographicSortSchema(graphqlSchema))}\n`;
 
 /**
- * One error hook for the GraphQL edge (HOUSE-STYLE "Errors"): a GatewayError keeps its message and
+ * One error hook for the GraphQL edge (docs/conventions.md "Errors"): a GatewayError keeps its message and
  * gets `extensions.code` (and `path`, `issues` for validation); anything else is masked.
  */
 export function maskGraphqlError(error: unknown, message: string): Error {

@@ -6,7 +6,7 @@ export const MAX_DOCUMENT_TOKENS = 2000;
 /** Selection-set nesting allowed: deep enough for every real query of this schema. */
 export const MAX_DOCUMENT_DEPTH = 20;
 
-/** Validation rule: selection sets nested deeper than MAX_DOCUMENT_DEPTH are refused (issue 9). */
+/** Validation rule: selection sets nested deeper than MAX_DOCUMENT_DEPTH are refused (docs/security.md). */
 export function maxDepthRule(context: ValidationContext): ASTVisitor {
   let depth = 0;
   let reported = false;

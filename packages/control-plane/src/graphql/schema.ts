@@ -10,7 +10,7 @@ import type { CreatedToken } from '../services/tokens.service';
 import type { ModelDiscovery } from '@aisbf/jobs';
 import { builder, type GraphqlContext } from './builder';
 
-/** GraphQL for automation (DESIGN.md §3): operation names and signatures are the contract. */
+/** GraphQL for automation (docs/architecture.md "Control plane"): operation names and signatures are the contract. */
 
 const requireActor = (ctx: GraphqlContext): Actor => {
   if (ctx.actor === null) throw new GatewayError('UNAUTHENTICATED', 'send Authorization: Bearer <api token>');

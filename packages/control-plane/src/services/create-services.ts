@@ -22,7 +22,7 @@ export interface CreateServicesDeps extends ServiceDeps {
 
 const defaultDetector: PrivacyDetector = (text, extraPatterns) => detectPrivacy(text, { extraPatterns });
 
-/** The one service layer (DESIGN.md §3): GraphQL and tRPC are thin transports over these. */
+/** The one service layer (docs/architecture.md "Control plane"): GraphQL and tRPC are thin transports over these. */
 export function createServices(deps: CreateServicesDeps) {
   const ctx = createServiceContext(deps);
   const autoselects = createRouteConfigsService(ctx, 'autoselect');

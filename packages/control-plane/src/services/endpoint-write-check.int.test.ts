@@ -11,7 +11,7 @@ const UPSERT =
 const IMPORT =
   'mutation($owner: String, $kind: ConfigKind!, $doc: JSON!) { importConfig(owner: $owner, kind: $kind, document: $doc) { created } }';
 
-/** Write-time endpoint policy (issue 9) through GraphQL, with a fake DNS table (no real lookups). */
+/** Write-time endpoint policy (docs/security.md) through GraphQL, with a fake DNS table (no real lookups). */
 describe('user-owned provider endpoints are checked when written', () => {
   let f: ControlPlaneFixture;
   const lookups: string[] = [];

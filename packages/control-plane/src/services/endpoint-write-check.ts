@@ -23,7 +23,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | null> {
 }
 
 /**
- * Write-time half of the endpoint policy (issue 9, docs/endpoint-policy.md): a user-owned provider
+ * Write-time half of the endpoint policy (docs/endpoint-policy.md): a user-owned provider
  * whose endpoint is, or resolves to, a forbidden address is refused with a BAD_REQUEST on
  * `path`. A name that does not resolve (yet, or not from this host) is accepted: the data plane
  * checks every connection after its own DNS lookup, which is what stops rebinding anyway.

@@ -4,7 +4,7 @@ import { insertUsageEvents, loadSnapshot } from '@aisbf/db';
 import { createServicesFixture, type ServicesFixture } from '../test-support/services-fixture';
 import type { Actor } from './actor';
 
-/** Issue 11: limits set through the services and prices imported from AISBF documents reach the snapshot. */
+/** docs/usage.md: limits set through the services and prices imported from AISBF documents reach the snapshot. */
 describe('limits and prices reach the snapshot', () => {
   let f: ServicesFixture;
   let alice: Actor;

@@ -1,5 +1,5 @@
 /**
- * Slows password guessing (issue 4): at most `maxFailures` failed logins per key (username, client
+ * Slows password guessing (docs/control-plane.md): at most `maxFailures` failed logins per key (username, client
  * address) in a sliding window. In memory: per control-plane process, which is enough to make
  * online guessing impractical; a shared limiter can replace it behind the same shape.
  */

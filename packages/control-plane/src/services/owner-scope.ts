@@ -2,7 +2,7 @@ import { GatewayError, type Role } from '@aisbf/core';
 import { findUserByUsername, type Db } from '@aisbf/db';
 import { isAdmin, type Actor } from './actor';
 
-/** The `owner` argument's keyword for admin-owned, shared resources (DESIGN.md §3). */
+/** The `owner` argument's keyword for admin-owned, shared resources (docs/architecture.md "Control plane"). */
 export const GLOBAL_OWNER = 'GLOBAL';
 
 export interface OwnerScope {

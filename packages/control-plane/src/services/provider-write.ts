@@ -59,7 +59,7 @@ export async function writeProvider(
     });
   if (issues.length > 0) throw new ValidationError(issues);
   // Global providers are admin-written and trusted (a local Ollama on loopback); user-owned ones
-  // may only target what the endpoint policy allows (issue 9).
+  // may only target what the endpoint policy allows (docs/security.md).
   if (input.ownerId !== null && input.endpointCheck != null)
     await assertEndpointAllowed(input.endpointCheck, config.endpoint, formatPath([...prefix, 'endpoint']));
 
@@ -91,7 +91,7 @@ export async function writeProvider(
   );
 }
 
-/** A provider as an AISBF providers.json entry, key redacted (export, DESIGN.md §3). */
+/** A provider as an AISBF providers.json entry, key redacted (export, docs/architecture.md "Control plane"). */
 export function providerDocument(p: StoredProvider): Record<string, unknown> {
   const models = p.models.map((m) => {
     const out: Record<string, unknown> = { name: m.name };

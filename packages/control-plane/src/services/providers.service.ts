@@ -175,7 +175,7 @@ export function createProvidersService(ctx: ServiceContext) {
       const started = performance.now();
       let result: ProviderTestResult;
       try {
-        // Checked again on every probe (issue 9): the name may resolve elsewhere than when it was saved.
+        // Checked again on every probe (docs/security.md): the name may resolve elsewhere than when it was saved.
         if (scope.ownerId !== null && ctx.endpointCheck != null)
           await assertEndpointAllowed(ctx.endpointCheck, provider.endpoint, 'endpoint');
         const response = await fetchFor(ctx, scope.ownerId)(`${provider.endpoint}/models`, {

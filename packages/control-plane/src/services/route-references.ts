@@ -9,8 +9,8 @@ import {
 import { listProviders, listRouteConfigs, type Db, type StoredProvider } from '@aisbf/db';
 
 /**
- * Write-time reference checks (issue 4: "a rotation naming an unknown provider is a typed error,
- * not a runtime surprise"). Names resolve as the data plane resolves them for the owner: their own
+ * Write-time reference checks (a rotation naming an unknown provider is a typed error at write time, not a runtime
+ * surprise; docs/control-plane.md). Names resolve as the data plane resolves them for the owner: their own
  * resources first, then the global ones; a global resource may only name global ones.
  */
 export interface ReferenceIndex {
@@ -131,7 +131,7 @@ export function rotationReferenceIssues(
 
 /**
  * `fallback` and every candidate must resolve. An unresolved `selection_model` is a warning only:
- * at run time a failing selection falls back (DESIGN.md §2), and the seed's document names a
+ * at run time a failing selection falls back (docs/architecture.md "Data plane API"), and the seed's document names a
  * `general` selection model the guide never defines.
  */
 export function autoselectReferenceIssues(

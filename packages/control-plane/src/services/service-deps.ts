@@ -10,13 +10,13 @@ export interface ServiceDeps {
   publisher: ConfigPublisher;
   jobs: JobRunner;
   /**
-   * Endpoint policy for user-owned providers, checked at write time (issue 9,
-   * docs/endpoint-policy.md); absent or null = not enforced.
+   * Endpoint policy for user-owned providers, checked at write time
+   * (docs/endpoint-policy.md); absent or null = not enforced.
    */
   endpointCheck?: EndpointWriteCheck | null;
   /** Used by providers.test (the model-list probe). */
   fetch?: typeof fetch;
-  /** The same probe for user-owned providers: the endpoint policy checked at connect time (issue 9). */
+  /** The same probe for user-owned providers: the endpoint policy checked at connect time (docs/security.md). */
   userFetch?: typeof fetch;
   now?: () => number;
   mode?: 'all-in-one' | 'cluster';

@@ -12,7 +12,7 @@ import { isoOrNull, tokenView, type TokenView } from './views';
 const createTokenSchema = z.object({
   name: z.string().trim().min(1, 'name is required').max(100),
   expiresAt: z.coerce.date().nullable().optional(),
-  /** Quotas and budgets of this token (issue 11), on top of its user's. */
+  /** Quotas and budgets of this token (docs/usage.md), on top of its user's. */
   limits: limitsSchema.nullable().optional(),
 });
 

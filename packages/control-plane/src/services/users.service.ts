@@ -21,7 +21,7 @@ import { userView, type UserView } from './views';
 
 const updateUserSchema = z.object({
   username: z.string().max(64),
-  /** Quotas and budgets (issue 11); null clears them. */
+  /** Quotas and budgets (docs/usage.md); null clears them. */
   limits: limitsSchema.nullable().optional(),
   password: z.string().min(8, 'password must have at least 8 characters').max(1024).optional(),
   currentPassword: z.string().max(1024).optional(),
@@ -173,7 +173,7 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
     },
 
     /**
-     * Bootstrap (DESIGN.md §1): creates the first admin when none exists, with `password` or a
+     * Bootstrap (docs/architecture.md "Processes and ports"): creates the first admin when none exists, with `password` or a
      * generated one (never a default), and registers `token` (hashed) for that admin if given.
      */
     async ensureAdmin(

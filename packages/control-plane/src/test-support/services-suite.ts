@@ -446,7 +446,7 @@ export function defineServicesSuite(dialect: string, makeUrl: () => Promise<stri
       });
       const mine = await f.services.usage.query(alice, { groupBy: 'route', user: 'alice' });
       expect(mine.totals.requests).toBe(1);
-      // The event has no cost: an unpriced served request (issue 11), not a 0.
+      // The event has no cost: an unpriced served request (docs/usage.md), not a 0.
       expect(mine.groups).toEqual([
         {
           key: 'user-rotation/coding-production',

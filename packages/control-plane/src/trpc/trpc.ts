@@ -15,7 +15,7 @@ export interface TrpcContext {
 
 type TrpcCode = TRPCError['code'];
 
-/** The tRPC edge's one mapping table (HOUSE-STYLE "Errors"). */
+/** The tRPC edge's one mapping table (docs/conventions.md "Errors"). */
 const CODE: Partial<Record<ErrorCode, TrpcCode>> = {
   BAD_REQUEST: 'BAD_REQUEST',
   UNAUTHENTICATED: 'UNAUTHORIZED',

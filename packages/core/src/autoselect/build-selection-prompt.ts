@@ -33,7 +33,7 @@ export interface SelectionPrompt {
 }
 
 /**
- * The instruction, in AISBF's format (issue 7: AISBF users' selector prompts keep working): the tags
+ * The instruction, in AISBF's format (docs/autoselect.md: AISBF users' selector prompts keep working): the tags
  * `<aisbf_session_context>`, `<aisbf_current_task>`, `<aisbf_autoselect_list>`,
  * `<aisbf_autoselect_fallback>`, and the answer tag `<aisbf_model_autoselection>`.
  */

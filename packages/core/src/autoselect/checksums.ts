@@ -1,4 +1,4 @@
-/** Checksums that turn "looks like a number" into "is one" (issue 7: IBAN and card numbers are validated). */
+/** Checksums that turn "looks like a number" into "is one" (docs/autoselect.md: IBAN and card numbers are validated). */
 
 /** Luhn (ISO/IEC 7812) over a string of digits. */
 export function luhnValid(digits: string): boolean {

@@ -1,6 +1,6 @@
 /**
  * A 106-bit fingerprint (two independent 53-bit cyrb53 hashes, hex) of a string, for the autoselect
- * decision cache. Pure JS because core has no `node:*` (HOUSE-STYLE); collisions only matter within
+ * decision cache. Pure JS because core has no `node:*` (docs/conventions.md); collisions only matter within
  * one autoselect and one cache lifetime (seconds), and a cached decision is re-checked against the
  * privacy verdict and the current candidates before use.
  */

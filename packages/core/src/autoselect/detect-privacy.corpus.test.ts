@@ -3,7 +3,7 @@ import { detectPrivacy } from './detect-privacy';
 import type { PrivacyCategory } from './privacy-category';
 
 /**
- * Table-driven corpus (issue 7 acceptance): positives across every category and look-alike negatives.
+ * Table-driven corpus (docs/autoselect.md): positives across every category and look-alike negatives.
  * Secret-shaped strings are generated from a seeded PRNG at run time, so the repository holds no
  * string a secret scanner would flag, and every run sees the same corpus.
  */

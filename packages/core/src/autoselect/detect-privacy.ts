@@ -51,7 +51,7 @@ export function detectPrivacyInText(text: string, options: DetectPrivacyOptions 
 }
 
 /**
- * Local, deterministic privacy check of a conversation (issue 7, DESIGN.md §2 "Autoselect"): runs
+ * Local, deterministic privacy check of a conversation (docs/architecture.md "Autoselect"): runs
  * before anything leaves the node. `messages` is a chat body's `messages` (string content or OpenAI
  * content parts, tool-call arguments included) or a legacy prompt string.
  */

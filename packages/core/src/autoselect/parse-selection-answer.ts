@@ -5,7 +5,7 @@ const FENCE = /^```[a-z]*\s*([\s\S]*?)\s*```$/i;
 const THINK = /^<think>[\s\S]*?<\/think>\s*/;
 
 /**
- * Strict reading of a selection model's answer (DESIGN.md §2 "Autoselect"): the whole answer is the
+ * Strict reading of a selection model's answer (docs/architecture.md "Autoselect"): the whole answer is the
  * AISBF tag, a bare candidate id, or `{"model_id": "…"}`; a code fence around it and a leading
  * `<think>…</think>` block (reasoning models) are tolerated. The id must be one of `candidateIds`
  * exactly. Anything else (prose around the tag, two tags, an unknown id) is an error, which the

@@ -4,7 +4,7 @@ import { digitRule, globalRule, keywordRule, type PrivacyRule } from './privacy-
 
 /**
  * Privacy rules for personal data: emails, phone numbers, IBANs, cards, national ids, IP addresses,
- * customer records (issue 7). Checksums (IBAN mod-97, Luhn) and reserved ranges/domains keep
+ * customer records (docs/autoselect.md). Checksums (IBAN mod-97, Luhn) and reserved ranges/domains keep
  * look-alikes out.
  */
 

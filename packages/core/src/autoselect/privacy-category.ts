@@ -1,6 +1,6 @@
 /**
  * Finding categories of the privacy detector, in the order findings are reported. They are names
- * only: the detector never returns, logs or forwards the matched text (issue 7, "explainable").
+ * only: the detector never returns, logs or forwards the matched text (docs/autoselect.md, "explainable").
  */
 export const PRIVACY_CATEGORIES = [
   'private_key',

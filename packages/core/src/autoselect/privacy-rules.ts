@@ -3,7 +3,7 @@ import { createScanner, type PrivacyRule } from './privacy-scan';
 import { SECRET_RULES } from './secret-rules';
 
 /**
- * The detector's rule table (issue 7): secrets first, then personal data. Every pattern is linear
+ * The detector's rule table (docs/autoselect.md): secrets first, then personal data. Every pattern is linear
  * (bounded quantifiers, no nested repetition); privacy-scan.ts explains how the text is read once.
  */
 export const PRIVACY_RULES: readonly PrivacyRule[] = [...SECRET_RULES, ...PERSONAL_DATA_RULES];

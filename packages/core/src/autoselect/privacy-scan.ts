@@ -1,9 +1,9 @@
 import type { PrivacyCategory } from './privacy-category';
 
 /**
- * The scanning machinery behind the privacy rules. Speed matters (issue 7: < 1 ms at 32 KB), and a
+ * The scanning machinery behind the privacy rules. Speed matters (docs/autoselect.md: < 1 ms at 32 KB), and a
  * regex pass over the whole text costs the same whether it finds anything or not, so the text is read
- * in two shared passes (DESIGN: docs/autoselect.md "Detector"):
+ * in two shared passes (docs/autoselect.md "The detector"):
  *   1. one alternation of every rule keyword (`pass`, `token`, `sk-`, `birth`, …) over the lower-cased
  *      text, recording where each keyword occurs;
  *   2. one pass over runs of digits (the start of every card, phone, IP and national-id number).

@@ -2,7 +2,7 @@ import { keywordRule, type PrivacyRule, type ScanContext } from './privacy-scan'
 import { isCodeExpression, isPlaceholder, looksRandom } from './secret-heuristics';
 
 /**
- * Privacy rules for secrets: keys, tokens, passwords, credentials in URLs, JWTs (issue 7). Each rule
+ * Privacy rules for secrets: keys, tokens, passwords, credentials in URLs, JWTs (docs/autoselect.md). Each rule
  * finds a shape and `accept`s it only after entropy and placeholder checks, so `sk-your-key-here`,
  * `${DB_PASS}` and code such as `env.API_KEY` stay out. Keywords are lower-case; see privacy-scan.ts.
  */

@@ -4,7 +4,7 @@ import { cacheSettingSchema } from '../response-cache';
 import { timeoutsSchema } from './timeouts.schema';
 import { normalizeProviderType, PROVIDER_TYPES, type ProviderType } from './provider-types';
 
-/** Prices in currency units per million tokens (issue 11). */
+/** Prices in currency units per million tokens (docs/usage.md). */
 export const pricingSchema = z.object({
   prompt: z.number().min(0).optional(),
   completion: z.number().min(0).optional(),
@@ -100,7 +100,7 @@ export const providerConfigSchema = z
     health_probe: z.enum(['free', 'paid', 'none']).default('free'),
     default_max_tokens: z.number().int().positive().optional(),
     headers: z.record(z.string(), z.string()).optional(),
-    /** Exact-match response cache for direct `provider/model` routes (issue 12, docs/cache.md). */
+    /** Exact-match response cache for direct `provider/model` routes (docs/cache.md). */
     cache: cacheSettingSchema.optional(),
   })
   .extend(timeoutsSchema.shape)

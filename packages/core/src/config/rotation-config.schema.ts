@@ -4,7 +4,7 @@ import { timeoutsSchema } from './timeouts.schema';
 
 /**
  * A rotation entry pointing at a provider model (the seed's form). `weight` is a priority under
- * the default `priority` strategy and a share under `weighted` (DESIGN.md §2 "Rotations").
+ * the default `priority` strategy and a share under `weighted` (docs/architecture.md "Rotations").
  */
 const entryCommon = {
   weight: z.number().min(0, 'weight must be >= 0').max(1_000_000).default(1),
@@ -58,7 +58,7 @@ export const rotationConfigSchema = z
     allowed_fails: z.number().int().min(1).max(100).default(3),
     /** After the first byte: end with an error event, or continue on a prefill-capable entry. */
     midstream: z.enum(['error', 'continue']).default('error'),
-    /** Exact-match response cache for this route (issue 12, docs/cache.md). */
+    /** Exact-match response cache for this route (docs/cache.md). */
     cache: cacheSettingSchema.optional(),
     description: z.string().max(2000).optional(),
   })

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Timeout and retry knobs of DESIGN.md §2 "Retry discipline". Every level (provider, rotation,
+ * Timeout and retry knobs of docs/architecture.md "Retry discipline". Every level (provider, rotation,
  * rotation entry) may set any of them; the most specific wins, then the defaults below.
  */
 export const timeoutsSchema = z.object({
@@ -17,7 +17,7 @@ export const timeoutsSchema = z.object({
     .object({
       /** Backoff before retrying the same entry after a connect error / 5xx / 408 / 409. */
       backoff_ms: z.number().int().min(0).max(60_000).optional(),
-      /** Same-entry retries before moving on (DESIGN: once). */
+      /** Same-entry retries before moving on (once: docs/reliability.md). */
       same_entry: z.number().int().min(0).max(5).optional(),
     })
     .optional(),

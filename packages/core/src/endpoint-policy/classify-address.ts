@@ -1,7 +1,7 @@
 import { embeddedIpv4, inPrefix, parseIp, type IpAddress } from './ip-address';
 
 /**
- * What an address is, for the endpoint policy (issue 9):
+ * What an address is, for the endpoint policy (docs/security.md):
  * - `metadata`: cloud instance metadata (AWS/GCP/Azure 169.254.169.254, AWS fd00:ec2::254,
  *   Alibaba 100.100.100.200): always refused for user-owned providers.
  * - `link-local`: 169.254/16, fe80::/10 (where metadata services live).

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Which hosts user-owned providers may target (issue 9, docs/endpoint-policy.md). Global providers
+ * Which hosts user-owned providers may target (docs/endpoint-policy.md). Global providers
  * are written by admins and trusted (a local Ollama on loopback is a normal global provider).
  *
  * - `allow`: address classes a user-owned provider may reach. Default LAN and public, since the

@@ -1,5 +1,5 @@
 /**
- * Per-(owner scope, provider, model) circuit state as a pure reducer (DESIGN.md §2 "Rotations"):
+ * Per-(owner scope, provider, model) circuit state as a pure reducer (docs/architecture.md "Rotations"):
  * `allowed_fails` consecutive failures open it for `error_cooldown`; a refused connection or a 429
  * without a short Retry-After opens it at once (Retry-After sets the length); a health mark opens
  * it until its evidence time plus `error_cooldown`; once the time is up, exactly one live request

@@ -1,5 +1,5 @@
 /**
- * Rotation pick (DESIGN.md §2 "Rotations"), pure: the caller passes each entry's current state,
+ * Rotation pick (docs/architecture.md "Rotations"), pure: the caller passes each entry's current state,
  * a turn counter (round-robin among equal weights) and an rng (weighted strategy).
  */
 export type PickStrategy = 'priority' | 'weighted';
@@ -19,7 +19,7 @@ export interface PickCandidate {
 
 export type PickResult =
   | { ok: true; index: number; reason: 'available' }
-  /** Every usable entry is cooling down: the one that recovers first is tried once (DESIGN §2). */
+  /** Every usable entry is cooling down: the one that recovers first is tried once (docs/architecture.md "Data plane API"). */
   | { ok: true; index: number; reason: 'earliest-recovery' }
   | { ok: false; reason: 'all-cooling' | 'all-saturated' | 'none-usable'; retryAt: number | null };
 

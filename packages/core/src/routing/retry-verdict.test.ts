@@ -13,7 +13,7 @@ const base = (outcome: AttemptOutcome, over: Partial<VerdictInput> = {}): Verdic
   ...over,
 });
 
-describe('retryVerdict: DESIGN §2 retry table, row by row', () => {
+describe('retryVerdict: the retry table of docs/reliability.md, row by row', () => {
   it.each<AttemptOutcome>([
     { kind: 'refused' },
     { kind: 'reset' },

@@ -1,7 +1,7 @@
 import type { ResolvedTimeouts } from '../config/timeouts.schema';
 
 /**
- * The retry table of DESIGN.md §2 "Retry discipline" as one pure function (issue 14). The proxy
+ * The retry table of docs/architecture.md "Retry discipline" as one pure function (docs/reliability.md). The proxy
  * loop classifies what the backend did before the first byte reached the client, asks for a
  * verdict and executes it; it never decides by itself.
  */
@@ -82,7 +82,7 @@ export function retryVerdict(input: VerdictInput): Verdict {
           flagUnhealthy: false,
           row: 'connection-or-5xx',
         };
-      // DESIGN §2: a refused connection opens the cooldown at once; a reset counts.
+      // docs/architecture.md "Retry discipline": a refused connection opens the cooldown at once; a reset counts.
       return next(
         outcome.kind === 'refused' ? { kind: 'open', cooldownMs: input.errorCooldownMs } : failure,
         'connection-or-5xx',

@@ -2,7 +2,7 @@ import { err, ok, type Result } from '../result';
 import { isSlug } from '../slug';
 
 /**
- * Route names are the `model` field of a request (DESIGN.md §2 "Route names"). They are plain
+ * Route names are the `model` field of a request (docs/architecture.md "Route names"). They are plain
  * strings, identical on every node, and never hold database ids.
  *
  * - `scope: 'user'`   → the caller's own resource (`user-provider/…`, `user-rotation/…`, `user-autoselect/…`)
@@ -44,7 +44,7 @@ function providerRoute(scope: 'user' | 'global', rest: string): Result<RouteName
   const slash = rest.indexOf('/');
   if (slash <= 0) return err('expected {providerId}/{model}');
   const providerId = rest.slice(0, slash);
-  // The model keeps `/` and `:` verbatim: it is sent upstream exactly as written (issue 3).
+  // The model keeps `/` and `:` verbatim: it is sent upstream exactly as written (docs/data-plane.md).
   const model = rest.slice(slash + 1);
   if (!isSlug(providerId)) return err(`"${providerId}" is not a valid provider id`);
   if (model.length === 0 || model.length > MAX_MODEL_LENGTH || /[\s\u0000-\u001f]/.test(model))

@@ -12,7 +12,7 @@ import type {
 import { formatRouteName, parseRouteName } from './route-name';
 
 /**
- * Everything the data plane looks up per request, built once per snapshot (issue 3 "Hot path":
+ * Everything the data plane looks up per request, built once per snapshot (docs/data-plane.md, "Decisions":
  * no work at request time that could have been done at `setSnapshot`). Rotation entries are
  * resolved here too, in their owner's scope, so loops are found before any request arrives.
  */

@@ -8,7 +8,7 @@ export interface TokenCounts {
 }
 
 /**
- * Cost of one request in micro-units of currency (issue 11). Prices are per million tokens, so a
+ * Cost of one request in micro-units of currency (docs/usage.md). Prices are per million tokens, so a
  * token at price P costs P micro-units. Returns null when a price needed for these tokens is missing:
  * an unpriced model is flagged as such, never billed as a silent 0. Cached prompt tokens fall back
  * to the prompt price when no `cached_prompt` price is set.

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createAutoselector } from './index';
 
 /**
- * The privacy promise of issue 7 as properties over random autoselects, conversations and selection
+ * The privacy promise of docs/autoselect.md as properties over random autoselects, conversations and selection
  * answers: a private request never reaches a non-private route or a non-private selection model,
  * fails closed when nothing private exists, and `routes` is always a duplicate-free subset of the
  * candidates plus `fallback`.

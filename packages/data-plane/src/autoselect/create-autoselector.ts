@@ -84,7 +84,7 @@ function conversationOf(body: AutoselectRequestBody): readonly unknown[] | strin
 }
 
 /**
- * The data plane's autoselect decision (issue 7, DESIGN.md §2 "Autoselect"):
+ * The data plane's autoselect decision (docs/architecture.md "Autoselect"):
  * 1. privacy first, locally: with `classify_privacy`, a request the detector finds private may only go
  *    to private candidates, and is shown to the selection model only if that model is private too;
  *    with no private candidate it fails closed (403 `privacy_no_private_candidate`);

@@ -1,6 +1,6 @@
 /**
  * Short-lived memory of semantic decisions per (autoselect, privacy verdict, conversation fingerprint),
- * for `decision_cache_s` seconds (issue 7). Bounded: the oldest entry goes when it is full, so a flood
+ * for `decision_cache_s` seconds (docs/autoselect.md). Bounded: the oldest entry goes when it is full, so a flood
  * of distinct conversations cannot grow a data-plane node's memory.
  */
 export interface DecisionCache {

@@ -1,7 +1,7 @@
 import type { AutoselectDecision } from './create-autoselector';
 
 /**
- * The JSON a dry run answers with (issue 7, "explainable"): the decision without calling any backend,
+ * The JSON a dry run answers with (docs/autoselect.md, "explainable"): the decision without calling any backend,
  * so users can test their candidates' descriptions. Finding categories only, never matched text.
  */
 export interface AutoselectDryRunBody {

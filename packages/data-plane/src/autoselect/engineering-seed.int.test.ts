@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { post, startHarness, type Harness } from '../test-harness';
 
 /**
- * Issue 7 acceptance, end to end over HTTP with mock providers: the seed's `engineering` autoselect
+ * docs/autoselect.md end to end over HTTP with mock providers: the seed's `engineering` autoselect
  * (seed/aisbf-integration-guide.txt, verbatim) above a private `coding-production` rotation, a RunPod
  * GPU endpoint and a hosted model, with `general` (a rotation) as the selection model.
  */

@@ -22,7 +22,7 @@ export interface BudgetHold {
 export type Reservation = { ok: true; hold: BudgetHold | null } | { ok: false; error: GatewayError };
 
 export interface BudgetGuard {
-  /** Reserves the request's estimated use on every counter its user and token have (issue 11). */
+  /** Reserves the request's estimated use on every counter its user and token have (docs/usage.md). */
   reserve(input: {
     principal: Principal;
     body: Record<string, unknown>;

@@ -12,7 +12,7 @@ import { post, startHarness, USERS, type Harness } from '../test-harness';
 const chat = { model: 'user-provider/p/m1', messages: [{ role: 'user', content: 'hello there' }] };
 const priced = { name: 'm1', pricing: { prompt: 1000, completion: 2000 } };
 
-describe('quotas and budgets (issue 11)', () => {
+describe('quotas and budgets (docs/usage.md)', () => {
   const cleanup: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();

@@ -6,7 +6,7 @@ const ask = { messages: [{ role: 'user', content: 'hello there' }] };
 const cheap = { name: 'm1', pricing: { prompt: 1, completion: 2 } };
 const dear = { name: 'm1', pricing: { prompt: 10, completion: 30 } };
 
-describe('usage cost (issue 11)', () => {
+describe('usage cost (docs/usage.md)', () => {
   let h: Harness | undefined;
   afterEach(async () => {
     await h?.close();

@@ -22,7 +22,7 @@ export function backendIdentity(resolution: Resolution): string {
 }
 
 export interface CacheKeyInput {
-  /** The acting user's id: entries never cross users (issue 12). */
+  /** The acting user's id: entries never cross users (docs/cache.md). */
   userId: string;
   endpoint: string;
   resolution: Resolution;

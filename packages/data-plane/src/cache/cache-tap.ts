@@ -6,7 +6,7 @@ export interface ServedIdentity {
 }
 
 /**
- * The proxy's hooks for the response cache (issue 12): it reports what it relayed, and only a
+ * The proxy's hooks for the response cache (docs/cache.md): it reports what it relayed, and only a
  * complete answer from the entry that started it is ever stored (docs/cache.md).
  */
 export interface CacheTap {

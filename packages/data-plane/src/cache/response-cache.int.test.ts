@@ -3,7 +3,7 @@ import { parseSseText } from '@aisbf/testkit';
 import { post, startHarness, USERS, type Harness } from '../test-harness';
 import { createMemoryResponseCacheStore } from './memory-response-cache-store';
 
-/** Issue 12 acceptance over real HTTP: data plane (in-memory LRU) in front of a mock upstream. */
+/** docs/cache.md over real HTTP: data plane (in-memory LRU) in front of a mock upstream. */
 describe('response cache (in-memory store)', () => {
   let h: Harness;
   let n = 0;

@@ -16,7 +16,7 @@ export interface ResponseCache {
   count(route: string, result: CacheResult): void;
 }
 
-/** Null without a store: the data plane then never caches (issue 12, `responseCache?` absent). */
+/** Null without a store: the data plane then never caches (docs/cache.md, `responseCache?` absent). */
 export function createResponseCache(deps: {
   store: ResponseCacheStore | undefined;
   registry: Registry;
@@ -92,7 +92,7 @@ function replay(deps: ServeDeps, call: ProxyCall, hit: CachedAnswer, answer: Rec
     'x-aisbf-provider': hit.provider,
     'x-aisbf-model': headerSafe(hit.model),
     'x-aisbf-cache': 'hit',
-    // A cache hit costs nothing (issue 11); the usage record says costMicros 0.
+    // A cache hit costs nothing (docs/usage.md); the usage record says costMicros 0.
     'x-aisbf-cost': '0.000000',
   };
   if (stream) {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { GatewayError, type ErrorCode } from '@aisbf/core';
 
-/** OpenAI error `type` per gateway code: the one mapping table of the data-plane edge (HOUSE-STYLE "Errors"). */
+/** OpenAI error `type` per gateway code: the one mapping table of the data-plane edge (docs/conventions.md "Errors"). */
 const ERROR_TYPE: Readonly<Record<ErrorCode, string>> = {
   BAD_REQUEST: 'invalid_request_error',
   UNAUTHENTICATED: 'authentication_error',
@@ -49,7 +49,7 @@ export function openAiErrorBody(error: GatewayError): OpenAiErrorBody {
   };
 }
 
-/** Writes the error in OpenAI shape; never HTML, never a stack (DESIGN §2). */
+/** Writes the error in OpenAI shape; never HTML, never a stack (docs/architecture.md "Data plane API"). */
 export function sendError(res: ServerResponse, error: GatewayError, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();

@@ -3,7 +3,7 @@ import { GatewayError, err, ok, safeJsonParse, type Result } from '@aisbf/core';
 import { badRequest } from './openai-error';
 
 export interface BodyLimits {
-  /** Largest request body accepted, in bytes (issue 3: default 10 MiB). */
+  /** Largest request body accepted, in bytes (docs/data-plane.md: default 10 MiB). */
   maxBodyBytes: number;
   /** Deepest JSON nesting accepted; protects every later walk of the body. */
   maxJsonDepth: number;

@@ -43,7 +43,7 @@ const isPromptLike = (v: unknown): boolean => typeof v === 'string' || Array.isA
 
 /**
  * The shapes the schemas above accept, checked by hand for the common case (about 10 µs of zod per
- * request otherwise, issue 3 "hot path"). A body passing this check passes its schema (a
+ * request otherwise, the hot path, docs/data-plane.md). A body passing this check passes its schema (a
  * fast-check property holds both to it); anything else goes through zod, which also words the error.
  */
 export function passesRequestSchema(

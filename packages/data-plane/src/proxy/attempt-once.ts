@@ -12,7 +12,7 @@ export interface PendingEvent {
   facts: ChunkFacts | null;
 }
 
-/** An upstream 4xx returned to the client as is (DESIGN §2: content policy, other 400/422). */
+/** An upstream 4xx returned to the client as is (docs/architecture.md "Retry discipline": content policy, other 400/422). */
 export interface Passthrough {
   status: number;
   body: Buffer;
@@ -33,7 +33,7 @@ export interface Answer {
 }
 
 /**
- * One attempt at one leaf (issue 14): send, then read until there is something to give the client
+ * One attempt at one leaf (docs/reliability.md): send, then read until there is something to give the client
  * (a whole non-stream body, a stream's first content chunk) or a failure the retry table can judge.
  */
 export type OnceResult =
@@ -120,7 +120,7 @@ export async function attemptOnce(
       return fail({ kind: 'status', status }, false, null, `HTTP ${status}`, 'error');
     }
     const errorCode = wireErrorCode(body);
-    // Never hand the client a key the upstream echoed back (docs/security.md finding #1).
+    // Never hand the client a key the upstream echoed back (docs/security.md finding 1).
     body = scrubUpstreamBody(body, sentSecrets(headers));
     const retryAfter = responseHeaders['retry-after'];
     const retryAfterMs = parseRetryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, clock());
@@ -148,7 +148,7 @@ export async function attemptOnce(
       return fail({ kind: 'reset' }, false, null, 'connection cut while reading the answer', 'error', status);
     }
   }
-  // Streaming: nothing is committed to the client until the first content chunk (DESIGN §2).
+  // Streaming: nothing is committed to the client until the first content chunk (docs/architecture.md "Data plane API").
   const budgetLeft = deadline - clock();
   call.arm(Math.min(t.firstTokenMs, budgetLeft), t.firstTokenMs <= budgetLeft ? 'first-token' : 'budget');
   // Kept with their parsed facts: the relay does not parse them again.

@@ -13,7 +13,7 @@ export interface AttemptDeps {
   random: () => number;
   logger: Logger;
   health?: ProviderHealth | undefined;
-  /** 401/403/404 from an upstream: its key or model is wrong (DESIGN §2: flagged in health). */
+  /** 401/403/404 from an upstream: its key or model is wrong (docs/architecture.md "Retry discipline": flagged in health). */
   onProviderFlagged?: (flag: ProviderFlag) => void;
   /** Each attempt as it ends (tracing gives its span the real start and end). */
   onAttemptEnded?: (attempt: UsageAttempt) => void;

@@ -49,7 +49,7 @@ export function chunkFacts(data: string): ChunkFacts | null {
   };
 }
 
-/** A backend's reported usage; `cached` is the part of `prompt` served from its prompt cache (issue 11 pricing). */
+/** A backend's reported usage; `cached` is the part of `prompt` served from its prompt cache (docs/usage.md). */
 export interface UsageCounts {
   prompt: number;
   completion: number;

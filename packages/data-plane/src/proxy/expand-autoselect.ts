@@ -21,7 +21,7 @@ export interface ExpansionContext {
 export type Expansion = (AutoselectExpansion & { ok: true; first: string }) | (AutoselectExpansion & { ok: false });
 
 /**
- * An autoselect's decision for one request (privacy first, then the selection model; DESIGN §2
+ * An autoselect's decision for one request (privacy first, then the selection model; docs/architecture.md "Autoselect"
  * "Autoselect") as the routes to try in order, resolved for the acting user. Autoselects among the
  * candidates are left out (an autoselect picks routes that serve, not other pickers). The same for
  * a route named by the client and for an autoselect met as a rotation entry.

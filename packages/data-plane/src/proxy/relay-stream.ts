@@ -24,7 +24,7 @@ type PartEnd = 'done' | 'clean-end' | 'interrupted';
  * are handled synchronously as undici hands the read over (UpstreamCall#relay) and leave in one
  * write (SseBatch); a read whose events all pass unchanged leaves as the very bytes that came in.
  * A cut, reset or stall ends with one error event and no [DONE], or, with `midstream: "continue"`,
- * the answer is continued on a prefill-capable entry in the same stream (DESIGN §2).
+ * the answer is continued on a prefill-capable entry in the same stream (docs/architecture.md "Mid-stream recovery").
  */
 export async function relayStream(
   deps: ServeDeps,
@@ -64,7 +64,7 @@ export async function relayStream(
       return finish('client_disconnect');
     }
     if (ended === 'done' || ended === 'clean-end') {
-      // A clean end without [DONE] is finished at once (DESIGN §2 "Mid-stream recovery").
+      // A clean end without [DONE] is finished at once (docs/architecture.md "Mid-stream recovery").
       s.batch.end(ended === 'clean-end' ? 'data: [DONE]\n\n' : '');
       settlePart(s, plan, served, 'ok');
       // A continued (rescued) answer is stitched from two entries: never stored (docs/cache.md).

@@ -15,8 +15,8 @@ const MEMO_LIMIT = 20_000;
 
 /**
  * The snapshot index is immutable, so a route name resolves to the same Resolution for a user
- * until the next snapshot (DESIGN §4): the parse, the map lookups and, for provider routes, the
- * target and its timeouts are computed once instead of on every request (issue 3 "hot path").
+ * until the next snapshot (docs/architecture.md "Propagation"): the parse, the map lookups and, for provider routes, the
+ * target and its timeouts are computed once instead of on every request (docs/data-plane.md).
  * Only successes are kept (unknown names from clients cannot grow it); a new snapshot gets a new
  * resolver. Callers never mutate a Resolution (attempts build their own Leaf objects).
  */

@@ -45,7 +45,7 @@ export type AttemptsResult =
       final?: true;
     };
 
-/** How long a request may wait for a free slot on this route (DESIGN §2 saturation, `timeout_queue_s`). */
+/** How long a request may wait for a free slot on this route (docs/architecture.md "Rotations", `timeout_queue_s`). */
 function queueMs(resolution: Resolution): number {
   return resolution.kind === 'autoselect' ? 0 : resolution.timeouts.queueMs;
 }
@@ -55,7 +55,7 @@ export function totalBudgetMs(resolution: Resolution): number {
 }
 
 /**
- * The proxy loop (issue 14): pick a leaf, try it, ask the pure retry table what to do, do it.
+ * The proxy loop (docs/reliability.md): pick a leaf, try it, ask the pure retry table what to do, do it.
  * Returns when an attempt produced the first content, or with the error the client gets.
  */
 export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise<AttemptsResult> {
@@ -164,7 +164,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     }
     const target = `${current.target.provider.id}/${current.target.model}`;
     if (result.forbidden === true) {
-      // The endpoint policy refused the address (issue 9): no request was sent and no retry can
+      // The endpoint policy refused the address (docs/security.md): no request was sent and no retry can
       // change that, so no cooldown and no same-entry retry; another entry may still serve.
       if (current.probe) state.apply(key, { type: 'probe-cancel' }, now);
       deps.logger.warn(
@@ -235,7 +235,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       });
     }
     // A backend's 429 that no other entry can absorb reaches the client as a 429 with the time the
-    // entry stays cooled (DESIGN §2), not as a generic 502.
+    // entry stays cooled (docs/architecture.md "Data plane API"), not as a generic 502.
     const rateLimited =
       result.status === 429
         ? new GatewayError(
@@ -373,7 +373,7 @@ function exhausted(
     plan.resolution.kind === 'provider'
       ? `provider ${plan.resolution.target.provider.id}/${plan.resolution.target.model}`
       : `route ${plan.resolution.route}`;
-  // DESIGN §2: context_length_exceeded with no larger window left goes back as that 400.
+  // docs/architecture.md "Retry discipline": context_length_exceeded with no larger window left goes back as that 400.
   if (last?.passthrough != null) return last;
   if (selection.reason === 'all-cooling') {
     const retryAfterS =

@@ -1,6 +1,6 @@
 /**
  * Removes secrets from an upstream error body before it is passed through to the client
- * (docs/security.md finding #1): an upstream that echoes the key it was given would otherwise hand
+ * (docs/security.md finding 1): an upstream that echoes the key it was given would otherwise hand
  * a global provider's key to every user. The provider's own key is removed in its plain,
  * URL-encoded and base64 forms; anything shaped like a bearer credential or an `sk-`-style key is
  * removed too, since upstreams may echo other keys (an org key, a proxied key).

@@ -36,7 +36,7 @@ export interface SelectionContext {
   state: RoutingState;
   /**
    * Rotations skip an entry judged unhealthy for at most its error_cooldown, then probe it
-   * (DESIGN §5, docs/reliability.md "Health"); a direct provider route still tries.
+   * (docs/architecture.md "Jobs and health", docs/reliability.md "Health"); a direct provider route still tries.
    */
   health?: ProviderHealth | undefined;
   now: number;
@@ -47,7 +47,7 @@ export interface SelectionContext {
   minContext: number | null;
   /** Mid-stream continuation: only entries that accept an assistant prefill. */
   requirePrefill: boolean;
-  /** The one earliest-recovery try of DESIGN §2 has been used. */
+  /** The one earliest-recovery try of docs/architecture.md "Data plane API" has been used. */
   usedEarliest: boolean;
   /**
    * Autoselect entries of rotations being served in this request (their keys): an autoselect

@@ -74,7 +74,7 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
       ttfbMs: detail === undefined ? null : detail.ttfbMs,
       attempts,
       autoselectReason: detail === undefined ? (call.autoselectReason ?? null) : detail.autoselectReason,
-      // Failed attempts and answers nothing served cost 0 (issue 11).
+      // Failed attempts and answers nothing served cost 0 (docs/usage.md).
       costMicros: detail === undefined ? 0 : detail.costMicros,
     });
   };

@@ -10,7 +10,7 @@ export interface TargetAddress {
 
 /**
  * Per-provider facts computed once (URL split, decrypted key, static headers) and kept per
- * snapshot entry, so an attempt costs no URL parsing or decryption (issue 3 "Hot path").
+ * snapshot entry, so an attempt costs no URL parsing or decryption (docs/data-plane.md).
  */
 export interface TargetResolver {
   address(target: RouteTarget): TargetAddress;

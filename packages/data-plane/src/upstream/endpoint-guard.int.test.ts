@@ -3,7 +3,7 @@ import { defaultEndpointPolicy, resolveEndpointPolicy, type EndpointPolicy, type
 import { post, startHarness, type Harness } from '../test-harness';
 
 /**
- * Connect-time endpoint policy (issue 9, DNS rebinding): the data plane resolves a user-owned
+ * Connect-time endpoint policy (docs/security.md, DNS rebinding): the data plane resolves a user-owned
  * provider's host itself and refuses forbidden addresses before any byte is sent. DNS is a fake
  * table here, so `*.test` names never reach a real resolver.
  */

@@ -24,7 +24,7 @@ export interface EndpointGuardOptions {
 
 /**
  * An undici connector that resolves the host itself, checks every address against the endpoint
- * policy, and then connects to the checked address (issue 9, DNS rebinding): a name that passed
+ * policy, and then connects to the checked address (docs/security.md, DNS rebinding): a name that passed
  * the write-time check and now resolves to 127.0.0.1 or 169.254.169.254 is refused before a socket
  * is opened, so no request byte is ever sent. The TLS server name stays the original host, so
  * certificates are still verified against it.

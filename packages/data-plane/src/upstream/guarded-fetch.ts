@@ -2,7 +2,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { createGuardedConnector, type EndpointGuardOptions } from './endpoint-guard';
 
 /**
- * A `fetch` whose connections pass the endpoint policy after DNS, like the proxy's (issue 9): for
+ * A `fetch` whose connections pass the endpoint policy after DNS, like the proxy's (docs/security.md): for
  * the jobs that call user-owned providers outside a request (model discovery, health probes), so a
  * name that passed the write-time check and now resolves to a metadata or loopback address is
  * refused before a socket opens. The CLI hands it to the jobs; they never import the data plane.

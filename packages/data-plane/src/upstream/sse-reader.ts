@@ -8,7 +8,7 @@ import { createParser, type EventSourceParser } from 'eventsource-parser';
 export type SseEventHandler = (text: string, start: number, end: number, framed: boolean) => boolean;
 
 /**
- * The SSE framing of an upstream stream (DESIGN §2 streaming). OpenAI-compatible servers frame
+ * The SSE framing of an upstream stream (docs/architecture.md "Data plane API"). OpenAI-compatible servers frame
  * every event as `data: <json>\n\n`; those are found with two `indexOf`s and handed over as offsets
  * into the decoded read, with no string, line or event object made per event (the relay's hot
  * path, docs/benchmarks.md). Anything else (comments, `event:`/`id:` fields, multi-line data,

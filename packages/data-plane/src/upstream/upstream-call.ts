@@ -27,7 +27,7 @@ export type OpenResult =
 
 /**
  * Where a relayed stream's events go (push mode, `relay`): one synchronous call per SSE event
- * and one per upstream read, so a stream costs no promise per event (issue 3, docs/benchmarks.md).
+ * and one per upstream read, so a stream costs no promise per event (docs/benchmarks.md).
  */
 export interface EventSink {
   /**
@@ -53,8 +53,7 @@ type Waiter = { ready: () => boolean; resolve: () => void; reject: (error: Error
  * One HTTP exchange with an upstream, on undici's dispatcher API: the response body is never a
  * stream object, its bytes go straight from the socket's parser to the SSE parser (or a buffer).
  * It owns a single watchdog timer: whatever phase times out (headers, first token, idle, total
- * budget) aborts the request, so the socket is closed and nothing leaks (issue 14 "A timed-out
- * attempt is cancelled upstream").
+ * budget) aborts the request, so the socket is closed and nothing leaks (docs/reliability.md).
  */
 export class UpstreamCall implements Dispatcher.DispatchHandler {
   timedOut: TimeoutKind | null = null;
@@ -342,7 +341,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
         message: `no response headers (${this.timedOut} timeout)`,
       };
     const code = errorCode(error);
-    // The endpoint policy refused the address (issue 9): nothing was sent, and retrying cannot help.
+    // The endpoint policy refused the address (docs/security.md): nothing was sent, and retrying cannot help.
     if (code === ENDPOINT_FORBIDDEN)
       return {
         ok: false,

@@ -9,12 +9,12 @@ export interface UpstreamPoolOptions {
    */
   connections: number | null;
   connectTimeoutMs: number;
-  /** Endpoint policy for user-owned providers (issue 9); absent = no connect-time check. */
+  /** Endpoint policy for user-owned providers (docs/security.md); absent = no connect-time check. */
   guard: EndpointGuardOptions | null;
 }
 
 /**
- * One keep-alive undici Pool per upstream origin (issue 3 "Upstreams through undici pools").
+ * One keep-alive undici Pool per upstream origin (docs/data-plane.md).
  * Timeouts are driven by the proxy loop's own timers (headers, first token, idle, total), so the
  * pool's are disabled: one place decides, and a timed-out attempt is aborted (socket closed).
  */

@@ -52,7 +52,7 @@ export const mariadbBackend: Backend = {
 export const sqliteBackend: Backend = { name: 'SQLite', open: async () => createDatabase('sqlite::memory:') };
 
 /**
- * The jobs behaviours of issue 6, defined once: the BullMQ part runs on MariaDB (cluster mode),
+ * The jobs behaviours of docs/jobs.md, defined once: the BullMQ part runs on MariaDB (cluster mode),
  * the in-process part on SQLite (all-in-one), the processors on both.
  */
 export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void {
