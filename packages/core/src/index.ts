@@ -7,6 +7,7 @@ export * from './config/provider-config.schema';
 export * from './config/provider-types';
 export * from './config/rotation-config.schema';
 export * from './config/autoselect-config.schema';
+export * from './config/route-aliases.schema';
 export * from './config/config-documents';
 export * from './usage-event';
 export * from './ports';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { routeAliasesSchema } from './route-aliases.schema';
 
 /** One candidate of an autoselect (the seed's `available_models` items). */
 export const autoselectCandidateSchema = z
@@ -36,6 +37,8 @@ export const autoselectConfigSchema = z
     decision_cache_s: z.number().min(0).max(3600).default(30),
     /** Extra regular expressions that mark a request private. */
     private_patterns: z.array(z.string().max(500)).max(100).default([]),
+    /** Client model names that reach this autoselect (docs/clients.md "Route aliases"). */
+    aliases: routeAliasesSchema.optional(),
   })
   .loose()
   .superRefine((value, ctx) => {

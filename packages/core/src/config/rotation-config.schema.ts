@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cacheSettingSchema } from '../response-cache';
+import { routeAliasesSchema } from './route-aliases.schema';
 import { timeoutsSchema } from './timeouts.schema';
 
 /**
@@ -61,6 +62,8 @@ export const rotationConfigSchema = z
     /** Exact-match response cache for this route (docs/cache.md). */
     cache: cacheSettingSchema.optional(),
     description: z.string().max(2000).optional(),
+    /** Client model names that reach this rotation (docs/clients.md "Route aliases"). */
+    aliases: routeAliasesSchema.optional(),
   })
   .extend(timeoutsSchema.shape)
   .loose()

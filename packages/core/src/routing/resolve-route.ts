@@ -1,6 +1,7 @@
 import { resolveTimeouts, type ResolvedTimeouts } from '../config/timeouts.schema';
 import { err, ok, type Result } from '../result';
 import type { SnapshotUser } from '../snapshot';
+import { aliasesOf, matchAlias } from './alias-index';
 import { formatRouteName, parseRouteName } from './route-name';
 import {
   makeTarget,
@@ -34,7 +35,18 @@ const notFound = (name: string): { ok: false; error: RouteError } =>
     message: `The model "${name}" does not exist or you do not have access to it; GET /models lists the route names you can use.`,
   });
 
+/**
+ * A route name → what serves it. A name that is no route (or no valid route name) may still be an
+ * alias of one of the caller's routes, else of a global one (docs/clients.md "Route aliases").
+ */
 export function resolveRoute(index: SnapshotIndex, caller: RouteCaller, name: string): Result<Resolution, RouteError> {
+  const direct = resolveName(index, caller, name);
+  if (direct.ok || direct.error.kind === 'config' || index.aliases.size === 0) return direct;
+  const aliased = matchAlias(index.aliases, caller.user.id, name);
+  return aliased === null ? direct : ok(aliased);
+}
+
+function resolveName(index: SnapshotIndex, caller: RouteCaller, name: string): Result<Resolution, RouteError> {
   const parsed = parseRouteName(name);
   if (!parsed.ok) return err({ kind: 'invalid', message: `Invalid model "${name}": ${parsed.error}.` });
   const route = parsed.value;
@@ -100,4 +112,23 @@ export function listRoutes(index: SnapshotIndex, caller: RouteCaller): string[] 
     if (a.ownerId === userId || a.ownerId === null) names.push(a.route);
   }
   return names.sort();
+}
+
+/**
+ * The aliases `caller` may use, by the route each reaches (GET /models): the caller's own routes'
+ * and the global ones', an own route's alias hiding a global one of the same spelling.
+ */
+export function listAliases(index: SnapshotIndex, caller: RouteCaller): Map<string, string[]> {
+  const byRoute = new Map<string, string[]>();
+  const taken = new Set<string>();
+  const scopes = [caller.user.id, null];
+  for (const scope of scopes)
+    for (const target of [...index.rotations.values(), ...index.autoselects.values()]) {
+      if (target.ownerId !== scope || (target.kind === 'rotation' && target.configError !== null)) continue;
+      const free = aliasesOf(target).filter((a) => !taken.has(a));
+      if (free.length === 0) continue;
+      for (const a of free) taken.add(a);
+      byRoute.set(target.route, [...(byRoute.get(target.route) ?? []), ...free]);
+    }
+  return byRoute;
 }

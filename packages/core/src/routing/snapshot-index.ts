@@ -9,6 +9,7 @@ import type {
   SnapshotToken,
   SnapshotUser,
 } from '../snapshot';
+import { indexAliases, type AliasIndex } from './alias-index';
 import { formatRouteName, parseRouteName } from './route-name';
 
 /**
@@ -26,6 +27,8 @@ export interface SnapshotIndex {
   readonly providers: ReadonlyMap<string, IndexedProvider>;
   readonly rotations: ReadonlyMap<string, IndexedRotation>;
   readonly autoselects: ReadonlyMap<string, IndexedAutoselect>;
+  /** Route aliases by scope (alias-index.ts). */
+  readonly aliases: AliasIndex;
 }
 
 export interface IndexedProvider {
@@ -124,6 +127,7 @@ export function indexSnapshot(snapshot: Snapshot): SnapshotIndex {
     providers,
     rotations,
     autoselects,
+    aliases: indexAliases([...rotations.values(), ...autoselects.values()]),
   };
 }
 

@@ -1,5 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import { GatewayError, listRoutes, resolveRoute, type SnapshotIndex, type SnapshotUser } from '@aisbf/core';
+import {
+  GatewayError,
+  listAliases,
+  listRoutes,
+  resolveRoute,
+  type SnapshotIndex,
+  type SnapshotUser,
+} from '@aisbf/core';
 import { sendError, sendJson } from './openai-error';
 
 /** `GET /models` and `GET /models/{id}` (OpenAI's List and Retrieve model); lists are kept per user per snapshot. */
@@ -34,15 +41,25 @@ export function createModelsEndpoint(): ModelsEndpoint {
       }
       let body = lists.get(user.id);
       if (body === undefined) {
-        body = JSON.stringify({
-          object: 'list',
-          data: listRoutes(current, { user }).map((name) => ({
+        const aliases = listAliases(current, { user });
+        const names = listRoutes(current, { user });
+        const known = new Set(names);
+        const data: Array<Record<string, unknown>> = [];
+        for (const name of names) {
+          const own = aliases.get(name);
+          data.push({
             id: name,
             object: 'model',
             created,
             owned_by: 'aisbf',
-          })),
-        });
+            ...(own === undefined ? {} : { aliases: own }),
+          });
+          // An exact alias is a name a client may send: listed too, saying which route it reaches.
+          for (const alias of own ?? [])
+            if (!alias.endsWith('*') && !known.has(alias))
+              data.push({ id: alias, object: 'model', created, owned_by: 'aisbf', alias_of: name });
+        }
+        body = JSON.stringify({ object: 'list', data });
         lists.set(user.id, body);
       }
       res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });

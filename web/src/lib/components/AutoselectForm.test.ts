@@ -31,4 +31,11 @@ describe('AutoselectForm', () => {
     // The form adds explicit defaults (privacy false, empty description) but changes nothing the seed set.
     expect(config).toMatchObject(seed);
   });
+  it('saves the aliases typed in the form', async () => {
+    const onsave = vi.fn(async (_id: string, _c: Record<string, unknown>) => {});
+    render(AutoselectForm, { initialId: 'engineering', initialConfig: seed, isNew: false, onsave });
+    await fireEvent.input(screen.getByLabelText('Aliases'), { target: { value: ' claude-*,  gpt-5-codex ' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save autoselect' }));
+    expect(onsave.mock.calls[0]?.[1]).toMatchObject({ aliases: ['claude-*', 'gpt-5-codex'] });
+  });
 });

@@ -86,4 +86,22 @@ describe('RotationForm', () => {
     expect(onsave).toHaveBeenCalledTimes(1);
     expect(document.getElementById('entry-0-route-error')?.textContent).toMatch(/required/);
   });
+  it('saves aliases as a list and refuses a * that is not at the end', async () => {
+    const onsave = vi.fn(async (_id: string, _c: Record<string, unknown>) => {});
+    render(RotationForm, {
+      initialId: 'coding-production',
+      initialConfig: { ...seedConfig, aliases: ['gpt-5-codex'] },
+      isNew: false,
+      onsave,
+    });
+    const field = screen.getByLabelText('Aliases') as HTMLInputElement;
+    expect(field.value).toBe('gpt-5-codex');
+    await fireEvent.input(field, { target: { value: 'gpt-5-codex, cl*ude' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save rotation' }));
+    expect(onsave).not.toHaveBeenCalled();
+    expect(screen.getByText(/an alias is an exact model name or a prefix ending in \*/)).toBeTruthy();
+    await fireEvent.input(field, { target: { value: 'gpt-5-codex, claude-*' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save rotation' }));
+    expect(onsave.mock.calls[0]?.[1]).toMatchObject({ aliases: ['gpt-5-codex', 'claude-*'] });
+  });
 });
