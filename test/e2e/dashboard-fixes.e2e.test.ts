@@ -147,6 +147,14 @@ describe('dashboard fixes, in Chromium', () => {
     }
   });
 
+  it("lets the admin work on another user's providers through the scope picker", async () => {
+    await page.getByLabel('Scope').selectOption('alice');
+    await page.locator('tr[data-provider="alice-lan"]').waitFor();
+    expect(await page.locator('tr[data-provider="admin-lan"]').count()).toBe(0);
+    await page.getByLabel('Scope').selectOption('');
+    await page.locator('tr[data-provider="admin-lan"]').waitFor();
+  });
+
   it('says "no change" after Get Models finds the same models, never "−0 removed"', async () => {
     await page.locator('tr[data-provider="admin-lan"]').getByRole('button', { name: 'Get Models' }).click();
     const list = page.getByTestId('discovered-models');
