@@ -14,6 +14,7 @@ import { combineRounds, runLoad, type LoadResult, type LoadTarget } from './load
 import { measureOpenStreams } from './open-streams';
 import { readProcessMemory } from './process-rss';
 import { renderDoc, renderTables, type BenchFigures } from './report';
+import { handWrittenStart, sealGenerated } from './doc-seal';
 
 /**
  * `pnpm bench` (docs/benchmarks.md): requests/s direct vs pass-through vs aisbf, non-stream and
@@ -207,9 +208,9 @@ async function main(): Promise<void> {
     // only the generated part above them is replaced.
     const docPath = join(root, 'docs/benchmarks.md');
     const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
-    const handWritten = /\n## [^\n]*written by hand/.exec(previous)?.index ?? -1;
+    const handWritten = handWrittenStart(previous);
     const kept = handWritten >= 0 ? previous.slice(handWritten) : '';
-    await writeFile(docPath, `${renderDoc(figures, tables, new Date()).trimEnd()}\n${kept}`);
+    await writeFile(docPath, `${sealGenerated(renderDoc(figures, tables, new Date()))}${kept}`);
     log('wrote docs/benchmarks.md');
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

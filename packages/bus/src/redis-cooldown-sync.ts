@@ -180,22 +180,3 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
     },
   };
 }
-
-/** All-in-one mode: one node, nothing to share; the data plane's own cooldown state is the truth. */
-export function createMemoryCooldownSync(): CooldownSync {
-  const handlers = new Set<(key: string, until: number) => void>();
-  const closeHandlers = new Set<(key: string, at: number) => void>();
-  return {
-    publish: () => undefined,
-    publishClose: () => undefined,
-    subscribe(handler) {
-      handlers.add(handler);
-      return () => {
-        handlers.delete(handler);
-      };
-    },
-    close: async () => {
-      handlers.clear();
-    },
-  };
-}

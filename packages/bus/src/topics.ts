@@ -56,15 +56,3 @@ export const healthChangeSchema = z.object({
 });
 export type HealthChange = z.infer<typeof healthChangeSchema>;
 export const healthChangedTopic = defineTopic<HealthChange>('health.changed', healthChangeSchema);
-
-/** Result of a model discovery, for dashboards and listeners (the snapshot carries the models). */
-export const modelsDiscoveredSchema = z.object({
-  providerOwnerId: z.string().nullable(),
-  providerId: z.string(),
-  models: z.array(z.string()),
-  added: z.array(z.string()),
-  removed: z.array(z.string()),
-  at: z.number(),
-});
-export type ModelsDiscovered = z.infer<typeof modelsDiscoveredSchema>;
-export const modelsDiscoveredTopic = defineTopic<ModelsDiscovered>('models.discovered', modelsDiscoveredSchema);

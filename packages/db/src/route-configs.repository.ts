@@ -110,8 +110,6 @@ export const upsertRotation = (
 ) => upsertRouteConfig(db, 'rotations', input, now);
 export const deleteRotation = (db: Kysely<Database>, ownerId: string | null, id: string) =>
   deleteRouteConfig(db, 'rotations', ownerId, id);
-export const listAutoselects = (db: Kysely<Database>, ownerId?: string | null) =>
-  listRouteConfigs(db, 'autoselects', ownerId);
 export const findAutoselect = (db: Kysely<Database>, ownerId: string | null, id: string) =>
   findRouteConfig(db, 'autoselects', ownerId, id);
 export const upsertAutoselect = (

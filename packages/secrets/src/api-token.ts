@@ -1,4 +1,4 @@
-import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** docs/architecture.md "Secrets": tokens are random (256 bits), recognisable by prefix, stored as SHA-256 hashes. */
 export const TOKEN_PREFIX = 'aisbf_';
@@ -16,9 +16,4 @@ export function hashApiToken(token: string): string {
 /** Short, non-secret hint shown in lists: `aisbf_AbCd…wxyz`. */
 export function tokenHint(token: string): string {
   return token.length <= 14 ? '…' : `${token.slice(0, 10)}…${token.slice(-4)}`;
-}
-
-export function constantTimeEqualHex(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 }

@@ -1,4 +1,4 @@
-import type { User } from './api';
+import type { User } from './api-types';
 
 /**
  * The signed-in user, shared by the layout and the pages (`null` = signed out, `undefined` = unknown

@@ -107,11 +107,3 @@ export function createConfigService(ctx: ServiceContext) {
 }
 
 export type ConfigService = ReturnType<typeof createConfigService>;
-
-export const configKindOf = (value: string): ConfigKind => {
-  const kind = value.toLowerCase();
-  if (kind === 'providers' || kind === 'rotations' || kind === 'autoselects') return kind;
-  throw new GatewayError('BAD_REQUEST', `unknown config kind "${value}" (providers, rotations, autoselects)`, {
-    path: 'kind',
-  });
-};

@@ -32,10 +32,6 @@ export function issuesFromZod(error: z.ZodError, prefix: ReadonlyArray<PropertyK
   return error.issues.map((issue) => ({ path: formatPath([...prefix, ...issue.path]), message: issue.message }));
 }
 
-export function describeIssues(issues: ReadonlyArray<ConfigIssue>): string {
-  return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-}
-
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
