@@ -1,5 +1,6 @@
 import type { AutoselectConfig } from './config/autoselect-config.schema';
 import type { ProviderModel } from './config/provider-config.schema';
+import type { ProviderType } from './config/provider-types';
 import type { RotationConfig } from './config/rotation-config.schema';
 import type { Timeouts } from './config/timeouts.schema';
 import type { CacheSetting } from './response-cache';
@@ -59,7 +60,7 @@ export interface SnapshotToken {
 export interface SnapshotProvider {
   ownerId: string | null;
   id: string;
-  type: 'openai';
+  type: ProviderType;
   endpoint: string;
   /** `v1:<iv>:<tag>:<ciphertext>` (base64url), or null when the provider needs no key. */
   apiKeyEnc: string | null;
@@ -67,6 +68,8 @@ export interface SnapshotProvider {
   adminOnly: boolean;
   models: ProviderModel[];
   maxConcurrency?: number;
+  /** `max_tokens` sent to vendors that require one when neither the request nor the model sets it. */
+  defaultMaxTokens?: number;
   headers?: Record<string, string>;
   timeouts: Timeouts;
   /** Response cache for direct routes to this provider (docs/cache.md). */

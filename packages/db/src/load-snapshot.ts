@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import {
   autoselectConfigSchema,
   cacheSettingSchema,
+  providerTypeSchema,
   rotationConfigSchema,
   timeoutsSchema,
   type Limits,
@@ -33,10 +34,12 @@ const stripModel = (m: ProviderModel): ProviderModel => {
 
 export function toSnapshotProvider(p: StoredProvider): SnapshotProvider {
   const timeouts = timeoutsSchema.safeParse(p.settings);
+  // Stored types were normalised on write; an unreadable one is served as the canonical dialect.
+  const type = providerTypeSchema.safeParse(p.type);
   const provider: SnapshotProvider = {
     ownerId: p.ownerId,
     id: p.id,
-    type: 'openai',
+    type: type.success ? type.data : 'openai',
     endpoint: p.endpoint,
     apiKeyEnc: p.apiKeyEnc,
     enabled: p.enabled,
@@ -45,6 +48,8 @@ export function toSnapshotProvider(p: StoredProvider): SnapshotProvider {
     timeouts: timeouts.success ? timeouts.data : {},
   };
   const maxConcurrency = p.settings['max_concurrency'];
+  const defaultMaxTokens = p.settings['default_max_tokens'];
+  if (typeof defaultMaxTokens === 'number') provider.defaultMaxTokens = defaultMaxTokens;
   if (typeof maxConcurrency === 'number') provider.maxConcurrency = maxConcurrency;
   const headers = p.settings['headers'];
   if (typeof headers === 'object' && headers !== null && !Array.isArray(headers)) {

@@ -6,3 +6,4 @@ export { ANTHROPIC_VERSION } from './anthropic/anthropic-messages-api';
 export { googleBackend } from './google/google-backend';
 export { ollamaBackend } from './ollama/ollama-backend';
 export * from './openai-responses/index';
+export { vendorPath } from './vendor-path';

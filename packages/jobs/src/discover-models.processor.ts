@@ -3,6 +3,7 @@ import { GatewayError, safeJsonParse, type ConfigChange } from '@aisbf/core';
 import { findProvider, replaceProviderModels, withConfigChange, type Db, type StoredProviderModel } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
 import { connectRefusal, fetchFor } from './fetch-for';
+import { modelsRequest } from './models-request';
 
 export interface ModelDiscovery {
   /** Model names the provider serves now, in the order it listed them. */
@@ -78,14 +79,8 @@ export async function discoverModels(
   const provider = await findProvider(deps.db, payload.ownerId, payload.providerId);
   if (provider === undefined)
     throw new GatewayError('NOT_FOUND', `provider "${payload.providerId}" does not exist`, { path: 'providerId' });
-  const headers: Record<string, string> = { accept: 'application/json' };
-  const extra = provider.settings['headers'];
-  if (typeof extra === 'object' && extra !== null) {
-    for (const [k, v] of Object.entries(extra)) if (typeof v === 'string') headers[k] = v;
-  }
-  if (provider.apiKeyEnc !== null) headers['authorization'] = `Bearer ${deps.secretBox.decrypt(provider.apiKeyEnc)}`;
+  const { url, headers, parse } = modelsRequest(provider, deps.secretBox);
   const doFetch = fetchFor(deps, payload.ownerId);
-  const url = `${provider.endpoint}/models`;
   let response: Response;
   try {
     response = await doFetch(url, { headers, signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000) });
@@ -99,7 +94,7 @@ export async function discoverModels(
   const text = await response.text();
   if (!response.ok) throw new GatewayError('UPSTREAM_ERROR', `GET ${url} answered ${response.status}`);
   const body = safeJsonParse(text);
-  const names = body.ok ? modelNames(body.value) : null;
+  const names = body.ok ? (parse ?? modelNames)(body.value) : null;
   if (names === null) throw new GatewayError('UPSTREAM_ERROR', `GET ${url} did not return a model list`);
 
   const now = (deps.now ?? Date.now)();

@@ -1,6 +1,8 @@
+import { backendDialectFor } from '@aisbf/dialects';
 import type { StoredProvider } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
 import { connectRefusal, fetchFor } from './fetch-for';
+import { modelsRequest } from './models-request';
 import type { ProbeOutcome } from './judge-health';
 
 export interface ProbeDeps {
@@ -10,7 +12,7 @@ export interface ProbeDeps {
 }
 
 /**
- * One background probe: `GET {endpoint}/models` (free), or with `paid` a one-token completion to
+ * One background probe: the provider's model list in its own dialect (free, models-request.ts), or with `paid` a one-token completion to
  * the provider's first model. Never keeps the response text: it may echo the key.
  */
 export async function probeProvider(
@@ -19,14 +21,11 @@ export async function probeProvider(
   paid: boolean,
   timeoutMs: number,
 ): Promise<{ outcome: ProbeOutcome; latencyMs: number; model: string | null }> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  const extra = provider.settings['headers'];
-  if (typeof extra === 'object' && extra !== null) {
-    for (const [k, v] of Object.entries(extra)) if (typeof v === 'string') headers[k] = v;
-  }
-  if (provider.apiKeyEnc !== null) headers['authorization'] = `Bearer ${deps.secretBox.decrypt(provider.apiKeyEnc)}`;
-  const model = paid ? (provider.models[0]?.name ?? null) : null;
-  const url = model !== null ? `${provider.endpoint}/chat/completions` : `${provider.endpoint}/models`;
+  const listing = modelsRequest(provider, deps.secretBox);
+  const headers = listing.headers;
+  // The paid probe is a one-token OpenAI chat; other dialects are probed for free (their model list).
+  const model = paid && backendDialectFor(provider.type) === null ? (provider.models[0]?.name ?? null) : null;
+  const url = model !== null ? `${provider.endpoint}/chat/completions` : listing.url;
   const init: RequestInit =
     model !== null
       ? {

@@ -12,3 +12,5 @@ export * from './fake-http-server';
 export * from './mock-gemini';
 export * from './mock-ollama';
 export * from './seed-documents';
+export * from './mock-anthropic';
+export { MID_CONVERSATION_SYSTEM_BETA } from './mock-anthropic-validate';

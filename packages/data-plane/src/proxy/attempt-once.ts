@@ -1,7 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { parseRetryAfterMs, safeJsonParse, type AttemptOutcome, type UsageAttempt } from '@aisbf/core';
+import type { PassthroughReader } from '@aisbf/dialects';
 import { UpstreamCall } from '../upstream/upstream-call';
-import { chunkFacts, type ChunkFacts } from './chunk-facts';
+import { backendAnswer, backendErrorBody, passthroughChunkFacts } from './backend-answer';
+import { backendRequest } from './backend-request';
+import { backendTranscoder } from './backend-transcoder';
+import { chunkFacts, type ChunkFacts, type UsageCounts } from './chunk-facts';
 import type { AttemptDeps, AttemptPlan } from './attempt-plan';
 import { scrubUpstreamBody, sentSecrets } from './scrub-upstream-secrets';
 import type { Leaf } from './select-leaf';
@@ -30,6 +34,13 @@ export interface Answer {
   pending: PendingEvent[];
   /** Malformed chunks skipped before the first content. */
   malformed: number;
+  /** Usage a backend adapter already read from a whole answer (the body may not be canonical). */
+  usage?: UsageCounts | null;
+  /**
+   * Set when the backend speaks the client's dialect: `body` / the events are the vendor's own,
+   * forwarded unchanged, and this reader tells the proxy what they hold.
+   */
+  passthrough?: PassthroughReader | null;
 }
 
 /**
@@ -72,17 +83,31 @@ export async function attemptOnce(
 ): Promise<OnceResult> {
   const { targets, clock } = deps;
   const t = leaf.timeouts;
-  const address = targets.address(leaf.target);
-  const headers = targets.headers(leaf.target, plan.stream);
+  const request = backendRequest(plan, leaf, targets, () => upstreamBody(plan, leaf));
+  if ('error' in request) {
+    // The backend's dialect cannot express this request: the client's 400, never sent anywhere.
+    const body = Buffer.from(JSON.stringify({ error: request.error }));
+    const passthrough = { status: 400, body, contentType: 'application/json' };
+    return fail({ kind: 'status', status: 400 }, false, passthrough, request.error.message, 'error');
+  }
+  const { headers, dialect } = request;
+  const passthroughReader: PassthroughReader | null =
+    dialect !== null && plan.client?.dialect === dialect.name && plan.prefill === undefined
+      ? dialect.passthrough.createReader()
+      : null;
+  const created = Math.floor(clock() / 1000);
   const opened = await UpstreamCall.open({
     pool: targets.pool(leaf.target, t.connectMs),
-    path: address.basePath + plan.upstreamPath,
+    path: request.path,
     headers,
-    body: upstreamBody(plan, leaf),
+    body: request.body,
     headersMs: t.headersMs,
     deadline,
     clock,
     signal: plan.clientSignal,
+    ...(dialect !== null && passthroughReader === null && plan.stream
+      ? { transcoder: backendTranscoder(dialect, leaf.target.model, created) }
+      : {}),
   });
   if (!opened.ok) {
     if (opened.error === 'forbidden')
@@ -119,15 +144,19 @@ export async function attemptOnce(
       call.abort();
       return fail({ kind: 'status', status }, false, null, `HTTP ${status}`, 'error');
     }
-    const errorCode = wireErrorCode(body);
     // Never hand the client a key the upstream echoed back (docs/security.md finding 1).
     body = scrubUpstreamBody(body, sentSecrets(headers));
+    // Another dialect's error is judged and returned in the canonical shape (its status mapped).
+    const mapped = dialect === null ? null : backendErrorBody(dialect, status, body, responseHeaders);
+    const errorCode = mapped === null ? wireErrorCode(body) : mapped.code;
+    if (mapped !== null) body = mapped.body;
     const retryAfter = responseHeaders['retry-after'];
     const retryAfterMs = parseRetryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, clock());
-    const contentType = String(responseHeaders['content-type'] ?? 'application/json');
-    const passthrough = { status, body, contentType };
+    const contentType =
+      mapped === null ? String(responseHeaders['content-type'] ?? 'application/json') : 'application/json';
+    const passthrough = { status: mapped?.status ?? status, body, contentType };
     return fail(
-      { kind: 'status', status, errorCode, retryAfterMs },
+      { kind: 'status', status: passthrough.status, errorCode, retryAfterMs },
       false,
       passthrough,
       `HTTP ${status}${errorCode === undefined ? '' : ` ${errorCode}`}`,
@@ -140,7 +169,13 @@ export async function attemptOnce(
     call.arm(deadline - clock(), 'budget');
     try {
       const body = await call.readAll();
-      return { ok: true, served: { status, headers: responseHeaders, call, body, pending: [], malformed: 0 } };
+      if (dialect === null)
+        return { ok: true, served: { status, headers: responseHeaders, call, body, pending: [], malformed: 0 } };
+      const answer = backendAnswer(dialect, body, passthroughReader !== null, { model: leaf.target.model, created });
+      if (answer === null)
+        return fail({ kind: 'status', status: 502 }, false, null, 'the answer could not be read', 'error', status);
+      const served = { status, headers: responseHeaders, call, body: answer.body, pending: [], malformed: 0 };
+      return { ok: true, served: { ...served, usage: answer.usage, passthrough: passthroughReader } };
     } catch {
       call.abort();
       if (call.timedOut === 'budget')
@@ -162,7 +197,7 @@ export async function attemptOnce(
         pending.push({ data, facts: null });
         break;
       }
-      const facts = chunkFacts(data);
+      const facts = passthroughReader === null ? chunkFacts(data) : passthroughChunkFacts(passthroughReader, data);
       if (facts === null) {
         malformed++;
         continue;
@@ -202,7 +237,10 @@ export async function attemptOnce(
     return fail({ kind: 'reset' }, false, null, 'stream cut before the first token', 'error', status);
   }
   call.arm(t.idleMs, 'idle');
-  return { ok: true, served: { status, headers: responseHeaders, call, body: null, pending, malformed } };
+  return {
+    ok: true,
+    served: { status, headers: responseHeaders, call, body: null, pending, malformed, passthrough: passthroughReader },
+  };
 }
 
 function fail(

@@ -1,3 +1,4 @@
+import type { ClientHeaders, DialectName } from '@aisbf/dialects';
 import type { Logger } from 'pino';
 import type { GatewayError, IndexedAutoselect, Resolution, UsageAttempt } from '@aisbf/core';
 import type { ClientSignal } from '../http/client-signal';
@@ -39,6 +40,11 @@ export interface AttemptPlan {
   clientSignal: ClientSignal;
   /** Mid-stream continuation: the assistant text delivered so far. */
   prefill?: string;
+  /**
+   * A client of another dialect than OpenAI Chat (`body` is then its canonical translation): a
+   * backend of that same dialect gets the client's own body and headers (pass-through).
+   */
+  client?: { dialect: DialectName; body: Record<string, unknown>; headers: ClientHeaders };
   selection: SelectionContext;
   attempts: UsageAttempt[];
   /**

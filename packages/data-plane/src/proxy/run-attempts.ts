@@ -136,10 +136,9 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
         latencyMs: now - attemptStartedAt,
       });
       deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
-      const { status, headers, call, body, pending, malformed } = result.served;
       return {
         ok: true,
-        served: { leaf: current, status, headers, call, body, pending, malformed, waitedMs, attemptStartedAt, release },
+        served: { ...result.served, leaf: current, waitedMs, attemptStartedAt, release },
       };
     }
     release();

@@ -40,7 +40,7 @@ export function scrubUpstreamBody(body: Buffer, keys: readonly string[]): Buffer
   return scrubbed === text ? body : Buffer.from(scrubbed, 'utf8');
 }
 
-const NOT_SECRET_HEADERS = new Set(['content-type', 'accept', 'user-agent']);
+const NOT_SECRET_HEADERS = new Set(['content-type', 'accept', 'user-agent', 'anthropic-version', 'anthropic-beta']);
 
 /**
  * Every credential the attempt sent: the bearer key, plus the values of the provider's own static

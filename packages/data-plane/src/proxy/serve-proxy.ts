@@ -110,7 +110,7 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
   const headers = servedHeaders(call, served, attempts, performance.now() - call.perfStart - served.waitedMs);
   if (!stream) {
     const body = served.body!;
-    const reported = usageOfBody(body);
+    const reported = served.usage !== undefined ? served.usage : usageOfBody(body);
     const tally: Tally =
       reported === null
         ? { promptTokens: null, completionTokens: estimateTokens(body.length / 2), estimated: true }

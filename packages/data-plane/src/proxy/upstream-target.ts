@@ -1,3 +1,4 @@
+import { backendDialectFor } from '@aisbf/dialects';
 import type { Pool } from 'undici';
 import type { RouteTarget } from '@aisbf/core';
 import type { UpstreamPools } from '../upstream/upstream-pools';
@@ -15,6 +16,8 @@ export interface TargetAddress {
 export interface TargetResolver {
   address(target: RouteTarget): TargetAddress;
   headers(target: RouteTarget, stream: boolean): Record<string, string>;
+  /** The provider's decrypted key, or null; backends of other dialects send it in their own header. */
+  apiKey(target: RouteTarget): string | null;
   pool(target: RouteTarget, connectMs: number): Pool;
 }
 
@@ -24,6 +27,17 @@ export function createTargetResolver(deps: {
 }): TargetResolver {
   const addresses = new Map<string, TargetAddress>();
   const keys = new Map<string, string>();
+  const apiKey = (target: RouteTarget): string | null => {
+    const sealed = target.provider.apiKeyEnc;
+    if (sealed === null) return null;
+    // Cached per ciphertext: a rotated key is a new ciphertext, so the cache never serves a stale key.
+    let key = keys.get(sealed);
+    if (key === undefined) {
+      key = deps.decrypt(sealed);
+      keys.set(sealed, key);
+    }
+    return key;
+  };
   const address = (target: RouteTarget): TargetAddress => {
     const endpoint = target.provider.endpoint;
     let a = addresses.get(endpoint);
@@ -36,22 +50,16 @@ export function createTargetResolver(deps: {
   };
   return {
     address,
+    apiKey,
     headers(target, stream) {
       const out: Record<string, string> = {
         ...(target.provider.headers ?? {}),
         'content-type': 'application/json',
         accept: stream ? 'text/event-stream' : 'application/json',
       };
-      const sealed = target.provider.apiKeyEnc;
-      if (sealed !== null) {
-        // Cached per ciphertext: a rotated key is a new ciphertext, so the cache never serves a stale key.
-        let key = keys.get(sealed);
-        if (key === undefined) {
-          key = deps.decrypt(sealed);
-          keys.set(sealed, key);
-        }
-        out['authorization'] = `Bearer ${key}`;
-      }
+      // OpenAI-compatible backends take the key as a bearer token; other types in their own header (backend-request.ts).
+      const key = backendDialectFor(target.provider.type) === null ? apiKey(target) : null;
+      if (key !== null) out['authorization'] = `Bearer ${key}`;
       return out;
     },
     pool(target, connectMs) {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
 import type { ClientSignal } from '../http/client-signal';
+import { NdjsonReader } from './ndjson-reader';
 import { SseReader } from './sse-reader';
 import { createUtf8ChunkDecoder, type Utf8ChunkDecoder } from './utf8-chunk-decoder';
 import { ENDPOINT_FORBIDDEN } from './endpoint-guard';
@@ -19,6 +20,20 @@ export interface UpstreamCallOptions {
   clock: () => number;
   /** The client's disconnect signal: aborts this call too. Per request, so listeners die with it. */
   signal?: ClientSignal;
+  /** A backend of another dialect: its stream payloads become canonical ones (backend-transcoder.ts). */
+  transcoder?: PayloadTranscoder;
+}
+
+/**
+ * Turns each upstream payload into the payloads the proxy reads instead (zero or more); `end`
+ * gives those still owed when the body ends cleanly. An empty string is a payload it could not
+ * read (the proxy skips and counts it as malformed).
+ */
+export interface PayloadTranscoder {
+  /** How the backend frames its stream: SSE events, or NDJSON lines (Ollama). */
+  framing: 'sse' | 'ndjson';
+  push(payload: string): string[];
+  end(): string[];
 }
 
 export type OpenResult =
@@ -68,7 +83,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   private chunks: Buffer[] = [];
   private size = 0;
   private maxBytes = Number.POSITIVE_INFINITY;
-  private reader: SseReader | null = null;
+  private reader: SseReader | NdjsonReader | null = null;
+  private framing: 'sse' | 'ndjson' = 'sse';
   /** Made when the body is first read as events (a non-stream answer never needs a TextDecoder). */
   private decoder: Utf8ChunkDecoder | null = null;
   private events: string[] = [];
@@ -77,10 +93,13 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   private stopped = false;
   private waiter: Waiter | null = null;
   private unlisten: (() => void) | null = null;
+  private transcoder: PayloadTranscoder | null = null;
 
   /** Sends the request; resolves when headers arrive or the attempt failed before them. */
   static open(options: UpstreamCallOptions): Promise<OpenResult> {
     const call = new UpstreamCall();
+    call.transcoder = options.transcoder ?? null;
+    call.framing = options.transcoder?.framing ?? 'sse';
     const budgetLeft = options.deadline - options.clock();
     call.arm(Math.min(options.headersMs, budgetLeft), options.headersMs <= budgetLeft ? 'headers' : 'budget');
     const result = new Promise<OpenResult>((resolve) => {
@@ -130,7 +149,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       this.timer?.refresh();
       const decoder = this.decoder!;
       const whole = this.reader.feed(decoder.decode(chunk));
-      if (!this.stopped && !sink.readEnd(whole && decoder.exact ? chunk : null)) controller.pause();
+      // Transcoded events are never the bytes that came in.
+      const raw = whole && decoder.exact && this.transcoder === null ? chunk : null;
+      if (!this.stopped && !sink.readEnd(raw)) controller.pause();
       return;
     }
     this.reader.feed(this.decoder!.decode(chunk));
@@ -146,6 +167,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     }
     // An event without its closing blank line still counts at the end of the body.
     this.reader?.end();
+    if (this.transcoder !== null && this.reader !== null)
+      for (const data of this.transcoder.end()) if (!this.deliver(data, 0, data.length, false)) break;
     this.wake();
   }
 
@@ -286,7 +309,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   private startEvents(): void {
     if (this.reader !== null) return;
-    this.reader = new SseReader((text, start, end, framed) => this.onEvent(text, start, end, framed));
+    const onEvent = (text: string, start: number, end: number, framed: boolean): boolean =>
+      this.onEvent(text, start, end, framed);
+    this.reader = this.framing === 'ndjson' ? new NdjsonReader(onEvent) : new SseReader(onEvent);
     const decoder = (this.decoder = createUtf8ChunkDecoder());
     const chunks = this.chunks;
     this.chunks = [];
@@ -294,6 +319,13 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   private onEvent(text: string, start: number, end: number, framed: boolean): boolean {
+    if (this.transcoder === null) return this.deliver(text, start, end, framed);
+    for (const data of this.transcoder.push(text.slice(start, end)))
+      if (!this.deliver(data, 0, data.length, false)) return false;
+    return !this.stopped;
+  }
+
+  private deliver(text: string, start: number, end: number, framed: boolean): boolean {
     if (this.stopped) return false;
     const sink = this.sink;
     if (sink === null) {
