@@ -6,6 +6,7 @@ export * from './health-check.processor';
 export * from './traffic-health';
 export * from './batcher';
 export * from './fetch-for';
+export { modelsRequest } from './models-request';
 export * from './db-usage-sink';
 export * from './queue-usage-sink';
 export * from './create-workers';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveEndpointPolicy, type EndpointPolicyInput } from '@aisbf/core';
+import { startMockGemini, startMockOllama } from '@aisbf/testkit';
 import {
   createControlPlaneFixture,
   FIXTURE_ADMIN_TOKEN,
@@ -73,5 +74,35 @@ describe('provider types and their default endpoints (docs/providers.md)', () =>
     expect(unknown.errors?.[0]?.message).toMatch(
       /unsupported provider type "bedrock" \(supported: openai, anthropic, google, ollama, groq/,
     );
+  });
+
+  it("tests a provider with its type's own model list and key header (the dashboard's Test button)", async () => {
+    const local = await fixture(['loopback', 'lan', 'public']);
+    const gemini = await startMockGemini({ apiKey: 'AIza-test-key' });
+    const ollama = await startMockOllama();
+    try {
+      const aliceId = (
+        await local.handle.db.selectFrom('users').select('id').where('username', '=', 'alice').executeTakeFirstOrThrow()
+      ).id;
+      const alice = { userId: aliceId, username: 'alice', role: 'user' as const, via: { kind: 'system' as const } };
+      const providers = local.cp.services.providers;
+      await providers.upsert(alice, {
+        input: { id: 'gem', type: 'gemini', endpoint: gemini.url, apiKey: 'AIza-test-key' },
+      });
+      await providers.upsert(alice, { input: { id: 'llama', type: 'ollama', endpoint: ollama.url } });
+      await expect(providers.test(alice, { id: 'gem' })).resolves.toMatchObject({ ok: true, status: 200 });
+      expect(gemini.requests.at(-1)).toMatchObject({
+        path: '/v1beta/models',
+        headers: { 'x-goog-api-key': 'AIza-test-key' },
+      });
+      await expect(providers.test(alice, { id: 'llama' })).resolves.toMatchObject({ ok: true, status: 200 });
+      expect(ollama.requests.at(-1)).toMatchObject({ method: 'GET', path: '/api/tags' });
+      await providers.upsert(alice, {
+        input: { id: 'gem', type: 'google', endpoint: gemini.url, apiKey: 'wrong-key' },
+      });
+      await expect(providers.test(alice, { id: 'gem' })).resolves.toMatchObject({ ok: false, status: 400 });
+    } finally {
+      await Promise.all([gemini.close(), ollama.close(), local.close()]);
+    }
   });
 });

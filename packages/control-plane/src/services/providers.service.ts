@@ -9,7 +9,7 @@ import {
   UNKNOWN_HEALTH,
   type StoredProvider,
 } from '@aisbf/db';
-import { connectRefusal, fetchFor, type ModelDiscovery } from '@aisbf/jobs';
+import { connectRefusal, fetchFor, modelsRequest, type ModelDiscovery } from '@aisbf/jobs';
 import { isAdmin, type Actor } from './actor';
 import { resolveOwner } from './owner-scope';
 import { notFound, writeProvider } from './provider-write';
@@ -163,22 +163,22 @@ export function createProvidersService(ctx: ServiceContext) {
       return ctx.jobs.discoverModels({ ownerId: scope.ownerId, providerId: id });
     },
 
-    /** One cheap probe (GET {endpoint}/models); the outcome is also recorded as the provider's health. */
+    /** One cheap probe (the type's model list); the outcome is also recorded as the provider's health. */
     async test(
       actor: Actor,
       input: { owner?: string | null; id: string; timeoutMs?: number },
     ): Promise<ProviderTestResult> {
       const scope = await resolveOwner(db, actor, input.owner);
       const provider = await findOrThrow(scope.ownerId, input.id);
-      const headers: Record<string, string> = { accept: 'application/json' };
-      if (provider.apiKeyEnc !== null) headers['authorization'] = `Bearer ${ctx.secretBox.decrypt(provider.apiKeyEnc)}`;
+      // The type's own model list and key header (docs/providers.md): `/models`, `/v1beta/models`, `/api/tags`, …
+      const { url, headers } = modelsRequest(provider, ctx.secretBox);
       const started = performance.now();
       let result: ProviderTestResult;
       try {
         // Checked again on every probe (docs/security.md): the name may resolve elsewhere than when it was saved.
         if (scope.ownerId !== null && ctx.endpointCheck != null)
           await assertEndpointAllowed(ctx.endpointCheck, provider.endpoint, 'endpoint');
-        const response = await fetchFor(ctx, scope.ownerId)(`${provider.endpoint}/models`, {
+        const response = await fetchFor(ctx, scope.ownerId)(url, {
           headers,
           signal: AbortSignal.timeout(input.timeoutMs ?? 10_000),
         });

@@ -171,7 +171,13 @@ export async function attemptOnce(
       const body = await call.readAll();
       if (dialect === null)
         return { ok: true, served: { status, headers: responseHeaders, call, body, pending: [], malformed: 0 } };
-      const answer = backendAnswer(dialect, body, passthroughReader !== null, { model: leaf.target.model, created });
+      const answer = backendAnswer(
+        dialect,
+        body,
+        passthroughReader !== null,
+        { model: leaf.target.model, created },
+        plan.upstreamPath === '/embeddings' ? plan.body : null,
+      );
       if (answer === null)
         return fail({ kind: 'status', status: 502 }, false, null, 'the answer could not be read', 'error', status);
       const served = { status, headers: responseHeaders, call, body: answer.body, pending: [], malformed: 0 };

@@ -12,8 +12,16 @@ export function backendAnswer(
   body: Buffer,
   passthrough: boolean,
   ctx: { model: string; created: number },
+  /** The canonical embeddings request, when the answer is one to it. */
+  embeddings: Record<string, unknown> | null = null,
 ): { body: Buffer; usage: UsageCounts | null } | null {
   const text = body.toString('utf8');
+  if (embeddings !== null) {
+    const list = dialect.embeddings?.parse(text, embeddings, { model: ctx.model });
+    if (list === undefined || !list.ok) return null;
+    const usage = { prompt: list.value.usage.prompt_tokens, completion: 0, cached: 0 };
+    return { body: Buffer.from(JSON.stringify(list.value)), usage };
+  }
   if (passthrough) return { body, usage: dialect.passthrough.usageOf(text) };
   const parsed = dialect.parseChat(text, ctx);
   if (!parsed.ok) return null;

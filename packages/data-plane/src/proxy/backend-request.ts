@@ -1,4 +1,10 @@
-import { backendDialectFor, vendorPath, type BackendDialect, type ChatError } from '@aisbf/dialects';
+import {
+  backendDialectFor,
+  vendorPath,
+  type BackendDialect,
+  type ChatError,
+  type VendorRequest,
+} from '@aisbf/dialects';
 import type { AttemptPlan } from './attempt-plan';
 import type { Leaf } from './select-leaf';
 import type { TargetResolver } from './upstream-target';
@@ -43,7 +49,12 @@ export function backendRequest(
   };
   const passthrough = plan.client !== undefined && plan.client.dialect === dialect.name && plan.prefill === undefined;
   let request;
-  if (passthrough) request = dialect.passthrough.buildRequest(plan.client!.body, backendTarget, plan.client!.headers);
+  if (plan.upstreamPath !== '/chat/completions') {
+    const built = otherEndpoint(plan, leaf, dialect, backendTarget);
+    if ('error' in built) return built;
+    request = built;
+  } else if (passthrough)
+    request = dialect.passthrough.buildRequest(plan.client!.body, backendTarget, plan.client!.headers);
   else {
     const body = withModelDefaults(plan.body, leaf);
     const built = dialect.buildChat(body, backendTarget);
@@ -72,4 +83,28 @@ function withModelDefaults(body: Record<string, unknown>, leaf: Leaf): Record<st
   const defaults = leaf.target.modelInfo?.defaults;
   if (defaults !== undefined) for (const k in defaults) if (out[k] === undefined) out[k] = defaults[k];
   return out as Record<string, unknown> & { model: string };
+}
+
+/**
+ * `embeddings` through the type's own embeddings API (docs/providers.md); legacy `completions` are
+ * OpenAI's alone. Either way a type that cannot serve the endpoint is the client's 400.
+ */
+function otherEndpoint(
+  plan: AttemptPlan,
+  leaf: Leaf,
+  dialect: BackendDialect,
+  target: Parameters<BackendDialect['buildChat']>[1],
+): VendorRequest | UnsendableRequest {
+  const type = leaf.target.provider.type;
+  const refuse = (message: string, param: string | null = null): UnsendableRequest => ({
+    error: { message, type: 'invalid_request_error', code: 'unsupported_endpoint', param },
+  });
+  if (plan.upstreamPath === '/embeddings') {
+    if (dialect.embeddings === undefined) return refuse(`provider type ${type} has no embeddings API in aisbf`);
+    const built = dialect.embeddings.build({ ...plan.body, model: leaf.target.model }, target);
+    return built.ok ? built.value : refuse(`${built.error.message} (provider type ${type})`, built.error.param);
+  }
+  return refuse(
+    `${plan.upstreamPath.slice(1)} is served by OpenAI-compatible providers only (provider type ${type}); use chat/completions`,
+  );
 }
