@@ -76,6 +76,38 @@ describe('data planes sharing Redis', () => {
     for (let i = 0; i < 3; i++) expect(await skipsA(node2.url)).toBe(true);
   });
 
+  it('a probe that succeeds on node 1 closes the cooldown on node 2 at once, not one cooldown later', async () => {
+    const prefix = testRedisPrefix('dp-close');
+    const sync1 = createRedisCooldownSync({ url: testRedisUrl(), prefix, nodeId: 'node-1' });
+    const pair = [
+      { provider_id: 'a', model: 'm1', weight: 2 },
+      { provider_id: 'b', model: 'm1', weight: 1 },
+    ];
+    const h = await startHarness({
+      providers: [{ id: 'a' }, { id: 'b' }],
+      rotations: [
+        { id: 'r', config: { providers: pair } },
+        // The same entry alone: when it cools, its one earliest-recovery try is a probe.
+        { id: 'solo', config: { providers: [pair[0]!] } },
+      ],
+      deps: { cooldownSync: sync1 },
+    });
+    cleanup.push(async () => {
+      await h.close();
+      await sync1.close();
+    });
+    const node2 = await secondNode(h, prefix);
+    const servedBy = async (url: string, model: string): Promise<string | null> =>
+      (await post(`${url}/chat/completions`, h.tokens.alice, { model, ...chat })).headers.get('x-aisbf-provider');
+    // A 429 without Retry-After cools a for its error_cooldown (60 s) on every node.
+    h.mocks['a']!.enqueue({ kind: 'rate-limit' });
+    expect(await servedBy(h.v1, 'r')).toBe('b');
+    await expect.poll(() => servedBy(node2.url, 'r'), { timeout: 3000, interval: 50 }).toBe('b');
+    // Node 1 probes a (its only entry) and a answers: closed here, and announced.
+    expect(await servedBy(h.v1, 'solo')).toBe('a');
+    await expect.poll(() => servedBy(node2.url, 'r'), { timeout: 3000, interval: 50 }).toBe('a');
+  });
+
   it('token rate limits are counted in Redis', async () => {
     const prefix = testRedisPrefix('dp-rate');
     const limiter = createRedisRateLimiter({ url: testRedisUrl(), prefix });
