@@ -40,6 +40,13 @@ describe('docker/compose.cluster.yml', () => {
     expect(dataPlanes[0]![1].deploy?.replicas).toBeGreaterThanOrEqual(2);
   });
 
+  it('points the control plane at a data-plane service that exists', () => {
+    const url = cluster.services['control-plane']?.environment?.['AISBF_DATA_PLANE_URL'] ?? '';
+    const host = /^http:\/\/([^:/]+)/.exec(url)?.[1];
+    expect(host, url).toBeDefined();
+    expect(cluster.services[host!]?.command?.[0]).toBe('data-plane');
+  });
+
   it('restarts every long-running service (the one-shot migrate excepted)', () => {
     for (const [name, service] of Object.entries(cluster.services)) {
       if (name === 'migrate') expect(service.restart, name).toBeUndefined();
