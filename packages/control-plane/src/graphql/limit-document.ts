@@ -1,3 +1,5 @@
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { GraphQLError, type ValidationContext, type ASTVisitor } from 'graphql/index.js';
 import type { Plugin } from 'graphql-yoga';
 
@@ -5,6 +7,18 @@ import type { Plugin } from 'graphql-yoga';
 export const MAX_DOCUMENT_TOKENS = 2000;
 /** Selection-set nesting allowed: deep enough for every real query of this schema. */
 export const MAX_DOCUMENT_DEPTH = 20;
+
+/** Aliases an operation may use: each alias runs its resolver again (320 of them stalled a node). */
+export const MAX_DOCUMENT_ALIASES = 15;
+/** graphql-armor's cost (2 per object, 1 per scalar, ×1.5 per level): every real query costs < 500. */
+export const MAX_DOCUMENT_COST = 5000;
+
+/**
+ * graphql-armor's rules throw their error out of validation (which yoga would mask); here they
+ * report it as an ordinary validation error instead, without armor's "Syntax Error:" prefix.
+ */
+const reportRejection = (context: ValidationContext, error: { message: string }): void =>
+  context.reportError(new GraphQLError(`${error.message.replace(/^Syntax Error: /, '')} (docs/control-plane.md)`));
 
 /** Validation rule: selection sets nested deeper than MAX_DOCUMENT_DEPTH are refused (docs/security.md). */
 export function maxDepthRule(context: ValidationContext): ASTVisitor {
@@ -30,8 +44,9 @@ export function maxDepthRule(context: ValidationContext): ASTVisitor {
 
 /**
  * Bounds every GraphQL document: a token limit at parse time (a ~2,000-level document otherwise
- * overflows graphql-js' recursive parser and surfaces as a masked INTERNAL error) and a depth rule
- * at validation time. Both answer as ordinary request errors.
+ * overflows graphql-js' recursive parser and surfaces as a masked INTERNAL error), then depth,
+ * alias and cost rules at validation time, before any resolver runs. All answer as ordinary
+ * request errors.
  */
 export const limitDocumentPlugin: Plugin = {
   onParse({ parseFn, setParseFn }) {
@@ -39,5 +54,8 @@ export const limitDocumentPlugin: Plugin = {
   },
   onValidate({ addValidationRule }) {
     addValidationRule(maxDepthRule);
+    const reject = { propagateOnRejection: false, onReject: [reportRejection] };
+    addValidationRule(maxAliasesRule({ n: MAX_DOCUMENT_ALIASES, ...reject }) as (c: ValidationContext) => ASTVisitor);
+    addValidationRule(costLimitRule({ maxCost: MAX_DOCUMENT_COST, ...reject }) as (c: ValidationContext) => ASTVisitor);
   },
 };
