@@ -17,8 +17,8 @@ export const MAX_DOCUMENT_COST = 5000;
  * graphql-armor's rules throw their error out of validation (which yoga would mask); here they
  * report it as an ordinary validation error instead, without armor's "Syntax Error:" prefix.
  */
-const reportRejection = (context: ValidationContext, error: { message: string }): void =>
-  context.reportError(new GraphQLError(`${error.message.replace(/^Syntax Error: /, '')} (docs/control-plane.md)`));
+const reportRejection = (context: ValidationContext | null, error: { message: string }): void =>
+  context?.reportError(new GraphQLError(`${error.message.replace(/^Syntax Error: /, '')} (docs/control-plane.md)`));
 
 /** Validation rule: selection sets nested deeper than MAX_DOCUMENT_DEPTH are refused (docs/security.md). */
 export function maxDepthRule(context: ValidationContext): ASTVisitor {

@@ -59,6 +59,7 @@ export function createAutoselectBridge(
           minContext: null,
           requirePrefill: false,
           usedEarliest: false,
+          callerIsAdmin: ctx.user.role === 'admin',
         },
         attempts,
       });

@@ -84,6 +84,7 @@ const ctx = (over: Partial<SelectionContext> = {}): SelectionContext => ({
   minContext: null,
   requirePrefill: false,
   usedEarliest: false,
+  callerIsAdmin: false,
   ...over,
 });
 

@@ -50,6 +50,11 @@ export interface SelectionContext {
   /** The one earliest-recovery try of docs/architecture.md "Data plane API" has been used. */
   usedEarliest: boolean;
   /**
+   * Whether the caller is an admin: a global rotation may list an `adminOnly` global provider, and
+   * its entry serves admins only (plain users get the rotation's other entries).
+   */
+  callerIsAdmin: boolean;
+  /**
    * Autoselect entries of rotations being served in this request (their keys): an autoselect
    * whose candidates lead back to itself is not entered again (a loop is never a hang).
    */
@@ -161,13 +166,15 @@ function entryCandidate(rotation: IndexedRotation, entry: IndexedEntry, ctx: Sel
     const inner = entry.nested.entries.map((e) => entryCandidate(entry.nested as IndexedRotation, e, ctx));
     return aggregate(weight, inner);
   }
-  if (entry.target === null) return { weight, status: 'excluded' };
+  if (entry.target === null || (adminOnly(entry.target) && !ctx.callerIsAdmin)) return { weight, status: 'excluded' };
   const leaf = entryLeaf(rotation, entry);
   const since = ctx.health?.unhealthySince(entry.target.provider.ownerId, entry.target.provider.id, entry.target.model);
   if (since !== undefined && since !== null)
     ctx.state.noteUnhealthy(entry.target.key, since, leaf.errorCooldownMs, ctx.now);
   return leafCandidate(leaf, ctx, weight);
 }
+
+const adminOnly = (target: RouteTarget): boolean => target.provider.ownerId === null && target.provider.adminOnly;
 
 function aggregate(weight: number, inner: PickCandidate[]): PickCandidate {
   let recoversAt = Number.POSITIVE_INFINITY;

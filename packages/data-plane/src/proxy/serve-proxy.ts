@@ -45,6 +45,7 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
       minContext: null,
       requirePrefill: false,
       usedEarliest: false,
+      callerIsAdmin: call.user.role === 'admin',
     },
     attempts,
     ...(call.expand === undefined ? {} : { expand: call.expand }),
