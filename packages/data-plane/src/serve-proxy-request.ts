@@ -4,6 +4,7 @@ import type { Principal } from './auth';
 import type { Autoselector } from './autoselect/index';
 import type { BudgetHolds } from './budget/budget-holds';
 import { serveCachedProxy, type ResponseCache } from './cache/serve-cached-proxy';
+import { prepareAnthropicTurn } from './client-dialect/anthropic-turn';
 import { prepareResponsesTurn, type ResponsesDeps } from './client-dialect/responses-turn';
 import { clientSignalOf } from './http/client-signal';
 import { sendError } from './http/openai-error';
@@ -81,6 +82,11 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
     if (!turn.ok) return rejected(turn.error, '', idHeader);
     payload = turn.value.chat;
     res = turn.value.res;
+  } else if (r.client === 'anthropic') {
+    const turn = prepareAnthropicTurn(body.value, res);
+    res = turn.res;
+    if (!turn.chat.ok) return rejected(turn.chat.error, '', idHeader);
+    payload = turn.chat.value;
   } else {
     const invalid = validateRequestBody(r.endpoint, body.value);
     if (invalid !== null) return rejected(invalid, '', idHeader);

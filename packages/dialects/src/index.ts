@@ -7,3 +7,9 @@ export { googleBackend } from './google/google-backend';
 export { ollamaBackend } from './ollama/ollama-backend';
 export * from './openai-responses/index';
 export { vendorPath } from './vendor-path';
+export { anthropicToChat } from './anthropic/anthropic-to-chat';
+export {
+  chatToAnthropicMessage,
+  createAnthropicStreamEncoder,
+  formatAnthropicError,
+} from './anthropic/anthropic-client';

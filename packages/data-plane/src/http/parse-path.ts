@@ -1,7 +1,7 @@
 import type { ProxyEndpoint } from '../proxy/proxy-call';
 
 /** A client dialect other than OpenAI Chat: its requests are converted and routed as chat ones. */
-export type ClientDialectName = 'responses';
+export type ClientDialectName = 'responses' | 'anthropic';
 
 export type Operation =
   | { kind: 'proxy'; endpoint: ProxyEndpoint; client?: ClientDialectName }
@@ -41,6 +41,8 @@ export function parsePath(path: string): ParsedPath | null {
       return { username, op: { kind: 'proxy', endpoint: 'embeddings' } };
     case 'models':
       return { username, op: { kind: 'models', id: null } };
+    case 'messages':
+      return { username, op: { kind: 'proxy', endpoint: 'chat.completions', client: 'anthropic' } };
     case 'responses':
       return { username, op: { kind: 'proxy', endpoint: 'chat.completions', client: 'responses' } };
   }
