@@ -1,17 +1,21 @@
 /** The benchmark's knobs, read once (docs/conventions.md: process.env only in main.ts/env.ts). */
 export interface BenchConfig {
-  /** Seconds of load per target and mode, split into `rounds`. */
+  /** Seconds of load per target and shape, split into `rounds`. */
   durationS: number;
-  /** Rounds per mode; targets take turns within each round so background noise hits all alike. */
+  /** Rounds per shape; targets take turns within each round so background noise hits all alike. */
   rounds: number;
   connections: number;
-  /** Sequential requests per target for p50/p99. */
+  /** Sequential requests per target and shape for p50/p99. */
   sequential: number;
   /** Concurrent open streams for the RSS figure. */
   streams: number;
-  /** Redis for the production data-plane role's memory row (`AISBF_BENCH_REDIS_URL`; `off` skips it). */
+  /** Whole measurement runs in one invocation (each with its own load average); the doc reports all. */
+  runs: number;
+  /** Redis for the cluster rows (`AISBF_BENCH_REDIS_URL`; `off` skips them). */
   redisUrl: string | null;
-  /** Write docs/benchmarks.md (off with AISBF_BENCH_WRITE_DOCS=0). */
+  /** The MariaDB server for the cluster's control plane and worker (`AISBF_BENCH_MYSQL_URL`; `off` skips the cluster rows). */
+  mysqlUrl: string | null;
+  /** Write the generated part of docs/benchmarks.md (off with AISBF_BENCH_WRITE_DOCS=0). */
   writeDocs: boolean;
 }
 
@@ -24,17 +28,19 @@ const int = (name: string, fallback: number, min: number, max: number): number =
   return value;
 };
 
+const url = (name: string, fallback: string): string | null =>
+  process.env[name] === 'off' ? null : (process.env[name] ?? fallback);
+
 export function readBenchConfig(): BenchConfig {
   return Object.freeze({
-    durationS: int('AISBF_BENCH_DURATION_S', 8, 1, 600),
-    rounds: int('AISBF_BENCH_ROUNDS', 4, 1, 100),
-    connections: int('AISBF_BENCH_CONNECTIONS', 32, 1, 4096),
-    sequential: int('AISBF_BENCH_SEQUENTIAL', 1500, 10, 1_000_000),
+    durationS: int('AISBF_BENCH_DURATION_S', 6, 1, 600),
+    rounds: int('AISBF_BENCH_ROUNDS', 3, 1, 100),
+    connections: int('AISBF_BENCH_CONNECTIONS', 64, 1, 4096),
+    sequential: int('AISBF_BENCH_SEQUENTIAL', 1000, 10, 1_000_000),
     streams: int('AISBF_BENCH_STREAMS', 1000, 1, 10_000),
-    redisUrl:
-      process.env['AISBF_BENCH_REDIS_URL'] === 'off'
-        ? null
-        : (process.env['AISBF_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379'),
+    runs: int('AISBF_BENCH_RUNS', 3, 1, 20),
+    redisUrl: url('AISBF_BENCH_REDIS_URL', 'redis://127.0.0.1:6379'),
+    mysqlUrl: url('AISBF_BENCH_MYSQL_URL', 'mysql://root@127.0.0.1:3306'),
     writeDocs: process.env['AISBF_BENCH_WRITE_DOCS'] !== '0',
   });
 }

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { chatBody, type LoadTarget } from './load';
+import { chatBody, type LoadTarget, type Shape } from './shapes';
 
 export interface LatencyResult {
   p50Ms: number;
@@ -39,9 +39,13 @@ export const percentile = (sorted: readonly number[], p: number): number =>
  * One request at a time over one keep-alive connection per target, targets interleaved request by
  * request, so background noise on the shared box hits every target alike.
  */
-export async function sequentialLatency(targets: readonly LoadTarget[], count: number): Promise<LatencyResult[]> {
+export async function sequentialLatency(
+  targets: readonly LoadTarget[],
+  shape: Shape,
+  count: number,
+): Promise<LatencyResult[]> {
   const agents = targets.map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
-  const bodies = targets.map((t) => chatBody(t.model, false));
+  const bodies = targets.map((t) => chatBody(t, shape));
   const samples: number[][] = targets.map(() => []);
   const failures = targets.map(() => 0);
   const warmup = Math.min(100, Math.ceil(count / 10));

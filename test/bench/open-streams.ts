@@ -1,5 +1,5 @@
 import { Agent, request, type ClientRequest } from 'node:http';
-import { chatBody, type LoadTarget } from './load';
+import { chatBody, type LoadTarget } from './shapes';
 import { readProcessMemory, type ProcessMemory } from './process-rss';
 
 export interface OpenStreamsResult {
@@ -22,7 +22,7 @@ export async function measureOpenStreams(
   waitMs: number,
 ): Promise<OpenStreamsResult> {
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
-  const body = chatBody(target.model, true);
+  const body = chatBody(target, { words: 60, stream: true });
   const url = new URL(`${target.url}/chat/completions`);
   const requests: ClientRequest[] = [];
   const idle = await readProcessMemory(pid);

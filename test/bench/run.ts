@@ -5,48 +5,43 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTestSnapshot, spawnService, type SpawnedService } from '../../packages/testkit/src/index';
 import { createSecretBox, generateSecretKey } from '../../packages/secrets/src/index';
-import { createRedisSnapshotStore } from '../../packages/bus/src/index';
-import { spawnAisbf } from '../support/spawn-aisbf';
-import { bundle, bundleTempDir } from '../../scripts/bundle';
+import { bundle, bundleCli, bundleTempDir } from '../../scripts/bundle';
+import { startAllInOne, startCluster, type BenchTarget, type Started } from './aisbf-targets';
 import { readBenchConfig } from './env';
 import { sequentialLatency } from './latency';
-import { combineRounds, runLoad, type LoadResult, type LoadTarget } from './load';
 import { measureOpenStreams } from './open-streams';
+import { productionRoleStreams } from './production-role-streams';
 import { readProcessMemory } from './process-rss';
-import { renderDoc, renderTables, type BenchFigures } from './report';
-import { handWrittenStart, sealGenerated } from './doc-seal';
+import { replaceGenerated } from './doc-seal';
+import { renderRuns, type BenchRun, type StreamsRow } from './report';
+import { MOCK_MODELS, SHAPES, chatBody, type LoadTarget } from './shapes';
+import { combineRounds, runWrk, type LoadResult } from './wrk';
 
 /**
- * `pnpm bench` (docs/benchmarks.md): requests/s direct vs pass-through vs aisbf, non-stream and
- * stream; sequential p50/p99 and aisbf's added latency; RSS with N open streams. One run, ratios.
- * The three processes run as production does: bundled with the setup `pnpm build` uses
- * (scripts/bundle.ts) and started with plain node, so no TypeScript loader is in any figure.
+ * `pnpm bench`: requests/s and sequential latency of what users run (`aisbf start`, the cluster's
+ * `aisbf data-plane`) next to a bare pass-through proxy and the mock directly, in the same run,
+ * for four request shapes; RSS with N open streams. Every process is a bundle run with plain node,
+ * the aisbf ones the very CLI `pnpm build` produces. Writes its tables into docs/benchmarks.md.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const MOCK_ENTRY = join(root, 'packages/testkit/src/mock-upstream-main.ts');
-const PASS_ENTRY = join(root, 'test/bench/pass-through.ts');
-const DP_ENTRY = join(root, 'test/scenarios/data-plane-main.ts');
-const DP_INDEX = join(root, 'packages/data-plane/src/index.ts');
-const CLI_ENTRY = join(root, 'packages/cli/src/main.ts');
 const TOKEN = 'aisbf_bench_token_0123456789abcdefghijklmnopqrstuvwxyz';
-const WHOLE = Array.from({ length: 60 }, (_, i) => `w${i + 1}`).join(' ');
 
 const config = readBenchConfig();
-const log = (line: string): void => {
-  process.stderr.write(`[bench] ${line}\n`);
-};
-const services: SpawnedService[] = [];
-const notes: string[] = [];
+const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+const cleanups: Array<() => Promise<unknown>> = [];
 
 async function check(target: LoadTarget): Promise<void> {
-  const res = await fetch(`${target.url}/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...target.headers },
-    body: JSON.stringify({ model: target.model, messages: [{ role: 'user', content: 'check' }] }),
-  });
-  const text = await res.text();
-  if (res.status !== 200 || !text.includes(WHOLE))
-    throw new Error(`${target.name} did not answer the sanity request: ${res.status} ${text.slice(0, 300)}`);
+  for (const shape of SHAPES) {
+    const res = await fetch(`${target.url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...target.headers },
+      body: chatBody(target, shape),
+    });
+    const text = await res.text();
+    const last = `w${shape.words}`;
+    if (res.status !== 200 || !text.includes(last) || (shape.stream && !text.includes('[DONE]')))
+      throw new Error(`${target.name} did not answer ${shape.name}: ${res.status} ${text.slice(0, 300)}`);
+  }
 }
 
 async function mockControl(mockUrl: string, path: string, body: unknown): Promise<void> {
@@ -57,223 +52,179 @@ async function mockControl(mockUrl: string, path: string, body: unknown): Promis
   if (!res.ok) throw new Error(`mock control ${path} failed: ${res.status}`);
 }
 
-let tmp: string | undefined;
-let bundleDir: string | undefined;
-/** The bundled entries, by name; filled at the start of the run. */
-let entries: Record<string, string> = {};
+/** The mock's answers: `w1` one word, `w60` sixty (its default). */
+const mockDefaults = (mockUrl: string, extra: Record<string, unknown> = {}): Promise<void> =>
+  mockControl(mockUrl, 'default', [
+    { kind: 'ok', ...extra },
+    { kind: 'ok', model: 'w1', words: 1, ...extra },
+  ]);
 
-const dataPlaneReady = (): boolean =>
-  existsSync(DP_ENTRY) && existsSync(DP_INDEX) && readFileSync(DP_INDEX, 'utf8').includes('createDataPlane');
+async function spawnBundle(entry: string, args: string[]): Promise<SpawnedService> {
+  const service = await spawnService({ entry, runtime: 'node', cwd: root, args });
+  cleanups.push(() => service.stop());
+  return service;
+}
 
-/** Starts the pass-through or the data plane (from a hand-built snapshot) in its own process. */
-async function startGateway(kind: string, mockUrl: string): Promise<{ service: SpawnedService; target: LoadTarget }> {
-  if (kind === 'pass-through') {
-    const service = await spawnService({
-      entry: entries['pass-through']!,
-      runtime: 'node',
-      cwd: root,
-      args: ['--upstream', mockUrl],
-    });
-    return { service, target: { name: 'pass-through', url: service.url, headers: {}, model: 'm1' } };
-  }
-  tmp ??= await mkdtemp(join(tmpdir(), 'aisbf-bench-'));
+/** The stripped data plane (no usage sink, no limiter, log level error) from a snapshot file: a diagnostic. */
+async function startDiagnostic(entry: string, mockUrl: string, dir: string): Promise<SpawnedService> {
   const secretKey = generateSecretKey();
   const snapshot = buildTestSnapshot({
     secretBox: createSecretBox(secretKey),
     users: [{ username: 'bench', token: TOKEN }],
-    providers: [{ id: 'mock', endpoint: mockUrl, apiKey: 'sk-bench-upstream', models: ['m1'] }],
+    providers: [{ id: 'mock', endpoint: mockUrl, apiKey: 'sk-bench-upstream', models: [...MOCK_MODELS] }],
   });
-  const snapshotFile = join(tmp, `snapshot-${Date.now()}.json`);
-  await writeFile(snapshotFile, JSON.stringify(snapshot));
-  // The data plane's default upstream pool (unbounded sockets per origin, upstream-pools.ts).
-  const service = await spawnService({
-    entry: entries['data-plane']!,
-    runtime: 'node',
-    cwd: root,
-    args: ['--snapshot', snapshotFile, '--secret-key', secretKey, '--log-level', 'error'],
-  });
-  return {
-    service,
-    target: {
-      name: 'aisbf',
-      url: `${service.url}/v1`,
-      headers: { authorization: `Bearer ${TOKEN}` },
-      model: 'mock/m1',
-    },
-  };
+  const file = join(dir, `snapshot-${Date.now()}.json`);
+  await writeFile(file, JSON.stringify(snapshot));
+  return spawnBundle(entry, ['--snapshot', file, '--secret-key', secretKey, '--log-level', 'error']);
+}
+
+async function measure(targets: BenchTarget[], scriptDir: string, mockUrl: string): Promise<BenchRun> {
+  const load = loadavg();
+  const started = new Date();
+  const throughput: LoadResult[][] = [];
+  const latency: BenchRun['latency'] = [];
+  const roundS = Math.max(1, Math.round(config.durationS / config.rounds));
+  for (const shape of SHAPES) {
+    // The mock keeps a record of every request: start each shape with an empty one.
+    await mockControl(mockUrl, 'reset', {});
+    await mockDefaults(mockUrl);
+    const perTarget: LoadResult[][] = targets.map(() => []);
+    for (const target of targets)
+      await runWrk(target, shape, { durationS: 1, connections: config.connections, scriptDir });
+    for (let round = 0; round < config.rounds; round += 1)
+      for (let k = 0; k < targets.length; k += 1) {
+        // Rotated each round so no target always runs right after another's burst.
+        const t = (k + round) % targets.length;
+        perTarget[t]!.push(
+          await runWrk(targets[t]!, shape, { durationS: roundS, connections: config.connections, scriptDir }),
+        );
+      }
+    const combined = perTarget.map(combineRounds);
+    throughput.push(combined);
+    targets.forEach((t, i) =>
+      log(
+        `${shape.name} ${t.name}: ${combined[i]!.rps.toFixed(0)} req/s (errors ${combined[i]!.errors}, non-2xx ${combined[i]!.non2xx})`,
+      ),
+    );
+    latency.push(await sequentialLatency(targets, shape, config.sequential));
+  }
+  return { started, load, throughput, latency };
 }
 
 async function main(): Promise<void> {
-  const started = Date.now();
-  notes.push(
-    `load average (1, 5, 15 min) when the run started: ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(', ')} on ${cpus().length} cores.`,
-  );
-  // All three under the same runtime, bundled in one build: the ratios compare code, not loaders.
-  bundleDir = await bundleTempDir('aisbf-bench');
+  const t0 = Date.now();
+  const tmp = await mkdtemp(join(tmpdir(), 'aisbf-bench-'));
+  cleanups.push(() => rm(tmp, { recursive: true, force: true }));
+  const bundleDir = await bundleTempDir('aisbf-bench');
+  cleanups.push(() => rm(bundleDir, { recursive: true, force: true }));
   const built = await bundle({
     entryPoints: {
-      'mock-upstream': MOCK_ENTRY,
-      'pass-through': PASS_ENTRY,
-      ...(dataPlaneReady() ? { 'data-plane': DP_ENTRY, aisbf: CLI_ENTRY } : {}),
+      'mock-upstream': join(root, 'packages/testkit/src/mock-upstream-main.ts'),
+      'pass-through': join(root, 'test/bench/pass-through.ts'),
+      'data-plane': join(root, 'test/scenarios/data-plane-main.ts'),
     },
     outdir: bundleDir,
   });
-  entries = built.files;
-  log(`bundled ${Object.keys(entries).join(', ')} into ${bundleDir}`);
-  const mock = await spawnService({
-    entry: entries['mock-upstream']!,
-    runtime: 'node',
-    cwd: root,
-    args: ['--models', 'm1', '--words', '60'],
-  });
-  services.push(mock);
-  const pass = await startGateway('pass-through', mock.url);
-  services.push(pass.service);
-  const targets: Array<LoadTarget & { pid: number }> = [
-    { name: 'direct', url: mock.url, headers: {}, model: 'm1', pid: mock.pid },
-    { ...pass.target, pid: pass.service.pid },
+  // The CLI exactly as `pnpm build` bundles it (dist/aisbf.mjs), in a directory of its own.
+  const cli = (await bundleCli(join(bundleDir, 'cli'))).files['aisbf']!;
+  const mock = await spawnBundle(built.files['mock-upstream']!, ['--models', MOCK_MODELS.join(','), '--words', '60']);
+  await mockDefaults(mock.url);
+  const pass = await spawnBundle(built.files['pass-through']!, ['--upstream', mock.url]);
+  const diagnostic = await startDiagnostic(built.files['data-plane']!, mock.url, tmp);
+  const targets: BenchTarget[] = [
+    {
+      name: 'direct',
+      url: mock.url,
+      headers: {},
+      modelPrefix: '',
+      pid: mock.pid,
+      production: false,
+      runs: 'the mock upstream itself',
+    },
+    {
+      name: 'pass-through',
+      url: pass.url,
+      headers: {},
+      modelPrefix: '',
+      pid: pass.pid,
+      production: false,
+      runs: '`test/bench/pass-through.ts`: reads the body, parses the JSON, forwards it with an undici pool, streams the answer back',
+    },
   ];
-  if (dataPlaneReady()) {
-    const aisbf = await startGateway('aisbf', mock.url);
-    services.push(aisbf.service);
-    targets.push({ ...aisbf.target, pid: aisbf.service.pid });
-  } else {
-    notes.push('aisbf was not measured: packages/data-plane/src/index.ts does not export createDataPlane yet.');
-    log(notes[notes.length - 1]!);
-  }
-
+  const add = async (start: () => Promise<Started>): Promise<void> => {
+    const s = await start();
+    cleanups.push(() => s.stop());
+    targets.push(...s.targets);
+  };
+  await add(() => startAllInOne({ bundle: cli, cwd: root, dataDir: join(tmp, 'start'), mockUrl: mock.url }));
+  const notes: string[] = [];
+  if (config.redisUrl !== null && config.mysqlUrl !== null)
+    await add(() =>
+      startCluster({
+        bundle: cli,
+        cwd: root,
+        logDir: tmp,
+        mysqlUrl: config.mysqlUrl!,
+        redisUrl: config.redisUrl!,
+        mockUrl: mock.url,
+        secretKey: generateSecretKey(),
+      }),
+    );
+  else notes.push('aisbf data-plane: not measured (AISBF_BENCH_REDIS_URL or AISBF_BENCH_MYSQL_URL is off).');
+  targets.push({
+    name: 'diagnostic: data plane alone',
+    url: `${diagnostic.url}/v1`,
+    headers: { authorization: `Bearer ${TOKEN}` },
+    modelPrefix: 'mock/',
+    pid: diagnostic.pid,
+    production: false,
+    runs: '`test/scenarios/data-plane-main.ts`: `createDataPlane` from a snapshot file, no usage sink, no limiter, log level error (what no user runs)',
+  });
   for (const target of targets) await check(target);
-  const fresh = await Promise.all(targets.map((t) => readProcessMemory(t.pid)));
-  targets.forEach((t, i) =>
-    notes.push(
-      `${t.name} RSS right after start and one request: ${fresh[i]?.rssMiB.toFixed(1)} MiB (plain node running its bundle).`,
-    ),
-  );
   log(`targets up: ${targets.map((t) => `${t.name} ${t.url}`).join(', ')}`);
 
-  const throughput = { nonStream: [] as LoadResult[], stream: [] as LoadResult[] };
-  const roundS = Math.max(1, Math.round(config.durationS / config.rounds));
-  for (const stream of [false, true]) {
-    for (const target of targets) await runLoad(target, stream, 1, config.connections);
-    const perTarget: LoadResult[][] = targets.map(() => []);
-    for (let round = 0; round < config.rounds; round += 1) {
-      // Rotate the order each round so no target always runs right after another's burst.
-      for (let k = 0; k < targets.length; k += 1) {
-        const t = (k + round) % targets.length;
-        perTarget[t]!.push(await runLoad(targets[t]!, stream, roundS, config.connections));
-      }
-    }
-    targets.forEach((target, t) => {
-      const combined = combineRounds(perTarget[t]!);
-      (stream ? throughput.stream : throughput.nonStream).push(combined);
-      log(
-        `${stream ? 'stream    ' : 'non-stream'} ${target.name}: median ${combined.rps.toFixed(0)} req/s (rounds ${combined.rounds?.map((r) => r.toFixed(0)).join(', ')}), errors ${combined.errors}, non2xx ${combined.non2xx}`,
-      );
-    });
-  }
-
-  const latency = await sequentialLatency(targets, config.sequential);
-  targets.forEach((t, i) =>
-    log(`sequential ${t.name}: p50 ${latency[i]?.p50Ms.toFixed(3)} ms, p99 ${latency[i]?.p99Ms.toFixed(3)} ms`),
-  );
-
-  // Fresh gateway processes for the memory figure, so it is not inflated by heap the throughput runs
-  // left behind: what a node holding N streams costs, not what it kept from the last burst.
-  const streams: BenchFigures['streams'] = [];
-  await mockControl(mock.url, 'default', { kind: 'ok', chunkDelayMs: 1000 });
-  for (const target of targets.filter((t) => t.name !== 'direct')) {
-    const fresh = await startGateway(target.name, mock.url);
-    services.push(fresh.service);
-    await check(fresh.target);
-    const result = await measureOpenStreams(fresh.target, fresh.service.pid, config.streams, 45_000);
-    streams.push({ target: target.name, result });
+  const runs: BenchRun[] = [];
+  for (let r = 0; r < config.runs; r += 1) {
     log(
-      `streams ${target.name}: ${result.open}/${result.requested} open, RSS ${result.loaded.rssMiB.toFixed(1)} MiB (before ${result.idle.rssMiB.toFixed(1)})`,
+      `run ${r + 1} of ${config.runs}, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(', ')}`,
     );
-    await fresh.service.stop();
+    runs.push(await measure(targets, tmp, mock.url));
   }
-  if (entries['aisbf'] !== undefined) {
-    const role = await productionRoleStreams(mock.url);
+  const rssAfterLoad = await Promise.all(targets.map((t) => readProcessMemory(t.pid)));
+
+  // Memory: fresh processes, so heap the throughput runs left behind does not count.
+  const streams: StreamsRow[] = [];
+  await mockDefaults(mock.url, { chunkDelayMs: 1000 });
+  const freshPass = await spawnBundle(built.files['pass-through']!, ['--upstream', mock.url]);
+  const passTarget: LoadTarget = { name: 'pass-through', url: freshPass.url, headers: {}, modelPrefix: '' };
+  streams.push({
+    target: 'pass-through',
+    result: await measureOpenStreams(passTarget, freshPass.pid, config.streams, 45_000),
+  });
+  await freshPass.stop();
+  if (config.redisUrl !== null) {
+    const role = await productionRoleStreams({
+      bundle: cli,
+      cwd: root,
+      logDir: tmp,
+      redisUrl: config.redisUrl,
+      mockUrl: mock.url,
+      streams: config.streams,
+    });
     if (role !== null) streams.push(role);
   }
-  await mockControl(mock.url, 'reset', {});
+  await mockDefaults(mock.url);
 
-  const figures: BenchFigures = { config, targets: targets.map((t) => t.name), throughput, latency, streams, notes };
-  const tables = renderTables(figures);
-  process.stdout.write(`\n${tables}\n\n`);
+  const tables = renderRuns({ config, targets, runs, streams, rssAfterLoad, notes });
+  process.stdout.write(`\n${tables}\n`);
   if (config.writeDocs) {
-    // Keep the hand-written sections (everything from the first "## … written by hand" heading on):
-    // only the generated part above them is replaced.
     const docPath = join(root, 'docs/benchmarks.md');
-    const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
-    const handWritten = handWrittenStart(previous);
-    const kept = handWritten >= 0 ? previous.slice(handWritten) : '';
-    await writeFile(docPath, `${sealGenerated(renderDoc(figures, tables, new Date()))}${kept}`);
-    log('wrote docs/benchmarks.md');
+    await writeFile(docPath, replaceGenerated(existsSync(docPath) ? readFileSync(docPath, 'utf8') : '', tables));
+    log('wrote the generated part of docs/benchmarks.md');
   }
-  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-}
-
-/**
- * The same memory figure for what a cluster runs: `aisbf data-plane` from the production bundle,
- * its snapshot read from Redis, with every Redis client of the role (bus, cooldowns, limits,
- * budgets, health, usage queue) and its metrics and logger. Skipped, with a note, without Redis.
- */
-async function productionRoleStreams(mockUrl: string): Promise<BenchFigures['streams'][number] | null> {
-  const name = 'aisbf data-plane role';
-  if (config.redisUrl === null) {
-    notes.push(`${name}: not measured (AISBF_BENCH_REDIS_URL=off).`);
-    return null;
-  }
-  const prefix = `aisbf-bench-${process.pid}-${Date.now()}:`;
-  const store = createRedisSnapshotStore({ url: config.redisUrl, prefix });
-  try {
-    const secretKey = generateSecretKey();
-    const snapshot = buildTestSnapshot({
-      secretBox: createSecretBox(secretKey),
-      users: [{ username: 'bench', token: TOKEN }],
-      providers: [{ id: 'mock', endpoint: mockUrl, apiKey: 'sk-bench-upstream', models: ['m1'] }],
-    });
-    const stored = await Promise.race([
-      store.put(snapshot),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), 3000)),
-    ]);
-    if (!stored) {
-      notes.push(`${name}: not measured (no Redis at ${config.redisUrl}).`);
-      return null;
-    }
-    const node = await spawnAisbf(
-      'data-plane',
-      {
-        AISBF_REDIS_URL: config.redisUrl,
-        AISBF_REDIS_PREFIX: prefix,
-        AISBF_SECRET_KEY: secretKey,
-        AISBF_HOST: '127.0.0.1',
-        AISBF_LOG_LEVEL: 'error',
-      },
-      { bundle: entries['aisbf']!, args: ['--port', '0'], timeoutMs: 20_000 },
-    );
-    try {
-      const target: LoadTarget = {
-        name,
-        url: `${node.url}/v1`,
-        headers: { authorization: `Bearer ${TOKEN}` },
-        model: 'mock/m1',
-      };
-      await check(target);
-      const result = await measureOpenStreams(target, node.child.pid!, config.streams, 45_000);
-      log(
-        `streams ${name}: ${result.open}/${result.requested} open, RSS ${result.loaded.rssMiB.toFixed(1)} MiB (before ${result.idle.rssMiB.toFixed(1)})`,
-      );
-      return { target: name, result };
-    } finally {
-      await node.stop();
-    }
-  } finally {
-    await store.close();
-  }
+  log(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s on ${cpus().length} cores`);
 }
 
 try {
@@ -281,9 +232,6 @@ try {
 } catch (error) {
   process.exitCode = 1;
   log(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  for (const service of services) log(`stderr of ${service.url}:\n${service.stderr().slice(-2000)}`);
 } finally {
-  await Promise.all(services.map((s) => s.stop()));
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-  if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((e: unknown) => log(`cleanup: ${String(e)}`));
 }

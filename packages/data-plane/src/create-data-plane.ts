@@ -39,6 +39,7 @@ import { createRateLimitGate } from './rate-limit-gate';
 import { serveRequest, type RequestContext } from './serve-request';
 import { createUpstreamPools } from './upstream/upstream-pools';
 import type { ResolveHost } from './upstream/endpoint-guard';
+import { createInFlight } from './in-flight';
 import { usageRecord } from './usage-record';
 
 export interface DataPlaneDeps {
@@ -83,6 +84,8 @@ export interface DataPlaneDeps {
   busConnected?: () => boolean;
   /** Spans go here; default the global @opentelemetry/api tracer (no-op unless an SDK is registered). */
   tracer?: Tracer;
+  /** How long `close()` waits for requests still being served (default 10 s). */
+  drainMs?: number;
 }
 
 export interface DataPlane {
@@ -99,6 +102,10 @@ export interface DataPlane {
   ready(): boolean;
   /** Prometheus text of this instance's metrics. */
   metrics(): Promise<string>;
+  /**
+   * Waits (up to `drainMs`) for the requests being served to end, each with its usage event, then
+   * releases timers and upstream sockets. Close the HTTP server first, the usage sink after.
+   */
   close(): Promise<void>;
 }
 
@@ -189,6 +196,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   let loaded: { index: SnapshotIndex; resolve: RouteResolver } | null = null;
   let closed = false;
   const models = createModelsEndpoint();
+  const inFlight = createInFlight();
   /** Responses whose request emits a usage event (and so its log line through the observer). */
   const attributable = new WeakSet<ServerResponse>();
   const bodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.limits };
@@ -253,16 +261,19 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
           latencyMs: performance.now() - arrived,
         });
     });
-    serveRequest(ctx, req, res, parsed, requestId).catch((error: unknown) => {
-      deps.logger.error({ err: error, requestId }, 'data plane request failed');
-      sendError(
-        res,
-        new GatewayError('INTERNAL', 'Internal error; the request id is in x-request-id.', {
-          wireCode: 'internal_error',
-        }),
-        { 'x-request-id': requestId },
-      );
-    });
+    inFlight.add();
+    serveRequest(ctx, req, res, parsed, requestId)
+      .catch((error: unknown) => {
+        deps.logger.error({ err: error, requestId }, 'data plane request failed');
+        sendError(
+          res,
+          new GatewayError('INTERNAL', 'Internal error; the request id is in x-request-id.', {
+            wireCode: 'internal_error',
+          }),
+          { 'x-request-id': requestId },
+        );
+      })
+      .finally(inFlight.done);
     return true;
   };
 
@@ -288,6 +299,9 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     metrics: () => metrics.text(),
     async close() {
       closed = true;
+      // Requests still running emit their usage event when they end: wait for them (bounded), so
+      // the caller closes its usage sink only after the last event (none lost on SIGTERM).
+      await inFlight.drained(deps.drainMs ?? 10_000);
       observer.close();
       autoselector.close();
       state.close();

@@ -9,6 +9,11 @@ export interface TestEnv {
   mysqlUrl: string;
   /** Redis URL for integration tests (AISBF_TEST_REDIS_URL). */
   redisUrl: string;
+  /**
+   * Requests the usage-under-load test sends through `aisbf start` (AISBF_TEST_USAGE_REQUESTS,
+   * default 2000 so the suite fits CI; 10000 is the acceptance figure, run locally).
+   */
+  usageLoadRequests: number;
 }
 
 let cached: Readonly<TestEnv> | null = null;
@@ -18,6 +23,7 @@ export function testEnv(): Readonly<TestEnv> {
     runId: process.env['AISBF_TEST_RUN_ID'] ?? 'local',
     mysqlUrl: process.env['AISBF_TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test',
     redisUrl: process.env['AISBF_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    usageLoadRequests: Number(process.env['AISBF_TEST_USAGE_REQUESTS'] ?? 2000),
   });
   return cached;
 }

@@ -14,3 +14,4 @@ export * from './mock-ollama';
 export * from './seed-documents';
 export * from './mock-anthropic';
 export { MID_CONVERSATION_SYSTEM_BETA } from './mock-anthropic-validate';
+export { testEnv } from './env';

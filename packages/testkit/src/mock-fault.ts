@@ -6,8 +6,11 @@
 export type MockFault = MockFaultKind & { model?: string };
 
 export type MockFaultKind =
-  /** A normal answer. `chunkDelayMs` spaces stream chunks (e.g. to disconnect mid-stream). */
-  | { kind: 'ok'; chunkDelayMs?: number }
+  /**
+   * A normal answer. `chunkDelayMs` spaces stream chunks (e.g. to disconnect mid-stream); `words`
+   * sets the answer's length (one word a stream chunk) instead of the mock's default.
+   */
+  | { kind: 'ok'; chunkDelayMs?: number; words?: number }
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   /** 429; sets `Retry-After` only when `retryAfterS` is given. */
   | { kind: 'rate-limit'; retryAfterS?: number }

@@ -147,7 +147,7 @@ export async function respond(x: MockExchange, fault: MockFault): Promise<void> 
     case 'no-done':
       return respondOk(x, { noDone: true });
     case 'ok':
-      return respondOk(x, { chunkDelayMs: fault.chunkDelayMs });
+      return respondOk(x, { chunkDelayMs: fault.chunkDelayMs, words: fault.words });
   }
 }
 
@@ -158,6 +158,7 @@ interface Shape {
   malformedAt?: number;
   noDone?: boolean;
   chunkDelayMs?: number | undefined;
+  words?: number | undefined;
 }
 
 async function respondOk(x: MockExchange, shape: Shape): Promise<void> {
@@ -191,7 +192,7 @@ async function respondOk(x: MockExchange, shape: Shape): Promise<void> {
     return;
   }
   const alreadySaid = x.endpoint === 'chat' ? prefillWordCount(x.body) : 0;
-  const pieces = answerPieces(x.words, alreadySaid);
+  const pieces = answerPieces(shape.words ?? x.words, alreadySaid);
   const promptTokens = promptTokenCount(x.body);
   const stream = isRecord(x.body) && x.body['stream'] === true;
   if (!stream) return respondWhole(x, shape, { id, created, pieces, promptTokens });

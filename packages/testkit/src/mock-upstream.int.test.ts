@@ -278,6 +278,15 @@ describe('mock upstream faults', () => {
     expect(res.status).toBe(200);
   });
 
+  it('answers with as many words as an ok fault asks for, per model', async () => {
+    mock.setDefault({ kind: 'ok', model: 'm1', words: 1 });
+    const whole = (await (await chat({})).json()) as { choices: Array<{ message: { content: string } }> };
+    expect(whole.choices[0]?.message.content).toBe('w1');
+    const stream = await (await chat({ stream: true })).text();
+    expect(mock.requests.at(-1)?.chunksSent).toBe(1);
+    expect(stream).toContain('data: [DONE]');
+  });
+
   it('records a client that disconnects mid-stream as aborted', async () => {
     mock.enqueue({ kind: 'ok', chunkDelayMs: 30 });
     const controller = new AbortController();
