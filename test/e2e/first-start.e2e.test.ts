@@ -75,7 +75,7 @@ describe('first start is all-or-nothing', { timeout: 120_000 }, () => {
   it('`aisbf admin reset-password` recovers a lost password', async () => {
     const reset = await run(
       process.execPath,
-      ['--import', 'tsx', 'packages/cli/src/main.ts', 'admin', 'reset-password'],
+      ['--import', 'tsx', 'packages/cli/src/main.ts', 'admin', 'reset-password', ' Admin'],
       {
         cwd: root,
         env: { PATH: process.env['PATH'] ?? '', ...env() },
@@ -92,7 +92,7 @@ describe('first start is all-or-nothing', { timeout: 120_000 }, () => {
       await aisbf.stop();
     }
     await expect(
-      run(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', 'admin', 'reset-password', 'nobody'], {
+      run(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', 'admin', 'reset-password', 'Nobody'], {
         cwd: root,
         env: { PATH: process.env['PATH'] ?? '', ...env() },
       }),

@@ -65,21 +65,28 @@ export async function serveRequest(
     );
   if (op.kind === 'models') {
     req.resume();
-    if (req.method !== 'GET')
+    if (req.method !== 'GET') {
+      // RFC 9110 §15.5.6: a 405 names the methods the resource does support.
+      res.setHeader('allow', 'GET');
       return sendError(
         res,
-        new GatewayError('NOT_FOUND', 'Use GET for /models.', { wireCode: 'method_not_allowed' }),
+        new GatewayError('METHOD_NOT_ALLOWED', 'Use GET for /models.', { wireCode: 'method_not_allowed' }),
         idHeader,
       );
+    }
     return ctx.models.serve(res, current.index, acting.value, op.id, idHeader);
   }
-  if (req.method !== 'POST')
+  if (req.method !== 'POST') {
+    res.setHeader('allow', 'POST');
     return refuse(
       req,
       res,
-      new GatewayError('NOT_FOUND', `Use POST for ${op.client ?? op.endpoint}.`, { wireCode: 'method_not_allowed' }),
+      new GatewayError('METHOD_NOT_ALLOWED', `Use POST for ${op.client ?? op.endpoint}.`, {
+        wireCode: 'method_not_allowed',
+      }),
       idHeader,
     );
+  }
   // From here on the request is attributable: every exit emits one usage event (docs/usage.md).
   ctx.markAttributable(res);
   await serveProxyRequest(ctx, {

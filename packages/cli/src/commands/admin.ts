@@ -1,3 +1,4 @@
+import { normalizeUsername } from '@aisbf/core';
 import { findUserByUsername, createDatabase, updateUser } from '@aisbf/db';
 import { generatePassword, hashPassword } from '@aisbf/secrets';
 import { defaultDatabaseUrl } from '../data-dir';
@@ -10,7 +11,9 @@ import type { Env } from '../env';
  * The new password is AISBF_ADMIN_PASSWORD when set, else generated and printed once.
  */
 export async function runAdmin(env: Env, args: readonly string[]): Promise<number> {
-  const [action, username = 'admin'] = args;
+  const [action, typed = 'admin'] = args;
+  // The one spelling usernames are stored and looked up under (`Admin ` finds `admin`).
+  const username = normalizeUsername(typed);
   if (action !== 'reset-password') {
     console.error('usage: aisbf admin reset-password [username]   (default username: admin)');
     return 2;

@@ -7,7 +7,13 @@ export function readCookie(header: string | null, name: string): string | null {
   if (header === null) return null;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return null; // a malformed cookie is no session, not a server error
+      }
+    }
   }
   return null;
 }

@@ -1,3 +1,4 @@
+import { GatewayError } from '@aisbf/core';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -32,7 +33,13 @@ async function fileAt(path: string): Promise<number | null> {
  */
 export async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const base = resolve(root);
-  const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  } catch {
+    // `GET /%`: the client's mistake, answered as such (the app's error hook maps it to 400, unlogged).
+    throw new GatewayError('BAD_REQUEST', 'the path has a malformed percent-encoding');
+  }
   const candidate = normalize(join(base, pathname));
   const inside = candidate === base || candidate.startsWith(base + sep);
   let file = inside && !pathname.endsWith('/') ? candidate : null;
