@@ -188,6 +188,8 @@ describe('dashboard fixes, in Chromium', () => {
 
   it('sends a prompt from the playground with a new token and shows the answer and its headers', async () => {
     await page.getByRole('link', { name: 'Call a route' }).first().click();
+    // The requests page has a "Route" filter too: wait for the playground before picking one.
+    await page.getByRole('heading', { name: 'Call a route' }).waitFor();
     await page.getByLabel('Route').selectOption('user-provider/admin-lan/m1');
     await page.getByRole('button', { name: 'New playground token' }).click();
     await expect.poll(() => page.getByLabel('API token').inputValue()).toMatch(/^aisbf_/);
