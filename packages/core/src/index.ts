@@ -17,3 +17,4 @@ export * from './response-cache';
 export * from './response-store';
 export * from './usage/index';
 export * from './endpoint-policy/index';
+export * from './context/index';

@@ -1,0 +1,3 @@
+export * from './token-encoding';
+export * from './count-tokens';
+export * from './count-prompt-tokens';
