@@ -1,10 +1,9 @@
-import type { ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 export interface ProcessMetrics {
   registry: Registry;
-  /** Answers `GET /metrics` when asked; returns false for any other path. */
-  handle(url: string | undefined, res: ServerResponse): boolean;
+  /** The Prometheus text, served through `createMetricsAccess` (who may read it). */
+  text(): Promise<string>;
 }
 
 /**
@@ -38,19 +37,6 @@ export function createProcessMetrics(options: {
   }
   return {
     registry,
-    handle(url, res) {
-      if (url !== '/metrics') return false;
-      registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': registry.contentType });
-          res.end(text);
-        },
-        () => {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end('metrics unavailable\n');
-        },
-      );
-      return true;
-    },
+    text: () => registry.metrics(),
   };
 }

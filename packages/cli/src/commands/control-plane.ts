@@ -16,6 +16,7 @@ import { createBootGate } from '../boot-gate';
 import { createLogger, resolveLogFormat } from '../logger';
 import { reportAdmin } from '../report-admin';
 import { privacyDetector } from '../privacy-detector';
+import { createMetricsAccess, prometheusText } from '../metrics-access';
 import { createProcessMetrics } from '../process-metrics';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { dashboardDir } from './start';
@@ -104,8 +105,15 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
       },
     ],
   });
-  const gate = createBootGate((req, res) => metrics.handle(req.url, res) || controlPlane.handle(req, res));
+  const metricsAccess = createMetricsAccess({
+    token: env.AISBF_METRICS_TOKEN,
+    port: env.AISBF_METRICS_PORT,
+    host: env.AISBF_HOST,
+    read: prometheusText(() => metrics.text()),
+  });
+  const gate = createBootGate((req, res) => metricsAccess.onMainPort(req, res) || controlPlane.handle(req, res));
   const http = await serveHttp(gate.handler, { port: options.port ?? env.AISBF_CONTROL_PORT, host: env.AISBF_HOST });
+  const metricsHttp = await metricsAccess.listen();
   // After listening, as in `aisbf start`: a boot that fails before this point creates no admin.
   const admin = await controlPlane.services.users.ensureAdmin({
     password: env.AISBF_ADMIN_PASSWORD,
@@ -119,7 +127,7 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
 
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');
-  await http.close(env.AISBF_SHUTDOWN_GRACE_MS);
+  await Promise.all([http.close(env.AISBF_SHUTDOWN_GRACE_MS), metricsHttp?.close(1000)]);
   await controlPlane.close();
   await publisher.close();
   await Promise.allSettled([jobs.close(), sessions.close(), nodes.close(), bus.close(), store.close()]);

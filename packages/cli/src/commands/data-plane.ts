@@ -17,6 +17,7 @@ import { createQueueUsageSink } from '@aisbf/jobs/producer';
 import { createSecretBox } from '@aisbf/secrets';
 import { EnvError, type Env } from '../env';
 import { createLogger, resolveLogFormat } from '../logger';
+import { createMetricsAccess, prometheusText } from '../metrics-access';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 
 /**
@@ -99,6 +100,8 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
       ...(options.port === undefined ? [] : [options.port]),
     ]),
     busConnected: () => source.status().connected,
+    // `/metrics` is served below, only to whom AISBF_METRICS_TOKEN / AISBF_METRICS_PORT allow.
+    exposeMetrics: false,
     ...(tracing === null ? {} : { tracer: tracing.tracer }),
   });
 
@@ -115,8 +118,15 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   // The control plane's dashboard shows each node's version and lag from these heartbeats.
   const heartbeat = startNodeHeartbeat({ ...redis, nodeId, source, onError: (e) => onError(e, 'heartbeat') });
 
+  const metricsAccess = createMetricsAccess({
+    token: env.AISBF_METRICS_TOKEN,
+    port: env.AISBF_METRICS_PORT,
+    host: env.AISBF_HOST,
+    read: prometheusText(() => dataPlane.metrics()),
+  });
   const http = await serveHttp(
     (req, res) => {
+      if (metricsAccess.onMainPort(req, res)) return;
       // Readiness includes the snapshot source: a node cut off from Redis keeps serving its last
       // good snapshot (200) but says so, with the version and how stale it is (docs/architecture.md "Propagation").
       if (req.url === '/readyz') {
@@ -150,12 +160,13 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     },
     { port: options.port ?? env.AISBF_PORT, host: env.AISBF_HOST },
   );
+  const metricsHttp = await metricsAccess.listen();
   logger.info({ port: http.port, nodeId, version: first?.version ?? null }, 'aisbf data plane listening');
   console.log(`aisbf data plane ${nodeId} listening on http://${env.AISBF_HOST}:${http.port}`);
 
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');
-  await http.close(env.AISBF_SHUTDOWN_GRACE_MS);
+  await Promise.all([http.close(env.AISBF_SHUTDOWN_GRACE_MS), metricsHttp?.close(1000)]);
   unsubscribe();
   await dataPlane.close();
   await usageSink.close();

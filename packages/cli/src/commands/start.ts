@@ -31,6 +31,7 @@ import { installRoot } from '../install-root';
 import { createBootGate } from '../boot-gate';
 import { createLogger, resolveLogFormat } from '../logger';
 import { loopbackUrl } from '../loopback-url';
+import { createMetricsAccess, prometheusText } from '../metrics-access';
 import { privacyDetector } from '../privacy-detector';
 import { reportAdmin } from '../report-admin';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
@@ -108,6 +109,8 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
     endpointPolicy,
+    // `/metrics` is served below, only to whom AISBF_METRICS_TOKEN / AISBF_METRICS_PORT allow.
+    exposeMetrics: false,
     ...(tracing === null ? {} : { tracer: tracing.tracer }),
   });
   const sessions = createMemorySessionStore();
@@ -139,13 +142,21 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   const first = await propagation.source.load();
   if (first !== null) dataPlane.setSnapshot(first);
 
+  const metricsAccess = createMetricsAccess({
+    token: env.AISBF_METRICS_TOKEN,
+    port: env.AISBF_METRICS_PORT,
+    host: env.AISBF_HOST,
+    read: prometheusText(() => dataPlane.metrics()),
+  });
   const gate = createBootGate((req, res) => {
+    if (metricsAccess.onMainPort(req, res)) return;
     // `/api/u/{username}/mcp` is the control plane's, though it sits under the data plane's prefix.
     if (isControlPlanePath((req.url ?? '/').split('?')[0]!) || !dataPlane.handle(req, res))
       controlPlane.handle(req, res);
   });
   const http = await serveHttp(gate.handler, { port: options.port ?? env.AISBF_PORT, host: env.AISBF_HOST });
   ownDataPlane = httpDataPlane(loopbackUrl(env.AISBF_HOST, http.port));
+  const metricsHttp = await metricsAccess.listen();
   // Only now that the port is ours: a start that fails before this point created no admin, so the
   // next start still creates one and prints its password (first start is all-or-nothing).
   const admin = await controlPlane.services.users.ensureAdmin({
@@ -168,7 +179,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');
   retention.close();
-  await http.close(env.AISBF_SHUTDOWN_GRACE_MS);
+  await Promise.all([http.close(env.AISBF_SHUTDOWN_GRACE_MS), metricsHttp?.close(1000)]);
   unsubscribe();
   await dataPlane.close();
   await prefillRefusals.close();

@@ -12,6 +12,7 @@ import { createWorkers, QUEUES, toBullmqConnection, toBullmqPrefix } from '@aisb
 import { createSecretBox } from '@aisbf/secrets';
 import { EnvError, type Env } from '../env';
 import { createLogger, resolveLogFormat } from '../logger';
+import { createMetricsAccess, prometheusText } from '../metrics-access';
 import { createProcessMetrics } from '../process-metrics';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { startUsageRetention } from '../usage-retention';
@@ -84,9 +85,15 @@ export async function runWorker(env: Env, options: { port: number | undefined })
     ],
   });
 
+  const metricsAccess = createMetricsAccess({
+    token: env.AISBF_METRICS_TOKEN,
+    port: env.AISBF_METRICS_PORT,
+    host: env.AISBF_HOST,
+    read: prometheusText(() => metrics.text()),
+  });
   const http = await serveHttp(
     (req, res) => {
-      if (metrics.handle(req.url, res)) return;
+      if (metricsAccess.onMainPort(req, res)) return;
       if (req.url === '/healthz') {
         const ok = workers.running();
         res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
@@ -102,6 +109,7 @@ export async function runWorker(env: Env, options: { port: number | undefined })
     },
     { port: options.port ?? env.AISBF_WORKER_PORT, host: env.AISBF_HOST },
   );
+  const metricsHttp = await metricsAccess.listen();
   logger.info({ port: http.port }, 'aisbf worker running');
   console.log(`aisbf worker listening on http://${env.AISBF_HOST}:${http.port}  (/healthz)`);
 
@@ -113,7 +121,7 @@ export async function runWorker(env: Env, options: { port: number | undefined })
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');
   retention.close();
-  await http.close(1000);
+  await Promise.all([http.close(1000), metricsHttp?.close(1000)]);
   await workers.close();
   await Promise.allSettled(queues.map((q) => q.close()));
   await publisher.close();
