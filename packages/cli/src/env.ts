@@ -37,7 +37,7 @@ export const envSchema = z.object({
   /** Bearer token `/metrics` asks for (docs/observability.md "Access"); unset with no metrics port: no metrics. */
   AISBF_METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /** A listener on `AISBF_HOST` that serves only `/metrics`; the role's main port then does not. */
-  AISBF_METRICS_PORT: optionalString.pipe(port.optional()),
+  AISBF_METRICS_PORT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), port.optional()),
   AISBF_SECRET_KEY: optionalString.pipe(
     z.string().min(16, 'must be at least 16 characters (64 hex chars recommended)').optional(),
   ),

@@ -128,4 +128,46 @@ describe('data planes sharing Redis', () => {
     expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(JSON.parse(third.text)).toMatchObject({ error: { code: 'rate_limit_exceeded', type: 'rate_limit_error' } });
   });
+
+  it('tokens per minute spent on one node are refused on another (counted in Redis from usage)', async () => {
+    const prefix = testRedisPrefix('dp-tpm');
+    const limiter = createRedisRateLimiter({ url: testRedisUrl(), prefix });
+    const h = await startHarness({
+      providers: [{ id: 'p' }],
+      aliceTokenLimits: { tokensPerMinute: 5 },
+      deps: { rateLimiter: limiter },
+    });
+    const otherLimiter = createRedisRateLimiter({ url: testRedisUrl(), prefix });
+    const plane = createDataPlane({
+      secretBox: createSecretBox('harness-secret'),
+      usageSink: { emit: () => undefined, flush: async () => undefined, close: async () => undefined },
+      logger: pino({ level: 'silent' }),
+      rateLimiter: otherLimiter,
+    });
+    plane.setSnapshot(h.snapshot);
+    const server: Server = createServer((req, res) => void plane.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await plane.close();
+      await h.close();
+      await Promise.all([limiter.close(), otherLimiter.close()]);
+    });
+    const node2 = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    const body = { model: 'user-provider/p/m1', ...chat };
+    // Node 2 has spent nothing yet: the window is below the limit.
+    const served = await post(`${node2}/chat/completions`, h.tokens.alice, body);
+    expect(served.status).toBe(200);
+    const used = (JSON.parse(served.text) as { usage: { total_tokens: number } }).usage.total_tokens;
+    expect(used).toBeGreaterThanOrEqual(5);
+    // What node 2 accounted (after its answer) closes the window for node 1 too.
+    await expect.poll(async () => (await post(`${h.v1}/chat/completions`, h.tokens.alice, body)).status).toBe(429);
+    const refused = await post(`${h.v1}/chat/completions`, h.tokens.alice, body);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(JSON.parse(refused.text)).toMatchObject({
+      error: { code: 'rate_limit_exceeded', message: expect.stringMatching(/5 tokens per minute/) },
+    });
+  });
 });

@@ -139,6 +139,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     deps.budgetLedger === undefined
       ? null
       : createBudgetHolds(createBudgetGuard({ ledger: deps.budgetLedger, logger: deps.logger }));
+  const rateLimits = createRateLimitGate(deps.rateLimiter, deps.logger);
   // Every request's usage event also feeds the metrics, its log line and its trace: one place counts requests.
   const usageSink: UsageSink = {
     emit(event) {
@@ -146,6 +147,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       observer.record(event);
       deps.usageSink.emit(event);
       holds?.settle(event);
+      rateLimits.charge(event);
     },
     flush: () => deps.usageSink.flush(),
     close: () => deps.usageSink.close(),
@@ -216,7 +218,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     serveDeps,
     current: () => loaded,
     authenticate: createAuthenticator(),
-    rateLimits: createRateLimitGate(deps.rateLimiter, deps.logger),
+    rateLimits,
     models,
     markAttributable: (res) => attributable.add(res),
   };

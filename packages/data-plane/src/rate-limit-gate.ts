@@ -1,46 +1,102 @@
 import type { Logger } from 'pino';
-import { GatewayError, type RateLimiter } from '@aisbf/core';
+import { GatewayError, type RateLimiter, type UsageEvent } from '@aisbf/core';
 import type { Principal } from './auth';
 
-/** Per-minute request limits of tokens and users (`requestsPerMinute`), checked before the body is read. */
-export interface RateLimitGate {
-  /** The per-minute limits that apply, or null when none does (no limiter, no limits: no await). */
-  checks(principal: Principal): Array<[string, number]> | null;
-  /** Counts the request against each limit; the error when one is reached. */
-  hit(checks: Array<[string, number]>): Promise<GatewayError | null>;
+/** One per-minute limit a request is checked against. */
+export interface RateCheck {
+  /** `token:<id>` or `user:<id>` (the calling token and its user, docs/usage.md). */
+  key: string;
+  limit: number;
+  /** `requests`: this request counts 1; `tokens`: the window's spent tokens must be below the limit. */
+  unit: 'requests' | 'tokens';
 }
 
+/**
+ * Per-minute limits of tokens and users (`requestsPerMinute`, `tokensPerMinute`; docs/usage.md),
+ * checked before the body is read. Tokens per minute follow the budgets' "check before, account
+ * after": a request is refused once the window's spent tokens reach the limit, and each finished
+ * request adds what its usage event says it used.
+ */
+export interface RateLimitGate {
+  /** The per-minute limits that apply, or null when none does (no limiter, no limits: no await). */
+  checks(principal: Principal): RateCheck[] | null;
+  /** Counts the request against each request limit and checks each token limit; the error when one is reached. */
+  hit(checks: RateCheck[]): Promise<GatewayError | null>;
+  /** Adds a finished request's tokens to its token's and user's tokens-per-minute windows. Never throws. */
+  charge(event: UsageEvent): void;
+}
+
+/** Window of both limits, seconds. */
+const MINUTE = 60;
+
 export function createRateLimitGate(limiter: RateLimiter | undefined, logger: Logger): RateLimitGate {
+  /**
+   * The tokens-per-minute keys of each calling token, as last checked: a usage event names its
+   * token, not the token's user. Bounded by the number of tokens that have such a limit.
+   */
+  const tokenWindows = new Map<string, Array<{ key: string }>>();
   return {
     checks(principal) {
       if (limiter === undefined) return null;
-      const tokenRpm = principal.token.limits?.requestsPerMinute;
-      const userRpm = principal.user.limits?.requestsPerMinute;
-      if (tokenRpm === undefined && userRpm === undefined) return null;
-      const checks: Array<[string, number]> = [];
-      if (tokenRpm !== undefined) checks.push([`token:${principal.token.id}`, tokenRpm]);
-      if (userRpm !== undefined) checks.push([`user:${principal.user.id}`, userRpm]);
+      const { token, user } = principal;
+      const tokenRpm = token.limits?.requestsPerMinute;
+      const userRpm = user.limits?.requestsPerMinute;
+      const tokenTpm = token.limits?.tokensPerMinute;
+      const userTpm = user.limits?.tokensPerMinute;
+      if (tokenRpm === undefined && userRpm === undefined && tokenTpm === undefined && userTpm === undefined) {
+        if (tokenWindows.size > 0) tokenWindows.delete(token.id);
+        return null;
+      }
+      const checks: RateCheck[] = [];
+      if (tokenRpm !== undefined) checks.push({ key: `token:${token.id}`, limit: tokenRpm, unit: 'requests' });
+      if (userRpm !== undefined) checks.push({ key: `user:${user.id}`, limit: userRpm, unit: 'requests' });
+      const windows: Array<{ key: string }> = [];
+      if (tokenTpm !== undefined) {
+        checks.push({ key: `token:${token.id}`, limit: tokenTpm, unit: 'tokens' });
+        windows.push({ key: `token:${token.id}` });
+      }
+      if (userTpm !== undefined) {
+        checks.push({ key: `user:${user.id}`, limit: userTpm, unit: 'tokens' });
+        windows.push({ key: `user:${user.id}` });
+      }
+      if (windows.length > 0) tokenWindows.set(token.id, windows);
+      else tokenWindows.delete(token.id);
       return checks;
     },
     async hit(checks) {
       if (limiter === undefined) return null;
-      for (const [key, limit] of checks) {
+      for (const check of checks) {
         let decision: Awaited<ReturnType<RateLimiter['hit']>>;
         try {
-          decision = await limiter.hit(key, limit, 60);
+          // Tokens: a peek (amount 0 passes while the window's count is below the limit).
+          decision = await limiter.hit(keyOf(check), check.limit, MINUTE, check.unit === 'tokens' ? 0 : 1);
         } catch (error) {
           // Fail open: a limiter outage (Redis away) must not take the API down with it.
-          logger.warn({ err: error, key }, 'rate limiter unavailable; request allowed');
+          logger.warn({ err: error, key: check.key }, 'rate limiter unavailable; request allowed');
           continue;
         }
         if (!decision.allowed)
           return new GatewayError(
             'RATE_LIMITED',
-            `Rate limit of ${limit} requests per minute reached; retry in ${decision.retryAfterS} s.`,
+            `Rate limit of ${check.limit} ${check.unit} per minute reached (${check.key.startsWith('user:') ? 'user' : 'API token'}); retry in ${decision.retryAfterS} s.`,
             { retryAfterS: decision.retryAfterS, wireCode: 'rate_limit_exceeded' },
           );
       }
       return null;
     },
+    charge(event) {
+      if (limiter === undefined || event.tokenId === null || tokenWindows.size === 0) return;
+      const windows = tokenWindows.get(event.tokenId);
+      const used = event.promptTokens + event.completionTokens;
+      if (windows === undefined || !(used > 0)) return;
+      for (const { key } of windows)
+        // Accounting, not a decision: the request already ran, so the add must always land.
+        limiter
+          .hit(keyOf({ key, unit: 'tokens' }), Number.MAX_SAFE_INTEGER, MINUTE, used)
+          .catch((error: unknown) => logger.warn({ err: error, key }, 'tokens-per-minute accounting failed'));
+    },
   };
 }
+
+const keyOf = (check: Pick<RateCheck, 'key' | 'unit'>): string =>
+  check.unit === 'tokens' ? `tpm:${check.key}` : check.key;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, type SnapshotIndex } from '@aisbf/core';
 import { actingUser, type Authenticator } from './auth';
 import type { ModelsEndpoint } from './http/models-endpoint';
+import { sendDialectError } from './http/dialect-error';
 import { sendError } from './http/openai-error';
 import type { ParsedPath } from './http/parse-path';
 import type { RouteResolver } from './proxy/route-resolver';
@@ -49,7 +50,10 @@ export async function serveRequest(
   const limits = ctx.rateLimits.checks(auth.value);
   if (limits !== null) {
     const limited = await ctx.rateLimits.hit(limits);
-    if (limited !== null) return refuse(req, res, limited, idHeader);
+    if (limited !== null) {
+      req.resume();
+      return sendDialectError(res, limited, idHeader, parsed.op.kind === 'proxy' ? parsed.op.client : undefined);
+    }
   }
   const op = parsed.op;
   if (op.kind === 'unknown')

@@ -7,6 +7,7 @@ import {
   createInProcessPropagation,
   createMemoryBudgetLedger,
   createMemoryHealthStore,
+  createMemoryRateLimiter,
 } from '@aisbf/bus';
 import {
   createControlPlane,
@@ -98,6 +99,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
         });
   // Entries that refused an assistant prefill, kept in the database: a restart does not forget them.
   const prefillRefusals = createDbPrefillRefusals({ db: database.db, onError });
+  const rateLimiter = createMemoryRateLimiter();
   const dataPlane = createDataPlane({
     secretBox,
     usageSink: jobs.usageSink,
@@ -106,6 +108,8 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     responseCache: createMemoryResponseCacheStore(),
     responseStore: createMemoryResponseStore(),
     budgetLedger: createMemoryBudgetLedger(),
+    // requestsPerMinute and tokensPerMinute (docs/usage.md), counted in this process.
+    rateLimiter,
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
     endpointPolicy,
@@ -182,6 +186,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   await Promise.all([http.close(env.AISBF_SHUTDOWN_GRACE_MS), metricsHttp?.close(1000)]);
   unsubscribe();
   await dataPlane.close();
+  await rateLimiter.close();
   await prefillRefusals.close();
   await jobs.close();
   await tracing?.close();
