@@ -238,19 +238,27 @@ export async function startCluster(options: {
     await database.drop();
   };
   try {
-    const spawnRole = async (role: string, extra: Record<string, string> = {}): Promise<AisbfNode> => {
+    const spawnRole = async (
+      role: string,
+      extra: Record<string, string> = {},
+      nodeArgs: string[] = [],
+    ): Promise<AisbfNode> => {
       const node = await spawnBundled(
         options.bundle,
         role,
         { ...env, ...extra },
-        { cwd: options.cwd, logDir: options.logDir },
+        { cwd: options.cwd, logDir: options.logDir, nodeArgs },
       );
       nodes.push(node);
       return node;
     };
     const control = await spawnRole('control-plane', { AISBF_ADMIN_TOKEN: ADMIN });
     await spawnRole('worker');
-    const dataPlane = await spawnRole('data-plane', { AISBF_DATABASE_URL: '', AISBF_NODE_ID: 'bench' });
+    const dataPlane = await spawnRole(
+      'data-plane',
+      { AISBF_DATABASE_URL: '', AISBF_NODE_ID: 'bench' },
+      options.nodeArgs ?? [],
+    );
     const token = await configureTenant(control.url, ADMIN, options.mockUrl);
     await waitForRoutes(dataPlane.url, token);
     return {

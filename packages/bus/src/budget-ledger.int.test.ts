@@ -3,6 +3,7 @@ import type { BudgetLedger } from '@aisbf/core';
 import { testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
 import { createMemoryBudgetLedger } from './memory-budget-ledger';
 import { createRedisBudgetLedger } from './redis-budget-ledger';
+import { closeClient, createRedisClient } from './redis-client';
 
 const resetAt = Date.now() + 3_600_000;
 const line = (key: string, limit: number, amount: number) => ({ key, limit, amount, resetAt });
@@ -18,6 +19,22 @@ const kinds: Array<[string, () => BudgetLedger[]]> = [
         createRedisBudgetLedger({ url: testRedisUrl(), prefix }),
         createRedisBudgetLedger({ url: testRedisUrl(), prefix }),
       ];
+    },
+  ],
+  [
+    // As the data-plane role runs it: one auto-pipelined connection shared with the rate limiter.
+    'redis (shared auto-pipelined client)',
+    () => {
+      const prefix = testRedisPrefix('budget-pipelined');
+      return [0, 1].map(() => {
+        const client = createRedisClient({
+          url: testRedisUrl(),
+          name: 'test-budget-pipelined',
+          redisOptions: { enableAutoPipelining: true },
+        });
+        const ledger = createRedisBudgetLedger({ url: testRedisUrl(), prefix, client });
+        return { ...ledger, close: () => closeClient(client) };
+      });
     },
   ],
 ];
@@ -56,6 +73,22 @@ describe.each(kinds)('%s budget ledger', (_name, make) => {
     // Overspend by a settlement is recorded as is; the next reservation is refused.
     expect(await l.used('cost')).toBe(1050);
     expect((await l.reserve([line('cost', 1000, 0)])).allowed).toBe(false);
+  });
+
+  it('settles many keys of many requests at once, each exactly', async () => {
+    ledgers = make();
+    const l = ledgers[0]!;
+    await Promise.all(Array.from({ length: 40 }, () => l.reserve([line('t1', 1e9, 10), line('t2', 1e9, 10)])));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        l.settle([
+          { key: 't1', delta: -i, resetAt },
+          { key: 't2', delta: i, resetAt },
+        ]),
+      ),
+    );
+    expect(await l.used('t1')).toBe(400 - 780);
+    expect(await l.used('t2')).toBe(400 + 780);
   });
 });
 

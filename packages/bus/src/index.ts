@@ -3,7 +3,7 @@ export * from './topics';
 export type { Bus, BusErrorHandler, Unsubscribe } from './bus';
 export * from './memory-bus';
 export * from './redis-bus';
-export { createRedisClient, type RedisClientOptions } from './redis-client';
+export { closeClient as closeRedisClient, createRedisClient, type RedisClientOptions } from './redis-client';
 export * from './snapshot-store';
 export * from './redis-snapshot-store';
 export * from './snapshot-publisher';

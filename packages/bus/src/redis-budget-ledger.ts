@@ -31,6 +31,18 @@ end
 return {0, 0}
 `;
 
+/**
+ * A settlement's corrections in one command (not MULTI/EXEC, which is four and cannot share a
+ * pipelined write with other requests' commands). ARGV per key: delta, expire-at (epoch ms).
+ */
+const SETTLE_SCRIPT = `
+for i = 1, #KEYS do
+  redis.call('INCRBY', KEYS[i], ARGV[2 * i - 1])
+  redis.call('PEXPIREAT', KEYS[i], ARGV[2 * i])
+end
+return 0
+`;
+
 const KEEP_MS = 86_400_000;
 
 export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): BudgetLedger {
@@ -39,7 +51,11 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
     options.client ??
     createRedisClient({ url: options.url, name: options.name ?? 'aisbf-budget', onError: options.onError });
   client.defineCommand('aisbfBudgetReserve', { lua: RESERVE_SCRIPT });
-  type WithReserve = Redis & { aisbfBudgetReserve(...args: Array<string | number>): Promise<[number, number]> };
+  client.defineCommand('aisbfBudgetSettle', { lua: SETTLE_SCRIPT });
+  type WithReserve = Redis & {
+    aisbfBudgetReserve(...args: Array<string | number>): Promise<[number, number]>;
+    aisbfBudgetSettle(...args: Array<string | number>): Promise<number>;
+  };
   const key = (k: string): string => `${options.prefix}${k}`;
   return {
     async reserve(lines): Promise<BudgetVerdict> {
@@ -51,12 +67,9 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
     },
     async settle(adjustments) {
       if (adjustments.length === 0) return;
-      const multi = client.multi();
-      for (const a of adjustments) {
-        multi.incrby(key(a.key), a.delta);
-        multi.pexpireat(key(a.key), a.resetAt + KEEP_MS);
-      }
-      await multi.exec();
+      const args: Array<string | number> = [adjustments.length, ...adjustments.map((a) => key(a.key))];
+      for (const a of adjustments) args.push(a.delta, a.resetAt + KEEP_MS);
+      await (client as WithReserve).aisbfBudgetSettle(...args);
     },
     async used(k) {
       return Number((await client.get(key(k))) ?? 0);

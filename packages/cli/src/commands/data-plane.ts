@@ -1,7 +1,9 @@
 import { resolveEndpointPolicy } from '@aisbf/core';
 import { hostname } from 'node:os';
 import {
+  closeRedisClient,
   createRedisBudgetLedger,
+  createRedisClient,
   createRedisCooldownSync,
   createRedisHealthBoard,
   createRedisPrefillRefusals,
@@ -42,20 +44,22 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
 
   const source = createRedisSnapshotSource({ ...redis, name: `aisbf-dp-${nodeId}`, onError });
   const cooldownSync = createRedisCooldownSync({ ...redis, name: `aisbf-dp-${nodeId}-cooldown`, onError });
-  const rateLimiter = createRedisRateLimiter({
-    ...redis,
-    name: `aisbf-dp-${nodeId}-rate`,
-    onError: (e) => onError(e, 'rate limiter'),
+  // The commands every request waits for (rate limit hit, budget reserve and settle) share one
+  // connection with auto-pipelining: the commands of all requests issued in one tick leave in one
+  // socket write and come back in one read, instead of a write and a wake-up per command and per
+  // client (docs/decisions.md "Request-path Redis commands share one pipelined connection").
+  const requestPath = createRedisClient({
+    url: redis.url,
+    name: `aisbf-dp-${nodeId}-limits`,
+    onError: (e) => onError(e, 'limits'),
+    redisOptions: { enableAutoPipelining: true },
   });
+  const rateLimiter = createRedisRateLimiter({ ...redis, client: requestPath });
   const health = createRedisHealthBoard({ ...redis, name: `aisbf-dp-${nodeId}-health`, onError });
   // Entries that refused an assistant prefill: once on any node, never sent one again by any node.
   const prefillRefusals = createRedisPrefillRefusals({ ...redis, name: `aisbf-dp-${nodeId}-prefill`, onError });
   // Quotas and budgets (docs/usage.md): one atomic ledger shared by every node.
-  const budgetLedger = createRedisBudgetLedger({
-    ...redis,
-    name: `aisbf-dp-${nodeId}-budget`,
-    onError: (e) => onError(e, 'budget ledger'),
-  });
+  const budgetLedger = createRedisBudgetLedger({ ...redis, client: requestPath });
   const responseCache = createRedisResponseCacheStore({
     ...redis,
     name: `aisbf-dp-${nodeId}-cache`,
@@ -182,5 +186,6 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     rateLimiter.close(),
     budgetLedger.close(),
   ]);
+  await closeRedisClient(requestPath);
   return 0;
 }
