@@ -24,3 +24,4 @@ export * from './redis-response-store';
 export * from './memory-budget-ledger';
 export * from './redis-budget-ledger';
 export * from './redis-prefill-refusals';
+export * from './cooldown-reader';

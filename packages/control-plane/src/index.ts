@@ -14,6 +14,7 @@ export type { RouteConfigView } from './services/route-configs.service';
 export type { ImportResult, ConfigExport } from './services/config.service';
 export type { UsageView, UsageQueryInput } from './services/usage.service';
 export type { SystemOverview } from './services/system.service';
+export type { LiveState, LiveRotation, LiveEntry, LiveHealth, LiveCooldown } from './services/live-state.service';
 export type { DryRunResult, PrivacyDetector } from './services/autoselect-dry-run';
 export type { EnsureAdminResult } from './services/users.service';
 export * from './app';

@@ -45,3 +45,34 @@ export interface NodeInfo {
  * loopback, or `AISBF_DATA_PLANE_URL` in cluster mode. `path` starts with `/`.
  */
 export type DataPlaneFetch = (path: string, init: RequestInit) => Promise<Response>;
+
+/** One open cooldown (docs/cluster.md "Cooldowns"); satisfied by @aisbf/bus's `CooldownReader`. */
+export interface OpenCooldownInfo {
+  /** `<owner scope>|<provider>|<model>`, the data plane's entry key. */
+  key: string;
+  until: number;
+  openedAt: number;
+}
+
+/**
+ * The shared cooldown state, read only: Redis in cluster mode, the data plane's in-process store
+ * all-in-one. The control plane never reaches into a data plane to read it.
+ */
+export interface CooldownSource {
+  open(): Promise<OpenCooldownInfo[]>;
+}
+
+/** The health job's last verdict per provider and provider model; satisfied by @aisbf/bus's `HealthStore`. */
+export interface HealthMarkSource {
+  all(): Promise<
+    Array<{
+      providerOwnerId: string | null;
+      providerId: string;
+      model: string | null;
+      status: 'healthy' | 'unhealthy' | 'unknown';
+      reason: string;
+      at: number;
+      since?: number | undefined;
+    }>
+  >;
+}

@@ -205,3 +205,13 @@ export async function revokeApiToken(db: Kysely<Database>, id: string, now: numb
 export async function touchApiToken(db: Kysely<Database>, id: string, now: number): Promise<void> {
   await db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', id).execute();
 }
+
+/** Replaces a token's own limits (null clears them); false when no such token. */
+export async function setApiTokenLimits(db: Kysely<Database>, id: string, limits: Limits | null): Promise<boolean> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ limits: writeJson(limits) })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

@@ -15,3 +15,5 @@ export type Autoselect = Outputs['autoselects']['list'][number];
 export type Usage = Outputs['usage']['query'];
 export type UsageQuery = Inputs['usage']['query'];
 export type Overview = Outputs['system']['overview'];
+export type LiveState = Outputs['rotations']['liveState'];
+export type LiveEntry = LiveState['rotations'][number]['entries'][number];

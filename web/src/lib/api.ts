@@ -6,6 +6,8 @@ export type {
   ApiToken,
   Autoselect,
   Inputs,
+  LiveEntry,
+  LiveState,
   Outputs,
   Overview,
   Provider,

@@ -1,6 +1,8 @@
 import { resolveEndpointPolicy } from '@aisbf/core';
 import {
   createRedisBus,
+  createRedisCooldownReader,
+  createRedisHealthStore,
   createRedisNodeList,
   createRedisSessionStore,
   createRedisSnapshotStore,
@@ -62,6 +64,9 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
     onError: (e) => onError(e, 'sessions'),
   });
   const nodes = createRedisNodeList({ ...redis, onError: (e) => onError(e, 'node list') });
+  // Read only: the rotations page shows the cooldowns and health the data planes and the worker share.
+  const cooldowns = createRedisCooldownReader({ ...redis, name: 'aisbf-cp-cooldowns', onError });
+  const healthMarks = createRedisHealthStore({ ...redis, name: 'aisbf-cp-health', onError });
   const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [
     env.AISBF_PORT,
     env.AISBF_CONTROL_PORT,
@@ -80,6 +85,8 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
     // providers.test probes user-owned providers under the policy at connect time too (docs/security.md).
     userFetch: createGuardedFetch({ policy: endpointPolicy }),
     listNodes: () => nodes.listNodes(),
+    cooldowns,
+    healthMarks,
     ...(env.AISBF_DATA_PLANE_URL === undefined ? {} : { dataPlane: httpDataPlane(env.AISBF_DATA_PLANE_URL) }),
     dashboardDir: dashboardDir(env.AISBF_DASHBOARD_DIR),
     trustedProxies: trustedProxies(env.AISBF_TRUSTED_PROXIES),
@@ -130,7 +137,15 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
   await Promise.all([http.close(env.AISBF_SHUTDOWN_GRACE_MS), metricsHttp?.close(1000)]);
   await controlPlane.close();
   await publisher.close();
-  await Promise.allSettled([jobs.close(), sessions.close(), nodes.close(), bus.close(), store.close()]);
+  await Promise.allSettled([
+    jobs.close(),
+    sessions.close(),
+    nodes.close(),
+    bus.close(),
+    store.close(),
+    cooldowns.close(),
+    healthMarks.close(),
+  ]);
   await database.close();
   return 0;
 }

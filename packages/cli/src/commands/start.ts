@@ -6,6 +6,7 @@ import {
   createHealthPublisher,
   createInProcessPropagation,
   createMemoryBudgetLedger,
+  createMemoryCooldownSync,
   createMemoryHealthStore,
   createMemoryRateLimiter,
 } from '@aisbf/bus';
@@ -73,6 +74,8 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   // Provider health: the health-check job writes it, the data plane reads it (same shapes as cluster mode).
   const healthStore = createMemoryHealthStore();
   const healthBoard = createHealthBoard({ bus: propagation.bus, store: healthStore, pollMs: 0, onError });
+  // Cooldowns: no other node to tell, but kept where the control plane's rotations page reads them.
+  const cooldowns = createMemoryCooldownSync();
   // One endpoint policy for every half (docs/security.md): checked when a provider is written, and on every
   // connection to a user-owned provider, the proxy's and the jobs' (discovery, health probes).
   const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [
@@ -104,6 +107,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     secretBox,
     usageSink: jobs.usageSink,
     health: healthBoard,
+    cooldownSync: cooldowns,
     prefillRefusals,
     responseCache: createMemoryResponseCacheStore(),
     responseStore: createMemoryResponseStore(),
@@ -128,6 +132,8 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     jobs,
     sessions,
     mode: 'all-in-one',
+    cooldowns,
+    healthMarks: healthStore,
     privacyDetector,
     endpointCheck: { policy: endpointPolicy },
     userFetch: guardedFetch,

@@ -3,6 +3,7 @@ import type { SessionStore } from '../ports';
 import { createAuthService } from './auth.service';
 import { createAutoselectDryRun, type PrivacyDetector } from './autoselect-dry-run';
 import { createConfigService } from './config.service';
+import { createLiveStateService } from './live-state.service';
 import { createLoginRateLimiter, type LoginRateLimiter } from './login-rate-limiter';
 import { createProvidersService } from './providers.service';
 import { createRouteConfigsService } from './route-configs.service';
@@ -35,7 +36,7 @@ export function createServices(deps: CreateServicesDeps) {
     users: createUsersService(ctx, deps.sessions),
     tokens: createTokensService(ctx),
     providers: createProvidersService(ctx),
-    rotations: createRouteConfigsService(ctx, 'rotation'),
+    rotations: { ...createRouteConfigsService(ctx, 'rotation'), liveState: createLiveStateService(ctx).rotations },
     autoselects: { ...autoselects, dryRun: createAutoselectDryRun(ctx, deps.privacyDetector ?? defaultDetector) },
     config: createConfigService(ctx),
     usage: createUsageService(ctx),

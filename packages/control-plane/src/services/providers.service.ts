@@ -12,6 +12,7 @@ import {
 import { connectRefusal, fetchFor, modelsRequest, type ModelDiscovery } from '@aisbf/jobs';
 import { isAdmin, type Actor } from './actor';
 import { resolveOwner } from './owner-scope';
+import { headerNames, keepStoredHeaders, visibleSettings } from './provider-headers';
 import { notFound, writeProvider } from './provider-write';
 import type { ServiceContext } from './service-deps';
 import { assertEndpointAllowed } from './endpoint-write-check';
@@ -27,7 +28,17 @@ export interface ProviderView {
   apiKeyHint: string | null;
   enabled: boolean;
   adminOnly: boolean;
-  models: Array<{ name: string; contextWindow?: number; pricing?: Record<string, number | undefined> }>;
+  models: Array<{
+    name: string;
+    contextWindow?: number;
+    prefill?: boolean;
+    defaults?: Record<string, unknown>;
+    pricing?: Record<string, number | undefined>;
+  }>;
+  /** Stored settings (timeouts, max_concurrency, health_probe, …) except the headers. */
+  settings: Record<string, unknown>;
+  /** Names of the headers sent upstream; their values are never returned. */
+  headers: string[];
   /** The provider as a whole (connection-level faults only), and each model the health job judged. */
   health: {
     status: HealthStatus;
@@ -91,8 +102,12 @@ export function createProvidersService(ctx: ServiceContext) {
         models: p.models.map((m) => ({
           name: m.name,
           ...(m.contextWindow !== undefined ? { contextWindow: m.contextWindow } : {}),
+          ...(m.prefill !== undefined ? { prefill: m.prefill } : {}),
+          ...(m.defaults !== undefined ? { defaults: m.defaults } : {}),
           ...(m.pricing !== undefined ? { pricing: m.pricing } : {}),
         })),
+        settings: visibleSettings(p),
+        headers: headerNames(p),
         health: {
           status: h.status,
           ...(h.checkedAt !== null ? { checkedAt: iso(h.checkedAt) } : {}),
@@ -134,9 +149,12 @@ export function createProvidersService(ctx: ServiceContext) {
     async upsert(actor: Actor, input: { owner?: string | null; input: ProviderInput }): Promise<ProviderView> {
       const scope = await resolveOwner(db, actor, input.owner);
       const saved = await ctx.commit(async (trx) => {
+        const raw: Record<string, unknown> = { ...input.input };
+        if (raw['headers'] !== undefined && typeof raw['id'] === 'string')
+          keepStoredHeaders(raw, await findProvider(trx, scope.ownerId, raw['id']));
         const { provider } = await writeProvider(trx, ctx.secretBox, {
           ownerId: scope.ownerId,
-          raw: input.input,
+          raw,
           now: ctx.clock(),
           endpointCheck: ctx.endpointCheck,
         });

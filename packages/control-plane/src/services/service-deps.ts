@@ -1,7 +1,7 @@
 import type { ConfigChange } from '@aisbf/core';
 import { withConfigChange, type Db } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
-import type { ConfigPublisher, JobRunner, NodeInfo } from '../ports';
+import type { ConfigPublisher, CooldownSource, HealthMarkSource, JobRunner, NodeInfo } from '../ports';
 import type { EndpointWriteCheck } from './endpoint-write-check';
 
 export interface ServiceDeps {
@@ -22,6 +22,10 @@ export interface ServiceDeps {
   mode?: 'all-in-one' | 'cluster';
   /** Data-plane nodes as seen by the bus (cluster mode). */
   listNodes?: () => Promise<NodeInfo[]>;
+  /** Open cooldowns as the data planes share them (rotations.liveState); absent = none shown. */
+  cooldowns?: CooldownSource;
+  /** The health job's verdicts with their evidence time (rotations.liveState's half-open). */
+  healthMarks?: HealthMarkSource;
   /** A publish failure after a commit is reported here, never to the caller: the change is committed. */
   onError?: (error: unknown, context: string) => void;
 }

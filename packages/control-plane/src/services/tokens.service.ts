@@ -1,5 +1,5 @@
 import { GatewayError, limitsSchema } from '@aisbf/core';
-import { findApiTokenById, insertApiToken, listApiTokens } from '@aisbf/db';
+import { findApiTokenById, insertApiToken, listApiTokens, setApiTokenLimits } from '@aisbf/db';
 import { revokeApiToken } from '@aisbf/db';
 import { generateApiToken, hashApiToken, tokenHint } from '@aisbf/secrets';
 import { z } from 'zod';
@@ -71,6 +71,22 @@ export function createTokensService(ctx: ServiceContext) {
         hint: token.hint,
         expiresAt: isoOrNull(token.expiresAt),
       };
+    },
+
+    /**
+     * Replaces a token's own limits (null clears them). Its owner may: a token's limits only ever
+     * narrow what its user may do (docs/usage.md), so they grant nothing.
+     */
+    async setLimits(actor: Actor, input: { id: string; limits: unknown }): Promise<TokenView> {
+      const limits = parseOrThrow(limitsSchema.nullable(), input.limits ?? null, ['limits']);
+      return ctx.commit(async (trx) => {
+        const token = await findApiTokenById(trx, input.id);
+        if (token === undefined || (token.userId !== actor.userId && !isAdmin(actor)))
+          throw new GatewayError('NOT_FOUND', 'no such token', { path: 'id' });
+        if (token.revokedAt !== null) throw new GatewayError('BAD_REQUEST', 'the token is revoked', { path: 'id' });
+        await setApiTokenLimits(trx, token.id, limits);
+        return { value: tokenView({ ...token, limits }), changes: [{ kind: 'token', id: token.id, op: 'upsert' }] };
+      });
     },
 
     async revoke(actor: Actor, input: { id: string }): Promise<boolean> {

@@ -1,3 +1,4 @@
+import type { Limits } from '@aisbf/core';
 import type { ApiToken, User } from '@aisbf/db';
 
 /** What the APIs show of a user and a token; dates as ISO strings (tRPC contract: plain JSON). */
@@ -7,6 +8,8 @@ export interface UserView {
   role: 'admin' | 'user';
   disabled: boolean;
   createdAt: string;
+  /** Quotas and budgets (docs/usage.md); null: none. */
+  limits: Limits | null;
 }
 
 export interface TokenView {
@@ -17,6 +20,8 @@ export interface TokenView {
   expiresAt: string | null;
   lastUsedAt: string | null;
   revoked: boolean;
+  /** This token's own quotas and budgets, on top of its user's; null: none. */
+  limits: Limits | null;
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -28,6 +33,7 @@ export const userView = (u: User): UserView => ({
   role: u.role,
   disabled: u.disabled,
   createdAt: iso(u.createdAt),
+  limits: u.limits,
 });
 
 export const tokenView = (t: ApiToken): TokenView => ({
@@ -38,4 +44,5 @@ export const tokenView = (t: ApiToken): TokenView => ({
   expiresAt: isoOrNull(t.expiresAt),
   lastUsedAt: isoOrNull(t.lastUsedAt),
   revoked: t.revokedAt !== null,
+  limits: t.limits,
 });

@@ -72,8 +72,14 @@ export function defineTrpcSuite(dialect: string, makeUrl: () => Promise<string>)
           expiresAt: '2099-01-01T00:00:00.000Z',
           lastUsedAt: null,
           revoked: false,
+          limits: null,
         },
       ]);
+      // A token's own limits, as the tokens page edits them (docs/dashboard.md).
+      expect((await me.tokens.setLimits({ id: token.id, limits: { requestsPerMinute: 10 } })).limits).toEqual({
+        requestsPerMinute: 10,
+      });
+      await me.tokens.setLimits({ id: token.id, limits: null });
       for (const p of SEED_PROVIDERS) await me.providers.upsert({ input: p });
       const providers = await me.providers.list();
       expect(providers.map((p) => [p.id, p.scope, p.apiKeyHint])).toEqual(

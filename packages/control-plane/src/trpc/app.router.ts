@@ -100,6 +100,9 @@ export const appRouter = router({
           limits: input.limits ?? null,
         }),
       ),
+    setLimits: authedProcedure
+      .input(z.object({ id: z.string(), limits: z.record(z.string(), z.number()).nullable() }))
+      .mutation(({ ctx, input }) => ctx.services.tokens.setLimits(ctx.actor, input)),
     revoke: authedProcedure
       .input(z.object({ id: z.string() }))
       .mutation(async ({ ctx, input }) => ({ ok: await ctx.services.tokens.revoke(ctx.actor, input) })),
@@ -120,7 +123,13 @@ export const appRouter = router({
       .mutation(({ ctx, input }) => ctx.services.providers.discoverModels(ctx.actor, input)),
     test: authedProcedure.input(idInput).mutation(({ ctx, input }) => ctx.services.providers.test(ctx.actor, input)),
   }),
-  rotations: router(routeConfigRouter('rotations')),
+  rotations: router({
+    ...routeConfigRouter('rotations'),
+    /** Open cooldowns and health of every entry, polled by the rotations page. */
+    liveState: authedProcedure
+      .input(ownerInput)
+      .query(({ ctx, input }) => ctx.services.rotations.liveState(ctx.actor, { owner: input?.owner })),
+  }),
   autoselects: router({
     ...routeConfigRouter('autoselects'),
     dryRun: authedProcedure

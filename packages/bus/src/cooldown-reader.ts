@@ -1,0 +1,104 @@
+import type { CooldownSync } from '@aisbf/core';
+import type { BusErrorHandler } from './bus';
+import { closeClient, createRedisClient } from './redis-client';
+
+/** One open cooldown as the cluster stores it (docs/cluster.md "Cooldowns"). */
+export interface OpenCooldown {
+  /** The entry key `<owner scope>|<provider>|<model>`, as the data plane's routing index builds it. */
+  key: string;
+  /** Epoch ms the cooldown ends. */
+  until: number;
+  /** Epoch ms it was opened. */
+  openedAt: number;
+}
+
+/**
+ * Read side of the shared cooldown state, for whoever shows it (the control plane's dashboard):
+ * the open cooldowns, without joining the bus as a node would.
+ */
+export interface CooldownReader {
+  open(): Promise<OpenCooldown[]>;
+  close(): Promise<void>;
+}
+
+/** `<end>:<opened at>`, the value `createRedisCooldownSync` writes; null for a foreign value. */
+export function parseCooldownValue(value: string | null | undefined): { until: number; openedAt: number } | null {
+  const match = /^(\d+):(\d+)$/.exec(value ?? '');
+  if (match === null) return null;
+  return { until: Number(match[1]), openedAt: Number(match[2]) };
+}
+
+/**
+ * Cluster mode: SCANs `<prefix>cooldown:*` (not KEYS: it must not block Redis) and reads the values.
+ * Each key expires with its cooldown (PX), so what is found is open.
+ */
+export function createRedisCooldownReader(options: {
+  url: string;
+  prefix: string;
+  name?: string;
+  onError?: BusErrorHandler;
+  now?: () => number;
+}): CooldownReader {
+  const now = options.now ?? Date.now;
+  const client = createRedisClient({
+    url: options.url,
+    name: options.name ?? 'aisbf-cooldown-reader',
+    onError: (e) => options.onError?.(e, 'cooldown reader'),
+  });
+  const keyPrefix = `${options.prefix}cooldown:`;
+  return {
+    async open() {
+      const found: OpenCooldown[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 500);
+        cursor = next;
+        if (keys.length === 0) continue;
+        const values = await client.mget(...keys);
+        const at = now();
+        keys.forEach((fullKey, i) => {
+          const parsed = parseCooldownValue(values[i]);
+          if (parsed !== null && parsed.until > at) found.push({ key: fullKey.slice(keyPrefix.length), ...parsed });
+        });
+      } while (cursor !== '0');
+      return found;
+    },
+    close: () => closeClient(client),
+  };
+}
+
+/**
+ * All-in-one mode: the one data plane's `CooldownSync` (there is no other node to tell), which
+ * keeps what it is told so the control plane in the same process can read it, with the same
+ * rules as the Redis store: the later end wins, a close removes only a cooldown opened before the
+ * successful attempt was sent.
+ */
+export function createMemoryCooldownSync(options: { now?: () => number } = {}): CooldownSync & CooldownReader {
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, { until: number; openedAt: number }>();
+  return {
+    publish(key, until) {
+      const at = now();
+      if (until <= at) return;
+      const held = entries.get(key);
+      if (held !== undefined && held.until >= until && held.until > at) return;
+      entries.set(key, { until, openedAt: at });
+    },
+    publishClose(key, at) {
+      const held = entries.get(key);
+      if (held !== undefined && held.openedAt <= at) entries.delete(key);
+    },
+    // A single node hears no other node.
+    subscribe: () => () => undefined,
+    async open() {
+      const at = now();
+      const out: OpenCooldown[] = [];
+      for (const [key, held] of entries) {
+        if (held.until > at) out.push({ key, ...held });
+        else entries.delete(key);
+      }
+      return out;
+    },
+    close: async () => undefined,
+  };
+}
