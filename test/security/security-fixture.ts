@@ -49,12 +49,18 @@ export interface SecurityFixture {
 
 /** `loginMaxFailures` omitted: the services' own default limiter (what `aisbf start` runs). */
 export async function createSecurityFixture(
-  options: { loginMaxFailures?: number; maxBodyBytes?: number; databaseUrl?: string } = {},
+  options: {
+    loginMaxFailures?: number;
+    maxBodyBytes?: number;
+    databaseUrl?: string;
+    /** The AISBF_SECRET_KEY, for a test that decrypts what was stored (default: a fresh one). */
+    secretKey?: string;
+  } = {},
 ): Promise<SecurityFixture> {
   const handle = createDatabase(options.databaseUrl ?? 'sqlite::memory:');
   await migrateToLatest(handle.db);
   const clock = { now: Date.now() };
-  const secretBox = createSecretBox(generateSecretKey());
+  const secretBox = createSecretBox(options.secretKey ?? generateSecretKey());
   const publish = async (_change: ConfigChange): Promise<void> => undefined;
   const cp = createControlPlane({
     db: handle.db,

@@ -7,6 +7,7 @@ export * from './services/service-deps';
 export * from './services/validation-error';
 export * from './services/owner-scope';
 export * from './services/login-rate-limiter';
+export { resealProviderHeaders } from './services/reseal-provider-headers';
 export { assertEndpointAllowed, type EndpointWriteCheck } from './services/endpoint-write-check';
 export type { UserView, TokenView } from './services/views';
 export type { ProviderView, ProviderInput, ProviderTestResult } from './services/providers.service';

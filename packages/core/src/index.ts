@@ -9,6 +9,7 @@ export * from './config/rotation-config.schema';
 export * from './config/autoselect-config.schema';
 export * from './config/route-aliases.schema';
 export * from './config/config-documents';
+export * from './config/sealed-headers';
 export * from './usage-event';
 export * from './ports';
 export * from './routing/index';

@@ -70,7 +70,10 @@ export interface SnapshotProvider {
   maxConcurrency?: number;
   /** `max_tokens` sent to vendors that require one when neither the request nor the model sets it. */
   defaultMaxTokens?: number;
+  /** Static headers of rows written before header values were sealed (plaintext; see sealed-headers.ts). */
   headers?: Record<string, string>;
+  /** Static headers sent upstream, name → SecretBox ciphertext, decrypted in the data plane's memory like `apiKeyEnc`. */
+  headersEnc?: Record<string, string>;
   timeouts: Timeouts;
   /** Response cache for direct routes to this provider (docs/cache.md). */
   cache?: CacheSetting;

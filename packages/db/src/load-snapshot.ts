@@ -2,8 +2,10 @@ import type { Kysely } from 'kysely';
 import {
   autoselectConfigSchema,
   cacheSettingSchema,
+  legacyHeadersOf,
   providerTypeSchema,
   rotationConfigSchema,
+  sealedHeadersOf,
   timeoutsSchema,
   type Limits,
   type ProviderModel,
@@ -51,12 +53,12 @@ export function toSnapshotProvider(p: StoredProvider): SnapshotProvider {
   const defaultMaxTokens = p.settings['default_max_tokens'];
   if (typeof defaultMaxTokens === 'number') provider.defaultMaxTokens = defaultMaxTokens;
   if (typeof maxConcurrency === 'number') provider.maxConcurrency = maxConcurrency;
-  const headers = p.settings['headers'];
-  if (typeof headers === 'object' && headers !== null && !Array.isArray(headers)) {
-    provider.headers = Object.fromEntries(
-      Object.entries(headers).filter((e): e is [string, string] => typeof e[1] === 'string'),
-    );
-  }
+  // Header values travel sealed, like the key (docs/architecture.md "Secrets"); a row not yet
+  // resealed at boot still carries plaintext ones.
+  const legacy = legacyHeadersOf(p.settings);
+  if (Object.keys(legacy).length > 0) provider.headers = legacy;
+  const sealed = Object.entries(sealedHeadersOf(p.settings));
+  if (sealed.length > 0) provider.headersEnc = Object.fromEntries(sealed.map(([name, h]) => [name, h.enc]));
   // Provider-level response caching (docs/cache.md); a malformed setting is ignored, never half-applied.
   const cache = cacheSettingSchema.safeParse(p.settings['cache']);
   if (p.settings['cache'] !== undefined && cache.success) provider.cache = cache.data;

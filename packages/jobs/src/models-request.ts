@@ -1,3 +1,4 @@
+import { providerHeadersOf } from '@aisbf/core';
 import { backendDialectFor, vendorPath } from '@aisbf/dialects';
 import type { StoredProvider } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
@@ -11,11 +12,11 @@ export function modelsRequest(
   provider: StoredProvider,
   secretBox: Pick<SecretBox, 'decrypt'>,
 ): { url: string; headers: Record<string, string>; parse: ((body: unknown) => string[] | null) | null } {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  const extra = provider.settings['headers'];
-  if (typeof extra === 'object' && extra !== null) {
-    for (const [k, v] of Object.entries(extra)) if (typeof v === 'string') headers[k] = v;
-  }
+  // The provider's own headers, decrypted here like its key (docs/architecture.md "Secrets").
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    ...providerHeadersOf(provider.settings, (sealed) => secretBox.decrypt(sealed)),
+  };
   const key = provider.apiKeyEnc === null ? null : secretBox.decrypt(provider.apiKeyEnc);
   const dialect = backendDialectFor(provider.type);
   if (dialect === null) {

@@ -8,7 +8,7 @@ import {
   createRedisSnapshotStore,
   createSnapshotPublisher,
 } from '@aisbf/bus';
-import { createControlPlane, httpDataPlane, trustedProxies } from '@aisbf/control-plane';
+import { createControlPlane, httpDataPlane, resealProviderHeaders, trustedProxies } from '@aisbf/control-plane';
 import { createGuardedFetch } from '@aisbf/data-plane';
 import { createDatabase, getConfigVersion, loadSnapshot, migrateToLatest } from '@aisbf/db';
 import { createBullmqJobRunner } from '@aisbf/jobs';
@@ -49,6 +49,8 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
   const database = createDatabase(env.AISBF_DATABASE_URL);
   // Forward-only migrations are safe on a live cluster; running them here keeps a one-node setup simple.
   await migrateToLatest(database.db);
+  // Before the first snapshot is published: no plaintext header value may reach Redis (docs/architecture.md "Secrets").
+  await resealProviderHeaders(database.db, secretBox, Date.now());
 
   const bus = createRedisBus({ ...redis, name: 'aisbf-cp', onError });
   const store = createRedisSnapshotStore({

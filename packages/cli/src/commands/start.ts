@@ -15,6 +15,7 @@ import {
   createMemorySessionStore,
   httpDataPlane,
   isControlPlanePath,
+  resealProviderHeaders,
   trustedProxies,
   type DataPlaneFetch,
 } from '@aisbf/control-plane';
@@ -67,6 +68,8 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   const secretBox = createSecretBox(secret.key);
   const database = createDatabase(env.AISBF_DATABASE_URL ?? defaultDatabaseUrl(dataDir));
   await migrateToLatest(database.db);
+  // Header values of providers written before they were sealed (docs/architecture.md "Secrets").
+  await resealProviderHeaders(database.db, secretBox, Date.now());
   const onError = (error: unknown, context: string): void =>
     logger.error({ err: error, context }, 'background task failed');
 

@@ -1,4 +1,15 @@
-import { formatPath, GatewayError, normalizeProviderModel, providerConfigSchema, type ConfigIssue } from '@aisbf/core';
+import {
+  formatPath,
+  GatewayError,
+  isRedactedHeaderValue,
+  legacyHeadersOf,
+  normalizeProviderModel,
+  providerConfigSchema,
+  SEALED_HEADERS_SETTING,
+  sealedHeadersOf,
+  type ConfigIssue,
+  type SealedHeader,
+} from '@aisbf/core';
 import { findProvider, upsertProvider, type Db, type StoredProvider } from '@aisbf/db';
 import { secretHint, type SecretBox } from '@aisbf/secrets';
 import { assertEndpointAllowed, type EndpointWriteCheck } from './endpoint-write-check';
@@ -19,6 +30,9 @@ const NOT_SETTINGS = new Set([
   'apiKeyHint',
   'scope',
   'health',
+  // Header values are sealed into SEALED_HEADERS_SETTING (sealHeaders), never stored as given.
+  'headers',
+  SEALED_HEADERS_SETTING,
 ]);
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -46,7 +60,9 @@ export async function writeProvider(
   const raw: Record<string, unknown> = { ...input.raw };
   if (raw['apiKey'] !== undefined && raw['api_key'] === undefined) raw['api_key'] = raw['apiKey'];
   if (raw['adminOnly'] !== undefined && raw['admin_only'] === undefined) raw['admin_only'] = raw['adminOnly'];
-  for (const key of ['apiKey', 'adminOnly', 'api_key_hint', 'apiKeyHint', 'scope', 'health']) delete raw[key];
+  // The sealed form is written only by this function: a document cannot plant its own ciphertext.
+  for (const key of ['apiKey', 'adminOnly', 'api_key_hint', 'apiKeyHint', 'scope', 'health', SEALED_HEADERS_SETTING])
+    delete raw[key];
   for (const [key, value] of Object.entries(raw)) if (value === null || value === undefined) delete raw[key];
   const parsed = providerConfigSchema.safeParse(raw);
   if (!parsed.success) throw validationFromZod(parsed.error, prefix);
@@ -67,6 +83,11 @@ export async function writeProvider(
   for (const [key, value] of Object.entries(config))
     if (!NOT_SETTINGS.has(key) && value !== undefined) settings[key] = value;
   const existing = await findProvider(trx, input.ownerId, config.id);
+  if (config.headers !== undefined)
+    settings[SEALED_HEADERS_SETTING] = sealHeaders(secretBox, config.headers, existing?.settings ?? {}, [
+      ...prefix,
+      'headers',
+    ]);
   const apiKey = config.api_key;
   const sealed =
     apiKey === undefined
@@ -91,7 +112,59 @@ export async function writeProvider(
   );
 }
 
-/** A provider as an AISBF providers.json entry, key redacted (export, docs/architecture.md "Control plane"). */
+/**
+ * Seals every header value (docs/architecture.md "Secrets"). A value that is an export's redaction
+ * (`Bear…1a2b`) keeps what is stored under that name, as an omitted `api_key` keeps the key, so an
+ * exported document imports back unchanged; a redaction with nothing stored behind it is an error.
+ */
+function sealHeaders(
+  secretBox: SecretBox,
+  headers: Record<string, string>,
+  stored: Record<string, unknown>,
+  path: ReadonlyArray<PropertyKey>,
+): Record<string, SealedHeader> {
+  const sealed = sealedHeadersOf(stored);
+  const legacy = legacyHeadersOf(stored);
+  const storedOf = (name: string): SealedHeader | undefined => {
+    const lower = name.toLowerCase();
+    const found = Object.keys(sealed).find((n) => n.toLowerCase() === lower);
+    if (found !== undefined) return sealed[found];
+    const plain = Object.keys(legacy).find((n) => n.toLowerCase() === lower);
+    return plain === undefined ? undefined : seal(secretBox, legacy[plain]!);
+  };
+  const out: Record<string, SealedHeader> = {};
+  const issues: ConfigIssue[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (!isRedactedHeaderValue(value)) {
+      out[name] = seal(secretBox, value);
+      continue;
+    }
+    const kept = storedOf(name);
+    if (kept !== undefined) out[name] = kept;
+    else
+      issues.push({
+        path: formatPath([...path, name]),
+        message: 'is a redacted value and nothing is stored under this name to keep; send the real value',
+      });
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return out;
+}
+
+const seal = (secretBox: SecretBox, value: string): SealedHeader => ({
+  enc: secretBox.encrypt(value),
+  hint: secretHint(value),
+});
+
+/** Header names with their hints in place of the values (exports and views). */
+export function redactedHeaders(settings: Record<string, unknown>): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(legacyHeadersOf(settings))) out[name] = secretHint(value);
+  for (const [name, sealed] of Object.entries(sealedHeadersOf(settings))) out[name] = sealed.hint;
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** A provider as an AISBF providers.json entry, key and header values redacted (export, docs/architecture.md "Control plane"). */
 export function providerDocument(p: StoredProvider): Record<string, unknown> {
   const models = p.models.map((m) => {
     const out: Record<string, unknown> = { name: m.name };
@@ -101,6 +174,10 @@ export function providerDocument(p: StoredProvider): Record<string, unknown> {
     if (m.pricing !== undefined) out['pricing'] = m.pricing;
     return Object.keys(out).length === 1 ? m.name : out;
   });
+  const settings = { ...p.settings };
+  delete settings['headers'];
+  delete settings[SEALED_HEADERS_SETTING];
+  const headers = redactedHeaders(p.settings);
   return {
     type: p.type,
     endpoint: p.endpoint,
@@ -108,7 +185,8 @@ export function providerDocument(p: StoredProvider): Record<string, unknown> {
     models,
     enabled: p.enabled,
     ...(p.ownerId === null ? { admin_only: p.adminOnly } : {}),
-    ...p.settings,
+    ...settings,
+    ...(headers === undefined ? {} : { headers }),
   };
 }
 

@@ -26,6 +26,18 @@ export function createTargetResolver(deps: {
   decrypt: (sealed: string) => string;
 }): TargetResolver {
   const addresses = new Map<string, TargetAddress>();
+  /** The provider's own headers in plaintext, per snapshot provider (a new snapshot is new objects). */
+  const staticHeaders = new WeakMap<RouteTarget['provider'], Record<string, string>>();
+  const providerHeaders = (provider: RouteTarget['provider']): Record<string, string> => {
+    let out = staticHeaders.get(provider);
+    if (out === undefined) {
+      out = { ...(provider.headers ?? {}) };
+      // Sealed like the key (docs/architecture.md "Secrets"); decrypted once per snapshot.
+      for (const [name, sealed] of Object.entries(provider.headersEnc ?? {})) out[name] = deps.decrypt(sealed);
+      staticHeaders.set(provider, out);
+    }
+    return out;
+  };
   const keys = new Map<string, string>();
   const apiKey = (target: RouteTarget): string | null => {
     const sealed = target.provider.apiKeyEnc;
@@ -53,7 +65,7 @@ export function createTargetResolver(deps: {
     apiKey,
     headers(target, stream) {
       const out: Record<string, string> = {
-        ...(target.provider.headers ?? {}),
+        ...providerHeaders(target.provider),
         'content-type': 'application/json',
         accept: stream ? 'text/event-stream' : 'application/json',
       };
