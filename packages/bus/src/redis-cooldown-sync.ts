@@ -37,6 +37,8 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
     onError: (e) => onError(e, 'cooldown client'),
   });
   const keyPrefix = `${options.prefix}cooldown:`;
+  /** The node that sends an entry's half-open probe, `<prefix>probe:<key>` (not under `cooldown:`, which is scanned). */
+  const probePrefix = `${options.prefix}probe:`;
   const handlers = new Set<(key: string, until: number) => void>();
   const closeHandlers = new Set<(key: string, at: number) => void>();
   /** Opened while Redis was away; announced on reconnect if still open. */
@@ -119,15 +121,17 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
 
   const writeClose = async (key: string, at: number): Promise<void> => {
     // Only a cooldown opened before the successful attempt was sent is over.
+    // The probe's claim goes with it: the next cooldown of this entry gets its own probe.
     await client.eval(
       `local cur = redis.call('GET', KEYS[1])
        if not cur then return 0 end
        local opened = tonumber(string.match(cur, ':(%d+)$') or '0')
        if opened > tonumber(ARGV[1]) then return 0 end
-       redis.call('DEL', KEYS[1])
+       redis.call('DEL', KEYS[1], KEYS[2])
        return 1`,
-      1,
+      2,
       keyPrefix + key,
+      probePrefix + key,
       String(at),
     );
     await bus.publish(cooldownClosedTopic, { key, at, origin: nodeId });
@@ -151,6 +155,24 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
       pending.delete(key);
       if (!isReady(client) || !bus.connected()) return;
       writeClose(key, at).catch((error: unknown) => onError(error, 'cooldown close'));
+    },
+    async claimProbe(key, ttlMs) {
+      // Redis away: each node probes on its own again (at most one per node per cooldown).
+      if (closed || !isReady(client)) return { claimed: true };
+      try {
+        const held = (await client.eval(
+          `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -1 end
+           return redis.call('PTTL', KEYS[1])`,
+          1,
+          probePrefix + key,
+          nodeId,
+          String(Math.max(1, Math.ceil(ttlMs))),
+        )) as number;
+        return held < 0 ? { claimed: true } : { claimed: false, heldForMs: held };
+      } catch (error) {
+        onError(error, 'probe claim');
+        return { claimed: true };
+      }
     },
     subscribe(handler, onClose) {
       handlers.add(handler);

@@ -52,8 +52,17 @@ export interface CooldownSync {
    * announced by other nodes.
    */
   subscribe(onOpen: (key: string, until: number) => void, onClose?: (key: string, at: number) => void): () => void;
+  /**
+   * Claims the one half-open probe of `key` for the whole cluster for `ttlMs` (the entry's
+   * cooldown): only the claim holder sends it; the others keep skipping the entry until the probe's
+   * success closes it everywhere (docs/reliability.md "Health"). Absent: every node probes on its own.
+   */
+  claimProbe?(key: string, ttlMs: number): Promise<ProbeClaim>;
   close(): Promise<void>;
 }
+
+/** `heldForMs`: how long another node's claim still runs. */
+export type ProbeClaim = { claimed: true } | { claimed: false; heldForMs: number };
 
 /**
  * Entries marked `prefill: true` that refused an assistant prefill once (docs/architecture.md "Mid-stream

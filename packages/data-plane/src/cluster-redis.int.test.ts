@@ -108,6 +108,59 @@ describe('data planes sharing Redis', () => {
     await expect.poll(() => servedBy(node2.url, 'r'), { timeout: 3000, interval: 50 }).toBe('a');
   });
 
+  it('during an outage one probe per cooldown reaches the backend from the whole cluster, not one per node', async () => {
+    const prefix = testRedisPrefix('dp-probe');
+    const sync1 = createRedisCooldownSync({ url: testRedisUrl(), prefix, nodeId: 'node-1' });
+    const cooldownMs = 500;
+    const h = await startHarness({
+      providers: [{ id: 'a' }, { id: 'b' }],
+      rotations: [
+        {
+          id: 'r',
+          config: {
+            providers: [
+              { provider_id: 'a', model: 'm1', weight: 2, error_cooldown: cooldownMs / 1000 },
+              { provider_id: 'b', model: 'm1', weight: 1 },
+            ],
+          },
+        },
+      ],
+      deps: { cooldownSync: sync1 },
+    });
+    cleanup.push(async () => {
+      await h.close();
+      await sync1.close();
+    });
+    const node2 = await secondNode(h, prefix);
+    const a = h.mocks['a']!;
+    // a is down: each request it gets is a 429 without Retry-After, which opens its cooldown at once.
+    a.setDefault({ kind: 'rate-limit' });
+    const servedBy = async (url: string): Promise<string | null> => {
+      const res = await post(`${url}/chat/completions`, h.tokens.alice, { model: 'r', ...chat });
+      expect(res.status).toBe(200);
+      return res.headers.get('x-aisbf-provider');
+    };
+    expect(await servedBy(h.v1)).toBe('b');
+    await expect.poll(() => servedBy(node2.url), { timeout: 3000, interval: 20 }).toBe('b');
+    const before = a.requests.length;
+    // Two clients per node keep both nodes busy for five cooldowns.
+    const until = Date.now() + 5 * cooldownMs;
+    const client = async (url: string): Promise<void> => {
+      while (Date.now() < until) {
+        await servedBy(url);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    await Promise.all([client(h.v1), client(h.v1), client(node2.url), client(node2.url)]);
+    const probes = a.requests.slice(before).map((r) => r.at);
+    // The nodes did probe (half-open works)…
+    expect(probes.length).toBeGreaterThanOrEqual(2);
+    // …and each cooldown window got exactly one probe from the two nodes together.
+    const gaps = probes.slice(1).map((at, i) => at - probes[i]!);
+    expect(Math.min(...gaps), `probe arrivals ${JSON.stringify(probes)}`).toBeGreaterThanOrEqual(cooldownMs - 50);
+    expect(probes.length).toBeLessThanOrEqual(6);
+  });
+
   it('token rate limits are counted in Redis', async () => {
     const prefix = testRedisPrefix('dp-rate');
     const limiter = createRedisRateLimiter({ url: testRedisUrl(), prefix });

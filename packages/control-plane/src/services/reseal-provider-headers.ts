@@ -15,7 +15,7 @@ export async function resealProviderHeaders(db: Db, secretBox: SecretBox, now: n
     const sealed = sealedHeadersOf(provider.settings);
     for (const [name, value] of Object.entries(legacyHeadersOf(provider.settings)))
       sealed[name] = { enc: secretBox.encrypt(value), hint: secretHint(value) };
-    const settings = { ...provider.settings, [SEALED_HEADERS_SETTING]: sealed };
+    const settings: Record<string, unknown> = { ...provider.settings, [SEALED_HEADERS_SETTING]: sealed };
     delete settings['headers'];
     await upsertProvider(
       db,

@@ -8,6 +8,7 @@ import {
   type CooldownState,
   type CooldownSync,
   type PrefillRefusals,
+  type ProbeClaim,
 } from '@aisbf/core';
 
 /**
@@ -26,6 +27,16 @@ export interface RoutingState {
    * the entry's last success on any node, changes nothing.
    */
   noteUnhealthy(key: string, since: number, cooldownMs: number, now: number): void;
+  /**
+   * Claims the half-open probe of `key` for the cluster (CooldownSync.claimProbe); without a
+   * cluster, this node's `probing` flag already makes it the only one.
+   */
+  claimProbe(key: string, ttlMs: number): Promise<ProbeClaim>;
+  /**
+   * Another node holds the probe of `key`: skip the entry for `heldForMs` more (its success closes
+   * it here at once, through CooldownSync), keeping the opening time so that success still counts.
+   */
+  deferProbe(key: string, heldForMs: number, now: number): void;
   inflight(key: string): number;
   acquire(key: string): void;
   release(key: string): void;
@@ -44,6 +55,8 @@ export interface RoutingState {
   markRefusesPrefill(key: string): void;
   close(): void;
 }
+
+const CLAIMED: ProbeClaim = Object.freeze({ claimed: true });
 
 export function createRoutingState(deps: {
   cooldownSync?: CooldownSync | undefined;
@@ -96,6 +109,13 @@ export function createRoutingState(deps: {
       marks.set(key, since);
       // Every node reads the same health board: nothing to announce.
       apply(key, { type: 'remote-open', until: since + cooldownMs, openedAt: since }, now, false);
+    },
+    claimProbe: (key, ttlMs) => deps.cooldownSync?.claimProbe?.(key, ttlMs) ?? Promise.resolve(CLAIMED),
+    deferProbe(key, heldForMs, now) {
+      const state = cooldowns.get(key);
+      if (state === undefined) return;
+      apply(key, { type: 'probe-cancel' }, now, false);
+      apply(key, { type: 'remote-open', until: now + heldForMs, openedAt: state.openedAt ?? now }, now, false);
     },
     inflight: (key) => inflight.get(key) ?? 0,
     acquire(key) {

@@ -107,7 +107,20 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       }
       leaf = selection.leaf;
       sameRetries = 0;
-      if (leaf.probe) state.apply(leaf.target.key, { type: 'probe-start' }, clock());
+      if (leaf.probe) {
+        const key = leaf.target.key;
+        state.apply(key, { type: 'probe-start' }, clock());
+        // One probe per cooldown for the whole cluster (docs/reliability.md "Health"): another node
+        // holds it, so this request leaves the entry to it and moves on.
+        const claim = await state.claimProbe(key, leaf.errorCooldownMs);
+        if (!claim.claimed) {
+          state.deferProbe(key, claim.heldForMs, clock());
+          plan.selection.excluded.add(key);
+          lastKey = key;
+          leaf = null;
+          continue;
+        }
+      }
     }
     const current: Leaf = leaf;
     const key = current.target.key;
