@@ -111,10 +111,15 @@ describe('provider header values are secrets', () => {
     for (const secret of planted()) expect(snapshot.includes(secret), `the snapshot holds ${secret}`).toBe(false);
   });
 
-  it('are redacted in exportConfig (GraphQL and tRPC), and an export imports back keeping them', async () => {
+  it('are redacted in exportConfig (GraphQL and tRPC) and the provider list, and an export imports back keeping them', async () => {
     const exported = await f.gql(ADMIN_TOKEN, 'query { exportConfig(owner: "GLOBAL") { providers } }');
     const viaTrpc = await f.trpc(ADMIN_TOKEN, 'config.export', 'query', { owner: 'GLOBAL' });
-    for (const reply of [exported.text, viaTrpc.text])
+    // The dashboard's provider list shows header names only, neither values nor their ciphertext.
+    const listed = await f.trpc(ADMIN_TOKEN, 'providers.list', 'query', { owner: 'GLOBAL' });
+    expect(listed.code).toBeNull();
+    expect(listed.text).toContain('X-Tenant-Secret');
+    expect(listed.text).not.toMatch(/headers_enc|"v1:/);
+    for (const reply of [exported.text, viaTrpc.text, listed.text])
       for (const secret of planted()) expect(reply.includes(secret), `an export holds ${secret}`).toBe(false);
     const providers = (exported.body.data!['exportConfig'] as { providers: Record<string, Record<string, unknown>> })
       .providers;

@@ -52,7 +52,12 @@ describe('provider settings and limits, as the dashboard edits them', () => {
       },
     });
     const provider = (await loadSnapshot(f.handle.db)).providers.find((p) => p.id === 'lan');
-    expect(provider?.headers).toEqual({ 'X-Org': 'org-secret-value', 'X-New': 'fresh' });
+    // Sealed in the snapshot like the key (docs/control-plane.md "Services"); the kept value is the stored one.
+    expect(provider?.headers).toBeUndefined();
+    const plain = Object.fromEntries(
+      Object.entries(provider?.headersEnc ?? {}).map(([name, sealed]) => [name, f.secretBox.decrypt(sealed)]),
+    );
+    expect(plain).toEqual({ 'X-Org': 'org-secret-value', 'X-New': 'fresh' });
     expect(provider?.timeouts.timeout_connect_s).toBe(3);
     // A null for a header that was never stored has no value to keep: refused, with its path.
     await expect(
