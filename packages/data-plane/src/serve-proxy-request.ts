@@ -7,6 +7,7 @@ import { serveCachedProxy, type ResponseCache } from './cache/serve-cached-proxy
 import { prepareAnthropicTurn } from './client-dialect/anthropic-turn';
 import { prepareResponsesTurn, type ResponsesDeps } from './client-dialect/responses-turn';
 import { clientSignalOf } from './http/client-signal';
+import { sendDialectError } from './http/dialect-error';
 import { sendError } from './http/openai-error';
 import type { ClientDialectName } from './http/parse-path';
 import { readJsonBody, type BodyLimits } from './http/read-json-body';
@@ -45,6 +46,10 @@ export interface ProxyRequest {
   resolve: RouteResolver;
   startedAt: number;
   perfStart: number;
+  /** The per-minute verdict, in flight (null: no per-minute limit applies). */
+  limited: Promise<GatewayError | null> | null;
+  /** Marks the request attributable: from then on every exit emits one usage event. */
+  attribute: () => void;
 }
 
 /**
@@ -56,7 +61,26 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
   /** Where the answer is written: `r.res`, or a client dialect's view of it (client-dialect/). */
   let res = r.res;
   const idHeader = { 'x-request-id': requestId };
-  const rejected = (error: GatewayError, route: string, headers: Record<string, string>): void => {
+  /**
+   * Before anything leaves this process or is refused for another reason, the per-minute limit has
+   * its say (as when it was awaited before the body): true when it refused, and the 429 is sent.
+   * A refused request is not attributable: no usage event, as before the body was read.
+   */
+  let limitPending = r.limited;
+  const refusedByLimit = async (refusal?: GatewayError | null): Promise<boolean> => {
+    if (limitPending === null) return false;
+    const error = refusal === undefined ? await limitPending : refusal;
+    limitPending = null;
+    if (error === null) {
+      r.attribute();
+      return false;
+    }
+    sendDialectError(r.res, error, idHeader, r.client);
+    return true;
+  };
+  if (limitPending === null) r.attribute();
+  const rejected = async (error: GatewayError, route: string, headers: Record<string, string>): Promise<void> => {
+    if (await refusedByLimit()) return;
     ctx.usageSink.emit({
       ...usageRecord({
         at: startedAt,
@@ -110,6 +134,8 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
     body: payload,
   };
   if (resolution.kind === 'autoselect') {
+    // Deciding an autoselect may call a model: not for a request over its per-minute limit.
+    if (await refusedByLimit()) return;
     const expansion = await expandAutoselect(ctx.autoselector, resolution, expansionCtx);
     const findings = expansion.findings.join(',');
     if (findings !== '') extraHeaders['x-aisbf-privacy-findings'] = findings;
@@ -127,10 +153,17 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
     routeHeader = expansion.first;
   }
   // Quotas and budgets (docs/usage.md): reserved here, settled by this request's usage event.
-  const reservation =
+  const reserving =
     ctx.holds === null
       ? null
-      : await ctx.holds.reserve({ requestId, principal: r.principal, body: payload, resolution, now: startedAt });
+      : ctx.holds.reserve({ requestId, principal: r.principal, body: payload, resolution, now: startedAt });
+  if (limitPending !== null) {
+    // Both in flight at once: one round trip. A request the limit refuses gives its reservation back.
+    const [refusal, held] = await Promise.all([limitPending, reserving]);
+    if (refusal !== null && held !== null && held.ok && held.key !== null) ctx.holds?.refund(held.key);
+    if (await refusedByLimit(refusal)) return;
+  }
+  const reservation = reserving === null ? null : await reserving;
   if (reservation !== null && !reservation.ok)
     return rejected(reservation.error, routeName, { ...idHeader, 'x-aisbf-route': safeHeader(routeName) });
   const holdKey = reservation === null ? null : reservation.key;

@@ -48,14 +48,18 @@ export async function serveRequest(
   const acting = actingUser(current.index, auth.value, parsed.username);
   if (!acting.ok) return refuse(req, res, acting.error, idHeader);
   const limits = ctx.rateLimits.checks(auth.value);
-  if (limits !== null) {
-    const limited = await ctx.rateLimits.hit(limits);
-    if (limited !== null) {
+  const op = parsed.op;
+  // The per-minute verdict is asked for now. A proxied call awaits it together with its budget
+  // reservation (one Redis round trip for both, docs/decisions.md "Per-minute limit and budget
+  // reservation in one round trip"); every other request awaits it here, before anything else.
+  const limited = limits === null ? null : ctx.rateLimits.hit(limits);
+  if (limited !== null && (op.kind !== 'proxy' || req.method !== 'POST')) {
+    const refusal = await limited;
+    if (refusal !== null) {
       req.resume();
-      return sendDialectError(res, limited, idHeader, parsed.op.kind === 'proxy' ? parsed.op.client : undefined);
+      return sendDialectError(res, refusal, idHeader, op.kind === 'proxy' ? op.client : undefined);
     }
   }
-  const op = parsed.op;
   if (op.kind === 'unknown')
     return refuse(
       req,
@@ -91,12 +95,13 @@ export async function serveRequest(
       idHeader,
     );
   }
-  // From here on the request is attributable: every exit emits one usage event (docs/usage.md).
-  ctx.markAttributable(res);
+  // Attributable (every exit emits one usage event, docs/usage.md) once the per-minute limit let it through.
   await serveProxyRequest(ctx, {
     req,
     res,
     requestId,
+    limited,
+    attribute: () => ctx.markAttributable(res),
     endpoint: op.endpoint,
     ...(op.client === undefined ? {} : { client: op.client }),
     principal: auth.value,

@@ -31,6 +31,8 @@ export interface BudgetGuard {
   }): Promise<Reservation>;
   /** Corrects the reservation by what the request really used. Fire-and-forget; never throws. */
   settle(hold: BudgetHold, event: UsageEvent): void;
+  /** Takes the whole reservation back (requests included). Fire-and-forget; never throws. */
+  refund(hold: BudgetHold): void;
 }
 
 export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }): BudgetGuard {
@@ -69,6 +71,15 @@ export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }
       deps.ledger
         .settle(adjustments)
         .catch((error: unknown) => deps.logger.warn({ err: error }, 'budget settlement failed'));
+    },
+    refund(hold) {
+      const adjustments = hold.lines
+        .filter((line) => line.amount !== 0)
+        .map((line) => ({ key: line.key, delta: -line.amount, resetAt: line.resetAt }));
+      if (adjustments.length === 0) return;
+      deps.ledger
+        .settle(adjustments)
+        .catch((error: unknown) => deps.logger.warn({ err: error }, 'budget refund failed'));
     },
   };
 }

@@ -19,6 +19,8 @@ export interface BudgetHolds {
   /** Settles the reservation of the request this usage event belongs to, if any. */
   settle(event: UsageEvent): void;
   release(key: string): void;
+  /** Gives a reservation back whole (its request was refused before it ran). */
+  refund(key: string): void;
 }
 
 export function createBudgetHolds(budget: BudgetGuard): BudgetHolds {
@@ -46,5 +48,11 @@ export function createBudgetHolds(budget: BudgetGuard): BudgetHolds {
       }
     },
     release: (key) => void holds.delete(key),
+    refund(key) {
+      const hold = holds.get(key);
+      if (hold === undefined) return;
+      holds.delete(key);
+      budget.refund(hold);
+    },
   };
 }

@@ -2,8 +2,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryBudgetLedger, createRedisBudgetLedger } from '@aisbf/bus';
-import { budgetWindow, type BudgetLedger } from '@aisbf/core';
+import {
+  closeRedisClient,
+  createMemoryBudgetLedger,
+  createMemoryRateLimiter,
+  createRedisBudgetLedger,
+  createRedisClient,
+  createRedisRateLimiter,
+} from '@aisbf/bus';
+import { budgetWindow, type BudgetLedger, type RateLimiter } from '@aisbf/core';
 import { createSecretBox } from '@aisbf/secrets';
 import { testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
 import { createDataPlane } from '../create-data-plane';
@@ -21,8 +28,12 @@ describe('quotas and budgets (docs/usage.md)', () => {
   async function harness(
     ledger: BudgetLedger,
     options: Omit<Parameters<typeof startHarness>[0], 'deps'>,
+    rateLimiter?: RateLimiter,
   ): Promise<Harness> {
-    const h = await startHarness({ ...options, deps: { budgetLedger: ledger } });
+    const h = await startHarness({
+      ...options,
+      deps: { budgetLedger: ledger, ...(rateLimiter === undefined ? {} : { rateLimiter }) },
+    });
     cleanup.push(async () => {
       await h.close();
       await ledger.close();
@@ -133,5 +144,68 @@ describe('quotas and budgets (docs/usage.md)', () => {
     const second = await post(`${h.v1}/chat/completions`, h.tokens.alice, chat);
     expect(second.status).toBe(429);
     expect(JSON.parse(second.text).error.message).toContain('monthly quota of 1 requests for this user');
+  });
+
+  it('the per-minute limit and the budget reservation are asked at once; a request the limit refuses gives its reservation back', async () => {
+    const ledger = createMemoryBudgetLedger();
+    const inner = createMemoryRateLimiter();
+    const reservedAt: number[] = [];
+    const decidedAt: number[] = [];
+    // A limiter that takes 40 ms to answer, like a far Redis: a reservation made only after it would start after it.
+    const slow: RateLimiter = {
+      hit: async (...args) => {
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        decidedAt.push(performance.now());
+        return inner.hit(...args);
+      },
+      close: () => inner.close(),
+    };
+    const watched: BudgetLedger = {
+      ...ledger,
+      reserve: (lines) => {
+        reservedAt.push(performance.now());
+        return ledger.reserve(lines);
+      },
+    };
+    const h = await harness(
+      watched,
+      { providers: [{ id: 'p' }], aliceTokenLimits: { requestsPerMinute: 2, requestsPerDay: 100 } },
+      slow,
+    );
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await post(`${h.v1}/chat/completions`, h.tokens.alice, chat)).status);
+    expect(statuses).toEqual([200, 200, 429, 429, 429]);
+    reservedAt.forEach((at, i) => expect(at).toBeLessThan(decidedAt[i]!));
+    expect(h.mocks['p']!.requests).toHaveLength(2);
+    // Refused by the limit: no usage event, and the daily request count holds only what ran.
+    expect(h.events).toHaveLength(2);
+    const key = `b:{${USERS.alice.id}}:token:t-alice:requests:${budgetWindow('day', Date.now()).id}`;
+    await expect.poll(() => ledger.used(key)).toBe(2);
+  });
+
+  it('on Redis, as the data-plane role runs them (one pipelined connection), the same holds across 20 concurrent requests', async () => {
+    const prefix = testRedisPrefix('dp-rl-budget');
+    const client = createRedisClient({
+      url: testRedisUrl(),
+      name: 'test-dp-limits',
+      redisOptions: { enableAutoPipelining: true },
+    });
+    cleanup.push(() => closeRedisClient(client));
+    const ledger = createRedisBudgetLedger({ url: testRedisUrl(), prefix, client });
+    const h = await harness(
+      ledger,
+      { providers: [{ id: 'p' }], aliceTokenLimits: { requestsPerMinute: 5, requestsPerDay: 100 } },
+      createRedisRateLimiter({ url: testRedisUrl(), prefix, client }),
+    );
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => post(`${h.v1}/chat/completions`, h.tokens.alice, chat)),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(5);
+    const limited = results.filter((r) => r.status === 429);
+    expect(limited).toHaveLength(15);
+    expect(JSON.parse(limited[0]!.text)).toMatchObject({ error: { code: 'rate_limit_exceeded' } });
+    expect(h.mocks['p']!.requests).toHaveLength(5);
+    const key = `b:{${USERS.alice.id}}:token:t-alice:requests:${budgetWindow('day', Date.now()).id}`;
+    await expect.poll(() => ledger.used(key)).toBe(5);
   });
 });
