@@ -14,6 +14,8 @@ export const usageAttemptSchema = z.object({
   latencyMs: z.number().min(0),
   promptTokens: z.number().int().min(0).optional(),
   completionTokens: z.number().int().min(0).optional(),
+  /** Why aisbf itself ended the attempt, when the outcome alone does not say: `frame_too_large`. */
+  detail: z.enum(['frame_too_large']).optional(),
 });
 
 export const usageEventSchema = z.object({

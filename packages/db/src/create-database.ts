@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
@@ -37,7 +37,13 @@ export function parseDatabaseUrl(url: string): { dialect: 'sqlite'; path: string
 export function createDatabase(url: string, options: CreateDatabaseOptions = {}): DatabaseHandle {
   const parsed = parseDatabaseUrl(url);
   if (parsed.dialect === 'sqlite') {
-    if (parsed.path !== ':memory:') mkdirSync(dirname(parsed.path), { recursive: true });
+    if (parsed.path !== ':memory:') {
+      // The file holds sealed provider keys and token hashes: the owner's only (docs/security.md, second
+      // review, finding 14). SQLite creates new files 0644 and gives -wal/-shm the database's mode,
+      // so the file is created 0600 here first (an existing file keeps its mode).
+      mkdirSync(dirname(parsed.path), { recursive: true, mode: 0o700 });
+      closeSync(openSync(parsed.path, 'a', 0o600));
+    }
     const sqlite = new SqliteDatabase(parsed.path);
     // WAL lets readers (dashboard, snapshot builds) run while usage batches are written.
     if (parsed.path !== ':memory:') sqlite.pragma('journal_mode = WAL');

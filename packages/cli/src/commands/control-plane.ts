@@ -22,6 +22,7 @@ import { createMetricsAccess, prometheusText } from '../metrics-access';
 import { createProcessMetrics } from '../process-metrics';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { dashboardDir } from './start';
+import { localInterfaceAddresses } from '../local-addresses';
 
 /**
  * `aisbf control-plane`: GraphQL, tRPC and the dashboard over MySQL (docs/architecture.md "Processes and ports"). Each committed
@@ -69,12 +70,16 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
   // Read only: the rotations page shows the cooldowns and health the data planes and the worker share.
   const cooldowns = createRedisCooldownReader({ ...redis, name: 'aisbf-cp-cooldowns', onError });
   const healthMarks = createRedisHealthStore({ ...redis, name: 'aisbf-cp-health', onError });
-  const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [
-    env.AISBF_PORT,
-    env.AISBF_CONTROL_PORT,
-    env.AISBF_WORKER_PORT,
-    ...(options.port === undefined ? [] : [options.port]),
-  ]);
+  const endpointPolicy = resolveEndpointPolicy(
+    env.AISBF_ENDPOINT_POLICY,
+    [
+      env.AISBF_PORT,
+      env.AISBF_CONTROL_PORT,
+      env.AISBF_WORKER_PORT,
+      ...(options.port === undefined ? [] : [options.port]),
+    ],
+    localInterfaceAddresses(),
+  );
   const controlPlane = createControlPlane({
     db: database.db,
     secretBox,

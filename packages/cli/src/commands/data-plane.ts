@@ -21,6 +21,7 @@ import { EnvError, type Env } from '../env';
 import { createLogger, resolveLogFormat } from '../logger';
 import { createMetricsAccess, prometheusText } from '../metrics-access';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
+import { localInterfaceAddresses } from '../local-addresses';
 
 /**
  * `aisbf data-plane`: a stateless node (docs/architecture.md "Processes and ports"). It never connects to MySQL: config comes
@@ -97,12 +98,16 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
     // Connect-time half of the endpoint policy (docs/security.md): DNS rebinding is refused here.
-    endpointPolicy: resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [
-      env.AISBF_PORT,
-      env.AISBF_CONTROL_PORT,
-      env.AISBF_WORKER_PORT,
-      ...(options.port === undefined ? [] : [options.port]),
-    ]),
+    endpointPolicy: resolveEndpointPolicy(
+      env.AISBF_ENDPOINT_POLICY,
+      [
+        env.AISBF_PORT,
+        env.AISBF_CONTROL_PORT,
+        env.AISBF_WORKER_PORT,
+        ...(options.port === undefined ? [] : [options.port]),
+      ],
+      localInterfaceAddresses(),
+    ),
     busConnected: () => source.status().connected,
     // `/metrics` is served below, only to whom AISBF_METRICS_TOKEN / AISBF_METRICS_PORT allow.
     exposeMetrics: false,

@@ -28,7 +28,7 @@ import {
 import { createDatabase, createDbPrefillRefusals, loadSnapshot, migrateToLatest } from '@aisbf/db';
 import { createInProcessJobs } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
-import { defaultDatabaseUrl, ensureDataDir, loadSecretKey } from '../data-dir';
+import { defaultDatabaseUrl, ensureDataDir, loadSecretKey, tightenDataDir } from '../data-dir';
 import type { Env } from '../env';
 import { installRoot } from '../install-root';
 import { createBootGate } from '../boot-gate';
@@ -39,6 +39,7 @@ import { privacyDetector } from '../privacy-detector';
 import { reportAdmin } from '../report-admin';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { startUsageRetention } from '../usage-retention';
+import { localInterfaceAddresses } from '../local-addresses';
 
 /**
  * The dashboard's static build in the checkout (`web/build`), unless AISBF_DASHBOARD_DIR says
@@ -60,6 +61,12 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     format: resolveLogFormat(env.AISBF_LOG_FORMAT, process.stdout.isTTY === true),
   });
   const dataDir = ensureDataDir(env.AISBF_DATA_DIR);
+  // Before the database opens: SQLite gives its -wal and -shm files the database file's mode.
+  const tightened = tightenDataDir(dataDir);
+  if (tightened.changed.length > 0)
+    logger.warn({ files: tightened.changed }, 'the data dir was readable by others: tightened to 0700/0600');
+  if (tightened.failed.length > 0)
+    logger.warn({ files: tightened.failed }, 'could not restrict these files in the data dir to their owner');
   const secret = loadSecretKey({ fromEnv: env.AISBF_SECRET_KEY, dataDir });
   if (secret.generated)
     console.log(
@@ -81,12 +88,16 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   const cooldowns = createMemoryCooldownSync();
   // One endpoint policy for every half (docs/security.md): checked when a provider is written, and on every
   // connection to a user-owned provider, the proxy's and the jobs' (discovery, health probes).
-  const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [
-    env.AISBF_PORT,
-    env.AISBF_CONTROL_PORT,
-    env.AISBF_WORKER_PORT,
-    ...(options.port === undefined ? [] : [options.port]),
-  ]);
+  const endpointPolicy = resolveEndpointPolicy(
+    env.AISBF_ENDPOINT_POLICY,
+    [
+      env.AISBF_PORT,
+      env.AISBF_CONTROL_PORT,
+      env.AISBF_WORKER_PORT,
+      ...(options.port === undefined ? [] : [options.port]),
+    ],
+    localInterfaceAddresses(),
+  );
   const guardedFetch = createGuardedFetch({ policy: endpointPolicy });
   const jobs = createInProcessJobs({
     db: database.db,

@@ -16,6 +16,7 @@ import { createMetricsAccess, prometheusText } from '../metrics-access';
 import { createProcessMetrics } from '../process-metrics';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { startUsageRetention } from '../usage-retention';
+import { localInterfaceAddresses } from '../local-addresses';
 
 /** `aisbf worker`: BullMQ processors for discovery, health checks and usage writes (docs/architecture.md "Jobs and health"). */
 export async function runWorker(env: Env, options: { port: number | undefined }): Promise<number> {
@@ -48,12 +49,16 @@ export async function runWorker(env: Env, options: { port: number | undefined })
   const health = createRedisHealthPublisher({ ...redis, name: 'aisbf-worker-health', onError });
   // Discovery and health probes reach user-owned providers under the same endpoint policy as the
   // data plane, checked at connect time after DNS (docs/security.md).
-  const endpointPolicy = resolveEndpointPolicy(env.AISBF_ENDPOINT_POLICY, [
-    env.AISBF_PORT,
-    env.AISBF_CONTROL_PORT,
-    env.AISBF_WORKER_PORT,
-    ...(options.port === undefined ? [] : [options.port]),
-  ]);
+  const endpointPolicy = resolveEndpointPolicy(
+    env.AISBF_ENDPOINT_POLICY,
+    [
+      env.AISBF_PORT,
+      env.AISBF_CONTROL_PORT,
+      env.AISBF_WORKER_PORT,
+      ...(options.port === undefined ? [] : [options.port]),
+    ],
+    localInterfaceAddresses(),
+  );
   const workers = await createWorkers({
     ...redis,
     db: database.db,

@@ -1,4 +1,4 @@
-import { autoselectConfigSchema, GatewayError } from '@aisbf/core';
+import { autoselectConfigSchema, compilePrivatePatterns, GatewayError, type UserPatterns } from '@aisbf/core';
 import { findAutoselect } from '@aisbf/db';
 import type { Actor } from './actor';
 import { resolveOwner } from './owner-scope';
@@ -6,7 +6,7 @@ import type { ServiceContext } from './service-deps';
 import { parseOrThrow } from './validation-error';
 
 /** The local privacy detector (core's detectPrivacy), injected so this package does not fix its rules. */
-export type PrivacyDetector = (text: string, extraPatterns: RegExp[]) => { private: boolean; findings: string[] };
+export type PrivacyDetector = (text: string, extraPatterns: UserPatterns) => { private: boolean; findings: string[] };
 
 export interface DryRunResult {
   route: string;
@@ -29,10 +29,9 @@ export function createAutoselectDryRun(ctx: ServiceContext, detector: PrivacyDet
       throw new GatewayError('NOT_FOUND', `autoselect "${input.id}" does not exist`, { path: 'id' });
     const config = parseOrThrow(autoselectConfigSchema, stored.config);
     if (config.classify_privacy) {
-      const verdict = detector(
-        input.prompt,
-        config.private_patterns.map((p) => new RegExp(p, 'u')),
-      );
+      // Same engine and bounds as the data plane; a list it cannot use marks the prompt private there too.
+      const patterns = compilePrivatePatterns(config.private_patterns);
+      const verdict = patterns.ok ? detector(input.prompt, patterns.value) : { private: true, findings: ['custom'] };
       if (verdict.private) {
         const candidates = config.available_models
           .map((c, i) => ({ c, i }))

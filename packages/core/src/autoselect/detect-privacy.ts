@@ -1,11 +1,12 @@
-import { err, ok, type Result } from '../result';
+import type { Result } from '../result';
 import { messageTexts } from './message-texts';
 import { PRIVACY_CATEGORIES, type PrivacyCategory } from './privacy-category';
 import { PRIVACY_RULES, scanPrivacyText } from './privacy-rules';
+import { compileUserPatterns, type UserPatterns } from './user-pattern';
 
 export interface DetectPrivacyOptions {
   /** An autoselect's `private_patterns`, compiled (see compilePrivatePatterns); a hit is `custom`. */
-  extraPatterns?: readonly RegExp[];
+  extraPatterns?: UserPatterns;
 }
 
 export interface PrivacyVerdict {
@@ -36,16 +37,8 @@ export function detectPrivacyInText(text: string, options: DetectPrivacyOptions 
     if (found.has(rule.category)) continue;
     if (rule.scan(ctx)) found.add(rule.category);
   }
-  for (const pattern of options.extraPatterns ?? []) {
-    // Stateful (g/y) patterns would resume from a previous call's lastIndex: always start at 0.
-    pattern.lastIndex = 0;
-    const hit = pattern.test(text);
-    pattern.lastIndex = 0;
-    if (hit) {
-      found.add('custom');
-      break;
-    }
-  }
+  if (options.extraPatterns !== undefined && options.extraPatterns.count > 0 && options.extraPatterns.test(text))
+    found.add('custom');
   const findings = PRIVACY_CATEGORIES.filter((c) => found.has(c));
   return { private: findings.length > 0, findings };
 }
@@ -63,17 +56,10 @@ export function detectPrivacy(
 }
 
 /**
- * Compiles an autoselect's `private_patterns` (case-insensitive, Unicode). The config schema already
- * rejects invalid ones; this still returns an error rather than throwing, for snapshots from elsewhere.
+ * Compiles an autoselect's `private_patterns` (case-insensitive, RE2 syntax, linear time: see
+ * user-pattern.ts). The config schema already refuses unusable ones; this still returns an error
+ * rather than throwing, for snapshots from elsewhere.
  */
-export function compilePrivatePatterns(patterns: readonly string[]): Result<RegExp[]> {
-  const out: RegExp[] = [];
-  for (const [i, source] of patterns.entries()) {
-    try {
-      out.push(new RegExp(source, 'iu'));
-    } catch {
-      return err(`private_patterns[${i}] is not a valid regular expression`);
-    }
-  }
-  return ok(out);
+export function compilePrivatePatterns(patterns: readonly string[]): Result<UserPatterns> {
+  return compileUserPatterns(patterns, 'private_patterns');
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { USER_PATTERN_LIMITS, userPatternIssues } from '../autoselect/user-pattern';
 import { routeAliasesSchema } from './route-aliases.schema';
 
 /** One candidate of an autoselect (the seed's `available_models` items). */
@@ -35,8 +36,11 @@ export const autoselectConfigSchema = z
     selection_timeout_ms: z.number().int().positive().max(120_000).default(5000),
     /** Seconds a decision is reused for the same conversation fingerprint. */
     decision_cache_s: z.number().min(0).max(3600).default(30),
-    /** Extra regular expressions that mark a request private. */
-    private_patterns: z.array(z.string().max(500)).max(100).default([]),
+    /** Extra regular expressions (RE2 syntax, docs/autoselect.md) that mark a request private. */
+    private_patterns: z
+      .array(z.string().max(USER_PATTERN_LIMITS.maxLength))
+      .max(USER_PATTERN_LIMITS.maxCount)
+      .default([]),
     /** Client model names that reach this autoselect (docs/clients.md "Route aliases"). */
     aliases: routeAliasesSchema.optional(),
   })
@@ -49,12 +53,13 @@ export const autoselectConfigSchema = z
         message: 'selection_model is required when classify_semantic is true',
       });
     }
-    for (const [i, pattern] of value.private_patterns.entries()) {
-      try {
-        new RegExp(pattern, 'u');
-      } catch {
-        ctx.addIssue({ code: 'custom', path: ['private_patterns', i], message: 'not a valid regular expression' });
-      }
+    // Compiled as the data plane will run them (linear-time engine), so an unsupported one is refused now.
+    for (const issue of userPatternIssues(value.private_patterns)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: issue.index === null ? ['private_patterns'] : ['private_patterns', issue.index],
+        message: issue.message,
+      });
     }
   });
 

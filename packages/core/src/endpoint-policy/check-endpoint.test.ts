@@ -105,3 +105,43 @@ describe('checkEndpointAddress (connect time, after DNS)', () => {
     if (!r.ok) expect(r.error.message).toContain('rebind.example (127.0.0.1)');
   });
 });
+
+describe("the gateway's own interface addresses (docs/security.md, second review, finding 3)", () => {
+  // A gateway listening on all interfaces is reached through its LAN address too: a provider there
+  // looped (one request made 6,557 nested requests in 3 s).
+  const policy = resolveEndpointPolicy({}, [18000], ['127.0.0.1', '192.168.1.20', 'fd12::7', 'fe80::1%eth0']);
+
+  it.each([
+    'http://192.168.1.20:18000/v1',
+    'http://192.168.1.20:17765/v1',
+    'http://[::ffff:192.168.1.20]:18000/v1',
+    'http://[::ffff:c0a8:114]:17766/v1',
+    'http://3232235796:18000/v1',
+    'http://[fd12::7]:18000/v1',
+    'http://[fe80::1]:18000/v1',
+  ])('refuses %s as the gateway itself', (endpoint) => {
+    const r = hostCheck(endpoint, policy);
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r).toMatchObject({
+        error: { reason: 'gateway-port', message: expect.stringContaining('is the gateway itself') },
+      });
+  });
+
+  it('other ports of the same host, and the same port elsewhere on the LAN, stay allowed', () => {
+    expect(hostCheck('http://192.168.1.20:8000/v1', policy).ok).toBe(true);
+    expect(hostCheck('http://192.168.1.21:18000/v1', policy).ok).toBe(true);
+    expect(hostCheck('http://[fd12::8]:18000/v1', policy).ok).toBe(true);
+  });
+
+  it('a name that resolves to an own address is refused at connect time', () => {
+    const r = checkEndpointAddress(policy, { host: 'gateway.lan', port: 18000 }, '192.168.1.20');
+    expect(r).toMatchObject({
+      ok: false,
+      error: { reason: 'gateway-port', message: expect.stringContaining('gateway.lan (192.168.1.20):18000') },
+    });
+    expect(checkEndpointAddress(defaultEndpointPolicy(), { host: 'gateway.lan', port: 17765 }, '192.168.1.20').ok).toBe(
+      true,
+    );
+  });
+});

@@ -52,6 +52,20 @@ function matchesPattern(pattern: string, host: string, ip: IpAddress | null): bo
   return host === p;
 }
 
+/** One of this host's interface addresses (docs/endpoint-policy.md), in any spelling that reaches it. */
+function isOwnAddress(policy: EndpointPolicy, ip: IpAddress): boolean {
+  const own = policy.ownAddresses;
+  if (own === undefined || own.length === 0) return false;
+  const candidates = [ip, embeddedIpv4(ip)].filter((x): x is IpAddress => x !== null);
+  return own.some((text) => {
+    const address = parseIp(text);
+    return (
+      address !== null &&
+      candidates.some((c) => c.family === address.family && inPrefix(c, address, address.family === 4 ? 32 : 128))
+    );
+  });
+}
+
 const refuse = (reason: EndpointRefusal['reason'], message: string): EndpointCheck => ({
   ok: false,
   error: { reason, message },
@@ -66,10 +80,10 @@ export function checkEndpointAddress(policy: EndpointPolicy, target: EndpointTar
   const shown = host === normalizeHost(address) ? formatIp(ip) : `${host} (${formatIp(ip)})`;
   if (policy.denyHosts.some((p) => matchesPattern(p, host, ip)))
     return refuse('forbidden-host', `endpoint ${shown} is denied by the endpoint policy`);
+  if ((cls === 'loopback' || isOwnAddress(policy, ip)) && policy.gatewayPorts.includes(target.port))
+    return refuse('gateway-port', `endpoint ${shown}:${target.port} is the gateway itself`);
   if (ALWAYS_REFUSED.has(cls))
     return refuse('forbidden-address', `endpoint ${shown} is a ${cls} address; user-owned providers may not target it`);
-  if (cls === 'loopback' && policy.gatewayPorts.includes(target.port))
-    return refuse('gateway-port', `endpoint ${shown}:${target.port} is the gateway itself`);
   if (policy.allowHosts.some((p) => matchesPattern(p, host, ip))) return { ok: true, value: { resolve: false } };
   const allowClass = CLASS_TO_ALLOW[cls];
   if (allowClass === null || !policy.allow.includes(allowClass))

@@ -157,6 +157,16 @@ describe('createAutoselector: privacy first', () => {
     expect(h.calls).toHaveLength(0);
   });
 
+  it('a catastrophic-backtracking pattern decides in milliseconds (linear-time engine)', async () => {
+    const { selector } = setup(async () => tag(HOSTED));
+    const started = performance.now();
+    const d = choice(
+      await selector.decide(autoselect({ ...ENGINEERING, private_patterns: ['^(a+)+$'] }), ask(`${'a'.repeat(30)}!`)),
+    );
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(d).toMatchObject({ private: false, reason: 'semantic' });
+  });
+
   it('lets private content through to the selection model when classify_privacy is off', async () => {
     const { selector, h } = setup(async () => tag(HOSTED));
     const d = choice(

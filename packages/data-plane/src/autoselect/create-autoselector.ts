@@ -9,6 +9,7 @@ import {
   type PrivacyCategory,
   type PromptMessage,
   type SnapshotAutoselect,
+  type UserPatterns,
 } from '@aisbf/core';
 import { createDecisionCache } from './decision-cache';
 import { orderRoutes, rankCandidates } from './rank-candidates';
@@ -100,11 +101,11 @@ export function createAutoselector<Ctx = undefined>(deps: AutoselectorDeps<Ctx>)
   });
   const inFlight = new Map<string, Promise<Selection>>();
   const controllers = new Set<AbortController>();
-  const patternCache = new WeakMap<AutoselectConfig, RegExp[] | null>();
+  const patternCache = new WeakMap<AutoselectConfig, UserPatterns | null>();
   let closed = false;
 
   /** Compiled `private_patterns`; null when one does not compile (then every request counts as private). */
-  function patternsOf(config: AutoselectConfig): RegExp[] | null {
+  function patternsOf(config: AutoselectConfig): UserPatterns | null {
     let compiled = patternCache.get(config);
     if (compiled === undefined) {
       const result = compilePrivatePatterns(config.private_patterns);

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { parseRetryAfterMs, safeJsonParse, type AttemptOutcome, type UsageAttempt } from '@aisbf/core';
 import type { PassthroughReader } from '@aisbf/dialects';
 import { UpstreamCall } from '../upstream/upstream-call';
+import { FRAME_TOO_LARGE_MESSAGE } from '../upstream/max-stream-frame';
 import { backendAnswer, backendErrorBody, passthroughChunkFacts } from './backend-answer';
 import { backendRequest } from './backend-request';
 import { backendTranscoder } from './backend-transcoder';
@@ -58,6 +59,7 @@ export type OnceResult =
       message: string;
       attempt: UsageAttempt['outcome'];
       forbidden?: true;
+      detail?: UsageAttempt['detail'];
     };
 
 /** The upstream body: the client's fields unchanged, `model` rewritten, defaults only where omitted. */
@@ -240,6 +242,11 @@ export async function attemptOnce(
         'timeout',
         status,
       );
+    if (call.frameTooLarge)
+      return {
+        ...fail({ kind: 'status', status: 502 }, false, null, FRAME_TOO_LARGE_MESSAGE, 'error', status),
+        detail: 'frame_too_large',
+      };
     return fail({ kind: 'reset' }, false, null, 'stream cut before the first token', 'error', status);
   }
   call.arm(t.idleMs, 'idle');
@@ -256,7 +263,7 @@ function fail(
   message: string,
   attempt: UsageAttempt['outcome'],
   status: number | null = null,
-): OnceResult {
+): Extract<OnceResult, { ok: false }> {
   return { ok: false, outcome, budget, passthrough, status: passthrough?.status ?? status, message, attempt };
 }
 

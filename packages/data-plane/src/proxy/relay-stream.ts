@@ -1,4 +1,5 @@
 import type { UsageEvent } from '@aisbf/core';
+import { FRAME_TOO_LARGE_MESSAGE } from '../upstream/max-stream-frame';
 import type { AttemptPlan } from './attempt-plan';
 import { continueElsewhere } from './continue-elsewhere';
 import type { ProxyCall, ServeDeps } from './proxy-call';
@@ -72,7 +73,11 @@ export async function relayStream(
       return finish('ok');
     }
     served.call.abort();
-    const reason = served.call.timedOut === 'idle' ? 'stalled' : 'was cut';
+    const reason = served.call.frameTooLarge
+      ? FRAME_TOO_LARGE_MESSAGE
+      : served.call.timedOut === 'idle'
+        ? 'stalled'
+        : 'was cut';
     const message = `The upstream ${served.leaf.target.provider.id}/${served.leaf.target.model} ${reason} after the answer had started; the answer is incomplete.`;
     settlePart(s, plan, served, 'interrupted');
     if (s.canContinue) await s.batch.flush();

@@ -161,6 +161,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       status: result.status,
       outcome: result.attempt,
       latencyMs: now - attemptStartedAt,
+      ...(result.detail === undefined ? {} : { detail: result.detail }),
     });
     deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
     if (plan.clientSignal.aborted) {

@@ -25,6 +25,7 @@ export function settlePart(s: RelayState, plan: AttemptPlan, served: Served, out
   s.tally.completionTokens += completion;
   if (attempt !== undefined) {
     attempt.outcome = outcome;
+    if (served.call.frameTooLarge) attempt.detail = 'frame_too_large';
     attempt.completionTokens = completion;
     if (usage !== null) attempt.promptTokens = usage.prompt;
   }

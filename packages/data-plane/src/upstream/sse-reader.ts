@@ -1,4 +1,5 @@
 import { createParser, type EventSourceParser } from 'eventsource-parser';
+import { MAX_STREAM_FRAME_CHARS } from './max-stream-frame';
 
 /**
  * One SSE event's data: `text.slice(start, end)`. `framed`: the event arrived as exactly
@@ -14,14 +15,29 @@ export type SseEventHandler = (text: string, start: number, end: number, framed:
  * path, docs/benchmarks.md). Anything else (comments, `event:`/`id:` fields, multi-line data,
  * CR line ends, `data:` without its space) switches the stream for good to eventsource-parser,
  * the full WHATWG parser, from the first frame boundary where it appeared.
+ *
+ * A frame longer than `maxFrame` (an event that never ends) is never held: the reader stops and
+ * `overflowed` is set, so the caller ends the stream (max-stream-frame.ts).
  */
 export class SseReader {
   /** The start of a frame whose end has not arrived yet. */
   private carry = '';
   private full: EventSourceParser | null = null;
   private stopped = false;
+  /** Full parser: characters fed since the last blank line (what it may be holding), and the last one. */
+  private pending = 0;
+  private lastChar = 0;
+  overflowed = false;
 
-  constructor(private readonly onEvent: SseEventHandler) {}
+  constructor(
+    private readonly onEvent: SseEventHandler,
+    private readonly maxFrame = MAX_STREAM_FRAME_CHARS,
+  ) {}
+
+  /** Characters held for a frame whose end has not arrived (at most `maxFrame`). */
+  get buffered(): number {
+    return this.full === null ? this.carry.length : this.pending;
+  }
 
   /**
    * Reads one decoded chunk. True when the chunk held whole `data: …\n\n` frames only, with
@@ -30,7 +46,7 @@ export class SseReader {
   feed(chunk: string): boolean {
     if (this.stopped || chunk === '') return false;
     if (this.full !== null) {
-      this.full.feed(chunk);
+      this.feedFull(chunk);
       return false;
     }
     const carried = this.carry !== '';
@@ -48,6 +64,7 @@ export class SseReader {
       }
       const newline = text.indexOf('\n', at + 6);
       if (newline < 0 || newline + 1 === length) break;
+      if (newline - at > this.maxFrame) return this.overflow();
       if (text.charCodeAt(newline + 1) !== 0x0a) return this.fallBack(text, at);
       if (!this.onEvent(text, at + 6, newline, true)) {
         this.stopped = true;
@@ -56,6 +73,7 @@ export class SseReader {
       at = newline + 2;
     }
     if (at < length) {
+      if (length - at > this.maxFrame) return this.overflow();
       this.carry = text.slice(at);
       return false;
     }
@@ -81,7 +99,46 @@ export class SseReader {
         if (!this.onEvent(event.data, 0, event.data.length, false)) this.stopped = true;
       },
     });
-    this.full.feed(from === 0 ? text : text.slice(from));
+    this.feedFull(from === 0 ? text : text.slice(from));
     return false;
   }
+
+  /**
+   * Feeds the full parser, which keeps an unfinished event inside: it is given text only up to
+   * the last blank line (any two line ends in a row) when what follows would pass `maxFrame`.
+   */
+  private feedFull(text: string): void {
+    const boundary = lastBlankLineEnd(text, this.lastChar);
+    const tail = boundary < 0 ? this.pending + text.length : text.length - boundary;
+    if (tail > this.maxFrame) {
+      if (boundary > 0) this.full!.feed(text.slice(0, boundary));
+      this.overflow();
+      return;
+    }
+    this.pending = tail;
+    this.lastChar = text.charCodeAt(text.length - 1);
+    this.full!.feed(text);
+  }
+
+  private overflow(): false {
+    this.overflowed = true;
+    this.stopped = true;
+    this.carry = '';
+    this.pending = 0;
+    return false;
+  }
+}
+
+/**
+ * Where the text after the last blank line starts (-1: none). Lines end in LF, CR or CRLF, so a
+ * blank line is a line end right after another: LF LF, LF CR, CR CR (CRLF CRLF contains LF CR).
+ * `before` is the previous read's last character, for a pair cut by the read.
+ */
+function lastBlankLineEnd(text: string, before: number): number {
+  const end = Math.max(text.lastIndexOf('\n\n'), text.lastIndexOf('\n\r'), text.lastIndexOf('\r\r'));
+  if (end >= 0) return end + 2;
+  const first = text.charCodeAt(0);
+  const pairCut =
+    (before === 0x0a || before === 0x0d) && (first === 0x0a || first === 0x0d) && !(before === 0x0d && first === 0x0a);
+  return pairCut ? 1 : -1;
 }

@@ -5,6 +5,7 @@ import { NdjsonReader } from './ndjson-reader';
 import { SseReader } from './sse-reader';
 import { createUtf8ChunkDecoder, type Utf8ChunkDecoder } from './utf8-chunk-decoder';
 import { ENDPOINT_FORBIDDEN } from './endpoint-guard';
+import { FRAME_TOO_LARGE_MESSAGE } from './max-stream-frame';
 
 /** Why an attempt's own timer fired; the proxy loop turns it into a retry-table outcome. */
 export type TimeoutKind = 'headers' | 'first-token' | 'idle' | 'budget';
@@ -72,6 +73,8 @@ type Waiter = { ready: () => boolean; resolve: () => void; reject: (error: Error
  */
 export class UpstreamCall implements Dispatcher.DispatchHandler {
   timedOut: TimeoutKind | null = null;
+  /** The stream was cut because one frame passed MAX_STREAM_FRAME_CHARS (max-stream-frame.ts). */
+  frameTooLarge = false;
   private timer: NodeJS.Timeout | null = null;
   private controller: Dispatcher.DispatchController | null = null;
   /** Abort asked for before undici handed us the controller: applied as soon as it does. */
@@ -149,13 +152,26 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       this.timer?.refresh();
       const decoder = this.decoder!;
       const whole = this.reader.feed(decoder.decode(chunk));
+      if (this.reader.overflowed) return this.cutOversizedFrame();
       // Transcoded events are never the bytes that came in.
       const raw = whole && decoder.exact && this.transcoder === null ? chunk : null;
       if (!this.stopped && !sink.readEnd(raw)) controller.pause();
       return;
     }
     this.reader.feed(this.decoder!.decode(chunk));
+    if (this.reader.overflowed) return this.cutOversizedFrame();
     this.wake();
+  }
+
+  /** A frame that never ends is not read further: the exchange fails as a cut stream, saying why. */
+  private cutOversizedFrame(): void {
+    if (this.frameTooLarge) return;
+    this.frameTooLarge = true;
+    this.disarm();
+    this.aborted = new Error(FRAME_TOO_LARGE_MESSAGE);
+    this.controller?.abort(this.aborted);
+    // undici reports the abort through onResponseError; fail now too, in case it already finished.
+    this.onResponseError(null, this.aborted);
   }
 
   onResponseEnd(): void {
@@ -316,6 +332,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const chunks = this.chunks;
     this.chunks = [];
     for (const chunk of chunks) this.reader.feed(decoder.decode(chunk));
+    if (this.reader.overflowed) this.cutOversizedFrame();
   }
 
   private onEvent(text: string, start: number, end: number, framed: boolean): boolean {
