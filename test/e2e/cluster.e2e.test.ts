@@ -38,6 +38,7 @@ const MCP_KEYS = {
   global: 'sk-global-cl-4242',
 };
 let aliceToken = '';
+const METRICS_TOKEN = 'cluster-metrics-scrape-token-0123';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -86,11 +87,12 @@ beforeAll(async () => {
     AISBF_HOST: '127.0.0.1',
   };
   const [w, ...dps] = await Promise.all([
-    spawnAisbf('worker', env, { args: ['--port', '0'] }),
+    spawnAisbf('worker', { ...env, AISBF_METRICS_TOKEN: METRICS_TOKEN }, { args: ['--port', '0'] }),
     ...['dp-a', 'dp-b'].map((id) =>
       spawnAisbf(
         'data-plane',
-        { ...nodeEnv, AISBF_NODE_ID: id },
+        // dp-b serves /metrics to the token only; dp-a and the control plane have no metrics access set.
+        { ...nodeEnv, AISBF_NODE_ID: id, ...(id === 'dp-b' ? { AISBF_METRICS_TOKEN: METRICS_TOKEN } : {}) },
         { args: ['--port', id === 'dp-a' ? String(dpaPort) : '0'] },
       ),
     ),
@@ -236,6 +238,24 @@ describe('cluster mode: control plane + worker + two data-plane nodes over Redis
     for (const node of nodes) await waitFor(async () => Array.isArray(await modelsOn(node, token)), 5000);
     await gql('mutation($id: ID!) { revokeApiToken(id: $id) }', { id });
     for (const node of nodes) await waitFor(async () => (await modelsOn(node, token)) === 401, 5000);
+  });
+
+  it('serves /metrics on every role only as AISBF_METRICS_TOKEN allows (docs/observability.md "Access")', async () => {
+    const scrape = (url: string, token?: string): Promise<Response> =>
+      fetch(`${url}/metrics`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+    // Nothing set: not served, not even to the admin's API token.
+    expect((await scrape(nodes[0]!.url)).status).toBe(404);
+    expect((await scrape(controlPlane.url, ADMIN)).status).toBe(404);
+    for (const [url, series] of [
+      [nodes[1]!.url, 'aisbf_config_version'],
+      [worker.url, 'aisbf_queue_jobs'],
+    ] as const) {
+      expect((await scrape(url)).status).toBe(401);
+      expect((await scrape(url, `${METRICS_TOKEN}-wrong`)).status).toBe(401);
+      const served = await scrape(url, METRICS_TOKEN);
+      expect(served.status).toBe(200);
+      expect(await served.text()).toContain(series);
+    }
   });
 
   it("writes the nodes' usage to MySQL through the worker", async () => {
