@@ -101,6 +101,26 @@ describe('redis cooldown sync', () => {
     expect(seen).toEqual([later]);
   });
 
+  it('one node holds an entry’s probe claim for its cooldown; the close of a successful probe frees it', async () => {
+    const prefix = testRedisPrefix('cd');
+    const a = node(prefix, 'a');
+    const b = node(prefix, 'b');
+    await new Promise((resolve) => setTimeout(resolve, 200)); // both connected
+    expect(await a.claimProbe!('lan/m', 5_000)).toEqual({ claimed: true });
+    const other = await b.claimProbe!('lan/m', 5_000);
+    expect(other.claimed).toBe(false);
+    expect(other.claimed === false && other.heldForMs > 4_000 && other.heldForMs <= 5_000).toBe(true);
+    // The holder may claim again (its own probe was cancelled and the next request probes).
+    expect(await a.claimProbe!('lan/m', 5_000)).toEqual({ claimed: true });
+    // Another entry is claimed on its own.
+    expect(await b.claimProbe!('lan/other', 5_000)).toEqual({ claimed: true });
+    // A's probe succeeded: the cooldown and the claim are gone, the next cooldown gets its own probe.
+    a.publish('lan/m', Date.now() + 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    a.publishClose('lan/m', Date.now());
+    await waitFor(async () => (await b.claimProbe!('lan/m', 5_000)).claimed, 3_000, 'claim freed by the close');
+  });
+
   it('a cooldown opened while Redis is away is announced once it is back', async () => {
     const prefix = testRedisPrefix('cd');
     const proxy = await startTcpProxy('127.0.0.1', Number(new URL(testRedisUrl()).port || 6379));

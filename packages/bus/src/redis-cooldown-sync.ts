@@ -161,7 +161,12 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
       if (closed || !isReady(client)) return { claimed: true };
       try {
         const held = (await client.eval(
+          // Re-entrant for the holder: a probe it cancelled (client gone) must not block its next one.
           `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -1 end
+           if redis.call('GET', KEYS[1]) == ARGV[1] then
+             redis.call('PEXPIRE', KEYS[1], ARGV[2])
+             return -1
+           end
            return redis.call('PTTL', KEYS[1])`,
           1,
           probePrefix + key,
