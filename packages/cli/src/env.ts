@@ -60,6 +60,8 @@ export const envSchema = z.object({
     .min(1024)
     .max(1024 * 1024 * 1024)
     .default(10 * 1024 * 1024),
+  /** A request whose x-aisbf-hops reached this is refused with 508 (docs/endpoint-policy.md "Loops through trusted providers"). */
+  AISBF_MAX_HOPS: z.coerce.number().int().min(1).max(20).default(3),
   AISBF_DASHBOARD_DIR: optionalString,
   AISBF_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   AISBF_NODE_ID: optionalString,

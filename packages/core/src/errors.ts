@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'UPSTREAM_ERROR',
   'NO_HEALTHY_TARGET',
   'UNAVAILABLE',
+  'LOOP_DETECTED',
   'INTERNAL',
 ] as const;
 
@@ -37,6 +38,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   UPSTREAM_ERROR: 502,
   NO_HEALTHY_TARGET: 503,
   UNAVAILABLE: 503,
+  /** RFC 5842: a request that came back through gateways too often (docs/architecture.md "Data plane API"). */
+  LOOP_DETECTED: 508,
   INTERNAL: 500,
 };
 

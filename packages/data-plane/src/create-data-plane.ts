@@ -23,6 +23,7 @@ import { createBudgetGuard } from './budget/index';
 import { createBudgetHolds } from './budget/budget-holds';
 import { createResponseCache } from './cache/serve-cached-proxy';
 import { createDataPlaneMetrics } from './data-plane-metrics';
+import { DEFAULT_MAX_HOPS } from './http/hop-count';
 import { createModelsEndpoint } from './http/models-endpoint';
 import { sendError, sendJson } from './http/openai-error';
 import { parsePath } from './http/parse-path';
@@ -62,6 +63,8 @@ export interface DataPlaneDeps {
   clock?: () => number;
   random?: () => number;
   limits?: Partial<BodyLimits>;
+  /** AISBF_MAX_HOPS: gateways a request may have passed before it is refused with 508 (default 3, http/hop-count.ts). */
+  maxHops?: number;
   /** Sockets per upstream origin (undici Pool `connections`); default unbounded (see upstream-pools.ts). */
   upstreamConnections?: number | null;
   /** Serve `GET /metrics` from `handle` (default true); all-in-one may merge `metrics()` itself. */
@@ -221,6 +224,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     rateLimits,
     models,
     markAttributable: (res) => attributable.add(res),
+    maxHops: deps.maxHops ?? DEFAULT_MAX_HOPS,
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {

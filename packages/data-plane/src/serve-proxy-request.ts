@@ -8,6 +8,7 @@ import { prepareAnthropicTurn } from './client-dialect/anthropic-turn';
 import { prepareResponsesTurn, type ResponsesDeps } from './client-dialect/responses-turn';
 import { clientSignalOf } from './http/client-signal';
 import { sendDialectError } from './http/dialect-error';
+import { incomingHops, loopDetected } from './http/hop-count';
 import { sendError } from './http/openai-error';
 import type { ClientDialectName } from './http/parse-path';
 import { readJsonBody, type BodyLimits } from './http/read-json-body';
@@ -30,6 +31,8 @@ export interface ProxyRequestContext {
   responseCache: ResponseCache | null;
   serveDeps: ServeDeps;
   responses: ResponsesDeps;
+  /** AISBF_MAX_HOPS: a request that already passed this many gateways is refused with 508 (http/hop-count.ts). */
+  maxHops: number;
 }
 
 /** One authenticated call to a proxied endpoint, as the steps after authentication see it. */
@@ -116,6 +119,9 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
     if (invalid !== null) return rejected(invalid, '', idHeader);
   }
   const routeName = payload['model'] as string;
+  // After the dialect's view is set up, so the 508 comes in the caller's own error shape.
+  const hops = incomingHops(r.req.headers);
+  if (hops >= ctx.maxHops) return rejected(loopDetected(hops, ctx.maxHops), routeName, idHeader);
   const resolved = r.resolve(r.acting, routeName);
   if (!resolved.ok)
     return rejected(routeRefusal(resolved.error), routeName, {
@@ -132,6 +138,7 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
     user: r.acting,
     token: r.principal.token,
     body: payload,
+    hops,
   };
   if (resolution.kind === 'autoselect') {
     // Deciding an autoselect may call a model: not for a request over its per-minute limit.
@@ -179,6 +186,7 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
       routeHeader,
       endpoint: r.endpoint,
       body: payload,
+      hops,
       resolution,
       clientSignal: clientSignalOf(r.res),
       extraHeaders,

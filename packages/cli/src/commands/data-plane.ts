@@ -97,6 +97,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     responseStore,
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
+    maxHops: env.AISBF_MAX_HOPS,
     // Connect-time half of the endpoint policy (docs/security.md): DNS rebinding is refused here.
     endpointPolicy: resolveEndpointPolicy(
       env.AISBF_ENDPOINT_POLICY,

@@ -130,6 +130,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     rateLimiter,
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
+    maxHops: env.AISBF_MAX_HOPS,
     endpointPolicy,
     // `/metrics` is served below, only to whom AISBF_METRICS_TOKEN / AISBF_METRICS_PORT allow.
     exposeMetrics: false,

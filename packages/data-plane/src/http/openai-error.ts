@@ -16,6 +16,7 @@ const ERROR_TYPE: Readonly<Record<ErrorCode, string>> = {
   UPSTREAM_ERROR: 'upstream_error',
   NO_HEALTHY_TARGET: 'upstream_error',
   UNAVAILABLE: 'server_error',
+  LOOP_DETECTED: 'invalid_request_error',
   INTERNAL: 'server_error',
 };
 
@@ -33,6 +34,7 @@ const DEFAULT_WIRE_CODE: Readonly<Record<ErrorCode, string>> = {
   UPSTREAM_ERROR: 'upstream_error',
   NO_HEALTHY_TARGET: 'no_healthy_target',
   UNAVAILABLE: 'unavailable',
+  LOOP_DETECTED: 'loop_detected',
   INTERNAL: 'internal_error',
 };
 

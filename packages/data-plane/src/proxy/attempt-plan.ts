@@ -36,6 +36,8 @@ export interface AttemptPlan {
   body: Record<string, unknown>;
   stream: boolean;
   startedAt: number;
+  /** Gateways the request already passed; every upstream request says one more (http/hop-count.ts). */
+  hops: number;
   /** Fires when the client goes away: the attempt in flight is aborted. */
   clientSignal: ClientSignal;
   /** Mid-stream continuation: the assistant text delivered so far. */

@@ -17,6 +17,8 @@ export interface AutoselectCtx {
   resolve: RouteResolver;
   user: SnapshotUser;
   token: SnapshotToken;
+  /** The request's hop count: the selection call is an upstream request of that request. */
+  hops: number;
 }
 
 /**
@@ -49,6 +51,7 @@ export function createAutoselectBridge(
         body: { model: route, messages, stream: false, temperature: 0 },
         stream: false,
         startedAt: deps.clock(),
+        hops: ctx.hops,
         clientSignal: opts.signal === undefined ? NEVER_ABORTED : clientSignalFrom(opts.signal),
         selection: {
           state: deps.state,

@@ -5,6 +5,7 @@ import {
   type ChatError,
   type VendorRequest,
 } from '@aisbf/dialects';
+import { HOPS_HEADER } from '../http/hop-count';
 import type { AttemptPlan } from './attempt-plan';
 import type { Leaf } from './select-leaf';
 import type { TargetResolver } from './upstream-target';
@@ -37,9 +38,17 @@ export function backendRequest(
 ): BackendRequest | UnsendableRequest {
   const target = leaf.target;
   const address = targets.address(target);
+  // Never the incoming count as is: one more, so a loop back to a gateway ends (http/hop-count.ts).
+  const hops = { [HOPS_HEADER]: String(plan.hops + 1) };
   const headers = targets.headers(target, plan.stream);
   const dialect = backendDialectFor(target.provider.type);
-  if (dialect === null) return { path: address.basePath + plan.upstreamPath, headers, body: canonicalBody(), dialect };
+  if (dialect === null)
+    return {
+      path: address.basePath + plan.upstreamPath,
+      headers: { ...headers, ...hops },
+      body: canonicalBody(),
+      dialect,
+    };
   const backendTarget = {
     model: target.model,
     apiKey: targets.apiKey(target),
@@ -71,7 +80,7 @@ export function backendRequest(
   }
   return {
     path: vendorPath(address.basePath, request.path),
-    headers: { ...headers, ...request.headers },
+    headers: { ...headers, ...request.headers, ...hops },
     body: request.body,
     dialect,
   };

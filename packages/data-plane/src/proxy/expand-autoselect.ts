@@ -15,6 +15,7 @@ export interface ExpansionContext {
   user: SnapshotUser;
   token: SnapshotToken;
   body: AutoselectRequestBody;
+  hops: number;
 }
 
 /** A decision turned into routes to try; `first` names the chosen route (x-aisbf-route). */
@@ -35,6 +36,7 @@ export async function expandAutoselect(
     resolve: ctx.resolve,
     user: ctx.user,
     token: ctx.token,
+    hops: ctx.hops,
   });
   if (!decision.ok)
     return { ok: false, error: decision.error, findings: decision.findings, private: decision.findings.length > 0 };

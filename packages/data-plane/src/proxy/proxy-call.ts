@@ -26,6 +26,8 @@ export interface ProxyCall {
   routeHeader: string;
   endpoint: ProxyEndpoint;
   body: Record<string, unknown>;
+  /** Gateways this request already passed (`x-aisbf-hops`); upstream requests carry one more. */
+  hops: number;
   resolution: Resolution;
   clientSignal: ClientSignal;
   extraHeaders?: Record<string, string>;

@@ -35,6 +35,7 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
     body: call.body,
     stream,
     startedAt: call.startedAt,
+    hops: call.hops,
     clientSignal: call.clientSignal,
     selection: {
       state: deps.state,

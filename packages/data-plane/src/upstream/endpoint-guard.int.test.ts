@@ -136,3 +136,26 @@ describe('connect-time endpoint policy with loopback allowed', () => {
     expect(res.text).toContain('is the gateway itself');
   });
 });
+
+describe("connect-time endpoint policy: the gateway's own interface addresses", () => {
+  // docs/security.md, second review, finding 3: a name that resolves to one of the host's own LAN
+  // addresses, on a gateway port, is the gateway itself (a loop), refused before any byte is sent.
+  let h: Harness;
+  const policy = resolveEndpointPolicy({ allow: ['loopback', 'lan', 'public'] }, [], ['127.0.0.1', '10.55.0.1']);
+  beforeAll(async () => {
+    ({ h } = await startWith(policy, { 'gateway.test': ['10.55.0.1'], 'other.test': ['10.55.0.2'] }));
+    policy.gatewayPorts.push(Number(new URL(h.mocks['mine']!.url).port));
+  });
+  afterAll(async () => h.close());
+
+  it('is refused as the gateway itself, nothing sent', async () => {
+    repoint(h, 'mine', 'gateway.test', 2);
+    const res = await chat(h, 'user-provider/mine/m1');
+    expect(res.status).toBe(502);
+    const body = JSON.parse(res.text) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('endpoint_forbidden');
+    expect(body.error.message).toContain('gateway.test (10.55.0.1)');
+    expect(body.error.message).toContain('is the gateway itself');
+    expect(h.mocks['mine']!.requests).toHaveLength(0);
+  });
+});
