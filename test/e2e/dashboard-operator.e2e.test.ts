@@ -123,6 +123,15 @@ describe('operator pages, in Chromium', () => {
     expect(await rows.nth(1).locator('[data-entry-state]').getAttribute('data-entry-state')).toBe('ready');
     await page.screenshot({ path: join(SHOTS, 'rotations-live-state.png'), fullPage: true });
     expect(await axeViolations(page, ROOT)).toEqual([]);
+    // The dark palette and the phone layout too (contrast of the state badges, the table on a narrow screen).
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(SHOTS, 'rotations-live-state-dark.png'), fullPage: true });
+    expect(await axeViolations(page, ROOT)).toEqual([]);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS, 'rotations-live-state-phone.png'), fullPage: true });
+    expect(await axeViolations(page, ROOT)).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('shows cooldowns opened and closed while the page is open, without a reload', async () => {
@@ -184,6 +193,10 @@ describe('operator pages, in Chromium', () => {
     expect(await form.getByLabel('Header 2 value').inputValue()).toBe('');
     await page.screenshot({ path: join(SHOTS, 'provider-settings.png'), fullPage: true });
     expect(await axeViolations(page, ROOT)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(SHOTS, 'provider-settings-dark.png'), fullPage: true });
+    expect(await axeViolations(page, ROOT)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
 
     // The data plane serves the new settings: both headers go upstream, the kept one with its stored value.
     const before = mock.requests.length;

@@ -132,8 +132,13 @@ export function createLiveStateService(ctx: ServiceContext) {
         marks.map((m) => [`${m.providerOwnerId ?? ''}/${m.providerId}/${m.model ?? ''}`, m.since ?? m.at] as const),
       );
 
-      // Health rows are keyed by the provider's row id; the snapshot knows (owner, id).
-      const providers = await listProviders(db);
+      // Health rows are keyed by the provider's row id; the snapshot knows (owner, id). Only the
+      // providers these rotations use are read.
+      const used = new Set<string>();
+      for (const rotation of wanted)
+        for (const entry of rotation.entries)
+          if (entry.target !== null) used.add(`${entry.target.provider.ownerId ?? ''}/${entry.target.provider.id}`);
+      const providers = (await listProviders(db)).filter((p) => used.has(`${p.ownerId ?? ''}/${p.id}`));
       const rowOf = new Map<string, StoredProvider>(providers.map((p) => [`${p.ownerId ?? ''}/${p.id}`, p] as const));
       const rowIds = providers.map((p) => p.rowId);
       const [providerHealth, modelHealth] = await Promise.all([
