@@ -29,6 +29,9 @@ export function ensureDashboardBuild(root: string): string {
   const stale = (): boolean => {
     const sources = Math.max(
       newestMtime(join(web, 'src')),
+      // The settings and limits forms bundle core's schemas (docs/dashboard.md).
+      newestMtime(join(root, 'packages', 'core', 'src')),
+      statSync(join(root, 'packages', 'core', 'package.json')).mtimeMs,
       statSync(join(web, 'svelte.config.js')).mtimeMs,
       statSync(join(web, 'vite.config.ts')).mtimeMs,
     );

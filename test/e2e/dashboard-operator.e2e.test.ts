@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
@@ -26,6 +26,7 @@ let browser: Browser;
 let page: Page;
 let dataDir: string;
 let client: OpenAI;
+let dashboardDir: string;
 
 async function gql(query: string, variables: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   const result = await graphql(aisbf.url, ADMIN_TOKEN, query, variables);
@@ -40,7 +41,7 @@ async function go(link: string | RegExp, heading: string): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const dashboardDir = ensureDashboardBuild(ROOT);
+  dashboardDir = ensureDashboardBuild(ROOT);
   mock = await startMockUpstream({ models: ['m1', 'm2'], apiKey: KEY, words: 3 });
   dataDir = mkdtempSync(join(tmpdir(), 'aisbf-operator-'));
   aisbf = await startAisbf({
@@ -110,6 +111,16 @@ afterAll(async () => {
 });
 
 describe('operator pages, in Chromium', () => {
+  it('bundles only the schemas the forms use from core, not the rest of it (re2js, the autoselect pattern engine)', () => {
+    const chunks = join(dashboardDir, '_app/immutable/chunks');
+    const code = readdirSync(chunks)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(join(chunks, f), 'utf8'));
+    // The limits form's schema is there (its keys), the regex engine core also exports is not.
+    expect(code.some((c) => c.includes('costMicrosPerMonth'))).toBe(true);
+    expect(code.some((c) => c.includes('RE2JS'))).toBe(false);
+  });
+
   it('shows the entry a 429 cooled down as cooling down, until when and why; the other as ready', async () => {
     await go('Rotations', 'Rotations');
     const rows = page.locator('section[data-rotation="live"] tbody tr');
