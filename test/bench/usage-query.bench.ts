@@ -71,6 +71,7 @@ function row(i: number): UsageRecordsTable {
     autoselect_reason: null,
     cost_micros: provider === 'p-local' ? null : Math.floor(rnd() * 20_000),
     cache_hit: 0,
+    condensed: null,
   };
 }
 

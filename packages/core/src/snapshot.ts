@@ -3,6 +3,7 @@ import type { ProviderModel } from './config/provider-config.schema';
 import type { ProviderType } from './config/provider-types';
 import type { RotationConfig } from './config/rotation-config.schema';
 import type { Timeouts } from './config/timeouts.schema';
+import type { ModelLimits } from './config/context-keys.schema';
 import type { CacheSetting } from './response-cache';
 
 /**
@@ -70,6 +71,10 @@ export interface SnapshotProvider {
   maxConcurrency?: number;
   /** `max_tokens` sent to vendors that require one when neither the request nor the model sets it. */
   defaultMaxTokens?: number;
+  /** The provider's `default_*` context keys (docs/context.md "Order of resolution"). */
+  limits?: ModelLimits;
+  /** AISBF's provider-level `rate_limit`: seconds kept between two requests to this provider. */
+  rateLimitS?: number;
   /** Static headers of rows written before header values were sealed (plaintext; see sealed-headers.ts). */
   headers?: Record<string, string>;
   /** Static headers sent upstream, name → SecretBox ciphertext, decrypted in the data plane's memory like `apiKeyEnc`. */

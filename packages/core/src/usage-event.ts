@@ -10,7 +10,9 @@ export const usageAttemptSchema = z.object({
   model: z.string(),
   /** Upstream HTTP status, or null when it never answered. */
   status: z.number().int().nullable(),
-  outcome: z.enum(['ok', 'error', 'timeout', 'interrupted', 'refused', 'rate_limited']),
+  /** `skipped`: not sent, the prompt cannot fit this entry's window (docs/context.md); `reason` says why. */
+  outcome: z.enum(['ok', 'error', 'timeout', 'interrupted', 'refused', 'rate_limited', 'skipped']),
+  reason: z.string().max(300).optional(),
   latencyMs: z.number().min(0),
   promptTokens: z.number().int().min(0).optional(),
   completionTokens: z.number().int().min(0).optional(),
@@ -45,6 +47,8 @@ export const usageEventSchema = z.object({
   /** Cost in micro-units of currency; null when the serving model has no price. */
   costMicros: z.number().int().nullable().optional(),
   cacheHit: z.boolean().optional(),
+  /** `<method>; <tokens before>-><tokens after>` when the prompt was condensed (docs/context.md). */
+  condensed: z.string().max(120).nullable().optional(),
 });
 
 export type UsageAttempt = z.infer<typeof usageAttemptSchema>;

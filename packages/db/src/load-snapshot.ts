@@ -3,6 +3,8 @@ import {
   autoselectConfigSchema,
   cacheSettingSchema,
   legacyHeadersOf,
+  defaultLimitsOf,
+  providerObjectSchema,
   providerTypeSchema,
   rotationConfigSchema,
   sealedHeadersOf,
@@ -25,12 +27,25 @@ export interface LoadSnapshotOptions {
   onInvalid?: (kind: 'rotation' | 'autoselect', ownerId: string | null, id: string, message: string) => void;
 }
 
+const DEFAULT_KEYS = {
+  condense_context: true,
+  condense_method: true,
+  default_max_tokens: true,
+  default_context_size: true,
+  default_max_request_tokens: true,
+  default_condense_context: true,
+  default_condense_method: true,
+  default_rate_limit: true,
+  rate_limit: true,
+} as const;
+
 const stripModel = (m: ProviderModel): ProviderModel => {
   const out: ProviderModel = { name: m.name };
   if (m.contextWindow !== undefined) out.contextWindow = m.contextWindow;
   if (m.prefill !== undefined) out.prefill = m.prefill;
   if (m.defaults !== undefined) out.defaults = m.defaults;
   if (m.pricing !== undefined) out.pricing = m.pricing;
+  if (m.limits !== undefined) out.limits = m.limits;
   return out;
 };
 
@@ -53,6 +68,14 @@ export function toSnapshotProvider(p: StoredProvider): SnapshotProvider {
   const defaultMaxTokens = p.settings['default_max_tokens'];
   if (typeof defaultMaxTokens === 'number') provider.defaultMaxTokens = defaultMaxTokens;
   if (typeof maxConcurrency === 'number') provider.maxConcurrency = maxConcurrency;
+  // The provider's default_* keys and its rate_limit (docs/context.md); unreadable ones are ignored.
+  const defaults = providerObjectSchema.pick(DEFAULT_KEYS).safeParse(p.settings);
+  if (defaults.success) {
+    const limits = defaultLimitsOf(defaults.data);
+    if (Object.keys(limits).length > 0) provider.limits = limits;
+    if (defaults.data.rate_limit !== undefined && defaults.data.rate_limit > 0)
+      provider.rateLimitS = defaults.data.rate_limit;
+  }
   // Header values travel sealed, like the key (docs/architecture.md "Secrets"); a row not yet
   // resealed at boot still carries plaintext ones.
   const legacy = legacyHeadersOf(p.settings);

@@ -53,6 +53,8 @@ function toModel(row: ProviderModelRow): StoredProviderModel {
   if (isRecord(pricing)) model.pricing = pricing as Pricing;
   const defaults = readJson(row.defaults);
   if (isRecord(defaults)) model.defaults = defaults;
+  const limits = readJson(row.limits);
+  if (isRecord(limits)) model.limits = limits as NonNullable<ProviderModel['limits']>;
   return model;
 }
 
@@ -221,6 +223,7 @@ export async function replaceProviderModels(
       prefill: m.prefill === undefined ? null : fromBool(m.prefill),
       pricing: writeJson(m.pricing),
       defaults: writeJson(m.defaults),
+      limits: writeJson(m.limits),
       source: m.source,
       discovered_at: m.discoveredAt,
       position,

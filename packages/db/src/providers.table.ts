@@ -32,6 +32,8 @@ export interface ProviderModelsTable {
   pricing: string | null;
   /** JSON object of request defaults or null. */
   defaults: string | null;
+  /** JSON of the model's AISBF context keys (`ProviderModel.limits`) or null. */
+  limits: string | null;
   /** 'config' = listed by the user, 'discovered' = found by the discover-models job. */
   source: 'config' | 'discovered';
   discovered_at: number | null;

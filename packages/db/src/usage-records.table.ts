@@ -25,6 +25,8 @@ export interface UsageRecordsTable {
   autoselect_reason: string | null;
   cost_micros: number | null;
   cache_hit: number;
+  /** `<method>; <before>-><after>` when the prompt was condensed (docs/context.md), else null. */
+  condensed: string | null;
 }
 
 export type UsageRecordRow = Selectable<UsageRecordsTable>;

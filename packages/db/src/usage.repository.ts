@@ -28,6 +28,7 @@ const toRow = (e: UsageEvent): UsageRecordsTable => ({
   autoselect_reason: e.autoselectReason ?? null,
   cost_micros: e.costMicros ?? null,
   cache_hit: fromBool(e.cacheHit ?? false),
+  condensed: e.condensed ?? null,
 });
 
 /** A concurrent writer inserted some of the same ids between our check and our insert. */
@@ -109,6 +110,8 @@ export interface UsageRow {
   attempts: UsageAttempt[];
   autoselectReason: string | null;
   costMicros: number | null;
+  /** What condensation did to the prompt, when it ran (docs/context.md). */
+  condensed: string | null;
 }
 
 export const toUsageRow = (r: UsageRecordRow): UsageRow => ({
@@ -132,6 +135,7 @@ export const toUsageRow = (r: UsageRecordRow): UsageRow => ({
   attempts: (readJson(r.attempts) as UsageAttempt[] | null) ?? [],
   autoselectReason: r.autoselect_reason,
   costMicros: r.cost_micros === null ? null : Number(r.cost_micros),
+  condensed: r.condensed ?? null,
 });
 
 export type UsageGroupBy = 'route' | 'provider' | 'model' | 'token' | 'user';

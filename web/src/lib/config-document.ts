@@ -34,6 +34,8 @@ const WRAPPERS: Record<ConfigKind, readonly string[]> = {
   autoselects: ['autoselects', 'autoselect', 'autoselections'],
 };
 
+const ROTATIONS_TOP_LEVEL: readonly string[] = ['notifyerrors', 'notify_on_failover'];
+
 function looksLikeConfig(kind: ConfigKind, value: JsonObject): boolean {
   return kind === 'rotations'
     ? 'providers' in value || 'models' in value
@@ -68,8 +70,17 @@ function checkRotation(config: JsonObject, at: readonly (string | number)[], iss
       if (!hasRoute) {
         if (typeof entry['provider_id'] !== 'string' || entry['provider_id'] === '')
           issues.push({ path: joinPath([...p, 'provider_id']), message: 'provider_id is required' });
-        if (typeof entry['model'] !== 'string' || entry['model'] === '')
-          issues.push({ path: joinPath([...p, 'model']), message: 'model is required' });
+        // No `model` and no `models`: AISBF's form for every model the provider lists.
+        if (entry['model'] !== undefined && (typeof entry['model'] !== 'string' || entry['model'] === ''))
+          issues.push({ path: joinPath([...p, 'model']), message: 'model must be a model name' });
+        const list = entry['models'];
+        if (list !== undefined && (!Array.isArray(list) || list.length === 0))
+          issues.push({ path: joinPath([...p, 'models']), message: 'models must be a non-empty list of {"name": …}' });
+        else if (Array.isArray(list))
+          list.forEach((m: unknown, j) => {
+            if (!isRecord(m) || typeof m['name'] !== 'string' || m['name'] === '')
+              issues.push({ path: joinPath([...p, 'models', j, 'name']), message: 'name is required' });
+          });
       }
       for (const key of ['weight', 'error_cooldown'] as const) {
         if (entry[key] !== undefined && !isNonNegativeNumber(entry[key]))
@@ -137,13 +148,18 @@ export function parseConfigDocument(kind: ConfigKind, text: string): ParseResult
 
   let map: JsonObject = doc;
   let prefix: string[] = [];
+  let inherited: JsonObject = {};
   const wrapper = WRAPPERS[kind].find((w) => w in doc);
-  if (wrapper !== undefined && Object.keys(doc).length === 1) {
+  // AISBF's rotations.json may carry notifyerrors / notify_on_failover beside `rotations`: they
+  // apply to each rotation that sets none (the control plane's import does the same).
+  const beside = wrapper === undefined ? [] : Object.keys(doc).filter((k) => k !== wrapper);
+  if (wrapper !== undefined && beside.every((k) => kind === 'rotations' && ROTATIONS_TOP_LEVEL.includes(k))) {
     const inner = doc[wrapper];
     if (!isRecord(inner))
       return { ok: false, issues: [{ path: wrapper, message: `${wrapper} must be an object keyed by id` }] };
     map = inner;
     prefix = [wrapper];
+    inherited = Object.fromEntries(beside.map((k) => [k, doc[k]]));
   } else if (looksLikeConfig(kind, doc)) {
     const name = doc['model_name'];
     if (typeof name !== 'string' || name === '')
@@ -173,9 +189,10 @@ export function parseConfigDocument(kind: ConfigKind, text: string): ParseResult
       issues.push({ path: joinPath(at), message: 'Expected an object' });
       continue;
     }
-    if (kind === 'rotations') checkRotation(config, at, issues);
-    else checkAutoselect(config, at, issues);
-    items.push({ id, config });
+    const merged = { ...inherited, ...config };
+    if (kind === 'rotations') checkRotation(merged, at, issues);
+    else checkAutoselect(merged, at, issues);
+    items.push({ id, config: merged });
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, items };
 }

@@ -84,6 +84,7 @@ export function createConfigService(ctx: ServiceContext) {
             ctx.clock(),
           );
         }
+        result.warnings.unshift(...parsed.value.warnings);
         return {
           value: result,
           changes: items.map((item) => ({ kind: changeKind, id: item.id, op: 'upsert' as const })),

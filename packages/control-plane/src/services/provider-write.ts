@@ -172,6 +172,13 @@ export function providerDocument(p: StoredProvider): Record<string, unknown> {
     if (m.prefill !== undefined) out['prefill'] = m.prefill;
     if (m.defaults !== undefined) out['defaults'] = m.defaults;
     if (m.pricing !== undefined) out['pricing'] = m.pricing;
+    // AISBF's model keys, written back under their own names so an export re-imports as it was.
+    const l = m.limits;
+    if (l?.maxTokens !== undefined) out['max_tokens'] = l.maxTokens;
+    if (l?.maxRequestTokens !== undefined) out['max_request_tokens'] = l.maxRequestTokens;
+    if (l?.condenseContext !== undefined) out['condense_context'] = l.condenseContext;
+    if (l?.condenseMethods !== undefined) out['condense_method'] = l.condenseMethods;
+    if (l?.rateLimitS !== undefined) out['rate_limit'] = l.rateLimitS;
     return Object.keys(out).length === 1 ? m.name : out;
   });
   const settings = { ...p.settings };

@@ -1,4 +1,11 @@
-import { GatewayError, PROVIDER_TYPES, slugSchema, type ProviderType } from '@aisbf/core';
+import {
+  GatewayError,
+  PROVIDER_TYPES,
+  slugSchema,
+  unknownKeyWarnings,
+  type ConfigIssue,
+  type ProviderType,
+} from '@aisbf/core';
 import {
   deleteProvider,
   findProvider,
@@ -146,7 +153,10 @@ export function createProvidersService(ctx: ServiceContext) {
       return views([...own, ...shared], new Map(scope.ownerId === null ? [] : [[scope.ownerId, scope.label]]));
     },
 
-    async upsert(actor: Actor, input: { owner?: string | null; input: ProviderInput }): Promise<ProviderView> {
+    async upsert(
+      actor: Actor,
+      input: { owner?: string | null; input: ProviderInput },
+    ): Promise<ProviderView & { warnings: ConfigIssue[] }> {
       const scope = await resolveOwner(db, actor, input.owner);
       const saved = await ctx.commit(async (trx) => {
         const raw: Record<string, unknown> = { ...input.input };
@@ -162,7 +172,7 @@ export function createProvidersService(ctx: ServiceContext) {
       });
       const [view] = await views([saved], new Map(scope.ownerId === null ? [] : [[scope.ownerId, scope.label]]));
       if (view === undefined) throw new GatewayError('INTERNAL', 'provider view missing');
-      return view;
+      return { ...view, warnings: unknownKeyWarnings('provider', input.input) };
     },
 
     async delete(actor: Actor, input: { owner?: string | null; id: string }): Promise<boolean> {

@@ -1,4 +1,10 @@
-import { autoselectConfigSchema, rotationConfigSchema, slugSchema, type ConfigIssue } from '@aisbf/core';
+import {
+  autoselectConfigSchema,
+  rotationConfigSchema,
+  slugSchema,
+  unknownKeyWarnings,
+  type ConfigIssue,
+} from '@aisbf/core';
 import {
   deleteRouteConfig,
   listRouteConfigs,
@@ -104,6 +110,7 @@ export function createRouteConfigsService(ctx: ServiceContext, kind: Kind) {
           [{ id, raw: input.config, prefix: [] }],
           ctx.clock(),
         );
+        warnings.unshift(...unknownKeyWarnings(kind, input.config));
         return {
           value: { id, scope: scope.ownerId === null ? 'global' : 'user', config: input.config, warnings },
           changes: [{ kind, id, op: 'upsert' }],

@@ -105,28 +105,32 @@ export function rotationReferenceIssues(
   prefix: ReadonlyArray<PropertyKey>,
 ): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const entries = rotationEntries(config);
-  const providerCount = config.providers?.length ?? 0;
-  entries.forEach((entry, i) => {
-    const base = i < providerCount ? [...prefix, 'providers', i] : [...prefix, 'models', i - providerCount];
-    if (entry.kind === 'provider') {
+  for (const entry of rotationEntries(config)) {
+    const base = [...prefix, ...entry.path];
+    if (entry.kind === 'provider' || entry.kind === 'provider-models') {
       const provider = index.providers.get(entry.providerId) ?? index.globalProviders.get(entry.providerId);
       if (provider === undefined)
         issues.push({
-          path: formatPath([...base, 'provider_id']),
+          path: formatPath([...prefix, ...entry.path.slice(0, 2), 'provider_id']),
           message: `provider "${entry.providerId}" does not exist`,
         });
-      else {
+      else if (entry.kind === 'provider') {
         const problem = modelProblem(provider, entry.model);
-        if (problem !== null) issues.push({ path: formatPath([...base, 'model']), message: problem });
+        const key = entry.path.length > 2 ? 'name' : 'model';
+        if (problem !== null) issues.push({ path: formatPath([...base, key]), message: problem });
       }
     } else {
       const problem = routeProblem(index, entry.route);
       if (problem !== null)
-        issues.push({ path: formatPath([...base, i < providerCount ? 'route' : 'name']), message: problem });
+        issues.push({
+          path: formatPath([...base, entry.path[0] === 'providers' ? 'route' : 'name']),
+          message: problem,
+        });
     }
-  });
-  return issues;
+  }
+  // A missing provider is reported once per entry, not once per model of its `models` list.
+  const seen = new Set<string>();
+  return issues.filter((issue) => !seen.has(issue.path) && seen.add(issue.path));
 }
 
 /**

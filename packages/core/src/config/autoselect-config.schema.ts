@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { USER_PATTERN_LIMITS, userPatternIssues } from '../autoselect/user-pattern';
+import { defaultLimitKeys } from './context-keys.schema';
 import { routeAliasesSchema } from './route-aliases.schema';
 
 /** One candidate of an autoselect (the seed's `available_models` items). */
@@ -43,6 +44,8 @@ export const autoselectConfigSchema = z
       .default([]),
     /** Client model names that reach this autoselect (docs/clients.md "Route aliases"). */
     aliases: routeAliasesSchema.optional(),
+    /** The last level of AISBF's order of resolution (docs/context.md). */
+    ...defaultLimitKeys,
   })
   .loose()
   .superRefine((value, ctx) => {

@@ -1,3 +1,4 @@
 export * from './token-encoding';
 export * from './count-tokens';
 export * from './count-prompt-tokens';
+export * from './resolve-limits';

@@ -1,6 +1,8 @@
 import type { ProviderModel } from '../config/provider-config.schema';
 import { rotationEntries, type RotationEntry } from '../config/rotation-config.schema';
 import { resolveTimeouts, type ResolvedTimeouts } from '../config/timeouts.schema';
+import { defaultLimitsOf, type ModelLimits } from '../config/context-keys.schema';
+import { providerModelLimits, resolveLimits } from '../context/resolve-limits';
 import type {
   Snapshot,
   SnapshotAutoselect,
@@ -61,6 +63,11 @@ export interface IndexedEntry {
   readonly prefill: boolean;
   /** Provider, then rotation, then entry levels merged. */
   readonly timeouts: ResolvedTimeouts;
+  /**
+   * Context keys resolved down to the rotation's defaults (docs/context.md "Order of resolution");
+   * an autoselect above the rotation fills what is still unset, per request.
+   */
+  readonly limits: ModelLimits;
 }
 
 export interface IndexedRotation {
@@ -150,6 +157,20 @@ function buildRotation(b: Builder, key: string, stack: string[]): IndexedRotatio
   let configError: string | null = null;
   const owner = raw.ownerId === null ? null : (b.usersById.get(raw.ownerId) ?? null);
   for (const entry of rotationEntries(raw.config)) {
+    if (entry.kind === 'provider-models') {
+      // AISBF's entry without `models`: each model the provider lists, at the entry's weight.
+      const provider = lookupProvider(b.providers, raw.ownerId, owner?.role === 'admin', entry.providerId);
+      const missing = `provider "${entry.providerId}" does not exist in this rotation's scope`;
+      if (provider === undefined || provider.provider.models.length === 0) {
+        entries.push(
+          deadEntry(entry, raw, provider === undefined ? missing : `provider "${entry.providerId}" lists no models`),
+        );
+        continue;
+      }
+      for (const m of provider.provider.models)
+        entries.push(providerEntry({ ...entry, kind: 'provider', model: m.name }, provider, raw, missing));
+      continue;
+    }
     if (entry.kind === 'provider') {
       const provider = lookupProvider(b.providers, raw.ownerId, owner?.role === 'admin', entry.providerId);
       entries.push(
@@ -218,6 +239,7 @@ function buildRotation(b: Builder, key: string, stack: string[]): IndexedRotatio
         contextWindow: entry.contextWindow,
         prefill: entry.prefill ?? false,
         timeouts: resolveTimeouts(raw.config, entry.timeouts),
+        limits: resolveLimits(entry.limits, defaultLimitsOf(raw.config)),
       });
       continue;
     }
@@ -230,6 +252,7 @@ function buildRotation(b: Builder, key: string, stack: string[]): IndexedRotatio
       contextWindow: entry.contextWindow,
       prefill: entry.prefill ?? false,
       timeouts: resolveTimeouts(raw.config, entry.timeouts),
+      limits: resolveLimits(entry.limits, defaultLimitsOf(raw.config)),
     });
   }
   const indexed: IndexedRotation = {
@@ -294,14 +317,21 @@ function providerEntry(
   if (p === undefined) return deadEntry(entry, raw, missing);
   const target = makeTarget(p, entry.model);
   const problem = !p.provider.enabled ? `provider "${p.provider.id}" is disabled` : null;
+  const limits = resolveLimits(
+    entry.limits,
+    providerModelLimits(target.modelInfo),
+    p.provider.limits,
+    defaultLimitsOf(raw.config),
+  );
   return {
     entry,
     target,
     nested: null,
     problem,
-    contextWindow: entry.contextWindow ?? target.modelInfo?.contextWindow,
+    contextWindow: limits.contextSize,
     prefill: entry.prefill ?? target.modelInfo?.prefill ?? false,
     timeouts: resolveTimeouts(p.provider.timeouts, raw.config, entry.timeouts),
+    limits,
   };
 }
 
@@ -314,5 +344,6 @@ function deadEntry(entry: RotationEntry, raw: SnapshotRotation, problem: string)
     contextWindow: undefined,
     prefill: false,
     timeouts: resolveTimeouts(raw.config, entry.timeouts),
+    limits: {},
   };
 }
