@@ -38,6 +38,14 @@ describe('retryVerdict: the retry table of docs/reliability.md, row by row', () 
     );
   });
 
+  it('508 (a loop through the gateway): never the same entry again, straight to the next', () => {
+    expect(retryVerdict(base({ kind: 'status', status: 508 }))).toMatchObject({
+      action: 'next-entry',
+      cooldown: { kind: 'failure' },
+      row: 'connection-or-5xx',
+    });
+  });
+
   it('no same-entry retry when the backoff does not fit in the budget', () => {
     expect(retryVerdict(base({ kind: 'status', status: 502 }, { remainingMs: 200 }))).toMatchObject({
       action: 'next-entry',

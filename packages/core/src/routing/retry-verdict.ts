@@ -104,6 +104,9 @@ function statusVerdict(
   next: (cooldown: CooldownEffect, row: VerdictRow, flagUnhealthy?: boolean) => Verdict,
 ): Verdict {
   const { status } = outcome;
+  // 508: the request already passed through this cluster too many times (docs/endpoint-policy.md);
+  // the same entry would loop again, another entry may not.
+  if (status === 508) return next({ kind: 'failure' }, 'connection-or-5xx');
   if (status >= 500 || status === 408 || status === 409) {
     const afterMs = jittered(input.timeouts.backoffMs, input.jitter);
     if (canRetrySame(afterMs))
