@@ -10,6 +10,7 @@ import { chunkFacts, type ChunkFacts, type UsageCounts } from './chunk-facts';
 import type { AttemptDeps, AttemptPlan } from './attempt-plan';
 import { scrubUpstreamBody, sentSecrets } from './scrub-upstream-secrets';
 import type { Leaf } from './select-leaf';
+import { fillMaxTokens } from '../context/fill-max-tokens';
 
 /** An SSE payload read before the answer was committed, with what was already parsed of it (null: `[DONE]`). */
 export interface PendingEvent {
@@ -65,6 +66,8 @@ export type OnceResult =
 /** The upstream body: the client's fields unchanged, `model` rewritten, defaults only where omitted. */
 export function upstreamBody(plan: AttemptPlan, leaf: Leaf): string {
   const body: Record<string, unknown> = { ...plan.body, model: leaf.target.model };
+  // The resolved max_tokens first: a rotation's model outranks the provider model's defaults.
+  fillMaxTokens(body, leaf, plan.upstreamPath);
   const defaults = leaf.target.modelInfo?.defaults;
   if (defaults !== undefined) for (const k in defaults) if (body[k] === undefined) body[k] = defaults[k];
   if (plan.stream) {

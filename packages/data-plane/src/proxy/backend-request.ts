@@ -8,6 +8,7 @@ import {
 import { HOPS_HEADER } from '../http/hop-count';
 import type { AttemptPlan } from './attempt-plan';
 import type { Leaf } from './select-leaf';
+import { fillMaxTokens } from '../context/fill-max-tokens';
 import type { TargetResolver } from './upstream-target';
 
 /** What one attempt sends, in the backend's own dialect. */
@@ -89,6 +90,8 @@ export function backendRequest(
 /** The model's configured defaults, only where the client omitted the field (as for OpenAI backends). */
 function withModelDefaults(body: Record<string, unknown>, leaf: Leaf): Record<string, unknown> & { model: string } {
   const out: Record<string, unknown> = { ...body, model: leaf.target.model };
+  // The resolved max_tokens first: a rotation's model outranks the provider model's defaults.
+  fillMaxTokens(out, leaf, '/chat/completions');
   const defaults = leaf.target.modelInfo?.defaults;
   if (defaults !== undefined) for (const k in defaults) if (out[k] === undefined) out[k] = defaults[k];
   return out as Record<string, unknown> & { model: string };

@@ -1,5 +1,8 @@
 import {
   pickEntry,
+  providerModelLimits,
+  resolveLimits,
+  type ModelLimits,
   type IndexedAutoselect,
   type IndexedEntry,
   type IndexedRotation,
@@ -20,6 +23,8 @@ export interface Leaf {
   maxConcurrency: number | undefined;
   contextWindow: number | undefined;
   prefill: boolean;
+  /** AISBF's context keys resolved for this leaf (docs/context.md "Order of resolution"). */
+  limits: ModelLimits;
   /** Picked while half-open or as the earliest-recovering entry: its result settles the cooldown. */
   probe: boolean;
 }
@@ -85,8 +90,9 @@ export function selectLeaf(resolution: Resolution, ctx: SelectionContext): Selec
       errorCooldownMs: DEFAULT_ERROR_COOLDOWN_MS,
       allowedFails: DEFAULT_ALLOWED_FAILS,
       maxConcurrency: undefined,
-      contextWindow: resolution.target.modelInfo?.contextWindow,
+      contextWindow: resolution.target.modelInfo?.contextWindow ?? resolution.target.provider.limits?.contextSize,
       prefill: resolution.target.modelInfo?.prefill ?? false,
+      limits: resolveLimits(providerModelLimits(resolution.target.modelInfo), resolution.target.provider.limits),
       probe: false,
     };
     if (resolution.problem !== null) return { ok: false, reason: 'none-usable', retryAt: null };
@@ -142,6 +148,7 @@ function entryLeaf(rotation: IndexedRotation, entry: IndexedEntry): Leaf {
     maxConcurrency: entry.entry.maxConcurrency,
     contextWindow: entry.contextWindow,
     prefill: entry.prefill,
+    limits: entry.limits,
     probe: false,
   };
 }
