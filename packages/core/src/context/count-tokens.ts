@@ -63,6 +63,15 @@ function counterOf(encoding: TokenEncoding, module: GptTokenizerEncoding): Token
 }
 
 const loading = new Map<TokenEncoding, Promise<TokenCounter>>();
+const loaded = new Map<TokenEncoding, TokenCounter>();
+
+/** The encoding's counter if it is loaded already, else undefined (and its loading starts). */
+export function loadedTokenCounter(encoding: TokenEncoding | null): TokenCounter | undefined {
+  if (encoding === null) return estimateCounter;
+  const counter = loaded.get(encoding);
+  if (counter === undefined) void loadTokenCounter(encoding);
+  return counter;
+}
 
 /**
  * The encoding's counter. The rank tables take about 0.2–0.9 s and 30–60 MB to load, so they are
@@ -76,7 +85,13 @@ export function loadTokenCounter(encoding: TokenEncoding | null): Promise<TokenC
       encoding === 'o200k_base'
         ? import('gpt-tokenizer/encoding/o200k_base').then((m) => counterOf(encoding, m))
         : import('gpt-tokenizer/encoding/cl100k_base').then((m) => counterOf(encoding, m));
-    loading.set(encoding, pending);
+    loading.set(
+      encoding,
+      (pending = pending.then((counter) => {
+        loaded.set(encoding, counter);
+        return counter;
+      })),
+    );
   }
   return pending;
 }

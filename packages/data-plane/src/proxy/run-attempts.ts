@@ -11,6 +11,7 @@ import type { ClientSignal } from '../http/client-signal';
 import { attemptOnce, type Answer, type OnceResult, type Passthrough } from './attempt-once';
 import type { AttemptDeps, AttemptPlan, AutoselectExpansion } from './attempt-plan';
 import { selectLeaf, type Leaf } from './select-leaf';
+import { windowVerdict } from '../context/window-verdict';
 
 /** The first attempt that produced something to send to the client. */
 export interface Served extends Answer {
@@ -124,6 +125,29 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     }
     const current: Leaf = leaf;
     const key = current.target.key;
+    const skip = windowVerdict(plan, current);
+    if (skip !== null) {
+      // Skipped before any byte is sent (docs/context.md): no 400 round trip, no cooldown.
+      if (current.probe) state.apply(key, { type: 'probe-cancel' }, clock());
+      plan.attempts.push({
+        provider: current.target.provider.id,
+        model: current.target.model,
+        status: null,
+        outcome: 'skipped',
+        reason: skip,
+        latencyMs: 0,
+      });
+      last = {
+        error: new GatewayError('BAD_REQUEST', `The request is too long for every entry tried: ${skip}.`, {
+          wireCode: 'context_length_exceeded',
+        }),
+        passthrough: null,
+      };
+      plan.selection.excluded.add(key);
+      lastKey = key;
+      leaf = null;
+      continue;
+    }
     state.acquire(key);
     state.acquire(current.target.providerKey);
     let released = false;
