@@ -12,6 +12,7 @@ import { sequentialLatency } from './latency';
 import { measureOpenStreams } from './open-streams';
 import { productionRoleStreams } from './production-role-streams';
 import { readProcessMemory } from './process-rss';
+import { measureDialectRows, renderDialectRows } from './dialect-rows';
 import { replaceGenerated } from './doc-seal';
 import { renderRuns, type BenchRun, type StreamsRow } from './report';
 import { MOCK_MODELS, SHAPES, chatBody, type LoadTarget } from './shapes';
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
       'mock-upstream': join(root, 'packages/testkit/src/mock-upstream-main.ts'),
       'pass-through': join(root, 'test/bench/pass-through.ts'),
       'data-plane': join(root, 'test/scenarios/data-plane-main.ts'),
+      'anthropic-fake': join(root, 'test/bench/anthropic-fake.ts'),
     },
     outdir: bundleDir,
   });
@@ -217,7 +219,20 @@ async function main(): Promise<void> {
   }
   await mockDefaults(mock.url);
 
-  const tables = renderRuns({ config, targets, runs, streams, rssAfterLoad, notes });
+  // The dialect rows (docs/benchmarks.md "Dialects"): their own pairs, measured after the main runs.
+  const dialectRows = await measureDialectRows({
+    cli,
+    cwd: root,
+    mockUrl: mock.url,
+    anthropicFake: built.files['anthropic-fake']!,
+    passThrough: built.files['pass-through']!,
+    dir: tmp,
+    durationS: config.durationS,
+    rounds: config.rounds,
+    connections: config.connections,
+    log,
+  });
+  const tables = `${renderRuns({ config, targets, runs, streams, rssAfterLoad, notes })}\n\n${renderDialectRows(dialectRows)}`;
   process.stdout.write(`\n${tables}\n`);
   if (config.writeDocs) {
     const docPath = join(root, 'docs/benchmarks.md');

@@ -81,7 +81,7 @@ describe('Anthropic Messages clients', () => {
     expect(m.usage.output_tokens).toBe(12);
   });
 
-  it('tools: a round trip through an anthropic backend (translated both ways), streamed', async () => {
+  it('tools: a round trip through an anthropic backend (pass-through), streamed', async () => {
     const first = await client.messages
       .stream({
         model: 'user-provider/claude/claude-a',

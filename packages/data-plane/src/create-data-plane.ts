@@ -25,8 +25,9 @@ import { createResponseCache } from './cache/serve-cached-proxy';
 import { createDataPlaneMetrics } from './data-plane-metrics';
 import { DEFAULT_MAX_HOPS } from './http/hop-count';
 import { createModelsEndpoint } from './http/models-endpoint';
-import { sendError, sendJson } from './http/openai-error';
-import { parsePath } from './http/parse-path';
+import { sendJson } from './http/openai-error';
+import { errorDialectOf, parsePath } from './http/parse-path';
+import { sendDialectError } from './http/dialect-error';
 import { DEFAULT_BODY_LIMITS, type BodyLimits } from './http/read-json-body';
 import { createObserver, logUnattributed } from './observability/index';
 import type { ProviderFlag } from './proxy/attempt-plan';
@@ -271,12 +272,13 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     serveRequest(ctx, req, res, parsed, requestId)
       .catch((error: unknown) => {
         deps.logger.error({ err: error, requestId }, 'data plane request failed');
-        sendError(
+        sendDialectError(
           res,
           new GatewayError('INTERNAL', 'Internal error; the request id is in x-request-id.', {
             wireCode: 'internal_error',
           }),
           { 'x-request-id': requestId },
+          errorDialectOf(parsed.op, req.headers),
         );
       })
       .finally(inFlight.done);

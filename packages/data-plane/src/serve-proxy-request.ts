@@ -9,13 +9,12 @@ import { prepareResponsesTurn, type ResponsesDeps } from './client-dialect/respo
 import { clientSignalOf } from './http/client-signal';
 import { sendDialectError } from './http/dialect-error';
 import { incomingHops, loopDetected } from './http/hop-count';
-import { sendError } from './http/openai-error';
 import type { ClientDialectName } from './http/parse-path';
 import { readJsonBody, type BodyLimits } from './http/read-json-body';
 import { validateRequestBody } from './http/validate-request-body';
 import type { AutoselectCtx } from './proxy/autoselect-bridge';
 import { expandAutoselect, type ExpansionContext } from './proxy/expand-autoselect';
-import type { ProxyEndpoint, ServeDeps } from './proxy/proxy-call';
+import type { ProxyCall, ProxyEndpoint, ServeDeps } from './proxy/proxy-call';
 import type { RouteResolver } from './proxy/route-resolver';
 import { routeRefusal } from './proxy/route-refusal';
 import { usageRecord } from './usage-record';
@@ -99,19 +98,22 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
       latencyMs: Math.max(0, ctx.clock() - startedAt),
       costMicros: 0,
     });
-    sendError(res, error, headers);
+    // Written on the client's own response in its dialect (an Anthropic client's bad JSON too).
+    sendDialectError(r.res, error, headers, r.client);
   };
   const body = await readJsonBody(r.req, ctx.bodyLimits);
   if (!body.ok) return rejected(body.error, '', idHeader);
   let payload = body.value as Record<string, unknown>;
+  let client: ProxyCall['client'];
   if (r.client === 'responses') {
     const turn = await prepareResponsesTurn(ctx.responses, r.acting, body.value, res);
     if (!turn.ok) return rejected(turn.error, '', idHeader);
     payload = turn.value.chat;
     res = turn.value.res;
   } else if (r.client === 'anthropic') {
-    const turn = prepareAnthropicTurn(body.value, res);
+    const turn = prepareAnthropicTurn(body.value, r.req.headers, res);
     res = turn.res;
+    client = turn.client;
     if (!turn.chat.ok) return rejected(turn.chat.error, '', idHeader);
     payload = turn.chat.value;
   } else {
@@ -192,6 +194,7 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
       extraHeaders,
       autoselectReason,
       fallbacks,
+      ...(client === undefined ? {} : { client }),
       // Autoselects met as rotation entries are decided when (and only if) the rotation picks one.
       ...(resolution.kind === 'rotation'
         ? {

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, type SnapshotIndex } from '@aisbf/core';
 import { actingUser, type Authenticator } from './auth';
 import type { ModelsEndpoint } from './http/models-endpoint';
+import { serveCountTokens } from './client-dialect/count-tokens';
+import { errorDialectOf, type ClientDialectName, type ParsedPath } from './http/parse-path';
 import { sendDialectError } from './http/dialect-error';
-import { sendError } from './http/openai-error';
-import type { ParsedPath } from './http/parse-path';
 import type { RouteResolver } from './proxy/route-resolver';
 import type { RateLimitGate } from './rate-limit-gate';
 import { serveProxyRequest, type ProxyRequestContext } from './serve-proxy-request';
@@ -30,23 +30,26 @@ export async function serveRequest(
   const startedAt = ctx.clock();
   const perfStart = performance.now();
   const idHeader = { 'x-request-id': requestId };
+  // Every refusal below is written in the client's own dialect (docs/clients.md).
+  const dialect = errorDialectOf(parsed.op, req.headers);
+  const refuse = (error: GatewayError): void => {
+    req.resume();
+    sendDialectError(res, error, idHeader, dialect);
+  };
   const current = ctx.current();
   if (current === null) {
-    req.resume();
-    sendError(
-      res,
+    refuse(
       new GatewayError('UNAVAILABLE', 'The data plane has no configuration yet; retry shortly.', {
         wireCode: 'not_ready',
         retryAfterS: 1,
       }),
-      idHeader,
     );
     return;
   }
   const auth = ctx.authenticate(current.index, req.headers, startedAt);
-  if (!auth.ok) return refuse(req, res, auth.error, idHeader);
+  if (!auth.ok) return refuse(auth.error);
   const acting = actingUser(current.index, auth.value, parsed.username);
-  if (!acting.ok) return refuse(req, res, acting.error, idHeader);
+  if (!acting.ok) return refuse(acting.error);
   const limits = ctx.rateLimits.checks(auth.value);
   const op = parsed.op;
   // The per-minute verdict is asked for now. A proxied call awaits it together with its budget
@@ -55,46 +58,39 @@ export async function serveRequest(
   const limited = limits === null ? null : ctx.rateLimits.hit(limits);
   if (limited !== null && (op.kind !== 'proxy' || req.method !== 'POST')) {
     const refusal = await limited;
-    if (refusal !== null) {
-      req.resume();
-      return sendDialectError(res, refusal, idHeader, op.kind === 'proxy' ? op.client : undefined);
-    }
+    if (refusal !== null) return refuse(refusal);
   }
   if (op.kind === 'unknown')
     return refuse(
-      req,
-      res,
       new GatewayError(
         'NOT_FOUND',
-        `Unknown endpoint "${op.rest}"; this API serves chat/completions, completions, embeddings, responses and models.`,
+        `Unknown endpoint "${op.rest}"; this API serves chat/completions, completions, embeddings, responses, messages, messages/count_tokens and models.`,
         { wireCode: 'unknown_url' },
       ),
-      idHeader,
     );
   if (op.kind === 'models') {
     req.resume();
     if (req.method !== 'GET') {
       // RFC 9110 §15.5.6: a 405 names the methods the resource does support.
       res.setHeader('allow', 'GET');
-      return sendError(
-        res,
-        new GatewayError('METHOD_NOT_ALLOWED', 'Use GET for /models.', { wireCode: 'method_not_allowed' }),
-        idHeader,
-      );
+      return refuse(new GatewayError('METHOD_NOT_ALLOWED', 'Use GET for /models.', { wireCode: 'method_not_allowed' }));
     }
     return ctx.models.serve(res, current.index, acting.value, op.id, idHeader);
   }
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST');
     return refuse(
-      req,
-      res,
-      new GatewayError('METHOD_NOT_ALLOWED', `Use POST for ${op.client ?? op.endpoint}.`, {
+      new GatewayError('METHOD_NOT_ALLOWED', `Use POST for ${endpointName(op)}.`, {
         wireCode: 'method_not_allowed',
       }),
-      idHeader,
     );
   }
+  if (op.kind === 'count_tokens')
+    return serveCountTokens(ctx.bodyLimits, req, res, {
+      acting: acting.value,
+      resolve: current.resolve,
+      headers: idHeader,
+    });
   // Attributable (every exit emits one usage event, docs/usage.md) once the per-minute limit let it through.
   await serveProxyRequest(ctx, {
     req,
@@ -112,7 +108,9 @@ export async function serveRequest(
   });
 }
 
-function refuse(req: IncomingMessage, res: ServerResponse, error: GatewayError, headers: Record<string, string>): void {
-  req.resume();
-  sendError(res, error, headers);
+function endpointName(
+  op: { kind: 'count_tokens' } | { kind: 'proxy'; endpoint: string; client?: ClientDialectName },
+): string {
+  if (op.kind === 'count_tokens') return 'messages/count_tokens';
+  return op.client === 'anthropic' ? 'messages' : (op.client ?? op.endpoint);
 }

@@ -19,6 +19,8 @@ export interface MockAnthropicOptions {
   reply?: (body: Record<string, unknown>) => MockAnthropicBlock[] | null;
   /** `cache_read_input_tokens` reported in every usage. Default 0. */
   cacheReadTokens?: number;
+  /** Keep `requests` and `answers` (default true); a benchmark turns it off to stay small. */
+  record?: boolean;
 }
 
 export type MockAnthropicBlock =
@@ -35,12 +37,16 @@ export interface MockAnthropicRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
+  /** The body exactly as received (pass-through tests compare it with what the client sent). */
+  raw: string;
 }
 
 export interface MockAnthropic {
   /** The base URL the Anthropic SDK takes (`http://127.0.0.1:<port>`). */
   readonly url: string;
   readonly requests: MockAnthropicRequest[];
+  /** The exact text of each successful `POST /v1/messages` answer, whole or streamed, in order. */
+  readonly answers: string[];
   /** Faults for the next `POST /v1/messages` requests, one each, in order. */
   enqueue(...faults: MockAnthropicFault[]): void;
   close(): Promise<void>;
@@ -51,6 +57,7 @@ const words = (text: string): number => (text.trim() === '' ? 0 : text.trim().sp
 export async function startMockAnthropic(options: MockAnthropicOptions = {}): Promise<MockAnthropic> {
   const models = options.models ?? ['claude-test-1'];
   const requests: MockAnthropicRequest[] = [];
+  const answers: string[] = [];
   const faults: MockAnthropicFault[] = [];
   const sockets = new Set<Socket>();
   let counter = 0;
@@ -73,7 +80,7 @@ export async function startMockAnthropic(options: MockAnthropicOptions = {}): Pr
     } catch {
       body = undefined;
     }
-    requests.push({ path, headers: req.headers, body });
+    if (options.record !== false) requests.push({ path, headers: req.headers, body, raw });
     // `x-api-key`, or since API version 2026-10-21 (the SDK's 1.x default) a bearer API key.
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const key = req.headers['x-api-key'] ?? bearer;
@@ -119,13 +126,18 @@ export async function startMockAnthropic(options: MockAnthropicOptions = {}): Pr
     };
     const message = { id, type: 'message', role: 'assistant', model: request['model'], content: blocks };
     if (request['stream'] !== true) {
+      const whole = JSON.stringify({ ...message, stop_reason: stopReason, stop_sequence: null, usage });
+      if (options.record !== false) answers.push(whole);
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_mock_${counter}` });
-      res.end(JSON.stringify({ ...message, stop_reason: stopReason, stop_sequence: null, usage }));
+      res.end(whole);
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    const sent = options.record === false ? -1 : answers.push('') - 1;
     const send = (type: string, data: Record<string, unknown>): void => {
-      res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+      const text = `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+      if (sent >= 0) answers[sent] += text;
+      res.write(text);
     };
     send('message_start', {
       message: {
@@ -183,6 +195,7 @@ export async function startMockAnthropic(options: MockAnthropicOptions = {}): Pr
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    answers,
     enqueue: (...f) => faults.push(...f),
     close: () =>
       new Promise<void>((resolve) => {

@@ -11,6 +11,8 @@ export interface PassThroughProxyOptions {
   port?: number;
   /** Upstream connections; default unlimited (like a keep-alive pool that never queues). */
   connections?: number;
+  /** Client headers sent on unchanged (e.g. `anthropic-version` for an Anthropic upstream). */
+  forwardHeaders?: readonly string[];
 }
 
 export interface PassThroughProxy {
@@ -55,6 +57,10 @@ export async function startPassThroughProxy(options: PassThroughProxyOptions): P
     const path = basePath + (req.url ?? '/').replace(/^\/v1/, '');
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (authorization !== undefined) headers['authorization'] = authorization;
+    for (const name of options.forwardHeaders ?? []) {
+      const value = req.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
     const upstream = await pool.request({
       method: req.method === 'GET' ? 'GET' : 'POST',
       path,

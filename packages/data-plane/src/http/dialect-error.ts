@@ -5,17 +5,22 @@ import { openAiErrorBody, sendError } from './openai-error';
 import type { ClientDialectName } from './parse-path';
 
 /**
- * A refusal written before the request's dialect view exists (e.g. a per-minute limit, checked
- * before the body is read), in the caller's own error shape (docs/architecture.md "Dialects"):
- * Anthropic's `{"type":"error",…}` on `…/messages`, OpenAI's everywhere else (Responses uses it too).
+ * A refusal in the caller's own error shape (docs/clients.md "Errors in Anthropic's shape"),
+ * written on the client's own response (before, or instead of, a dialect view): Anthropic's
+ * `{"type":"error",…}` for Anthropic clients (see `errorDialectOf`), OpenAI's everywhere else
+ * (Responses uses it too). Status and `Retry-After` are the same either way.
  */
 export function sendDialectError(
   res: ServerResponse,
   error: GatewayError,
   headers: Record<string, string>,
-  client: ClientDialectName | undefined,
+  client: ClientDialectName | null | undefined,
 ): void {
   if (client !== 'anthropic') return sendError(res, error, headers);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   const reply = formatAnthropicError(error.status, openAiErrorBody(error).error);
   const out: Record<string, string | number> = {
     ...headers,

@@ -6,6 +6,8 @@ export type ClientDialectName = 'responses' | 'anthropic';
 export type Operation =
   | { kind: 'proxy'; endpoint: ProxyEndpoint; client?: ClientDialectName }
   | { kind: 'models'; id: string | null }
+  /** Anthropic's `POST messages/count_tokens`: answered by aisbf itself (docs/clients.md). */
+  | { kind: 'count_tokens' }
   | { kind: 'unknown'; rest: string };
 
 export interface ParsedPath {
@@ -43,6 +45,8 @@ export function parsePath(path: string): ParsedPath | null {
       return { username, op: { kind: 'models', id: null } };
     case 'messages':
       return { username, op: { kind: 'proxy', endpoint: 'chat.completions', client: 'anthropic' } };
+    case 'messages/count_tokens':
+      return { username, op: { kind: 'count_tokens' } };
     case 'responses':
       return { username, op: { kind: 'proxy', endpoint: 'chat.completions', client: 'responses' } };
   }
@@ -51,6 +55,23 @@ export function parsePath(path: string): ParsedPath | null {
     if (id !== null && id !== '') return { username, op: { kind: 'models', id } };
   }
   return { username, op: { kind: 'unknown', rest } };
+}
+
+/**
+ * The client dialect a request's errors are written in, before (or without) its operation:
+ * Anthropic's for its endpoints and for any request carrying `anthropic-version` (the Anthropic
+ * SDK and Claude Code send it on every call) to an endpoint of no dialect of its own (an unknown
+ * one, `models`), so an Anthropic client reads every refusal.
+ */
+export function errorDialectOf(
+  op: Operation,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): ClientDialectName | null {
+  if (op.kind === 'count_tokens') return 'anthropic';
+  // A proxied endpoint has one dialect whatever the headers (its later errors are in it too).
+  if (op.kind === 'proxy') return op.client ?? null;
+  if (op.kind === 'unknown' && (op.rest === 'messages' || op.rest.startsWith('messages/'))) return 'anthropic';
+  return headers['anthropic-version'] === undefined ? null : 'anthropic';
 }
 
 function decodeSegment(value: string): string | null {

@@ -3,6 +3,7 @@ import type { Resolution, SnapshotToken, SnapshotUser, UsageSink } from '@aisbf/
 import type { CacheTap } from '../cache/cache-tap';
 import type { ClientSignal } from '../http/client-signal';
 import type { AttemptDeps, AttemptPlan } from './attempt-plan';
+import type { PassthroughClient } from './relay-passthrough';
 
 export type ProxyEndpoint = 'chat.completions' | 'completions' | 'embeddings';
 
@@ -36,6 +37,12 @@ export interface ProxyCall {
   fallbacks?: Resolution[];
   /** Response cache (docs/cache.md): told what was relayed, it stores complete answers only. */
   cacheTap?: CacheTap;
+  /**
+   * A client of another dialect than OpenAI Chat (`body` is its canonical translation): an entry
+   * whose backend speaks that dialect gets the client's own body and headers, and its answer goes
+   * to `passthrough.res` untranslated (docs/clients.md "Pass-through").
+   */
+  client?: NonNullable<AttemptPlan['client']> & { passthrough: PassthroughClient };
   /** Decides autoselect entries of a rotation (`AttemptPlan.expand`). */
   expand?: AttemptPlan['expand'];
 }

@@ -13,6 +13,7 @@ import type { AttemptPlan } from './attempt-plan';
 import { estimateTokens, readUsage, type UsageCounts } from './chunk-facts';
 import { UPSTREAM_PATHS, type ProxyCall, type ServeDeps } from './proxy-call';
 import type { Tally } from './relay-state';
+import { relayPassthrough } from './relay-passthrough';
 import { relayStream } from './relay-stream';
 import { runRoutes, servedFields, type Served } from './run-attempts';
 
@@ -50,6 +51,9 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
     },
     attempts,
     ...(call.expand === undefined ? {} : { expand: call.expand }),
+    ...(call.client === undefined
+      ? {}
+      : { client: { dialect: call.client.dialect, body: call.client.body, headers: call.client.headers } }),
   };
   const result = await runRoutes(deps, plan, [call.resolution, ...(call.fallbacks ?? [])]);
   /** The request's one usage event; `detail` when something served (one object shape, no spreads). */
@@ -110,7 +114,10 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
   const commitAt = deps.clock();
   const autoselectReason = call.autoselectReason ?? served.autoselect?.reason ?? null;
   const headers = servedHeaders(call, served, attempts, performance.now() - call.perfStart - served.waitedMs);
+  // The backend speaks the client's dialect: its answer goes to the client's own response as it came.
+  const passthrough = served.passthrough != null && call.client !== undefined ? call.client.passthrough : null;
   if (!stream) {
+    const res = passthrough?.res ?? call.res;
     const body = served.body!;
     const reported = served.usage !== undefined ? served.usage : usageOfBody(body);
     const tally: Tally =
@@ -127,10 +134,11 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
     headers['x-aisbf-cost'] = formatCost(costMicros);
     headers['content-type'] = String(served.headers['content-type'] ?? 'application/json');
     headers['content-length'] = String(body.length);
-    call.res.writeHead(served.status, headers);
-    call.res.end(body);
+    res.writeHead(served.status, headers);
+    res.end(body);
     served.release();
-    if (served.status === 200) call.cacheTap?.whole(body, servedFields(served));
+    // A vendor's own answer is not a canonical one: the cache stores canonical answers only.
+    if (served.status === 200 && passthrough === null) call.cacheTap?.whole(body, servedFields(served));
     const last = attempts[attempts.length - 1];
     if (last !== undefined && reported !== null) {
       last.promptTokens = reported.prompt;
@@ -140,7 +148,10 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
     return;
   }
   // Streams: headers leave before the cost is known, so it is in the usage record only (docs/usage.md).
-  const end = await relayStream(deps, call, plan, served, headers);
+  const end =
+    passthrough === null
+      ? await relayStream(deps, call, plan, served, headers)
+      : { served, ...(await relayPassthrough(deps, call, plan, served, headers, passthrough)) };
   const tokens = finalTokens(call, end.tally);
   usage(200, end.outcome, {
     served: end.served,

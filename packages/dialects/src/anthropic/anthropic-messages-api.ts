@@ -80,6 +80,11 @@ export const anthropicRequestSchema = z
   .loose();
 export type AnthropicRequest = z.infer<typeof anthropicRequestSchema>;
 
+/** `POST /v1/messages/count_tokens`: a Messages request without `max_tokens` (and never streamed). */
+export const anthropicCountTokensRequestSchema = anthropicRequestSchema.extend({
+  max_tokens: z.number().int().positive().optional(),
+});
+
 export const anthropicUsageSchema = z
   .object({
     input_tokens: z.number().nullish(),

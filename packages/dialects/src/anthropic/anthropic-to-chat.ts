@@ -1,6 +1,10 @@
 import type { ChatRequest } from '../chat-types';
 import type { ClientRequestError, Result } from '../dialect';
-import { anthropicRequestSchema, type AnthropicContentBlock } from './anthropic-messages-api';
+import {
+  anthropicCountTokensRequestSchema,
+  anthropicRequestSchema,
+  type AnthropicContentBlock,
+} from './anthropic-messages-api';
 
 type Msg = Record<string, unknown>;
 const text = (blocks: string | AnthropicContentBlock[] | undefined): string =>
@@ -21,14 +25,7 @@ const text = (blocks: string | AnthropicContentBlock[] | undefined): string =>
  */
 export function anthropicToChat(body: unknown): Result<ChatRequest, ClientRequestError> {
   const parsed = anthropicRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue === undefined || issue.path.length === 0 ? '' : `${issue.path.join('.')}: `;
-    return {
-      ok: false,
-      error: { status: 400, type: 'invalid_request_error', message: `${where}${issue?.message ?? 'invalid request'}` },
-    };
-  }
+  if (!parsed.success) return refusal(parsed.error.issues[0]);
   const r = parsed.data;
   const messages: Msg[] = [];
   const system = typeof r.system === 'string' ? r.system : text(r.system as AnthropicContentBlock[] | undefined);
@@ -107,4 +104,25 @@ export function anthropicToChat(body: unknown): Result<ChatRequest, ClientReques
   }
   if (typeof r.metadata?.user_id === 'string') chat['user'] = r.metadata.user_id;
   return { ok: true, value: chat };
+}
+
+/**
+ * A `count_tokens` request (a Messages request that needs no `max_tokens`) → the canonical request
+ * whose prompt is counted; invalid ones are refused with the same wording as `messages`.
+ */
+export function anthropicCountTokensToChat(body: unknown): Result<ChatRequest, ClientRequestError> {
+  const parsed = anthropicCountTokensRequestSchema.safeParse(body);
+  if (!parsed.success) return refusal(parsed.error.issues[0]);
+  return anthropicToChat({ ...parsed.data, max_tokens: parsed.data.max_tokens ?? 1, stream: false });
+}
+
+function refusal(issue: { path: ReadonlyArray<PropertyKey>; message: string } | undefined): {
+  ok: false;
+  error: ClientRequestError;
+} {
+  const where = issue === undefined || issue.path.length === 0 ? '' : `${issue.path.map(String).join('.')}: `;
+  return {
+    ok: false,
+    error: { status: 400, type: 'invalid_request_error', message: `${where}${issue?.message ?? 'invalid request'}` },
+  };
 }
