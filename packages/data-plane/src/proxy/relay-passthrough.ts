@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { UsageEvent } from '@aisbf/core';
 import type { PassthroughReader } from '@aisbf/dialects';
+import { FRAME_TOO_LARGE_MESSAGE } from '../upstream/max-stream-frame';
 import type { AttemptPlan } from './attempt-plan';
 import { estimateTokens, type UsageCounts } from './chunk-facts';
 import type { ProxyCall, ServeDeps } from './proxy-call';
@@ -93,7 +94,11 @@ export async function relayPassthrough(
   else {
     // The vendor's own error event went out as it came; anything else gets the client's error event.
     upstream.abort();
-    const reason = how === 'cut' && upstream.timedOut === 'idle' ? 'stalled' : 'was cut';
+    const reason = upstream.frameTooLarge
+      ? FRAME_TOO_LARGE_MESSAGE
+      : how === 'cut' && upstream.timedOut === 'idle'
+        ? 'stalled'
+        : 'was cut';
     const message = `The upstream ${served.leaf.target.provider.id}/${served.leaf.target.model} ${reason} after the answer had started; the answer is incomplete.`;
     res.end(finished === 'error' ? out : out + client.streamError(message));
     outcome = 'interrupted';
@@ -114,6 +119,7 @@ export async function relayPassthrough(
     );
   if (attempt !== undefined) {
     attempt.outcome = outcome === 'ok' ? 'ok' : 'interrupted';
+    if (upstream.frameTooLarge) attempt.detail = 'frame_too_large';
     attempt.completionTokens = completion;
     if (reported !== null) attempt.promptTokens = reported.prompt;
   }
