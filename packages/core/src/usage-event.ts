@@ -18,6 +18,8 @@ export const usageAttemptSchema = z.object({
   completionTokens: z.number().int().min(0).optional(),
   /** Why aisbf itself ended the attempt, when the outcome alone does not say: `frame_too_large`. */
   detail: z.enum(['frame_too_large']).optional(),
+  /** This attempt opened (or re-opened) its entry's cooldown, until then (ms since the epoch). */
+  cooldownUntil: z.number().int().optional(),
 });
 
 export const usageEventSchema = z.object({

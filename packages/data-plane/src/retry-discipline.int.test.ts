@@ -100,6 +100,8 @@ describe('retry table rows', () => {
       ['dead', 'refused'],
       ['b', 'ok'],
     ]);
+    // The retry opened nothing; moving on after it cooled the entry at once.
+    expect(h.events.at(-1)!.attempts.map((x) => x.cooldownUntil !== undefined)).toEqual([false, true, false]);
     await ask('dead-first');
     expect(h.events.at(-1)!.attempts.map((x) => x.provider)).toEqual(['b']);
   });
@@ -125,6 +127,11 @@ describe('retry table rows', () => {
     const res = await ask('pair');
     expect([res.status, servedBy(res), seen('a'), seen('b')]).toEqual([200, 'b', 1, 1]);
     expect(performance.now() - started).toBeLessThan(1000);
+    // The usage record says which attempt opened the cooldown, and until when (the request view shows it).
+    const [cooled, served] = h.events.at(-1)!.attempts;
+    expect(served!.cooldownUntil).toBeUndefined();
+    expect(cooled!.cooldownUntil! - (Date.now() + offset)).toBeGreaterThan(28_000);
+    expect(cooled!.cooldownUntil! - (Date.now() + offset)).toBeLessThanOrEqual(30_000);
     expect(servedBy(await ask('pair'))).toBe('b');
     expect(seen('a')).toBe(1);
     offset += 31_000;

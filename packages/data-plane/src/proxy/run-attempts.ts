@@ -259,6 +259,9 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     else if (verdict.cooldown.kind === 'open')
       state.apply(key, { type: 'open', cooldownMs: verdict.cooldown.cooldownMs }, now);
     else if (current.probe && verdict.action !== 'retry-same') state.apply(key, { type: 'probe-cancel' }, now);
+    // The request view shows which attempt opened (or re-opened) the entry's cooldown, and until when.
+    const cooled = verdict.cooldown.kind === 'none' ? null : state.availability(key, now);
+    if (cooled?.state === 'open') plan.attempts[plan.attempts.length - 1]!.cooldownUntil = cooled.until;
     if (verdict.flagUnhealthy) {
       deps.logger.warn(
         { provider: current.target.provider.id, model: current.target.model, status: result.status },
