@@ -61,6 +61,19 @@ describe('SseReader', () => {
     expect(got.whole).toEqual([true, false, false]);
   });
 
+  it("reads Anthropic's named events on the fast path, cut anywhere, and never calls such a read whole frames", () => {
+    const named = 'event: message_start\ndata: {"type":"message_start"}\n\n';
+    const text = named + named.replace(/start/g, 'stop') + 'data: {"c":3}\n\n';
+    for (let cut = 1; cut < text.length; cut++) {
+      const got = read([text.slice(0, cut), text.slice(cut)]);
+      expect(got.events).toEqual(['{"type":"message_start"}', '{"type":"message_stop"}', '{"c":3}']);
+      // Had the named events sent the stream to the full parser, the last frame would not be `framed`.
+      expect(got.framed).toEqual([false, false, true]);
+      // A read is whole frames only when it is exactly the plain frame, nothing carried into it.
+      expect(got.whole).toEqual([false, text.slice(cut) === 'data: {"c":3}\n\n']);
+    }
+  });
+
   it('takes the full parser for good once a stream leaves the standard framing', () => {
     const got = read(['data: 1\n\n: ping\n\n', 'data: 2\n\n']);
     expect(got.events).toEqual(['1', '2']);

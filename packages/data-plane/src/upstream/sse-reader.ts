@@ -12,7 +12,8 @@ export type SseEventHandler = (text: string, start: number, end: number, framed:
  * The SSE framing of an upstream stream (docs/architecture.md "Data plane API"). OpenAI-compatible servers frame
  * every event as `data: <json>\n\n`; those are found with two `indexOf`s and handed over as offsets
  * into the decoded read, with no string, line or event object made per event (the relay's hot
- * path, docs/benchmarks.md). Anything else (comments, `event:`/`id:` fields, multi-line data,
+ * path, docs/benchmarks.md); so are `event: <name>\ndata: <json>\n\n` frames (Anthropic's), whose name is
+ * dropped as the full parser drops it. Anything else (comments, `id:` fields, multi-line data,
  * CR line ends, `data:` without its space) switches the stream for good to eventsource-parser,
  * the full WHATWG parser, from the first frame boundary where it appeared.
  *
@@ -56,17 +57,27 @@ export class SseReader {
     if (text.indexOf('\r') >= 0) return this.fallBack(text, 0);
     const length = text.length;
     let at = 0;
+    let plain = true;
     while (at < length) {
-      if (text.substring(at, at + 6) !== 'data: ') {
+      // Anthropic names every event (`event: <type>\ndata: <json>\n\n`); the name repeats the
+      // data's `type`, so such a frame reads as its data line, on the same fast path.
+      let data = at;
+      if (text.substring(at, at + 7) === 'event: ') {
+        const eol = text.indexOf('\n', at + 7);
+        if (eol < 0) break;
+        data = eol + 1;
+      } else if (length - at < 7 && 'event: '.startsWith(text.slice(at))) break;
+      if (text.substring(data, data + 6) !== 'data: ') {
         // Possibly the start of a frame cut by the read ("dat"): wait for the rest.
-        if (length - at < 6 && 'data: '.startsWith(text.slice(at))) break;
+        if (length - data < 6 && 'data: '.startsWith(text.slice(data))) break;
         return this.fallBack(text, at);
       }
-      const newline = text.indexOf('\n', at + 6);
+      const newline = text.indexOf('\n', data + 6);
       if (newline < 0 || newline + 1 === length) break;
       if (newline - at > this.maxFrame) return this.overflow();
       if (text.charCodeAt(newline + 1) !== 0x0a) return this.fallBack(text, at);
-      if (!this.onEvent(text, at + 6, newline, true)) {
+      if (data !== at) plain = false;
+      if (!this.onEvent(text, data + 6, newline, data === at)) {
         this.stopped = true;
         return false;
       }
@@ -77,7 +88,7 @@ export class SseReader {
       this.carry = text.slice(at);
       return false;
     }
-    return !carried;
+    return !carried && plain;
   }
 
   /** The body ended: an event still open (no closing blank line) counts. */
