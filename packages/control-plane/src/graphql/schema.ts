@@ -111,11 +111,21 @@ const ProviderHealth = builder.objectRef<ProviderView['health']>('ProviderHealth
   }),
 });
 
+/** Upserts return their view with the warnings of what was saved; lists and reads carry none. */
+const warningsOf = (view: object): readonly { path: string; message: string }[] =>
+  'warnings' in view && Array.isArray(view.warnings) ? (view.warnings as { path: string; message: string }[]) : [];
+
 const Provider = builder.objectRef<ProviderView>('Provider').implement({
   fields: (t) => ({
     id: t.exposeString('id'),
     scope: t.field({ type: Scope, resolve: (p) => p.scope }),
     type: t.exposeString('type'),
+    warnings: t.field({
+      type: [ConfigIssueRef],
+      description:
+        'What the saved document held that aisbf does not use (unknown keys, with a "did you mean"); empty outside an upsert.',
+      resolve: (r) => warningsOf(r),
+    }),
     endpoint: t.exposeString('endpoint'),
     apiKeyHint: t.string({ nullable: true, resolve: (p) => p.apiKeyHint }),
     enabled: t.exposeBoolean('enabled'),
@@ -154,6 +164,12 @@ const Rotation = builder.objectRef<RouteConfigView>('Rotation').implement({
     id: t.exposeString('id'),
     scope: t.field({ type: Scope, resolve: (r) => r.scope }),
     config: t.field({ type: 'JSON', resolve: (r) => r.config }),
+    warnings: t.field({
+      type: [ConfigIssueRef],
+      description:
+        'What the saved document held that aisbf does not use (unknown keys, with a "did you mean"); empty outside an upsert.',
+      resolve: (r) => warningsOf(r),
+    }),
   }),
 });
 const Autoselect = builder.objectRef<RouteConfigView>('Autoselect').implement({
@@ -161,6 +177,12 @@ const Autoselect = builder.objectRef<RouteConfigView>('Autoselect').implement({
     id: t.exposeString('id'),
     scope: t.field({ type: Scope, resolve: (r) => r.scope }),
     config: t.field({ type: 'JSON', resolve: (r) => r.config }),
+    warnings: t.field({
+      type: [ConfigIssueRef],
+      description:
+        'What the saved document held that aisbf does not use (unknown keys, with a "did you mean"); empty outside an upsert.',
+      resolve: (r) => warningsOf(r),
+    }),
   }),
 });
 
