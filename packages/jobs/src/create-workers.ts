@@ -1,4 +1,4 @@
-import type { JobProcessorDeps } from './job-processor-deps';
+import { discoverDepsOf, healthDepsOf, type JobProcessorDeps } from './job-processor-deps';
 import type { HealthChange } from '@aisbf/bus';
 import type { ConfigChange } from '@aisbf/core';
 import { GatewayError } from '@aisbf/core';
@@ -112,13 +112,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
       QUEUES.discoverModels,
       guard((job) =>
         discoverModels(
-          {
-            db: options.db,
-            secretBox: options.secretBox,
-            publish: options.publish,
-            ...(options.fetch ? { fetch: options.fetch } : {}),
-            ...(options.userFetch ? { userFetch: options.userFetch } : {}),
-          },
+          discoverDepsOf(options),
           parsePayload(discoverModelsPayloadSchema, job.data, QUEUES.discoverModels),
         ),
       ),
@@ -127,17 +121,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
     new Worker(
       QUEUES.healthCheck,
       guard(async (job) => {
-        const result = await checkHealth(
-          {
-            db: options.db,
-            secretBox: options.secretBox,
-            publishHealth: options.publishHealth,
-            ...(options.fetch ? { fetch: options.fetch } : {}),
-            ...(options.userFetch ? { userFetch: options.userFetch } : {}),
-            policy: options.healthPolicy,
-          },
-          job.data,
-        );
+        const result = await checkHealth(healthDepsOf(options), job.data);
         // The periodic run also keeps the per-provider discovery schedules in step with the db.
         await syncSchedules().catch((error: unknown) => onError(error, 'sync schedules'));
         return { checked: result.checked.length, changed: result.changed };

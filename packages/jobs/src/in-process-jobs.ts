@@ -1,4 +1,4 @@
-import type { JobProcessorDeps } from './job-processor-deps';
+import { discoverDepsOf, healthDepsOf, type JobProcessorDeps } from './job-processor-deps';
 import type { HealthChange } from '@aisbf/bus';
 import type { ConfigChange, UsageSink } from '@aisbf/core';
 import { GatewayError } from '@aisbf/core';
@@ -35,13 +35,7 @@ export interface InProcessJobs {
  */
 export function createInProcessJobs(options: InProcessJobsOptions): InProcessJobs {
   const onError = options.onError ?? (() => undefined);
-  const discoverDeps = {
-    db: options.db,
-    secretBox: options.secretBox,
-    publish: options.publish,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.userFetch ? { userFetch: options.userFetch } : {}),
-  };
+  const discoverDeps = discoverDepsOf(options);
   const usageSink = createDbUsageSink({
     db: options.db,
     batchSize: options.usageBatchSize,
@@ -62,18 +56,7 @@ export function createInProcessJobs(options: InProcessJobsOptions): InProcessJob
     return started;
   };
 
-  const runHealthCheck = (): Promise<HealthCheckResult> =>
-    checkHealth(
-      {
-        db: options.db,
-        secretBox: options.secretBox,
-        publishHealth: options.publishHealth,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-        ...(options.userFetch ? { userFetch: options.userFetch } : {}),
-        policy: options.healthPolicy,
-      },
-      {},
-    );
+  const runHealthCheck = (): Promise<HealthCheckResult> => checkHealth(healthDepsOf(options), {});
 
   const runDiscovery = async (): Promise<void> => {
     for (const p of await listProviders(options.db)) {

@@ -1,3 +1,5 @@
+import type { DiscoverModelsDeps } from './discover-models.processor';
+import type { HealthCheckDeps } from './health-check.processor';
 import type { HealthChange } from '@aisbf/bus';
 import type { ConfigChange } from '@aisbf/core';
 import type { Db } from '@aisbf/db';
@@ -24,3 +26,22 @@ export interface JobProcessorDeps {
   healthPolicy?: Partial<HealthPolicy>;
   onError?: (error: unknown, context: string) => void;
 }
+
+/** The discovery processor's slice of the deps: one place, so the BullMQ and in-process runners cannot drift apart. */
+export const discoverDepsOf = (deps: JobProcessorDeps): DiscoverModelsDeps => ({
+  db: deps.db,
+  secretBox: deps.secretBox,
+  publish: deps.publish,
+  ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  ...(deps.userFetch ? { userFetch: deps.userFetch } : {}),
+});
+
+/** The health-check processor's slice of the deps (see `discoverDepsOf`). */
+export const healthDepsOf = (deps: JobProcessorDeps): HealthCheckDeps => ({
+  db: deps.db,
+  secretBox: deps.secretBox,
+  publishHealth: deps.publishHealth,
+  ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  ...(deps.userFetch ? { userFetch: deps.userFetch } : {}),
+  policy: deps.healthPolicy,
+});
