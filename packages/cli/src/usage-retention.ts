@@ -1,4 +1,6 @@
 import { pruneUsageRecords, type Db } from '@aisbf/db';
+import type { Logger } from 'pino';
+import type { Env } from './env';
 
 const HOUR_MS = 3_600_000;
 
@@ -23,3 +25,11 @@ export function startUsageRetention(options: {
   tick();
   return { runOnce, close: () => clearInterval(timer) };
 }
+
+/** The retention every role that writes usage runs: the window from the environment, failures logged. */
+export const startUsageRetentionFromEnv = (db: Db, env: Env, logger: Logger): { close(): void } =>
+  startUsageRetention({
+    db,
+    days: env.AISBF_USAGE_RETENTION_DAYS,
+    onError: (error, context) => logger.error({ err: error, context }, 'usage retention'),
+  });

@@ -1,4 +1,3 @@
-import { resolveEndpointPolicy } from '@aisbf/core';
 import {
   createRedisBus,
   createRedisCooldownReader,
@@ -13,41 +12,37 @@ import { createGuardedFetch } from '@aisbf/data-plane';
 import { createDatabase, getConfigVersion, loadSnapshot, migrateToLatest } from '@aisbf/db';
 import { createBullmqJobRunner } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
-import { EnvError, type Env } from '../env';
+import type { Env } from '../env';
+import { requireEnv } from '../require-env';
 import { createBootGate } from '../boot-gate';
-import { createLogger, resolveLogFormat } from '../logger';
+import { createEnvLogger } from '../env-logger';
+import { endpointPolicyFromEnv } from '../env-endpoint-policy';
 import { reportAdmin } from '../report-admin';
 import { privacyDetector } from '../privacy-detector';
 import { createMetricsAccess, prometheusText } from '../metrics-access';
 import { createProcessMetrics } from '../process-metrics';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { dashboardDir } from './start';
-import { localInterfaceAddresses } from '../local-addresses';
 
 /**
  * `aisbf control-plane`: GraphQL, tRPC and the dashboard over MySQL (docs/architecture.md "Processes and ports"). Each committed
  * change is stored as a snapshot in Redis and announced on the bus; jobs go through BullMQ.
  */
 export async function runControlPlane(env: Env, options: { port: number | undefined }): Promise<number> {
-  if (env.AISBF_REDIS_URL === undefined)
-    throw new EnvError(
-      'invalid environment:\n  AISBF_REDIS_URL: required by the control-plane role (snapshots, sessions and jobs go through Redis); use `aisbf start` for a single process',
-    );
-  if (env.AISBF_DATABASE_URL === undefined)
-    throw new EnvError(
-      'invalid environment:\n  AISBF_DATABASE_URL: required by the control-plane role (e.g. mysql://aisbf:secret@mysql:3306/aisbf)',
-    );
-  if (env.AISBF_SECRET_KEY === undefined)
-    throw new EnvError(
-      'invalid environment:\n  AISBF_SECRET_KEY: required by the control-plane role (the same key on every node)',
-    );
-  const logger = createLogger(env.AISBF_LOG_LEVEL, {
-    format: resolveLogFormat(env.AISBF_LOG_FORMAT, process.stdout.isTTY === true),
+  const {
+    AISBF_REDIS_URL: redisUrl,
+    AISBF_DATABASE_URL: databaseUrl,
+    AISBF_SECRET_KEY: secretKey,
+  } = requireEnv(env, 'the control-plane role', {
+    AISBF_REDIS_URL: '(snapshots, sessions and jobs go through Redis); use `aisbf start` for a single process',
+    AISBF_DATABASE_URL: '(e.g. mysql://aisbf:secret@mysql:3306/aisbf)',
+    AISBF_SECRET_KEY: '(the same key on every node)',
   });
+  const logger = createEnvLogger(env);
   const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'control plane');
-  const redis = { url: env.AISBF_REDIS_URL, prefix: env.AISBF_REDIS_PREFIX };
-  const secretBox = createSecretBox(env.AISBF_SECRET_KEY);
-  const database = createDatabase(env.AISBF_DATABASE_URL);
+  const redis = { url: redisUrl, prefix: env.AISBF_REDIS_PREFIX };
+  const secretBox = createSecretBox(secretKey);
+  const database = createDatabase(databaseUrl);
   // Forward-only migrations are safe on a live cluster; running them here keeps a one-node setup simple.
   await migrateToLatest(database.db);
   // Before the first snapshot is published: no plaintext header value may reach Redis (docs/architecture.md "Secrets").
@@ -70,16 +65,7 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
   // Read only: the rotations page shows the cooldowns and health the data planes and the worker share.
   const cooldowns = createRedisCooldownReader({ ...redis, name: 'aisbf-cp-cooldowns', onError });
   const healthMarks = createRedisHealthStore({ ...redis, name: 'aisbf-cp-health', onError });
-  const endpointPolicy = resolveEndpointPolicy(
-    env.AISBF_ENDPOINT_POLICY,
-    [
-      env.AISBF_PORT,
-      env.AISBF_CONTROL_PORT,
-      env.AISBF_WORKER_PORT,
-      ...(options.port === undefined ? [] : [options.port]),
-    ],
-    localInterfaceAddresses(),
-  );
+  const endpointPolicy = endpointPolicyFromEnv(env, options.port);
   const controlPlane = createControlPlane({
     db: database.db,
     secretBox,

@@ -1,4 +1,3 @@
-import { resolveEndpointPolicy } from '@aisbf/core';
 import { hostname } from 'node:os';
 import {
   closeRedisClient,
@@ -17,30 +16,25 @@ import { createDataPlane } from '@aisbf/data-plane';
 // The producer entry only: the data plane never loads the database layer (docs/architecture.md "Processes and ports").
 import { createQueueUsageSink } from '@aisbf/jobs/producer';
 import { createSecretBox } from '@aisbf/secrets';
-import { EnvError, type Env } from '../env';
-import { createLogger, resolveLogFormat } from '../logger';
+import type { Env } from '../env';
+import { requireEnv } from '../require-env';
+import { createEnvLogger } from '../env-logger';
+import { endpointPolicyFromEnv } from '../env-endpoint-policy';
 import { createMetricsAccess, prometheusText } from '../metrics-access';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
-import { localInterfaceAddresses } from '../local-addresses';
 
 /**
  * `aisbf data-plane`: a stateless node (docs/architecture.md "Processes and ports"). It never connects to MySQL: config comes
  * as a versioned snapshot through Redis, usage leaves through a durable BullMQ queue.
  */
 export async function runDataPlane(env: Env, options: { port: number | undefined }): Promise<number> {
-  if (env.AISBF_REDIS_URL === undefined)
-    throw new EnvError(
-      'invalid environment:\n  AISBF_REDIS_URL: required by the data-plane role (it reads its config snapshot from Redis)',
-    );
-  if (env.AISBF_SECRET_KEY === undefined)
-    throw new EnvError(
-      'invalid environment:\n  AISBF_SECRET_KEY: required by the data-plane role (the same key as the control plane, to decrypt provider keys in memory)',
-    );
-  const logger = createLogger(env.AISBF_LOG_LEVEL, {
-    format: resolveLogFormat(env.AISBF_LOG_FORMAT, process.stdout.isTTY === true),
+  const { AISBF_REDIS_URL: redisUrl, AISBF_SECRET_KEY: secretKey } = requireEnv(env, 'the data-plane role', {
+    AISBF_REDIS_URL: '(it reads its config snapshot from Redis)',
+    AISBF_SECRET_KEY: '(the same key as the control plane, to decrypt provider keys in memory)',
   });
+  const logger = createEnvLogger(env);
   const nodeId = env.AISBF_NODE_ID ?? hostname();
-  const redis = { url: env.AISBF_REDIS_URL, prefix: env.AISBF_REDIS_PREFIX };
+  const redis = { url: redisUrl, prefix: env.AISBF_REDIS_PREFIX };
   const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'redis');
 
   const source = createRedisSnapshotSource({ ...redis, name: `aisbf-dp-${nodeId}`, onError });
@@ -86,7 +80,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     onError: (e, context) => logger.error({ err: e, context }, 'usage queue'),
   });
   const dataPlane = createDataPlane({
-    secretBox: createSecretBox(env.AISBF_SECRET_KEY),
+    secretBox: createSecretBox(secretKey),
     usageSink,
     cooldownSync,
     prefillRefusals,
@@ -99,16 +93,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
     maxHops: env.AISBF_MAX_HOPS,
     // Connect-time half of the endpoint policy (docs/security.md): DNS rebinding is refused here.
-    endpointPolicy: resolveEndpointPolicy(
-      env.AISBF_ENDPOINT_POLICY,
-      [
-        env.AISBF_PORT,
-        env.AISBF_CONTROL_PORT,
-        env.AISBF_WORKER_PORT,
-        ...(options.port === undefined ? [] : [options.port]),
-      ],
-      localInterfaceAddresses(),
-    ),
+    endpointPolicy: endpointPolicyFromEnv(env, options.port),
     busConnected: () => source.status().connected,
     // `/metrics` is served below, only to whom AISBF_METRICS_TOKEN / AISBF_METRICS_PORT allow.
     exposeMetrics: false,

@@ -1,4 +1,3 @@
-import { resolveEndpointPolicy } from '@aisbf/core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -32,14 +31,14 @@ import { defaultDatabaseUrl, ensureDataDir, loadSecretKey, tightenDataDir } from
 import type { Env } from '../env';
 import { installRoot } from '../install-root';
 import { createBootGate } from '../boot-gate';
-import { createLogger, resolveLogFormat } from '../logger';
+import { createEnvLogger } from '../env-logger';
+import { endpointPolicyFromEnv } from '../env-endpoint-policy';
 import { loopbackUrl } from '../loopback-url';
 import { createMetricsAccess, prometheusText } from '../metrics-access';
 import { privacyDetector } from '../privacy-detector';
 import { reportAdmin } from '../report-admin';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
-import { startUsageRetention } from '../usage-retention';
-import { localInterfaceAddresses } from '../local-addresses';
+import { startUsageRetentionFromEnv } from '../usage-retention';
 
 /**
  * The dashboard's static build in the checkout (`web/build`), unless AISBF_DASHBOARD_DIR says
@@ -57,9 +56,7 @@ export function dashboardDir(fromEnv: string | undefined, moduleUrl: string = im
  * reaches the data plane through the same publisher/source pair cluster mode uses over Redis.
  */
 export async function runStart(env: Env, options: { port: number | undefined }): Promise<number> {
-  const logger = createLogger(env.AISBF_LOG_LEVEL, {
-    format: resolveLogFormat(env.AISBF_LOG_FORMAT, process.stdout.isTTY === true),
-  });
+  const logger = createEnvLogger(env);
   const dataDir = ensureDataDir(env.AISBF_DATA_DIR);
   // Before the database opens: SQLite gives its -wal and -shm files the database file's mode.
   const tightened = tightenDataDir(dataDir);
@@ -88,16 +85,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   const cooldowns = createMemoryCooldownSync();
   // One endpoint policy for every half (docs/security.md): checked when a provider is written, and on every
   // connection to a user-owned provider, the proxy's and the jobs' (discovery, health probes).
-  const endpointPolicy = resolveEndpointPolicy(
-    env.AISBF_ENDPOINT_POLICY,
-    [
-      env.AISBF_PORT,
-      env.AISBF_CONTROL_PORT,
-      env.AISBF_WORKER_PORT,
-      ...(options.port === undefined ? [] : [options.port]),
-    ],
-    localInterfaceAddresses(),
-  );
+  const endpointPolicy = endpointPolicyFromEnv(env, options.port);
   const guardedFetch = createGuardedFetch({ policy: endpointPolicy });
   const jobs = createInProcessJobs({
     db: database.db,
@@ -196,11 +184,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   for (const line of reportAdmin(admin, env.AISBF_ADMIN_PASSWORD !== undefined)) console.log(line);
   logger.info({ port: http.port, version: first?.version ?? null }, 'aisbf all-in-one listening');
 
-  const retention = startUsageRetention({
-    db: database.db,
-    days: env.AISBF_USAGE_RETENTION_DAYS,
-    onError: (error, context) => logger.error({ err: error, context }, 'usage retention'),
-  });
+  const retention = startUsageRetentionFromEnv(database.db, env, logger);
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');
   retention.close();

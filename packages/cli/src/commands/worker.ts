@@ -1,4 +1,3 @@
-import { resolveEndpointPolicy } from '@aisbf/core';
 import { createGuardedFetch } from '@aisbf/data-plane';
 import {
   createRedisBus,
@@ -10,34 +9,30 @@ import { createDatabase, loadSnapshot } from '@aisbf/db';
 import { Queue } from 'bullmq';
 import { createWorkers, QUEUES, toBullmqConnection, toBullmqPrefix } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
-import { EnvError, type Env } from '../env';
-import { createLogger, resolveLogFormat } from '../logger';
+import type { Env } from '../env';
+import { requireEnv } from '../require-env';
+import { createEnvLogger } from '../env-logger';
+import { endpointPolicyFromEnv } from '../env-endpoint-policy';
 import { createMetricsAccess, prometheusText } from '../metrics-access';
 import { createProcessMetrics } from '../process-metrics';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
-import { startUsageRetention } from '../usage-retention';
-import { localInterfaceAddresses } from '../local-addresses';
+import { startUsageRetentionFromEnv } from '../usage-retention';
 
 /** `aisbf worker`: BullMQ processors for discovery, health checks and usage writes (docs/architecture.md "Jobs and health"). */
 export async function runWorker(env: Env, options: { port: number | undefined }): Promise<number> {
-  if (env.AISBF_REDIS_URL === undefined)
-    throw new EnvError(
-      'invalid environment:\n  AISBF_REDIS_URL: required by the worker role (BullMQ queues live in Redis)',
-    );
-  if (env.AISBF_DATABASE_URL === undefined)
-    throw new EnvError(
-      'invalid environment:\n  AISBF_DATABASE_URL: required by the worker role (usage and discovery are written to the database)',
-    );
-  if (env.AISBF_SECRET_KEY === undefined)
-    throw new EnvError(
-      'invalid environment:\n  AISBF_SECRET_KEY: required by the worker role (discovery and probes use provider keys)',
-    );
-  const logger = createLogger(env.AISBF_LOG_LEVEL, {
-    format: resolveLogFormat(env.AISBF_LOG_FORMAT, process.stdout.isTTY === true),
+  const {
+    AISBF_REDIS_URL: redisUrl,
+    AISBF_DATABASE_URL: databaseUrl,
+    AISBF_SECRET_KEY: secretKey,
+  } = requireEnv(env, 'the worker role', {
+    AISBF_REDIS_URL: '(BullMQ queues live in Redis)',
+    AISBF_DATABASE_URL: '(usage and discovery are written to the database)',
+    AISBF_SECRET_KEY: '(discovery and probes use provider keys)',
   });
+  const logger = createEnvLogger(env);
   const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'worker');
-  const redis = { url: env.AISBF_REDIS_URL, prefix: env.AISBF_REDIS_PREFIX };
-  const database = createDatabase(env.AISBF_DATABASE_URL);
+  const redis = { url: redisUrl, prefix: env.AISBF_REDIS_PREFIX };
+  const database = createDatabase(databaseUrl);
   const bus = createRedisBus({ ...redis, name: 'aisbf-worker', onError });
   const store = createRedisSnapshotStore({
     ...redis,
@@ -49,20 +44,11 @@ export async function runWorker(env: Env, options: { port: number | undefined })
   const health = createRedisHealthPublisher({ ...redis, name: 'aisbf-worker-health', onError });
   // Discovery and health probes reach user-owned providers under the same endpoint policy as the
   // data plane, checked at connect time after DNS (docs/security.md).
-  const endpointPolicy = resolveEndpointPolicy(
-    env.AISBF_ENDPOINT_POLICY,
-    [
-      env.AISBF_PORT,
-      env.AISBF_CONTROL_PORT,
-      env.AISBF_WORKER_PORT,
-      ...(options.port === undefined ? [] : [options.port]),
-    ],
-    localInterfaceAddresses(),
-  );
+  const endpointPolicy = endpointPolicyFromEnv(env, options.port);
   const workers = await createWorkers({
     ...redis,
     db: database.db,
-    secretBox: createSecretBox(env.AISBF_SECRET_KEY),
+    secretBox: createSecretBox(secretKey),
     publish: (change) => publisher.publish(change),
     publishHealth: health.publishHealth,
     userFetch: createGuardedFetch({ policy: endpointPolicy }),
@@ -118,11 +104,7 @@ export async function runWorker(env: Env, options: { port: number | undefined })
   logger.info({ port: http.port }, 'aisbf worker running');
   console.log(`aisbf worker listening on http://${env.AISBF_HOST}:${http.port}  (/healthz)`);
 
-  const retention = startUsageRetention({
-    db: database.db,
-    days: env.AISBF_USAGE_RETENTION_DAYS,
-    onError: (error, context) => logger.error({ err: error, context }, 'usage retention'),
-  });
+  const retention = startUsageRetentionFromEnv(database.db, env, logger);
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');
   retention.close();
