@@ -33,6 +33,15 @@ describe('slideWindow', () => {
     // One more turn would not have fitted: the window is used, not merely respected.
     const oneMore = { ...request, messages: [messages[0], messages[messages.length - kept.length], ...kept.slice(1)] };
     expect(countPromptTokens(oneMore, counter)).toBeGreaterThan(4000);
+    // docs/context.md "Costs": condensing it (counting every turn exactly) takes a few milliseconds.
+    // Warmed up first; the bound is loose because the test machine is shared.
+    for (let i = 0; i < 5; i++) slideWindow(request, counter, 4000);
+    const runs = Array.from({ length: 21 }, () => {
+      const started = performance.now();
+      slideWindow(request, counter, 4000);
+      return performance.now() - started;
+    }).sort((a, b) => a - b);
+    expect(runs[10]).toBeLessThan(50);
   });
 
   it('keeps a tool call and its results whole, or drops them together', () => {

@@ -22,6 +22,8 @@ export interface Served extends Answer {
   release: () => void;
   /** Served through an autoselect entry of a rotation: its decision (headers and usage). */
   autoselect?: { route: string; reason: string; findings: readonly string[] };
+  /** `<method>; <before>-><after>` when this entry got a condensed prompt (docs/context.md). */
+  condensed?: string;
 }
 
 /** The usage record's fields naming what actually served (after a failover, the fallback). */
@@ -125,8 +127,9 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     }
     const current: Leaf = leaf;
     const key = current.target.key;
-    const skip = windowVerdict(plan, current);
-    if (skip !== null) {
+    const fit = windowVerdict(plan, current);
+    if (fit !== null && 'skip' in fit) {
+      const skip = fit.skip;
       // Skipped before any byte is sent (docs/context.md): no 400 round trip, no cooldown.
       if (current.probe) state.apply(key, { type: 'probe-cancel' }, clock());
       plan.attempts.push({
@@ -160,7 +163,10 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     const attemptStartedAt = clock();
     // Wall time waiting on the upstream, measured finely: x-aisbf-overhead-ms is total minus this.
     const waitStarted = performance.now();
-    const result = await attemptOnce(deps, plan, current, deadline);
+    // A condensed body is this entry's alone (docs/context.md): the next entry gets the client's again.
+    const condensed = fit !== null && 'condensed' in fit ? fit.condensed : undefined;
+    const sent = condensed === undefined ? plan : { ...plan, body: condensed.body };
+    const result = await attemptOnce(deps, sent, current, deadline);
     waitedMs += performance.now() - waitStarted;
     const now = clock();
     if (result.ok) {
@@ -175,7 +181,14 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
       return {
         ok: true,
-        served: { ...result.served, leaf: current, waitedMs, attemptStartedAt, release },
+        served: {
+          ...result.served,
+          leaf: current,
+          waitedMs,
+          attemptStartedAt,
+          release,
+          ...(condensed === undefined ? {} : { condensed: condensed.summary }),
+        },
       };
     }
     release();

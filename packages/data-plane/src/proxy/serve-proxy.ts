@@ -82,6 +82,7 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
       autoselectReason: detail === undefined ? (call.autoselectReason ?? null) : detail.autoselectReason,
       // Failed attempts and answers nothing served cost 0 (docs/usage.md).
       costMicros: detail === undefined ? 0 : detail.costMicros,
+      condensed: detail?.served.condensed ?? null,
     });
   };
 
@@ -211,6 +212,7 @@ function servedHeaders(
   const headers = baseHeaders(call, attemptsList.length, overheadMs);
   headers['x-aisbf-provider'] = served.leaf.target.provider.id;
   headers['x-aisbf-model'] = headerSafe(served.leaf.target.model);
+  if (served.condensed !== undefined) headers['x-aisbf-condensed'] = served.condensed;
   // Served through an autoselect entry of the rotation: its decision, unless a top-level one is named.
   if (served.autoselect !== undefined) {
     headers['x-aisbf-autoselect-reason'] ??= served.autoselect.reason;
