@@ -496,6 +496,7 @@ export function defineServicesSuite(dialect: string, makeUrl: () => Promise<stri
             ? [{ provider: 'lan', model: 'm', status: 200, outcome: 'ok' as const, latencyMs: 7 }]
             : []),
         ],
+        ...(i === 1 && userId === alice.userId ? { condensed: 'sliding_window; 9000->3000' } : {}),
       });
       await insertUsageEvents(f.handle.db, [
         ...Array.from({ length: 7 }, (_, i) => event(i, alice.userId, i === 3 ? 502 : 200)),
@@ -531,6 +532,11 @@ export function defineServicesSuite(dialect: string, makeUrl: () => Promise<stri
       expect(failed.rows.map((r) => r.status)).toEqual([502]);
       const odd = await f.services.usage.requests(alice, { route: 'user-rotation/odd', ...window });
       expect(odd.rows).toHaveLength(3);
+      // A condensed prompt's summary (docs/context.md "Condensation") comes back with its row only.
+      const all = await f.services.usage.requests(alice, window);
+      expect(all.rows.filter((r) => r.condensed !== null).map((r) => [r.id, r.condensed])).toEqual([
+        [`req-${alice.userId}-001`, 'sliding_window; 9000->3000'],
+      ]);
       await expect(f.services.usage.requests(alice, { user: 'bob' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
       const bobs = await f.services.usage.requests(f.admin, { user: 'bob', ...window });
       expect(bobs.rows.map((r) => r.username)).toEqual(['bob']);
