@@ -1,6 +1,7 @@
 import type { CooldownSync } from '@aisbf/core';
 import type { BusErrorHandler } from './bus';
 import { closeClient, createRedisClient } from './redis-client';
+import { scanValues } from './scan-values';
 
 /** One open cooldown as the cluster stores it (docs/cluster.md "Cooldowns"). */
 export interface OpenCooldown {
@@ -49,18 +50,11 @@ export function createRedisCooldownReader(options: {
   return {
     async open() {
       const found: OpenCooldown[] = [];
-      let cursor = '0';
-      do {
-        const [next, keys] = await client.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length === 0) continue;
-        const values = await client.mget(...keys);
-        const at = now();
-        keys.forEach((fullKey, i) => {
-          const parsed = parseCooldownValue(values[i]);
-          if (parsed !== null && parsed.until > at) found.push({ key: fullKey.slice(keyPrefix.length), ...parsed });
-        });
-      } while (cursor !== '0');
+      const at = now();
+      for (const [key, value] of await scanValues(client, keyPrefix)) {
+        const parsed = parseCooldownValue(value);
+        if (parsed !== null && parsed.until > at) found.push({ key, ...parsed });
+      }
       return found;
     },
     close: () => closeClient(client),

@@ -3,6 +3,7 @@ import type { CooldownSync } from '@aisbf/core';
 import type { BusErrorHandler } from './bus';
 import { createRedisBus } from './redis-bus';
 import { closeClient, createRedisClient, isReady } from './redis-client';
+import { scanValues } from './scan-values';
 import { cooldownClosedTopic, cooldownOpenedTopic } from './topics';
 
 export interface RedisCooldownSyncOptions {
@@ -74,20 +75,13 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
     await bus.publish(cooldownOpenedTopic, { key, until, origin: nodeId });
   };
 
-  /** Reads every open cooldown (SCAN, not KEYS: it must not block Redis). */
+  /** Reads every open cooldown. */
   const readOpen = async (): Promise<Array<[string, number]>> => {
     const found: Array<[string, number]> = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length === 0) continue;
-      const values = await client.mget(...keys);
-      keys.forEach((fullKey, i) => {
-        const until = Number(values[i]?.split(':')[0]);
-        if (Number.isFinite(until) && until > now()) found.push([fullKey.slice(keyPrefix.length), until]);
-      });
-    } while (cursor !== '0');
+    for (const [key, value] of await scanValues(client, keyPrefix)) {
+      const until = Number(value?.split(':')[0]);
+      if (Number.isFinite(until) && until > now()) found.push([key, until]);
+    }
     return found;
   };
 
