@@ -283,7 +283,8 @@ describe('dashboard end to end (seed integration guide)', () => {
     await page.getByLabel('Username').fill('bob');
     await page.getByRole('button', { name: 'Create user' }).click();
     await page.getByText(/Generated password for/).waitFor();
-    await expect(page.locator('table').textContent()).resolves.toContain('bob');
+    // The list reloads after the password is shown: wait for it rather than read it once.
+    await expect.poll(() => page.locator('table').textContent()).toContain('bob');
     await shot('09-users');
     bobPassword = (await page.locator('section.card code').first().textContent()) ?? '';
     expect(bobPassword.length).toBeGreaterThanOrEqual(8);
