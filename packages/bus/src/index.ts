@@ -13,6 +13,8 @@ export * from './memory-snapshot-source';
 export * from './redis-cooldown-sync';
 export * from './redis-rate-limiter';
 export * from './memory-rate-limiter';
+export * from './redis-request-spacer';
+export * from './memory-request-spacer';
 export * from './redis-session-store';
 export * from './health-board';
 export * from './redis-health-store';

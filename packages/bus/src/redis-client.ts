@@ -45,6 +45,26 @@ export async function waitReady(client: Redis, timeoutMs: number): Promise<void>
   });
 }
 
+/**
+ * For request-path stores with a local twin to fall back on: whether Redis may be asked now. Before
+ * the first connect it waits briefly for it (boot); after that, a lost connection means "decide
+ * locally now" rather than queue the request behind a reconnect.
+ */
+export function redisUsable(client: Redis, bootWaitMs = 1_000): () => Promise<boolean> {
+  let everReady = isReady(client);
+  client.once('ready', () => {
+    everReady = true;
+  });
+  let boot: Promise<void> | null = null;
+  return async () => {
+    if (isReady(client)) return true;
+    if (everReady) return false;
+    boot ??= waitReady(client, bootWaitMs).catch(() => undefined);
+    await boot;
+    return isReady(client);
+  };
+}
+
 /** Closes without waiting for a server that may be gone. */
 export async function closeClient(client: Redis): Promise<void> {
   if (client.status === 'end') return;

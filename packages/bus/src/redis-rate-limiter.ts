@@ -1,7 +1,7 @@
 import type { RateDecision, RateLimiter } from '@aisbf/core';
 import type { Redis } from 'ioredis';
 import { createMemoryRateLimiter } from './memory-rate-limiter';
-import { closeClient, createRedisClient, isReady, waitReady } from './redis-client';
+import { closeClient, createRedisClient, redisUsable } from './redis-client';
 
 export interface RedisRateLimiterOptions {
   url: string;
@@ -56,20 +56,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   };
   const local = createMemoryRateLimiter();
   const fallback = options.whenUnavailable ?? 'local';
-  // Before the first connect, wait briefly for it (boot); after that, a lost connection means
-  // "decide locally now".
-  let everReady = isReady(client);
-  client.once('ready', () => {
-    everReady = true;
-  });
-  let boot: Promise<void> | null = null;
-  const usable = async (): Promise<boolean> => {
-    if (isReady(client)) return true;
-    if (everReady) return false;
-    boot ??= waitReady(client, 1_000).catch(() => undefined);
-    await boot;
-    return isReady(client);
-  };
+  const usable = redisUsable(client);
   return {
     async hit(key, limit, windowS, amount = 1): Promise<RateDecision> {
       // Decide locally at once rather than queue behind a reconnect: the request path must not stall.

@@ -94,6 +94,19 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
+/** `waitMs`: how long until the key's next request may go. */
+export type SpacingClaim = { claimed: true } | { claimed: false; waitMs: number };
+
+/**
+ * AISBF's `rate_limit` (docs/context.md "Rate limit"): at most one request per key every
+ * `intervalMs`, across the whole cluster. Claiming takes the slot and opens the next one
+ * `intervalMs` later; a refused claim takes nothing.
+ */
+export interface RequestSpacer {
+  claim(key: string, intervalMs: number): Promise<SpacingClaim>;
+  close(): Promise<void>;
+}
+
 /** One counter a request is checked against: e.g. `user:<id>:cost:m:2026-11` (docs/usage.md). */
 export interface BudgetLine {
   key: string;

@@ -10,6 +10,7 @@ import {
   type PrefillRefusals,
   type EndpointPolicy,
   type RateLimiter,
+  type RequestSpacer,
   type ResponseCacheStore,
   type ResponseStore,
   type Snapshot,
@@ -58,6 +59,11 @@ export interface DataPlaneDeps {
   /** Entries that refused a prefill, remembered by the cluster (Redis) or across restarts (the db). */
   prefillRefusals?: PrefillRefusals;
   rateLimiter?: RateLimiter;
+  /**
+   * AISBF's `rate_limit`: seconds between requests to a model or provider (docs/context.md "Rate
+   * limit"): memory all-in-one, Redis in cluster mode; absent = not enforced. Not closed by `close()`.
+   */
+  spacer?: RequestSpacer;
   /** Day/month quotas and cost budgets (docs/usage.md): memory ledger all-in-one, Redis in cluster mode. */
   budgetLedger?: BudgetLedger;
   logger: Logger;
@@ -171,6 +177,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     logger: deps.logger,
     usageSink,
     health: deps.health,
+    spacer: deps.spacer,
     onMalformed: (n) => metrics.malformedChunks(n),
     onAttemptEnded: (attempt) => observer.attemptEnded(attempt),
     onProviderFlagged: (flag) => {

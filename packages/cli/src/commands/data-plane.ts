@@ -9,6 +9,7 @@ import {
   createRedisResponseCacheStore,
   createRedisResponseStore,
   createRedisRateLimiter,
+  createRedisRequestSpacer,
   createRedisSnapshotSource,
   startNodeHeartbeat,
 } from '@aisbf/bus';
@@ -50,6 +51,8 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     redisOptions: { enableAutoPipelining: true },
   });
   const rateLimiter = createRedisRateLimiter({ ...redis, client: requestPath });
+  // AISBF's rate_limit spacing, one next-allowed time per model or provider for the whole cluster.
+  const spacer = createRedisRequestSpacer({ ...redis, client: requestPath });
   const health = createRedisHealthBoard({ ...redis, name: `aisbf-dp-${nodeId}-health`, onError });
   // Entries that refused an assistant prefill: once on any node, never sent one again by any node.
   const prefillRefusals = createRedisPrefillRefusals({ ...redis, name: `aisbf-dp-${nodeId}-prefill`, onError });
@@ -85,6 +88,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     cooldownSync,
     prefillRefusals,
     rateLimiter,
+    spacer,
     budgetLedger,
     health,
     responseCache,
@@ -175,6 +179,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     cooldownSync.close(),
     prefillRefusals.close(),
     rateLimiter.close(),
+    spacer.close(),
     budgetLedger.close(),
   ]);
   await closeRedisClient(requestPath);

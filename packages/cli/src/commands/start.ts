@@ -8,6 +8,7 @@ import {
   createMemoryCooldownSync,
   createMemoryHealthStore,
   createMemoryRateLimiter,
+  createMemoryRequestSpacer,
 } from '@aisbf/bus';
 import {
   createControlPlane,
@@ -105,6 +106,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   // Entries that refused an assistant prefill, kept in the database: a restart does not forget them.
   const prefillRefusals = createDbPrefillRefusals({ db: database.db, onError });
   const rateLimiter = createMemoryRateLimiter();
+  const spacer = createMemoryRequestSpacer();
   const dataPlane = createDataPlane({
     secretBox,
     usageSink: jobs.usageSink,
@@ -116,6 +118,8 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     budgetLedger: createMemoryBudgetLedger(),
     // requestsPerMinute and tokensPerMinute (docs/usage.md), counted in this process.
     rateLimiter,
+    // AISBF's rate_limit spacing (docs/context.md "Rate limit"), kept in this process.
+    spacer,
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
     maxHops: env.AISBF_MAX_HOPS,
@@ -192,6 +196,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   unsubscribe();
   await dataPlane.close();
   await rateLimiter.close();
+  await spacer.close();
   await prefillRefusals.close();
   await jobs.close();
   await tracing?.close();

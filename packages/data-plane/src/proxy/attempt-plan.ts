@@ -1,6 +1,6 @@
 import type { ClientHeaders, DialectName } from '@aisbf/dialects';
 import type { Logger } from 'pino';
-import type { GatewayError, IndexedAutoselect, Resolution, UsageAttempt } from '@aisbf/core';
+import type { GatewayError, IndexedAutoselect, RequestSpacer, Resolution, UsageAttempt } from '@aisbf/core';
 import type { ClientSignal } from '../http/client-signal';
 import type { RoutingState } from './routing-state';
 import type { ProviderHealth, SelectionContext } from './select-leaf';
@@ -16,6 +16,8 @@ export interface AttemptDeps {
   health?: ProviderHealth | undefined;
   /** 401/403/404 from an upstream: its key or model is wrong (docs/architecture.md "Retry discipline": flagged in health). */
   onProviderFlagged?: (flag: ProviderFlag) => void;
+  /** AISBF's `rate_limit` spacing (docs/context.md "Rate limit"); absent = not enforced. */
+  spacer?: RequestSpacer | undefined;
   /** Each attempt as it ends (tracing gives its span the real start and end). */
   onAttemptEnded?: (attempt: UsageAttempt) => void;
 }

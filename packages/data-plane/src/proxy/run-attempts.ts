@@ -11,6 +11,7 @@ import type { ClientSignal } from '../http/client-signal';
 import { attemptOnce, type Answer, type OnceResult, type Passthrough } from './attempt-once';
 import type { AttemptDeps, AttemptPlan, AutoselectExpansion } from './attempt-plan';
 import { selectLeaf, type Leaf } from './select-leaf';
+import { spacedError, spacingSkip } from '../context/spacing-skip';
 import { windowVerdict } from '../context/window-verdict';
 
 /** The first attempt that produced something to send to the client. */
@@ -71,6 +72,8 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
   let lastKey: string | null = null;
   /** Until when this request may wait for a slot when every entry is saturated (set on first need). */
   let queueUntil: number | null = null;
+  /** The soonest rate_limit slot among the entries skipped as spaced (their 429's Retry-After). */
+  let soonestSlotMs = Infinity;
 
   for (;;) {
     if (plan.clientSignal.aborted)
@@ -128,8 +131,13 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     const current: Leaf = leaf;
     const key = current.target.key;
     const fit = windowVerdict(plan, current);
-    if (fit !== null && 'skip' in fit) {
-      const skip = fit.skip;
+    // A same-entry retry is the same request's: it does not claim another rate_limit slot.
+    const spaced =
+      (fit === null || !('skip' in fit)) && sameRetries === 0
+        ? await spacingSkip(deps.spacer, current, deps.logger)
+        : null;
+    if ((fit !== null && 'skip' in fit) || spaced !== null) {
+      const reason = spaced?.reason ?? (fit as { skip: string }).skip;
       // Skipped before any byte is sent (docs/context.md): no 400 round trip, no cooldown.
       if (current.probe) state.apply(key, { type: 'probe-cancel' }, clock());
       plan.attempts.push({
@@ -137,13 +145,17 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
         model: current.target.model,
         status: null,
         outcome: 'skipped',
-        reason: skip,
+        reason,
         latencyMs: 0,
       });
+      if (spaced !== null) soonestSlotMs = Math.min(soonestSlotMs, spaced.waitMs);
       last = {
-        error: new GatewayError('BAD_REQUEST', `The request is too long for every entry tried: ${skip}.`, {
-          wireCode: 'context_length_exceeded',
-        }),
+        error:
+          spaced !== null
+            ? spacedError(soonestSlotMs, routeLabel(plan))
+            : new GatewayError('BAD_REQUEST', `The request is too long for every entry tried: ${reason}.`, {
+                wireCode: 'context_length_exceeded',
+              }),
         passthrough: null,
       };
       plan.selection.excluded.add(key);
@@ -422,10 +434,7 @@ function exhausted(
   selection: { reason: 'all-cooling' | 'all-saturated' | 'none-usable'; retryAt: number | null },
   last: { error: GatewayError; passthrough: Passthrough | null } | null,
 ): { error: GatewayError; passthrough: Passthrough | null } {
-  const name =
-    plan.resolution.kind === 'provider'
-      ? `provider ${plan.resolution.target.provider.id}/${plan.resolution.target.model}`
-      : `route ${plan.resolution.route}`;
+  const name = routeLabel(plan);
   // docs/architecture.md "Retry discipline": context_length_exceeded with no larger window left goes back as that 400.
   if (last?.passthrough != null) return last;
   if (selection.reason === 'all-cooling') {
@@ -459,6 +468,12 @@ function exhausted(
     passthrough: null,
   };
 }
+
+/** The route as errors name it: `provider p/m` or `route user-rotation/r`. */
+const routeLabel = (plan: AttemptPlan): string =>
+  plan.resolution.kind === 'provider'
+    ? `provider ${plan.resolution.target.provider.id}/${plan.resolution.target.model}`
+    : `route ${plan.resolution.route}`;
 
 function upstreamError(result: Extract<OnceResult, { ok: false }>, target: string): GatewayError {
   const timeout = result.attempt === 'timeout';
