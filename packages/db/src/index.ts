@@ -18,3 +18,4 @@ export * from './dump-raw-rows';
 export * from './usage-aggregates';
 export * from './list-usage-requests';
 export * from './db-prefill-refusals';
+export * from './find-by-keys';

@@ -44,3 +44,15 @@ export async function listModelHealth(
   }
   return out;
 }
+
+/**
+ * Providers (row ids) that carry a verdict other than `unknown`, at either level: the health job
+ * re-judges them even when idle, so an old mark is lifted instead of shown forever.
+ */
+export async function listMarkedProviderRowIds(db: Db): Promise<string[]> {
+  const [providers, models] = await Promise.all([
+    db.selectFrom('provider_health').select('provider_id').where('status', '!=', 'unknown').execute(),
+    db.selectFrom('provider_model_health').select('provider_id').where('status', '!=', 'unknown').distinct().execute(),
+  ]);
+  return [...new Set([...providers, ...models].map((r) => r.provider_id))];
+}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Pricing, ProviderModel } from '@aisbf/core';
 import type { Database } from './database';
+import { selectByKeys, type ScopedKey } from './find-by-keys';
 import { fromBool, readJson, toBool, writeJson } from './json-column';
 import type { ProviderHealthRow, ProviderModelRow, ProviderRow } from './providers.table';
 
@@ -100,7 +101,32 @@ async function modelsByProvider(db: Kysely<Database>, rowIds: string[]): Promise
 export async function listProviders(db: Kysely<Database>, ownerId?: string | null): Promise<StoredProvider[]> {
   let query = db.selectFrom('providers').selectAll();
   if (ownerId !== undefined) query = query.where('owner_key', '=', ownerKey(ownerId));
-  const rows = await query.orderBy('owner_key').orderBy('slug').execute();
+  return withModels(db, await query.orderBy('owner_key').orderBy('slug').execute());
+}
+
+/** The providers of these `(owner, slug)` keys that exist (by the unique index: cost follows the keys, not the table). */
+export async function findProvidersByKeys(
+  db: Kysely<Database>,
+  keys: ReadonlyArray<ScopedKey>,
+): Promise<StoredProvider[]> {
+  return withModels(db, await selectByKeys(db, 'providers', keys));
+}
+
+/** The providers of these row ids that exist. */
+export async function findProvidersByRowIds(
+  db: Kysely<Database>,
+  rowIds: ReadonlyArray<string>,
+): Promise<StoredProvider[]> {
+  if (rowIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('providers')
+    .selectAll()
+    .where('id', 'in', [...rowIds])
+    .execute();
+  return withModels(db, rows);
+}
+
+async function withModels(db: Kysely<Database>, rows: ProviderRow[]): Promise<StoredProvider[]> {
   const models = await modelsByProvider(
     db,
     rows.map((r) => r.id),

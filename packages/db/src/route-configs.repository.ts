@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './database';
+import { selectByKeys, type ScopedKey } from './find-by-keys';
 import { readJson } from './json-column';
 import { ownerKey } from './providers.repository';
 import type { RouteConfigRow, RouteConfigTableName } from './route-configs.table';
@@ -34,6 +35,15 @@ export async function listRouteConfigs(
   if (ownerId !== undefined) query = query.where('owner_key', '=', ownerKey(ownerId));
   const rows = await query.orderBy('owner_key').orderBy('slug').execute();
   return rows.map(toStored);
+}
+
+/** The rotations or autoselects of these `(owner, slug)` keys that exist. */
+export async function findRouteConfigsByKeys(
+  db: Kysely<Database>,
+  table: RouteConfigTableName,
+  keys: ReadonlyArray<ScopedKey>,
+): Promise<StoredRouteConfig[]> {
+  return (await selectByKeys(db, table, keys)).map(toStored);
 }
 
 export async function findRouteConfig(

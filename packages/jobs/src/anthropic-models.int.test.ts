@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, migrateToLatest, upsertProvider, type DatabaseHandle } from '@aisbf/db';
+import { createDatabase, insertUsageEvents, migrateToLatest, upsertProvider, type DatabaseHandle } from '@aisbf/db';
 import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
 import { startMockAnthropic, type MockAnthropic } from '@aisbf/testkit';
 import { checkHealth, discoverModels } from './index';
+import { servedBy } from './test-support/usage-events';
 
 /** Get Models and the free health probe of an `anthropic` provider: `GET {endpoint}/v1/models` with `x-api-key`. */
 describe('anthropic providers: discovery and the free probe', () => {
@@ -60,7 +61,15 @@ describe('anthropic providers: discovery and the free probe', () => {
     );
   });
 
+  // The periodic run only probes providers in use: each served a request a second ago.
+  const used = () =>
+    insertUsageEvents(
+      handle.db,
+      ['claude', 'claude-v1', 'claude-bad-key'].map((id) => servedBy(null, id, 4000)),
+    );
+
   it('probes for free: healthy with the right key; a refused key is no proof of health', async () => {
+    await used();
     const result = await checkHealth(deps(), {});
     const status = Object.fromEntries(result.checked.map((c) => [c.providerId, [c.status, c.source]]));
     expect(status).toEqual({

@@ -1,10 +1,11 @@
 import { createRedisHealthBoard, createRedisSnapshotSource } from '@aisbf/bus';
-import { createDatabase, insertUser, migrateToLatest, upsertProvider } from '@aisbf/db';
+import { createDatabase, insertUsageEvents, insertUser, migrateToLatest, upsertProvider } from '@aisbf/db';
 import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
 import { startMockUpstream, testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
 import { describe, expect, it } from 'vitest';
 import { createBullmqJobRunner } from './bullmq-job-runner';
 import { createClusterWorker } from './create-cluster-worker';
+import { servedBy } from './test-support/usage-events';
 
 async function until(check: () => boolean, timeoutMs: number, label: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -37,6 +38,8 @@ describe('cluster worker', () => {
       },
       0,
     );
+    // In use (the periodic health run only looks after those; docs/jobs.md).
+    await insertUsageEvents(handle.db, [servedBy(user.id, 'lan', Date.now())]);
     // A reset before any answer: a connection-level fault, which marks the provider as a whole.
     upstream.setDefault({ kind: 'reset' });
     const worker = await createClusterWorker({

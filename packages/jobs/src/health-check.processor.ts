@@ -1,5 +1,6 @@
 import type { HealthChange } from '@aisbf/bus';
 import {
+  findProvidersByKeys,
   listModelHealth,
   listProviderHealth,
   listProviders,
@@ -19,7 +20,9 @@ import {
   type HealthVerdict,
 } from './judge-health';
 import { healthCheckPayloadSchema, parsePayload } from './queues';
-import { readTraffic } from './read-traffic';
+import { findActiveProviders } from './active-providers';
+import { readRecentUsage, trafficSamples } from './read-traffic';
+import { spreadRuns } from './spread-probes';
 import {
   DEFAULT_HEALTH_POLICY,
   providerKey,
@@ -37,10 +40,13 @@ export interface HealthCheckDeps {
   /** For user-owned providers (JobProcessorDeps.userFetch); default `fetch`. */
   userFetch?: typeof fetch;
   now?: () => number;
+  /** The probes' jitter (default Math.random). */
+  random?: () => number;
   policy?: Partial<HealthPolicy>;
 }
 
-export type HealthSource = 'traffic' | 'probe' | 'paid-probe' | 'disabled';
+/** `idle`: no recent use, so no probe: its old verdicts are lifted to unknown. */
+export type HealthSource = 'traffic' | 'probe' | 'paid-probe' | 'disabled' | 'idle';
 
 type Status = HealthVerdict['status'];
 
@@ -70,7 +76,12 @@ export interface ProviderHealthResult {
 export interface HealthCheckResult {
   checked: ProviderHealthResult[];
   changed: number;
+  /** Providers that needed a probe but were left for a later run (over `maxProbesPerRun`). */
+  deferred: number;
 }
+
+/** Probes of one run start at most this far apart on average (docs/jobs.md "Only what is used"). */
+const PROBE_GAP_MS = 100;
 
 /**
  * The `health-check` job (docs/architecture.md "Jobs and health", docs/jobs.md). Health is judged per (provider, model):
@@ -80,36 +91,64 @@ export interface HealthCheckResult {
  * `health_probe: paid` gets a one-token completion to its first model, `none` only traffic. Every
  * status change is stored and published; the data plane treats an unhealthy mark as a cooldown of
  * at most the entry's `error_cooldown` from its evidence, then probes it with one live request.
+ * The periodic run (empty payload) looks only at providers in use, probes at most
+ * `maxProbesPerRun` of them, jittered (docs/jobs.md "Only what is used").
  */
 export async function checkHealth(deps: HealthCheckDeps, payload: unknown): Promise<HealthCheckResult> {
   const input = parsePayload(healthCheckPayloadSchema, payload ?? {}, 'health-check');
   const policy: HealthPolicy = { ...DEFAULT_HEALTH_POLICY, ...deps.policy };
   const now = (deps.now ?? Date.now)();
-  let providers = await listProviders(deps.db);
-  if (input.providerId !== undefined) {
-    providers = providers.filter(
-      (p) => p.id === input.providerId && (input.ownerId === undefined || p.ownerId === input.ownerId),
-    );
+  const usage = await readRecentUsage(deps.db, now - policy.windowMs);
+  let providers: StoredProvider[];
+  let idle: ReadonlySet<string> = new Set();
+  if (input.providerId === undefined) {
+    // Background work follows use, not sign-ups: only providers recent traffic touched (docs/jobs.md).
+    ({ providers, idle } = await findActiveProviders(deps.db, usage));
+  } else if (input.ownerId !== undefined) {
+    providers = await findProvidersByKeys(deps.db, [{ ownerId: input.ownerId, id: input.providerId }]);
+  } else {
+    providers = (await listProviders(deps.db)).filter((p) => p.id === input.providerId);
   }
-  const scores = scoreTraffic(await readTraffic(deps.db, providers, now - policy.windowMs), now, policy);
+  const known = new Set(providers.map((p) => providerKey(p.ownerId, p.id)));
+  const scores = scoreTraffic(trafficSamples(usage, known), now, policy);
   const rowIds = providers.map((p) => p.rowId);
   const [previous, previousModels] = await Promise.all([
     listProviderHealth(deps.db, rowIds),
     listModelHealth(deps.db, rowIds),
   ]);
-
-  const checked = await Promise.all(
-    providers.map((provider) =>
-      judge(deps, provider, scores.get(providerKey(provider.ownerId, provider.id)) ?? null, policy, now, {
-        provider: (previous.get(provider.rowId) ?? UNKNOWN_HEALTH).status,
-        models: previousModels.get(provider.rowId) ?? new Map(),
-      }),
-    ),
-  );
+  const scoreOf = (p: StoredProvider): TrafficScore | null => scores.get(providerKey(p.ownerId, p.id)) ?? null;
+  const needsProbe = (p: StoredProvider): boolean =>
+    p.enabled &&
+    !idle.has(p.rowId) &&
+    p.settings['health_probe'] !== 'none' &&
+    providerByTraffic(scoreOf(p), policy) === null;
+  // Probes are bounded per run, the longest unchecked first; the others wait for a later run.
+  const probing = providers
+    .filter(needsProbe)
+    .sort((a, b) => (previous.get(a.rowId)?.checkedAt ?? 0) - (previous.get(b.rowId)?.checkedAt ?? 0));
+  const probeNow = probing.slice(0, policy.maxProbesPerRun);
+  const deferred = new Set(probing.slice(policy.maxProbesPerRun).map((p) => p.rowId));
+  const judged = providers.filter((p) => !deferred.has(p.rowId));
+  const judgeOne = (provider: StoredProvider): Promise<ProviderHealthResult> =>
+    judge(deps, provider, scoreOf(provider), policy, now, idle.has(provider.rowId), {
+      provider: (previous.get(provider.rowId) ?? UNKNOWN_HEALTH).status,
+      models: previousModels.get(provider.rowId) ?? new Map(),
+    });
+  const byRow = new Map<string, ProviderHealthResult>();
+  const probed = new Set(probeNow.map((p) => p.rowId));
+  for (const provider of judged.filter((p) => !probed.has(p.rowId)))
+    byRow.set(provider.rowId, await judgeOne(provider));
+  const probeResults = await spreadRuns(probeNow, judgeOne, {
+    spreadMs: Math.min(policy.probeSpreadMs, PROBE_GAP_MS * probeNow.length),
+    concurrency: policy.probeConcurrency,
+    ...(deps.random === undefined ? {} : { random: deps.random }),
+  });
+  for (const [i, result] of probeResults.entries()) byRow.set(probeNow[i]!.rowId, result);
+  const checked = judged.map((p) => byRow.get(p.rowId)!);
 
   let changed = 0;
   for (const [i, result] of checked.entries()) {
-    const provider = providers[i];
+    const provider = judged[i];
     if (!provider || result.source === 'disabled') continue;
     await setProviderHealth(deps.db, provider.rowId, {
       status: result.status,
@@ -135,7 +174,7 @@ export async function checkHealth(deps: HealthCheckDeps, payload: unknown): Prom
       });
     }
   }
-  return { checked, changed };
+  return { checked, changed, deferred: deferred.size };
 }
 
 async function judge(
@@ -144,11 +183,13 @@ async function judge(
   traffic: TrafficScore | null,
   policy: HealthPolicy,
   now: number,
+  isIdle: boolean,
   before: { provider: Status; models: ReadonlyMap<string, { status: Status }> },
 ): Promise<ProviderHealthResult> {
   const base = { ownerId: provider.ownerId, providerId: provider.id, previous: before.provider, traffic };
   if (!provider.enabled)
     return { ...base, status: 'unknown', source: 'disabled', since: null, error: null, latencyMs: null, models: [] };
+  if (isIdle) return lifted(base, before.models);
   const models = modelsByTraffic(traffic, policy);
   let level = providerByTraffic(traffic, policy);
   let source: HealthSource = 'traffic';
@@ -163,16 +204,26 @@ async function judge(
     const probed = probe.model === null ? null : modelByPaidProbe(probe.outcome, now);
     if (probe.model !== null && probed !== null && !models.has(probe.model)) models.set(probe.model, probed);
   }
-  level ??= { status: 'unknown', since: null, error: 'no recent traffic' };
-  // A model judged before and without evidence now goes back to unknown (its mark is lifted).
-  for (const [model, held] of before.models)
-    if (!models.has(model) && held.status !== 'unknown')
-      models.set(model, { status: 'unknown', since: null, error: 'no recent traffic' });
-  return {
-    ...base,
-    ...level,
-    source,
-    latencyMs,
-    models: [...models].map(([model, v]) => ({ model, ...v, previous: before.models.get(model)?.status ?? 'unknown' })),
-  };
+  level ??= NO_TRAFFIC;
+  return { ...base, ...level, source, latencyMs, models: modelResults(models, before.models) };
+}
+
+const NO_TRAFFIC: HealthVerdict = Object.freeze({ status: 'unknown', since: null, error: 'no recent traffic' });
+
+/** The models' verdicts; a model judged before and without evidence now goes back to unknown (its mark is lifted). */
+function modelResults(
+  models: Map<string, HealthVerdict>,
+  before: ReadonlyMap<string, { status: Status }>,
+): ModelHealthResult[] {
+  for (const [model, held] of before)
+    if (!models.has(model) && held.status !== 'unknown') models.set(model, NO_TRAFFIC);
+  return [...models].map(([model, v]) => ({ model, ...v, previous: before.get(model)?.status ?? 'unknown' }));
+}
+
+/** An idle provider: no evidence at either level, so every verdict it held goes back to unknown, unprobed. */
+function lifted(
+  base: Pick<ProviderHealthResult, 'ownerId' | 'providerId' | 'previous' | 'traffic'>,
+  before: ReadonlyMap<string, { status: Status }>,
+): ProviderHealthResult {
+  return { ...base, ...NO_TRAFFIC, source: 'idle', latencyMs: null, models: modelResults(new Map(), before) };
 }

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, migrateToLatest, upsertProvider, type DatabaseHandle } from '@aisbf/db';
+import { createDatabase, insertUsageEvents, migrateToLatest, upsertProvider, type DatabaseHandle } from '@aisbf/db';
 import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
 import { startMockGemini, startMockOllama, type MockGemini, type MockOllama } from '@aisbf/testkit';
 import { checkHealth, discoverModels } from './index';
+import { servedBy } from './test-support/usage-events';
 
 /**
  * Get Models and the free health probe of `google` and `ollama` providers (docs/providers.md):
@@ -72,7 +73,15 @@ describe('google and ollama providers: discovery and the free probe', () => {
     expect(ollama.requests.at(-1)).toMatchObject({ method: 'GET', path: '/api/tags' });
   });
 
+  // The periodic run only probes providers in use: each served a request a second ago.
+  const used = () =>
+    insertUsageEvents(
+      handle.db,
+      ['gem', 'gem-v1beta', 'llama'].map((id) => servedBy(null, id, 4000)),
+    );
+
   it('probes both for free', async () => {
+    await used();
     const result = await checkHealth(deps(), {});
     const status = Object.fromEntries(result.checked.map((c) => [c.providerId, [c.status, c.source]]));
     expect(status).toEqual({

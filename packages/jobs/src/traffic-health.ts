@@ -14,6 +14,12 @@ export interface HealthPolicy {
   unhealthyRatio: number;
   /** Probe timeout (default 5 s). */
   probeTimeoutMs: number;
+  /** Most background probes per run (default 200); the longest unchecked go first, the rest wait a run. */
+  maxProbesPerRun: number;
+  /** Probes of one run start at random offsets within min(this, 100 ms × probes) (default 20 s). */
+  probeSpreadMs: number;
+  /** Probes in flight at once (default 8). */
+  probeConcurrency: number;
 }
 
 export const DEFAULT_HEALTH_POLICY: HealthPolicy = Object.freeze({
@@ -22,6 +28,9 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = Object.freeze({
   minWeight: 3,
   unhealthyRatio: 0.5,
   probeTimeoutMs: 5_000,
+  maxProbesPerRun: 200,
+  probeSpreadMs: 20_000,
+  probeConcurrency: 8,
 });
 
 export interface TrafficSample {

@@ -26,7 +26,7 @@ import { createWorkers, discoverSchedulerId, HEALTH_SCHEDULER_ID, type JobWorker
 import { checkHealth } from '../health-check.processor';
 import { createInProcessJobs } from '../in-process-jobs';
 import { QUEUES } from '../queues';
-import { makeUsageEvent } from './usage-events';
+import { makeUsageEvent, servedBy } from './usage-events';
 
 const box = createSecretBox(generateSecretKey());
 
@@ -108,6 +108,8 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
       if (!provider) throw new Error('no provider');
       return (await listProviderHealth(handle.db, [provider.rowId])).get(provider.rowId)?.status ?? 'unknown';
     };
+    /** One request served by the provider just now: the health job only looks after providers in use. */
+    const useNow = async (id: string) => insertUsageEvents(handle.db, [servedBy(ownerId, id, Date.now())]);
     const deps = {
       publish: async (c: ConfigChange) => void changes.push(c),
       publishHealth: async (h: HealthChange) => void health.push(h),
@@ -204,6 +206,7 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
         const own = await startMockUpstream({ models: ['m1', 'm2'] });
         closers.push(() => own.close());
         await addProvider('sched-a', own.url);
+        await useNow('sched-a');
         const { prefix } = await startWorkers({ healthEveryMs: 60_000, discoverEveryMs: 3_600_000 });
         // A second worker process of the same cluster.
         const second = await createWorkers({
@@ -247,6 +250,7 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
     if (parts.has('bullmq')) {
       it('BullMQ: a dead provider becomes unhealthy on the scheduled check, then heals', async () => {
         await addProvider('flaky');
+        await useNow('flaky');
         upstream.setDefault({ kind: 'reset' }); // connection-level: it speaks for the whole provider
         await startWorkers({ healthEveryMs: 200 });
         const published = () => health.filter((h) => h.providerId === 'flaky').map((h) => h.status);
@@ -264,6 +268,7 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
     if (parts.has('in-process')) {
       it('in-process: the same discovery and health behaviour without Redis', async () => {
         await addProvider('local');
+        await useNow('local');
         const jobs = createInProcessJobs({
           db: handle.db,
           secretBox: box,

@@ -32,3 +32,22 @@ export function makeUsageEvent(
 }
 
 export const sumTo = (n: number): number => (n * (n - 1)) / 2;
+
+/**
+ * One request that `providerId` (owned by `ownerId`, null = global) served at `at`: the periodic
+ * health run only looks after providers in use (docs/jobs.md "Only what is used").
+ */
+export function servedBy(
+  ownerId: string | null,
+  providerId: string,
+  at: number,
+  userId = ownerId ?? 'user-1',
+): UsageEvent {
+  return makeUsageEvent(`served-${ownerId ?? 'global'}-${providerId}`, at % 1_000_000, at, {
+    userId,
+    provider: providerId,
+    providerOwnerId: ownerId,
+    route: `${ownerId === null ? 'provider' : 'user-provider'}/${providerId}/m1`,
+    attempts: [{ provider: providerId, model: 'm1', status: 200, outcome: 'ok', latencyMs: 5 }],
+  });
+}
