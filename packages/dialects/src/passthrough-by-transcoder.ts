@@ -1,8 +1,8 @@
 import type { ChatUsage } from './chat-types';
-import type { PassthroughFacts, PassthroughReader, StreamTranscoder } from './dialect';
+import type { BackendDialect, PassthroughFacts, PassthroughReader, StreamTranscoder } from './dialect';
 
 /** Canonical usage as the facts the core keeps. */
-export const usageFacts = (usage: ChatUsage | undefined): PassthroughFacts['usage'] =>
+const usageFacts = (usage: ChatUsage | undefined): PassthroughFacts['usage'] =>
   usage === undefined
     ? null
     : {
@@ -12,14 +12,26 @@ export const usageFacts = (usage: ChatUsage | undefined): PassthroughFacts['usag
       };
 
 /**
- * A pass-through reader for a vendor whose events the core can only understand by transcoding
- * them (no client speaks Gemini or Ollama to aisbf yet): the facts are read off the canonical
- * chunks, the payload itself is forwarded as the vendor framed it.
+ * Pass-through for a vendor whose events the core can only understand by transcoding them (no
+ * client speaks Gemini or Ollama to aisbf yet): the facts are read off the canonical chunks of the
+ * dialect's own transcoder and parser, the payload itself is forwarded as the vendor framed it.
  */
 export function passthroughByTranscoder(
-  transcoder: StreamTranscoder,
+  chat: Pick<BackendDialect, 'parseChat' | 'createStreamTranscoder'>,
   frame: (payload: string) => string,
-): PassthroughReader {
+): Pick<BackendDialect['passthrough'], 'createReader' | 'usageOf'> {
+  // Pass-through answers are forwarded untouched: the model and time stamped on the canonical ones are never seen.
+  const unseen = { model: '', created: 0 };
+  return {
+    createReader: () => readerOf(chat.createStreamTranscoder(unseen), frame),
+    usageOf(text) {
+      const answer = chat.parseChat(text, unseen);
+      return answer.ok ? usageFacts(answer.value.usage) : null;
+    },
+  };
+}
+
+function readerOf(transcoder: StreamTranscoder, frame: (payload: string) => string): PassthroughReader {
   return {
     frame,
     read(payload) {

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Result } from './dialect';
 
 export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
@@ -10,6 +11,13 @@ export function parseJson(text: string): Result<unknown, string> {
   } catch {
     return err('not JSON');
   }
+}
+
+/** Untrusted JSON read as `schema` says; null when it is not JSON or not of that shape. */
+export function parseJsonAs<T>(text: string, schema: z.ZodType<T>): T | null {
+  const json = parseJson(text);
+  const parsed = json.ok ? schema.safeParse(json.value) : null;
+  return parsed?.success === true ? parsed.data : null;
 }
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>

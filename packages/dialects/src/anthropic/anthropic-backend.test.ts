@@ -174,6 +174,7 @@ describe('anthropic backend: answers', () => {
             tool_calls: [
               { id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
             ],
+            refusal: null,
           },
           finish_reason: 'tool_calls',
         },

@@ -1,5 +1,7 @@
 import type { ChatCompletion, ChatToolCall } from '../chat-types';
+import { assistantMessage } from '../assistant-message';
 import type { Result } from '../dialect';
+import { err, ok, parseJsonAs } from '../result';
 import { anthropicMessageSchema } from './anthropic-messages-api';
 import { convertAnthropicUsage } from './convert-anthropic-usage';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason';
@@ -13,15 +15,8 @@ export function parseAnthropicMessage(
   text: string,
   ctx: { model: string; created: number },
 ): Result<ChatCompletion, string> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, error: 'the answer is not JSON' };
-  }
-  const parsed = anthropicMessageSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, error: 'the answer is not an Anthropic message' };
-  const message = parsed.data;
+  const message = parseJsonAs(text, anthropicMessageSchema);
+  if (message === null) return err('not an Anthropic message');
   let content = '';
   const toolCalls: ChatToolCall[] = [];
   for (const block of message.content) {
@@ -33,25 +28,18 @@ export function parseAnthropicMessage(
         function: { name: String(block['name']), arguments: JSON.stringify(block['input'] ?? {}) },
       });
   }
-  return {
-    ok: true,
-    value: {
-      id: message.id,
-      object: 'chat.completion',
-      created: ctx.created,
-      model: message.model === '' ? ctx.model : message.model,
-      choices: [
-        {
-          index: 0,
-          message: {
-            role: 'assistant',
-            content: content === '' && toolCalls.length > 0 ? null : content,
-            ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-          },
-          finish_reason: mapAnthropicStopReason(message.stop_reason) ?? 'stop',
-        },
-      ],
-      usage: convertAnthropicUsage(message.usage),
-    },
-  };
+  return ok({
+    id: message.id,
+    object: 'chat.completion',
+    created: ctx.created,
+    model: message.model === '' ? ctx.model : message.model,
+    choices: [
+      {
+        index: 0,
+        message: assistantMessage(content, toolCalls),
+        finish_reason: mapAnthropicStopReason(message.stop_reason) ?? 'stop',
+      },
+    ],
+    usage: convertAnthropicUsage(message.usage),
+  });
 }

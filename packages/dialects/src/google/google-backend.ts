@@ -1,8 +1,9 @@
 import type { BackendDialect, BackendTarget, DialectError, Result, VendorRequest } from '../dialect';
-import { passthroughByTranscoder, usageFacts } from '../passthrough-by-transcoder';
+import { embeddingsDialect } from '../embeddings-dialect';
+import { passthroughByTranscoder } from '../passthrough-by-transcoder';
 import { ok } from '../result';
 import type { GoogleRequest } from './google-api';
-import { buildGoogleEmbeddings, parseGoogleEmbeddings } from './google-embeddings';
+import { googleEmbeddings } from './google-embeddings';
 import { mapGoogleError } from './google-error';
 import { googleModels } from './google-models';
 import { createGoogleStreamTranscoder } from './google-stream-transcoder';
@@ -11,8 +12,6 @@ import { googleChatPath, toGoogleRequest } from './to-google-request';
 
 const authHeaders = (apiKey: string | null): Record<string, string> =>
   apiKey === null ? {} : { 'x-goog-api-key': apiKey };
-
-const sseFrame = (payload: string): string => `data: ${payload}\r\n\r\n`;
 
 function vendorRequest(request: GoogleRequest, target: BackendTarget): VendorRequest {
   // Mid-stream continuation: the text so far as a final model turn, which Gemini continues.
@@ -41,19 +40,15 @@ export const googleBackend: BackendDialect = {
   mapError: (status, body) => mapGoogleError(status, body),
   authHeaders,
   models: googleModels,
-  embeddings: {
-    build: (body, target) => buildGoogleEmbeddings(body, target.model, authHeaders(target.apiKey)),
-    parse: parseGoogleEmbeddings,
-  },
+  embeddings: embeddingsDialect(googleEmbeddings, authHeaders),
   passthrough: {
     buildRequest(clientBody, target) {
       const { model: _model, ...body } = clientBody;
       return vendorRequest(body as unknown as GoogleRequest, target);
     },
-    createReader: () => passthroughByTranscoder(createGoogleStreamTranscoder({ model: '', created: 0 }), sseFrame),
-    usageOf(text) {
-      const answer = parseGoogleResponse(text, { model: '', created: 0 });
-      return answer.ok ? usageFacts(answer.value.usage) : null;
-    },
+    ...passthroughByTranscoder(
+      { parseChat: parseGoogleResponse, createStreamTranscoder: createGoogleStreamTranscoder },
+      (payload) => `data: ${payload}\r\n\r\n`,
+    ),
   },
 };

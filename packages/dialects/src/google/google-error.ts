@@ -1,7 +1,7 @@
 import type { ChatError } from '../chat-types';
 import type { MappedError } from '../dialect';
 import { CONTEXT_TOO_LONG, mappedError } from '../mapped-error';
-import { parseJson } from '../result';
+import { parseJsonAs } from '../result';
 import { googleErrorSchema } from './google-api';
 
 /** google.rpc status names (https://ai.google.dev/gemini-api/docs/troubleshooting) as HTTP statuses. */
@@ -42,10 +42,9 @@ function mapGoogle(httpStatus: number, error: GoogleErrorBody, raw: string): Map
  * RESOURCE_EXHAUSTED is a 429, UNAVAILABLE a 503, INVALID_ARGUMENT the client's 400.
  */
 export function mapGoogleError(httpStatus: number, body: string): MappedError {
-  const json = parseJson(body);
-  const parsed = json.ok ? googleErrorSchema.safeParse(json.value) : null;
-  if (parsed === null || !parsed.success) return mappedError(httpStatus, `Gemini API answered HTTP ${httpStatus}`);
-  return mapGoogle(httpStatus, parsed.data.error, body);
+  const parsed = parseJsonAs(body, googleErrorSchema);
+  if (parsed === null) return mappedError(httpStatus, `Gemini API answered HTTP ${httpStatus}`);
+  return mapGoogle(httpStatus, parsed.error, body);
 }
 
 /** An error event inside a stream, in the canonical shape. */

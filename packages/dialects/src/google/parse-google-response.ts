@@ -1,6 +1,7 @@
 import type { ChatCompletion, ChatToolCall } from '../chat-types';
+import { assistantMessage } from '../assistant-message';
 import type { Result } from '../dialect';
-import { err, ok, parseJson } from '../result';
+import { err, ok, parseJsonAs } from '../result';
 import { googleResponseSchema, type GoogleCandidate, type GoogleResponse } from './google-api';
 import { convertGoogleUsage } from './convert-google-usage';
 import { mapGoogleFinishReason } from './map-google-finish-reason';
@@ -38,16 +39,14 @@ export function parseGoogleResponse(
   text: string,
   ctx: { model: string; created: number },
 ): Result<ChatCompletion, string> {
-  const json = parseJson(text);
-  const parsed = json.ok ? googleResponseSchema.safeParse(json.value) : null;
-  if (parsed === null || !parsed.success) return err('not a Gemini GenerateContentResponse');
-  const answer = parsed.data;
+  const answer = parseJsonAs(text, googleResponseSchema);
+  if (answer === null) return err('not a Gemini GenerateContentResponse');
   const id = googleAnswerId(answer, ctx.created);
   const candidates = answer.candidates ?? [];
   const choices: ChatCompletion['choices'] =
     candidates.length === 0
       ? // A prompt blocked by safety settings has no candidate, only promptFeedback.blockReason.
-        [{ index: 0, message: { role: 'assistant', content: '', refusal: null }, finish_reason: 'content_filter' }]
+        [{ index: 0, message: assistantMessage('', []), finish_reason: 'content_filter' }]
       : candidates.map((candidate, i) => {
           const index = candidate.index ?? i;
           const { text, calls } = candidateParts(candidate);
@@ -58,12 +57,7 @@ export function parseGoogleResponse(
           }));
           return {
             index,
-            message: {
-              role: 'assistant',
-              content: text === '' && toolCalls.length > 0 ? null : text,
-              ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-              refusal: null,
-            },
+            message: assistantMessage(text, toolCalls),
             finish_reason: mapGoogleFinishReason(candidate.finishReason, toolCalls.length > 0),
           };
         });

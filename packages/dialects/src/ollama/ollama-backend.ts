@@ -1,8 +1,9 @@
 import type { BackendDialect, BackendTarget, DialectError, Result, VendorRequest } from '../dialect';
-import { passthroughByTranscoder, usageFacts } from '../passthrough-by-transcoder';
+import { embeddingsDialect } from '../embeddings-dialect';
+import { passthroughByTranscoder } from '../passthrough-by-transcoder';
 import { ok } from '../result';
 import type { OllamaChatRequest } from './ollama-api';
-import { buildOllamaEmbeddings, parseOllamaEmbeddings } from './ollama-embeddings';
+import { ollamaEmbeddings } from './ollama-embeddings';
 import { mapOllamaError } from './ollama-error';
 import { ollamaModels } from './ollama-models';
 import { createOllamaStreamTranscoder } from './ollama-stream-transcoder';
@@ -35,21 +36,16 @@ export const ollamaBackend: BackendDialect = {
   mapError: (status, body) => mapOllamaError(status, body),
   authHeaders,
   models: ollamaModels,
-  embeddings: {
-    build: (body, target) => buildOllamaEmbeddings(body, target.model, authHeaders(target.apiKey)),
-    parse: parseOllamaEmbeddings,
-  },
+  embeddings: embeddingsDialect(ollamaEmbeddings, authHeaders),
   passthrough: {
     buildRequest(clientBody, target) {
       // Ollama streams unless told otherwise: the flag is always set.
       const body = { ...clientBody, model: target.model, stream: target.stream } as unknown as OllamaChatRequest;
       return vendorRequest(body, target);
     },
-    createReader: () =>
-      passthroughByTranscoder(createOllamaStreamTranscoder({ model: '', created: 0 }), (p) => `${p}\n`),
-    usageOf(text) {
-      const answer = parseOllamaResponse(text, { model: '', created: 0 });
-      return answer.ok ? usageFacts(answer.value.usage) : null;
-    },
+    ...passthroughByTranscoder(
+      { parseChat: parseOllamaResponse, createStreamTranscoder: createOllamaStreamTranscoder },
+      (payload) => `${payload}\n`,
+    ),
   },
 };

@@ -1,6 +1,7 @@
 import type { ChatCompletion, ChatFinishReason, ChatToolCall, ChatUsage } from '../chat-types';
+import { assistantMessage } from '../assistant-message';
 import type { Result } from '../dialect';
-import { err, ok, parseJson } from '../result';
+import { err, ok, parseJsonAs } from '../result';
 import { ollamaChatSchema, type OllamaChatAnswer } from './ollama-api';
 
 /** Ollama names no answer: its id is made of the time Ollama stamped on it (`created_at`). */
@@ -36,13 +37,10 @@ export function parseOllamaResponse(
   text: string,
   ctx: { model: string; created: number },
 ): Result<ChatCompletion, string> {
-  const json = parseJson(text);
-  const parsed = json.ok ? ollamaChatSchema.safeParse(json.value) : null;
-  if (parsed === null || !parsed.success) return err('not an Ollama chat answer');
-  const answer = parsed.data;
+  const answer = parseJsonAs(text, ollamaChatSchema);
+  if (answer === null) return err('not an Ollama chat answer');
   const id = ollamaAnswerId(answer, ctx.created);
   const toolCalls = ollamaToolCalls(answer, id, 0);
-  const content = answer.message?.content ?? '';
   return ok({
     id,
     object: 'chat.completion',
@@ -51,12 +49,7 @@ export function parseOllamaResponse(
     choices: [
       {
         index: 0,
-        message: {
-          role: 'assistant',
-          content: content === '' && toolCalls.length > 0 ? null : content,
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-          refusal: null,
-        },
+        message: assistantMessage(answer.message?.content ?? '', toolCalls),
         finish_reason: mapOllamaDoneReason(answer.done_reason, toolCalls.length > 0),
       },
     ],

@@ -1,12 +1,11 @@
 import type { ChatCompletion } from '../chat-types';
+import { finishedResponse } from './finished-response';
 import {
   mapFinishReason,
-  responseShell,
   toolCallItem,
   type OutputItem,
   type ResponseContext,
   type ResponseObject,
-  usageField,
 } from './response-object';
 
 /**
@@ -18,7 +17,6 @@ export function chatToResponse(ctx: ResponseContext, completion: ChatCompletion,
   const choice = completion.choices?.[0];
   const message = choice?.message;
   const output: OutputItem[] = [];
-  const finish = mapFinishReason(choice?.finish_reason);
   const content: Extract<OutputItem, { type: 'message' }>['content'] = [];
   if (typeof message?.content === 'string' && message.content !== '')
     content.push({ type: 'output_text', text: message.content, annotations: [], logprobs: [] });
@@ -29,15 +27,13 @@ export function chatToResponse(ctx: ResponseContext, completion: ChatCompletion,
       type: 'message',
       id: ctx.newId('msg'),
       role: 'assistant',
-      status: finish.status === 'incomplete' ? 'incomplete' : 'completed',
+      status: mapFinishReason(choice?.finish_reason).status === 'incomplete' ? 'incomplete' : 'completed',
       content,
     });
   for (const call of message?.tool_calls ?? []) output.push(toolCallItem(ctx, call, 'completed'));
-  return {
-    ...responseShell(ctx, finish.status, completion.model ?? ctx.model),
-    ...finish,
-    completed_at: finish.status === 'completed' ? completedAt : null,
-    output,
-    ...usageField(completion.usage),
-  };
+  return finishedResponse(
+    ctx,
+    { model: completion.model ?? ctx.model, finishReason: choice?.finish_reason, output, usage: completion.usage },
+    completedAt,
+  );
 }

@@ -1,13 +1,14 @@
 import type { ChatChunk } from '../chat-types';
+import { finishedResponse } from './finished-response';
 import {
   customInput,
   mapFinishReason,
   responseShell,
   toolCallItem,
+  usageField,
   type OutputItem,
   type ResponseContext,
   type ResponseObject,
-  usageField,
 } from './response-object';
 
 export interface ResponsesStreamEncoder {
@@ -174,13 +175,7 @@ export function createResponsesStreamEncoder(ctx: ResponseContext): ResponsesStr
       const finish = mapFinishReason(finishReason);
       const itemStatus = finish.status === 'incomplete' ? 'incomplete' : 'completed';
       const out = start() + closeText(itemStatus) + closeCalls(itemStatus);
-      current = {
-        ...responseShell(ctx, finish.status, model),
-        ...finish,
-        completed_at: finish.status === 'completed' ? completedAt : null,
-        output: [...output],
-        ...usageField(usage),
-      };
+      current = finishedResponse(ctx, { model, finishReason, output: [...output], usage }, completedAt);
       return (
         out + event(finish.status === 'completed' ? 'response.completed' : 'response.incomplete', { response: current })
       );
