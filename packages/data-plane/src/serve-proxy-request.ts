@@ -1,5 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GatewayError, IndexedAutoselect, Resolution, SnapshotUser, UsageSink } from '@aisbf/core';
+import {
+  defaultLimitsOf,
+  type GatewayError,
+  type IndexedAutoselect,
+  type ModelLimits,
+  type Resolution,
+  type SnapshotUser,
+  type UsageSink,
+} from '@aisbf/core';
 import type { Principal } from './auth';
 import type { Autoselector } from './autoselect/index';
 import type { BudgetHolds } from './budget/budget-holds';
@@ -135,6 +143,7 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
   const fallbacks: Resolution[] = [];
   const extraHeaders: Record<string, string> = {};
   let autoselectReason: string | null = null;
+  let autoselectLimits: ModelLimits | undefined;
   const expansionCtx: ExpansionContext = {
     resolve: r.resolve,
     user: r.acting,
@@ -158,6 +167,7 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
     fallbacks.push(...rest);
     extraHeaders['x-aisbf-autoselect-reason'] = expansion.reason;
     autoselectReason = expansion.reason;
+    autoselectLimits = defaultLimitsOf(resolution.autoselect.config);
     resolution = chosen;
     routeHeader = expansion.first;
   }
@@ -194,6 +204,7 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
       extraHeaders,
       autoselectReason,
       fallbacks,
+      ...(autoselectLimits === undefined ? {} : { autoselectLimits }),
       ...(client === undefined ? {} : { client }),
       // Autoselects met as rotation entries are decided when (and only if) the rotation picks one.
       ...(resolution.kind === 'rotation'

@@ -1,6 +1,13 @@
 import type { ClientHeaders, DialectName } from '@aisbf/dialects';
 import type { Logger } from 'pino';
-import type { GatewayError, IndexedAutoselect, RequestSpacer, Resolution, UsageAttempt } from '@aisbf/core';
+import type {
+  GatewayError,
+  IndexedAutoselect,
+  ModelLimits,
+  RequestSpacer,
+  Resolution,
+  UsageAttempt,
+} from '@aisbf/core';
 import type { ClientSignal } from '../http/client-signal';
 import type { RoutingState } from './routing-state';
 import type { ProviderHealth, SelectionContext } from './select-leaf';
@@ -56,6 +63,8 @@ export interface AttemptPlan {
    * to try in order, or why none. Absent: autoselect entries cannot serve.
    */
   expand?: (autoselect: IndexedAutoselect) => Promise<AutoselectExpansion>;
+  /** The `default_*` keys of the autoselect(s) this request came through (docs/context.md "Order of resolution"). */
+  autoselectLimits?: ModelLimits | undefined;
 }
 
 /** `private`: the request was judged private, so it may only go where the autoselect allows. */

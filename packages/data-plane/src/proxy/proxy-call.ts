@@ -43,6 +43,8 @@ export interface ProxyCall {
    * to `passthrough.res` untranslated (docs/clients.md "Pass-through").
    */
   client?: NonNullable<AttemptPlan['client']> & { passthrough: PassthroughClient };
+  /** A top-level autoselect's `default_*` keys (`AttemptPlan.autoselectLimits`). */
+  autoselectLimits?: AttemptPlan['autoselectLimits'];
   /** Decides autoselect entries of a rotation (`AttemptPlan.expand`). */
   expand?: AttemptPlan['expand'];
 }

@@ -1,5 +1,7 @@
 import {
   GatewayError,
+  defaultLimitsOf,
+  resolveLimits,
   UpstreamError,
   retryVerdict,
   type IndexedAutoselect,
@@ -13,6 +15,7 @@ import type { AttemptDeps, AttemptPlan, AutoselectExpansion } from './attempt-pl
 import { selectLeaf, type Leaf } from './select-leaf';
 import { spacedError, spacingSkip } from '../context/spacing-skip';
 import { windowVerdict } from '../context/window-verdict';
+import { withDefaults } from '../context/with-defaults';
 
 /** The first attempt that produced something to send to the client. */
 export interface Served extends Answer {
@@ -111,7 +114,8 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
         plan.selection.excluded.add(selection.key);
         continue;
       }
-      leaf = selection.leaf;
+      // An autoselect above this route fills what the rotation and provider levels left unset.
+      leaf = plan.autoselectLimits === undefined ? selection.leaf : withDefaults(selection.leaf, plan.autoselectLimits);
       sameRetries = 0;
       if (leaf.probe) {
         const key = leaf.target.key;
@@ -419,7 +423,14 @@ async function serveAutoselectEntry(
   let result: AttemptsResult;
   try {
     // Its own plan (the outer one keeps its rotation); selection state and attempts are shared.
-    result = await runRoutes(deps, { ...plan }, expansion.routes);
+    result = await runRoutes(
+      deps,
+      {
+        ...plan,
+        autoselectLimits: resolveLimits(defaultLimitsOf(autoselect.autoselect.config), plan.autoselectLimits),
+      },
+      expansion.routes,
+    );
   } finally {
     expanding.delete(key);
   }
