@@ -30,7 +30,7 @@ import { sendJson } from './http/openai-error';
 import { errorDialectOf, parsePath } from './http/parse-path';
 import { sendDialectError } from './http/dialect-error';
 import { DEFAULT_BODY_LIMITS, type BodyLimits } from './http/read-json-body';
-import { createObserver, logUnattributed } from './observability/index';
+import { createObserver, logUnattributed, requestLogger } from './observability/index';
 import type { ProviderFlag } from './proxy/attempt-plan';
 import { createAutoselectBridge, type AutoselectCtx } from './proxy/autoselect-bridge';
 import type { ServeDeps } from './proxy/proxy-call';
@@ -135,9 +135,10 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   let snapshotCreatedAt: number | null = null;
   // `state` is read only at scrape time, after it exists.
   const openCooldowns = (): number => state.openCount(clock());
+  const requestLines = requestLogger(deps.logger);
   const observer = createObserver({
     registry: metrics.registry,
-    logger: deps.logger,
+    logger: requestLines,
     clock,
     openCooldowns,
     waitingForSlot: () => state.waiting(),
@@ -268,7 +269,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     // Attributable requests are logged from their usage event; this covers every other exit.
     res.once('close', () => {
       if (!attributable.has(res))
-        logUnattributed(deps.logger, {
+        logUnattributed(requestLines, {
           requestId,
           endpoint: parsed.op.kind === 'proxy' ? parsed.op.endpoint : parsed.op.kind,
           status: res.statusCode,

@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { UsageEvent } from '@aisbf/core';
 import type { ProviderHealth } from './proxy/select-leaf';
+import { createSeriesCounter, createSeriesHistogram } from './observability/series-metrics';
 
 /**
  * Prometheus metrics of one data-plane instance, on its own registry (several instances may live
@@ -34,29 +35,30 @@ export function createDataPlaneMetrics(options: { health?: ProviderHealth | unde
       },
     });
   }
-  const requests = new Counter({
+  // The series every request records (series-metrics.ts says why these are not prom-client's classes).
+  const requests = createSeriesCounter({
     name: 'aisbf_requests_total',
     help: 'Proxied requests by endpoint, status and outcome',
-    labelNames: ['endpoint', 'status', 'outcome'] as const,
-    registers: [registry],
+    labelNames: ['endpoint', 'status', 'outcome'],
+    registry,
   });
-  const attempts = new Counter({
+  const attempts = createSeriesCounter({
     name: 'aisbf_upstream_attempts_total',
     help: 'Upstream attempts by provider and outcome',
-    labelNames: ['provider', 'outcome'] as const,
-    registers: [registry],
+    labelNames: ['provider', 'outcome'],
+    registry,
   });
   const failovers = new Counter({
     name: 'aisbf_failovers_total',
     help: 'Requests served by another entry than the first one tried',
     registers: [registry],
   });
-  const latency = new Histogram({
+  const latency = createSeriesHistogram({
     name: 'aisbf_request_duration_seconds',
     help: 'Request latency including upstream time',
-    labelNames: ['endpoint'] as const,
+    labelNames: ['endpoint'],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-    registers: [registry],
+    registry,
   });
   const malformed = new Counter({
     name: 'aisbf_stream_malformed_chunks_total',
@@ -82,9 +84,9 @@ export function createDataPlaneMetrics(options: { health?: ProviderHealth | unde
   return {
     registry,
     record(event) {
-      requests.inc({ endpoint: event.endpoint, status: String(event.status), outcome: event.outcome });
-      latency.observe({ endpoint: event.endpoint }, event.latencyMs / 1000);
-      for (const a of event.attempts) attempts.inc({ provider: a.provider, outcome: a.outcome });
+      requests.inc([event.endpoint, String(event.status), event.outcome]);
+      latency.observe([event.endpoint], event.latencyMs / 1000);
+      for (const a of event.attempts) attempts.inc([a.provider, a.outcome]);
       const first = event.attempts[0];
       if (
         first !== undefined &&

@@ -1,7 +1,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { UsageEvent } from '@aisbf/core';
 import { operationName, routeLabel } from './route-label';
+import { createSeriesHistogram } from './series-metrics';
 
 export interface GenAiMetricsDeps {
   registry: Registry;
@@ -31,28 +32,30 @@ const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5
  * come from the config; never the prompt, user ids or token ids.
  */
 export function createGenAiMetrics(deps: GenAiMetricsDeps): GenAiMetrics {
-  const registers = [deps.registry];
+  const registry = deps.registry;
+  const registers = [registry];
+  // Recorded on every request: series-metrics.ts says why these are not prom-client's classes.
   const labelNames = ['gen_ai_operation_name', 'route', 'provider', 'model'] as const;
-  const tokens = new Histogram({
+  const tokens = createSeriesHistogram({
     name: 'gen_ai_client_token_usage',
     help: 'Tokens used per request (gen_ai.client.token.usage)',
-    labelNames: [...labelNames, 'gen_ai_token_type'] as const,
+    labelNames: [...labelNames, 'gen_ai_token_type'],
     buckets: TOKEN_BUCKETS,
-    registers,
+    registry,
   });
-  const duration = new Histogram({
+  const duration = createSeriesHistogram({
     name: 'gen_ai_server_request_duration',
     help: 'Request duration in seconds (gen_ai.server.request.duration)',
-    labelNames: [...labelNames, 'error_type'] as const,
+    labelNames: [...labelNames, 'error_type'],
     buckets: DURATION_BUCKETS,
-    registers,
+    registry,
   });
-  const ttft = new Histogram({
+  const ttft = createSeriesHistogram({
     name: 'gen_ai_server_time_to_first_token',
     help: 'Seconds to the first byte of a streamed answer (gen_ai.server.time_to_first_token)',
     labelNames,
     buckets: TTFT_BUCKETS,
-    registers,
+    registry,
   });
   new Gauge({
     name: 'aisbf_cooldowns_open',
@@ -105,22 +108,18 @@ export function createGenAiMetrics(deps: GenAiMetricsDeps): GenAiMetrics {
 
   return {
     record(event) {
-      const labels = {
-        gen_ai_operation_name: operationName(event.endpoint),
-        route: routeLabel(event),
-        provider: event.provider ?? 'none',
-        model: event.model ?? 'none',
-      };
-      duration.observe(
-        { ...labels, error_type: event.status < 400 ? '' : String(event.status) },
-        event.latencyMs / 1000,
-      );
-      if (event.status < 400) {
-        tokens.observe({ ...labels, gen_ai_token_type: 'input' }, event.promptTokens);
+      const operation = operationName(event.endpoint);
+      const route = routeLabel(event);
+      const provider = event.provider ?? 'none';
+      const model = event.model ?? 'none';
+      const ok = event.status < 400;
+      duration.observe([operation, route, provider, model, ok ? '' : String(event.status)], event.latencyMs / 1000);
+      if (ok) {
+        tokens.observe([operation, route, provider, model, 'input'], event.promptTokens);
         if (event.endpoint !== 'embeddings')
-          tokens.observe({ ...labels, gen_ai_token_type: 'output' }, event.completionTokens);
+          tokens.observe([operation, route, provider, model, 'output'], event.completionTokens);
       }
-      if (event.stream && event.ttfbMs !== null) ttft.observe(labels, event.ttfbMs / 1000);
+      if (event.stream && event.ttfbMs !== null) ttft.observe([operation, route, provider, model], event.ttfbMs / 1000);
     },
     close: () => loop.disable(),
   };

@@ -1,3 +1,3 @@
 export { createObserver, type Observer, type ObserverDeps } from './create-observer';
-export { logUnattributed } from './request-log';
+export { logUnattributed, requestLogger } from './request-log';
 export { routeLabel } from './route-label';
