@@ -14,6 +14,8 @@ import { build, type Plugin } from 'esbuild';
  */
 export const ROOT = dirname(import.meta.dirname);
 export const CLI_ENTRY = join(ROOT, 'packages/cli/src/main.ts');
+/** `aisbf start`'s usage writer thread, a module of its own beside `aisbf.mjs` (packages/jobs/src/thread-usage-sink.ts). */
+export const USAGE_WRITER_ENTRY = join(ROOT, 'packages/jobs/src/usage-writer-entry.ts');
 export const DIST = join(ROOT, 'dist');
 
 export interface BundleOptions {
@@ -148,11 +150,12 @@ export async function bundleTempDir(prefix: string): Promise<string> {
 }
 
 /**
- * `aisbf` itself: `<outdir>/aisbf.mjs` (production: `dist/aisbf.mjs`, the root package's `bin`).
+ * `aisbf` itself: `<outdir>/aisbf.mjs` (production: `dist/aisbf.mjs`, the root package's `bin`),
+ * and beside it `usage-writer.mjs`, the module `aisbf start` runs its usage writer thread from.
  * Its externals must be root `dependencies`, not devDependencies: the image prunes those.
  */
 export async function bundleCli(outdir: string = DIST): Promise<BundleResult> {
-  const result = await bundle({ entryPoints: { aisbf: CLI_ENTRY }, outdir });
+  const result = await bundle({ entryPoints: { aisbf: CLI_ENTRY, 'usage-writer': USAGE_WRITER_ENTRY }, outdir });
   const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
     dependencies?: Record<string, string>;
   };

@@ -33,6 +33,12 @@ export function parseDatabaseUrl(url: string): { dialect: 'sqlite'; path: string
   );
 }
 
+/** A SQLite database in this process's memory: no other connection (or thread) can open the same one. */
+export function isInMemoryDatabase(url: string): boolean {
+  const parsed = parseDatabaseUrl(url);
+  return parsed.dialect === 'sqlite' && parsed.path === ':memory:';
+}
+
 /** Opens SQLite (better-sqlite3, WAL, foreign keys on) or MySQL/MariaDB (mysql2 pool) by URL. */
 export function createDatabase(url: string, options: CreateDatabaseOptions = {}): DatabaseHandle {
   const parsed = parseDatabaseUrl(url);

@@ -5,6 +5,7 @@ import { GatewayError } from '@aisbf/core';
 import type { Db } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
 import { createDbUsageSink } from './db-usage-sink';
+import { createThreadUsageSink } from './thread-usage-sink';
 import { discoverModels, type DiscoverModelsPayload, type ModelDiscovery } from './discover-models.processor';
 import { checkHealth, type HealthCheckResult } from './health-check.processor';
 import { listProviders } from '@aisbf/db';
@@ -15,6 +16,12 @@ export interface InProcessJobsOptions extends JobProcessorDeps {
   timeoutMs?: number;
   usageBatchSize?: number;
   usageFlushMs?: number;
+  /**
+   * The database's URL when it is a file or a server: usage batches are then written by a thread of
+   * their own (`createThreadUsageSink`) instead of the one serving requests. Without it (an
+   * in-memory database, which another thread cannot open) they are written on this thread.
+   */
+  usageDatabaseUrl?: string;
 }
 
 export interface InProcessJobs {
@@ -36,12 +43,11 @@ export interface InProcessJobs {
 export function createInProcessJobs(options: InProcessJobsOptions): InProcessJobs {
   const onError = options.onError ?? (() => undefined);
   const discoverDeps = discoverDepsOf(options);
-  const usageSink = createDbUsageSink({
-    db: options.db,
-    batchSize: options.usageBatchSize,
-    flushMs: options.usageFlushMs,
-    onError,
-  });
+  const batching = { batchSize: options.usageBatchSize, flushMs: options.usageFlushMs, onError };
+  const usageSink =
+    options.usageDatabaseUrl === undefined
+      ? createDbUsageSink({ db: options.db, ...batching })
+      : createThreadUsageSink({ databaseUrl: options.usageDatabaseUrl, ...batching });
   const inFlight = new Map<string, Promise<ModelDiscovery>>();
   const timers: NodeJS.Timeout[] = [];
   let closed = false;

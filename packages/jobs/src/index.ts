@@ -8,6 +8,7 @@ export * from './batcher';
 export * from './fetch-for';
 export { modelsRequest } from './models-request';
 export * from './db-usage-sink';
+export * from './thread-usage-sink';
 export * from './queue-usage-sink';
 export * from './create-workers';
 export * from './bullmq-job-runner';

@@ -25,7 +25,7 @@ import {
   createMemoryResponseCacheStore,
   createMemoryResponseStore,
 } from '@aisbf/data-plane';
-import { createDatabase, createDbPrefillRefusals, loadSnapshot, migrateToLatest } from '@aisbf/db';
+import { createDatabase, createDbPrefillRefusals, isInMemoryDatabase, loadSnapshot, migrateToLatest } from '@aisbf/db';
 import { createInProcessJobs } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
 import { defaultDatabaseUrl, ensureDataDir, loadSecretKey, tightenDataDir } from '../data-dir';
@@ -71,7 +71,8 @@ export async function runStart(env: Env, options: { port: number | undefined }):
       `generated a secret key in ${join(dataDir, 'secret.key')} (back it up: provider keys are encrypted with it)`,
     );
   const secretBox = createSecretBox(secret.key);
-  const database = createDatabase(env.AISBF_DATABASE_URL ?? defaultDatabaseUrl(dataDir));
+  const databaseUrl = env.AISBF_DATABASE_URL ?? defaultDatabaseUrl(dataDir);
+  const database = createDatabase(databaseUrl);
   await migrateToLatest(database.db);
   // Header values of providers written before they were sealed (docs/architecture.md "Secrets").
   await resealProviderHeaders(database.db, secretBox, Date.now());
@@ -94,6 +95,9 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     publish: (change) => propagation.publisher.publish(change),
     publishHealth: createHealthPublisher({ bus: propagation.bus, store: healthStore }),
     userFetch: guardedFetch,
+    // Usage batches are written by a thread of their own, off the thread that serves requests
+    // (docs/usage.md "Where usage goes"); an in-memory database only this thread can see keeps them here.
+    ...(isInMemoryDatabase(databaseUrl) ? {} : { usageDatabaseUrl: databaseUrl }),
     onError,
   });
   const tracing =

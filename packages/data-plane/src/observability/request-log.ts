@@ -5,8 +5,8 @@ import { routeLabel } from './route-label';
 /**
  * The logger the request lines go through: the node's logger without its redaction. Redaction
  * matches keys (`token`, `*.apiKey`, …); no key of these lines is one of them, so it never changed
- * a request line, yet walking each line for its wildcard paths cost ~20 µs a request, about as
- * much as building and writing the line (docs/benchmarks.md "Where the time went"). Every other
+ * a request line, yet walking each line for its wildcard paths made it cost ~21 µs instead of ~4
+ * (test/bench/request-bookkeeping.bench.ts, docs/benchmarks.md "Where the time went"). Every other
  * line (errors, warnings, whatever a caller logs) keeps the redaction.
  */
 export const requestLogger = (logger: Logger): Logger => logger.child({}, { redact: { paths: [] } });

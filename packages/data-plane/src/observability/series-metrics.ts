@@ -4,10 +4,10 @@ import type { Metric, Registry } from 'prom-client';
  * Counters and histograms for the per-request series, registered in a prom-client `Registry` and
  * exported by it like its own metrics. Why not prom-client's classes on this path: each of their
  * `observe`/`inc` calls validates the label object, hashes it into a string and looks the series
- * up by it, ~2 µs a call, and a request makes seven (~15–30 µs a request under load, as much as the
- * request's own routing; docs/benchmarks.md "Where the time went"). Here a series is found by its
- * label values joined into one key (`series([...])`), and recording is a bucket search and two
- * additions. Label names are fixed at creation; every series has every label.
+ * up by it, and a request makes seven: ~37 µs a request against ~2.6 µs here
+ * (test/bench/request-bookkeeping.bench.ts; docs/benchmarks.md "Where the time went"). Here a
+ * series is found by its label values joined into one key, and recording is a bucket search and
+ * two additions. Label names are fixed at creation; every series has every label.
  */
 export interface SeriesCounter<L extends string> {
   readonly labelNames: readonly L[];
