@@ -85,6 +85,9 @@ export function createThreadUsageSink(options: ThreadUsageSinkOptions): UsageSin
     worker ??= start();
     worker.postMessage(request);
   };
+  // Started now, not at the first batch: it opens its connection (and, from the sources, compiles
+  // its modules) while the server boots, so an early shutdown does not wait for that.
+  worker = start();
 
   const batcher = createBatcher<UsageEvent>({
     write: (events) =>
