@@ -66,41 +66,34 @@ export function retryVerdict(input: VerdictInput): Verdict {
     remainingMs <= 0
       ? { action: 'return-to-client', cooldown, flagUnhealthy, row: 'budget-exhausted' }
       : { action: 'next-entry', cooldown, flagUnhealthy, row };
-  const canRetrySame = (afterMs: number): boolean =>
-    input.sameEntryRetries < timeouts.sameEntryRetries && afterMs < remainingMs;
+  // The retry itself gives the verdict on the entry; only moving on changes its cooldown.
+  const retrySame = (afterMs: number, row: VerdictRow): Verdict | null =>
+    input.sameEntryRetries < timeouts.sameEntryRetries && afterMs < remainingMs
+      ? { action: 'retry-same', afterMs, cooldown: { kind: 'none' }, flagUnhealthy: false, row }
+      : null;
 
   switch (outcome.kind) {
     case 'refused':
     case 'reset': {
-      const afterMs = jittered(timeouts.backoffMs, input.jitter);
-      // The retry itself gives the verdict on the entry; only moving on changes its cooldown.
-      if (canRetrySame(afterMs))
-        return {
-          action: 'retry-same',
-          afterMs,
-          cooldown: { kind: 'none' },
-          flagUnhealthy: false,
-          row: 'connection-or-5xx',
-        };
+      const retry = retrySame(jittered(timeouts.backoffMs, input.jitter), 'connection-or-5xx');
       // docs/architecture.md "Retry discipline": a refused connection opens the cooldown at once; a reset counts.
-      return next(
-        outcome.kind === 'refused' ? { kind: 'open', cooldownMs: input.errorCooldownMs } : failure,
-        'connection-or-5xx',
-      );
+      const cooldown: CooldownEffect =
+        outcome.kind === 'refused' ? { kind: 'open', cooldownMs: input.errorCooldownMs } : failure;
+      return retry ?? next(cooldown, 'connection-or-5xx');
     }
     case 'headers-timeout':
     case 'first-token-timeout':
       // A silent backend stays silent: never wait for it twice.
       return next(failure, 'silent-backend');
     case 'status':
-      return statusVerdict(input, outcome, canRetrySame, next);
+      return statusVerdict(input, outcome, retrySame, next);
   }
 }
 
 function statusVerdict(
   input: VerdictInput,
   outcome: Extract<AttemptOutcome, { kind: 'status' }>,
-  canRetrySame: (afterMs: number) => boolean,
+  retrySame: (afterMs: number, row: VerdictRow) => Verdict | null,
   next: (cooldown: CooldownEffect, row: VerdictRow, flagUnhealthy?: boolean) => Verdict,
 ): Verdict {
   const { status } = outcome;
@@ -108,30 +101,15 @@ function statusVerdict(
   // the same entry would loop again, another entry may not.
   if (status === 508) return next({ kind: 'failure' }, 'connection-or-5xx');
   if (status >= 500 || status === 408 || status === 409) {
-    const afterMs = jittered(input.timeouts.backoffMs, input.jitter);
-    if (canRetrySame(afterMs))
-      return {
-        action: 'retry-same',
-        afterMs,
-        cooldown: { kind: 'none' },
-        flagUnhealthy: false,
-        row: 'connection-or-5xx',
-      };
-    return next({ kind: 'failure' }, 'connection-or-5xx');
+    const retry = retrySame(jittered(input.timeouts.backoffMs, input.jitter), 'connection-or-5xx');
+    return retry ?? next({ kind: 'failure' }, 'connection-or-5xx');
   }
   if (status === 429) {
     const ra = outcome.retryAfterMs;
     if (ra !== undefined && ra <= input.timeouts.retryAfterMaxMs) {
-      if (canRetrySame(ra))
-        return {
-          action: 'retry-same',
-          afterMs: ra,
-          cooldown: { kind: 'none' },
-          flagUnhealthy: false,
-          row: 'rate-limit-short-retry-after',
-        };
       // Second 429 in a short window (or no budget to wait): never hammer it, cool it down.
-      return next({ kind: 'open', cooldownMs: Math.max(ra, 1000) }, 'rate-limit-short-retry-after');
+      const retry = retrySame(ra, 'rate-limit-short-retry-after');
+      return retry ?? next({ kind: 'open', cooldownMs: Math.max(ra, 1000) }, 'rate-limit-short-retry-after');
     }
     return next({ kind: 'open', cooldownMs: ra ?? input.errorCooldownMs }, 'rate-limit-long-retry-after');
   }
