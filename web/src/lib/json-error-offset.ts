@@ -46,17 +46,29 @@ export function jsonErrorOffset(text: string): number {
     if (m === null || m[0] === '' || m[0] === '-') fail();
     else i += m[0].length;
   };
+  // An object or array from its opening bracket: no member, or members split by commas up to `close`.
+  const container = (close: string, member: () => void): void => {
+    i++;
+    ws();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      member();
+      ws();
+      if (text[i] === ',') i++;
+      else if (text[i] === close) {
+        i++;
+        return;
+      } else fail();
+    }
+  };
   const value = (): void => {
     ws();
     const c = text[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
+    if (c === '{')
+      container('}', () => {
         ws();
         if (text[i] !== '"') fail();
         string();
@@ -64,30 +76,9 @@ export function jsonErrorOffset(text: string): number {
         if (text[i] !== ':') fail();
         i++;
         value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') {
-          i++;
-          return;
-        } else fail();
-      }
-    } else if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') {
-          i++;
-          return;
-        } else fail();
-      }
-    } else if (c === '"') string();
+      });
+    else if (c === '[') container(']', value);
+    else if (c === '"') string();
     else if (c === 't') literal('true');
     else if (c === 'f') literal('false');
     else if (c === 'n') literal('null');
