@@ -4,3 +4,4 @@ export * from './count-prompt-tokens';
 export * from './resolve-limits';
 export * from './slide-window';
 export * from './request-spacing';
+export * from './conversation-units';

@@ -1,10 +1,8 @@
 import type { TokenCounter } from './count-tokens';
 import { countMessageTokens, countPromptTokens } from './count-prompt-tokens';
+import { isInstruction, lastUserIndex, messagesOf, turnUnits } from './conversation-units';
 
 type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
-const roleOf = (m: unknown): unknown => (isRec(m) ? m['role'] : undefined);
-const isInstruction = (m: unknown): boolean => roleOf(m) === 'system' || roleOf(m) === 'developer';
 
 export type SlideResult =
   | { ok: true; request: Rec; before: number; after: number; dropped: number }
@@ -19,13 +17,8 @@ export type SlideResult =
  */
 export function slideWindow(request: Rec, counter: TokenCounter, room: number): SlideResult {
   const before = countPromptTokens(request, counter);
-  const messages = Array.isArray(request['messages']) ? (request['messages'] as unknown[]) : [];
-  let lastUser = -1;
-  for (let i = messages.length - 1; i >= 0; i--)
-    if (roleOf(messages[i]) === 'user') {
-      lastUser = i;
-      break;
-    }
+  const messages = messagesOf(request);
+  const lastUser = lastUserIndex(messages);
   if (lastUser < 0) return { ok: false, before, reason: 'no user turn to keep' };
 
   // Everything that must stay: the request's own framing and tools, instructions, the last turn.
@@ -41,23 +34,9 @@ export function slideWindow(request: Rec, counter: TokenCounter, room: number): 
       reason: `the instructions and the last turn alone take ${fixed} tokens, more than the ${room} available`,
     };
 
-  // Earlier turns as droppable units, newest first: a tool-call message with its tool results is one unit.
-  const units: number[][] = [];
-  let pendingTools: number[] = [];
-  for (let i = lastUser - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (isInstruction(m)) continue;
-    if (roleOf(m) === 'tool') {
-      pendingTools.unshift(i);
-      continue;
-    }
-    units.push([i, ...pendingTools]);
-    pendingTools = [];
-  }
-  // Tool results whose call is gone already (the client trimmed it): meaningless alone, dropped.
-
+  // Earlier turns as droppable units, newest first (a tool-call message with its tool results is one unit).
   let used = fixed;
-  for (const unit of units) {
+  for (const unit of turnUnits(messages, 0, lastUser)) {
     let cost = 0;
     for (const i of unit) cost += countMessageTokens(messages[i], counter);
     if (used + cost > room) break;

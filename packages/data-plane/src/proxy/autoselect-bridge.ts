@@ -1,6 +1,5 @@
 import {
   GatewayError,
-  safeJsonParse,
   type PromptMessage,
   type SnapshotToken,
   type SnapshotUser,
@@ -9,7 +8,7 @@ import {
 import { clientSignalFrom, NEVER_ABORTED } from '../http/client-signal';
 import type { RouteResolver } from './route-resolver';
 import type { AttemptDeps } from './attempt-plan';
-import { runAttempts } from './run-attempts';
+import { callRouteText } from './call-route-text';
 
 /** What an autoselect decision needs to know about the request it decides for. */
 export interface AutoselectCtx {
@@ -19,6 +18,16 @@ export interface AutoselectCtx {
   token: SnapshotToken;
   /** The request's hop count: the selection call is an upstream request of that request. */
   hops: number;
+}
+
+/**
+ * A private route (docs/autoselect.md): one that resolves, for this user, to a rotation marked
+ * `privacy: true`. A private conversation goes only there (autoselect candidates, the selection
+ * model, the condensation summariser).
+ */
+export function isPrivateRoute(resolve: RouteResolver, user: SnapshotUser, route: string): boolean {
+  const resolved = resolve(user, route);
+  return resolved.ok && resolved.value.kind === 'rotation' && resolved.value.rotation.config.privacy;
 }
 
 /**
@@ -44,43 +53,22 @@ export function createAutoselectBridge(
       // A selection model that is itself an autoselect would recurse: refused (falls back).
       if (resolved.value.kind === 'autoselect')
         throw new GatewayError('BAD_REQUEST', `selection_model "${route}" is an autoselect`);
-      const attempts: UsageAttempt[] = [];
-      const result = await runAttempts(deps, {
+      const answer = await callRouteText(deps, {
         resolution: resolved.value,
-        upstreamPath: '/chat/completions',
-        body: { model: route, messages, stream: false, temperature: 0 },
-        stream: false,
-        startedAt: deps.clock(),
+        route,
+        messages,
+        params: { temperature: 0 },
         hops: ctx.hops,
-        clientSignal: opts.signal === undefined ? NEVER_ABORTED : clientSignalFrom(opts.signal),
-        selection: {
-          state: deps.state,
-          health: deps.health,
-          now: deps.clock(),
-          random: deps.random,
-          excluded: new Set(),
-          minContext: null,
-          requirePrefill: false,
-          usedEarliest: false,
-          callerIsAdmin: ctx.user.role === 'admin',
-        },
-        attempts,
+        signal: opts.signal === undefined ? NEVER_ABORTED : clientSignalFrom(opts.signal),
+        callerIsAdmin: ctx.user.role === 'admin',
       });
-      deps.onSelectionAttempts?.(route, ctx, attempts, result.ok);
-      if (!result.ok) throw result.error;
-      result.served.release();
-      const parsed = safeJsonParse(result.served.body?.toString('utf8') ?? '');
-      const content = parsed.ok
-        ? (parsed.value as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message?.content
-        : undefined;
-      if (typeof content !== 'string')
-        throw new GatewayError('UPSTREAM_ERROR', 'the selection model answered without text');
-      return content;
+      deps.onSelectionAttempts?.(route, ctx, answer.attempts, answer.ok);
+      if (!answer.ok) throw answer.error;
+      return answer.text;
     },
     isPrivateRoute(route: string, _autoselect: unknown, ctx: AutoselectCtx | undefined): boolean {
       if (ctx === undefined) return false;
-      const resolved = ctx.resolve(ctx.user, route);
-      return resolved.ok && resolved.value.kind === 'rotation' && resolved.value.rotation.config.privacy;
+      return isPrivateRoute(ctx.resolve, ctx.user, route);
     },
   };
 }
