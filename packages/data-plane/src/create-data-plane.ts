@@ -43,6 +43,8 @@ import { serveRequest, type RequestContext } from './serve-request';
 import { createUpstreamPools } from './upstream/upstream-pools';
 import type { ResolveHost } from './upstream/endpoint-guard';
 import { createInFlight } from './in-flight';
+import { createSummariser } from './context/summariser';
+import { createSummaryCache } from './context/summary-cache';
 import { usageRecord } from './usage-record';
 
 export interface DataPlaneDeps {
@@ -234,6 +236,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     models,
     markAttributable: (res) => attributable.add(res),
     maxHops: deps.maxHops ?? DEFAULT_MAX_HOPS,
+    summariser: createSummariser({ deps: serveDeps, cache: createSummaryCache(), holds, inFlight: new Map() }),
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {

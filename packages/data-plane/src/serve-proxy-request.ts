@@ -14,6 +14,7 @@ import type { BudgetHolds } from './budget/budget-holds';
 import { serveCachedProxy, type ResponseCache } from './cache/serve-cached-proxy';
 import { prepareAnthropicTurn } from './client-dialect/anthropic-turn';
 import { prepareResponsesTurn, type ResponsesDeps } from './client-dialect/responses-turn';
+import type { Summariser, SummariserRequest } from './context/summariser';
 import { clientSignalOf } from './http/client-signal';
 import { sendDialectError } from './http/dialect-error';
 import { incomingHops, loopDetected } from './http/hop-count';
@@ -40,6 +41,8 @@ export interface ProxyRequestContext {
   responses: ResponsesDeps;
   /** AISBF_MAX_HOPS: a request that already passed this many gateways is refused with 508 (http/hop-count.ts). */
   maxHops: number;
+  /** The condensation summariser of one request (context/summariser.ts). */
+  summariser: (request: SummariserRequest) => Summariser;
 }
 
 /** One authenticated call to a proxied endpoint, as the steps after authentication see it. */
@@ -144,6 +147,7 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
   const extraHeaders: Record<string, string> = {};
   let autoselectReason: string | null = null;
   let autoselectLimits: ModelLimits | undefined;
+  let judgedPrivate = false;
   const expansionCtx: ExpansionContext = {
     resolve: r.resolve,
     user: r.acting,
@@ -168,6 +172,7 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
     extraHeaders['x-aisbf-autoselect-reason'] = expansion.reason;
     autoselectReason = expansion.reason;
     autoselectLimits = defaultLimitsOf(resolution.autoselect.config);
+    judgedPrivate = expansion.private;
     resolution = chosen;
     routeHeader = expansion.first;
   }
@@ -206,6 +211,13 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
       fallbacks,
       ...(autoselectLimits === undefined ? {} : { autoselectLimits }),
       ...(client === undefined ? {} : { client }),
+      summariser: ctx.summariser({
+        user: r.acting,
+        principal: r.principal,
+        resolve: r.resolve,
+        hops,
+        judgedPrivate,
+      }),
       // Autoselects met as rotation entries are decided when (and only if) the rotation picks one.
       ...(resolution.kind === 'rotation'
         ? {

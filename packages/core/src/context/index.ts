@@ -5,3 +5,5 @@ export * from './resolve-limits';
 export * from './slide-window';
 export * from './request-spacing';
 export * from './conversation-units';
+export * from './plan-summary';
+export * from './summary-prompt';

@@ -92,7 +92,7 @@ describe('an entry with condense_method serves a prompt too long for its window,
     expect(h.events.at(-1)!.condensed).toBeNull();
   });
 
-  it('falls back to sliding_window for conversational, and says so', async () => {
+  it('falls back to sliding_window for conversational on a rotation without a condensation route, and says so', async () => {
     const res = await post(`${h.v1}/chat/completions`, h.tokens.alice, {
       model: 'user-rotation/chatty',
       messages: conversation,

@@ -8,6 +8,7 @@ import type {
   Resolution,
   UsageAttempt,
 } from '@aisbf/core';
+import type { Summariser } from '../context/summariser';
 import type { ClientSignal } from '../http/client-signal';
 import type { RoutingState } from './routing-state';
 import type { ProviderHealth, SelectionContext } from './select-leaf';
@@ -65,6 +66,12 @@ export interface AttemptPlan {
   expand?: (autoselect: IndexedAutoselect) => Promise<AutoselectExpansion>;
   /** The `default_*` keys of the autoselect(s) this request came through (docs/context.md "Order of resolution"). */
   autoselectLimits?: ModelLimits | undefined;
+  /**
+   * Writes the summaries of `conversational` and `hierarchical` condensation as the request's user
+   * (docs/context.md "Condensation"). Absent (a summary request itself): those methods fall back
+   * to sliding_window, so a summary never recurses into another.
+   */
+  summariser?: Summariser;
 }
 
 /** `private`: the request was judged private, so it may only go where the autoselect allows. */

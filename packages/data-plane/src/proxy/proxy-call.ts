@@ -47,6 +47,8 @@ export interface ProxyCall {
   autoselectLimits?: AttemptPlan['autoselectLimits'];
   /** Decides autoselect entries of a rotation (`AttemptPlan.expand`). */
   expand?: AttemptPlan['expand'];
+  /** Summaries for condensation (`AttemptPlan.summariser`). */
+  summariser?: AttemptPlan['summariser'];
 }
 
 export interface ServeDeps extends AttemptDeps {

@@ -134,14 +134,15 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     }
     const current: Leaf = leaf;
     const key = current.target.key;
-    const fit = windowVerdict(plan, current);
+    const fit = await windowVerdict(plan, current, deadline - clock());
+    if (fit !== null && 'condensed' in fit) waitedMs += fit.condensed.waitedMs;
     // A same-entry retry is the same request's: it does not claim another rate_limit slot.
     const spaced =
       (fit === null || !('skip' in fit)) && sameRetries === 0
         ? await spacingSkip(deps.spacer, current, deps.logger)
         : null;
     if ((fit !== null && 'skip' in fit) || spaced !== null) {
-      const reason = spaced?.reason ?? (fit as { skip: string }).skip;
+      const reason = (spaced?.reason ?? (fit as { skip: string }).skip).slice(0, 300);
       // Skipped before any byte is sent (docs/context.md): no 400 round trip, no cooldown.
       if (current.probe) state.apply(key, { type: 'probe-cancel' }, clock());
       plan.attempts.push({
@@ -193,6 +194,8 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
         status: result.served.status,
         outcome: 'ok',
         latencyMs: now - attemptStartedAt,
+        // Condensed by sliding_window after a summary method failed: why, for the request view.
+        ...(condensed?.note === undefined ? {} : { reason: condensed.note.slice(0, 300) }),
       });
       deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
       return {
@@ -422,12 +425,18 @@ async function serveAutoselectEntry(
   expanding.add(key);
   let result: AttemptsResult;
   try {
-    // Its own plan (the outer one keeps its rotation); selection state and attempts are shared.
+    // Its own plan (the outer one keeps its rotation); selection state and attempts are shared. A
+    // request the autoselect judged private is summarised only by a private route (docs/context.md).
+    const summariser =
+      expansion.private && plan.summariser !== undefined
+        ? { ...plan.summariser, judgedPrivate: true }
+        : plan.summariser;
     result = await runRoutes(
       deps,
       {
         ...plan,
         autoselectLimits: resolveLimits(defaultLimitsOf(autoselect.autoselect.config), plan.autoselectLimits),
+        ...(summariser === undefined ? {} : { summariser }),
       },
       expansion.routes,
     );

@@ -52,6 +52,7 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
     attempts,
     ...(call.expand === undefined ? {} : { expand: call.expand }),
     ...(call.autoselectLimits === undefined ? {} : { autoselectLimits: call.autoselectLimits }),
+    ...(call.summariser === undefined ? {} : { summariser: call.summariser }),
     ...(call.client === undefined
       ? {}
       : { client: { dialect: call.client.dialect, body: call.client.body, headers: call.client.headers } }),
