@@ -77,6 +77,12 @@ export interface StreamTranscoder {
    * mid-stream error. A payload that is not understood is an error value: skipped and counted.
    */
   push(payload: string): Result<Array<ChatChunk | { error: ChatError }>, string>;
+  /**
+   * Optional fast path for the payloads most of a stream is made of: the canonical chunks of
+   * `payload` as their JSON text (exactly `JSON.stringify` of what `push` would give), without
+   * parsing the payload into objects; null when this payload needs `push` (the caller calls it).
+   */
+  pushJson?(payload: string): string[] | null;
   /** The vendor's stream ended cleanly: the chunks still owed (none when its end event came). */
   end(): ChatChunk[];
 }

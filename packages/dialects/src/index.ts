@@ -7,6 +7,7 @@ export { googleBackend } from './google/google-backend';
 export { ollamaBackend } from './ollama/ollama-backend';
 export * from './openai-responses/index';
 export { vendorPath } from './vendor-path';
+export { readJsonStringLiteral } from './json-string-literal';
 export { anthropicCountTokensToChat, anthropicToChat } from './anthropic/anthropic-to-chat';
 export {
   chatToAnthropicMessage,

@@ -12,6 +12,9 @@ export function backendTranscoder(dialect: BackendDialect, model: string, create
   return {
     framing: dialect.streamFraming,
     push(payload) {
+      // The adapter's fast path (Anthropic's text deltas): the chunks' JSON without objects in between.
+      const json = transcoder.pushJson?.(payload);
+      if (json != null) return json;
       const result = transcoder.push(payload);
       if (!result.ok) return [''];
       return result.value.map((chunk) => JSON.stringify(chunk));

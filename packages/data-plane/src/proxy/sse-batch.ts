@@ -19,20 +19,30 @@ export class SseBatch {
   /** Relays `text.slice(start, end)` unchanged; `framed`: it came as exactly `data: …\n\n` (SseReader). */
   keep(text: string, start: number, end: number, framed: boolean): void {
     if (!framed) this.append(text.slice(start, end));
-    else if (this.runEnd === start - 6 && this.runText === text) this.runEnd = end + 2;
+    else this.keepFrame(text, start - 6, end + 2);
+  }
+
+  /** Relays the whole frames `text.slice(from, to)` as the upstream sent them. */
+  keepFrame(text: string, from: number, to: number): void {
+    if (this.runEnd === from && this.runText === text) this.runEnd = to;
     else {
       this.closeRun();
       this.runText = text;
-      this.runStart = start - 6;
-      this.runEnd = end + 2;
+      this.runStart = from;
+      this.runEnd = to;
     }
   }
 
   /** One event's payload, as `data: …\n\n`, in place of what the upstream sent. */
   append(line: string): void {
+    this.appendFrame(`data: ${line}\n\n`);
+  }
+
+  /** One event, framed by the caller, in place of what the upstream sent. */
+  appendFrame(frame: string): void {
     this.closeRun();
     this.changed = true;
-    this.out += `data: ${line}\n\n`;
+    this.out += frame;
   }
 
   /** An upstream event the client does not get. */

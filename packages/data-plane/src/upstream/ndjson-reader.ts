@@ -58,7 +58,7 @@ export class NdjsonReader {
   private line(text: string, start: number, end: number): boolean {
     if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
     if (text.slice(start, end).trim() === '') return true;
-    if (this.onEvent(text, start, end, false)) return true;
+    if (this.onEvent(text, start, end, false, -1)) return true;
     this.stopped = true;
     return false;
   }

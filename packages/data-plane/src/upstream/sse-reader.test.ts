@@ -17,17 +17,32 @@ interface Read {
   events: string[];
   framed: boolean[];
   whole: boolean[];
+  /** Each event's bytes as received (`text.slice(frameStart, end + 2)`), null when not handed over whole. */
+  frames: Array<string | null>;
 }
 
 function read(chunks: readonly string[]): Read {
-  const out: Read = { events: [], framed: [], whole: [] };
-  const reader = new SseReader((text, start, end, framed) => {
+  const out: Read = { events: [], framed: [], whole: [], frames: [] };
+  let read: string[] = [];
+  const reader = new SseReader((text, start, end, framed, frameStart) => {
     out.events.push(text.slice(start, end));
     out.framed.push(framed);
     if (framed) expect(text.slice(start - 6, end + 2)).toBe(`data: ${text.slice(start, end)}\n\n`);
+    if (framed) expect(frameStart).toBe(start - 6);
+    const frame = frameStart < 0 ? null : text.slice(frameStart, end + 2);
+    if (frame !== null) expect(frame).toMatch(/^(event: [^\n]*\n)?data: [^\n]*\n\n$/);
+    if (frame !== null) expect(frame.endsWith(`data: ${text.slice(start, end)}\n\n`)).toBe(true);
+    out.frames.push(frame);
+    read.push(frame ?? '\u0000');
     return true;
   });
-  for (const chunk of chunks) out.whole.push(reader.feed(chunk));
+  for (const chunk of chunks) {
+    read = [];
+    const whole = reader.feed(chunk);
+    // A whole read is exactly its frames, in order: a relay may send its bytes as they came.
+    if (whole) expect(read.join('')).toBe(chunk);
+    out.whole.push(whole);
+  }
   reader.end();
   return out;
 }
@@ -61,16 +76,19 @@ describe('SseReader', () => {
     expect(got.whole).toEqual([true, false, false]);
   });
 
-  it("reads Anthropic's named events on the fast path, cut anywhere, and never calls such a read whole frames", () => {
+  it("reads Anthropic's named events on the fast path, cut anywhere, each with its whole frame", () => {
     const named = 'event: message_start\ndata: {"type":"message_start"}\n\n';
-    const text = named + named.replace(/start/g, 'stop') + 'data: {"c":3}\n\n';
+    const stop = named.replace(/start/g, 'stop');
+    const text = named + stop + 'data: {"c":3}\n\n';
     for (let cut = 1; cut < text.length; cut++) {
       const got = read([text.slice(0, cut), text.slice(cut)]);
       expect(got.events).toEqual(['{"type":"message_start"}', '{"type":"message_stop"}', '{"c":3}']);
       // Had the named events sent the stream to the full parser, the last frame would not be `framed`.
       expect(got.framed).toEqual([false, false, true]);
-      // A read is whole frames only when it is exactly the plain frame, nothing carried into it.
-      expect(got.whole).toEqual([false, text.slice(cut) === 'data: {"c":3}\n\n']);
+      expect(got.frames).toEqual([named, stop, 'data: {"c":3}\n\n']);
+      // A read is whole frames only when it is cut at a frame's end, nothing carried into the next.
+      const boundary = cut === named.length || cut === named.length + stop.length;
+      expect(got.whole).toEqual([boundary, boundary]);
     }
   });
 

@@ -3,10 +3,18 @@ import { MAX_STREAM_FRAME_CHARS } from './max-stream-frame';
 
 /**
  * One SSE event's data: `text.slice(start, end)`. `framed`: the event arrived as exactly
- * `data: <data>\n\n`, i.e. `text.slice(start - 6, end + 2)` is its bytes as received. Returns false
- * to stop reading (the rest is dropped).
+ * `data: <data>\n\n`, i.e. `text.slice(start - 6, end + 2)` is its bytes as received.
+ * `frameStart`: where the event's bytes as received begin when it arrived as exactly
+ * `[event: <name>\n]data: <data>\n\n` (they are `text.slice(frameStart, end + 2)`), else -1.
+ * Returns false to stop reading (the rest is dropped).
  */
-export type SseEventHandler = (text: string, start: number, end: number, framed: boolean) => boolean;
+export type SseEventHandler = (
+  text: string,
+  start: number,
+  end: number,
+  framed: boolean,
+  frameStart: number,
+) => boolean;
 
 /**
  * The SSE framing of an upstream stream (docs/architecture.md "Data plane API"). OpenAI-compatible servers frame
@@ -41,8 +49,9 @@ export class SseReader {
   }
 
   /**
-   * Reads one decoded chunk. True when the chunk held whole `data: …\n\n` frames only, with
-   * nothing carried in or left over: its bytes are then exactly the frames, in order.
+   * Reads one decoded chunk. True when the chunk held whole frames only (`data: …\n\n`, with or
+   * without an `event:` line), with nothing carried in or left over: its bytes are then exactly
+   * the frames, in order, each handed over with its `frameStart`.
    */
   feed(chunk: string): boolean {
     if (this.stopped || chunk === '') return false;
@@ -57,7 +66,6 @@ export class SseReader {
     if (text.indexOf('\r') >= 0) return this.fallBack(text, 0);
     const length = text.length;
     let at = 0;
-    let plain = true;
     while (at < length) {
       // Anthropic names every event (`event: <type>\ndata: <json>\n\n`); the name repeats the
       // data's `type`, so such a frame reads as its data line, on the same fast path.
@@ -76,8 +84,7 @@ export class SseReader {
       if (newline < 0 || newline + 1 === length) break;
       if (newline - at > this.maxFrame) return this.overflow();
       if (text.charCodeAt(newline + 1) !== 0x0a) return this.fallBack(text, at);
-      if (data !== at) plain = false;
-      if (!this.onEvent(text, data + 6, newline, data === at)) {
+      if (!this.onEvent(text, data + 6, newline, data === at, at)) {
         this.stopped = true;
         return false;
       }
@@ -88,7 +95,7 @@ export class SseReader {
       this.carry = text.slice(at);
       return false;
     }
-    return !carried && plain;
+    return !carried;
   }
 
   /** The body ended: an event still open (no closing blank line) counts. */
@@ -107,7 +114,7 @@ export class SseReader {
     this.full = createParser({
       onEvent: (event) => {
         if (this.stopped) return;
-        if (!this.onEvent(event.data, 0, event.data.length, false)) this.stopped = true;
+        if (!this.onEvent(event.data, 0, event.data.length, false, -1)) this.stopped = true;
       },
     });
     this.feedFull(from === 0 ? text : text.slice(from));

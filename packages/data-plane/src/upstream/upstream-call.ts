@@ -48,13 +48,15 @@ export type OpenResult =
 export interface EventSink {
   /**
    * One SSE `data` payload, `text.slice(start, end)`; `framed`: it arrived as exactly
-   * `data: <payload>\n\n` (SseReader). False stops the relay (the rest of the body is dropped).
+   * `data: <payload>\n\n`; `frameStart`: where its bytes as received begin in `text`, -1 when
+   * they are not one whole frame there (SseReader). False stops the relay (the rest of the body
+   * is dropped).
    */
-  event(text: string, start: number, end: number, framed: boolean): boolean;
+  event(text: string, start: number, end: number, framed: boolean, frameStart: number): boolean;
   /**
    * After the events of one upstream read. `raw` is the read's bytes when they are exactly its
-   * framed events (nothing carried across reads, nothing decoded differently), else null: a sink
-   * that relays every event verbatim may write `raw` as it came. False pauses the upstream until
+   * whole frames, in order (nothing carried across reads, nothing decoded differently, nothing
+   * transcoded), else null: a sink that relays every frame verbatim may write `raw` as it came. False pauses the upstream until
    * `resume()`.
    */
   readEnd(raw: Buffer | null): boolean;
@@ -90,7 +92,13 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   private framing: 'sse' | 'ndjson' = 'sse';
   /** Made when the body is first read as events (a non-stream answer never needs a TextDecoder). */
   private decoder: Utf8ChunkDecoder | null = null;
+  /**
+   * Events read before a sink takes them, kept in place: the read's text, and per event its
+   * `start`, `end` and `frameStart` (EventSink#event) in `spans`. Handed to the relay as offsets,
+   * the frames that came with the first content can still leave as the bytes that came in.
+   */
   private events: string[] = [];
+  private spans: number[] = [];
   private eventHead = 0;
   private sink: EventSink | null = null;
   private stopped = false;
@@ -184,7 +192,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     // An event without its closing blank line still counts at the end of the body.
     this.reader?.end();
     if (this.transcoder !== null && this.reader !== null)
-      for (const data of this.transcoder.end()) if (!this.deliver(data, 0, data.length, false)) break;
+      for (const data of this.transcoder.end()) if (!this.deliver(data, 0, data.length, false, -1)) break;
     this.wake();
   }
 
@@ -280,11 +288,13 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.startEvents();
     if (this.eventHead >= this.events.length) {
       this.events.length = 0;
+      this.spans.length = 0;
       this.eventHead = 0;
       await this.until(() => this.events.length > 0 || this.ended);
       if (this.eventHead >= this.events.length) return null;
     }
-    return this.events[this.eventHead++]!;
+    const at = this.eventHead++;
+    return this.events[at]!.slice(this.spans[3 * at], this.spans[3 * at + 1]);
   }
 
   /**
@@ -294,11 +304,18 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
    */
   relay(sink: EventSink): Promise<RelayEnd> {
     this.startEvents();
-    while (this.eventHead < this.events.length) {
-      const data = this.events[this.eventHead++]!;
-      if (!sink.event(data, 0, data.length, false)) return this.stop();
+    for (; this.eventHead < this.events.length; this.eventHead++) {
+      const at = this.eventHead;
+      const start = this.spans[3 * at]!;
+      const frameStart = this.spans[3 * at + 2]!;
+      const framed = frameStart >= 0 && frameStart === start - 6;
+      if (!sink.event(this.events[at]!, start, this.spans[3 * at + 1]!, framed, frameStart)) {
+        this.eventHead++;
+        return this.stop();
+      }
     }
     this.events = [];
+    this.spans = [];
     this.eventHead = 0;
     if (this.failure !== null) return Promise.reject(this.failure);
     if (this.ended) return Promise.resolve('end');
@@ -325,8 +342,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   private startEvents(): void {
     if (this.reader !== null) return;
-    const onEvent = (text: string, start: number, end: number, framed: boolean): boolean =>
-      this.onEvent(text, start, end, framed);
+    const onEvent = (text: string, start: number, end: number, framed: boolean, frameStart: number): boolean =>
+      this.onEvent(text, start, end, framed, frameStart);
     this.reader = this.framing === 'ndjson' ? new NdjsonReader(onEvent) : new SseReader(onEvent);
     const decoder = (this.decoder = createUtf8ChunkDecoder());
     const chunks = this.chunks;
@@ -335,21 +352,22 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (this.reader.overflowed) this.cutOversizedFrame();
   }
 
-  private onEvent(text: string, start: number, end: number, framed: boolean): boolean {
-    if (this.transcoder === null) return this.deliver(text, start, end, framed);
+  private onEvent(text: string, start: number, end: number, framed: boolean, frameStart: number): boolean {
+    if (this.transcoder === null) return this.deliver(text, start, end, framed, frameStart);
     for (const data of this.transcoder.push(text.slice(start, end)))
-      if (!this.deliver(data, 0, data.length, false)) return false;
+      if (!this.deliver(data, 0, data.length, false, -1)) return false;
     return !this.stopped;
   }
 
-  private deliver(text: string, start: number, end: number, framed: boolean): boolean {
+  private deliver(text: string, start: number, end: number, framed: boolean, frameStart: number): boolean {
     if (this.stopped) return false;
     const sink = this.sink;
     if (sink === null) {
-      this.events.push(text.slice(start, end));
+      this.events.push(text);
+      this.spans.push(start, end, frameStart);
       return true;
     }
-    if (!sink.event(text, start, end, framed)) {
+    if (!sink.event(text, start, end, framed, frameStart)) {
       this.halt();
       return false;
     }

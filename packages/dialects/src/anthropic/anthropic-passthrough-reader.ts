@@ -2,6 +2,7 @@ import type { PassthroughFacts, PassthroughReader } from '../dialect';
 import { anthropicErrorAsChat } from './anthropic-error';
 import type { AnthropicUsage } from './anthropic-messages-api';
 import { convertAnthropicUsage } from './convert-anthropic-usage';
+import { readAnthropicTextDelta } from './read-anthropic-text-delta';
 
 type Json = Record<string, unknown>;
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -37,6 +38,12 @@ export function createAnthropicPassthroughReader(): PassthroughReader {
   };
   return {
     read(payload) {
+      // Most events are text deltas: read in place, no JSON.parse (read-anthropic-text-delta.ts).
+      const delta = readAnthropicTextDelta(payload);
+      if (delta !== null) {
+        lastType = 'content_block_delta';
+        return { ...NOTHING, text: delta, hasContent: true };
+      }
       let json: unknown;
       try {
         json = JSON.parse(payload);

@@ -4,6 +4,7 @@ import { anthropicStreamEventSchema, type AnthropicUsage } from './anthropic-mes
 import { convertAnthropicUsage } from './convert-anthropic-usage';
 import { anthropicErrorAsChat } from './anthropic-error';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason';
+import { readAnthropicTextDelta } from './read-anthropic-text-delta';
 
 type Out = ChatChunk | { error: ChatError };
 
@@ -23,6 +24,8 @@ export function createAnthropicStreamTranscoder(ctx: { model: string; created: n
   const tools = new Map<number, number>();
   let finished = false;
   let trailerSent = false;
+  /** A text chunk's JSON up to its content (`chunk({content})`'s key order), made once `id` and `model` are known. */
+  let textHead: string | null = null;
 
   const chunk = (delta: ChatChunkDelta, finish: ChatFinishReason | null = null): ChatChunk => ({
     id,
@@ -57,6 +60,13 @@ export function createAnthropicStreamTranscoder(ctx: { model: string; created: n
   };
 
   return {
+    pushJson(payload) {
+      const text = readAnthropicTextDelta(payload);
+      if (text === null) return null;
+      if (text === '') return [];
+      textHead ??= `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${JSON.stringify(ctx.created)},"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{"content":`;
+      return [`${textHead}${JSON.stringify(text)}},"finish_reason":null}]}`];
+    },
     push(payload) {
       let json: unknown;
       try {
@@ -77,6 +87,7 @@ export function createAnthropicStreamTranscoder(ctx: { model: string; created: n
       const out: Out[] = [];
       switch (event.type) {
         case 'message_start':
+          textHead = null;
           if (typeof event.message.id === 'string') id = event.message.id;
           if (typeof event.message.model === 'string' && event.message.model !== '') model = event.message.model;
           addUsage(event.message.usage);
