@@ -7,12 +7,14 @@ import { productionRoleStreams } from './production-role-streams';
 import { MOCK_MODELS } from './shapes';
 
 /**
- * `pnpm exec tsx test/bench/memory-row.ts [streams]`: only `pnpm bench`'s memory row for the
- * `aisbf data-plane` role (a fresh node, snapshot from Redis, N streams whose chunks come 1 s
- * apart), printed. For iterating on the node's memory without the throughput runs.
+ * `pnpm exec tsx test/bench/memory-row.ts [streams] [node flags…]`: only `pnpm bench`'s memory row
+ * for the `aisbf data-plane` role (a fresh node, snapshot from Redis, N streams whose chunks come
+ * 1 s apart), printed. For iterating on the node's memory without the throughput runs; node flags
+ * (e.g. `--max-semi-space-size=4`) go to the node, to see what V8's heap settings change.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const streams = Number(process.argv[2] ?? 1000);
+const [count = '1000', ...nodeArgs] = process.argv.slice(2);
+const streams = Number(count);
 const dir = await bundleTempDir('aisbf-mem');
 try {
   const built = await bundle({
@@ -41,6 +43,7 @@ try {
       redisUrl: 'redis://127.0.0.1:6379',
       mockUrl: mock.url,
       streams,
+      nodeArgs,
     });
     process.stdout.write(`${JSON.stringify(row, null, 1)}\n`);
   } finally {

@@ -20,6 +20,8 @@ export async function productionRoleStreams(options: {
   redisUrl: string;
   mockUrl: string;
   streams: number;
+  /** Node flags for the node (`memory-row.ts` tries V8 heap settings with them); none in `pnpm bench`. */
+  nodeArgs?: string[];
 }): Promise<StreamsRow | null> {
   const name = 'aisbf data-plane';
   const prefix = `aisbf-bench-mem-${process.pid}-${Date.now()}:`;
@@ -45,7 +47,7 @@ export async function productionRoleStreams(options: {
         AISBF_SECRET_KEY: secretKey,
         AISBF_HOST: '127.0.0.1',
       },
-      { cwd: options.cwd, logDir: options.logDir },
+      { cwd: options.cwd, logDir: options.logDir, nodeArgs: options.nodeArgs ?? [] },
     );
     try {
       const target: LoadTarget = {
