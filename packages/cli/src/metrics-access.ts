@@ -1,15 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
+import type { Env } from './env';
 import { serveHttp, type HttpServerHandle } from './serve-http';
-
-/** The Prometheus text of a role, read at scrape time. */
-export type MetricsText = () => Promise<{ text: string; contentType: string }>;
-
-/** A role's Prometheus text as `MetricsText` (prom-client's text format). */
-export const prometheusText =
-  (read: () => Promise<string>): MetricsText =>
-  async () => ({ text: await read(), contentType: Registry.PROMETHEUS_CONTENT_TYPE });
 
 export interface MetricsAccess {
   /**
@@ -29,12 +22,12 @@ export interface MetricsAccess {
  * separate port also asks for the token. With neither, `/metrics` is 404: there is no credential
  * that would unlock it, and a 401 would invite guessing one.
  */
-export function createMetricsAccess(options: {
-  token: string | undefined;
-  port: number | undefined;
-  host: string;
-  read: MetricsText;
-}): MetricsAccess {
+export function createMetricsAccess(
+  env: Pick<Env, 'AISBF_METRICS_TOKEN' | 'AISBF_METRICS_PORT' | 'AISBF_HOST'>,
+  /** The role's Prometheus text (prom-client's text format), read at scrape time. */
+  read: () => Promise<string>,
+): MetricsAccess {
+  const options = { token: env.AISBF_METRICS_TOKEN, port: env.AISBF_METRICS_PORT, host: env.AISBF_HOST };
   // Compared as SHA-256 digests: equal lengths for timingSafeEqual whatever the caller sends.
   const expected = options.token === undefined ? null : digest(options.token);
   const authorised = (req: IncomingMessage): boolean => {
@@ -49,9 +42,9 @@ export function createMetricsAccess(options: {
       send(res, 401, 'metrics need Authorization: Bearer <AISBF_METRICS_TOKEN>', { 'www-authenticate': 'Bearer' });
       return;
     }
-    options.read().then(
-      ({ text, contentType }) => {
-        res.writeHead(200, { 'content-type': contentType });
+    read().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': Registry.PROMETHEUS_CONTENT_TYPE });
         res.end(text);
       },
       () => send(res, 500, 'metrics unavailable'),

@@ -19,7 +19,7 @@ import { createEnvLogger } from '../env-logger';
 import { endpointPolicyFromEnv } from '../env-endpoint-policy';
 import { reportAdmin } from '../report-admin';
 import { privacyDetector } from '../privacy-detector';
-import { createMetricsAccess, prometheusText } from '../metrics-access';
+import { createMetricsAccess } from '../metrics-access';
 import { createProcessMetrics } from '../process-metrics';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { dashboardDir } from './start';
@@ -105,12 +105,7 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
       },
     ],
   });
-  const metricsAccess = createMetricsAccess({
-    token: env.AISBF_METRICS_TOKEN,
-    port: env.AISBF_METRICS_PORT,
-    host: env.AISBF_HOST,
-    read: prometheusText(() => metrics.text()),
-  });
+  const metricsAccess = createMetricsAccess(env, () => metrics.text());
   const gate = createBootGate((req, res) => metricsAccess.onMainPort(req, res) || controlPlane.handle(req, res));
   const http = await serveHttp(gate.handler, { port: options.port ?? env.AISBF_CONTROL_PORT, host: env.AISBF_HOST });
   const metricsHttp = await metricsAccess.listen();

@@ -21,8 +21,9 @@ import type { Env } from '../env';
 import { requireEnv } from '../require-env';
 import { createEnvLogger } from '../env-logger';
 import { endpointPolicyFromEnv } from '../env-endpoint-policy';
-import { createMetricsAccess, prometheusText } from '../metrics-access';
+import { createMetricsAccess } from '../metrics-access';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
+import { tracingFromEnv } from '../tracing-from-env';
 
 /**
  * `aisbf data-plane`: a stateless node (docs/architecture.md "Processes and ports"). It never connects to MySQL: config comes
@@ -69,15 +70,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     name: `aisbf-dp-${nodeId}-responses`,
     onError: (e) => onError(e, 'response store'),
   });
-  // The OpenTelemetry SDK (~15 MiB resident) is loaded only when tracing is on.
-  const tracing =
-    env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined
-      ? null
-      : (await import('../tracing')).startTracing({
-          endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT,
-          serviceName: 'aisbf-data-plane',
-          nodeId,
-        });
+  const tracing = await tracingFromEnv(env, { serviceName: 'aisbf-data-plane', nodeId });
   const usageSink = createQueueUsageSink({
     ...redis,
     onError: (e, context) => logger.error({ err: e, context }, 'usage queue'),
@@ -117,12 +110,7 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   // The control plane's dashboard shows each node's version and lag from these heartbeats.
   const heartbeat = startNodeHeartbeat({ ...redis, nodeId, source, onError: (e) => onError(e, 'heartbeat') });
 
-  const metricsAccess = createMetricsAccess({
-    token: env.AISBF_METRICS_TOKEN,
-    port: env.AISBF_METRICS_PORT,
-    host: env.AISBF_HOST,
-    read: prometheusText(() => dataPlane.metrics()),
-  });
+  const metricsAccess = createMetricsAccess(env, () => dataPlane.metrics());
   const http = await serveHttp(
     (req, res) => {
       if (metricsAccess.onMainPort(req, res)) return;

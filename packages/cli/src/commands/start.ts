@@ -35,10 +35,11 @@ import { createBootGate } from '../boot-gate';
 import { createEnvLogger } from '../env-logger';
 import { endpointPolicyFromEnv } from '../env-endpoint-policy';
 import { loopbackUrl } from '../loopback-url';
-import { createMetricsAccess, prometheusText } from '../metrics-access';
+import { createMetricsAccess } from '../metrics-access';
 import { privacyDetector } from '../privacy-detector';
 import { reportAdmin } from '../report-admin';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
+import { tracingFromEnv } from '../tracing-from-env';
 import { startUsageRetentionFromEnv } from '../usage-retention';
 
 /**
@@ -100,13 +101,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     ...(isInMemoryDatabase(databaseUrl) ? {} : { usageDatabaseUrl: databaseUrl }),
     onError,
   });
-  const tracing =
-    env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT === undefined
-      ? null
-      : (await import('../tracing')).startTracing({
-          endpoint: env.AISBF_OTEL_EXPORTER_OTLP_ENDPOINT,
-          serviceName: 'aisbf',
-        });
+  const tracing = await tracingFromEnv(env, { serviceName: 'aisbf' });
   // Entries that refused an assistant prefill, kept in the database: a restart does not forget them.
   const prefillRefusals = createDbPrefillRefusals({ db: database.db, onError });
   const rateLimiter = createMemoryRateLimiter();
@@ -163,12 +158,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   const first = await propagation.source.load();
   if (first !== null) dataPlane.setSnapshot(first);
 
-  const metricsAccess = createMetricsAccess({
-    token: env.AISBF_METRICS_TOKEN,
-    port: env.AISBF_METRICS_PORT,
-    host: env.AISBF_HOST,
-    read: prometheusText(() => dataPlane.metrics()),
-  });
+  const metricsAccess = createMetricsAccess(env, () => dataPlane.metrics());
   const gate = createBootGate((req, res) => {
     if (metricsAccess.onMainPort(req, res)) return;
     // `/api/u/{username}/mcp` is the control plane's, though it sits under the data plane's prefix.

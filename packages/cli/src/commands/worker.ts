@@ -13,7 +13,7 @@ import type { Env } from '../env';
 import { requireEnv } from '../require-env';
 import { createEnvLogger } from '../env-logger';
 import { endpointPolicyFromEnv } from '../env-endpoint-policy';
-import { createMetricsAccess, prometheusText } from '../metrics-access';
+import { createMetricsAccess } from '../metrics-access';
 import { createProcessMetrics } from '../process-metrics';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { startUsageRetentionFromEnv } from '../usage-retention';
@@ -76,12 +76,7 @@ export async function runWorker(env: Env, options: { port: number | undefined })
     ],
   });
 
-  const metricsAccess = createMetricsAccess({
-    token: env.AISBF_METRICS_TOKEN,
-    port: env.AISBF_METRICS_PORT,
-    host: env.AISBF_HOST,
-    read: prometheusText(() => metrics.text()),
-  });
+  const metricsAccess = createMetricsAccess(env, () => metrics.text());
   const http = await serveHttp(
     (req, res) => {
       if (metricsAccess.onMainPort(req, res)) return;
