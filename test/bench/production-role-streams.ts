@@ -1,4 +1,4 @@
-import { createRedisSnapshotStore } from '../../packages/bus/src/index';
+import { createRedisPartStore } from '../../packages/bus/src/index';
 import { createSecretBox, generateSecretKey } from '../../packages/secrets/src/index';
 import { buildTestSnapshot } from '../../packages/testkit/src/index';
 import { spawnBundled } from './aisbf-targets';
@@ -25,7 +25,7 @@ export async function productionRoleStreams(options: {
 }): Promise<StreamsRow | null> {
   const name = 'aisbf data-plane';
   const prefix = `aisbf-bench-mem-${process.pid}-${Date.now()}:`;
-  const store = createRedisSnapshotStore({ url: options.redisUrl, prefix });
+  const store = createRedisPartStore({ url: options.redisUrl, prefix });
   try {
     const secretKey = generateSecretKey();
     const snapshot = buildTestSnapshot({

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisSnapshotStore } from '@aisbf/bus';
+import { createRedisPartStore } from '@aisbf/bus';
 import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
 import { buildTestSnapshot, startMockUpstream, testRedisPrefix, testRedisUrl, type MockUpstream } from '@aisbf/testkit';
 import { bundleCli, bundleTempDir, ROOT, type BundleResult } from '../../scripts/bundle';
@@ -162,7 +162,7 @@ describe('node <bundle> data-plane (config snapshot from Redis, tracing on)', ()
     const otlp = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
     const prefix = testRedisPrefix('bundle');
     const secretKey = generateSecretKey();
-    const store = createRedisSnapshotStore({ url: testRedisUrl(), prefix });
+    const store = createRedisPartStore({ url: testRedisUrl(), prefix });
     cleanups.push(() => store.close());
     const snapshot = buildTestSnapshot({
       secretBox: createSecretBox(secretKey),

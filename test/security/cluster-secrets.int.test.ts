@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisSnapshotStore } from '@aisbf/bus';
+import { createRedisPartStore } from '@aisbf/bus';
 import { dumpRawRows, loadSnapshot } from '@aisbf/db';
 import { createTestMysqlDatabase, testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
 import { ADMIN_PASSWORD, ADMIN_TOKEN, createSecurityFixture, type SecurityFixture } from './security-fixture';
@@ -12,7 +12,7 @@ const GLOBAL_KEY = 'sk-global-PLANTED-cluster-key-6666';
 const USER_PASSWORD = 'PLANTED-user-password-9a8b';
 
 let f: SecurityFixture;
-let store: ReturnType<typeof createRedisSnapshotStore>;
+let store: ReturnType<typeof createRedisPartStore>;
 const prefix = testRedisPrefix('security');
 let userToken = '';
 
@@ -20,7 +20,7 @@ const planted = (): string[] => [ADMIN_TOKEN, ADMIN_PASSWORD, USER_KEY, GLOBAL_K
 
 beforeAll(async () => {
   f = await createSecurityFixture({ databaseUrl: await createTestMysqlDatabase('security') });
-  store = createRedisSnapshotStore({ url: testRedisUrl(), prefix });
+  store = createRedisPartStore({ url: testRedisUrl(), prefix });
   const ok = async (query: string, variables: Record<string, unknown> = {}): Promise<Record<string, unknown>> => {
     const reply = await f.gql(ADMIN_TOKEN, query, variables);
     expect(reply.body.errors, reply.text).toBeUndefined();
@@ -47,7 +47,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await store?.client.del(`${prefix}snapshot`, `${prefix}snapshot:version`);
+  const keys = (await store?.client.keys(`${prefix}*`)) ?? [];
+  if (keys.length > 0) await store?.client.del(...keys);
   await store?.close();
   await f?.close();
 });
@@ -63,16 +64,30 @@ describe('cluster mode: MariaDB rows and the Redis snapshot', () => {
     for (const secret of planted()) expect(text.includes(secret), `a row holds ${secret}`).toBe(false);
   });
 
-  it('no planted secret is in the snapshot as stored in Redis, yet both providers and their keys are in it', async () => {
+  it('no planted secret is in the config parts as stored in Redis, yet both providers and their keys are in them', async () => {
     expect(await store.put(await loadSnapshot(f.handle.db))).toBe(true);
-    const raw = await store.client.get(`${prefix}snapshot`);
-    expect(raw).not.toBeNull();
+    // Every key the parts wrote: the parts, the token and username indexes, the change log.
+    const keys = await store.client.keys(`${prefix}*`);
+    expect(keys.length).toBeGreaterThan(3);
+    const values: string[] = [];
+    for (const key of keys) {
+      const type = await store.client.type(key);
+      if (type === 'string') values.push((await store.client.get(key)) ?? '');
+      else if (type === 'hash') values.push(JSON.stringify(await store.client.hgetall(key)));
+      else if (type === 'set') values.push(JSON.stringify(await store.client.smembers(key)));
+      else if (type === 'stream') values.push(JSON.stringify(await store.client.xrange(key, '-', '+')));
+    }
+    const raw = values.join('\n');
     expect(raw).toContain('frank-llm');
     expect(raw).toContain('global-llm');
-    for (const secret of planted()) expect(raw!.includes(secret), `the snapshot holds ${secret}`).toBe(false);
-    // The keys travel as ciphertext: the stored snapshot's providers each carry an encrypted key.
-    const snapshot = await store.get();
-    const providers = snapshot!.providers.filter((p) => p.id === 'frank-llm' || p.id === 'global-llm');
+    for (const secret of planted()) expect(raw.includes(secret), `the parts hold ${secret}`).toBe(false);
+    // The keys travel as ciphertext: the stored parts' providers each carry an encrypted key.
+    const frank = (await store.userIdByName('frank'))!;
+    const [user] = await store.getUsers([frank]);
+    const global = await store.getGlobal();
+    const providers = [...user!.part.providers, ...global!.part.providers].filter(
+      (p) => p.id === 'frank-llm' || p.id === 'global-llm',
+    );
     expect(providers).toHaveLength(2);
     for (const p of providers) expect(JSON.stringify(p)).toMatch(/"apiKeyEnc":"[^"]{20,}"/);
   });

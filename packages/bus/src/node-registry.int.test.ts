@@ -1,6 +1,6 @@
 import { testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SnapshotSourceStatus } from './bus-snapshot-source';
+import type { PartSourceStatus } from './bus-part-source';
 import { createRedisNodeList, startNodeHeartbeat } from './node-registry';
 import { waitFor } from './test-support/tcp-proxy';
 
@@ -9,13 +9,19 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-const status = (version: number, behindSince: number | null): SnapshotSourceStatus => ({
+const status = (version: number, behindSince: number | null): PartSourceStatus => ({
   connected: true,
   version,
   lastSyncAt: 0,
   announcedVersion: version,
   behindSince,
   lastError: null,
+  usersHeld: 0,
+  bytesHeld: 0,
+  budgetBytes: 1,
+  loads: 0,
+  evictions: 0,
+  resyncs: 0,
 });
 
 describe('node registry', () => {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ManagedSnapshotSource } from './bus-snapshot-source';
+import type { ManagedPartSource } from './bus-part-source';
 import { closeClient, createRedisClient, isReady } from './redis-client';
 
 /** Structurally the control plane's `NodeInfo`. */
@@ -17,7 +17,7 @@ export interface NodeHeartbeatOptions {
   url: string;
   prefix: string;
   nodeId: string;
-  source: Pick<ManagedSnapshotSource, 'status'>;
+  source: Pick<ManagedPartSource, 'status'>;
   /** Default 5 s. */
   everyMs?: number;
   onError?: (error: unknown) => void;

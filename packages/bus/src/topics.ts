@@ -8,6 +8,7 @@ export const configChangeSchema = z.object({
   kind: z.enum(['user', 'token', 'provider', 'rotation', 'autoselect', 'health', 'models', 'snapshot']),
   id: z.string(),
   op: z.enum(['upsert', 'delete']),
+  owner: z.string().nullable().optional(),
 }) satisfies z.ZodType<ConfigChange>;
 
 export const configChangedTopic = defineTopic<ConfigChange>('config.changed', configChangeSchema);

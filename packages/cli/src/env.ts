@@ -62,6 +62,8 @@ export const envSchema = z.object({
     .default(10 * 1024 * 1024),
   /** A request whose x-aisbf-hops reached this is refused with 508 (docs/endpoint-policy.md "Loops through trusted providers"). */
   AISBF_MAX_HOPS: z.coerce.number().int().min(1).max(20).default(3),
+  /** User config parts a node keeps in memory, MiB of part JSON, LRU (docs/cluster.md "Cache budget"). */
+  AISBF_CONFIG_CACHE_MB: z.coerce.number().min(1).max(65_536).default(64),
   AISBF_DASHBOARD_DIR: optionalString,
   AISBF_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   AISBF_NODE_ID: optionalString,

@@ -2,6 +2,7 @@ export * from './errors';
 export * from './result';
 export * from './slug';
 export * from './snapshot';
+export * from './config-parts';
 export * from './config/timeouts.schema';
 export * from './config/provider-config.schema';
 export * from './config/provider-types';

@@ -1,3 +1,4 @@
+import type { GlobalPart, UserPart } from './config-parts';
 import type { Snapshot } from './snapshot';
 import type { UsageEvent } from './usage-event';
 
@@ -22,6 +23,11 @@ export interface ConfigChange {
   /** Resource id (slug, or user/token id); `*` for whole-snapshot events. */
   id: string;
   op: 'upsert' | 'delete';
+  /**
+   * Whose config part the change touched (docs/cluster.md "Partitioned propagation"): a user id,
+   * or null for the global part. Absent = unknown: the publisher rewrites every part.
+   */
+  owner?: string | null;
 }
 
 /** Source of the config snapshot a data-plane node serves from. */
@@ -33,6 +39,45 @@ export interface SnapshotSource {
   /** True while the source (Redis) is reachable. */
   connected(): boolean;
   close(): Promise<void>;
+}
+
+/**
+ * Reads committed config parts from the database (docs/cluster.md "Partitioned propagation"):
+ * what the control plane stores after a commit. Implemented over @aisbf/db.
+ */
+export interface ConfigPartLoader {
+  /** The whole snapshot, for a full republish (boot, reconnect). */
+  snapshot(): Promise<Snapshot>;
+  global(): Promise<GlobalPart>;
+  /** `part` null: the user does not exist or is disabled. `version`: the config version read. */
+  user(userId: string): Promise<{ version: number; createdAt: number; part: UserPart | null }>;
+}
+
+/**
+ * What a data-plane node serves from (docs/cluster.md "Partitioned propagation"): the global part
+ * always, user parts on demand. Parts are immutable: a change replaces the object, so callers may
+ * key derived data (indexes) by part identity.
+ */
+export interface ConfigParts {
+  /** The global part, or null before the first load. */
+  global(): GlobalPart | null;
+  /** A user part held in memory (marked recently used), or undefined when not held. */
+  heldUser(userId: string): UserPart | undefined;
+  /**
+   * Loads a user part into memory (one flight per user); null when the user does not exist or is
+   * disabled. Throws when the store cannot be read (the caller answers 503, never 401).
+   */
+  loadUser(userId: string): Promise<UserPart | null>;
+  /** The owner of a token hash among held parts, without I/O. */
+  heldTokenOwner(hash: string): string | undefined;
+  /** The owner of a token hash from the store's index; null when no live token has it. */
+  tokenOwner(hash: string): Promise<string | null>;
+  /** A user id by username: held parts first, else the store's index; null when unknown. */
+  userIdByName(username: string): Promise<string | null>;
+  /** Highest config version applied, null before the first load. */
+  version(): number | null;
+  /** Epoch ms the applied version was committed. */
+  createdAt(): number | null;
 }
 
 /**

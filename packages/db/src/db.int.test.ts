@@ -8,7 +8,7 @@ import {
   secretHint,
   tokenHint,
 } from '@aisbf/secrets';
-import type { UsageEvent } from '@aisbf/core';
+import { partitionSnapshot, type UsageEvent } from '@aisbf/core';
 import { createTestMysqlDatabase } from '@aisbf/testkit';
 import {
   createDatabase,
@@ -29,7 +29,9 @@ import {
   listProviders,
   listRotations,
   listUsers,
+  loadGlobalPart,
   loadSnapshot,
+  loadUserPart,
   migrateToLatest,
   queryUsage,
   revokeApiToken,
@@ -419,6 +421,46 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
     const rotation = snapshot.rotations.find((r) => r.ownerId === active.id && r.id === 'snap-r');
     expect(rotation?.config).toMatchObject({ strategy: 'priority', allowed_fails: 3, privacy: true });
     expect(invalid).toContain('snap-bad');
+  });
+
+  it('loads one user part and the global part by owner, each equal to its slice of the whole snapshot', async () => {
+    const user = await insertUser(handle.db, { username: unique('part'), passwordHash: null, role: 'user', now });
+    const token = await insertApiToken(handle.db, {
+      userId: user.id,
+      name: 'live',
+      hash: hashApiToken(generateApiToken()),
+      hint: 'h',
+      expiresAt: null,
+      now,
+    });
+    const revoked = await insertApiToken(handle.db, {
+      userId: user.id,
+      name: 'old',
+      hash: hashApiToken(generateApiToken()),
+      hint: 'h',
+      expiresAt: null,
+      now,
+    });
+    await revokeApiToken(handle.db, revoked.id, now);
+    await upsertRotation(handle.db, { ownerId: user.id, id: 'part-r', config: SEED_ROTATION }, now);
+    await upsertRotation(handle.db, { ownerId: null, id: 'part-global-r', config: SEED_ROTATION }, now);
+    const { version } = await withConfigChange(handle.db, async () => undefined, { now: now + 9 });
+    const read = await loadUserPart(handle.db, user.id);
+    expect(read.version).toBe(version);
+    expect(read.createdAt).toBe(now + 9);
+    expect(read.part?.user).toEqual({ id: user.id, username: user.username, role: 'user', disabled: false });
+    expect(read.part?.tokens.map((t) => t.id)).toEqual([token.id]);
+    expect(read.part?.rotations.map((r) => r.id)).toEqual(['part-r']);
+    const whole = partitionSnapshot(await loadSnapshot(handle.db));
+    expect(read.part).toEqual(whole.users.find((u) => u.user.id === user.id));
+    const global = await loadGlobalPart(handle.db);
+    expect(global).toEqual(whole.global);
+    expect(global.rotations.map((r) => r.id)).toContain('part-global-r');
+    expect(global.rotations.every((r) => r.ownerId === null)).toBe(true);
+    // Disabled or unknown: no part (the data plane holds nothing of them).
+    await updateUser(handle.db, user.id, { disabled: true }, now);
+    expect((await loadUserPart(handle.db, user.id)).part).toBeNull();
+    expect((await loadUserPart(handle.db, 'no-such-user')).part).toBeNull();
   });
 
   it('writes usage events exactly once and aggregates them', async () => {

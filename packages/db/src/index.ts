@@ -19,3 +19,4 @@ export * from './usage-aggregates';
 export * from './list-usage-requests';
 export * from './db-prefill-refusals';
 export * from './find-by-keys';
+export * from './load-config-part';

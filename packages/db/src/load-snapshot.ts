@@ -15,12 +15,14 @@ import {
   type SnapshotAutoselect,
   type SnapshotProvider,
   type SnapshotRotation,
+  type SnapshotToken,
+  type SnapshotUser,
 } from '@aisbf/core';
 import { getConfigVersion } from './config-version.repository';
 import type { Database } from './database';
 import { listProviders, type StoredProvider } from './providers.repository';
 import { listRouteConfigs } from './route-configs.repository';
-import { toApiToken, toUser } from './users.repository';
+import { toApiToken, toUser, type ApiToken, type User } from './users.repository';
 
 export interface LoadSnapshotOptions {
   /** Called for a stored config that no longer parses (schema tightened after it was written). */
@@ -105,45 +107,53 @@ export async function loadSnapshot(db: Kysely<Database>, options: LoadSnapshotOp
       .where('revoked_at', 'is', null)
       .orderBy('id')
       .execute();
-    const tokens = tokenRows
-      .map(toApiToken)
-      .filter((t) => active.has(t.userId))
-      .map((t) => ({
-        id: t.id,
-        userId: t.userId,
-        name: t.name,
-        hash: t.hash,
-        expiresAt: t.expiresAt,
-        ...(t.limits ? { limits: t.limits as Limits } : {}),
-      }));
-    const providers = (await listProviders(trx)).map(toSnapshotProvider);
-    const rotations: SnapshotRotation[] = [];
-    for (const item of await listRouteConfigs(trx, 'rotations')) {
-      const parsed = rotationConfigSchema.safeParse(item.config);
-      if (parsed.success) rotations.push({ ownerId: item.ownerId, id: item.id, config: parsed.data });
-      else options.onInvalid?.('rotation', item.ownerId, item.id, parsed.error.message);
-    }
-    const autoselects: SnapshotAutoselect[] = [];
-    for (const item of await listRouteConfigs(trx, 'autoselects')) {
-      const parsed = autoselectConfigSchema.safeParse(item.config);
-      if (parsed.success) autoselects.push({ ownerId: item.ownerId, id: item.id, config: parsed.data });
-      else options.onInvalid?.('autoselect', item.ownerId, item.id, parsed.error.message);
-    }
+    const tokens = tokenRows.map(toApiToken).filter((t) => active.has(t.userId));
     return {
       version,
       createdAt: updatedAt,
-      users: users.map((u) => ({
-        id: u.id,
-        username: u.username,
-        role: u.role,
-        disabled: u.disabled,
-        ...(u.limits ? { limits: u.limits } : {}),
-      })),
-      tokens,
-      providers,
-      rotations,
-      autoselects,
+      users: users.map(toSnapshotUser),
+      tokens: tokens.map(toSnapshotToken),
+      ...(await loadOwnedResources(trx, undefined, options)),
     };
   };
   return db.isTransaction ? read(db) : db.transaction().execute(read);
 }
+
+/** Providers, rotations and autoselects of one owner (`null` = global), or of everyone (`undefined`). */
+export async function loadOwnedResources(
+  trx: Kysely<Database>,
+  ownerId: string | null | undefined,
+  options: LoadSnapshotOptions,
+): Promise<{ providers: SnapshotProvider[]; rotations: SnapshotRotation[]; autoselects: SnapshotAutoselect[] }> {
+  const providers = (await listProviders(trx, ownerId)).map(toSnapshotProvider);
+  const rotations: SnapshotRotation[] = [];
+  for (const item of await listRouteConfigs(trx, 'rotations', ownerId)) {
+    const parsed = rotationConfigSchema.safeParse(item.config);
+    if (parsed.success) rotations.push({ ownerId: item.ownerId, id: item.id, config: parsed.data });
+    else options.onInvalid?.('rotation', item.ownerId, item.id, parsed.error.message);
+  }
+  const autoselects: SnapshotAutoselect[] = [];
+  for (const item of await listRouteConfigs(trx, 'autoselects', ownerId)) {
+    const parsed = autoselectConfigSchema.safeParse(item.config);
+    if (parsed.success) autoselects.push({ ownerId: item.ownerId, id: item.id, config: parsed.data });
+    else options.onInvalid?.('autoselect', item.ownerId, item.id, parsed.error.message);
+  }
+  return { providers, rotations, autoselects };
+}
+
+export const toSnapshotUser = (u: User): SnapshotUser => ({
+  id: u.id,
+  username: u.username,
+  role: u.role,
+  disabled: u.disabled,
+  ...(u.limits ? { limits: u.limits } : {}),
+});
+
+export const toSnapshotToken = (t: ApiToken): SnapshotToken => ({
+  id: t.id,
+  userId: t.userId,
+  name: t.name,
+  hash: t.hash,
+  expiresAt: t.expiresAt,
+  ...(t.limits ? { limits: t.limits as Limits } : {}),
+});

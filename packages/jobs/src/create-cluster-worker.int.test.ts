@@ -1,4 +1,4 @@
-import { createRedisHealthBoard, createRedisSnapshotSource } from '@aisbf/bus';
+import { createRedisHealthBoard, createRedisPartSource } from '@aisbf/bus';
 import { createDatabase, insertUsageEvents, insertUser, migrateToLatest, upsertProvider } from '@aisbf/db';
 import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
 import { startMockUpstream, testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
@@ -51,7 +51,7 @@ describe('cluster worker', () => {
       discoverEveryMs: 0,
       healthPolicy: { probeTimeoutMs: 1_000 },
     });
-    const node = createRedisSnapshotSource({ url: testRedisUrl(), prefix, pollMs: 60_000, bootTimeoutMs: 300 });
+    const node = createRedisPartSource({ url: testRedisUrl(), prefix, pollMs: 60_000, bootTimeoutMs: 300 });
     const board = createRedisHealthBoard({ url: testRedisUrl(), prefix, pollMs: 0 });
     const runner = createBullmqJobRunner({ url: testRedisUrl(), prefix, timeoutMs: 10_000 });
     try {
@@ -65,11 +65,9 @@ describe('cluster worker', () => {
         added: ['fresh-model'],
         removed: [],
       });
-      await until(
-        () => (node.current()?.providers.find((p) => p.id === 'lan')?.models.length ?? 0) === 2,
-        5_000,
-        'models on the node',
-      );
+      // The discovery stored the owner's part before the job answered: a node reading it now sees both models.
+      const part = await node.loadUser(user.id);
+      expect(part?.providers.find((p) => p.id === 'lan')?.models.map((m) => m.name)).toEqual(['m1', 'fresh-model']);
       expect(worker.healthy()).toBe(true);
     } finally {
       await runner.close();

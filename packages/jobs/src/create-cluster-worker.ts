@@ -1,10 +1,5 @@
-import {
-  createRedisBus,
-  createRedisHealthPublisher,
-  createRedisSnapshotStore,
-  createSnapshotPublisher,
-} from '@aisbf/bus';
-import { loadSnapshot, type Db } from '@aisbf/db';
+import { createRedisBus, createRedisHealthPublisher, createRedisPartStore, createPartPublisher } from '@aisbf/bus';
+import { configPartLoader, type Db } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
 import { createWorkers, type JobWorkers } from './create-workers';
 import type { HealthPolicy } from './traffic-health';
@@ -38,17 +33,17 @@ export interface ClusterWorker {
 export async function createClusterWorker(options: ClusterWorkerOptions): Promise<ClusterWorker> {
   const onError = options.onError ?? (() => undefined);
   const bus = createRedisBus({ url: options.url, prefix: options.prefix, name: 'aisbf-worker', onError });
-  const store = createRedisSnapshotStore({
+  const store = createRedisPartStore({
     url: options.url,
     prefix: options.prefix,
-    name: 'aisbf-worker-snapshot',
-    onError: (e) => onError(e, 'snapshot store'),
+    name: 'aisbf-worker-parts',
+    onError: (e) => onError(e, 'part store'),
   });
   // Republishing on reconnect is the control plane's job; a worker only announces its own commits.
-  const publisher = createSnapshotPublisher({
+  const publisher = createPartPublisher({
     bus,
     store,
-    loadSnapshot: () => loadSnapshot(options.db),
+    load: configPartLoader(options.db),
     republishOnReconnect: false,
     onError,
   });

@@ -117,6 +117,6 @@ export async function discoverModels(
       removed: [...before].filter((n) => !after.has(n)),
     };
   });
-  await deps.publish({ version, kind: 'models', id: payload.providerId, op: 'upsert' });
+  await deps.publish({ version, kind: 'models', id: payload.providerId, op: 'upsert', owner: payload.ownerId });
   return value;
 }

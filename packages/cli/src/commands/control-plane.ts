@@ -4,12 +4,12 @@ import {
   createRedisHealthStore,
   createRedisNodeList,
   createRedisSessionStore,
-  createRedisSnapshotStore,
-  createSnapshotPublisher,
+  createRedisPartStore,
+  createPartPublisher,
 } from '@aisbf/bus';
 import { createControlPlane, httpDataPlane, resealProviderHeaders, trustedProxies } from '@aisbf/control-plane';
 import { createGuardedFetch } from '@aisbf/data-plane';
-import { createDatabase, getConfigVersion, loadSnapshot, migrateToLatest } from '@aisbf/db';
+import { configPartLoader, createDatabase, getConfigVersion, migrateToLatest } from '@aisbf/db';
 import { createBullmqJobRunner } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
 import type { Env } from '../env';
@@ -49,12 +49,12 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
   await resealProviderHeaders(database.db, secretBox, Date.now());
 
   const bus = createRedisBus({ ...redis, name: 'aisbf-cp', onError });
-  const store = createRedisSnapshotStore({
+  const store = createRedisPartStore({
     ...redis,
-    name: 'aisbf-cp-snapshot',
-    onError: (e) => onError(e, 'snapshot store'),
+    name: 'aisbf-cp-parts',
+    onError: (e) => onError(e, 'part store'),
   });
-  const publisher = createSnapshotPublisher({ bus, store, loadSnapshot: () => loadSnapshot(database.db), onError });
+  const publisher = createPartPublisher({ bus, store, load: configPartLoader(database.db), onError });
   const jobs = createBullmqJobRunner({ ...redis, onError });
   const sessions = createRedisSessionStore({
     ...redis,

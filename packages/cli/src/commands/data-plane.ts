@@ -10,7 +10,7 @@ import {
   createRedisResponseStore,
   createRedisRateLimiter,
   createRedisRequestSpacer,
-  createRedisSnapshotSource,
+  createRedisPartSource,
   startNodeHeartbeat,
 } from '@aisbf/bus';
 import { createDataPlane } from '@aisbf/data-plane';
@@ -39,7 +39,13 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   const redis = { url: redisUrl, prefix: env.AISBF_REDIS_PREFIX };
   const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'redis');
 
-  const source = createRedisSnapshotSource({ ...redis, name: `aisbf-dp-${nodeId}`, onError });
+  const source = createRedisPartSource({
+    ...redis,
+    name: `aisbf-dp-${nodeId}`,
+    budgetBytes: env.AISBF_CONFIG_CACHE_MB * 1024 * 1024,
+    eager: true,
+    onError,
+  });
   const cooldownSync = createRedisCooldownSync({ ...redis, name: `aisbf-dp-${nodeId}-cooldown`, onError });
   // The commands every request waits for (rate limit hit, budget reserve and settle) share one
   // connection with auto-pipelining: the commands of all requests issued in one tick leave in one
@@ -103,7 +109,8 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     if (snapshot !== null) dataPlane.setSnapshot(snapshot);
   };
   const unsubscribe = source.subscribe(apply);
-  const first = await source.load();
+  await source.load();
+  const first = source.current();
   if (first !== null) dataPlane.setSnapshot(first);
   else logger.warn('no config snapshot in Redis yet: refusing traffic with 503 until one arrives');
 
@@ -128,6 +135,16 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
             redis: status.connected ? 'connected' : 'disconnected',
             lastSyncAt: status.lastSyncAt,
             lastError: status.lastError,
+            // What this node holds of the partitioned config (docs/cluster.md "Partitioned propagation").
+            parts: {
+              usersHeld: status.usersHeld,
+              bytesHeld: status.bytesHeld,
+              budgetBytes: status.budgetBytes,
+              loads: status.loads,
+              evictions: status.evictions,
+              resyncs: status.resyncs,
+              behindMs: status.behindSince === null ? 0 : Date.now() - status.behindSince,
+            },
           }),
         );
         return;

@@ -25,7 +25,13 @@ import {
   createMemoryResponseCacheStore,
   createMemoryResponseStore,
 } from '@aisbf/data-plane';
-import { createDatabase, createDbPrefillRefusals, isInMemoryDatabase, loadSnapshot, migrateToLatest } from '@aisbf/db';
+import {
+  configPartLoader,
+  createDatabase,
+  createDbPrefillRefusals,
+  isInMemoryDatabase,
+  migrateToLatest,
+} from '@aisbf/db';
 import { createInProcessJobs } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
 import { defaultDatabaseUrl, ensureDataDir, loadSecretKey, tightenDataDir } from '../data-dir';
@@ -80,7 +86,12 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   const onError = (error: unknown, context: string): void =>
     logger.error({ err: error, context }, 'background task failed');
 
-  const propagation = createInProcessPropagation({ loadSnapshot: () => loadSnapshot(database.db) });
+  const propagation = createInProcessPropagation({
+    load: configPartLoader(database.db),
+    budgetBytes: env.AISBF_CONFIG_CACHE_MB * 1024 * 1024,
+    eager: true,
+    onError,
+  });
   // Provider health: the health-check job writes it, the data plane reads it (same shapes as cluster mode).
   const healthStore = createMemoryHealthStore();
   const healthBoard = createHealthBoard({ bus: propagation.bus, store: healthStore, pollMs: 0, onError });
@@ -155,7 +166,8 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     if (snapshot !== null) dataPlane.setSnapshot(snapshot);
   });
   await propagation.start();
-  const first = await propagation.source.load();
+  await propagation.source.load();
+  const first = propagation.source.current();
   if (first !== null) dataPlane.setSnapshot(first);
 
   const metricsAccess = createMetricsAccess(env, () => dataPlane.metrics());

@@ -1,11 +1,6 @@
 import { createGuardedFetch } from '@aisbf/data-plane';
-import {
-  createRedisBus,
-  createRedisHealthPublisher,
-  createSnapshotPublisher,
-  createRedisSnapshotStore,
-} from '@aisbf/bus';
-import { createDatabase, loadSnapshot } from '@aisbf/db';
+import { createRedisBus, createRedisHealthPublisher, createPartPublisher, createRedisPartStore } from '@aisbf/bus';
+import { configPartLoader, createDatabase } from '@aisbf/db';
 import { Queue } from 'bullmq';
 import { createWorkers, QUEUES, toBullmqConnection, toBullmqPrefix } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
@@ -34,12 +29,12 @@ export async function runWorker(env: Env, options: { port: number | undefined })
   const redis = { url: redisUrl, prefix: env.AISBF_REDIS_PREFIX };
   const database = createDatabase(databaseUrl);
   const bus = createRedisBus({ ...redis, name: 'aisbf-worker', onError });
-  const store = createRedisSnapshotStore({
+  const store = createRedisPartStore({
     ...redis,
-    name: 'aisbf-worker-snapshot',
-    onError: (e) => onError(e, 'snapshot store'),
+    name: 'aisbf-worker-parts',
+    onError: (e) => onError(e, 'part store'),
   });
-  const publisher = createSnapshotPublisher({ bus, store, loadSnapshot: () => loadSnapshot(database.db), onError });
+  const publisher = createPartPublisher({ bus, store, load: configPartLoader(database.db), onError });
   // Health is stored (for nodes that start later) and announced (for the running ones).
   const health = createRedisHealthPublisher({ ...redis, name: 'aisbf-worker-health', onError });
   // Discovery and health probes reach user-owned providers under the same endpoint policy as the

@@ -87,7 +87,12 @@ export function createConfigService(ctx: ServiceContext) {
         result.warnings.unshift(...parsed.value.warnings);
         return {
           value: result,
-          changes: items.map((item) => ({ kind: changeKind, id: item.id, op: 'upsert' as const })),
+          changes: items.map((item) => ({
+            kind: changeKind,
+            id: item.id,
+            op: 'upsert' as const,
+            owner: scope.ownerId,
+          })),
         };
       });
     },

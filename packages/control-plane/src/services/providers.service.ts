@@ -168,7 +168,10 @@ export function createProvidersService(ctx: ServiceContext) {
           now: ctx.clock(),
           endpointCheck: ctx.endpointCheck,
         });
-        return { value: provider, changes: [{ kind: 'provider', id: provider.id, op: 'upsert' }] };
+        return {
+          value: provider,
+          changes: [{ kind: 'provider', id: provider.id, op: 'upsert', owner: scope.ownerId }],
+        };
       });
       const [view] = await views([saved], new Map(scope.ownerId === null ? [] : [[scope.ownerId, scope.label]]));
       if (view === undefined) throw new GatewayError('INTERNAL', 'provider view missing');
@@ -179,7 +182,7 @@ export function createProvidersService(ctx: ServiceContext) {
       const scope = await resolveOwner(db, actor, input.owner);
       return ctx.commit(async (trx) => {
         if (!(await deleteProvider(trx, scope.ownerId, input.id))) throw notFound('provider', input.id);
-        return { value: true, changes: [{ kind: 'provider', id: input.id, op: 'delete' }] };
+        return { value: true, changes: [{ kind: 'provider', id: input.id, op: 'delete', owner: scope.ownerId }] };
       });
     },
 

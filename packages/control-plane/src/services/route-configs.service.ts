@@ -113,7 +113,7 @@ export function createRouteConfigsService(ctx: ServiceContext, kind: Kind) {
         warnings.unshift(...unknownKeyWarnings(kind, input.config));
         return {
           value: { id, scope: scope.ownerId === null ? 'global' : 'user', config: input.config, warnings },
-          changes: [{ kind, id, op: 'upsert' }],
+          changes: [{ kind, id, op: 'upsert', owner: scope.ownerId }],
         };
       });
     },
@@ -122,7 +122,7 @@ export function createRouteConfigsService(ctx: ServiceContext, kind: Kind) {
       const scope = await resolveOwner(db, actor, input.owner);
       return ctx.commit(async (trx) => {
         if (!(await deleteRouteConfig(trx, TABLE[kind], scope.ownerId, input.id))) throw notFound(kind, input.id);
-        return { value: true, changes: [{ kind, id: input.id, op: 'delete' }] };
+        return { value: true, changes: [{ kind, id: input.id, op: 'delete', owner: scope.ownerId }] };
       });
     },
   };

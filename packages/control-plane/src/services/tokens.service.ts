@@ -62,7 +62,7 @@ export function createTokensService(ctx: ServiceContext) {
           limits: parsed.limits ?? null,
           now: ctx.clock(),
         });
-        return { value: created, changes: [{ kind: 'token', id: created.id, op: 'upsert' }] };
+        return { value: created, changes: [{ kind: 'token', id: created.id, op: 'upsert', owner: created.userId }] };
       });
       return {
         id: token.id,
@@ -85,7 +85,10 @@ export function createTokensService(ctx: ServiceContext) {
           throw new GatewayError('NOT_FOUND', 'no such token', { path: 'id' });
         if (token.revokedAt !== null) throw new GatewayError('BAD_REQUEST', 'the token is revoked', { path: 'id' });
         await setApiTokenLimits(trx, token.id, limits);
-        return { value: tokenView({ ...token, limits }), changes: [{ kind: 'token', id: token.id, op: 'upsert' }] };
+        return {
+          value: tokenView({ ...token, limits }),
+          changes: [{ kind: 'token', id: token.id, op: 'upsert', owner: token.userId }],
+        };
       });
     },
 
@@ -96,7 +99,7 @@ export function createTokensService(ctx: ServiceContext) {
         if (token === undefined || (token.userId !== actor.userId && !isAdmin(actor)))
           throw new GatewayError('NOT_FOUND', 'no such token', { path: 'id' });
         await revokeApiToken(trx, token.id, ctx.clock());
-        return { value: true, changes: [{ kind: 'token', id: token.id, op: 'delete' }] };
+        return { value: true, changes: [{ kind: 'token', id: token.id, op: 'delete', owner: token.userId }] };
       });
     },
   };

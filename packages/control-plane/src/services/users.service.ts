@@ -91,7 +91,7 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
           role: parsed.role,
           now: ctx.clock(),
         });
-        return { value: created, changes: [{ kind: 'user', id: created.id, op: 'upsert' }] };
+        return { value: created, changes: [{ kind: 'user', id: created.id, op: 'upsert', owner: created.id }] };
       });
       return generated === undefined ? { user: userView(user) } : { user: userView(user), password: generated };
     },
@@ -149,7 +149,7 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
         );
         const after = await findUserById(trx, user.id);
         if (after === undefined) throw new GatewayError('INTERNAL', 'user vanished during update');
-        return { value: after, changes: [{ kind: 'user', id: user.id, op: 'upsert' }] };
+        return { value: after, changes: [{ kind: 'user', id: user.id, op: 'upsert', owner: user.id }] };
       });
       if (parsed.disabled === true || parsed.password !== undefined) await sessions?.deleteForUser(updated.id);
       return userView(updated);
@@ -166,7 +166,7 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
         if (user.role === 'admin' && (await countUsers(trx, 'admin')) <= 1)
           throw new GatewayError('BAD_REQUEST', 'the last admin cannot be deleted', { path: 'username' });
         await deleteUser(trx, user.id);
-        return { value: user, changes: [{ kind: 'user', id: user.id, op: 'delete' }] };
+        return { value: user, changes: [{ kind: 'user', id: user.id, op: 'delete', owner: user.id }] };
       });
       await sessions?.deleteForUser(removed.id);
       return true;
@@ -199,7 +199,7 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
       if (hasAdmin && tokenKnown) return { created: false, username, tokenRegistered: false };
       const passwordHash = hasAdmin ? null : await hashPassword(options.password ?? generated ?? '');
       return ctx.commit(async (trx) => {
-        const changes: Array<{ kind: 'user' | 'token'; id: string; op: 'upsert' }> = [];
+        const changes: Array<{ kind: 'user' | 'token'; id: string; op: 'upsert'; owner: string }> = [];
         let admin = await findUserByUsername(trx, username);
         let created = false;
         if ((await countUsers(trx, 'admin')) === 0 && passwordHash !== null) {
@@ -207,7 +207,7 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
           const user = await insertUser(trx, { username, passwordHash, role: 'admin', now: ctx.clock() });
           admin = { ...user, passwordHash };
           created = true;
-          changes.push({ kind: 'user', id: user.id, op: 'upsert' });
+          changes.push({ kind: 'user', id: user.id, op: 'upsert', owner: user.id });
         }
         let tokenRegistered = false;
         if (options.token !== undefined) {
@@ -226,7 +226,7 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
               expiresAt: null,
               now: ctx.clock(),
             });
-            changes.push({ kind: 'token', id: token.id, op: 'upsert' });
+            changes.push({ kind: 'token', id: token.id, op: 'upsert', owner: owner.id });
             tokenRegistered = true;
           }
         }

@@ -1,0 +1,391 @@
+import { randomBytes } from 'node:crypto';
+import type { ConfigChange, Snapshot } from '@aisbf/core';
+import { testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Bus } from './bus';
+import { createBusPartSource, type ManagedPartSource } from './bus-part-source';
+import { createMemoryBus } from './memory-bus';
+import { createPartPublisher, type PartPublisher } from './part-publisher';
+import { createMemoryPartStore, type PartStore } from './part-store';
+import { createRedisBus } from './redis-bus';
+import { createRedisPartSource } from './redis-part-source';
+import { createRedisPartStore } from './redis-part-store';
+import { buildSnapshot } from './test-support/build-snapshot';
+import { snapshotLoader } from './test-support/snapshot-loader';
+import { configChangedTopic } from './topics';
+import { killRedisClients, startTcpProxy, waitFor } from './test-support/tcp-proxy';
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+/** A control plane over a "database" (a snapshot the test edits) and a publisher. */
+interface ControlPlane {
+  db: { snapshot: Snapshot };
+  loader: ReturnType<typeof snapshotLoader>;
+  /** Bumps the version, lets `edit` change the snapshot, publishes. */
+  commit(change: Omit<ConfigChange, 'version'>, edit?: (s: Snapshot) => void): Promise<number>;
+  publisher: PartPublisher;
+  store: PartStore;
+}
+
+interface Cluster {
+  control: ControlPlane;
+  /** A node on the cluster's bus, or (`deaf`) one that hears no announcement at all. */
+  node(options?: { budgetBytes?: number; deaf?: boolean }): ManagedPartSource;
+}
+
+function controlPlane(bus: Bus, store: PartStore): ControlPlane {
+  const db = { snapshot: buildSnapshot(0) };
+  const loader = snapshotLoader(() => db.snapshot);
+  // The test decides when to republish (the recovery tests cover republish on reconnect).
+  const publisher = createPartPublisher({ bus, store, load: loader, republishOnReconnect: false });
+  closers.push(() => publisher.close());
+  return {
+    db,
+    loader,
+    publisher,
+    store,
+    async commit(change, edit) {
+      const next = structuredClone(db.snapshot);
+      next.version += 1;
+      next.createdAt += 1;
+      edit?.(next);
+      db.snapshot = next;
+      await publisher.publish({ ...change, version: next.version });
+      return next.version;
+    },
+  };
+}
+
+const deafNode = (store: PartStore, budgetBytes?: number): ManagedPartSource => {
+  const bus = createMemoryBus();
+  const source = createBusPartSource({ bus, store, pollMs: 0, ...(budgetBytes ? { budgetBytes } : {}) });
+  closers.push(async () => {
+    await source.close();
+    await bus.close();
+  });
+  return source;
+};
+
+const clusters: Array<{ name: string; make(logLength?: number): Cluster }> = [
+  {
+    name: 'memory',
+    make(logLength) {
+      const bus = createMemoryBus();
+      const store = createMemoryPartStore(logLength ? { logLength } : {});
+      closers.push(() => bus.close());
+      return {
+        control: controlPlane(bus, store),
+        node(options = {}) {
+          if (options.deaf) return deafNode(store, options.budgetBytes);
+          const source = createBusPartSource({
+            bus,
+            store,
+            pollMs: 0,
+            ...(options.budgetBytes ? { budgetBytes: options.budgetBytes } : {}),
+          });
+          closers.push(() => source.close());
+          return source;
+        },
+      };
+    },
+  },
+  {
+    name: 'redis',
+    make(logLength) {
+      const prefix = testRedisPrefix('parts');
+      const bus = createRedisBus({ url: testRedisUrl(), prefix, name: 'test-cp' });
+      const store = createRedisPartStore({ url: testRedisUrl(), prefix, ...(logLength ? { logLength } : {}) });
+      closers.push(
+        () => bus.close(),
+        () => store.close(),
+      );
+      return {
+        control: controlPlane(bus, store),
+        node(options = {}) {
+          if (options.deaf) return deafNode(store, options.budgetBytes);
+          const source = createRedisPartSource({
+            url: testRedisUrl(),
+            prefix,
+            pollMs: 200,
+            ...(options.budgetBytes ? { budgetBytes: options.budgetBytes } : {}),
+          });
+          closers.push(() => source.close());
+          return source;
+        },
+      };
+    },
+  },
+];
+
+const hashOf = (snapshot: Snapshot, tokenId: string): string => snapshot.tokens.find((t) => t.id === tokenId)!.hash;
+
+describe.each(clusters)('partitioned propagation: $name', ({ make }) => {
+  it('two nodes converge on every change, in version order', async () => {
+    const { control, node } = make();
+    await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' });
+    const a = node();
+    const b = node();
+    expect(await a.load()).toBe(true);
+    expect(await b.load()).toBe(true);
+    expect(a.version()).toBe(1);
+    const seenA: number[] = [];
+    const seenB: number[] = [];
+    a.subscribe((c) => seenA.push(c.version));
+    b.subscribe((c) => seenB.push(c.version));
+    for (let i = 0; i < 20; i++)
+      await control.commit({ kind: 'rotation', id: `r${i}`, op: 'upsert', owner: null }, (s) => {
+        s.rotations[0]!.config.model_name = `v${s.version}`;
+      });
+    await waitFor(() => a.version() === 21 && b.version() === 21, 3_000, 'convergence');
+    expect(a.global()?.rotations[0]?.config.model_name).toBe('v21');
+    // Versions only ever go forward; a burst may be collapsed into fewer, newer steps.
+    for (const seen of [seenA, seenB]) {
+      expect(seen.at(-1)).toBe(21);
+      expect([...seen].sort((x, y) => x - y)).toEqual(seen);
+      expect(new Set(seen).size).toBe(seen.length);
+    }
+  });
+
+  it('boots on the global part alone and loads a user part on first use, once for concurrent callers', async () => {
+    const { control, node } = make();
+    await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' });
+    const a = node();
+    await a.load();
+    expect(a.status().usersHeld).toBe(0);
+    expect(a.heldUser('u1')).toBeUndefined();
+    const parts = await Promise.all(Array.from({ length: 10 }, () => a.loadUser('u1')));
+    expect(new Set(parts).size).toBe(1);
+    expect(parts[0]?.user.username).toBe('user1');
+    expect(a.status()).toMatchObject({ usersHeld: 1, loads: 1 });
+    expect(a.heldUser('u1')).toBe(parts[0]);
+    expect(await a.loadUser('nobody')).toBeNull();
+    // A cold token's owner comes from the store's index; a held one's without I/O.
+    expect(await a.tokenOwner(hashOf(control.db.snapshot, 't2'))).toBe('u2');
+    expect(a.heldTokenOwner(hashOf(control.db.snapshot, 't1'))).toBe('u1');
+    expect(await a.userIdByName('user2')).toBe('u2');
+    expect(await a.tokenOwner('f'.repeat(64))).toBeNull();
+  });
+
+  it('a commit to one user stores that part only; a node holding it sees the change in its subscriber', async () => {
+    const { control, node } = make();
+    await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' });
+    const a = node();
+    await a.load();
+    await a.loadUser('u1');
+    const before = { ...control.loader.reads };
+    const revoked = hashOf(control.db.snapshot, 't1');
+    const got: Array<[ConfigChange, boolean]> = [];
+    a.subscribe((c) => got.push([c, a.heldUser('u1')?.tokens.some((t) => t.id === 't1') ?? true]));
+    await control.commit({ kind: 'token', id: 't1', op: 'delete', owner: 'u1' }, (s) => {
+      s.tokens = s.tokens.filter((t) => t.id !== 't1');
+    });
+    expect(control.loader.reads).toEqual({ ...before, user: before.user + 1 });
+    await waitFor(() => got.length === 1, 3_000, 'change');
+    expect(got[0]).toEqual([{ version: 2, kind: 'token', id: 't1', op: 'delete', owner: 'u1' }, false]);
+    expect(a.heldTokenOwner(revoked)).toBeUndefined();
+    // A node that never held the user finds the token gone from the index at once.
+    const b = node();
+    await b.load();
+    expect(await b.tokenOwner(revoked)).toBeNull();
+  });
+
+  it('a deleted user is dropped from the node and from the indexes', async () => {
+    const { control, node } = make();
+    await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' });
+    const a = node();
+    await a.load();
+    await a.loadUser('u2');
+    const hash = hashOf(control.db.snapshot, 't2');
+    await control.commit({ kind: 'user', id: 'u2', op: 'delete', owner: 'u2' }, (s) => {
+      s.users = s.users.filter((u) => u.id !== 'u2');
+      s.tokens = s.tokens.filter((t) => t.userId !== 'u2');
+    });
+    await waitFor(() => a.heldUser('u2') === undefined, 3_000, 'dropped');
+    expect(await a.tokenOwner(hash)).toBeNull();
+    expect(await a.userIdByName('user2')).toBeNull();
+    expect(await a.loadUser('u2')).toBeNull();
+  });
+
+  it('ignores an announcement older than what it serves, and the store never goes back', async () => {
+    const { control, node } = make();
+    for (let i = 0; i < 5; i++) await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' });
+    const a = node();
+    await a.load();
+    expect(a.version()).toBe(5);
+    const seen: number[] = [];
+    a.subscribe((c) => seen.push(c.version));
+    await control.publisher.publish({ version: 3, kind: 'user', id: 'u1', op: 'upsert', owner: 'u1' });
+    await a.refresh();
+    expect(seen).toEqual([]);
+    expect(a.version()).toBe(5);
+    expect(await control.store.put(buildSnapshot(4))).toBe(false);
+    expect((await control.store.getGlobal())?.part.version).toBe(5);
+  });
+
+  it('keeps recently used user parts within the byte budget, evicting the least recently used', async () => {
+    const { control, node } = make();
+    await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' }, (s) => {
+      const big = buildSnapshot(s.version, { users: 10 });
+      s.users = big.users;
+      s.tokens = big.tokens;
+    });
+    const probe = node();
+    await probe.load();
+    // u2…u9 own the same things (two tokens each): parts of one size.
+    await probe.loadUser('u2');
+    const onePart = probe.status().bytesHeld;
+    const a = node({ budgetBytes: onePart * 3 + 10 });
+    await a.load();
+    for (const id of ['u2', 'u3', 'u4']) await a.loadUser(id);
+    a.heldUser('u2'); // most recently used now: u3 is the oldest
+    await a.loadUser('u5');
+    expect(a.heldUser('u3')).toBeUndefined();
+    expect(a.heldUser('u2')).toBeDefined();
+    expect(a.status()).toMatchObject({ usersHeld: 3, evictions: 1 });
+    expect(a.status().bytesHeld).toBeLessThanOrEqual(a.status().budgetBytes);
+  });
+
+  it('a node that missed more changes than the log keeps reloads what it holds, and catches up from the log otherwise', async () => {
+    const { control, node } = make(5);
+    await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' });
+    const deaf = node({ deaf: true });
+    await deaf.load();
+    await deaf.loadUser('u1');
+    // Two missed changes: within the log, no full resync.
+    for (let i = 0; i < 2; i++)
+      await control.commit({ kind: 'user', id: 'u1', op: 'upsert', owner: 'u1' }, (s) => {
+        s.users[1]!.limits = { requestsPerMinute: s.version };
+      });
+    await deaf.refresh();
+    expect(deaf.heldUser('u1')?.user.limits).toEqual({ requestsPerMinute: 3 });
+    expect(deaf.status().resyncs).toBe(0);
+    // Many more than the log keeps: the node notices the gap and re-reads what it holds.
+    for (let i = 0; i < 120; i++)
+      await control.commit({ kind: 'user', id: 'u1', op: 'upsert', owner: 'u1' }, (s) => {
+        s.users[1]!.limits = { requestsPerMinute: s.version };
+      });
+    await deaf.refresh();
+    expect(deaf.status().resyncs).toBe(1);
+    expect(deaf.heldUser('u1')?.user.limits).toEqual({ requestsPerMinute: 123 });
+    expect(deaf.version()).toBe(123);
+  });
+});
+
+describe('redis part source recovery', () => {
+  const cluster = (): { prefix: string; bus: ReturnType<typeof createRedisBus>; control: ControlPlane } => {
+    const prefix = testRedisPrefix('parts');
+    const bus = createRedisBus({ url: testRedisUrl(), prefix, name: `test-cp-${randomBytes(3).toString('hex')}` });
+    const store = createRedisPartStore({ url: testRedisUrl(), prefix });
+    closers.push(
+      () => bus.close(),
+      () => store.close(),
+    );
+    return { prefix, bus, control: controlPlane(bus, store) };
+  };
+
+  it('picks up a change whose announcement was lost (periodic check)', async () => {
+    const { prefix, control } = cluster();
+    await control.publisher.republish();
+    const source = createRedisPartSource({ url: testRedisUrl(), prefix, pollMs: 100 });
+    closers.push(() => source.close());
+    await source.load();
+    const v = control.db.snapshot.version;
+    // Stored, never announced.
+    await control.store.write(v + 1, 0, { key: 'global', part: { ...source.global()!, version: v + 1 } });
+    await waitFor(() => source.version() === v + 1, 2_000, 'poll catch-up');
+  });
+
+  it('re-reads shortly when the log is behind an announcement', async () => {
+    const { prefix, bus, control } = cluster();
+    await control.publisher.republish();
+    const source = createRedisPartSource({ url: testRedisUrl(), prefix, pollMs: 60_000 });
+    closers.push(() => source.close());
+    await source.load();
+    await waitFor(() => source.connected() && bus.connected(), 3_000, 'connected');
+    const v = control.db.snapshot.version;
+    await bus.publish(configChangedTopic, { version: v + 1, kind: 'user', id: 'u1', op: 'upsert', owner: null });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(source.status().behindSince).not.toBeNull();
+    await control.store.write(v + 1, 0, { key: 'global', part: { ...source.global()!, version: v + 1 } });
+    await waitFor(() => source.version() === v + 1, 1_500, 'quick re-read (the poll is 60 s)');
+    expect(source.status().behindSince).toBeNull();
+  });
+
+  it('keeps the parts it holds while Redis is away, reports it, and catches up after', async () => {
+    const { prefix, control } = cluster();
+    const proxy = await startTcpProxy('127.0.0.1', Number(new URL(testRedisUrl()).port || 6379));
+    closers.push(() => proxy.close());
+    await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' });
+    // Long poll: the catch-up below must come from the reconnect, not from the timer.
+    const viaProxy = `redis://127.0.0.1:${proxy.port}`;
+    const nodes = [0, 1].map(() => createRedisPartSource({ url: viaProxy, prefix, pollMs: 60_000 }));
+    for (const n of nodes) closers.push(() => n.close());
+    for (const n of nodes) {
+      expect(await n.load()).toBe(true);
+      await n.loadUser('u1');
+    }
+    await waitFor(() => nodes.every((n) => n.connected()), 3_000, 'nodes connected');
+
+    proxy.cut();
+    await waitFor(() => nodes.every((n) => !n.connected()), 3_000, 'nodes report disconnected');
+    await control.commit({ kind: 'provider', id: 'p1', op: 'upsert', owner: null });
+    await control.commit({ kind: 'user', id: 'u1', op: 'upsert', owner: 'u1' }, (s) => {
+      s.users[1]!.limits = { requestsPerMinute: 7 };
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    for (const n of nodes) {
+      expect(n.version()).toBe(1); // still serving the last good parts
+      expect(n.heldUser('u1')?.user.username).toBe('user1');
+      expect(n.status().connected).toBe(false);
+      // A cold user cannot be read: an error (the data plane answers 503), never "no such user".
+      await expect(n.loadUser('u2')).rejects.toThrow();
+    }
+    proxy.restore();
+    await waitFor(() => nodes.every((n) => n.version() === 3), 5_000, 'catch-up after reconnect');
+    for (const n of nodes) expect(n.heldUser('u1')?.user.limits).toEqual({ requestsPerMinute: 7 });
+  });
+
+  it('a node that boots with Redis away has no config (the data plane answers 503)', async () => {
+    const proxy = await startTcpProxy('127.0.0.1', Number(new URL(testRedisUrl()).port || 6379));
+    closers.push(() => proxy.close());
+    proxy.cut();
+    const source = createRedisPartSource({
+      url: `redis://127.0.0.1:${proxy.port}`,
+      prefix: testRedisPrefix('parts'),
+      bootTimeoutMs: 300,
+    });
+    closers.push(() => source.close());
+    const started = Date.now();
+    expect(await source.load()).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(source.connected()).toBe(false);
+  });
+
+  it('the control plane re-stores every part when Redis comes back empty', async () => {
+    const prefix = testRedisPrefix('parts');
+    const name = `test-cp-${randomBytes(3).toString('hex')}`;
+    const bus = createRedisBus({ url: testRedisUrl(), prefix, name });
+    const store = createRedisPartStore({ url: testRedisUrl(), prefix });
+    closers.push(
+      () => bus.close(),
+      () => store.close(),
+    );
+    const loader = snapshotLoader(() => buildSnapshot(7));
+    const publisher = createPartPublisher({ bus, store, load: loader });
+    closers.push(() => publisher.close());
+    const stored = async (): Promise<boolean> =>
+      (await store.getGlobal().catch(() => null))?.part.version === 7 &&
+      (await store.tokenOwner(buildSnapshot(7).tokens[1]!.hash).catch(() => null)) === 'u1';
+    // The first connect already stores it.
+    await waitFor(stored, 3_000, 'stored at connect');
+    // Redis restarted without persistence: keys gone, connections dropped.
+    const keys = await store.client.keys(`${prefix}*`);
+    await store.client.del(...keys);
+    expect(await stored()).toBe(false);
+    expect(await killRedisClients(store.client, [`${name}-sub`, `${name}-pub`])).toBe(2);
+    await waitFor(stored, 5_000, 're-stored after reconnect');
+  });
+});

@@ -1,0 +1,241 @@
+import {
+  GLOBAL_PART,
+  partitionSnapshot,
+  partUserId,
+  userPartKey,
+  type GlobalPart,
+  type PartKey,
+  type UserPart,
+} from '@aisbf/core';
+import type { Redis } from 'ioredis';
+import {
+  DEFAULT_LOG_LENGTH,
+  parsePart,
+  type LogEntry,
+  type PartStore,
+  type PartWrite,
+  type Stored,
+} from './part-store';
+import { closeClient, createRedisClient, isReady } from './redis-client';
+
+export interface RedisPartStoreOptions {
+  url: string;
+  prefix: string;
+  name?: string;
+  /** Entries the change log keeps (about: trimmed with `MAXLEN ~`). */
+  logLength?: number;
+  onError?: (error: unknown) => void;
+}
+
+export class PartStoreUnavailableError extends Error {
+  override readonly name = 'PartStoreUnavailableError';
+}
+
+// One script per part write, so the part, its version, the token and username indexes and the
+// log entry change together: a node never finds a new part with an old token index, nor a log
+// entry naming a part not yet written. Compare-and-set on the part's version (a hash field that
+// outlives a deleted part, so a stale writer cannot bring a deleted user back).
+// KEYS: part, versions, log, token index, user's token set, username index, user → username.
+// ARGV: version, part name, json ('' = delete), log length, user id ('' = global), username,
+//       append log ('1'/'0'), commit time, token hashes...
+const WRITE_SCRIPT = `
+local version = tonumber(ARGV[1])
+local current = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '-1')
+if current >= version then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+if ARGV[3] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[3]) end
+local userId = ARGV[5]
+if userId ~= '' then
+  for _, h in ipairs(redis.call('SMEMBERS', KEYS[5])) do
+    if redis.call('HGET', KEYS[4], h) == userId then redis.call('HDEL', KEYS[4], h) end
+  end
+  redis.call('DEL', KEYS[5])
+  for i = 9, #ARGV do
+    redis.call('HSET', KEYS[4], ARGV[i], userId)
+    redis.call('SADD', KEYS[5], ARGV[i])
+  end
+  local old = redis.call('HGET', KEYS[7], userId)
+  if old and redis.call('HGET', KEYS[6], old) == userId then redis.call('HDEL', KEYS[6], old) end
+  if ARGV[6] ~= '' then
+    redis.call('HSET', KEYS[6], ARGV[6], userId)
+    redis.call('HSET', KEYS[7], userId, ARGV[6])
+  else
+    redis.call('HDEL', KEYS[7], userId)
+  end
+end
+if ARGV[7] == '1' then
+  local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
+  local prev = '0-0'
+  local ms, seq = version, 1
+  if #last > 0 then
+    prev = last[1][1]
+    local lms, lseq = string.match(prev, '^(%d+)-(%d+)$')
+    lms = tonumber(lms)
+    if lms >= version then ms, seq = lms, tonumber(lseq) + 1 end
+  end
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], string.format('%d-%d', ms, seq),
+    'v', ARGV[1], 'p', ARGV[2], 'prev', prev, 'at', ARGV[8])
+end
+return 1
+`;
+
+// The full republish's closing entry: `*` tells readers to resynchronise what they hold.
+const RESET_SCRIPT = `
+local version = tonumber(ARGV[1])
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local prev = '0-0'
+local ms, seq = version, 1
+if #last > 0 then
+  prev = last[1][1]
+  local lms, lseq = string.match(prev, '^(%d+)-(%d+)$')
+  lms = tonumber(lms)
+  if lms >= version then ms, seq = lms, tonumber(lseq) + 1 end
+end
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], string.format('%d-%d', ms, seq),
+  'v', ARGV[1], 'p', '*', 'prev', prev, 'at', ARGV[3])
+return 1
+`;
+
+/** How many part writes a full republish sends per pipeline. */
+const PUT_BATCH = 500;
+
+/**
+ * Config parts in Redis (docs/cluster.md "Keys"): `part:global`, `part:user:<id>` (JSON),
+ * `part:versions` (hash), `token-user` (hash: token SHA-256 → user id), `user-tokens:<id>` (set),
+ * `username-user` and `user-username` (hashes), `config:log` (stream). Provider keys stay
+ * ciphertext inside the parts.
+ */
+export function createRedisPartStore(options: RedisPartStoreOptions): PartStore & { client: Redis } {
+  const client = createRedisClient({
+    url: options.url,
+    name: options.name ?? 'aisbf-parts',
+    onError: options.onError,
+  });
+  const p = options.prefix;
+  const logLength = String(options.logLength ?? DEFAULT_LOG_LENGTH);
+  const keys = {
+    versions: `${p}part:versions`,
+    log: `${p}config:log`,
+    tokens: `${p}token-user`,
+    names: `${p}username-user`,
+    nameOf: `${p}user-username`,
+  };
+  const partKey = (key: PartKey): string => `${p}part:${key}`;
+  // Reads fail at once while Redis is away: the caller keeps the parts it holds instead of
+  // waiting on ioredis' offline queue.
+  const ensureReady = (): void => {
+    if (!isReady(client)) throw new PartStoreUnavailableError(`redis is ${client.status}`);
+  };
+  const writeArgs = (version: number, at: number, write: PartWrite, log: boolean): Array<string | number> => {
+    const userId = partUserId(write.key);
+    const user = write.part !== null && userId !== null ? (write.part as UserPart) : null;
+    return [
+      7,
+      partKey(write.key),
+      keys.versions,
+      keys.log,
+      keys.tokens,
+      `${p}user-tokens:${userId ?? ''}`,
+      keys.names,
+      keys.nameOf,
+      String(version),
+      write.key,
+      write.part === null ? '' : JSON.stringify(write.part),
+      logLength,
+      userId ?? '',
+      user?.user.username ?? '',
+      log ? '1' : '0',
+      String(at),
+      ...(user?.tokens.map((t) => t.hash) ?? []),
+    ];
+  };
+  const userPartKeys = async (): Promise<string[]> => {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await client.scan(cursor, 'MATCH', `${p}part:user:*`, 'COUNT', 1000);
+      cursor = next;
+      found.push(...batch);
+    } while (cursor !== '0');
+    return found.map((k) => k.slice(`${p}part:`.length));
+  };
+  const toEntry = ([id, fields]: [string, string[]]): LogEntry => {
+    const f = new Map<string, string>();
+    for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
+    return {
+      id,
+      version: Number(f.get('v') ?? 0),
+      part: (f.get('p') ?? '*') as PartKey | '*',
+      prev: f.get('prev') ?? '',
+      at: Number(f.get('at') ?? 0),
+    };
+  };
+  return {
+    client,
+    async write(version, at, write) {
+      const [numKeys, ...rest] = writeArgs(version, at, write, true);
+      return (await client.eval(WRITE_SCRIPT, numKeys as number, ...rest)) === 1;
+    },
+    async put(snapshot) {
+      const { global, users } = partitionSnapshot(snapshot);
+      const writes: PartWrite[] = [{ key: GLOBAL_PART, part: global }];
+      for (const user of users) writes.push({ key: userPartKey(user.user.id), part: user });
+      const live = new Set(writes.map((w) => w.key));
+      for (const key of await userPartKeys())
+        if (!live.has(key as PartKey)) writes.push({ key: key as `user:${string}`, part: null });
+      let wrote = false;
+      for (let i = 0; i < writes.length; i += PUT_BATCH) {
+        const pipeline = client.pipeline();
+        for (const write of writes.slice(i, i + PUT_BATCH)) {
+          const [numKeys, ...rest] = writeArgs(snapshot.version, snapshot.createdAt, write, false);
+          pipeline.eval(WRITE_SCRIPT, numKeys as number, ...rest);
+        }
+        for (const [error, result] of (await pipeline.exec()) ?? []) {
+          if (error) throw error;
+          if (result === 1) wrote = true;
+        }
+      }
+      // Nothing newer (a republish of what is stored): readers have nothing to re-read.
+      if (wrote)
+        await client.eval(RESET_SCRIPT, 1, keys.log, String(snapshot.version), logLength, String(snapshot.createdAt));
+      return wrote;
+    },
+    async getGlobal() {
+      ensureReady();
+      const raw = await client.get(partKey(GLOBAL_PART));
+      return raw === null ? null : { part: parsePart(GLOBAL_PART, raw) as GlobalPart, bytes: raw.length };
+    },
+    async getUsers(ids) {
+      ensureReady();
+      if (ids.length === 0) return [];
+      const raws = await client.mget(ids.map((id) => partKey(userPartKey(id))));
+      return raws.map((raw, i): Stored<UserPart> | null =>
+        raw === null ? null : { part: parsePart(userPartKey(ids[i]!), raw) as UserPart, bytes: raw.length },
+      );
+    },
+    async userIds() {
+      ensureReady();
+      return (await userPartKeys()).map((key) => partUserId(key as PartKey) ?? '').filter((id) => id !== '');
+    },
+    async tokenOwner(hash) {
+      ensureReady();
+      return client.hget(keys.tokens, hash);
+    },
+    async userIdByName(username) {
+      ensureReady();
+      return client.hget(keys.names, username);
+    },
+    async readLog(after, limit) {
+      ensureReady();
+      const rows = (await client.xrange(keys.log, `(${after}`, '+', 'COUNT', limit)) as Array<[string, string[]]>;
+      return rows.map(toEntry);
+    },
+    async head() {
+      ensureReady();
+      const rows = (await client.xrevrange(keys.log, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+      return rows[0] === undefined ? null : toEntry(rows[0]);
+    },
+    connected: () => isReady(client),
+    close: () => closeClient(client),
+  };
+}
