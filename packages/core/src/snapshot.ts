@@ -73,6 +73,8 @@ export interface SnapshotProvider {
   defaultMaxTokens?: number;
   /** The provider's `default_*` context keys (docs/context.md "Order of resolution"). */
   limits?: ModelLimits;
+  /** AISBF's `api_key_required`: with no `apiKeyEnc`, no request is sent to it (docs/context.md "Keys"). */
+  apiKeyRequired?: boolean;
   /** AISBF's provider-level `rate_limit`: seconds kept between two requests to this provider. */
   rateLimitS?: number;
   /** Static headers of rows written before header values were sealed (plaintext; see sealed-headers.ts). */

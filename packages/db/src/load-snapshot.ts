@@ -70,6 +70,7 @@ export function toSnapshotProvider(p: StoredProvider): SnapshotProvider {
   const defaultMaxTokens = p.settings['default_max_tokens'];
   if (typeof defaultMaxTokens === 'number') provider.defaultMaxTokens = defaultMaxTokens;
   if (typeof maxConcurrency === 'number') provider.maxConcurrency = maxConcurrency;
+  if (p.settings['api_key_required'] === true) provider.apiKeyRequired = true;
   // The provider's default_* keys and its rate_limit (docs/context.md); unreadable ones are ignored.
   const defaults = providerObjectSchema.pick(DEFAULT_KEYS).safeParse(p.settings);
   if (defaults.success) {

@@ -89,6 +89,17 @@ export async function writeProvider(
       'headers',
     ]);
   const apiKey = config.api_key;
+  // AISBF's api_key_required: a provider that says it needs a key is refused without one (an omitted
+  // api_key keeps the stored key), so no request ever leaves unauthenticated (docs/context.md "Keys").
+  const hasKey = apiKey === undefined ? (existing?.apiKeyEnc ?? null) !== null : apiKey !== '';
+  if (config.api_key_required === true && !hasKey)
+    throw new ValidationError([
+      {
+        path: formatPath([...prefix, 'api_key']),
+        message:
+          'api_key is required: this provider sets api_key_required: true (give its key, or set api_key_required: false)',
+      },
+    ]);
   const sealed =
     apiKey === undefined
       ? {}

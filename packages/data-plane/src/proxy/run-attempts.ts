@@ -12,6 +12,7 @@ import {
 import type { ClientSignal } from '../http/client-signal';
 import { attemptOnce, type Answer, type OnceResult, type Passthrough } from './attempt-once';
 import type { AttemptDeps, AttemptPlan, AutoselectExpansion } from './attempt-plan';
+import { missingKeySkip } from './missing-key-skip';
 import { selectLeaf, type Leaf } from './select-leaf';
 import { spacedError, spacingSkip } from '../context/spacing-skip';
 import { windowVerdict } from '../context/window-verdict';
@@ -134,15 +135,29 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     }
     const current: Leaf = leaf;
     const key = current.target.key;
-    const fit = await windowVerdict(plan, current, deadline - clock());
+    const keyless = missingKeySkip(current);
+    const fit = keyless === null ? await windowVerdict(plan, current, deadline - clock()) : null;
     if (fit !== null && 'condensed' in fit) waitedMs += fit.condensed.waitedMs;
+    const tooLong = fit !== null && 'skip' in fit ? fit.skip.slice(0, 300) : null;
     // A same-entry retry is the same request's: it does not claim another rate_limit slot.
     const spaced =
-      (fit === null || !('skip' in fit)) && sameRetries === 0
+      keyless === null && tooLong === null && sameRetries === 0
         ? await spacingSkip(deps.spacer, current, deps.logger)
         : null;
-    if ((fit !== null && 'skip' in fit) || spaced !== null) {
-      const reason = (spaced?.reason ?? (fit as { skip: string }).skip).slice(0, 300);
+    if (spaced !== null) soonestSlotMs = Math.min(soonestSlotMs, spaced.waitMs);
+    const skip =
+      keyless ??
+      (tooLong !== null
+        ? {
+            reason: tooLong,
+            error: new GatewayError('BAD_REQUEST', `The request is too long for every entry tried: ${tooLong}.`, {
+              wireCode: 'context_length_exceeded',
+            }),
+          }
+        : spaced === null
+          ? null
+          : { reason: spaced.reason, error: spacedError(soonestSlotMs, routeLabel(plan)) });
+    if (skip !== null) {
       // Skipped before any byte is sent (docs/context.md): no 400 round trip, no cooldown.
       if (current.probe) state.apply(key, { type: 'probe-cancel' }, clock());
       plan.attempts.push({
@@ -150,19 +165,10 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
         model: current.target.model,
         status: null,
         outcome: 'skipped',
-        reason,
+        reason: skip.reason,
         latencyMs: 0,
       });
-      if (spaced !== null) soonestSlotMs = Math.min(soonestSlotMs, spaced.waitMs);
-      last = {
-        error:
-          spaced !== null
-            ? spacedError(soonestSlotMs, routeLabel(plan))
-            : new GatewayError('BAD_REQUEST', `The request is too long for every entry tried: ${reason}.`, {
-                wireCode: 'context_length_exceeded',
-              }),
-        passthrough: null,
-      };
+      last = { error: skip.error, passthrough: null };
       plan.selection.excluded.add(key);
       lastKey = key;
       leaf = null;
