@@ -24,7 +24,7 @@ function suite(name: string, makeSpacer: () => RequestSpacer): void {
     beforeAll(async () => {
       h = await startHarness({
         providers: [
-          { id: 'slow', models: [{ name: 'qwen', limits: { rateLimitS: 0.6 } }, 'other'] },
+          { id: 'slow', models: [{ name: 'qwen', limits: { rateLimitS: 2.5 } }, 'other'] },
           { id: 'fast', models: ['llama'] },
           // Provider-wide spacing; one model lifts it with its own rate_limit 0.
           { id: 'paced', models: ['a', 'b', { name: 'free', limits: { rateLimitS: 0 } }], extra: { rateLimitS: 30 } },
@@ -67,10 +67,10 @@ function suite(name: string, makeSpacer: () => RequestSpacer): void {
       expect(h.mocks['fast']!.requests).toHaveLength(1);
       const trail = h.events.at(-1)!.attempts;
       expect(trail[0]).toMatchObject({ provider: 'slow', model: 'qwen', outcome: 'skipped', status: null });
-      expect(trail[0]!.reason).toMatch(/^rate_limit: one request every 0\.6 s to slow\/qwen; next in 0\.\d s$/);
+      expect(trail[0]!.reason).toMatch(/^rate_limit: one request every 2\.5 s to slow\/qwen; next in [12]\.\d s$/);
       expect(trail[0]!.cooldownUntil).toBeUndefined();
       expect(trail[1]).toMatchObject({ provider: 'fast', outcome: 'ok' });
-      await sleep(650);
+      await sleep(2_550);
       const third = await post(`${h.v1}/chat/completions`, h.tokens.alice, chat('user-rotation/mixed'));
       expect(third.status).toBe(200);
       expect(h.mocks['slow']!.requests).toHaveLength(2); // not cooled down: back as soon as spacing allows
@@ -117,12 +117,12 @@ function suite(name: string, makeSpacer: () => RequestSpacer): void {
       it('is shared by the nodes of a cluster: a request on one node spaces the next on another', async () => {
         const node2 = await startSecondNode(h, { spacer: spacer() });
         try {
-          await sleep(650);
+          await sleep(2_550);
           const one = await post(`${h.v1}/chat/completions`, h.tokens.alice, chat('user-provider/slow/qwen'));
           expect(one.status).toBe(200);
           const two = await post(`${node2.v1}/chat/completions`, h.tokens.alice, chat('user-provider/slow/qwen'));
           expect(two.status).toBe(429);
-          expect(two.headers.get('retry-after')).toBe('1');
+          expect(two.headers.get('retry-after')).toBe('3');
         } finally {
           await node2.close();
         }
