@@ -2,6 +2,7 @@ import type { PassthroughFacts, PassthroughReader } from '../dialect';
 import { anthropicErrorAsChat } from './anthropic-error';
 import type { AnthropicUsage } from './anthropic-messages-api';
 import { convertAnthropicUsage } from './convert-anthropic-usage';
+import { readAnthropicPlainEvent } from './read-anthropic-plain-event';
 import { readAnthropicTextDelta } from './read-anthropic-text-delta';
 
 type Json = Record<string, unknown>;
@@ -38,11 +39,17 @@ export function createAnthropicPassthroughReader(): PassthroughReader {
   };
   return {
     read(payload) {
-      // Most events are text deltas: read in place, no JSON.parse (read-anthropic-text-delta.ts).
+      // Most events are text deltas or carry only their type: read in place, no JSON.parse.
       const delta = readAnthropicTextDelta(payload);
       if (delta !== null) {
         lastType = 'content_block_delta';
         return { ...NOTHING, text: delta, hasContent: true };
+      }
+      const plain = readAnthropicPlainEvent(payload);
+      if (plain !== null) {
+        lastType = plain === 'text_block_start' ? 'content_block_start' : plain;
+        if (plain === 'message_stop') return { ...NOTHING, done: true };
+        return plain === 'text_block_start' ? { ...NOTHING, hasContent: true } : NOTHING;
       }
       let json: unknown;
       try {

@@ -4,6 +4,7 @@ import { anthropicStreamEventSchema, type AnthropicUsage } from './anthropic-mes
 import { convertAnthropicUsage } from './convert-anthropic-usage';
 import { anthropicErrorAsChat } from './anthropic-error';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason';
+import { readAnthropicPlainEvent } from './read-anthropic-plain-event';
 import { readAnthropicTextDelta } from './read-anthropic-text-delta';
 
 type Out = ChatChunk | { error: ChatError };
@@ -62,7 +63,12 @@ export function createAnthropicStreamTranscoder(ctx: { model: string; created: n
   return {
     pushJson(payload) {
       const text = readAnthropicTextDelta(payload);
-      if (text === null) return null;
+      if (text === null) {
+        const plain = readAnthropicPlainEvent(payload);
+        if (plain === null) return null;
+        // Pings, block stops and empty text block starts yield nothing; the stop yields the usage trailer.
+        return plain !== 'message_stop' || trailerSent ? [] : [JSON.stringify(trailer())];
+      }
       if (text === '') return [];
       textHead ??= `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${JSON.stringify(ctx.created)},"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{"content":`;
       return [`${textHead}${JSON.stringify(text)}},"finish_reason":null}]}`];

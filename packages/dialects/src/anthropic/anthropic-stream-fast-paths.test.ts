@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anthropicBackend } from './anthropic-backend';
+import { readAnthropicPlainEvent } from './read-anthropic-plain-event';
 import { readAnthropicTextDelta } from './read-anthropic-text-delta';
 
 const payloads = (name: string): string[] =>
@@ -27,7 +28,17 @@ const parsedText = (payload: string): string | null => {
   }
 };
 
-describe('readAnthropicTextDelta', () => {
+/** The same event as JSON with a space after its first comma: never on a fast path, always parsed. */
+const spaced = (payload: string): string => payload.replace(',', ', ');
+const plain = [
+  '{"type":"ping"}',
+  '{"type": "ping"}',
+  '{"type":"message_stop"}',
+  '{"type":"content_block_stop","index":3}',
+  '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
+];
+
+describe('Anthropic stream fast paths', () => {
   it('reads the text of any text delta in Anthropic layout, escapes and non-ASCII included', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme' }), fc.nat(40), (text, index) => {
@@ -65,6 +76,44 @@ describe('readAnthropicTextDelta', () => {
     );
   });
 
+  it('reads the events that carry only their type, and only in their exact layout', () => {
+    expect(plain.map(readAnthropicPlainEvent)).toEqual([
+      'ping',
+      'ping',
+      'message_stop',
+      'content_block_stop',
+      'text_block_start',
+    ]);
+    for (const p of [
+      '{"type":"ping"',
+      '{"type":"content_block_stop","index":0"}',
+      '{"type":"content_block_stop","index":01}',
+      '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"a"}}',
+      '{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t","name":"n","input":{}}}',
+      '{"type":"message_stop","x":1}',
+      ...plain.map(spaced).filter((p) => p.includes(', ')),
+    ])
+      expect(readAnthropicPlainEvent(p), p).toBeNull();
+    // Random damage: whatever it still reads is valid JSON of that type.
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...plain),
+        fc.nat(120),
+        fc.nat(2),
+        fc.string({ maxLength: 2 }),
+        (p, at, cut, insert) => {
+          const damaged = p.slice(0, at % (p.length + 1)) + insert + p.slice((at % (p.length + 1)) + cut);
+          const type = readAnthropicPlainEvent(damaged);
+          if (type !== null)
+            expect((JSON.parse(damaged) as { type: string }).type).toBe(
+              type === 'text_block_start' ? 'content_block_start' : type,
+            );
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it("gives the stream transcoder's fast path exactly the chunks its full path gives", () => {
     const all = [...payloads('text-and-tool-use.sse.txt'), delta('tab\there "q" é'), delta('')];
     const full = anthropicBackend.createStreamTranscoder({ model: 'claude-x', created: 7 });
@@ -78,8 +127,10 @@ describe('readAnthropicTextDelta', () => {
       const got = viaJson ?? (fast.push(p) as { ok: true; value: unknown[] }).value.map((c) => JSON.stringify(c));
       expect(got).toEqual(slow.value.map((c) => JSON.stringify(c)));
     }
-    expect(fastHits).toBe(all.filter((p) => readAnthropicTextDelta(p) !== null).length);
-    expect(fastHits).toBeGreaterThanOrEqual(3);
+    const plainOrDelta = (p: string): boolean =>
+      readAnthropicTextDelta(p) !== null || readAnthropicPlainEvent(p) !== null;
+    expect(fastHits).toBe(all.filter(plainOrDelta).length);
+    expect(fastHits).toBeGreaterThanOrEqual(6);
   });
 
   it("gives the pass-through reader the same facts as a full parse, and frames under the event's name", () => {
@@ -94,5 +145,14 @@ describe('readAnthropicTextDelta', () => {
     });
     expect(reader.frame(delta('x'))).toBe(`event: content_block_delta\ndata: ${delta('x')}\n\n`);
     expect(reader.read('{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"')).toBeNull();
+    // Each fast-path event reads and frames as the same event parsed in full does.
+    for (const p of [...plain, delta('x y')]) {
+      const full = anthropicBackend.passthrough.createReader();
+      const slow = p.includes(',') ? spaced(p) : p.replace(':', ' : ');
+      expect(readAnthropicPlainEvent(slow) ?? readAnthropicTextDelta(slow)).toBeNull();
+      const want = full.read(slow);
+      expect(reader.read(p), p).toEqual(want);
+      expect(reader.frame(p).split('\n')[0]).toBe(full.frame(slow).split('\n')[0]);
+    }
   });
 });
