@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import {
   GatewayError,
   indexSnapshot,
+  preloadTokenCounters,
+  snapshotEncodings,
   type BudgetLedger,
   type CooldownSync,
   type PrefillRefusals,
@@ -96,6 +98,12 @@ export interface DataPlaneDeps {
   busConnected?: () => boolean;
   /** Spans go here; default the global @opentelemetry/api tracer (no-op unless an SDK is registered). */
   tracer?: Tracer;
+  /**
+   * Load the tokenizers each snapshot's models use as soon as it arrives, in the background
+   * (docs/context.md "Costs"), so the first request needing one is checked rather than sent
+   * unchecked while it loads. The roles turn it on; tests and embedders load on first use.
+   */
+  preloadTokenCounters?: boolean;
   /** How long `close()` waits for requests still being served (default 10 s). */
   drainMs?: number;
 }
@@ -171,6 +179,19 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     clock,
     onOpen: () => metrics.cooldownOpened(),
   });
+  /** Encodings whose load was started here: each is loaded (and logged) once per process. */
+  const preloading = new Set<string>();
+  const preload = (snapshot: Snapshot): void => {
+    const encodings = snapshotEncodings(snapshot).filter((e) => !preloading.has(e));
+    if (encodings.length === 0) return;
+    for (const e of encodings) preloading.add(e);
+    const started = performance.now();
+    preloadTokenCounters(encodings).then(
+      () => deps.logger.info({ encodings, ms: Math.round(performance.now() - started) }, 'token counters preloaded'),
+      (error: unknown) =>
+        deps.logger.warn({ err: error, encodings }, 'token counters not preloaded; loaded on first use'),
+    );
+  };
   const targets = createTargetResolver({ pools, decrypt: (sealed) => deps.secretBox.decrypt(sealed) });
   const serveDeps: ServeDeps = {
     state,
@@ -308,6 +329,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       );
     },
     setSnapshot(snapshot) {
+      if (deps.preloadTokenCounters === true) preload(snapshot);
       const index = indexSnapshot(snapshot);
       loaded = { index, resolve: createRouteResolver(index) };
       models.reset();

@@ -88,6 +88,8 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     prefillRefusals,
     rateLimiter,
     spacer,
+    // The snapshot's tokenizers load in the background at boot, not on the first request.
+    preloadTokenCounters: true,
     budgetLedger,
     health,
     responseCache,

@@ -130,6 +130,8 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     rateLimiter,
     // AISBF's rate_limit spacing (docs/context.md "Rate limit"), kept in this process.
     spacer,
+    // The snapshot's tokenizers load in the background at boot, not on the first request.
+    preloadTokenCounters: true,
     logger,
     limits: { maxBodyBytes: env.AISBF_MAX_BODY_BYTES },
     maxHops: env.AISBF_MAX_HOPS,

@@ -73,6 +73,9 @@ export function loadedTokenCounter(encoding: TokenEncoding | null): TokenCounter
   return counter;
 }
 
+/** Whether the encoding's counter is loaded (never starts a load; readiness and tests). */
+export const tokenCounterReady = (encoding: TokenEncoding): boolean => loaded.has(encoding);
+
 /**
  * The encoding's counter. The rank tables take about 0.2–0.9 s and 30–60 MB to load, so they are
  * loaded on first use (or by `preloadTokenCounters` at boot), once per process, never at import.

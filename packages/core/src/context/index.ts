@@ -7,3 +7,4 @@ export * from './request-spacing';
 export * from './conversation-units';
 export * from './plan-summary';
 export * from './summary-prompt';
+export * from './snapshot-encodings';
