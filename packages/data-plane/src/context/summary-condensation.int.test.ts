@@ -216,6 +216,21 @@ describe('summary condensation over HTTP', () => {
     expect(served.attempts[0]!.reason).toContain('did not answer within 0.5 s');
   });
 
+  it('does not ask a failing summariser again when the entry is retried', async () => {
+    h.mocks['flaky']!.setDefault({ kind: 'status', status: 500 });
+    h.mocks['small']!.enqueue({ kind: 'status', status: 503 });
+    const { all } = conversationAbout('kiwis');
+    const seen = h.events.length;
+    const res = await ask('shaky', all);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-aisbf-condensed')).toMatch(/^sliding_window; /);
+    expect(h.mocks['small']!.requests).toHaveLength(2);
+    expect(sentTo('small', 1)).toEqual(sentTo('small', 0));
+    const summaries = h.events.slice(seen).filter((e) => e.autoselectReason === 'condensation');
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]!.status).toBe(502);
+  });
+
   it('never shows a conversation holding an access key to a summariser that is not private', async () => {
     const { all, turns } = conversationAbout('keys');
     turns[3]!.content += ' aws configure set aws_access_key_id AKIAQ7ZK3M9XWB2RT5HV';

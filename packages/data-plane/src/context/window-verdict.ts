@@ -11,28 +11,36 @@ import type { AttemptPlan } from '../proxy/attempt-plan';
 import type { Leaf } from '../proxy/select-leaf';
 import { summariseTurns } from './summarise-turns';
 
+/** The body one leaf gets instead of the client's, and what the answer and usage record say of it. */
+export interface Condensed {
+  body: Record<string, unknown>;
+  /** The `x-aisbf-condensed` value, `<method>; <before>-><after>`. */
+  summary: string;
+  /** Spent waiting on a summariser: upstream time, not aisbf's overhead. */
+  waitedMs: number;
+  /** After a fallback, why the methods listed first did not serve (the attempt's `reason`). */
+  note?: string;
+}
+
 /**
  * What a chat request needs before it is sent to this leaf (docs/context.md "Before sending"):
- * null when it fits (or nothing is known), `skip` when the leaf cannot take it, `condensed` with
- * the body to send this leaf instead (other leaves still get the client's own), the
- * `x-aisbf-condensed` value, `<method>; <before>-><after>`, the milliseconds spent waiting on a
- * summariser (upstream time, not aisbf's overhead) and, after a fallback, why the methods listed
- * first did not serve (the attempt's `reason` in the usage record).
+ * null when it fits (or nothing is known), `skip` when the leaf cannot take it, `condense` when it
+ * gets a condensed body instead (other leaves still get the client's own). Deciding is synchronous;
+ * only condensing may wait on a summariser, so a leaf is skipped (or spaced out) before anyone
+ * pays for a summary it would not use.
  */
-export type WindowVerdict =
-  | null
-  | { skip: string }
-  | { condensed: { body: Record<string, unknown>; summary: string; waitedMs: number; note?: string } };
+export type WindowVerdict = null | { skip: string } | { condense: (leftMs: number) => Promise<Condensed> };
 
 /**
  * The leaf's `condense_method`s are tried in the order listed until one gives a prompt that fits;
  * `sliding_window` is the last resort of every list (a failed or refused summary falls back to it,
- * never to an error), and the summary names the method actually applied. While an OpenAI
- * tokenizer is still loading the request is sent as before, never skipped or cut on a guess. A
- * client whose own body is passed through to a backend of its dialect is not condensed yet: that
- * body, not the canonical one, is what is sent.
+ * never to an error), and the summary names the method actually applied. When sliding_window
+ * cannot fit the prompt no summary can (it keeps the same turns plus a summary), so the leaf is
+ * skipped. While an OpenAI tokenizer is still loading the request is sent as before, never skipped
+ * or cut on a guess. A client whose own body is passed through to a backend of its dialect is not
+ * condensed yet: that body, not the canonical one, is what is sent.
  */
-export async function windowVerdict(plan: AttemptPlan, leaf: Leaf, leftMs: number): Promise<WindowVerdict> {
+export function windowVerdict(plan: AttemptPlan, leaf: Leaf): WindowVerdict {
   if (plan.upstreamPath !== '/chat/completions' || plan.prefill !== undefined) return null;
   const { contextSize, maxRequestTokens, condenseMethods, maxTokens } = leaf.limits;
   const window = leaf.contextWindow ?? contextSize;
@@ -50,43 +58,47 @@ export async function windowVerdict(plan: AttemptPlan, leaf: Leaf, leftMs: numbe
   if (condenseMethods === undefined || condenseMethods.length === 0) return { skip: why };
   if (plan.client !== undefined && backendDialectFor(leaf.target.provider.type)?.name === plan.client.dialect)
     return null;
-  const failed: string[] = [];
-  let waitedMs = 0;
-  for (const method of condenseMethods) {
-    if (method === 'sliding_window') break;
-    // A summary request itself carries no summariser: it is never condensed by another summary.
-    if (!isSummaryMethod(method) || plan.summariser === undefined) continue;
-    const started = performance.now();
-    const summarised = await summariseTurns({
-      method,
-      body: plan.body,
-      counter,
-      room,
-      condensation: plan.resolution.kind === 'rotation' ? plan.resolution.rotation.config.condensation : undefined,
-      summariser: plan.summariser,
-      leftMs,
-      signal: plan.clientSignal,
-    });
-    // Time on a cache hit is aisbf's own; a summariser's answer (or failure) is upstream time.
-    if (!summarised.ok || summarised.value.called) waitedMs += performance.now() - started;
-    if (!summarised.ok) {
-      failed.push(`${method}: ${summarised.error}`);
-      continue;
-    }
-    const before = countPromptTokens(plan.body, counter);
-    const after = countPromptTokens(summarised.value.body, counter);
-    return { condensed: { body: summarised.value.body, summary: `${method}; ${before}->${after}`, waitedMs } };
-  }
-  const note = failed.length === 0 ? undefined : failed.join('; ');
   const slid = slideWindow(plan.body, counter, room);
-  if (!slid.ok)
-    return { skip: `${why}; sliding_window cannot fit it: ${slid.reason}${note === undefined ? '' : ` (${note})`}` };
+  if (!slid.ok) return { skip: `${why}; sliding_window cannot fit it: ${slid.reason}` };
+  const bySlide: Condensed = {
+    body: slid.request,
+    summary: `sliding_window; ${slid.before}->${slid.after}`,
+    waitedMs: 0,
+  };
+  const end = condenseMethods.indexOf('sliding_window');
+  const methods = (end < 0 ? condenseMethods : condenseMethods.slice(0, end)).filter(isSummaryMethod);
+  // A summary request itself carries no summariser: it is never condensed by another summary.
+  const summariser = plan.summariser;
+  if (methods.length === 0 || summariser === undefined) return { condense: () => Promise.resolve(bySlide) };
+  const condensation = plan.resolution.kind === 'rotation' ? plan.resolution.rotation.config.condensation : undefined;
   return {
-    condensed: {
-      body: slid.request,
-      summary: `sliding_window; ${slid.before}->${slid.after}`,
-      waitedMs,
-      ...(note === undefined ? {} : { note }),
+    async condense(leftMs) {
+      const failed: string[] = [];
+      const started = performance.now();
+      for (const method of methods) {
+        const summarised = await summariseTurns({
+          method,
+          body: plan.body,
+          counter,
+          room,
+          condensation,
+          summariser,
+          leftMs: leftMs - (performance.now() - started),
+          signal: plan.clientSignal,
+        });
+        if (!summarised.ok) {
+          failed.push(`${method}: ${summarised.error}`);
+          continue;
+        }
+        const after = countPromptTokens(summarised.value.body, counter);
+        return {
+          body: summarised.value.body,
+          summary: `${method}; ${slid.before}->${after}`,
+          // Time on a cache hit is aisbf's own; a summariser's answer (or failure) is upstream time.
+          waitedMs: summarised.value.called || failed.length > 0 ? performance.now() - started : 0,
+        };
+      }
+      return { ...bySlide, waitedMs: performance.now() - started, note: failed.join('; ') };
     },
   };
 }

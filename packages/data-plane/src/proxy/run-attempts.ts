@@ -15,7 +15,7 @@ import type { AttemptDeps, AttemptPlan, AutoselectExpansion } from './attempt-pl
 import { missingKeySkip } from './missing-key-skip';
 import { selectLeaf, type Leaf } from './select-leaf';
 import { spacedError, spacingSkip } from '../context/spacing-skip';
-import { windowVerdict } from '../context/window-verdict';
+import { windowVerdict, type Condensed } from '../context/window-verdict';
 import { withDefaults } from '../context/with-defaults';
 
 /** The first attempt that produced something to send to the client. */
@@ -74,6 +74,8 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
   let waitedMs = 0;
   let last: { error: GatewayError; passthrough: Passthrough | null } | null = null;
   let lastKey: string | null = null;
+  /** Condensed bodies already written for this request, by entry key. */
+  const condensedFor = new Map<string, Condensed>();
   /** Until when this request may wait for a slot when every entry is saturated (set on first need). */
   let queueUntil: number | null = null;
   /** The soonest rate_limit slot among the entries skipped as spaced (their 429's Retry-After). */
@@ -136,8 +138,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     const current: Leaf = leaf;
     const key = current.target.key;
     const keyless = missingKeySkip(current);
-    const fit = keyless === null ? await windowVerdict(plan, current, deadline - clock()) : null;
-    if (fit !== null && 'condensed' in fit) waitedMs += fit.condensed.waitedMs;
+    const fit = keyless === null ? windowVerdict(plan, current) : null;
     const tooLong = fit !== null && 'skip' in fit ? fit.skip.slice(0, 300) : null;
     // A same-entry retry is the same request's: it does not claim another rate_limit slot.
     const spaced =
@@ -174,6 +175,23 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
       leaf = null;
       continue;
     }
+    // A condensed body is this entry's alone (docs/context.md): the next entry gets the client's
+    // again. Written once per entry and request: a same-entry retry does not ask for another summary.
+    let condensed: Condensed | undefined;
+    if (fit !== null && 'condense' in fit) {
+      condensed = condensedFor.get(key);
+      if (condensed === undefined) {
+        condensed = await fit.condense(deadline - clock());
+        condensedFor.set(key, condensed);
+        waitedMs += condensed.waitedMs;
+        // Others may have filled the entry while its summary was written: back to selection.
+        if (saturated(current, state)) {
+          if (current.probe) state.apply(key, { type: 'probe-cancel' }, clock());
+          leaf = null;
+          continue;
+        }
+      }
+    }
     state.acquire(key);
     state.acquire(current.target.providerKey);
     let released = false;
@@ -186,8 +204,6 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     const attemptStartedAt = clock();
     // Wall time waiting on the upstream, measured finely: x-aisbf-overhead-ms is total minus this.
     const waitStarted = performance.now();
-    // A condensed body is this entry's alone (docs/context.md): the next entry gets the client's again.
-    const condensed = fit !== null && 'condensed' in fit ? fit.condensed : undefined;
     const sent = condensed === undefined ? plan : { ...plan, body: condensed.body };
     const result = await attemptOnce(deps, sent, current, deadline);
     waitedMs += performance.now() - waitStarted;
@@ -453,6 +469,15 @@ async function serveAutoselectEntry(
   result.served.waitedMs += decidedIn;
   result.served.autoselect = { route: autoselect.route, reason: expansion.reason, findings: expansion.findings };
   return result;
+}
+
+/** The entry (or its provider) has no free slot under its max_concurrency. */
+function saturated(leaf: Leaf, state: AttemptDeps['state']): boolean {
+  const { key, providerKey, provider } = leaf.target;
+  return (
+    (leaf.maxConcurrency !== undefined && state.inflight(key) >= leaf.maxConcurrency) ||
+    (provider.maxConcurrency !== undefined && state.inflight(providerKey) >= provider.maxConcurrency)
+  );
 }
 
 function exhausted(
