@@ -8,3 +8,4 @@ export * from './conversation-units';
 export * from './plan-summary';
 export * from './summary-prompt';
 export * from './snapshot-encodings';
+export * from './condense-at';

@@ -1,4 +1,5 @@
 import {
+  condenseAt,
   countPromptTokens,
   encodingForModel,
   isSummaryMethod,
@@ -50,16 +51,22 @@ export function windowVerdict(plan: AttemptPlan, leaf: Leaf): WindowVerdict {
   const asked = plan.body['max_tokens'] ?? plan.body['max_completion_tokens'];
   const output = typeof asked === 'number' ? asked : (maxTokens ?? 0);
   const room = Math.min(window === undefined ? Infinity : window - output, maxRequestTokens ?? Infinity);
-  if (promptFits(plan.body, counter, room)) return null;
-  const why =
-    window !== undefined && !promptFits(plan.body, counter, window - output)
+  const methodsSet = condenseMethods !== undefined && condenseMethods.length > 0;
+  // condense_context lowers where an entry with a method starts condensing (and what it condenses to).
+  const target = methodsSet ? condenseAt(room, window, leaf.limits.condenseContext) : room;
+  if (promptFits(plan.body, counter, target)) return null;
+  const fits = target < room && promptFits(plan.body, counter, room);
+  const why = fits
+    ? `prompt passes condense_context ${leaf.limits.condenseContext}% of the ${window}-token window (${counter.encoding} count)`
+    : window !== undefined && !promptFits(plan.body, counter, window - output)
       ? `prompt does not fit the ${window}-token window with ${output} tokens for the answer (${counter.encoding} count)`
       : `prompt passes max_request_tokens ${maxRequestTokens} (${counter.encoding} count)`;
-  if (condenseMethods === undefined || condenseMethods.length === 0) return { skip: why };
+  if (!methodsSet) return { skip: why };
   if (plan.client !== undefined && backendDialectFor(leaf.target.provider.type)?.name === plan.client.dialect)
     return null;
-  const slid = slideWindow(plan.body, counter, room);
-  if (!slid.ok) return { skip: `${why}; sliding_window cannot fit it: ${slid.reason}` };
+  const slid = slideWindow(plan.body, counter, target);
+  // Past the threshold but within the window: sent as it is when it cannot be condensed further.
+  if (!slid.ok) return fits ? null : { skip: `${why}; sliding_window cannot fit it: ${slid.reason}` };
   const bySlide: Condensed = {
     body: slid.request,
     summary: `sliding_window; ${slid.before}->${slid.after}`,
@@ -80,7 +87,7 @@ export function windowVerdict(plan: AttemptPlan, leaf: Leaf): WindowVerdict {
           method,
           body: plan.body,
           counter,
-          room,
+          room: target,
           condensation,
           summariser,
           leftMs: leftMs - (performance.now() - started),
