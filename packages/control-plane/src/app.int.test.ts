@@ -126,4 +126,24 @@ describe('control plane over HTTP', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.headers['content-type']).toContain('application/json');
   });
+
+  it('pages users over GraphQL (userPage) and names a bad page size in extensions', async () => {
+    const ask = async (query: string) =>
+      JSON.parse(
+        (
+          await raw(
+            port,
+            'POST',
+            '/graphql',
+            { 'content-type': 'application/json', authorization: `Bearer ${FIXTURE_ADMIN_TOKEN}` },
+            JSON.stringify({ query }),
+          )
+        ).text,
+      ) as { data: unknown; errors?: Array<{ extensions: Record<string, unknown> }> };
+    expect((await ask('{ userPage(first: 1, search: "adm") { items { username } nextCursor } }')).data).toEqual({
+      userPage: { items: [{ username: 'admin' }], nextCursor: null },
+    });
+    const bad = await ask('{ userPage(first: 500) { nextCursor } }');
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_REQUEST', path: 'first' });
+  });
 });

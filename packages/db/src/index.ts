@@ -20,3 +20,4 @@ export * from './list-usage-requests';
 export * from './db-prefill-refusals';
 export * from './find-by-keys';
 export * from './load-config-part';
+export * from './page-query';

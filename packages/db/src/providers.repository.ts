@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Pricing, ProviderModel } from '@aisbf/core';
 import type { Database } from './database';
 import { selectByKeys, type ScopedKey } from './find-by-keys';
+import { containsText, toPage, type Page, type PageRequest } from './page-query';
 import { fromBool, readJson, toBool, writeJson } from './json-column';
 import type { ProviderHealthRow, ProviderModelRow, ProviderRow } from './providers.table';
 
@@ -102,6 +103,25 @@ export async function listProviders(db: Kysely<Database>, ownerId?: string | nul
   let query = db.selectFrom('providers').selectAll();
   if (ownerId !== undefined) query = query.where('owner_key', '=', ownerKey(ownerId));
   return withModels(db, await query.orderBy('owner_key').orderBy('slug').execute());
+}
+
+/** The query of `pageProviders` (the tests EXPLAIN it): the `(owner_key, slug)` unique index, in order. */
+export function pageProvidersQuery(db: Kysely<Database>, ownerId: string | null, page: PageRequest) {
+  let query = db.selectFrom('providers').selectAll().where('owner_key', '=', ownerKey(ownerId));
+  if (page.after !== undefined) query = query.where('slug', '>', page.after);
+  if (page.search) query = query.where(containsText('slug', page.search));
+  return query.orderBy('slug').limit(page.limit + 1);
+}
+
+/** One page of a scope's providers by slug, optionally those whose id contains `search`. */
+export async function pageProviders(
+  db: Kysely<Database>,
+  ownerId: string | null,
+  page: PageRequest,
+): Promise<Page<StoredProvider>> {
+  const rows = await pageProvidersQuery(db, ownerId, page).execute();
+  const result = toPage(rows, page.limit, (r) => r.slug);
+  return { items: await withModels(db, result.items), nextAfter: result.nextAfter };
 }
 
 /** The providers of these `(owner, slug)` keys that exist (by the unique index: cost follows the keys, not the table). */

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Limits, Role } from '@aisbf/core';
 import type { Database } from './database';
 import { fromBool, readJson, toBool, writeJson } from './json-column';
+import { containsText, toPage, type Page, type PageRequest } from './page-query';
 import type { ApiTokenRow, UserRow } from './users.table';
 
 export interface User {
@@ -69,6 +70,21 @@ export async function findUserById(db: Kysely<Database>, id: string): Promise<Us
 export async function listUsers(db: Kysely<Database>): Promise<User[]> {
   const rows = await db.selectFrom('users').selectAll().orderBy('username').execute();
   return rows.map(toUser);
+}
+
+/** The query of `pageUsers` (the tests EXPLAIN it): the unique index on username, in order. */
+export function pageUsersQuery(db: Kysely<Database>, page: PageRequest) {
+  let query = db.selectFrom('users').selectAll();
+  if (page.after !== undefined) query = query.where('username', '>', page.after);
+  if (page.search) query = query.where(containsText('username', page.search));
+  return query.orderBy('username').limit(page.limit + 1);
+}
+
+/** One page of users by username, optionally those whose name contains `search`. */
+export async function pageUsers(db: Kysely<Database>, page: PageRequest): Promise<Page<User>> {
+  const rows = await pageUsersQuery(db, page).execute();
+  const result = toPage(rows, page.limit, (r) => r.username);
+  return { items: result.items.map(toUser), nextAfter: result.nextAfter };
 }
 
 export interface UserChanges {

@@ -7,7 +7,9 @@ import type { RouteConfigView } from '../services/route-configs.service';
 import type { UsageView } from '../services/usage.service';
 import type { TokenView, UserView } from '../services/views';
 import type { CreatedToken } from '../services/tokens.service';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type PageView } from '../services/page-input';
 import type { ModelDiscovery } from '@aisbf/jobs';
+import type { ObjectRef } from '@pothos/core';
 import { builder, type GraphqlContext } from './builder';
 
 /** GraphQL for automation (docs/architecture.md "Control plane"): operation names and signatures are the contract. */
@@ -265,6 +267,22 @@ const UsageReport = builder.objectRef<UsageView>('UsageReport').implement({
   }),
 });
 
+/** A page of a list (docs/control-plane.md "Pages"): the items and the cursor of the next page. */
+const pageOf = <T extends object>(name: string, item: typeof User | typeof Provider) =>
+  builder.objectRef<PageView<T>>(name).implement({
+    fields: (t) => ({
+      items: t.field({ type: [item as ObjectRef<SchemaTypeOf, T>], resolve: (p) => p.items }),
+      nextCursor: t.string({
+        nullable: true,
+        description: 'Pass as `after` for the next page; null on the last page.',
+        resolve: (p) => p.nextCursor,
+      }),
+    }),
+  });
+type SchemaTypeOf = typeof User extends ObjectRef<infer S, UserView> ? S : never;
+const UserPage = pageOf('UserPage', User);
+const ProviderPage = pageOf('ProviderPage', Provider);
+
 builder.queryType({
   fields: (t) => ({
     me: t.field({
@@ -273,6 +291,12 @@ builder.queryType({
       resolve: async (_r, _a, ctx) => (ctx.actor === null ? null : ctx.services.users.me(ctx.actor)),
     }),
     users: t.field({ type: [User], resolve: (_r, _a, ctx) => ctx.services.users.list(requireActor(ctx)) }),
+    userPage: t.field({
+      type: UserPage,
+      description: `Users by username, \`first\` (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}) after the cursor \`after\`; \`search\`: names containing it.`,
+      args: { first: t.arg.int(), after: t.arg.string(), search: t.arg.string() },
+      resolve: (_r, a, ctx) => ctx.services.users.page(requireActor(ctx), a),
+    }),
     apiTokens: t.field({
       type: [ApiToken],
       args: { owner: t.arg.string() },
@@ -282,6 +306,12 @@ builder.queryType({
       type: [Provider],
       args: { owner: t.arg.string() },
       resolve: (_r, a, ctx) => ctx.services.providers.list(requireActor(ctx), { owner: a.owner }),
+    }),
+    providerPage: t.field({
+      type: ProviderPage,
+      description: `The scope's own providers by id, \`first\` (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}) after the cursor \`after\`; \`search\`: ids containing it.`,
+      args: { owner: t.arg.string(), first: t.arg.int(), after: t.arg.string(), search: t.arg.string() },
+      resolve: (_r, a, ctx) => ctx.services.providers.page(requireActor(ctx), a),
     }),
     rotations: t.field({
       type: [Rotation],

@@ -12,6 +12,7 @@ import {
   listModelHealth,
   listProviderHealth,
   listProviders,
+  pageProviders,
   setProviderHealth,
   UNKNOWN_HEALTH,
   type StoredProvider,
@@ -21,6 +22,7 @@ import { isAdmin, type Actor } from './actor';
 import { resolveOwner } from './owner-scope';
 import { headerNames, keepStoredHeaders, visibleSettings } from './provider-headers';
 import { notFound, writeProvider } from './provider-write';
+import { encodeCursor, toPageRequest, type PageInput, type PageView } from './page-input';
 import type { ServiceContext } from './service-deps';
 import { assertEndpointAllowed } from './endpoint-write-check';
 import { parseOrThrow, ValidationError } from './validation-error';
@@ -151,6 +153,19 @@ export function createProvidersService(ctx: ServiceContext) {
           ? (await listProviders(db, null)).filter((p) => !p.adminOnly || isAdmin(actor))
           : [];
       return views([...own, ...shared], new Map(scope.ownerId === null ? [] : [[scope.ownerId, scope.label]]));
+    },
+
+    /**
+     * One page of the scope's own providers by id (not the global ones a user may also use: those
+     * are the `GLOBAL` scope's pages); `search` keeps the ids containing it.
+     */
+    async page(actor: Actor, input: { owner?: string | null } & PageInput = {}): Promise<PageView<ProviderView>> {
+      const scope = await resolveOwner(db, actor, input.owner);
+      const page = await pageProviders(db, scope.ownerId, toPageRequest(input));
+      return {
+        items: await views(page.items, new Map(scope.ownerId === null ? [] : [[scope.ownerId, scope.label]])),
+        nextCursor: encodeCursor(page.nextAfter),
+      };
     },
 
     async upsert(

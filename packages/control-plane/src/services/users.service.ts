@@ -8,6 +8,7 @@ import {
   insertApiToken,
   insertUser,
   listUsers,
+  pageUsers,
   updateUser,
 } from '@aisbf/db';
 import { generatePassword, hashApiToken, hashPassword, tokenHint, TOKEN_PREFIX, verifyPassword } from '@aisbf/secrets';
@@ -17,6 +18,7 @@ import { requireAdmin } from './owner-scope';
 import type { ServiceContext } from './service-deps';
 import type { SessionStore } from '../ports';
 import { parseOrThrow } from './validation-error';
+import { encodeCursor, toPageRequest, type PageInput, type PageView } from './page-input';
 import { userView, type UserView } from './views';
 
 const updateUserSchema = z.object({
@@ -65,6 +67,13 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
     async list(actor: Actor): Promise<UserView[]> {
       requireAdmin(actor);
       return (await listUsers(db)).map(userView);
+    },
+
+    /** One page by username; `search` keeps the names containing it (docs/control-plane.md "Pages"). */
+    async page(actor: Actor, input?: PageInput): Promise<PageView<UserView>> {
+      requireAdmin(actor);
+      const page = await pageUsers(db, toPageRequest(input));
+      return { items: page.items.map(userView), nextCursor: encodeCursor(page.nextAfter) };
     },
 
     async create(

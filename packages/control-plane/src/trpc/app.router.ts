@@ -8,6 +8,12 @@ import { authedProcedure, publicProcedure, router } from './trpc';
  */
 const owner = z.string().max(64).optional();
 const ownerInput = z.object({ owner }).optional();
+/** A page's arguments; their bounds are the service's (docs/control-plane.md "Pages"). */
+const pageInput = z.object({
+  first: z.number().optional(),
+  after: z.string().optional(),
+  search: z.string().optional(),
+});
 const idInput = z.object({ owner, id: z.string().min(1).max(64) });
 
 const providerInput = z
@@ -58,6 +64,7 @@ export const appRouter = router({
   }),
   users: router({
     list: authedProcedure.query(({ ctx }) => ctx.services.users.list(ctx.actor)),
+    page: authedProcedure.input(pageInput).query(({ ctx, input }) => ctx.services.users.page(ctx.actor, input)),
     create: authedProcedure
       .input(
         z.object({ username: z.string(), password: z.string().optional(), role: z.enum(['admin', 'user']).optional() }),
@@ -112,6 +119,9 @@ export const appRouter = router({
     list: authedProcedure
       .input(ownerInput)
       .query(({ ctx, input }) => ctx.services.providers.list(ctx.actor, { owner: input?.owner })),
+    page: authedProcedure
+      .input(pageInput.and(z.object({ owner })))
+      .query(({ ctx, input }) => ctx.services.providers.page(ctx.actor, input)),
     upsert: authedProcedure
       .input(z.object({ owner, input: providerInput }))
       .mutation(({ ctx, input }) => ctx.services.providers.upsert(ctx.actor, input)),
