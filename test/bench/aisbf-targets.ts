@@ -68,7 +68,7 @@ export const BENCH_LIMITS = {
   tokensPerDay: 1_000_000_000_000,
 };
 
-async function graphql(url: string, token: string, query: string, variables: Record<string, unknown> = {}) {
+export async function graphql(url: string, token: string, query: string, variables: Record<string, unknown> = {}) {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -167,7 +167,7 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-const ADMIN = `aisbf_bench_admin_${'0123456789abcdef'.repeat(2)}`;
+export const ADMIN = `aisbf_bench_admin_${'0123456789abcdef'.repeat(2)}`;
 
 /**
  * `aisbf start` as `npm start` runs it: all-in-one, SQLite in a fresh data directory, in-process
