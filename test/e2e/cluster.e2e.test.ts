@@ -240,6 +240,31 @@ describe('cluster mode: control plane + worker + two data-plane nodes over Redis
     for (const node of nodes) await waitFor(async () => (await modelsOn(node, token)) === 401, 5000);
   });
 
+  it('loads a cold user on first use, and a revoked token is refused right after the commit, held or not', async () => {
+    await gql('mutation { createUser(username: "carol", password: "carol-password-123") { id } }');
+    const created = await gql<{ createApiToken: { id: string; token: string } }>(
+      'mutation { createApiToken(owner: "carol", name: "cold") { id token } }',
+    );
+    const { id, token } = created.data!.createApiToken;
+    const [warm, cold] = nodes as [AisbfProcess, AisbfProcess];
+    const parts = async (node: AisbfProcess): Promise<{ usersHeld: number; loads: number }> =>
+      ((await (await fetch(`${node.url}/readyz`)).json()) as { parts: { usersHeld: number; loads: number } }).parts;
+    // Only `warm` serves carol: it loads her part on her first request (token index, then her part).
+    const before = await parts(warm);
+    expect(Array.isArray(await modelsOn(warm, token))).toBe(true);
+    const after = await parts(warm);
+    expect(after.loads).toBe(before.loads + 1);
+    expect(after.usersHeld).toBe(before.usersHeld + 1);
+    const coldHeld = (await parts(cold)).usersHeld;
+    await gql('mutation($id: ID!) { revokeApiToken(id: $id) }', { id });
+    // The node that never held carol reads the token index, which the commit already changed: refused at once.
+    expect(await modelsOn(cold, token)).toBe(401);
+    expect((await parts(cold)).usersHeld).toBe(coldHeld);
+    // The node holding her part re-reads it when the change is announced (milliseconds).
+    const ms = await waitFor(async () => (await modelsOn(warm, token)) === 401, 1000);
+    console.log(`[cluster] revoked token refused by the node holding its user ${ms.toFixed(1)} ms after the reply`);
+  });
+
   it('serves /metrics on every role only as AISBF_METRICS_TOKEN allows (docs/observability.md "Access")', async () => {
     const scrape = (url: string, token?: string): Promise<Response> =>
       fetch(`${url}/metrics`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });

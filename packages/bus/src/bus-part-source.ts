@@ -38,7 +38,7 @@ export interface PartSourceStatus {
 export interface ManagedPartSource extends ConfigParts {
   /**
    * Waits (up to the boot timeout) for the global part and returns whether it arrived: boot cost
-   * is the global part (and, with `eager`, every user part), never more.
+   * is the global part, never the users.
    */
   load(): Promise<boolean>;
   /** Called after each applied batch, with the newest announcement it covered. */
@@ -61,8 +61,6 @@ export interface BusPartSourceOptions {
   store: PartStore;
   /** Serialised bytes of user parts held at most; least recently used parts go first. */
   budgetBytes?: number;
-  /** Load every user part at boot (whole-node mode; the budget still applies). */
-  eager?: boolean;
   /** Slow periodic log read; pub/sub drops messages silently during blips. 0 disables it. */
   pollMs?: number;
   /** How long `load()` may wait for the global part at boot. */
@@ -96,8 +94,6 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
   const now = options.now ?? Date.now;
   const onError = options.onError ?? (() => undefined);
   const retryMs = options.retryMs ?? 50;
-  // Whole-node mode follows every user part, held or not (new users included).
-  const followAll = options.eager === true;
   const batch = options.batch ?? 1_000;
   const budgetBytes = options.budgetBytes ?? DEFAULT_PART_BUDGET_BYTES;
   const listeners = new Set<(change: ConfigChange) => void>();
@@ -181,7 +177,7 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
     ids.forEach((id, i) => {
       const stored = read[i];
       if (stored === null || stored === undefined) drop(id);
-      else if (users.has(id) || followAll) hold(id, stored);
+      else if (users.has(id)) hold(id, stored);
     });
   };
 
@@ -210,17 +206,6 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
     const stored = await store.getGlobal();
     if (stored === null) return; // nothing published yet: keep trying
     setGlobal(stored);
-    if (options.eager === true) {
-      const ids = await store.userIds();
-      for (let i = 0; i < ids.length; i += batch) {
-        const slice = ids.slice(i, i + batch);
-        const read = await store.getUsers(slice);
-        slice.forEach((id, j) => {
-          const part = read[j];
-          if (part) hold(id, part);
-        });
-      }
-    }
     advance(head);
     cursor = head?.id ?? LOG_START;
   };
@@ -244,7 +229,7 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
       for (const entry of entries) {
         const userId = entry.part === GLOBAL_PART ? null : partUserId(entry.part as `user:${string}`);
         if (userId === null) globalNamed = true;
-        else if (users.has(userId) || followAll) named.add(userId);
+        else if (users.has(userId)) named.add(userId);
         else if (loading.has(userId)) staleLoads.add(userId);
       }
       const [stored] = await Promise.all([

@@ -26,7 +26,6 @@ export function createInProcessPropagation(options: {
   bus?: Bus;
   /** Byte budget of the user parts the source holds (see createBusPartSource). */
   budgetBytes?: number;
-  eager?: boolean;
   onError?: (error: unknown, context: string) => void;
 }): InProcessPropagation {
   const bus = options.bus ?? createMemoryBus();
@@ -38,7 +37,6 @@ export function createInProcessPropagation(options: {
     pollMs: 0,
     onError: options.onError,
     ...(options.budgetBytes === undefined ? {} : { budgetBytes: options.budgetBytes }),
-    ...(options.eager === undefined ? {} : { eager: options.eager }),
   });
   return {
     bus,

@@ -139,7 +139,8 @@ describe.each(clusters)('partitioned propagation: $name', ({ make }) => {
       await control.commit({ kind: 'rotation', id: `r${i}`, op: 'upsert', owner: null }, (s) => {
         s.rotations[0]!.config.model_name = `v${s.version}`;
       });
-    await waitFor(() => a.version() === 21 && b.version() === 21, 3_000, 'convergence');
+    // Subscribers are told after the batch is applied: wait for the telling, not just the version.
+    await waitFor(() => seenA.at(-1) === 21 && seenB.at(-1) === 21, 3_000, 'convergence');
     expect(a.global()?.rotations[0]?.config.model_name).toBe('v21');
     // Versions only ever go forward; a burst may be collapsed into fewer, newer steps.
     for (const seen of [seenA, seenB]) {

@@ -11,8 +11,6 @@ export interface RedisPartSourceOptions {
   bootTimeoutMs?: number;
   /** Byte budget of held user parts (default 64 MiB; `AISBF_CONFIG_CACHE_MB`). */
   budgetBytes?: number;
-  /** Load every user part at boot (whole-node mode). */
-  eager?: boolean;
   /** Connection name prefix in CLIENT LIST. */
   name?: string;
   onError?: BusErrorHandler;
@@ -35,7 +33,6 @@ export function createRedisPartSource(options: RedisPartSourceOptions): ManagedP
     pollMs: options.pollMs ?? 5_000,
     ...(options.bootTimeoutMs === undefined ? {} : { bootTimeoutMs: options.bootTimeoutMs }),
     ...(options.budgetBytes === undefined ? {} : { budgetBytes: options.budgetBytes }),
-    ...(options.eager === undefined ? {} : { eager: options.eager }),
     onError,
     onClose: async () => {
       await Promise.all([bus.close(), store.close()]);

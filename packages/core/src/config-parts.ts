@@ -1,3 +1,4 @@
+import type { ConfigParts } from './ports';
 import type {
   Snapshot,
   SnapshotAutoselect,
@@ -122,3 +123,37 @@ export function isUserPartShape(value: unknown): value is UserPart {
 
 /** Token hashes of a part, for the token → user index. */
 export const tokenHashesOf = (part: UserPart): string[] => part.tokens.map((t: SnapshotToken) => t.hash);
+
+/**
+ * A whole snapshot as `ConfigParts` with every part held (no store behind it): what a data plane
+ * given one snapshot (`setSnapshot`, tests, a snapshot file) serves from.
+ */
+export function configPartsOf(snapshot: Snapshot): ConfigParts {
+  const { global, users } = partitionSnapshot(snapshot);
+  const byId = new Map(users.map((u) => [u.user.id, u] as const));
+  const byHash = new Map(users.flatMap((u) => u.tokens.map((t) => [t.hash, u.user.id] as const)));
+  const byName = new Map(users.map((u) => [u.user.username, u.user.id] as const));
+  return {
+    global: () => global,
+    heldUser: (userId) => byId.get(userId),
+    loadUser: async (userId) => byId.get(userId) ?? null,
+    heldTokenOwner: (hash) => byHash.get(hash),
+    tokenOwner: async (hash) => byHash.get(hash) ?? null,
+    userIdByName: async (username) => byName.get(username) ?? null,
+    version: () => snapshot.version,
+    createdAt: () => snapshot.createdAt,
+  };
+}
+
+/** One user's part as a snapshot of its own (what `indexSnapshot` lays over the global index). */
+export function userSnapshot(part: UserPart, createdAt: number): Snapshot {
+  return {
+    version: part.version,
+    createdAt,
+    users: [part.user],
+    tokens: part.tokens,
+    providers: part.providers,
+    rotations: part.rotations,
+    autoselects: part.autoselects,
+  };
+}

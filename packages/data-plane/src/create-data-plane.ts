@@ -4,10 +4,12 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import {
   GatewayError,
-  indexSnapshot,
+  assembleSnapshot,
+  configPartsOf,
   preloadTokenCounters,
   snapshotEncodings,
   type BudgetLedger,
+  type ConfigParts,
   type CooldownSync,
   type PrefillRefusals,
   type EndpointPolicy,
@@ -16,16 +18,17 @@ import {
   type ResponseCacheStore,
   type ResponseStore,
   type Snapshot,
-  type SnapshotIndex,
   type UsageSink,
 } from '@aisbf/core';
 import type { SecretBox } from '@aisbf/secrets';
-import { createAuthenticator } from './auth';
+import { createCredentialReader } from './auth';
+import { createConfigView, type ConfigView } from './config-view';
 import { createAutoselector } from './autoselect/index';
 import { createBudgetGuard } from './budget/index';
 import { createBudgetHolds } from './budget/budget-holds';
 import { createResponseCache } from './cache/serve-cached-proxy';
 import { createDataPlaneMetrics } from './data-plane-metrics';
+import type { PartStats } from './part-metrics';
 import { DEFAULT_MAX_HOPS } from './http/hop-count';
 import { createModelsEndpoint } from './http/models-endpoint';
 import { sendJson } from './http/openai-error';
@@ -36,7 +39,6 @@ import { createObserver, logUnattributed, requestLogger } from './observability/
 import type { ProviderFlag } from './proxy/attempt-plan';
 import { createAutoselectBridge, type AutoselectCtx } from './proxy/autoselect-bridge';
 import type { ServeDeps } from './proxy/proxy-call';
-import { createRouteResolver, type RouteResolver } from './proxy/route-resolver';
 import { createRoutingState } from './proxy/routing-state';
 import type { ProviderHealth } from './proxy/select-leaf';
 import { createTargetResolver } from './proxy/upstream-target';
@@ -106,6 +108,8 @@ export interface DataPlaneDeps {
   preloadTokenCounters?: boolean;
   /** How long `close()` waits for requests still being served (default 10 s). */
   drainMs?: number;
+  /** What the config source holds, for `/metrics` (docs/cluster.md "What a node holds"); absent = not shown. */
+  partStats?: () => PartStats;
 }
 
 export interface DataPlane {
@@ -117,8 +121,14 @@ export interface DataPlane {
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /** Whether `handle` would take this request. */
   matches(req: IncomingMessage): boolean;
+  /** Serves from one whole snapshot (every user held; tests, a snapshot file). */
   setSnapshot(snapshot: Snapshot): void;
-  /** True once a snapshot is loaded (`/readyz`). */
+  /**
+   * Serves from a partitioned config source (docs/cluster.md "Partitioned propagation"): the
+   * global part always, user parts loaded on first use. Set once; the source moves forward itself.
+   */
+  setConfig(parts: ConfigParts): void;
+  /** True once the global part is loaded (`/readyz`). */
   ready(): boolean;
   /** Prometheus text of this instance's metrics. */
   metrics(): Promise<string>;
@@ -141,8 +151,13 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
         ? null
         : { policy: deps.endpointPolicy, ...(deps.resolveHost === undefined ? {} : { resolveHost: deps.resolveHost }) },
   });
-  const metrics = createDataPlaneMetrics({ health: deps.health });
-  let snapshotCreatedAt: number | null = null;
+  let view: ConfigView | null = null;
+  const metrics = createDataPlaneMetrics({
+    health: deps.health,
+    configVersion: () => view?.parts.version() ?? null,
+    partStats: deps.partStats,
+    clock,
+  });
   // `state` is read only at scrape time, after it exists.
   const openCooldowns = (): number => state.openCount(clock());
   const requestLines = requestLogger(deps.logger);
@@ -152,7 +167,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     clock,
     openCooldowns,
     waitingForSlot: () => state.waiting(),
-    snapshotCreatedAt: () => snapshotCreatedAt,
+    snapshotCreatedAt: () => view?.parts.createdAt() ?? null,
     busConnected: deps.busConnected,
     tracer: deps.tracer,
   });
@@ -230,8 +245,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     isPrivateRoute: bridge.isPrivateRoute,
     clock,
   });
-  let loaded: { index: SnapshotIndex; resolve: RouteResolver } | null = null;
   let closed = false;
+  const loaded = (): boolean => view !== null && view.parts.global() !== null;
   const models = createModelsEndpoint();
   const inFlight = createInFlight();
   /** Responses whose request emits a usage event (and so its log line through the observer). */
@@ -251,8 +266,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     holds,
     responseCache: createResponseCache({ store: deps.responseCache, registry: metrics.registry }),
     serveDeps,
-    current: () => loaded,
-    authenticate: createAuthenticator(),
+    config: () => view,
+    credentials: createCredentialReader(),
     rateLimits,
     models,
     markAttributable: (res) => attributable.add(res),
@@ -280,9 +295,9 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       return true;
     }
     if (path === '/readyz') {
-      if (loaded === null || closed)
+      if (!loaded() || closed)
         sendJson(res, 503, { status: 'not ready', reason: closed ? 'closing' : 'no config snapshot loaded yet' });
-      else sendJson(res, 200, { status: 'ready', version: loaded.index.version });
+      else sendJson(res, 200, { status: 'ready', version: view?.parts.version() ?? null });
       return true;
     }
     const parsed = parsePath(path);
@@ -330,13 +345,15 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     },
     setSnapshot(snapshot) {
       if (deps.preloadTokenCounters === true) preload(snapshot);
-      const index = indexSnapshot(snapshot);
-      loaded = { index, resolve: createRouteResolver(index) };
-      models.reset();
-      metrics.snapshotLoaded(snapshot.version);
-      snapshotCreatedAt = snapshot.createdAt;
+      view = createConfigView(configPartsOf(snapshot));
     },
-    ready: () => loaded !== null && !closed,
+    setConfig(parts) {
+      // The global part's models (user parts' load their encodings on first use).
+      const global = parts.global();
+      if (deps.preloadTokenCounters === true && global !== null) preload(assembleSnapshot(global, []));
+      view = createConfigView(parts);
+    },
+    ready: () => loaded() && !closed,
     metrics: () => metrics.text(),
     async close() {
       closed = true;

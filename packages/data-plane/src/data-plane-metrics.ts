@@ -2,6 +2,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { UsageEvent } from '@aisbf/core';
 import type { ProviderHealth } from './proxy/select-leaf';
 import { createSeriesCounter, createSeriesHistogram } from './observability/series-metrics';
+import { registerPartMetrics, type PartStats } from './part-metrics';
 
 /**
  * Prometheus metrics of one data-plane instance, on its own registry (several instances may live
@@ -14,12 +15,21 @@ export interface DataPlaneMetrics {
   malformedChunks(count: number): void;
   cooldownOpened(): void;
   providerFlagged(provider: string, status: number): void;
-  snapshotLoaded(version: number): void;
   text(): Promise<string>;
 }
 
-export function createDataPlaneMetrics(options: { health?: ProviderHealth | undefined } = {}): DataPlaneMetrics {
+export interface DataPlaneMetricsOptions {
+  health?: ProviderHealth | undefined;
+  /** The config version served, read at scrape time (-1 before the first). */
+  configVersion?: () => number | null;
+  partStats?: (() => PartStats) | undefined;
+  clock?: () => number;
+}
+
+export function createDataPlaneMetrics(options: DataPlaneMetricsOptions = {}): DataPlaneMetrics {
   const registry = new Registry();
+  const configVersion = options.configVersion ?? (() => null);
+  if (options.partStats !== undefined) registerPartMetrics(registry, options.partStats, options.clock ?? Date.now);
   const health = options.health;
   if (health?.current !== undefined) {
     const read = health.current.bind(health);
@@ -76,10 +86,13 @@ export function createDataPlaneMetrics(options: { health?: ProviderHealth | unde
     labelNames: ['provider', 'status'] as const,
     registers: [registry],
   });
-  const version = new Gauge({
+  new Gauge({
     name: 'aisbf_config_version',
     help: 'Version of the config snapshot being served',
     registers: [registry],
+    collect() {
+      this.set(configVersion() ?? -1);
+    },
   });
   return {
     registry,
@@ -98,7 +111,6 @@ export function createDataPlaneMetrics(options: { health?: ProviderHealth | unde
     malformedChunks: (count) => malformed.inc(count),
     cooldownOpened: () => cooldowns.inc(),
     providerFlagged: (provider, status) => flagged.inc({ provider, status: String(status) }),
-    snapshotLoaded: (v) => version.set(v),
     text: () => registry.metrics(),
   };
 }

@@ -1,18 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError, type SnapshotIndex } from '@aisbf/core';
-import { actingUser, type Authenticator } from './auth';
+import { GatewayError } from '@aisbf/core';
+import type { CredentialReader } from './auth';
+import type { ConfigView } from './config-view';
 import type { ModelsEndpoint } from './http/models-endpoint';
 import { serveCountTokens } from './client-dialect/count-tokens';
 import { errorDialectOf, type ClientDialectName, type ParsedPath } from './http/parse-path';
 import { sendDialectError } from './http/dialect-error';
-import type { RouteResolver } from './proxy/route-resolver';
 import type { RateLimitGate } from './rate-limit-gate';
+import { resolveCaller } from './resolve-caller';
 import { serveProxyRequest, type ProxyRequestContext } from './serve-proxy-request';
 
 export interface RequestContext extends ProxyRequestContext {
-  /** The current snapshot's index and route resolver; null until the first snapshot. */
-  current(): { index: SnapshotIndex; resolve: RouteResolver } | null;
-  authenticate: Authenticator;
+  /** The config parts served from; null (or without a global part) until the first load. */
+  config(): ConfigView | null;
+  credentials: CredentialReader & { remember(headers: IncomingMessage['headers'], hash: string): void };
   rateLimits: RateLimitGate;
   models: ModelsEndpoint;
   /** From here on the request emits a usage event (and so its log line). */
@@ -36,8 +37,8 @@ export async function serveRequest(
     req.resume();
     sendDialectError(res, error, idHeader, dialect);
   };
-  const current = ctx.current();
-  if (current === null) {
+  const config = ctx.config();
+  if (config === null || config.parts.global() === null) {
     refuse(
       new GatewayError('UNAVAILABLE', 'The data plane has no configuration yet; retry shortly.', {
         wireCode: 'not_ready',
@@ -46,11 +47,14 @@ export async function serveRequest(
     );
     return;
   }
-  const auth = ctx.authenticate(current.index, req.headers, startedAt);
-  if (!auth.ok) return refuse(auth.error);
-  const acting = actingUser(current.index, auth.value, parsed.username);
-  if (!acting.ok) return refuse(acting.error);
-  const limits = ctx.rateLimits.checks(auth.value);
+  const hash = ctx.credentials(req.headers);
+  if (!hash.ok) return refuse(hash.error);
+  // Held parts answer without I/O; a cold user costs the token index and its part (docs/cluster.md).
+  const caller = await resolveCaller(config, hash.value, parsed.username, startedAt);
+  if (!caller.ok) return refuse(caller.error);
+  ctx.credentials.remember(req.headers, hash.value);
+  const { principal, acting, served } = caller.value;
+  const limits = ctx.rateLimits.checks(principal);
   const op = parsed.op;
   // The per-minute verdict is asked for now. A proxied call awaits it together with its budget
   // reservation (one Redis round trip for both, docs/decisions.md "Per-minute limit and budget
@@ -75,7 +79,7 @@ export async function serveRequest(
       res.setHeader('allow', 'GET');
       return refuse(new GatewayError('METHOD_NOT_ALLOWED', 'Use GET for /models.', { wireCode: 'method_not_allowed' }));
     }
-    return ctx.models.serve(res, current.index, acting.value, op.id, idHeader);
+    return ctx.models.serve(res, served.index, acting, op.id, idHeader);
   }
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST');
@@ -87,8 +91,8 @@ export async function serveRequest(
   }
   if (op.kind === 'count_tokens')
     return serveCountTokens(ctx.bodyLimits, req, res, {
-      acting: acting.value,
-      resolve: current.resolve,
+      acting: acting,
+      resolve: served.resolve,
       headers: idHeader,
     });
   // Attributable (every exit emits one usage event, docs/usage.md) once the per-minute limit let it through.
@@ -100,9 +104,9 @@ export async function serveRequest(
     attribute: () => ctx.markAttributable(res),
     endpoint: op.endpoint,
     ...(op.client === undefined ? {} : { client: op.client }),
-    principal: auth.value,
-    acting: acting.value,
-    resolve: current.resolve,
+    principal: principal,
+    acting: acting,
+    resolve: served.resolve,
     startedAt,
     perfStart,
   });

@@ -43,7 +43,6 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     ...redis,
     name: `aisbf-dp-${nodeId}`,
     budgetBytes: env.AISBF_CONFIG_CACHE_MB * 1024 * 1024,
-    eager: true,
     onError,
   });
   const cooldownSync = createRedisCooldownSync({ ...redis, name: `aisbf-dp-${nodeId}-cooldown`, onError });
@@ -100,21 +99,17 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     // Connect-time half of the endpoint policy (docs/security.md): DNS rebinding is refused here.
     endpointPolicy: endpointPolicyFromEnv(env, options.port),
     busConnected: () => source.status().connected,
+    partStats: () => source.status(),
     // `/metrics` is served below, only to whom AISBF_METRICS_TOKEN / AISBF_METRICS_PORT allow.
     exposeMetrics: false,
     ...(tracing === null ? {} : { tracer: tracing.tracer }),
   });
 
-  // Serve the newest snapshot; while Redis is away the last good one stays in place.
-  const apply = (): void => {
-    const snapshot = source.current();
-    if (snapshot !== null) dataPlane.setSnapshot(snapshot);
-  };
-  const unsubscribe = source.subscribe(apply);
-  await source.load();
-  const first = source.current();
-  if (first !== null) dataPlane.setSnapshot(first);
-  else logger.warn('no config snapshot in Redis yet: refusing traffic with 503 until one arrives');
+  // Serve from the parts the source holds (it moves forward itself; while Redis is away the
+  // parts held stay in place). Boot reads the global part only (docs/cluster.md).
+  if (!(await source.load()))
+    logger.warn('no config in Redis yet: refusing traffic with 503 until the control plane publishes it');
+  dataPlane.setConfig(source);
 
   // The control plane's dashboard shows each node's version and lag from these heartbeats.
   const heartbeat = startNodeHeartbeat({ ...redis, nodeId, source, onError: (e) => onError(e, 'heartbeat') });
@@ -167,13 +162,12 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     { port: options.port ?? env.AISBF_PORT, host: env.AISBF_HOST },
   );
   const metricsHttp = await metricsAccess.listen();
-  logger.info({ port: http.port, nodeId, version: first?.version ?? null }, 'aisbf data plane listening');
+  logger.info({ port: http.port, nodeId, version: source.version() }, 'aisbf data plane listening');
   console.log(`aisbf data plane ${nodeId} listening on http://${env.AISBF_HOST}:${http.port}`);
 
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');
   await Promise.all([http.close(env.AISBF_SHUTDOWN_GRACE_MS), metricsHttp?.close(1000)]);
-  unsubscribe();
   await dataPlane.close();
   await usageSink.close();
   await tracing?.close();

@@ -89,7 +89,6 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   const propagation = createInProcessPropagation({
     load: configPartLoader(database.db),
     budgetBytes: env.AISBF_CONFIG_CACHE_MB * 1024 * 1024,
-    eager: true,
     onError,
   });
   // Provider health: the health-check job writes it, the data plane reads it (same shapes as cluster mode).
@@ -120,6 +119,7 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   const dataPlane = createDataPlane({
     secretBox,
     usageSink: jobs.usageSink,
+    partStats: () => propagation.source.status(),
     health: healthBoard,
     cooldownSync: cooldowns,
     prefillRefusals,
@@ -163,14 +163,10 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     onError,
   });
 
-  const unsubscribe = propagation.source.subscribe(() => {
-    const snapshot = propagation.source.current();
-    if (snapshot !== null) dataPlane.setSnapshot(snapshot);
-  });
+  // The same partitioned source as a cluster node, over the in-process store (docs/cluster.md "All-in-one").
   await propagation.start();
   await propagation.source.load();
-  const first = propagation.source.current();
-  if (first !== null) dataPlane.setSnapshot(first);
+  dataPlane.setConfig(propagation.source);
 
   const metricsAccess = createMetricsAccess(env, () => dataPlane.metrics());
   const gate = createBootGate((req, res) => {
@@ -194,14 +190,13 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     `aisbf is running on http://${shownHost}:${http.port}  (dashboard /, API /v1, GraphQL /graphql, MCP /mcp)`,
   );
   for (const line of reportAdmin(admin, env.AISBF_ADMIN_PASSWORD !== undefined)) console.log(line);
-  logger.info({ port: http.port, version: first?.version ?? null }, 'aisbf all-in-one listening');
+  logger.info({ port: http.port, version: propagation.source.version() }, 'aisbf all-in-one listening');
 
   const retention = startUsageRetentionFromEnv(database.db, env, logger);
   const signal = await waitForShutdownSignal();
   logger.info({ signal }, 'shutting down');
   retention.close();
   await Promise.all([http.close(env.AISBF_SHUTDOWN_GRACE_MS), metricsHttp?.close(1000)]);
-  unsubscribe();
   await dataPlane.close();
   await rateLimiter.close();
   await spacer.close();

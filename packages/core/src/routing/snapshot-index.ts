@@ -98,7 +98,13 @@ export const MAX_ROUTE_DEPTH = 4;
 export const scopeKey = (ownerId: string | null): string => (ownerId === null ? '*' : ownerId);
 const ownedKey = (ownerId: string | null, id: string): string => `${scopeKey(ownerId)}|${id}`;
 
-export function indexSnapshot(snapshot: Snapshot): SnapshotIndex {
+/**
+ * `base` (docs/cluster.md "Partitioned propagation"): the index of the global part, which this
+ * snapshot (one user's part) is laid over. Only the snapshot's own resources are indexed; lookups
+ * fall through to `base`, whose rotations are already built, so a user's index costs the size of
+ * the user's part, not of the global config.
+ */
+export function indexSnapshot(snapshot: Snapshot, base?: SnapshotIndex): SnapshotIndex {
   const usersById = new Map(snapshot.users.map((u) => [u.id, u] as const));
   const usersByName = new Map(snapshot.users.map((u) => [u.username, u] as const));
   const tokensByHash = new Map<string, { token: SnapshotToken; user: SnapshotUser }>();
@@ -106,14 +112,14 @@ export function indexSnapshot(snapshot: Snapshot): SnapshotIndex {
     const user = usersById.get(token.userId);
     if (user !== undefined) tokensByHash.set(token.hash, { token, user });
   }
-  const providers = new Map<string, IndexedProvider>();
+  const ownProviders = new Map<string, IndexedProvider>();
   for (const provider of snapshot.providers) {
     const key = ownedKey(provider.ownerId, provider.id);
-    providers.set(key, { provider, key, models: new Map(provider.models.map((m) => [m.name, m] as const)) });
+    ownProviders.set(key, { provider, key, models: new Map(provider.models.map((m) => [m.name, m] as const)) });
   }
-  const autoselects = new Map<string, IndexedAutoselect>();
+  const ownAutoselects = new Map<string, IndexedAutoselect>();
   for (const a of snapshot.autoselects) {
-    autoselects.set(ownedKey(a.ownerId, a.id), {
+    ownAutoselects.set(ownedKey(a.ownerId, a.id), {
       kind: 'autoselect',
       ownerId: a.ownerId,
       id: a.id,
@@ -121,35 +127,77 @@ export function indexSnapshot(snapshot: Snapshot): SnapshotIndex {
       autoselect: a,
     });
   }
-  const rawRotations = new Map(snapshot.rotations.map((r) => [ownedKey(r.ownerId, r.id), r] as const));
-  const rotations = new Map<string, IndexedRotation>();
-  const builder = { providers, autoselects, rawRotations, rotations, usersById };
-  for (const key of rawRotations.keys()) buildRotation(builder, key, []);
+  const providers = layered(ownProviders, base?.providers);
+  const autoselects = layered(ownAutoselects, base?.autoselects);
+  const ownRaw = new Map(snapshot.rotations.map((r) => [ownedKey(r.ownerId, r.id), r] as const));
+  const ownRotations = new Map<string, IndexedRotation>();
+  const builder: Builder = {
+    providers,
+    autoselects,
+    hasRaw: (key) => ownRaw.has(key) || (base?.rotations.has(key) ?? false),
+    getRaw: (key) => ownRaw.get(key) ?? base?.rotations.get(key)?.rotation,
+    built: (key) => ownRotations.get(key) ?? base?.rotations.get(key),
+    ownRotations,
+    usersById,
+  };
+  for (const key of ownRaw.keys()) buildRotation(builder, key, []);
+  const ownAliases = indexAliases([...ownRotations.values(), ...ownAutoselects.values()]);
   return {
-    version: snapshot.version,
+    version: Math.max(snapshot.version, base?.version ?? -1),
     snapshot,
     tokensByHash,
     usersByName,
     usersById,
     providers,
-    rotations,
+    rotations: layered(ownRotations, base?.rotations),
     autoselects,
-    aliases: indexAliases([...rotations.values(), ...autoselects.values()]),
+    aliases: base === undefined ? ownAliases : new Map([...base.aliases, ...ownAliases]),
   };
 }
 
+/** `own` in front of `base` (keys never collide: they are prefixed by their owner's scope). */
+function layered<V>(own: Map<string, V>, base: ReadonlyMap<string, V> | undefined): ReadonlyMap<string, V> {
+  if (base === undefined || base.size === 0) return own;
+  const entries = function* (): MapIterator<[string, V]> {
+    yield* base.entries();
+    yield* own.entries();
+  };
+  const view: ReadonlyMap<string, V> = {
+    get: (key) => own.get(key) ?? base.get(key),
+    has: (key) => own.has(key) || base.has(key),
+    get size() {
+      return own.size + base.size;
+    },
+    entries,
+    keys: function* (): MapIterator<string> {
+      for (const [key] of entries()) yield key;
+    },
+    values: function* (): MapIterator<V> {
+      for (const [, value] of entries()) yield value;
+    },
+    forEach(fn) {
+      for (const [key, value] of entries()) fn(value, key, view);
+    },
+    [Symbol.iterator]: entries,
+  };
+  return view;
+}
+
 interface Builder {
-  providers: Map<string, IndexedProvider>;
-  autoselects: Map<string, IndexedAutoselect>;
-  rawRotations: Map<string, SnapshotRotation>;
-  rotations: Map<string, IndexedRotation>;
+  providers: ReadonlyMap<string, IndexedProvider>;
+  autoselects: ReadonlyMap<string, IndexedAutoselect>;
+  hasRaw(key: string): boolean;
+  getRaw(key: string): SnapshotRotation | undefined;
+  /** A rotation already built (own, or the base index's). */
+  built(key: string): IndexedRotation | undefined;
+  ownRotations: Map<string, IndexedRotation>;
   usersById: Map<string, SnapshotUser>;
 }
 
 function buildRotation(b: Builder, key: string, stack: string[]): IndexedRotation {
-  const done = b.rotations.get(key);
+  const done = b.built(key);
   if (done !== undefined) return done;
-  const raw = b.rawRotations.get(key)!;
+  const raw = b.getRaw(key)!;
   const route = formatRouteName({ kind: 'rotation', scope: raw.ownerId === null ? 'global' : 'user', id: raw.id });
   const timeouts = resolveTimeouts(raw.config);
   const chain = [...stack, route];
@@ -205,14 +253,13 @@ function buildRotation(b: Builder, key: string, stack: string[]): IndexedRotatio
       name.kind === 'bare' ? 'any' : name.scope,
       raw.ownerId,
       name.id,
-      (k) =>
-        (name.kind !== 'autoselect' && b.rawRotations.has(k)) || (name.kind !== 'rotation' && b.autoselects.has(k)),
+      (k) => (name.kind !== 'autoselect' && b.hasRaw(k)) || (name.kind !== 'rotation' && b.autoselects.has(k)),
     );
     if (nestedKey === null) {
       entries.push(deadEntry(entry, raw, `route "${entry.route}" does not exist in this rotation's scope`));
       continue;
     }
-    if (name.kind !== 'autoselect' && b.rawRotations.has(nestedKey)) {
+    if (name.kind !== 'autoselect' && b.hasRaw(nestedKey)) {
       const nestedRoute = formatRouteName({
         kind: 'rotation',
         scope: nestedKey.startsWith('*|') ? 'global' : 'user',
@@ -266,7 +313,7 @@ function buildRotation(b: Builder, key: string, stack: string[]): IndexedRotatio
     timeouts,
   };
   // Only memoize complete results: a rotation reached through a loop is rebuilt from its own root.
-  if (stack.length === 0 || configError === null) b.rotations.set(key, indexed);
+  if (stack.length === 0 || configError === null) b.ownRotations.set(key, indexed);
   return indexed;
 }
 
@@ -282,7 +329,7 @@ function findOwned(
 }
 
 function lookupGlobal(
-  providers: Map<string, IndexedProvider>,
+  providers: ReadonlyMap<string, IndexedProvider>,
   providerId: string,
   isAdmin: boolean,
 ): IndexedProvider | undefined {
@@ -292,7 +339,7 @@ function lookupGlobal(
 
 /** A rotation's `provider_id` is the owner's own provider, else a global one. */
 function lookupProvider(
-  providers: Map<string, IndexedProvider>,
+  providers: ReadonlyMap<string, IndexedProvider>,
   ownerId: string | null,
   isAdmin: boolean,
   providerId: string,

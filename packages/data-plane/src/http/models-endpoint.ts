@@ -9,7 +9,7 @@ import {
 } from '@aisbf/core';
 import { sendError, sendJson } from './openai-error';
 
-/** `GET /models` and `GET /models/{id}` (OpenAI's List and Retrieve model); lists are kept per user per snapshot. */
+/** `GET /models` and `GET /models/{id}` (OpenAI's List and Retrieve model); lists are kept per user index. */
 export interface ModelsEndpoint {
   serve(
     res: ServerResponse,
@@ -18,12 +18,11 @@ export interface ModelsEndpoint {
     id: string | null,
     headers: Record<string, string>,
   ): void;
-  /** A new snapshot: the lists are rebuilt lazily. */
-  reset(): void;
 }
 
 export function createModelsEndpoint(): ModelsEndpoint {
-  let lists = new Map<string, string>();
+  // Keyed by the index (one per user part and global part): a changed part gets a new list.
+  const lists = new WeakMap<SnapshotIndex, Map<string, string>>();
   return {
     serve(res, current, user, id, headers) {
       const created = Math.floor(current.snapshot.createdAt / 1000);
@@ -39,7 +38,12 @@ export function createModelsEndpoint(): ModelsEndpoint {
           );
         return sendJson(res, 200, { id, object: 'model', created, owned_by: 'aisbf' }, headers);
       }
-      let body = lists.get(user.id);
+      let perUser = lists.get(current);
+      if (perUser === undefined) {
+        perUser = new Map();
+        lists.set(current, perUser);
+      }
+      let body = perUser.get(user.id);
       if (body === undefined) {
         const aliases = listAliases(current, { user });
         const names = listRoutes(current, { user });
@@ -60,13 +64,10 @@ export function createModelsEndpoint(): ModelsEndpoint {
               data.push({ id: alias, object: 'model', created, owned_by: 'aisbf', alias_of: name });
         }
         body = JSON.stringify({ object: 'list', data });
-        lists.set(user.id, body);
+        perUser.set(user.id, body);
       }
       res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
-    },
-    reset() {
-      lists = new Map();
     },
   };
 }
