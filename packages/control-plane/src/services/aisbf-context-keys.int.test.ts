@@ -90,4 +90,44 @@ describe("AISBF's context keys through the services", () => {
     expect(provider.warnings[0]).toMatchObject({ path: 'default_max_token' });
     expect(provider.warnings[0]!.message).toContain('did you mean "default_max_tokens"');
   });
+
+  it("drops a credential an unknown key carries (AISBF's per-entry api_key) instead of storing it in plaintext", async () => {
+    const secret = 'sk-entry-secret-0123456789';
+    const result = await f.services.config.import(alice, {
+      kind: 'rotations',
+      document: {
+        rotations: {
+          keyed: {
+            providers: [{ provider_id: 'local', api_key: secret, models: [{ name: 'big', weight: 2, token: secret }] }],
+          },
+        },
+      },
+    });
+    expect(result.warnings.map((w) => w.path)).toEqual([
+      'rotations.keyed.providers[0].api_key',
+      'rotations.keyed.providers[0].models[0].token',
+    ]);
+    expect(result.warnings[0]!.message).toContain('it looks like a credential, so it is not stored');
+    const upserted = await f.services.rotations.upsert(alice, {
+      id: 'keyed2',
+      config: { providers: [{ provider_id: 'local', model: 'big', apiKey: secret }], webhook_secret: secret },
+    });
+    expect(upserted.warnings.map((w) => w.path)).toEqual(['webhook_secret', 'providers[0].apiKey']);
+    const provider = await f.services.providers.upsert(alice, {
+      input: { id: 'local', type: 'openai', endpoint: 'http://127.0.0.1:9/v1', client_secret: secret },
+    });
+    expect(provider.warnings.map((w) => w.path)).toEqual(['client_secret']);
+    // Nothing stored, exported, snapshotted or echoed carries the secret; the rest of the entry is kept.
+    const stored = JSON.stringify([
+      upserted,
+      provider,
+      await f.services.config.export(alice),
+      await loadSnapshot(f.handle.db),
+    ]);
+    expect(stored).not.toContain(secret);
+    const exported = await f.services.config.export(alice);
+    expect((exported.rotations as { rotations: Record<string, unknown> }).rotations['keyed']).toEqual({
+      providers: [{ provider_id: 'local', models: [{ name: 'big', weight: 2 }] }],
+    });
+  });
 });

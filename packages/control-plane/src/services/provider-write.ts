@@ -7,6 +7,7 @@ import {
   providerConfigSchema,
   SEALED_HEADERS_SETTING,
   sealedHeadersOf,
+  withoutCredentialKeys,
   type ConfigIssue,
   type SealedHeader,
 } from '@aisbf/core';
@@ -57,7 +58,7 @@ export async function writeProvider(
   const prefix = input.pathPrefix ?? [];
   if (!isRecord(input.raw))
     throw new ValidationError([{ path: formatPath(prefix), message: 'expected a provider object' }]);
-  const raw: Record<string, unknown> = { ...input.raw };
+  const raw: Record<string, unknown> = withoutCredentialKeys('provider', { ...input.raw });
   if (raw['apiKey'] !== undefined && raw['api_key'] === undefined) raw['api_key'] = raw['apiKey'];
   if (raw['adminOnly'] !== undefined && raw['admin_only'] === undefined) raw['admin_only'] = raw['adminOnly'];
   // The sealed form is written only by this function: a document cannot plant its own ciphertext.

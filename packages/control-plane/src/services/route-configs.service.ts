@@ -3,6 +3,7 @@ import {
   rotationConfigSchema,
   slugSchema,
   unknownKeyWarnings,
+  withoutCredentialKeys,
   type ConfigIssue,
 } from '@aisbf/core';
 import {
@@ -59,7 +60,8 @@ export async function writeRouteConfigs(
   const created: string[] = [];
   const updated: string[] = [];
   for (const item of items) {
-    const result = await upsertRouteConfig(trx, TABLE[kind], { ownerId, id: item.id, config: item.raw }, now);
+    const config = withoutCredentialKeys(kind, item.raw);
+    const result = await upsertRouteConfig(trx, TABLE[kind], { ownerId, id: item.id, config }, now);
     (result.created ? created : updated).push(item.id);
   }
   const index = await loadReferenceIndex(trx, ownerId, scope.ownerRole === 'admin');
@@ -112,7 +114,12 @@ export function createRouteConfigsService(ctx: ServiceContext, kind: Kind) {
         );
         warnings.unshift(...unknownKeyWarnings(kind, input.config));
         return {
-          value: { id, scope: scope.ownerId === null ? 'global' : 'user', config: input.config, warnings },
+          value: {
+            id,
+            scope: scope.ownerId === null ? 'global' : 'user',
+            config: withoutCredentialKeys(kind, input.config),
+            warnings,
+          },
           changes: [{ kind, id, op: 'upsert', owner: scope.ownerId }],
         };
       });

@@ -70,6 +70,18 @@ export function suggestKey(key: string, known: Iterable<string>): string | null 
   return best !== null && bestDistance <= Math.max(1, Math.min(3, Math.floor(key.length / 3))) ? best : null;
 }
 
+/**
+ * An unknown key whose name says it holds a credential (AISBF's rotation entries carry an
+ * `api_key`, a hand-written config may carry a `token`). Unknown keys are stored as written, so such
+ * a value would sit in plaintext beside the config and come back in exports: it is dropped instead,
+ * and the warning says so. Keys belong on a provider, where they are encrypted (docs/security.md).
+ */
+export function isCredentialKey(key: string): boolean {
+  return /(key|token|secret|password|passwd|authorization|credentials?|bearer)$/.test(
+    key.toLowerCase().replace(/[-_]/g, ''),
+  );
+}
+
 /** One warning per key of `value` that `known` does not hold. */
 export function unknownKeys(
   value: unknown,
@@ -81,9 +93,12 @@ export function unknownKeys(
   for (const key of Object.keys(value)) {
     if (known.has(key)) continue;
     const suggestion = suggestKey(key, known);
+    const fate = isCredentialKey(key)
+      ? 'it looks like a credential, so it is not stored (a key belongs on a provider, where it is encrypted)'
+      : 'it is kept but has no effect';
     out.push({
       path: formatPath([...path, key]),
-      message: `unknown key "${key}"${suggestion === null ? '' : ` (did you mean "${suggestion}"?)`}; it is kept but has no effect`,
+      message: `unknown key "${key}"${suggestion === null ? '' : ` (did you mean "${suggestion}"?)`}; ${fate}`,
     });
   }
   return out;
@@ -93,34 +108,58 @@ const each = (list: unknown, fn: (item: unknown, i: number) => void): void => {
   if (Array.isArray(list)) list.forEach(fn);
 };
 
+type Kind = 'provider' | 'rotation' | 'autoselect';
+type Visit = (record: unknown, known: ReadonlySet<string>, path: ReadonlyArray<PropertyKey>) => void;
+
+/** Calls `visit` on every object of one config that has a known key set, with that set. */
+function walkConfig(
+  kind: Kind,
+  config: Record<string, unknown>,
+  prefix: ReadonlyArray<PropertyKey>,
+  visit: Visit,
+): void {
+  if (kind === 'provider') {
+    visit(config, PROVIDER, prefix);
+    each(config['models'], (m, i) => visit(m, PROVIDER_MODEL, [...prefix, 'models', i]));
+    visit(config['retry'], RETRY, [...prefix, 'retry']);
+  } else if (kind === 'rotation') {
+    visit(config, ROTATION, prefix);
+    visit(config['retry'], RETRY, [...prefix, 'retry']);
+    visit(config['condensation'], CONDENSATION, [...prefix, 'condensation']);
+    each(config['providers'], (entry, i) => {
+      const at = [...prefix, 'providers', i];
+      visit(entry, ROTATION_ENTRY, at);
+      if (isRecord(entry)) each(entry['models'], (m, j) => visit(m, ENTRY_MODEL, [...at, 'models', j]));
+    });
+    each(config['models'], (entry, i) => visit(entry, NAMED_ENTRY, [...prefix, 'models', i]));
+  } else {
+    visit(config, AUTOSELECT, prefix);
+    each(config['available_models'], (c, i) => visit(c, CANDIDATE, [...prefix, 'available_models', i]));
+  }
+}
+
 /**
  * Keys of one config (as written) that aisbf does not know: they are stored, so an AISBF document
  * round-trips, but they change nothing, so the import or save says so (docs/context.md "Keys").
  */
 export function unknownKeyWarnings(
-  kind: 'provider' | 'rotation' | 'autoselect',
+  kind: Kind,
   config: unknown,
   prefix: ReadonlyArray<PropertyKey> = [],
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  if (!isRecord(config)) return out;
-  if (kind === 'provider') {
-    unknownKeys(config, PROVIDER, prefix, out);
-    each(config['models'], (m, i) => unknownKeys(m, PROVIDER_MODEL, [...prefix, 'models', i], out));
-    unknownKeys(config['retry'], RETRY, [...prefix, 'retry'], out);
-  } else if (kind === 'rotation') {
-    unknownKeys(config, ROTATION, prefix, out);
-    unknownKeys(config['retry'], RETRY, [...prefix, 'retry'], out);
-    unknownKeys(config['condensation'], CONDENSATION, [...prefix, 'condensation'], out);
-    each(config['providers'], (entry, i) => {
-      const at = [...prefix, 'providers', i];
-      unknownKeys(entry, ROTATION_ENTRY, at, out);
-      if (isRecord(entry)) each(entry['models'], (m, j) => unknownKeys(m, ENTRY_MODEL, [...at, 'models', j], out));
-    });
-    each(config['models'], (entry, i) => unknownKeys(entry, NAMED_ENTRY, [...prefix, 'models', i], out));
-  } else {
-    unknownKeys(config, AUTOSELECT, prefix, out);
-    each(config['available_models'], (c, i) => unknownKeys(c, CANDIDATE, [...prefix, 'available_models', i], out));
-  }
+  if (isRecord(config))
+    walkConfig(kind, config, prefix, (record, known, path) => unknownKeys(record, known, path, out));
   return out;
+}
+
+/** A copy of `config` without its unknown credential keys (`isCredentialKey`): what is stored. */
+export function withoutCredentialKeys<T>(kind: Kind, config: T): T {
+  if (!isRecord(config)) return config;
+  const copy = structuredClone(config);
+  walkConfig(kind, copy, [], (record, known) => {
+    if (!isRecord(record)) return;
+    for (const key of Object.keys(record)) if (!known.has(key) && isCredentialKey(key)) delete record[key];
+  });
+  return copy;
 }
