@@ -31,6 +31,25 @@ export class PartStoreUnavailableError extends Error {
   override readonly name = 'PartStoreUnavailableError';
 }
 
+// Appends one change-log entry `<version>-<n>` naming the part and the entry before it (ids stay
+// increasing when two writes share a version, or the log is ahead of a republished version).
+const APPEND_LOG = `
+local function appendLog(log, versionText, part, maxlen, at)
+  local version = tonumber(versionText)
+  local last = redis.call('XREVRANGE', log, '+', '-', 'COUNT', 1)
+  local prev = '0-0'
+  local ms, seq = version, 1
+  if #last > 0 then
+    prev = last[1][1]
+    local lms, lseq = string.match(prev, '^(%d+)-(%d+)$')
+    lms = tonumber(lms)
+    if lms >= version then ms, seq = lms, tonumber(lseq) + 1 end
+  end
+  redis.call('XADD', log, 'MAXLEN', '~', maxlen, string.format('%d-%d', ms, seq),
+    'v', versionText, 'p', part, 'prev', prev, 'at', at)
+end
+`;
+
 // One script per part write, so the part, its version, the token and username indexes and the
 // log entry change together: a node never finds a new part with an old token index, nor a log
 // entry naming a part not yet written. Compare-and-set on the part's version (a hash field that
@@ -38,7 +57,7 @@ export class PartStoreUnavailableError extends Error {
 // KEYS: part, versions, log, token index, user's token set, username index, user → username.
 // ARGV: version, part name, json ('' = delete), log length, user id ('' = global), username,
 //       append log ('1'/'0'), commit time, token hashes...
-const WRITE_SCRIPT = `
+const WRITE_SCRIPT = `${APPEND_LOG}
 local version = tonumber(ARGV[1])
 local current = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '-1')
 if current >= version then return 0 end
@@ -63,36 +82,13 @@ if userId ~= '' then
     redis.call('HDEL', KEYS[7], userId)
   end
 end
-if ARGV[7] == '1' then
-  local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
-  local prev = '0-0'
-  local ms, seq = version, 1
-  if #last > 0 then
-    prev = last[1][1]
-    local lms, lseq = string.match(prev, '^(%d+)-(%d+)$')
-    lms = tonumber(lms)
-    if lms >= version then ms, seq = lms, tonumber(lseq) + 1 end
-  end
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], string.format('%d-%d', ms, seq),
-    'v', ARGV[1], 'p', ARGV[2], 'prev', prev, 'at', ARGV[8])
-end
+if ARGV[7] == '1' then appendLog(KEYS[3], ARGV[1], ARGV[2], ARGV[4], ARGV[8]) end
 return 1
 `;
 
 // The full republish's closing entry: `*` tells readers to resynchronise what they hold.
-const RESET_SCRIPT = `
-local version = tonumber(ARGV[1])
-local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local prev = '0-0'
-local ms, seq = version, 1
-if #last > 0 then
-  prev = last[1][1]
-  local lms, lseq = string.match(prev, '^(%d+)-(%d+)$')
-  lms = tonumber(lms)
-  if lms >= version then ms, seq = lms, tonumber(lseq) + 1 end
-end
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], string.format('%d-%d', ms, seq),
-  'v', ARGV[1], 'p', '*', 'prev', prev, 'at', ARGV[3])
+const RESET_SCRIPT = `${APPEND_LOG}
+appendLog(KEYS[1], ARGV[1], '*', ARGV[2], ARGV[3])
 return 1
 `;
 
