@@ -76,7 +76,9 @@ class ScriptedAnthropic {
         'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"',
       );
       const piece = 'x'.repeat(64 * 1024);
-      for (let written = 0; written < 8 * MiB && !closed; written += piece.length)
+      // Far more than loopback's socket buffers may hold (tens of MiB with autotuning), so the
+      // upstream sees its connection closed only if the gateway stopped reading near 1 MiB.
+      for (let written = 0; written < 64 * MiB && !closed; written += piece.length)
         if (!res.write(piece))
           await new Promise<void>((resolve) => {
             const done = (): void => {

@@ -73,7 +73,7 @@ describe('discoverModels', () => {
       { name: 'c', source: 'discovered', discoveredAt: 5000 },
     ]);
     const { version } = await getConfigVersion(handle.db);
-    expect(changes.at(-1)).toEqual({ version, kind: 'models', id: 'local', op: 'upsert' });
+    expect(changes.at(-1)).toEqual({ version, kind: 'models', id: 'local', op: 'upsert', owner: user.id });
   });
 
   it('accepts an Ollama-style listing and fails typed on a bad answer, a missing provider or an error status', async () => {
