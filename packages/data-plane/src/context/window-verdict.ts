@@ -7,7 +7,6 @@ import {
   promptFits,
   slideWindow,
 } from '@aisbf/core';
-import { backendDialectFor } from '@aisbf/dialects';
 import type { AttemptPlan } from '../proxy/attempt-plan';
 import type { Leaf } from '../proxy/select-leaf';
 import { summariseTurns } from './summarise-turns';
@@ -38,8 +37,8 @@ export type WindowVerdict = null | { skip: string } | { condense: (leftMs: numbe
  * never to an error), and the summary names the method actually applied. When sliding_window
  * cannot fit the prompt no summary can (it keeps the same turns plus a summary), so the leaf is
  * skipped. While an OpenAI tokenizer is still loading the request is sent as before, never skipped
- * or cut on a guess. A client whose own body is passed through to a backend of its dialect is not
- * condensed yet: that body, not the canonical one, is what is sent.
+ * or cut on a guess. A client that would be passed through to a backend of its own dialect is
+ * judged on its canonical body too; when condensed, that attempt is translated (run-attempts.ts).
  */
 export function windowVerdict(plan: AttemptPlan, leaf: Leaf): WindowVerdict {
   if (plan.upstreamPath !== '/chat/completions' || plan.prefill !== undefined) return null;
@@ -62,8 +61,6 @@ export function windowVerdict(plan: AttemptPlan, leaf: Leaf): WindowVerdict {
       ? `prompt does not fit the ${window}-token window with ${output} tokens for the answer (${counter.encoding} count)`
       : `prompt passes max_request_tokens ${maxRequestTokens} (${counter.encoding} count)`;
   if (!methodsSet) return { skip: why };
-  if (plan.client !== undefined && backendDialectFor(leaf.target.provider.type)?.name === plan.client.dialect)
-    return null;
   const slid = slideWindow(plan.body, counter, target);
   // Past the threshold but within the window: sent as it is when it cannot be condensed further.
   if (!slid.ok) return fits ? null : { skip: `${why}; sliding_window cannot fit it: ${slid.reason}` };

@@ -204,7 +204,13 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     const attemptStartedAt = clock();
     // Wall time waiting on the upstream, measured finely: x-aisbf-overhead-ms is total minus this.
     const waitStarted = performance.now();
-    const sent = condensed === undefined ? plan : { ...plan, body: condensed.body };
+    // A condensed prompt is the canonical body: a backend of the client's own dialect gets its
+    // translation for this attempt, since passing the client's body through would send it whole.
+    let sent = plan;
+    if (condensed !== undefined) {
+      sent = { ...plan, body: condensed.body };
+      delete sent.client;
+    }
     const result = await attemptOnce(deps, sent, current, deadline);
     waitedMs += performance.now() - waitStarted;
     const now = clock();
