@@ -164,22 +164,15 @@ export interface UsageTotals {
   unpricedRequests: number;
 }
 
-export interface UsageSeriesPoint {
+export interface UsageSeriesPoint extends Pick<
+  UsageTotals,
+  'requests' | 'errors' | 'promptTokens' | 'completionTokens'
+> {
   t: number;
-  requests: number;
-  errors: number;
-  promptTokens: number;
-  completionTokens: number;
 }
 
-export interface UsageGroup {
+export interface UsageGroup extends UsageTotals {
   key: string;
-  requests: number;
-  errors: number;
-  promptTokens: number;
-  completionTokens: number;
-  costMicros: number | null;
-  unpricedRequests: number;
 }
 
 export interface UsageReport {

@@ -81,16 +81,17 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
   /** The soonest rate_limit slot among the entries skipped as spaced (their 429's Retry-After). */
   let soonestSlotMs = Infinity;
 
+  const clientGone = (): AttemptsResult => ({
+    ok: false,
+    error: clientGoneError(),
+    passthrough: null,
+    waitedMs,
+    clientGone: true,
+    lastKey: leaf?.target.key ?? null,
+  });
+
   for (;;) {
-    if (plan.clientSignal.aborted)
-      return {
-        ok: false,
-        error: clientGoneError(),
-        passthrough: null,
-        waitedMs,
-        clientGone: true,
-        lastKey: leaf?.target.key ?? null,
-      };
+    if (plan.clientSignal.aborted) return clientGone();
     if (leaf === null) {
       plan.selection.now = clock();
       const selection = selectLeaf(plan.resolution, plan.selection);
@@ -250,14 +251,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
     if (plan.clientSignal.aborted) {
       if (current.probe) state.apply(key, { type: 'probe-cancel' }, now);
-      return {
-        ok: false,
-        error: clientGoneError(),
-        passthrough: null,
-        waitedMs,
-        clientGone: true,
-        lastKey: leaf?.target.key ?? null,
-      };
+      return clientGone();
     }
     const target = `${current.target.provider.id}/${current.target.model}`;
     if (result.forbidden === true) {
