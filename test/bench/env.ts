@@ -19,7 +19,8 @@ export interface BenchConfig {
   writeDocs: boolean;
 }
 
-const int = (name: string, fallback: number, min: number, max: number): number => {
+/** An integer knob from the environment, refused outside [min, max] (also read by scale-env.ts). */
+export const int = (name: string, fallback: number, min: number, max: number): number => {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);

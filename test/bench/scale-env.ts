@@ -1,3 +1,4 @@
+import { int } from './env';
 /** `pnpm bench:scale`'s knobs, read once (docs/conventions.md: process.env only in main.ts/env.ts). */
 export interface ScaleConfig {
   /** Users generated (each: 1 token, 2 providers, 1 rotation, 1 autoselect). */
@@ -17,15 +18,6 @@ export interface ScaleConfig {
   /** Write the "Scale" part of docs/benchmarks.md (off with AISBF_BENCH_WRITE_DOCS=0). */
   writeDocs: boolean;
 }
-
-const int = (name: string, fallback: number, min: number, max: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new Error(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
-  return value;
-};
 
 export function readScaleConfig(): ScaleConfig {
   const users = int('AISBF_SCALE_USERS', 1_000, 300, 1_000_000);
