@@ -15,6 +15,7 @@ import { graphql, spawnAisbf, type AisbfProcess } from '../support/spawn-aisbf';
 const ADMIN = 'aisbf_claudeE2eAdminToken0123456789abcdefghijk';
 const KEY = 'sk-claude-e2e-backend-key';
 const MARKER_COMMAND = 'echo claude-ran-$((6*7))';
+const MCP_TOOL = 'mcp__aisbf__list_routes';
 
 let aisbf: AisbfProcess;
 let upstream: MockUpstream;
@@ -42,6 +43,8 @@ beforeAll(async () => {
         : undefined;
       if (result !== undefined) return [{ type: 'text', text: `Tool result: ${resultText(result)}` }];
       const tools = (body['tools'] as Array<{ name: string }> | undefined) ?? [];
+      // With aisbf added as an MCP server, Claude Code offers its tools as `mcp__aisbf__<tool>`.
+      if (tools.some((t) => t.name === MCP_TOOL)) return [{ type: 'tool_use', name: MCP_TOOL, input: {} }];
       if (!tools.some((t) => t.name === 'Bash')) return [{ type: 'text', text: 'no tools here' }];
       return [{ type: 'tool_use', name: 'Bash', input: { command: MARKER_COMMAND, description: 'marker' } }];
     },
@@ -94,33 +97,54 @@ afterAll(async () => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `claude -p` with a scratch home and no traffic but to aisbf; resolves with its exit code and output. */
-function runClaude(prompt: string, model: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs `claude -p` with a scratch home (or the one given). */
+function runClaude(prompt: string, model: string, options: { home?: string; allowedTools?: string } = {}): Run {
+  const home = options.home ?? scratchHome();
+  return spawnClaude(home, [
+    '-p',
+    prompt,
+    '--allowedTools',
+    options.allowedTools ?? 'Bash',
+    '--output-format',
+    'json',
+    '--model',
+    model,
+    '--max-turns',
+    '4',
+  ]);
+}
+
+type Run = Promise<{ code: number | null; stdout: string; stderr: string }>;
+
+function scratchHome(): string {
   const home = mkdtempSync(join(dir, 'home-'));
   mkdirSync(join(home, '.claude'), { recursive: true });
+  return home;
+}
+
+/** Runs `claude <args>` in `home` with no traffic but to aisbf; resolves with its exit code and output. */
+function spawnClaude(home: string, args: string[]): Run {
   return new Promise((resolve) => {
-    const child = spawn(
-      claude,
-      ['-p', prompt, '--allowedTools', 'Bash', '--output-format', 'json', '--model', model, '--max-turns', '4'],
-      {
-        cwd: home,
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          HOME: home,
-          CLAUDE_CONFIG_DIR: join(home, '.claude'),
-          ANTHROPIC_BASE_URL: aisbf.url,
-          ANTHROPIC_AUTH_TOKEN: token,
-          // Offline: no update checks, telemetry, error reports or other calls but the model's.
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-          DISABLE_AUTOUPDATER: '1',
-          DISABLE_TELEMETRY: '1',
-          DISABLE_ERROR_REPORTING: '1',
-          DISABLE_BUG_COMMAND: '1',
-          API_TIMEOUT_MS: '20000',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn(claude, args, {
+      cwd: home,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: home,
+        CLAUDE_CONFIG_DIR: join(home, '.claude'),
+        ANTHROPIC_BASE_URL: aisbf.url,
+        ANTHROPIC_AUTH_TOKEN: token,
+        // Offline: no update checks, telemetry, error reports or other calls but the model's.
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        DISABLE_AUTOUPDATER: '1',
+        DISABLE_TELEMETRY: '1',
+        DISABLE_ERROR_REPORTING: '1',
+        DISABLE_BUG_COMMAND: '1',
+        // Offer MCP tools up front: with tool search on, Claude Code defers them behind `ToolSearch`.
+        ENABLE_TOOL_SEARCH: 'false',
+        API_TIMEOUT_MS: '20000',
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -194,3 +218,38 @@ it('the Anthropic SDK through aisbf start: pass-through stream and count_tokens'
   });
   expect(counted.input_tokens).toBeGreaterThan(0);
 }, 60_000);
+
+it('claude mcp add --transport http: Claude Code calls aisbf’s MCP tools with the user’s token (docs/mcp.md)', async () => {
+  const home = scratchHome();
+  // The command docs/mcp.md gives, run as written (local scope: this scratch project).
+  const add = await spawnClaude(home, [
+    'mcp',
+    'add',
+    '--transport',
+    'http',
+    'aisbf',
+    `${aisbf.url}/mcp`,
+    '--header',
+    `Authorization: Bearer ${token}`,
+  ]);
+  expect(add.code, add.stderr).toBe(0);
+  const before = anthropic.requests.length;
+  const run = await runClaude('Which aisbf routes can I call?', 'user-rotation/claude-native', {
+    home,
+    allowedTools: MCP_TOOL,
+  });
+  expect(run.code, run.stderr).toBe(0);
+  const result = finalResult(run);
+  expect(result.is_error).toBe(false);
+  // The backend was offered aisbf's tools, asked for list_routes, and got alice's routes back as the
+  // tool's result: Claude Code connected to /mcp over Streamable HTTP with alice's token.
+  const sent = anthropic.requests.slice(before).filter((r) => r.path === '/v1/messages');
+  const offered = sent.find((r) =>
+    ((r.body as { tools?: Array<{ name: string }> }).tools ?? []).some((t) => t.name === MCP_TOOL),
+  );
+  expect(offered).toBeDefined();
+  const withResult = sent.find((r) => r.raw.includes('tool_result'));
+  expect(withResult?.raw).toContain('user-rotation/claude-native');
+  expect(withResult?.raw).toContain('user-rotation/coding-production');
+  expect(result.result).toContain('user-rotation/coding-production');
+}, 120_000);
