@@ -59,10 +59,10 @@ describe('part publisher', () => {
     try {
       for (const id of ['r1', 'r2', 'r3'])
         await propagation.publisher.publish({ version: 5, kind: 'rotation', id, op: 'upsert', owner: 'u1' });
-      expect(loader.reads).toEqual({ snapshot: 0, global: 0, user: 1 });
+      expect(loader.reads).toEqual({ global: 0, user: 1, users: 0, changedSince: 0 });
       // A change that names no owner (an older caller) rewrites every part.
       await propagation.publisher.publish({ version: 6, kind: 'health', id: 'x', op: 'upsert' });
-      expect(loader.reads.snapshot).toBe(1);
+      expect(loader.reads).toMatchObject({ global: 1, users: 1 });
     } finally {
       await propagation.close();
     }

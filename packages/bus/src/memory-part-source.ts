@@ -43,7 +43,9 @@ export function createInProcessPropagation(options: {
     store,
     publisher,
     source,
-    start: () => publisher.republish(),
+    start: async () => {
+      await publisher.republish();
+    },
     async close() {
       await publisher.close();
       await source.close();

@@ -11,7 +11,7 @@ import { createRedisBus } from './redis-bus';
 import { createRedisPartSource } from './redis-part-source';
 import { createRedisPartStore } from './redis-part-store';
 import { buildSnapshot } from './test-support/build-snapshot';
-import { snapshotLoader } from './test-support/snapshot-loader';
+import { snapshotLoader, type LoggedChange } from './test-support/snapshot-loader';
 import { configChangedTopic } from './topics';
 import { killRedisClients, startTcpProxy, waitFor } from './test-support/tcp-proxy';
 
@@ -26,6 +26,10 @@ interface ControlPlane {
   loader: ReturnType<typeof snapshotLoader>;
   /** Bumps the version, lets `edit` change the snapshot, publishes. */
   commit(change: Omit<ConfigChange, 'version'>, edit?: (s: Snapshot) => void): Promise<number>;
+  /** A commit whose publish never happened (the control plane stopped right after it). */
+  commitUnpublished(owner: string | null | undefined, edit: (s: Snapshot) => void): number;
+  /** A control plane booting again on the same database and store (its own loader, counting reads). */
+  reboot(options?: { pageSize?: number }): { publisher: PartPublisher; loader: ReturnType<typeof snapshotLoader> };
   publisher: PartPublisher;
   store: PartStore;
 }
@@ -38,23 +42,43 @@ interface Cluster {
 
 function controlPlane(bus: Bus, store: PartStore): ControlPlane {
   const db = { snapshot: buildSnapshot(0) };
-  const loader = snapshotLoader(() => db.snapshot);
+  // What the database records with each commit: whose part it touched (config_changes).
+  const changes: LoggedChange[] = [];
+  const loader = snapshotLoader(
+    () => db.snapshot,
+    () => changes,
+  );
   // The test decides when to republish (the recovery tests cover republish on reconnect).
   const publisher = createPartPublisher({ bus, store, load: loader, republishOnReconnect: false });
   closers.push(() => publisher.close());
+  const bump = (owner: string | null | undefined, edit?: (s: Snapshot) => void): number => {
+    const next = structuredClone(db.snapshot);
+    next.version += 1;
+    next.createdAt += 1;
+    edit?.(next);
+    db.snapshot = next;
+    changes.push({ version: next.version, owner });
+    return next.version;
+  };
   return {
     db,
     loader,
     publisher,
     store,
     async commit(change, edit) {
-      const next = structuredClone(db.snapshot);
-      next.version += 1;
-      next.createdAt += 1;
-      edit?.(next);
-      db.snapshot = next;
-      await publisher.publish({ ...change, version: next.version });
-      return next.version;
+      const version = bump(change.kind === 'snapshot' ? undefined : change.owner, edit);
+      await publisher.publish({ ...change, version });
+      return version;
+    },
+    commitUnpublished: (owner, edit) => bump(owner, edit),
+    reboot(options = {}) {
+      const fresh = snapshotLoader(
+        () => db.snapshot,
+        () => changes,
+      );
+      const next = createPartPublisher({ bus, store, load: fresh, republishOnReconnect: false, ...options });
+      closers.push(() => next.close());
+      return { publisher: next, loader: fresh };
     },
   };
 }
@@ -275,6 +299,66 @@ describe.each(clusters)('partitioned propagation: $name', ({ make }) => {
   });
 });
 
+describe.each(clusters)('control-plane boot: $name', ({ make }) => {
+  it('a boot re-stores only the parts changed since the stored version; the others are not read or rewritten', async () => {
+    const { control } = make();
+    // The full republish of that commit left the marker at its version: nothing to redo.
+    await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' });
+    expect(await control.publisher.republish()).toEqual({ mode: 'changed', version: 1, parts: 0, wrote: false });
+    await control.commit({ kind: 'user', id: 'u1', op: 'upsert', owner: 'u1' }, (s) => {
+      s.users[1]!.limits = { requestsPerMinute: 5 };
+    });
+    // Committed, never published: the control plane stopped before storing it.
+    const lost = control.commitUnpublished('u2', (s) => {
+      s.users[2]!.limits = { requestsPerMinute: 9 };
+    });
+    const before = await control.store.head();
+
+    const boot = control.reboot();
+    expect(await boot.publisher.republish()).toEqual({ mode: 'changed', version: lost, parts: 2, wrote: true });
+    // Two user parts read by id: no page of users, no global part, no whole snapshot.
+    expect(boot.loader.reads).toEqual({ global: 0, user: 2, users: 0, changedSince: 1 });
+    expect((await control.store.getUsers(['u2']))[0]?.part.user.limits).toEqual({ requestsPerMinute: 9 });
+    // The parts changed since the marker are re-read at the current version; the others (u0,
+    // the global part) are neither read nor rewritten.
+    const entries = await control.store.readLog(before!.id, 100);
+    expect(entries.map((e) => e.part)).toEqual(['user:u1', 'user:u2']);
+    expect((await control.store.getUsers(['u0']))[0]?.part.version).toBe(1);
+    expect((await control.store.getGlobal())?.part.version).toBe(1);
+
+    // Nothing committed since: a second boot reads no part and writes nothing.
+    const again = control.reboot();
+    expect(await again.publisher.republish()).toEqual({ mode: 'changed', version: lost, parts: 0, wrote: false });
+    expect(again.loader.reads).toEqual({ global: 0, user: 0, users: 0, changedSince: 1 });
+    expect((await control.store.head())?.id).toBe(entries.at(-1)!.id);
+  });
+
+  it('a commit that named no owner makes the next boot re-store every part, in pages', async () => {
+    const { control } = make();
+    await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' });
+    await control.publisher.republish();
+    // An older writer's commit, recorded without its owner, that also deleted u2.
+    const unknown = control.commitUnpublished(undefined, (s) => {
+      s.users = s.users.filter((u) => u.id !== 'u2');
+      s.tokens = s.tokens.filter((t) => t.userId !== 'u2');
+    });
+    const boot = control.reboot({ pageSize: 2 });
+    expect(await boot.publisher.republish()).toEqual({ mode: 'full', version: unknown, parts: 3, wrote: true });
+    // u0 and u1 in a full page, then an empty one.
+    expect(boot.loader.reads).toMatchObject({ global: 1, users: 2, user: 0 });
+    // u2 left the database while no publisher ran: its part and tokens are gone from the store.
+    expect((await control.store.getUsers(['u0', 'u1', 'u2'])).map((u) => u?.part.user.id ?? null)).toEqual([
+      'u0',
+      'u1',
+      null,
+    ]);
+    expect(await control.store.tokenOwner(hashOf(buildSnapshot(0), 't2'))).toBeNull();
+    expect((await control.store.head())?.part).toBe('*');
+    // And the marker now vouches for that version: the next boot has nothing to do.
+    expect(await control.reboot().publisher.republish()).toMatchObject({ mode: 'changed', parts: 0, wrote: false });
+  });
+});
+
 describe('redis part source recovery', () => {
   const cluster = (): { prefix: string; bus: ReturnType<typeof createRedisBus>; control: ControlPlane } => {
     const prefix = testRedisPrefix('parts');
@@ -363,6 +447,42 @@ describe('redis part source recovery', () => {
     expect(await source.load()).toBe(false);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(source.connected()).toBe(false);
+  });
+
+  it('a boot on a Redis that restarted empty re-stores every part, and a restart during it leaves no marker', async () => {
+    const { prefix, control } = cluster();
+    const redis = control.store as ReturnType<typeof createRedisPartStore>;
+    await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' });
+    await control.publisher.republish();
+    await control.commit({ kind: 'user', id: 'u1', op: 'upsert', owner: 'u1' });
+    const wipe = async (): Promise<void> => {
+      const keys = await redis.client.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.client.del(...keys);
+    };
+    await wipe();
+    const boot = control.reboot();
+    expect(await boot.publisher.republish()).toMatchObject({ mode: 'full', version: 2, parts: 4, wrote: true });
+    expect((await redis.getUsers(['u0', 'u1', 'u2'])).every((u) => u?.part.version === 2)).toBe(true);
+    expect(await redis.synced()).toBe('v:2');
+
+    // Redis restarts again while the pages are written: the closing compare-and-set finds no claim,
+    // so no marker vouches for parts the restart lost, and the next boot republishes in full again.
+    await wipe();
+    const loader = snapshotLoader(() => control.db.snapshot);
+    const users = loader.users.bind(loader);
+    loader.users = async (select) => {
+      await wipe();
+      return users(select);
+    };
+    const publisher = createPartPublisher({
+      bus: createMemoryBus(),
+      store: redis,
+      load: loader,
+      republishOnReconnect: false,
+    });
+    closers.push(() => publisher.close());
+    expect((await publisher.republish()).mode).toBe('full');
+    expect(await redis.synced()).toBeNull();
   });
 
   it('the control plane re-stores every part when Redis comes back empty', async () => {

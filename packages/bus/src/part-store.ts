@@ -53,11 +53,25 @@ export interface PartStore {
    * Boot and reconnect.
    */
   put(snapshot: Snapshot): Promise<boolean>;
+  /**
+   * Writes these parts at `version` (each only if newer) without log entries: a full republish's
+   * page; `reset` closes it. True when any part was written.
+   */
+  writeMany(version: number, at: number, writes: readonly PartWrite[]): Promise<boolean>;
+  /** Appends a `*` entry: every part may have changed, readers resynchronise what they hold. */
+  reset(version: number, at: number): Promise<void>;
+  /** One page of the stored user ids (`cursor` '0' starts; the returned '0' ends). */
+  scanUserIds(cursor: string): Promise<{ cursor: string; ids: string[] }>;
+  /**
+   * The publisher's sync marker (docs/cluster.md "Control-plane cost"): `v:<version>` = every
+   * commit up to that version is stored. Gone when the store restarted empty.
+   */
+  synced(): Promise<string | null>;
+  /** Sets the marker to `next` if it still is `expected` (null = absent); false otherwise. */
+  setSynced(expected: string | null, next: string): Promise<boolean>;
   getGlobal(): Promise<Stored<GlobalPart> | null>;
   /** The user parts, in order; null where none is stored. */
   getUsers(ids: readonly string[]): Promise<Array<Stored<UserPart> | null>>;
-  /** Every stored user id (for whole-node loading and tests; O(users)). */
-  userIds(): Promise<string[]>;
   tokenOwner(hash: string): Promise<string | null>;
   userIdByName(username: string): Promise<string | null>;
   /** Entries after `after` (exclusive), oldest first, at most `limit`. */
@@ -138,6 +152,7 @@ export function createMemoryPartStore(options: { logLength?: number } = {}): Par
     }
     return true;
   };
+  let marker: string | null = null;
   const stored = <T>(key: PartKey): Stored<T> | null => {
     const raw = parts.get(key);
     return raw === undefined ? null : { part: parsePart(key, raw) as T, bytes: raw.length };
@@ -161,9 +176,24 @@ export function createMemoryPartStore(options: { logLength?: number } = {}): Par
       if (wrote) append(snapshot.version, snapshot.createdAt, '*');
       return wrote;
     },
+    async writeMany(version, _at, writes) {
+      let wrote = false;
+      for (const write of writes) wrote = store(version, write) || wrote;
+      return wrote;
+    },
+    async reset(version, at) {
+      append(version, at, '*');
+    },
+    // One page: this process's map is small enough, and a Redis SCAN may also return everything at once.
+    scanUserIds: async () => ({ cursor: '0', ids: [...parts.keys()].flatMap((key) => partUserId(key) ?? []) }),
+    synced: async () => marker,
+    async setSynced(expected, next) {
+      if (marker !== expected) return false;
+      marker = next;
+      return true;
+    },
     getGlobal: async () => stored<GlobalPart>(GLOBAL_PART),
     getUsers: async (ids) => ids.map((id) => stored<UserPart>(userPartKey(id))),
-    userIds: async () => [...parts.keys()].flatMap((key) => partUserId(key) ?? []),
     tokenOwner: async (hash) => tokens.get(hash) ?? null,
     userIdByName: async (username) => names.get(username) ?? null,
     async readLog(after, limit) {

@@ -92,6 +92,15 @@ appendLog(KEYS[1], ARGV[1], '*', ARGV[2], ARGV[3])
 return 1
 `;
 
+// The sync marker's compare-and-set (docs/cluster.md "Control-plane cost"). KEYS: marker.
+// ARGV: expected ('' = absent), next.
+const SET_SYNCED_SCRIPT = `
+local current = redis.call('GET', KEYS[1]) or ''
+if current ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`;
+
 /** How many part writes a full republish sends per pipeline. */
 const PUT_BATCH = 500;
 
@@ -111,6 +120,7 @@ export function createRedisPartStore(options: RedisPartStoreOptions): PartStore 
   const logLength = String(options.logLength ?? DEFAULT_LOG_LENGTH);
   const keys = {
     versions: `${p}part:versions`,
+    synced: `${p}part:synced`,
     log: `${p}config:log`,
     tokens: `${p}token-user`,
     names: `${p}username-user`,
@@ -145,15 +155,27 @@ export function createRedisPartStore(options: RedisPartStoreOptions): PartStore 
       ...(user?.tokens.map((t) => t.hash) ?? []),
     ];
   };
-  const userPartKeys = async (): Promise<string[]> => {
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await client.scan(cursor, 'MATCH', `${p}part:user:*`, 'COUNT', 1000);
-      cursor = next;
-      found.push(...batch);
-    } while (cursor !== '0');
-    return found.map((k) => k.slice(`${p}part:`.length));
+  const scanUserIds = async (cursor: string): Promise<{ cursor: string; ids: string[] }> => {
+    const [next, batch] = await client.scan(cursor, 'MATCH', `${p}part:user:*`, 'COUNT', 1000);
+    return { cursor: next, ids: batch.map((k) => k.slice(`${p}part:user:`.length)) };
+  };
+  const writeMany = async (version: number, at: number, writes: readonly PartWrite[]): Promise<boolean> => {
+    let wrote = false;
+    for (let i = 0; i < writes.length; i += PUT_BATCH) {
+      const pipeline = client.pipeline();
+      for (const write of writes.slice(i, i + PUT_BATCH)) {
+        const [numKeys, ...rest] = writeArgs(version, at, write, false);
+        pipeline.eval(WRITE_SCRIPT, numKeys as number, ...rest);
+      }
+      for (const [error, result] of (await pipeline.exec()) ?? []) {
+        if (error) throw error;
+        if (result === 1) wrote = true;
+      }
+    }
+    return wrote;
+  };
+  const reset = async (version: number, at: number): Promise<void> => {
+    await client.eval(RESET_SCRIPT, 1, keys.log, String(version), logLength, String(at));
   };
   const toEntry = ([id, fields]: [string, string[]]): LogEntry => {
     const f = new Map<string, string>();
@@ -177,24 +199,23 @@ export function createRedisPartStore(options: RedisPartStoreOptions): PartStore 
       const writes: PartWrite[] = [{ key: GLOBAL_PART, part: global }];
       for (const user of users) writes.push({ key: userPartKey(user.user.id), part: user });
       const live = new Set(writes.map((w) => w.key));
-      for (const key of await userPartKeys())
-        if (!live.has(key as PartKey)) writes.push({ key: key as `user:${string}`, part: null });
-      let wrote = false;
-      for (let i = 0; i < writes.length; i += PUT_BATCH) {
-        const pipeline = client.pipeline();
-        for (const write of writes.slice(i, i + PUT_BATCH)) {
-          const [numKeys, ...rest] = writeArgs(snapshot.version, snapshot.createdAt, write, false);
-          pipeline.eval(WRITE_SCRIPT, numKeys as number, ...rest);
-        }
-        for (const [error, result] of (await pipeline.exec()) ?? []) {
-          if (error) throw error;
-          if (result === 1) wrote = true;
-        }
-      }
+      let cursor = '0';
+      do {
+        const page = await scanUserIds(cursor);
+        cursor = page.cursor;
+        for (const id of page.ids) if (!live.has(userPartKey(id))) writes.push({ key: userPartKey(id), part: null });
+      } while (cursor !== '0');
+      const wrote = await writeMany(snapshot.version, snapshot.createdAt, writes);
       // Nothing newer (a republish of what is stored): readers have nothing to re-read.
-      if (wrote)
-        await client.eval(RESET_SCRIPT, 1, keys.log, String(snapshot.version), logLength, String(snapshot.createdAt));
+      if (wrote) await reset(snapshot.version, snapshot.createdAt);
       return wrote;
+    },
+    writeMany,
+    reset,
+    scanUserIds,
+    synced: () => client.get(keys.synced),
+    async setSynced(expected, next) {
+      return (await client.eval(SET_SYNCED_SCRIPT, 1, keys.synced, expected ?? '', next)) === 1;
     },
     async getGlobal() {
       ensureReady();
@@ -208,10 +229,6 @@ export function createRedisPartStore(options: RedisPartStoreOptions): PartStore 
       return raws.map((raw, i): Stored<UserPart> | null =>
         raw === null ? null : { part: parsePart(userPartKey(ids[i]!), raw) as UserPart, bytes: raw.length },
       );
-    },
-    async userIds() {
-      ensureReady();
-      return (await userPartKeys()).map((key) => partUserId(key as PartKey) ?? '').filter((id) => id !== '');
     },
     async tokenOwner(hash) {
       ensureReady();

@@ -46,11 +46,24 @@ export interface SnapshotSource {
  * what the control plane stores after a commit. Implemented over @aisbf/db.
  */
 export interface ConfigPartLoader {
-  /** The whole snapshot, for a full republish (boot, reconnect). */
-  snapshot(): Promise<Snapshot>;
   global(): Promise<GlobalPart>;
   /** `part` null: the user does not exist or is disabled. `version`: the config version read. */
   user(userId: string): Promise<{ version: number; createdAt: number; part: UserPart | null }>;
+  /**
+   * Parts of a page of users in id order (`{after, limit}`; `next` is the following page's
+   * `after`, null after the last), or of the users `ids`: a full republish reads in pages.
+   */
+  users(select: { after: string; limit: number } | { ids: ReadonlyArray<string> }): Promise<{
+    version: number;
+    createdAt: number;
+    parts: Array<{ userId: string; part: UserPart | null }>;
+    next: string | null;
+  }>;
+  /**
+   * Whose parts the commits after `version` touched (null = global), with the current version;
+   * `owners` null when unknown (every part must be re-stored).
+   */
+  changedSince(version: number): Promise<{ version: number; createdAt: number; owners: Array<string | null> | null }>;
 }
 
 /**

@@ -4,3 +4,12 @@ export interface ConfigVersionTable {
   version: number;
   updated_at: number;
 }
+
+/**
+ * Whose config part a committed version touched, one row per owner: `owner_key` '' = the global
+ * part, '*' = unknown (every part), else the user id. Kept for the last `CONFIG_CHANGES_KEPT` versions.
+ */
+export interface ConfigChangesTable {
+  version: number;
+  owner_key: string;
+}

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ConfigVersionTable } from './config-version.table';
+import type { ConfigChangesTable, ConfigVersionTable } from './config-version.table';
 import type { PrefillRefusalsTable, ProviderModelHealthTable } from './health.table';
 import type { ProviderHealthTable, ProviderModelsTable, ProvidersTable } from './providers.table';
 import type { RouteConfigsTable } from './route-configs.table';
@@ -18,6 +18,7 @@ export interface Database {
   rotations: RouteConfigsTable;
   autoselects: RouteConfigsTable;
   config_version: ConfigVersionTable;
+  config_changes: ConfigChangesTable;
   usage_records: UsageRecordsTable;
 }
 

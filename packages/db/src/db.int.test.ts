@@ -8,7 +8,7 @@ import {
   secretHint,
   tokenHint,
 } from '@aisbf/secrets';
-import { partitionSnapshot, type UsageEvent } from '@aisbf/core';
+import { partitionSnapshot, SEALED_HEADERS_SETTING, type UsageEvent } from '@aisbf/core';
 import { createTestMysqlDatabase } from '@aisbf/testkit';
 import {
   createDatabase,
@@ -32,6 +32,10 @@ import {
   loadGlobalPart,
   loadSnapshot,
   loadUserPart,
+  loadUserParts,
+  configChangesSince,
+  CONFIG_CHANGES_KEPT,
+  listProvidersWithPlainHeaders,
   migrateToLatest,
   queryUsage,
   revokeApiToken,
@@ -461,6 +465,77 @@ describe.each(dialects)('db on %s', (_name, makeUrl) => {
     await updateUser(handle.db, user.id, { disabled: true }, now);
     expect((await loadUserPart(handle.db, user.id)).part).toBeNull();
     expect((await loadUserPart(handle.db, 'no-such-user')).part).toBeNull();
+  });
+
+  it('reads pages of user parts by id, each part equal to the one read alone', async () => {
+    const made = [];
+    for (let i = 0; i < 3; i++) {
+      const user = await insertUser(handle.db, { username: unique('page'), passwordHash: null, role: 'user', now });
+      await insertApiToken(handle.db, {
+        userId: user.id,
+        name: 'live',
+        hash: hashApiToken(generateApiToken()),
+        hint: 'h',
+        expiresAt: null,
+        now,
+      });
+      await upsertRotation(handle.db, { ownerId: user.id, id: 'page-r', config: SEED_ROTATION }, now);
+      made.push(user);
+    }
+    await updateUser(handle.db, made[1]!.id, { disabled: true }, now);
+    const all: Array<{ userId: string; part: unknown }> = [];
+    let pages = 0;
+    for (let after: string | null = ''; after !== null; pages++) {
+      const page = await loadUserParts(handle.db, { after, limit: 2 });
+      all.push(...page.parts);
+      after = page.next;
+    }
+    const ids = (await handle.db.selectFrom('users').select('id').orderBy('id').execute()).map((r) => r.id);
+    expect(all.map((p) => p.userId)).toEqual(ids);
+    expect(pages).toBe(Math.floor(ids.length / 2) + 1);
+    for (const { userId, part } of all) expect(part).toEqual((await loadUserPart(handle.db, userId)).part);
+    const byIds = await loadUserParts(handle.db, { ids: [made[2]!.id, made[1]!.id, 'no-such-user'] });
+    expect(byIds.parts).toEqual([
+      { userId: made[2]!.id, part: (await loadUserPart(handle.db, made[2]!.id)).part },
+      { userId: made[1]!.id, part: null },
+      { userId: 'no-such-user', part: null },
+    ]);
+    expect(byIds.next).toBeNull();
+  });
+
+  it('records whose part each commit touched, so a boot knows what changed since a version', async () => {
+    const start = (await getConfigVersion(handle.db)).version;
+    const user = await withConfigChange(
+      handle.db,
+      (trx) => insertUser(trx, { username: unique('owner'), passwordHash: null, role: 'user', now }),
+      { ownersOf: (u) => [u.id, u.id] },
+    );
+    await withConfigChange(handle.db, async () => 'global', { ownersOf: () => [null] });
+    expect((await configChangesSince(handle.db, start)).owners?.sort()).toEqual([user.value.id, null].sort());
+    expect(await configChangesSince(handle.db, start + 2)).toMatchObject({ version: start + 2, owners: [] });
+    // Ahead of the database, or too old for the rows kept: unknown, every part is re-stored.
+    expect((await configChangesSince(handle.db, start + 3)).owners).toBeNull();
+    expect((await configChangesSince(handle.db, start + 2 - CONFIG_CHANGES_KEPT - 1)).owners).toBeNull();
+    // A commit that names no owner (or no `ownersOf` at all) makes what changed unknown.
+    await withConfigChange(handle.db, async () => undefined);
+    expect((await configChangesSince(handle.db, start + 2)).owners).toBeNull();
+    expect((await configChangesSince(handle.db, start + 3)).owners).toEqual([]);
+    await withConfigChange(handle.db, async () => undefined, { ownersOf: () => [undefined] });
+    expect((await configChangesSince(handle.db, start + 3)).owners).toBeNull();
+  });
+
+  it('finds the providers whose headers are not sealed yet without reading the others', async () => {
+    const owner = await insertUser(handle.db, { username: unique('hdr'), passwordHash: null, role: 'user', now });
+    const base = { ownerId: owner.id, type: 'openai', endpoint: 'http://h.test/v1', enabled: true, adminOnly: false };
+    await upsertProvider(handle.db, { ...base, id: 'plain', settings: { headers: { 'X-A': 'a' } } }, now);
+    await upsertProvider(
+      handle.db,
+      { ...base, id: 'sealed', settings: { [SEALED_HEADERS_SETTING]: { 'X-A': { enc: 'v1:x', hint: 'a' } } } },
+      now,
+    );
+    await upsertProvider(handle.db, { ...base, id: 'none', settings: { request_timeout: 5 } }, now);
+    const found = (await listProvidersWithPlainHeaders(handle.db)).filter((p) => p.ownerId === owner.id);
+    expect(found.map((p) => p.id)).toEqual(['plain']);
   });
 
   it('writes usage events exactly once and aggregates them', async () => {

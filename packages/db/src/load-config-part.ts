@@ -1,14 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { ConfigPartLoader, GlobalPart, UserPart } from '@aisbf/core';
-import { getConfigVersion } from './config-version.repository';
+import { configChangesSince, getConfigVersion } from './config-version.repository';
 import type { Database } from './database';
-import {
-  loadOwnedResources,
-  loadSnapshot,
-  toSnapshotToken,
-  toSnapshotUser,
-  type LoadSnapshotOptions,
-} from './load-snapshot';
+import { loadOwnedResources, toSnapshotToken, toSnapshotUser, type LoadSnapshotOptions } from './load-snapshot';
 import { toApiToken, toUser } from './users.repository';
 
 /**
@@ -61,11 +55,75 @@ export async function loadUserPart(
   return db.isTransaction ? read(db) : db.transaction().execute(read);
 }
 
+/** Parts of several users, read in one transaction (a full republish's page, or the users a boot found changed). */
+export interface UserPartsRead {
+  version: number;
+  createdAt: number;
+  /** In `select`'s order: by id for a page, as given for ids. `part` null: missing or disabled. */
+  parts: Array<{ userId: string; part: UserPart | null }>;
+  /** The `after` of the next page; null after the last (always null for ids). */
+  next: string | null;
+}
+
+/**
+ * The parts of a page of users by id (`{after, limit}`: the primary key in order) or of the users
+ * `ids`, with their tokens and resources by the owner indexes (`IN` the page's ids): a few
+ * queries a page, whatever the number of users, so a full republish reads the database in pages
+ * instead of one whole snapshot (docs/cluster.md "Control-plane cost").
+ */
+export async function loadUserParts(
+  db: Kysely<Database>,
+  select: { after: string; limit: number } | { ids: ReadonlyArray<string> },
+  options: LoadSnapshotOptions = {},
+): Promise<UserPartsRead> {
+  const read = async (trx: Kysely<Database>): Promise<UserPartsRead> => {
+    const { version, updatedAt: createdAt } = await getConfigVersion(trx);
+    let query = trx.selectFrom('users').selectAll();
+    if ('ids' in select) {
+      if (select.ids.length === 0) return { version, createdAt, parts: [], next: null };
+      query = query.where('id', 'in', select.ids);
+    } else query = query.where('id', '>', select.after).orderBy('id').limit(select.limit);
+    const rows = await query.execute();
+    const users = rows.map(toUser).filter((u) => !u.disabled);
+    const live = users.map((u) => u.id);
+    const tokenRows =
+      live.length === 0
+        ? []
+        : await trx
+            .selectFrom('api_tokens')
+            .selectAll()
+            .where('user_id', 'in', live)
+            .where('revoked_at', 'is', null)
+            .orderBy('id')
+            .execute();
+    const resources = await loadOwnedResources(trx, live, options);
+    const byUser = new Map<string, UserPart>();
+    for (const user of users)
+      byUser.set(user.id, {
+        version,
+        user: toSnapshotUser(user),
+        tokens: [],
+        providers: [],
+        rotations: [],
+        autoselects: [],
+      });
+    for (const t of tokenRows) byUser.get(t.user_id)?.tokens.push(toSnapshotToken(toApiToken(t)));
+    for (const p of resources.providers) byUser.get(p.ownerId ?? '')?.providers.push(p);
+    for (const r of resources.rotations) byUser.get(r.ownerId ?? '')?.rotations.push(r);
+    for (const a of resources.autoselects) byUser.get(a.ownerId ?? '')?.autoselects.push(a);
+    const ids = 'ids' in select ? [...new Set(select.ids)] : rows.map((r) => r.id);
+    const next = 'ids' in select || rows.length < select.limit ? null : (rows.at(-1)?.id ?? null);
+    return { version, createdAt, parts: ids.map((userId) => ({ userId, part: byUser.get(userId) ?? null })), next };
+  };
+  return db.isTransaction ? read(db) : db.transaction().execute(read);
+}
+
 /** The control plane's reader of committed parts (core's `ConfigPartLoader`) over one database. */
 export function configPartLoader(db: Kysely<Database>, options: LoadSnapshotOptions = {}): ConfigPartLoader {
   return {
-    snapshot: () => loadSnapshot(db, options),
     global: () => loadGlobalPart(db, options),
     user: (userId) => loadUserPart(db, userId, options),
+    users: (select) => loadUserParts(db, select, options),
+    changedSince: (version) => configChangesSince(db, version),
   };
 }

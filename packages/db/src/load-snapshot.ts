@@ -120,10 +120,13 @@ export async function loadSnapshot(db: Kysely<Database>, options: LoadSnapshotOp
   return db.isTransaction ? read(db) : db.transaction().execute(read);
 }
 
-/** Providers, rotations and autoselects of one owner (`null` = global), or of everyone (`undefined`). */
+/**
+ * Providers, rotations and autoselects of one owner (`null` = global), of several users (an
+ * array), or of everyone (`undefined`).
+ */
 export async function loadOwnedResources(
   trx: Kysely<Database>,
-  ownerId: string | null | undefined,
+  ownerId: string | null | ReadonlyArray<string> | undefined,
   options: LoadSnapshotOptions,
 ): Promise<{ providers: SnapshotProvider[]; rotations: SnapshotRotation[]; autoselects: SnapshotAutoselect[] }> {
   const providers = (await listProviders(trx, ownerId)).map(toSnapshotProvider);

@@ -4,6 +4,7 @@ import { init0001 } from './migrations/0001-init';
 import { usageAggregates0002 } from './migrations/0002-usage-aggregates';
 import { modelHealth0003 } from './migrations/0003-model-health';
 import { context0004 } from './migrations/0004-context';
+import { configChanges0005 } from './migrations/0005-config-changes';
 
 /** Forward-only, in code (no file scanning: works the same from a checkout, tsx or a bundle). */
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-usage-aggregates': usageAggregates0002,
   '0003-model-health': modelHealth0003,
   '0004-context': context0004,
+  '0005-config-changes': configChanges0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

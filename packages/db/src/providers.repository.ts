@@ -99,10 +99,27 @@ async function modelsByProvider(db: Kysely<Database>, rowIds: string[]): Promise
 }
 
 /** `ownerId` undefined = every scope; null = global only; a user id = that user's only. */
-export async function listProviders(db: Kysely<Database>, ownerId?: string | null): Promise<StoredProvider[]> {
+/** The providers of one owner (`null` = global), of several users (an array), or of everyone (`undefined`). */
+export async function listProviders(
+  db: Kysely<Database>,
+  ownerId?: string | null | ReadonlyArray<string>,
+): Promise<StoredProvider[]> {
   let query = db.selectFrom('providers').selectAll();
-  if (ownerId !== undefined) query = query.where('owner_key', '=', ownerKey(ownerId));
+  if (Array.isArray(ownerId)) {
+    if (ownerId.length === 0) return [];
+    query = query.where('owner_key', 'in', ownerId);
+  } else if (ownerId !== undefined) query = query.where('owner_key', '=', ownerKey(ownerId as string | null));
   return withModels(db, await query.orderBy('owner_key').orderBy('slug').execute());
+}
+
+/**
+ * The providers whose settings may still hold plaintext header values (`headers`, written before
+ * header values were sealed: docs/architecture.md "Secrets"). The text match runs in the database,
+ * so a boot reads only these rows, not every provider; callers check the parsed settings.
+ */
+export async function listProvidersWithPlainHeaders(db: Kysely<Database>): Promise<StoredProvider[]> {
+  const rows = await db.selectFrom('providers').selectAll().where('settings', 'like', '%"headers"%').execute();
+  return withModels(db, rows);
 }
 
 /** The query of `pageProviders` (the tests EXPLAIN it): the `(owner_key, slug)` unique index, in order. */

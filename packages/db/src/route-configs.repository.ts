@@ -29,10 +29,13 @@ const toStored = (row: RouteConfigRow): StoredRouteConfig => ({
 export async function listRouteConfigs(
   db: Kysely<Database>,
   table: RouteConfigTableName,
-  ownerId?: string | null,
+  ownerId?: string | null | ReadonlyArray<string>,
 ): Promise<StoredRouteConfig[]> {
   let query = db.selectFrom(table).selectAll();
-  if (ownerId !== undefined) query = query.where('owner_key', '=', ownerKey(ownerId));
+  if (Array.isArray(ownerId)) {
+    if (ownerId.length === 0) return [];
+    query = query.where('owner_key', 'in', ownerId);
+  } else if (ownerId !== undefined) query = query.where('owner_key', '=', ownerKey(ownerId as string | null));
   const rows = await query.orderBy('owner_key').orderBy('slug').execute();
   return rows.map(toStored);
 }

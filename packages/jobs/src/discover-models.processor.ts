@@ -98,25 +98,29 @@ export async function discoverModels(
   if (names === null) throw new GatewayError('UPSTREAM_ERROR', `GET ${url} did not return a model list`);
 
   const now = (deps.now ?? Date.now)();
-  const { value, version } = await withConfigChange(deps.db, async (trx) => {
-    const current = await findProvider(trx, payload.ownerId, payload.providerId);
-    if (current === undefined)
-      throw new GatewayError('NOT_FOUND', `provider "${payload.providerId}" was deleted during discovery`);
-    const known = new Map(current.models.map((m) => [m.name, m]));
-    const models: StoredProviderModel[] = names.map((name) => ({
-      ...(known.get(name) ?? { name }),
-      source: 'discovered',
-      discoveredAt: now,
-    }));
-    await replaceProviderModels(trx, current.rowId, models);
-    const before = new Set(known.keys());
-    const after = new Set(names);
-    return {
-      models: names,
-      added: names.filter((n) => !before.has(n)),
-      removed: [...before].filter((n) => !after.has(n)),
-    };
-  });
+  const { value, version } = await withConfigChange(
+    deps.db,
+    async (trx) => {
+      const current = await findProvider(trx, payload.ownerId, payload.providerId);
+      if (current === undefined)
+        throw new GatewayError('NOT_FOUND', `provider "${payload.providerId}" was deleted during discovery`);
+      const known = new Map(current.models.map((m) => [m.name, m]));
+      const models: StoredProviderModel[] = names.map((name) => ({
+        ...(known.get(name) ?? { name }),
+        source: 'discovered',
+        discoveredAt: now,
+      }));
+      await replaceProviderModels(trx, current.rowId, models);
+      const before = new Set(known.keys());
+      const after = new Set(names);
+      return {
+        models: names,
+        added: names.filter((n) => !before.has(n)),
+        removed: [...before].filter((n) => !after.has(n)),
+      };
+    },
+    { ownersOf: () => [payload.ownerId] },
+  );
   await deps.publish({ version, kind: 'models', id: payload.providerId, op: 'upsert', owner: payload.ownerId });
   return value;
 }

@@ -85,7 +85,13 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
     trustedProxies: trustedProxies(env.AISBF_TRUSTED_PROXIES),
     onError,
   });
-  await publisher.republish().catch((error: unknown) => onError(error, 'initial snapshot publish (Redis away?)'));
+  // Only the parts changed since the version Redis holds; every part, in pages, when Redis lost
+  // them (docs/cluster.md "Control-plane cost"). Awaited: a node must not find a half-written store
+  // behind a control plane that says it is up.
+  await publisher
+    .republish()
+    .then((result) => logger.info(result, 'config parts republished'))
+    .catch((error: unknown) => onError(error, 'initial snapshot publish (Redis away?)'));
 
   const metrics = createProcessMetrics({
     role: 'control-plane',

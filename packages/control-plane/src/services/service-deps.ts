@@ -34,10 +34,15 @@ export interface ServiceContext extends ServiceDeps {
   clock: () => number;
   /**
    * Runs `fn` in one transaction with the version bump, then publishes one change per touched
-   * resource. Nothing is published when `fn` throws (the transaction rolled back).
+   * resource. Nothing is published when `fn` throws (the transaction rolled back). Every change
+   * names its owner: a change without one would make the publisher rewrite every part
+   * (docs/cluster.md "Control-plane cost").
    */
-  commit<T>(fn: (trx: Db) => Promise<{ value: T; changes: Array<Omit<ConfigChange, 'version'>> }>): Promise<T>;
+  commit<T>(fn: (trx: Db) => Promise<{ value: T; changes: CommittedChange[] }>): Promise<T>;
 }
+
+/** A change as a service commits it: its owner (a user id, or null for global) is required. */
+export type CommittedChange = Omit<ConfigChange, 'version' | 'owner'> & { owner: string | null };
 
 export function createServiceContext(deps: ServiceDeps): ServiceContext {
   const clock = deps.now ?? Date.now;
@@ -45,7 +50,10 @@ export function createServiceContext(deps: ServiceDeps): ServiceContext {
     ...deps,
     clock,
     async commit(fn) {
-      const { value, version } = await withConfigChange(deps.db, fn, { now: clock() });
+      const { value, version } = await withConfigChange(deps.db, fn, {
+        now: clock(),
+        ownersOf: (result) => result.changes.map((c) => c.owner),
+      });
       for (const change of value.changes) {
         try {
           await deps.publisher.publish({ ...change, version });
