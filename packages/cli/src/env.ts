@@ -1,4 +1,6 @@
-import { trustedProxies } from '@aisbf/control-plane';
+// The one module, not the package's index: every role parses the environment, and the index would
+// load the control plane's GraphQL, MCP and database stack into a data-plane node too.
+import { trustedProxies } from '@aisbf/control-plane/client-address';
 import { endpointPolicySchema } from '@aisbf/core';
 import { z } from 'zod';
 
