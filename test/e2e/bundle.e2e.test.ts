@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisPartStore } from '@aisbf/bus';
 import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
 import { buildTestSnapshot, startMockUpstream, testRedisPrefix, testRedisUrl, type MockUpstream } from '@aisbf/testkit';
-import { bundleCli, bundleTempDir, ROOT, type BundleResult } from '../../scripts/bundle';
+import { bundleCli, bundleTempDir, packageName, ROOT, type BundleResult } from '../../scripts/bundle';
 import { connectMcp, McpTranscript } from '../support/mcp-acceptance';
 import { graphql, spawnAisbf, type AisbfProcess } from '../support/spawn-aisbf';
 
@@ -73,6 +73,39 @@ describe('the bundle', () => {
       expect.arrayContaining(['better-sqlite3', 'bullmq', 'pino', 'undici', 'graphql-yoga']),
     );
     for (const f of outputs) expect(existsSync(join(outdir, `${f}.map`)), `${f}.map`).toBe(true);
+  });
+
+  it('loads, for the data-plane role, none of the packages only the other roles use', () => {
+    // What Node evaluates for `aisbf data-plane` before the role runs: the entry and the role's
+    // chunk with everything they import statically (a dynamic import() loads only when called).
+    const external = new Set<string>();
+    const seen = new Set<string>();
+    const role = readdirSync(join(outdir, 'chunks')).find((f) => /^data-plane-.*\.mjs$/.test(f))!;
+    const queue = [built.files['aisbf']!, join(outdir, 'chunks', role)];
+    for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+      if (seen.has(file)) continue;
+      seen.add(file);
+      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/^import\s(?:[^;"']*?\sfrom\s*)?"([^"]+)";/gm)) {
+        if (specifier!.startsWith('.')) queue.push(join(file, '..', specifier!));
+        else if (!specifier!.startsWith('node:')) external.add(packageName(specifier!));
+      }
+    }
+    // The request path's own packages are there (the walk found the role's imports)...
+    expect([...external]).toEqual(expect.arrayContaining(['undici', 'ioredis', 'bullmq', 'zod']));
+    // ...the control plane's, the database layer's, the tokenizer's and the tracing SDK's are not.
+    for (const only of [
+      'graphql',
+      'graphql-yoga',
+      '@pothos/core',
+      '@trpc/server',
+      '@modelcontextprotocol/sdk',
+      'kysely',
+      'mysql2',
+      'better-sqlite3',
+      'gpt-tokenizer',
+      '@opentelemetry/sdk-trace-base',
+    ])
+      expect(external, only).not.toContain(only);
   });
 
   it('prints the usage for --help on a role, and refuses an unknown command', () => {
