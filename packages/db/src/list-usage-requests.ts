@@ -20,15 +20,8 @@ export interface UsageRequestFilter {
 
 export type UsageRequestRow = UsageRow & { cacheHit: boolean };
 
-/**
- * One page of requests, newest first, for the request view (the attempts trail of each). Keyset
- * pagination on (created_at, id) reads the created_at index backwards and stops after `limit`
- * rows, so the hundredth page costs what the first does (no OFFSET scan).
- */
-export async function listUsageRequests(
-  db: Kysely<Database>,
-  filter: UsageRequestFilter,
-): Promise<{ rows: UsageRequestRow[]; next: { at: number; id: string } | null }> {
+/** The query of `listUsageRequests` (the tests EXPLAIN it), `limit + 1` rows. */
+export function usageRequestsQuery(db: Kysely<Database>, filter: UsageRequestFilter) {
   let query = db.selectFrom('usage_records').selectAll();
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
   if (filter.tokenId !== undefined) query = query.where('token_id', '=', filter.tokenId);
@@ -45,11 +38,22 @@ export async function listUsageRequests(
     query = query.where((eb) =>
       eb.or([eb('created_at', '<', before.at), eb.and([eb('created_at', '=', before.at), eb('id', '<', before.id)])]),
     );
-  const raw = await query
+  return query
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
-    .limit(filter.limit + 1)
-    .execute();
+    .limit(filter.limit + 1);
+}
+
+/**
+ * One page of requests, newest first, for the request view (the attempts trail of each). Keyset
+ * pagination on (created_at, id) reads the created_at index backwards and stops after `limit`
+ * rows, so the hundredth page costs what the first does (no OFFSET scan).
+ */
+export async function listUsageRequests(
+  db: Kysely<Database>,
+  filter: UsageRequestFilter,
+): Promise<{ rows: UsageRequestRow[]; next: { at: number; id: string } | null }> {
+  const raw = await usageRequestsQuery(db, filter).execute();
   const page = raw.slice(0, filter.limit);
   const last = page[page.length - 1];
   return {

@@ -1,7 +1,8 @@
 import { GatewayError } from '@aisbf/core';
 import {
+  findUserByUsername,
+  findUsernames,
   listUsageRequests,
-  listUsers,
   queryUsage,
   type UsageGroupBy,
   type UsageReport,
@@ -53,6 +54,18 @@ export type UsageView = Omit<UsageReport, 'recent' | 'series'> & {
 
 export function createUsageService(ctx: ServiceContext) {
   const { db } = ctx;
+
+  /**
+   * Whose rows a query reads: a user their own; an admin everyone's, or the named user's (an unknown
+   * name matches no row). One lookup by the unique username index, never the whole users table
+   * (docs/dashboard.md "Lists at scale").
+   */
+  const userFilter = async (actor: Actor, user: string | undefined): Promise<string | undefined> => {
+    if (!isAdmin(actor)) return actor.userId;
+    if (user === undefined) return undefined;
+    return (await findUserByUsername(db, user))?.id ?? '-';
+  };
+
   return {
     /**
      * Requests newest first with their attempts trail (which entries were tried, each one's outcome
@@ -65,10 +78,7 @@ export function createUsageService(ctx: ServiceContext) {
       const q = parseOrThrow(usageRequestsSchema, input);
       if (!isAdmin(actor) && q.user !== undefined && q.user !== actor.username)
         throw new GatewayError('FORBIDDEN', "only admins may read another user's requests", { path: 'user' });
-      const users = isAdmin(actor) ? await listUsers(db) : [];
-      let userId: string | undefined = actor.userId;
-      if (isAdmin(actor))
-        userId = q.user === undefined ? undefined : (users.find((u) => u.username === q.user)?.id ?? '-');
+      const userId = await userFilter(actor, q.user);
       const [at, id] = q.cursor === undefined ? [] : q.cursor.split(':');
       const page = await listUsageRequests(db, {
         ...(userId !== undefined ? { userId } : {}),
@@ -81,7 +91,12 @@ export function createUsageService(ctx: ServiceContext) {
         ...(at !== undefined && id !== undefined ? { before: { at: Number(at), id } } : {}),
         limit: q.limit,
       });
-      const names = new Map(users.map((u) => [u.id, u.username]));
+      const names = isAdmin(actor)
+        ? await findUsernames(
+            db,
+            page.rows.map((r) => r.userId),
+          )
+        : new Map<string, string>();
       return {
         rows: page.rows.map((r) => ({
           ...r,
@@ -97,10 +112,7 @@ export function createUsageService(ctx: ServiceContext) {
       const q = parseOrThrow(usageQuerySchema, input);
       if (!isAdmin(actor) && q.user !== undefined && q.user !== actor.username)
         throw new GatewayError('FORBIDDEN', "only admins may read another user's usage", { path: 'user' });
-      const users = isAdmin(actor) ? await listUsers(db) : [];
-      let userId: string | undefined = actor.userId;
-      if (isAdmin(actor))
-        userId = q.user === undefined ? undefined : (users.find((u) => u.username === q.user)?.id ?? '-');
+      const userId = await userFilter(actor, q.user);
       const to = q.to?.getTime() ?? ctx.clock() + 1;
       const from = q.from?.getTime() ?? to - 24 * 3_600_000;
       const report = await queryUsage(db, {
@@ -114,7 +126,13 @@ export function createUsageService(ctx: ServiceContext) {
         bucket: q.bucket ?? 'hour',
         recentLimit: q.limit ?? 50,
       });
-      const names = new Map(users.map((u) => [u.id, u.username]));
+      const names =
+        q.groupBy === 'user'
+          ? await findUsernames(
+              db,
+              report.groups.map((g) => g.key),
+            )
+          : new Map<string, string>();
       return {
         totals: report.totals,
         series: report.series.map((p) => ({ ...p, t: iso(p.t) })),
