@@ -37,6 +37,18 @@ const kinds: Array<[string, () => BudgetLedger[]]> = [
       });
     },
   ],
+  [
+    // Leases of up to a quarter of each limit, so these small limits are leased: one node still
+    // reserves exactly up to the limit and reads its own counters exactly.
+    'redis (one node, leased)',
+    () => [
+      createRedisBudgetLedger({
+        url: testRedisUrl(),
+        prefix: testRedisPrefix('budget-leased'),
+        leases: { divisor: 4 },
+      }),
+    ],
+  ],
 ];
 
 describe.each(kinds)('%s budget ledger', (_name, make) => {

@@ -31,6 +31,21 @@ const kinds: Array<{ name: string; pair(): [RateLimiter, RateLimiter] }> = [
       return [a, b];
     },
   },
+  {
+    // As the data-plane role runs it, on one node (leases of up to a quarter of the limit here, so
+    // these small limits are leased): a single node still admits exactly the limit.
+    name: 'redis (one node, leased)',
+    pair() {
+      const limiter = createRedisRateLimiter({
+        url: testRedisUrl(),
+        prefix: testRedisPrefix('rl'),
+        name: 'test-rl-leased',
+        leases: { divisor: 4 },
+      });
+      closers.push(() => limiter.close());
+      return [limiter, limiter];
+    },
+  },
 ];
 
 describe.each(kinds)('rate limiter: $name', ({ pair }) => {

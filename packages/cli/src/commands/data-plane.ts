@@ -56,14 +56,25 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     onError: (e) => onError(e, 'limits'),
     redisOptions: { enableAutoPipelining: true },
   });
-  const rateLimiter = createRedisRateLimiter({ ...redis, client: requestPath });
+  // Large limits are admitted from node-local leases, without a round trip (docs/cluster.md "Leases").
+  const rateLimiter = createRedisRateLimiter({
+    ...redis,
+    client: requestPath,
+    leases: {},
+    onError: (e) => onError(e, 'rate-limit lease'),
+  });
   // AISBF's rate_limit spacing, one next-allowed time per model or provider for the whole cluster.
   const spacer = createRedisRequestSpacer({ ...redis, client: requestPath });
   const health = createRedisHealthBoard({ ...redis, name: `aisbf-dp-${nodeId}-health`, onError });
   // Entries that refused an assistant prefill: once on any node, never sent one again by any node.
   const prefillRefusals = createRedisPrefillRefusals({ ...redis, name: `aisbf-dp-${nodeId}-prefill`, onError });
   // Quotas and budgets (docs/usage.md): one atomic ledger shared by every node.
-  const budgetLedger = createRedisBudgetLedger({ ...redis, client: requestPath });
+  const budgetLedger = createRedisBudgetLedger({
+    ...redis,
+    client: requestPath,
+    leases: {},
+    onError: (e) => onError(e, 'budget lease'),
+  });
   const responseCache = createRedisResponseCacheStore({
     ...redis,
     name: `aisbf-dp-${nodeId}-cache`,

@@ -191,11 +191,12 @@ describe('quotas and budgets (docs/usage.md)', () => {
       redisOptions: { enableAutoPipelining: true },
     });
     cleanup.push(() => closeRedisClient(client));
-    const ledger = createRedisBudgetLedger({ url: testRedisUrl(), prefix, client });
+    // Leased as the role runs them; limits this small are too small to lease, so each is exact.
+    const ledger = createRedisBudgetLedger({ url: testRedisUrl(), prefix, client, leases: {} });
     const h = await harness(
       ledger,
       { providers: [{ id: 'p' }], aliceTokenLimits: { requestsPerMinute: 5, requestsPerDay: 100 } },
-      createRedisRateLimiter({ url: testRedisUrl(), prefix, client }),
+      createRedisRateLimiter({ url: testRedisUrl(), prefix, client, leases: {} }),
     );
     const results = await Promise.all(
       Array.from({ length: 20 }, () => post(`${h.v1}/chat/completions`, h.tokens.alice, chat)),
@@ -207,5 +208,51 @@ describe('quotas and budgets (docs/usage.md)', () => {
     expect(h.mocks['p']!.requests).toHaveLength(5);
     const key = `b:{${USERS.alice.id}}:token:t-alice:requests:${budgetWindow('day', Date.now()).id}`;
     await expect.poll(() => ledger.used(key)).toBe(5);
+  });
+
+  it('large limits from node-local leases: every request is counted once, its usage settled, Redis exact after close', async () => {
+    const prefix = testRedisPrefix('dp-leased');
+    const client = createRedisClient({
+      url: testRedisUrl(),
+      name: 'test-dp-leased',
+      redisOptions: { enableAutoPipelining: true },
+    });
+    cleanup.push(() => closeRedisClient(client));
+    const ledger = createRedisBudgetLedger({ url: testRedisUrl(), prefix, client, leases: {} });
+    const limiter = createRedisRateLimiter({ url: testRedisUrl(), prefix, client, leases: {} });
+    const h = await harness(
+      ledger,
+      {
+        providers: [{ id: 'p' }],
+        aliceTokenLimits: {
+          requestsPerMinute: 64_000,
+          tokensPerMinute: 6_400_000,
+          requestsPerDay: 64_000,
+          tokensPerDay: 6_400_000,
+        },
+      },
+      limiter,
+    );
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => post(`${h.v1}/chat/completions`, h.tokens.alice, chat)),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array.from({ length: 30 }, () => 200));
+    await expect.poll(() => h.events.length).toBe(30);
+    const tokens = h.events.reduce((sum, e) => sum + e.promptTokens + e.completionTokens, 0);
+    expect(tokens).toBeGreaterThan(0);
+    const day = budgetWindow('day', Date.now()).id;
+    const base = `b:{${USERS.alice.id}}:token:t-alice`;
+    // This node's view: its unused slices are not counted as used.
+    expect(await ledger.used(`${base}:requests:${day}`)).toBe(30);
+    expect(await ledger.used(`${base}:tokens:${day}`)).toBe(tokens);
+    // Closing hands every unused slice back: Redis holds exactly what was used.
+    await ledger.close();
+    await limiter.close();
+    expect(Number(await client.get(`${prefix}${base}:requests:${day}`))).toBe(30);
+    expect(Number(await client.get(`${prefix}${base}:tokens:${day}`))).toBe(tokens);
+    const [rpmKey] = await client.keys(`${prefix}rl:60:token:t-alice:*`);
+    const [tpmKey] = await client.keys(`${prefix}rl:60:tpm:token:t-alice:*`);
+    expect(Number(await client.get(rpmKey!))).toBe(30);
+    expect(Number(await client.get(tpmKey!))).toBe(tokens);
   });
 });
