@@ -16,7 +16,7 @@ export interface Lease {
   lastUse: number;
   /** The counter's limit, as last asked for (a refill claims against it). */
   limit: number;
-  /** Size of the next claim: grows while the lease runs dry fast, never above the cap. */
+  /** Size of the last claim (about HORIZON_MS of use, never above the cap): a refill goes out at half of it. */
   chunk: number;
   /** A claim of this lease's counter is in flight (one at a time: a burst must not claim N chunks). */
   claiming: boolean;
@@ -107,7 +107,7 @@ export function createLeaseBook(options: LeaseBookOptions = {}): LeaseBook {
       let size = Math.max(2, 4 * amount);
       if (lease !== undefined) {
         const elapsed = Math.max(1, t - lease.claimedAt);
-        size = Math.max(lease.chunk, Math.ceil((lease.usedSinceClaim / elapsed) * HORIZON_MS));
+        size = Math.max(size, Math.ceil((lease.usedSinceClaim / elapsed) * HORIZON_MS));
         lease.claiming = true;
       } else pending.add(id);
       return Math.min(max, size);
@@ -143,7 +143,7 @@ export function createLeaseBook(options: LeaseBookOptions = {}): LeaseBook {
       lease.avail += grant.amount;
       lease.expiresAt = Math.min(lease.expiresAt, grant.expiresAt);
       lease.limit = grant.limit;
-      lease.chunk = Math.min(cap(grant.limit), Math.max(lease.chunk, grant.claimed));
+      lease.chunk = Math.min(cap(grant.limit), Math.max(2, grant.claimed));
       lease.claimedAt = t;
       lease.usedSinceClaim = 0;
       return 0;
