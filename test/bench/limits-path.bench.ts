@@ -31,7 +31,7 @@ async function measure(mode: Mode, round: number): Promise<{ sequentialUs: numbe
   const resetAt = Date.now() + 3_600_000;
   const request = async (): Promise<void> => {
     const [hit, verdict] = await Promise.all([
-      limiter.hit('token:t', 1_000_000_000, 60),
+      limiter.hitAll([{ key: 'token:t', limit: 1_000_000_000, windowS: 60, amount: 1 }]),
       ledger.reserve([
         { key: 'req', limit: 1_000_000_000, amount: 1, resetAt },
         { key: 'tok', limit: 1_000_000_000_000, amount: 40, resetAt },

@@ -1,4 +1,4 @@
-import type { RateDecision, RateLimiter } from '@aisbf/core';
+import type { RateDecision, RateLimiter, RateVerdict } from '@aisbf/core';
 
 export interface MemoryRateLimiterOptions {
   now?: () => number;
@@ -15,27 +15,48 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
     sweepAt = t + 60_000;
     for (const [key, w] of windows) if (w.start + w.windowMs <= t) windows.delete(key);
   };
+  const windowOf = (key: string, windowS: number, t: number) => {
+    const windowMs = windowS * 1000;
+    const start = t - (t % windowMs);
+    const id = `${windowS}:${key}`;
+    let w = windows.get(id);
+    if (!w || w.start !== start) {
+      w = { start, windowMs, used: 0 };
+      windows.set(id, w);
+    }
+    return w;
+  };
+  const passes = (used: number, limit: number, amount: number): boolean =>
+    amount === 0 ? used < limit : used + amount <= limit;
+  const decision = (
+    w: { start: number; windowMs: number; used: number },
+    limit: number,
+    allowed: boolean,
+    t: number,
+  ): RateDecision => ({
+    allowed,
+    retryAfterS: allowed ? 0 : Math.max(1, Math.ceil((w.start + w.windowMs - t) / 1000)),
+    limit,
+    remaining: Math.max(0, limit - w.used),
+  });
   return {
     async hit(key, limit, windowS, amount = 1): Promise<RateDecision> {
       const t = now();
       sweep(t);
-      const windowMs = windowS * 1000;
-      const start = t - (t % windowMs);
-      const id = `${windowS}:${key}`;
-      let w = windows.get(id);
-      if (!w || w.start !== start) {
-        w = { start, windowMs, used: 0 };
-        windows.set(id, w);
-      }
-      const allowed = amount === 0 ? w.used < limit : w.used + amount <= limit;
+      const w = windowOf(key, windowS, t);
+      const allowed = passes(w.used, limit, amount);
       if (allowed) w.used += amount;
-      const retryMs = start + windowMs - t;
-      return {
-        allowed,
-        retryAfterS: allowed ? 0 : Math.max(1, Math.ceil(retryMs / 1000)),
-        limit,
-        remaining: Math.max(0, limit - w.used),
-      };
+      return decision(w, limit, allowed, t);
+    },
+    async hitAll(hits): Promise<RateVerdict> {
+      const t = now();
+      sweep(t);
+      const ws = hits.map((h) => windowOf(h.key, h.windowS, t));
+      for (let i = 0; i < hits.length; i++)
+        if (!passes(ws[i]!.used, hits[i]!.limit, hits[i]!.amount))
+          return { allowed: false, index: i, decision: decision(ws[i]!, hits[i]!.limit, false, t) };
+      hits.forEach((h, i) => (ws[i]!.used += h.amount));
+      return { allowed: true };
     },
     close: async () => {
       windows.clear();

@@ -76,6 +76,47 @@ describe.each(kinds)('rate limiter: $name', ({ pair }) => {
     expect((await a.hit('user:u2:tpm', 1000, 3600, 900)).allowed).toBe(true); // other key
     expect((await a.hit('user:u1:tpm', 1000, 86400, 900)).allowed).toBe(true); // other window length
   });
+
+  it('hitAll counts every hit or none, and names the first that refuses', async () => {
+    const [a, b] = pair();
+    const both = [
+      { key: 'token:t2', limit: 2, windowS: 3600, amount: 1 },
+      { key: 'user:u9', limit: 1, windowS: 3600, amount: 1 },
+    ];
+    expect(await a.hitAll(both)).toEqual({ allowed: true });
+    expect(await b.hitAll(both)).toMatchObject({
+      allowed: false,
+      index: 1,
+      decision: { allowed: false, limit: 1, remaining: 0 },
+    });
+    // The refused call counted nothing: token:t2 has one left.
+    expect((await a.hit('token:t2', 2, 3600)).allowed).toBe(true);
+    expect((await b.hit('token:t2', 2, 3600)).allowed).toBe(false);
+    // A peek (amount 0) refuses at the limit, and the call's other hit is not counted either.
+    await a.hit('tpm:user:u9', 50, 3600, 50);
+    const peek = await b.hitAll([
+      { key: 'token:t3', limit: 5, windowS: 3600, amount: 1 },
+      { key: 'tpm:user:u9', limit: 50, windowS: 3600, amount: 0 },
+    ]);
+    expect(peek).toMatchObject({ allowed: false, index: 1 });
+    expect((await a.hit('token:t3', 5, 3600, 5)).allowed).toBe(true);
+  });
+
+  it('hitAll offered concurrently passes exactly the smaller limit, and the larger counts only those', async () => {
+    const [a, b] = pair();
+    const verdicts = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        (i % 2 === 0 ? a : b).hitAll([
+          { key: 'token:big', limit: 100, windowS: 3600, amount: 1 },
+          { key: 'user:small', limit: 20, windowS: 3600, amount: 1 },
+        ]),
+      ),
+    );
+    expect(verdicts.filter((v) => v.allowed)).toHaveLength(20);
+    expect(verdicts.filter((v) => !v.allowed && v.index === 1)).toHaveLength(10);
+    expect((await a.hit('token:big', 100, 3600, 80)).allowed).toBe(true);
+    expect((await a.hit('token:big', 100, 3600, 1)).allowed).toBe(false);
+  });
 });
 
 describe('memory rate limiter window', () => {

@@ -1,6 +1,6 @@
-import type { RateDecision, RateLimiter } from '@aisbf/core';
+import type { RateDecision, RateHit, RateLimiter, RateVerdict } from '@aisbf/core';
 import type { Redis } from 'ioredis';
-import { createLeaseBook, type LeaseBookOptions } from './lease-book';
+import { createLeaseBook, type Lease, type LeaseBookOptions } from './lease-book';
 import { createMemoryRateLimiter } from './memory-rate-limiter';
 import { closeClient, createRedisClient, redisUsable } from './redis-client';
 
@@ -26,64 +26,65 @@ export interface RedisRateLimiterOptions {
 }
 
 /**
- * Fixed-window counter, decided atomically inside Redis (one Lua script per hit), so N nodes share
- * one exact count: offered N+k in a window, exactly N pass. The window is taken from Redis' own
- * clock (TIME), so node clock skew cannot split a window. Fixed windows allow up to 2x the limit
- * across a window boundary; that is the documented price of exactness and O(1) memory (see
- * docs/cluster.md). A denied hit is not counted. `amount: 0` peeks (allowed while below limit).
- * While Redis is away (after it was reachable once) hits are decided by a per-node count.
+ * Fixed-window counters, decided atomically inside Redis (one Lua script per call, for every key
+ * of the call), so N nodes share one exact count: offered N+k in a window, exactly N pass. The
+ * window is taken from Redis' own clock (TIME), so node clock skew cannot split a window. Fixed
+ * windows allow up to 2x the limit across a window boundary; that is the documented price of
+ * exactness and O(1) memory (see docs/cluster.md). All of a call's hits pass and are counted, or
+ * the first that refuses is returned and none is counted. `amount: 0` peeks (allowed while below
+ * the limit). While Redis is away (after it was reachable once) hits are decided by a per-node count.
+ *
+ * KEYS: one counter base per hit (distinct). ARGV per hit (7): limit, window seconds, amount, extra
+ * (a slice for the node's lease beyond the amount, as much as is left), own (the part of the amount
+ * the node's lease already holds, counted in the window `ownKey` names; ignored once that window
+ * ended), ownKey, check (0: the lease alone satisfies the hit in that window).
+ * Returns {refused hit, used, retryMs} or {0, then per hit: used, retryMs, granted, windowStart}.
  */
 const HIT_SCRIPT = `
 local t = redis.call('TIME')
 local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local windowMs = tonumber(ARGV[2]) * 1000
-local limit = tonumber(ARGV[1])
-local amount = tonumber(ARGV[3])
-local windowStart = nowMs - (nowMs % windowMs)
-local key = KEYS[1] .. ':' .. windowStart
-local used = tonumber(redis.call('GET', key) or '0')
-local retryMs = windowStart + windowMs - nowMs
-local allowed
-if amount == 0 then allowed = used < limit else allowed = used + amount <= limit end
-if not allowed then return {0, used, retryMs} end
-if amount > 0 then
-  used = redis.call('INCRBY', key, amount)
-  if used == amount then redis.call('PEXPIRE', key, windowMs + 1000) end
+local keys, needs, useds, retries, starts = {}, {}, {}, {}, {}
+for i = 1, #KEYS do
+  local o = 7 * (i - 1)
+  local limit = tonumber(ARGV[o + 1])
+  local windowMs = tonumber(ARGV[o + 2]) * 1000
+  local amount = tonumber(ARGV[o + 3])
+  local windowStart = nowMs - (nowMs % windowMs)
+  local key = KEYS[i] .. ':' .. windowStart
+  local need = amount
+  local check = true
+  if ARGV[o + 6] == key then
+    need = amount - tonumber(ARGV[o + 5])
+    check = ARGV[o + 7] == '1'
+  end
+  local used = tonumber(redis.call('GET', key) or '0')
+  local retryMs = windowStart + windowMs - nowMs
+  if check then
+    local allowed
+    if amount == 0 then allowed = used < limit else allowed = used + need <= limit end
+    if not allowed then return {i, used, retryMs} end
+  end
+  keys[i], needs[i], useds[i], retries[i], starts[i] = key, need, used, retryMs, windowStart
 end
-return {1, used, retryMs}
-`;
-
-/**
- * The leased hit: HIT_SCRIPT's rule, plus a slice of the window granted beyond the request's own
- * amount (ARGV[4], as much as is left) and the part of the amount the node's lease already covers
- * (ARGV[5], counted in the window ARGV[6] named; ignored when that window has ended).
- * Returns {allowed, used, retryMs, granted, windowStart}.
- */
-const LEASE_HIT_SCRIPT = `
-local t = redis.call('TIME')
-local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local windowMs = tonumber(ARGV[2]) * 1000
-local limit = tonumber(ARGV[1])
-local amount = tonumber(ARGV[3])
-local extra = tonumber(ARGV[4])
-local windowStart = nowMs - (nowMs % windowMs)
-local key = KEYS[1] .. ':' .. windowStart
-local need = amount
-if ARGV[6] == key then need = amount - tonumber(ARGV[5]) end
-local used = tonumber(redis.call('GET', key) or '0')
-local retryMs = windowStart + windowMs - nowMs
-local allowed
-if amount == 0 then allowed = used < limit else allowed = used + need <= limit end
-if not allowed then return {0, used, retryMs, 0, windowStart} end
-local grant = limit - used - need
-if grant > extra then grant = extra end
-if grant < 0 then grant = 0 end
-local add = need + grant
-if add > 0 then
-  used = redis.call('INCRBY', key, add)
-  if used == add then redis.call('PEXPIRE', key, windowMs + 1000) end
+local reply = {0}
+for i = 1, #KEYS do
+  local o = 7 * (i - 1)
+  local grant = tonumber(ARGV[o + 1]) - useds[i] - needs[i]
+  local extra = tonumber(ARGV[o + 4])
+  if grant > extra then grant = extra end
+  if grant < 0 then grant = 0 end
+  local add = needs[i] + grant
+  local used = useds[i]
+  if add > 0 then
+    used = redis.call('INCRBY', keys[i], add)
+    if used == add then redis.call('PEXPIRE', keys[i], tonumber(ARGV[o + 2]) * 1000 + 1000) end
+  end
+  reply[#reply + 1] = used
+  reply[#reply + 1] = retries[i]
+  reply[#reply + 1] = grant
+  reply[#reply + 1] = starts[i]
 end
-return {1, used, retryMs, grant, windowStart}
+return reply
 `;
 
 /** Hands unused slices back: only to a window that still exists (an ended one expired or will). */
@@ -99,20 +100,10 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   const client =
     options.client ??
     createRedisClient({ url: options.url, name: options.name ?? 'aisbf-ratelimit', onError: options.onError });
-  client.defineCommand('aisbfRateHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
-  client.defineCommand('aisbfRateLeaseHit', { numberOfKeys: 1, lua: LEASE_HIT_SCRIPT });
+  client.defineCommand('aisbfRateHits', { lua: HIT_SCRIPT });
   client.defineCommand('aisbfLeaseReturn', { lua: RETURN_SCRIPT });
   type WithHit = Redis & {
-    aisbfRateHit(key: string, limit: number, windowS: number, amount: number): Promise<[number, number, number]>;
-    aisbfRateLeaseHit(
-      key: string,
-      limit: number,
-      windowS: number,
-      amount: number,
-      extra: number,
-      own: number,
-      ownKey: string,
-    ): Promise<[number, number, number, number, number]>;
+    aisbfRateHits(...args: Array<string | number>): Promise<number[]>;
     aisbfLeaseReturn(...args: Array<string | number>): Promise<number>;
   };
   const redis = client as WithHit;
@@ -120,7 +111,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   const fallback = options.whenUnavailable ?? 'local';
   const usable = redisUsable(client);
   const book = options.leases === undefined ? null : createLeaseBook(options.leases);
-  const baseOf = (key: string, windowS: number): string => `${options.prefix}rl:${windowS}:${key}`;
+  const baseOf = (hit: RateHit): string => `${options.prefix}rl:${hit.windowS}:${hit.key}`;
+  const idOf = (hit: RateHit): string => `${hit.windowS}:${hit.key}`;
   const report = (error: unknown): void => options.onError?.(error);
 
   const giveBack = async (slices: ReadonlyArray<{ redisKey: string; amount: number }>): Promise<void> => {
@@ -128,107 +120,147 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     await redis.aisbfLeaseReturn(slices.length, ...slices.map((s) => s.redisKey), ...slices.map((s) => s.amount));
   };
 
+  /** One call's part of each hit: what the node's lease holds toward it, and the slice it claims. */
+  interface Part {
+    hit: RateHit;
+    lease: Lease | undefined;
+    own: number;
+    covered: boolean;
+    extra: number;
+  }
+
   /**
-   * One script call: the request's own amount (less what its lease covers) and, when `extra` > 0, a
-   * new slice for the lease. `sentAt` bounds the lease: it ends no later than the window in Redis.
+   * One script call for every part. `sentAt` bounds a granted slice: it ends no later than its
+   * window does in Redis. Returns the refused part's index (-1: all passed) with used and retryMs.
    */
-  const claim = async (
-    id: string,
-    base: string,
-    hit: { limit: number; windowS: number; amount: number; own: number; ownKey: string; extra: number },
-  ): Promise<{ allowed: boolean; used: number; retryMs: number }> => {
-    const sentAt = book!.now();
-    let reply: [number, number, number, number, number];
+  const call = async (parts: readonly Part[]): Promise<{ refused: number; used: number[]; retryMs: number[] }> => {
+    const sentAt = book?.now() ?? 0;
+    const args: Array<string | number> = [parts.length, ...parts.map((p) => baseOf(p.hit))];
+    for (const p of parts)
+      args.push(p.hit.limit, p.hit.windowS, p.hit.amount, p.extra, p.own, p.lease?.redisKey ?? '', p.covered ? 0 : 1);
+    let reply: number[];
     try {
-      reply = await redis.aisbfRateLeaseHit(base, hit.limit, hit.windowS, hit.amount, hit.extra, hit.own, hit.ownKey);
+      reply = await redis.aisbfRateHits(...args);
     } finally {
-      if (hit.extra > 0) book!.claimEnded(id);
+      for (const p of parts) if (p.extra > 0) book!.claimEnded(idOf(p.hit));
     }
-    const [allowed, used, retryMs, grant, windowStart] = reply;
-    if (grant > 0) {
-      const unheld = book!.granted(
-        id,
-        {
-          redisKey: `${base}:${windowStart}`,
-          amount: grant,
-          expiresAt: sentAt + retryMs,
-          limit: hit.limit,
-          claimed: hit.extra,
-        },
+    if (reply[0] !== 0) return { refused: reply[0]! - 1, used: [reply[1]!], retryMs: [reply[2]!] };
+    const used: number[] = [];
+    const retryMs: number[] = [];
+    const unheld: Array<{ redisKey: string; amount: number }> = [];
+    parts.forEach((p, i) => {
+      const [u, retry, grant, windowStart] = reply.slice(1 + 4 * i, 5 + 4 * i) as [number, number, number, number];
+      used.push(u);
+      retryMs.push(retry);
+      if (grant <= 0) return;
+      const redisKey = `${baseOf(p.hit)}:${windowStart}`;
+      const left = book!.granted(
+        idOf(p.hit),
+        { redisKey, amount: grant, expiresAt: sentAt + retry, limit: p.hit.limit, claimed: p.extra },
         book!.now(),
       );
-      if (unheld > 0) giveBack([{ redisKey: `${base}:${windowStart}`, amount: unheld }]).catch(report);
-    }
-    return { allowed: allowed === 1, used, retryMs };
+      if (left > 0) unheld.push({ redisKey, amount: left });
+    });
+    if (unheld.length > 0) giveBack(unheld).catch(report);
+    return { refused: -1, used, retryMs };
   };
 
-  const refill = (id: string, base: string, windowS: number, t: number): void => {
-    const extra = book!.refillSize(id, t);
+  /** A lease running low claims its next slice now, off the request's path. */
+  const refill = (hit: RateHit, t: number): void => {
+    const extra = book!.refillSize(idOf(hit), t);
     if (extra === 0) return;
-    const lease = book!.live(id, t)!;
-    claim(id, base, { limit: lease.limit, windowS, amount: 0, own: 0, ownKey: '', extra }).catch(report);
+    const lease = book!.live(idOf(hit), t)!;
+    call([{ hit: { ...hit, limit: lease.limit, amount: 0 }, lease: undefined, own: 0, covered: false, extra }]).catch(
+      report,
+    );
   };
 
-  const exact = async (key: string, limit: number, windowS: number, amount: number): Promise<RateDecision> => {
-    const [allowed, used, retryMs] = await redis.aisbfRateHit(baseOf(key, windowS), limit, windowS, amount);
-    return decision(allowed === 1, used, retryMs, limit);
+  /** `used`: each hit's count after the call, when Redis or the local twin answered for all. */
+  type Outcome = { verdict: RateVerdict; used: number[] | null };
+  const fromRedis = (hits: readonly RateHit[], r: { refused: number; used: number[]; retryMs: number[] }): Outcome =>
+    r.refused < 0
+      ? { verdict: { allowed: true }, used: r.used }
+      : { verdict: refusal(r.refused, hits[r.refused]!.limit, r.used[0]!, r.retryMs[0]!), used: null };
+  /** Redis away: the per-node twin decides, by the same rule. */
+  const locally = async (hits: readonly RateHit[]): Promise<Outcome> => {
+    if (hits.length !== 1) return { verdict: await local.hitAll(hits), used: null };
+    const { key, limit, windowS, amount } = hits[0]!;
+    const d = await local.hit(key, limit, windowS, amount);
+    return {
+      verdict: d.allowed ? { allowed: true } : { allowed: false, index: 0, decision: d },
+      used: [d.limit - d.remaining],
+    };
   };
 
-  const leased = async (
-    key: string,
-    limit: number,
-    windowS: number,
-    amount: number,
-    retried = false,
-  ): Promise<RateDecision> => {
-    const id = `${windowS}:${key}`;
-    const base = baseOf(key, windowS);
-    const t = book!.now();
-    const lease = book!.live(id, t);
-    if (lease !== undefined && book!.take(lease, amount, t)) {
-      refill(id, base, windowS, t);
-      // What this node may still admit without asking: a lower bound of what the window has left.
-      return { allowed: true, retryAfterS: 0, limit, remaining: lease.avail };
+  const decide = async (hits: readonly RateHit[], retried = false): Promise<Outcome> => {
+    if (book === null) {
+      // Decide locally at once rather than queue behind a reconnect: the request path must not stall.
+      if (fallback === 'local' && !(await usable())) return locally(hits);
+      return fromRedis(
+        hits,
+        await call(hits.map((hit) => ({ hit, lease: undefined, own: 0, covered: false, extra: 0 }))),
+      );
     }
-    if (fallback === 'local' && !(await usable())) return local.hit(key, limit, windowS, amount);
-    // The lease's last units count toward this request; Redis adds only the rest.
-    const own = lease !== undefined && amount > 0 ? lease.avail : 0;
-    if (own > 0) lease!.avail = 0;
-    const extra = book!.claimSize(id, limit, amount, t);
-    let verdict: { allowed: boolean; used: number; retryMs: number };
+    const t = book.now();
+    const leases = hits.map((hit) => book.live(idOf(hit), t));
+    const covered = hits.map((hit, i) => {
+      const lease = leases[i];
+      return lease !== undefined && (hit.amount === 0 ? lease.avail > 0 : lease.avail >= hit.amount);
+    });
+    if (covered.every(Boolean)) {
+      // Every hit from this node's leases: decided here, all or nothing (nothing yields in between).
+      hits.forEach((hit, i) => book.take(leases[i]!, hit.amount, t));
+      for (const hit of hits) refill(hit, t);
+      return { verdict: { allowed: true }, used: null };
+    }
+    if (fallback === 'local' && !(await usable())) return locally(hits);
+    // The leases' units count toward the hits; Redis adds only the rest, and new slices.
+    const parts: Part[] = hits.map((hit, i) => {
+      const lease = leases[i];
+      const own = covered[i] ? hit.amount : Math.min(lease?.avail ?? 0, hit.amount);
+      if (own > 0) lease!.avail -= own;
+      return { hit, lease, own, covered: covered[i]!, extra: book.claimSize(idOf(hit), hit.limit, hit.amount, t) };
+    });
+    const giveOwnBack = (): void => {
+      const now = book.now();
+      for (const p of parts) if (p.own > 0 && book.live(idOf(p.hit), now) === p.lease) p.lease!.avail += p.own;
+    };
+    let r: Awaited<ReturnType<typeof call>>;
     try {
-      verdict = await claim(id, base, { limit, windowS, amount, own, ownKey: lease?.redisKey ?? '', extra });
+      r = await call(parts);
     } catch (error) {
-      if (own > 0 && book!.live(id, book!.now()) === lease) lease!.avail += own;
+      giveOwnBack();
       throw error;
     }
-    if (!verdict.allowed) {
-      const now = book!.now();
-      if (own > 0 && book!.live(id, now) === lease) lease!.avail += own;
-      // Refused while this node's own lease (claimed by a request in flight meanwhile) holds more
-      // than this request counted: once more, from the lease. A single node so admits exactly the limit.
-      if (!retried && (book!.live(id, now)?.avail ?? 0) > own) return leased(key, limit, windowS, amount, true);
+    if (r.refused < 0) {
+      for (const p of parts) if (p.lease !== undefined) p.lease.lastUse = t;
+      return fromRedis(hits, r);
     }
-    return decision(verdict.allowed, verdict.used, verdict.retryMs, limit);
+    giveOwnBack();
+    // Refused while this node's own lease (claimed by a request in flight meanwhile) holds more
+    // than this call counted: once more, from the lease. A single node so admits exactly the limit.
+    const refusedPart = parts[r.refused]!;
+    if (!retried && (book.live(idOf(refusedPart.hit), book.now())?.avail ?? 0) > refusedPart.own)
+      return decide(hits, true);
+    return fromRedis(hits, r);
   };
 
   const sweeper =
     book === null
       ? null
-      : setInterval(
-          () => {
-            giveBack(book.due(book.now())).catch(report);
-          },
-          Math.min(options.leases?.idleMs ?? 1_000, 250),
-        );
+      : setInterval(() => giveBack(book.due(book.now())).catch(report), Math.min(options.leases?.idleMs ?? 1_000, 250));
   sweeper?.unref();
 
   return {
     async hit(key, limit, windowS, amount = 1): Promise<RateDecision> {
-      if (book !== null) return leased(key, limit, windowS, amount);
-      // Decide locally at once rather than queue behind a reconnect: the request path must not stall.
-      if (fallback === 'local' && !(await usable())) return local.hit(key, limit, windowS, amount);
-      return exact(key, limit, windowS, amount);
+      const { verdict, used } = await decide([{ key, limit, windowS, amount }]);
+      if (!verdict.allowed) return verdict.decision;
+      // Decided from the lease: what this node may still admit without asking (a lower bound).
+      const left = used === null ? (book?.live(`${windowS}:${key}`, book.now())?.avail ?? 0) : limit - used[0]!;
+      return { allowed: true, retryAfterS: 0, limit, remaining: Math.max(0, left) };
+    },
+    async hitAll(hits) {
+      return hits.length === 0 ? { allowed: true } : (await decide(hits)).verdict;
     },
     async close() {
       if (sweeper !== null) clearInterval(sweeper);
@@ -240,11 +272,15 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   };
 }
 
-function decision(allowed: boolean, used: number, retryMs: number, limit: number): RateDecision {
+function refusal(index: number, limit: number, used: number, retryMs: number): RateVerdict {
   return {
-    allowed,
-    retryAfterS: allowed ? 0 : Math.max(1, Math.ceil(retryMs / 1000)),
-    limit,
-    remaining: Math.max(0, limit - used),
+    allowed: false,
+    index,
+    decision: {
+      allowed: false,
+      retryAfterS: Math.max(1, Math.ceil(retryMs / 1000)),
+      limit,
+      remaining: Math.max(0, limit - used),
+    },
   };
 }

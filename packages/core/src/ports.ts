@@ -145,10 +145,26 @@ export interface RateDecision {
   remaining: number;
 }
 
+/** One counter of a `RateLimiter.hitAll` call: `hit`'s arguments. */
+export interface RateHit {
+  key: string;
+  limit: number;
+  windowS: number;
+  amount: number;
+}
+
+/** `index`: the first hit that refused, and its decision. */
+export type RateVerdict = { allowed: true } | { allowed: false; index: number; decision: RateDecision };
+
 /** Exact-across-nodes limits: per key (`token:<id>`, `user:<id>`) and window. */
 export interface RateLimiter {
   /** Count one request (and `tokens` tokens) against `limit` per `windowS`. */
   hit(key: string, limit: number, windowS: number, amount?: number): Promise<RateDecision>;
+  /**
+   * Several hits on distinct keys as one, each by `hit`'s rule: all pass and all are counted, or
+   * none is counted and the first that refuses is named. One Redis script call in cluster mode.
+   */
+  hitAll(hits: readonly RateHit[]): Promise<RateVerdict>;
   close(): Promise<void>;
 }
 

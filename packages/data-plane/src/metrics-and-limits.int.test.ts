@@ -13,7 +13,11 @@ describe('rate limits and metrics', () => {
 
   // Counting against real Redis is in cluster-redis.int.test.ts; this is the limiter failing.
   it('fails open when the limiter itself is down', async () => {
-    const broken: RateLimiter = { hit: () => Promise.reject(new Error('redis away')), close: async () => undefined };
+    const broken: RateLimiter = {
+      hit: () => Promise.reject(new Error('redis away')),
+      hitAll: () => Promise.reject(new Error('redis away')),
+      close: async () => undefined,
+    };
     h = await startHarness({
       providers: [{ id: 'p' }],
       aliceTokenLimits: { requestsPerMinute: 1 },

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { GatewayError, type RateLimiter, type UsageEvent } from '@aisbf/core';
+import { GatewayError, type RateLimiter, type RateVerdict, type UsageEvent } from '@aisbf/core';
 import type { Principal } from './auth';
 
 /** One per-minute limit a request is checked against. */
@@ -20,7 +20,10 @@ export interface RateCheck {
 export interface RateLimitGate {
   /** The per-minute limits that apply, or null when none does (no limiter, no limits: no await). */
   checks(principal: Principal): RateCheck[] | null;
-  /** Counts the request against each request limit and checks each token limit; the error when one is reached. */
+  /**
+   * Counts the request against each request limit and checks each token limit, all in one call
+   * (one Redis script, all or nothing: a refused request counts on no window); the error when one is reached.
+   */
   hit(checks: RateCheck[]): Promise<GatewayError | null>;
   /** Adds a finished request's tokens to its token's and user's tokens-per-minute windows. Never throws. */
   charge(event: UsageEvent): void;
@@ -65,24 +68,24 @@ export function createRateLimitGate(limiter: RateLimiter | undefined, logger: Lo
     },
     async hit(checks) {
       if (limiter === undefined) return null;
-      for (const check of checks) {
-        let decision: Awaited<ReturnType<RateLimiter['hit']>>;
-        try {
-          // Tokens: a peek (amount 0 passes while the window's count is below the limit).
-          decision = await limiter.hit(keyOf(check), check.limit, MINUTE, check.unit === 'tokens' ? 0 : 1);
-        } catch (error) {
-          // Fail open: a limiter outage (Redis away) must not take the API down with it.
-          logger.warn({ err: error, key: check.key }, 'rate limiter unavailable; request allowed');
-          continue;
-        }
-        if (!decision.allowed)
-          return new GatewayError(
-            'RATE_LIMITED',
-            `Rate limit of ${check.limit} ${check.unit} per minute reached (${check.key.startsWith('user:') ? 'user' : 'API token'}); retry in ${decision.retryAfterS} s.`,
-            { retryAfterS: decision.retryAfterS, wireCode: 'rate_limit_exceeded' },
-          );
+      let verdict: RateVerdict;
+      try {
+        // Tokens: a peek (amount 0 passes while the window's count is below the limit).
+        verdict = await limiter.hitAll(
+          checks.map((c) => ({ key: keyOf(c), limit: c.limit, windowS: MINUTE, amount: c.unit === 'tokens' ? 0 : 1 })),
+        );
+      } catch (error) {
+        // Fail open: a limiter outage (Redis away) must not take the API down with it.
+        logger.warn({ err: error, keys: checks.map((c) => c.key) }, 'rate limiter unavailable; request allowed');
+        return null;
       }
-      return null;
+      if (verdict.allowed) return null;
+      const check = checks[verdict.index]!;
+      return new GatewayError(
+        'RATE_LIMITED',
+        `Rate limit of ${check.limit} ${check.unit} per minute reached (${check.key.startsWith('user:') ? 'user' : 'API token'}); retry in ${verdict.decision.retryAfterS} s.`,
+        { retryAfterS: verdict.decision.retryAfterS, wireCode: 'rate_limit_exceeded' },
+      );
     },
     charge(event) {
       if (limiter === undefined || event.tokenId === null || tokenWindows.size === 0) return;

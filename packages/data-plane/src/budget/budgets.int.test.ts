@@ -158,6 +158,11 @@ describe('quotas and budgets (docs/usage.md)', () => {
         decidedAt.push(performance.now());
         return inner.hit(...args);
       },
+      hitAll: async (hits) => {
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        decidedAt.push(performance.now());
+        return inner.hitAll(hits);
+      },
       close: () => inner.close(),
     };
     const watched: BudgetLedger = {
