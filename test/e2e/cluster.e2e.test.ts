@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startTcpProxy, type TcpProxy } from '@aisbf/bus';
@@ -38,6 +41,8 @@ const MCP_KEYS = {
   global: 'sk-global-cl-4242',
 };
 let aliceToken = '';
+let nodeDataDir = '';
+let nodeEnv: Record<string, string> = {};
 const METRICS_TOKEN = 'cluster-metrics-scrape-token-0123';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -80,7 +85,8 @@ beforeAll(async () => {
     { ...env, AISBF_ADMIN_TOKEN: ADMIN, AISBF_DATA_PLANE_URL: `http://127.0.0.1:${dpaPort}` },
     { args: ['--port', '0'] },
   );
-  const nodeEnv = {
+  nodeDataDir = mkdtempSync(join(tmpdir(), 'aisbf-cluster-nodes-'));
+  nodeEnv = {
     AISBF_REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
     AISBF_REDIS_PREFIX: env.AISBF_REDIS_PREFIX,
     AISBF_SECRET_KEY: env.AISBF_SECRET_KEY,
@@ -92,7 +98,12 @@ beforeAll(async () => {
       spawnAisbf(
         'data-plane',
         // dp-b serves /metrics to the token only; dp-a and the control plane have no metrics access set.
-        { ...nodeEnv, AISBF_NODE_ID: id, ...(id === 'dp-b' ? { AISBF_METRICS_TOKEN: METRICS_TOKEN } : {}) },
+        {
+          ...nodeEnv,
+          AISBF_NODE_ID: id,
+          AISBF_DATA_DIR: join(nodeDataDir, id),
+          ...(id === 'dp-b' ? { AISBF_METRICS_TOKEN: METRICS_TOKEN } : {}),
+        },
         { args: ['--port', id === 'dp-a' ? String(dpaPort) : '0'] },
       ),
     ),
@@ -104,6 +115,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const codes = await Promise.all([...nodes, worker, controlPlane].filter(Boolean).map((p) => p.stop()));
   await Promise.all([good?.close(), bad?.close(), keyed?.close(), proxy?.close()]);
+  if (nodeDataDir !== '') rmSync(nodeDataDir, { recursive: true, force: true });
   expect(codes.every((c) => c === 0)).toBe(true);
 });
 
@@ -291,4 +303,42 @@ describe('cluster mode: control plane + worker + two data-plane nodes over Redis
       return (usage.data?.usage.totals.requests ?? 0) >= 22;
     }, 15_000);
   });
+  it('keeps the usage of a node stopped during a Redis outage on its disk, and its next start delivers it', async () => {
+    // A route no other test calls, so its count is this test's alone.
+    const r = await gql('mutation($c: JSON!) { upsertRotation(owner: "alice", id: "spooled", config: $c) { id } }', {
+      c: { providers: [{ provider_id: 'good', model: 'm-good', weight: 1 }] },
+    });
+    expect(r.errors).toBeUndefined();
+    await waitFor(async () => {
+      const models = await modelsOn(nodes[1]!, aliceToken);
+      return Array.isArray(models) && models.includes('user-rotation/spooled');
+    }, 5_000);
+    const usageRequests = async (): Promise<number> =>
+      (
+        await gql<{ usage: { totals: { requests: number } } }>(
+          '{ usage(user: "alice", route: "user-rotation/spooled") { totals { requests } } }',
+        )
+      ).data?.usage.totals.requests ?? -1;
+    proxy.cut();
+    onTestFinished(() => proxy.restore());
+    const client = new OpenAI({ baseURL: `${nodes[1]!.url}/v1`, apiKey: aliceToken, maxRetries: 0 });
+    for (let i = 0; i < 3; i++)
+      await client.chat.completions.create({
+        model: 'user-rotation/spooled',
+        messages: [{ role: 'user', content: 'x' }],
+      });
+    // SIGTERM with Redis away: the node waits its 5 s for the queue, then writes the 3 events to disk.
+    expect(await nodes[1]!.stop(30_000)).toBe(0);
+    const spoolDir = join(nodeDataDir, 'dp-b', 'usage-spool');
+    expect(readdirSync(spoolDir).filter((name) => name.endsWith('.ndjson'))).toHaveLength(1);
+    expect(await usageRequests()).toBe(0);
+    proxy.restore();
+    nodes[1] = await spawnAisbf(
+      'data-plane',
+      { ...nodeEnv, AISBF_NODE_ID: 'dp-b', AISBF_DATA_DIR: join(nodeDataDir, 'dp-b') },
+      { args: ['--port', '0'] },
+    );
+    await waitFor(async () => (await usageRequests()) === 3, 15_000);
+    await waitFor(async () => readdirSync(spoolDir).length === 0, 5_000);
+  }, 90_000);
 });

@@ -57,6 +57,9 @@ main(process.argv.slice(2)).then(
   (code) => {
     // Long-running roles resolve only when they have shut down; their exit code is final.
     process.exitCode = code;
+    // What still holds the event loop after that (a Redis client retrying a server that is gone)
+    // must not keep a stopped process alive; normally the loop is empty and this never fires.
+    setTimeout(() => process.exit(code), 2_000).unref();
   },
   (error: unknown) => {
     if (error instanceof EnvError) console.error(`aisbf: ${error.message}`);

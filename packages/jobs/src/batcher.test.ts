@@ -64,4 +64,36 @@ describe('createBatcher', () => {
     expect(written).toEqual([2, 3, 4]);
     await b.close();
   });
+  it('hands what close() could not write within its grace to onAbandon, the in-flight batch included', async () => {
+    const abandoned: number[][] = [];
+    const b = createBatcher<number>({
+      // A target that never answers (a database that hangs, Redis away).
+      write: () => new Promise<void>(() => undefined),
+      batchSize: 2,
+      flushMs: 5,
+      closeGraceMs: 50,
+      onAbandon: async (items) => void abandoned.push(items),
+    });
+    for (let i = 0; i < 5; i++) b.add(i);
+    const started = Date.now();
+    await b.close();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(abandoned).toEqual([[0, 1, 2, 3, 4]]);
+    expect(b.buffered()).toBe(0);
+  });
+
+  it('reports the items it drops at close when there is nowhere to put them', async () => {
+    const errors: string[] = [];
+    const b = createBatcher<number>({
+      write: () => new Promise<void>(() => undefined),
+      batchSize: 10,
+      flushMs: 5,
+      closeGraceMs: 20,
+      onError: (error, context) => errors.push(`${context}: ${(error as Error).message}`),
+    });
+    b.add(1);
+    b.add(2);
+    await b.close();
+    expect(errors).toEqual(['items dropped: 2 items not written before shutdown']);
+  });
 });

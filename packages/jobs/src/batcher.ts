@@ -8,6 +8,13 @@ export interface BatcherOptions<T> {
   /** Pause after a failed write before the next attempt. */
   retryMs?: number;
   onError?: (error: unknown, context: string) => void;
+  /** How long `close()` tries to write what is left (default 5 s). */
+  closeGraceMs?: number;
+  /**
+   * Takes what `close()` could not write within its grace (e.g. to a spool file), so shutdown
+   * neither hangs on a target that is gone nor drops the items.
+   */
+  onAbandon?: (items: T[]) => Promise<unknown>;
 }
 
 export interface Batcher<T> {
@@ -124,9 +131,19 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
     async close() {
       if (closed) return;
       // Try to write what is left, but do not hang shutdown on a target that is gone.
-      await Promise.race([flush(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      const grace = options.closeGraceMs ?? 5_000;
+      await Promise.race([flush(), new Promise((resolve) => setTimeout(resolve, grace).unref())]);
       closed = true;
       if (timer) clearTimeout(timer);
+      if (buffer.length === 0) return;
+      // A write may still be in flight: its items go along too (writers insert-or-ignore on the id).
+      const left = buffer;
+      buffer = [];
+      if (options.onAbandon === undefined) {
+        onError(new Error(`${left.length} items not written before shutdown`), 'items dropped');
+        return;
+      }
+      await options.onAbandon(left).catch((error: unknown) => onError(error, `${left.length} items dropped`));
     },
   };
 }

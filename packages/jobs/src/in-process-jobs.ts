@@ -6,6 +6,7 @@ import type { Db } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
 import { createDbUsageSink } from './db-usage-sink';
 import { createThreadUsageSink } from './thread-usage-sink';
+import type { UsageSpool } from './usage-spool';
 import { discoverModels, type DiscoverModelsPayload, type ModelDiscovery } from './discover-models.processor';
 import { checkHealth, type HealthCheckResult } from './health-check.processor';
 import { listProviders } from '@aisbf/db';
@@ -22,6 +23,8 @@ export interface InProcessJobsOptions extends JobProcessorDeps {
    * in-memory database, which another thread cannot open) they are written on this thread.
    */
   usageDatabaseUrl?: string;
+  /** Where usage the database did not take before shutdown waits for the next start. */
+  usageSpool?: UsageSpool;
 }
 
 export interface InProcessJobs {
@@ -43,7 +46,12 @@ export interface InProcessJobs {
 export function createInProcessJobs(options: InProcessJobsOptions): InProcessJobs {
   const onError = options.onError ?? (() => undefined);
   const discoverDeps = discoverDepsOf(options);
-  const batching = { batchSize: options.usageBatchSize, flushMs: options.usageFlushMs, onError };
+  const batching = {
+    batchSize: options.usageBatchSize,
+    flushMs: options.usageFlushMs,
+    onError,
+    spool: options.usageSpool,
+  };
   const usageSink =
     options.usageDatabaseUrl === undefined
       ? createDbUsageSink({ db: options.db, ...batching })

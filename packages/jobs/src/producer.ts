@@ -6,3 +6,4 @@
  */
 export { createQueueUsageSink, type QueueUsageSink, type QueueUsageSinkOptions } from './queue-usage-sink';
 export { QUEUES, JOB_NAMES, type UsageFlushPayload } from './queues';
+export { createUsageSpool, type UsageSpool, type UsageSpoolOptions } from './usage-spool';

@@ -1,18 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { UsageEvent, UsageSink } from '@aisbf/core';
+import type { UsageSink } from '@aisbf/core';
 import { Queue } from 'bullmq';
-import { createBatcher } from './batcher';
+import { createUsageBatcher, type UsageBatchingOptions } from './usage-batcher';
 import { toBullmqConnection, toBullmqPrefix, type QueueConnection } from './bullmq-connection';
 import { JOB_NAMES, JOB_OPTIONS, QUEUES, type UsageFlushPayload } from './queues';
 
-export interface QueueUsageSinkOptions extends QueueConnection {
-  /** Events per job (default 500). */
-  batchSize?: number;
-  /** Longest an event waits in memory before its job is added (default 250 ms). */
-  flushMs?: number;
-  maxBuffered?: number;
-  onError?: (error: unknown, context: string) => void;
-}
+/** `batchSize` is the events per job; `flushMs` defaults to 250 ms. */
+export interface QueueUsageSinkOptions extends QueueConnection, UsageBatchingOptions {}
 
 export interface QueueUsageSink extends UsageSink {
   /** Events not yet handed to Redis (for /metrics). */
@@ -35,27 +29,36 @@ export function createQueueUsageSink(options: QueueUsageSinkOptions): QueueUsage
     defaultJobOptions: JOB_OPTIONS['usage-events'],
   });
   queue.on('error', (error) => options.onError?.(error, 'usage queue'));
-  const batcher = createBatcher<UsageEvent>({
-    write: async (events) => {
+  const batcher = createUsageBatcher(
+    options,
+    async (events) => {
       const jobId = `usage-${createHash('sha256')
         .update(events.map((e) => e.id).join(','))
         .digest('hex')
         .slice(0, 32)}`;
       await queue.add(JOB_NAMES.usageFlush, { events }, { jobId });
     },
-    batchSize: options.batchSize ?? 500,
-    flushMs: options.flushMs ?? 250,
-    maxBuffered: options.maxBuffered,
-    onError: options.onError,
-  });
+    250,
+  );
   return {
     emit: (event) => batcher.add(event),
     flush: () => batcher.flush(),
     buffered: () => batcher.buffered(),
     async close() {
       await batcher.close();
-      // Shutting down while Redis is away must not throw out of the node's close path.
-      await queue.close().catch((error: unknown) => options.onError?.(error, 'usage queue close'));
+      // Shutting down while Redis is away must neither throw out of the node's close path nor hang
+      // it: BullMQ's close() waits for a connection that is not coming back, so it gets a second.
+      const closed = queue.close().then(
+        () => true,
+        (error: unknown) => {
+          options.onError?.(error, 'usage queue close');
+          return true;
+        },
+      );
+      const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), 1_000).unref());
+      // Its disconnect() can wait for that connection too: started, not awaited.
+      if (!(await Promise.race([closed, timeout])))
+        void queue.disconnect().catch((error: unknown) => options.onError?.(error, 'usage queue disconnect'));
     },
   };
 }

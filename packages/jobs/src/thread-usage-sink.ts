@@ -2,18 +2,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { UsageEvent, UsageSink } from '@aisbf/core';
-import { createBatcher } from './batcher';
+import { createUsageBatcher, type UsageBatchingOptions } from './usage-batcher';
 import type { WriterReply, WriterRequest, WriterStart } from './usage-writer-messages';
 
-export interface ThreadUsageSinkOptions {
+/** `flushMs` defaults to 1000 ms: a quiet node still writes its usage within a second. */
+export interface ThreadUsageSinkOptions extends UsageBatchingOptions {
   /** The database the writer thread opens for itself (a file or a server: not `:memory:`). */
   databaseUrl: string;
-  /** Default 500 events per batch. */
-  batchSize?: number;
-  /** Default 1000 ms: a quiet node still writes its usage within a second. */
-  flushMs?: number;
-  maxBuffered?: number;
-  onError?: (error: unknown, context: string) => void;
   /** The writer's module; default: next to the running code (sources or bundle). */
   entry?: URL;
 }
@@ -89,18 +84,16 @@ export function createThreadUsageSink(options: ThreadUsageSinkOptions): UsageSin
   // its modules) while the server boots, so an early shutdown does not wait for that.
   worker = start();
 
-  const batcher = createBatcher<UsageEvent>({
-    write: (events) =>
+  const batcher = createUsageBatcher(
+    options,
+    (events) =>
       new Promise<void>((resolve, reject) => {
         const id = nextId++;
         pending.set(id, { resolve, reject });
         send({ kind: 'write', id, events: JSON.stringify(events) });
       }),
-    batchSize: options.batchSize ?? 500,
-    flushMs: options.flushMs ?? 1_000,
-    maxBuffered: options.maxBuffered,
-    onError,
-  });
+    1_000,
+  );
   return {
     emit: (event) => batcher.add(event),
     flush: () => batcher.flush(),

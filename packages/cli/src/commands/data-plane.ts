@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import {
   closeRedisClient,
   createRedisBudgetLedger,
@@ -15,13 +16,14 @@ import {
 } from '@aisbf/bus';
 import { createDataPlane } from '@aisbf/data-plane';
 // The producer entry only: the data plane never loads the database layer (docs/architecture.md "Processes and ports").
-import { createQueueUsageSink } from '@aisbf/jobs/producer';
+import { createQueueUsageSink, createUsageSpool } from '@aisbf/jobs/producer';
 import { createSecretBox } from '@aisbf/secrets';
 import type { Env } from '../env';
 import { requireEnv } from '../require-env';
 import { createEnvLogger } from '../env-logger';
 import { endpointPolicyFromEnv } from '../env-endpoint-policy';
 import { createMetricsAccess } from '../metrics-access';
+import { replayUsageSpool } from '../replay-usage-spool';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { tracingFromEnv } from '../tracing-from-env';
 
@@ -87,10 +89,12 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
     onError: (e) => onError(e, 'response store'),
   });
   const tracing = await tracingFromEnv(env, { serviceName: 'aisbf-data-plane', nodeId });
-  const usageSink = createQueueUsageSink({
-    ...redis,
-    onError: (e, context) => logger.error({ err: e, context }, 'usage queue'),
-  });
+  const usageOnError = (e: unknown, context: string): void => logger.error({ err: e, context }, 'usage queue');
+  // Usage Redis did not take before a shutdown waits on this node's disk for its next start
+  // (docs/usage.md "Where usage goes"); nothing is written there otherwise.
+  const usageSpool = createUsageSpool({ dir: join(env.AISBF_DATA_DIR, 'usage-spool'), onError: usageOnError });
+  const usageSink = createQueueUsageSink({ ...redis, spool: usageSpool, onError: usageOnError });
+  replayUsageSpool(usageSpool, usageSink, logger);
   const dataPlane = createDataPlane({
     secretBox: createSecretBox(secretKey),
     usageSink,

@@ -32,7 +32,7 @@ import {
   isInMemoryDatabase,
   migrateToLatest,
 } from '@aisbf/db';
-import { createInProcessJobs } from '@aisbf/jobs';
+import { createInProcessJobs, createUsageSpool } from '@aisbf/jobs';
 import { createSecretBox } from '@aisbf/secrets';
 import { defaultDatabaseUrl, ensureDataDir, loadSecretKey, tightenDataDir } from '../data-dir';
 import type { Env } from '../env';
@@ -43,6 +43,7 @@ import { endpointPolicyFromEnv } from '../env-endpoint-policy';
 import { loopbackUrl } from '../loopback-url';
 import { createMetricsAccess } from '../metrics-access';
 import { privacyDetector } from '../privacy-detector';
+import { replayUsageSpool } from '../replay-usage-spool';
 import { reportAdmin } from '../report-admin';
 import { serveHttp, waitForShutdownSignal } from '../serve-http';
 import { tracingFromEnv } from '../tracing-from-env';
@@ -100,6 +101,8 @@ export async function runStart(env: Env, options: { port: number | undefined }):
   // connection to a user-owned provider, the proxy's and the jobs' (discovery, health probes).
   const endpointPolicy = endpointPolicyFromEnv(env, options.port);
   const guardedFetch = createGuardedFetch({ policy: endpointPolicy });
+  // Usage the database did not take before a shutdown waits here for the next start.
+  const usageSpool = createUsageSpool({ dir: join(dataDir, 'usage-spool'), onError });
   const jobs = createInProcessJobs({
     db: database.db,
     secretBox,
@@ -109,8 +112,10 @@ export async function runStart(env: Env, options: { port: number | undefined }):
     // Usage batches are written by a thread of their own, off the thread that serves requests
     // (docs/usage.md "Where usage goes"); an in-memory database only this thread can see keeps them here.
     ...(isInMemoryDatabase(databaseUrl) ? {} : { usageDatabaseUrl: databaseUrl }),
+    usageSpool,
     onError,
   });
+  replayUsageSpool(usageSpool, jobs.usageSink, logger);
   const tracing = await tracingFromEnv(env, { serviceName: 'aisbf' });
   // Entries that refused an assistant prefill, kept in the database: a restart does not forget them.
   const prefillRefusals = createDbPrefillRefusals({ db: database.db, onError });
