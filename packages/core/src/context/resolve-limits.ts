@@ -8,18 +8,29 @@ import type { ProviderModel } from '../config/provider-config.schema';
  */
 export function resolveLimits(...levels: ReadonlyArray<ModelLimits | undefined>): ModelLimits {
   const out: ModelLimits = {};
-  for (const level of levels) {
-    if (level === undefined) continue;
-    out.maxTokens ??= level.maxTokens;
-    out.contextSize ??= level.contextSize;
-    out.maxRequestTokens ??= level.maxRequestTokens;
-    out.condenseContext ??= level.condenseContext;
-    out.condenseMethods ??= level.condenseMethods;
-    out.rateLimitS ??= level.rateLimitS;
+  // Only set keys are assigned (never `delete`d afterwards): deleting turns the object into a
+  // dictionary-mode one several times larger, and every rotation entry of every held user part
+  // keeps one (docs/cluster.md "What a node holds").
+  for (const key of LIMIT_KEYS) {
+    for (const level of levels) {
+      const value = level?.[key];
+      if (value !== undefined) {
+        (out as Record<string, unknown>)[key] = value;
+        break;
+      }
+    }
   }
-  for (const key of Object.keys(out) as Array<keyof ModelLimits>) if (out[key] === undefined) delete out[key];
   return out;
 }
+
+const LIMIT_KEYS = [
+  'maxTokens',
+  'contextSize',
+  'maxRequestTokens',
+  'condenseContext',
+  'condenseMethods',
+  'rateLimitS',
+] as const satisfies ReadonlyArray<keyof ModelLimits>;
 
 /** A provider model's own level: its window, its `max_tokens` (or its default one) and its other keys. */
 export function providerModelLimits(model: ProviderModel | undefined): ModelLimits | undefined {

@@ -151,36 +151,52 @@ export function indexSnapshot(snapshot: Snapshot, base?: SnapshotIndex): Snapsho
     providers,
     rotations: layered(ownRotations, base?.rotations),
     autoselects,
-    aliases: base === undefined ? ownAliases : new Map([...base.aliases, ...ownAliases]),
+    // Laid over the base's, not copied from it: a user's index costs its own part, not the global one.
+    aliases: layered(ownAliases, base?.aliases),
   };
 }
 
-/** `own` in front of `base` (keys never collide: they are prefixed by their owner's scope). */
-function layered<V>(own: Map<string, V>, base: ReadonlyMap<string, V> | undefined): ReadonlyMap<string, V> {
+/**
+ * `own` in front of `base` (keys never collide: they are prefixed by their owner's scope). A class,
+ * not an object of closures: every held user part's index keeps up to four of these, and the
+ * methods are then shared (docs/cluster.md "What a node holds").
+ */
+function layered<V>(own: ReadonlyMap<string, V>, base: ReadonlyMap<string, V> | undefined): ReadonlyMap<string, V> {
   if (base === undefined || base.size === 0) return own;
-  const entries = function* (): MapIterator<[string, V]> {
-    yield* base.entries();
-    yield* own.entries();
-  };
-  const view: ReadonlyMap<string, V> = {
-    get: (key) => own.get(key) ?? base.get(key),
-    has: (key) => own.has(key) || base.has(key),
-    get size() {
-      return own.size + base.size;
-    },
-    entries,
-    keys: function* (): MapIterator<string> {
-      for (const [key] of entries()) yield key;
-    },
-    values: function* (): MapIterator<V> {
-      for (const [, value] of entries()) yield value;
-    },
-    forEach(fn) {
-      for (const [key, value] of entries()) fn(value, key, view);
-    },
-    [Symbol.iterator]: entries,
-  };
-  return view;
+  if (own.size === 0) return base;
+  return new LayeredMap(own, base);
+}
+
+class LayeredMap<V> implements ReadonlyMap<string, V> {
+  constructor(
+    private readonly own: ReadonlyMap<string, V>,
+    private readonly base: ReadonlyMap<string, V>,
+  ) {}
+  get(key: string): V | undefined {
+    return this.own.get(key) ?? this.base.get(key);
+  }
+  has(key: string): boolean {
+    return this.own.has(key) || this.base.has(key);
+  }
+  get size(): number {
+    return this.own.size + this.base.size;
+  }
+  *entries(): MapIterator<[string, V]> {
+    yield* this.base.entries();
+    yield* this.own.entries();
+  }
+  *keys(): MapIterator<string> {
+    for (const [key] of this.entries()) yield key;
+  }
+  *values(): MapIterator<V> {
+    for (const [, value] of this.entries()) yield value;
+  }
+  forEach(fn: (value: V, key: string, map: ReadonlyMap<string, V>) => void): void {
+    for (const [key, value] of this.entries()) fn(value, key, this);
+  }
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.entries();
+  }
 }
 
 interface Builder {
