@@ -21,7 +21,7 @@ export interface ScaleConfig {
 
 export function readScaleConfig(): ScaleConfig {
   const users = int('AISBF_SCALE_USERS', 1_000, 300, 1_000_000);
-  const cold = int('AISBF_SCALE_COLD', 100, 10, 1_000);
+  const cold = int('AISBF_SCALE_COLD', 300, 10, 1_000);
   return Object.freeze({
     users,
     served: Math.min(int('AISBF_SCALE_SERVED', 10_000, 100, 1_000_000), users - cold - 1),

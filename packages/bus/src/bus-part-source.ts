@@ -23,11 +23,16 @@ export interface PartSourceStatus {
   /** Epoch ms since when a newer announced version has not been applied; null when current. */
   behindSince: number | null;
   lastError: string | null;
-  /** User parts held in memory and their serialised size. */
+  /** User parts held in memory, and their estimated heap cost (what the budget counts). */
   usersHeld: number;
   bytesHeld: number;
-  /** Byte budget of held user parts. */
+  /** Serialised (JSON) size of the held user parts. */
+  jsonBytesHeld: number;
+  /** Byte budget of held user parts (estimated heap bytes). */
   budgetBytes: number;
+  /** Unknown token hashes remembered, and requests they answered without a store read. */
+  unknownTokensHeld: number;
+  unknownTokenHits: number;
   /** User parts loaded on first use, evicted by the budget, and full resynchronisations. */
   loads: number;
   evictions: number;
@@ -53,14 +58,34 @@ export interface ManagedPartSource extends ConfigParts {
   close(): Promise<void>;
 }
 
-/** Default byte budget for held user parts (`AISBF_CONFIG_CACHE_MB`, docs/cluster.md "Cache budget"). */
+/**
+ * Default budget for held user parts, in estimated heap bytes (`AISBF_CONFIG_CACHE_MB`,
+ * docs/cluster.md "What a node holds: the cache budget").
+ */
 export const DEFAULT_PART_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/**
+ * What a held user part costs in the heap per character of its JSON: the parsed part, the index
+ * and route resolver the data plane builds over it, and its first resolved route. Measured with
+ * `test/bench/part-heap.bench.ts` (heapUsed after forced GCs, 5,000 parts of each shape): 4.9× for
+ * `pnpm bench:scale`'s user (1,650 chars: 1 token, 2 providers, 1 rotation, 1 autoselect),
+ * 7.3× for a user with one token and nothing else, 7.0× for one with 8 providers × 5 models and
+ * 4 rotations of 6 entries (docs/cluster.md). The highest is used, so the budget over-counts
+ * rather than under-counts.
+ */
+export const HEAP_BYTES_PER_PART_CHAR = 7.3;
+
+/** Unknown token hashes remembered at most, and for how long (docs/cluster.md "Unknown tokens"). */
+export const DEFAULT_UNKNOWN_TOKENS = 10_000;
+export const DEFAULT_UNKNOWN_TOKEN_TTL_MS = 5_000;
 
 export interface BusPartSourceOptions {
   bus: Bus;
   store: PartStore;
-  /** Serialised bytes of user parts held at most; least recently used parts go first. */
+  /** Estimated heap bytes of user parts held at most; least recently used parts go first. */
   budgetBytes?: number;
+  /** Unknown token hashes remembered (a flood of bad tokens costs no store read each). */
+  unknownTokens?: { max?: number; ttlMs?: number };
   /** Slow periodic log read; pub/sub drops messages silently during blips. 0 disables it. */
   pollMs?: number;
   /** How long `load()` may wait for the global part at boot. */
@@ -77,7 +102,9 @@ export interface BusPartSourceOptions {
 
 interface Held {
   part: UserPart;
+  /** JSON characters, and the estimated heap cost the budget counts. */
   bytes: number;
+  cost: number;
 }
 
 /**
@@ -103,6 +130,21 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
   const tokenOwners = new Map<string, string>();
   const names = new Map<string, string>();
   let bytesHeld = 0;
+  let jsonBytesHeld = 0;
+  /**
+   * Token hashes the store did not know, with when that answer expires; insertion order is age.
+   * Cleared whenever a token may have appeared (see forgetUnknown), so a new token works at once.
+   */
+  const unknownMax = options.unknownTokens?.max ?? DEFAULT_UNKNOWN_TOKENS;
+  const unknownTtlMs = options.unknownTokens?.ttlMs ?? DEFAULT_UNKNOWN_TOKEN_TTL_MS;
+  const unknown = new Map<string, number>();
+  /** Bumped on each clear: a lookup that started before it must not remember its answer. */
+  let unknownEpoch = 0;
+  let unknownTokenHits = 0;
+  /** Token lookups in flight (one per hash), and users a log entry named while any was. */
+  const tokenReads = new Map<string, Promise<string | null>>();
+  const namedDuringTokenReads = new Set<string>();
+  let resyncEpoch = 0;
   /** User loads in flight, and the users a log entry named meanwhile (their load is re-read). */
   const loading = new Map<string, Promise<UserPart | null>>();
   const staleLoads = new Set<string>();
@@ -128,7 +170,8 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
     const held = users.get(userId);
     if (held === undefined) return;
     users.delete(userId);
-    bytesHeld -= held.bytes;
+    bytesHeld -= held.cost;
+    jsonBytesHeld -= held.bytes;
     for (const token of held.part.tokens) if (tokenOwners.get(token.hash) === userId) tokenOwners.delete(token.hash);
     if (names.get(held.part.user.username) === userId) names.delete(held.part.user.username);
     assembled = null;
@@ -138,8 +181,10 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
     // Never backwards: a slower read of an older version loses to what is held.
     if (held !== undefined && held.part.version > stored.part.version) return;
     drop(userId);
-    users.set(userId, stored);
-    bytesHeld += stored.bytes;
+    const cost = Math.ceil(stored.bytes * HEAP_BYTES_PER_PART_CHAR);
+    users.set(userId, { part: stored.part, bytes: stored.bytes, cost });
+    bytesHeld += cost;
+    jsonBytesHeld += stored.bytes;
     for (const token of stored.part.tokens) tokenOwners.set(token.hash, userId);
     names.set(stored.part.user.username, userId);
     assembled = null;
@@ -187,6 +232,8 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
     const [stored] = await Promise.all([store.getGlobal(), reloadUsers([...users.keys()])]);
     setGlobal(stored);
     for (const id of loading.keys()) staleLoads.add(id);
+    resyncEpoch += 1;
+    forgetUnknown();
     advance(head);
     if (cursor !== null) resyncs += 1;
     cursor = head?.id ?? LOG_START;
@@ -229,8 +276,14 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
       for (const entry of entries) {
         const userId = entry.part === GLOBAL_PART ? null : partUserId(entry.part as `user:${string}`);
         if (userId === null) globalNamed = true;
-        else if (users.has(userId)) named.add(userId);
-        else if (loading.has(userId)) staleLoads.add(userId);
+        else {
+          if (users.has(userId)) named.add(userId);
+          else if (loading.has(userId)) staleLoads.add(userId);
+          if (tokenReads.size > 0) namedDuringTokenReads.add(userId);
+          // A user part written that no announcement covered yet (store first, announce second,
+          // or the announcement was lost) may hold a new token.
+          if (announced === null || entry.version > announced.version) forgetUnknown();
+        }
       }
       const [stored] = await Promise.all([
         globalNamed ? store.getGlobal() : Promise.resolve(null),
@@ -295,6 +348,8 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
   };
 
   const onAnnouncement = (change: ConfigChange): void => {
+    // Only these can add a token hash to the index (a token created, a user enabled, a republish).
+    if (change.kind === 'token' || change.kind === 'user' || change.kind === 'snapshot') forgetUnknown();
     if (version !== null && change.version <= version && change.kind !== 'snapshot') return; // already applied
     if (!announced || change.version > announced.version) {
       announced = change;
@@ -308,6 +363,8 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
   // The bus reports "connected" only once the subscription is active, so this read can never
   // miss an announcement made between the two (also at first boot).
   const removeConnectionListener = bus.onConnection((isConnected) => {
+    // Announcements may have been missed while away.
+    forgetUnknown();
     if (isConnected) void sync();
   });
   const started = bus.subscribe(configChangedTopic, onAnnouncement).then(
@@ -329,6 +386,66 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
       if (global || Date.now() >= deadline) return;
       await new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.max(1, deadline - Date.now()))));
     }
+  };
+
+  function forgetUnknown(): void {
+    unknownEpoch += 1;
+    unknown.clear();
+  }
+
+  const rememberUnknown = (hash: string): void => {
+    if (unknownMax <= 0) return;
+    unknown.delete(hash);
+    // Oldest first: a full map drops the one remembered longest ago (bounded whatever the flood).
+    if (unknown.size >= unknownMax) unknown.delete(unknown.keys().next().value as string);
+    unknown.set(hash, now() + unknownTtlMs);
+  };
+
+  /**
+   * A hash not in any held part: remembered unknown (no I/O), else one store read that returns
+   * the owner and its part together, so a cold user's first request costs one round trip; the
+   * part is held unless a change to that user was logged while the read was in flight (then
+   * `loadUser` reads it afresh). One read per hash however many requests present it at once.
+   */
+  const lookupToken = (hash: string): Promise<string | null> => {
+    const until = unknown.get(hash);
+    if (until !== undefined) {
+      if (until > now()) {
+        unknownTokenHits += 1;
+        return Promise.resolve(null);
+      }
+      unknown.delete(hash);
+    }
+    const inFlight = tokenReads.get(hash);
+    if (inFlight !== undefined) return inFlight;
+    const epoch = unknownEpoch;
+    const resyncs = resyncEpoch;
+    const read = (async (): Promise<string | null> => {
+      try {
+        const found = await store.userByToken(hash);
+        if (found === null) {
+          if (epoch === unknownEpoch) rememberUnknown(hash);
+          return null;
+        }
+        const { userId, part } = found;
+        if (
+          part !== null &&
+          !users.has(userId) &&
+          !loading.has(userId) &&
+          !namedDuringTokenReads.has(userId) &&
+          resyncs === resyncEpoch
+        ) {
+          loads += 1;
+          hold(userId, part);
+        }
+        return userId;
+      } finally {
+        tokenReads.delete(hash);
+        if (tokenReads.size === 0) namedDuringTokenReads.clear();
+      }
+    })();
+    tokenReads.set(hash, read);
+    return read;
   };
 
   const loadUser = (userId: string): Promise<UserPart | null> => {
@@ -379,7 +496,7 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
     loadUser,
     heldTokenOwner: (hash) => tokenOwners.get(hash),
     async tokenOwner(hash) {
-      return tokenOwners.get(hash) ?? store.tokenOwner(hash);
+      return tokenOwners.get(hash) ?? lookupToken(hash);
     },
     async userIdByName(username) {
       return names.get(username) ?? store.userIdByName(username);
@@ -411,7 +528,10 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
       lastError,
       usersHeld: users.size,
       bytesHeld,
+      jsonBytesHeld,
       budgetBytes,
+      unknownTokensHeld: unknown.size,
+      unknownTokenHits,
       loads,
       evictions,
       resyncs,

@@ -3,7 +3,7 @@ import type { ConfigChange, Snapshot } from '@aisbf/core';
 import { testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bus } from './bus';
-import { createBusPartSource, type ManagedPartSource } from './bus-part-source';
+import { createBusPartSource, HEAP_BYTES_PER_PART_CHAR, type ManagedPartSource } from './bus-part-source';
 import { createMemoryBus } from './memory-bus';
 import { createPartPublisher, type PartPublisher } from './part-publisher';
 import { createMemoryPartStore, type PartStore } from './part-store';
@@ -36,9 +36,37 @@ interface ControlPlane {
 
 interface Cluster {
   control: ControlPlane;
-  /** A node on the cluster's bus, or (`deaf`) one that hears no announcement at all. */
-  node(options?: { budgetBytes?: number; deaf?: boolean }): ManagedPartSource;
+  /**
+   * A node on the cluster's bus, or (`deaf`) one that hears no announcement at all. `counted`:
+   * its reads of the store are counted (by method name) in the object given.
+   */
+  node(options?: NodeOptions): ManagedPartSource;
 }
+
+interface NodeOptions {
+  budgetBytes?: number;
+  deaf?: boolean;
+  counted?: Record<string, number>;
+  unknownTokens?: { max?: number; ttlMs?: number };
+}
+
+/** The store, each method call counted in `counts` under its name. */
+const countedStore = (store: PartStore, counts: Record<string, number>): PartStore =>
+  new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver) as unknown;
+      if (typeof value !== 'function' || typeof name !== 'string') return value;
+      return (...args: unknown[]) => {
+        counts[name] = (counts[name] ?? 0) + 1;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+
+const sourceOptions = (options: NodeOptions) => ({
+  ...(options.budgetBytes ? { budgetBytes: options.budgetBytes } : {}),
+  ...(options.unknownTokens ? { unknownTokens: options.unknownTokens } : {}),
+});
 
 function controlPlane(bus: Bus, store: PartStore): ControlPlane {
   const db = { snapshot: buildSnapshot(0) };
@@ -106,9 +134,9 @@ const clusters: Array<{ name: string; make(logLength?: number): Cluster }> = [
           if (options.deaf) return deafNode(store, options.budgetBytes);
           const source = createBusPartSource({
             bus,
-            store,
+            store: options.counted ? countedStore(store, options.counted) : store,
             pollMs: 0,
-            ...(options.budgetBytes ? { budgetBytes: options.budgetBytes } : {}),
+            ...sourceOptions(options),
           });
           closers.push(() => source.close());
           return source;
@@ -130,11 +158,28 @@ const clusters: Array<{ name: string; make(logLength?: number): Cluster }> = [
         control: controlPlane(bus, store),
         node(options = {}) {
           if (options.deaf) return deafNode(store, options.budgetBytes);
+          const counted = options.counted;
+          if (counted) {
+            // The Redis node's own store and bus, with its store reads counted.
+            const nodeBus = createRedisBus({ url: testRedisUrl(), prefix, name: 'test-dp' });
+            const nodeStore = createRedisPartStore({ url: testRedisUrl(), prefix, name: 'test-dp-parts' });
+            const source = createBusPartSource({
+              bus: nodeBus,
+              store: countedStore(nodeStore, counted),
+              pollMs: 200,
+              ...sourceOptions(options),
+              onClose: async () => {
+                await Promise.all([nodeBus.close(), nodeStore.close()]);
+              },
+            });
+            closers.push(() => source.close());
+            return source;
+          }
           const source = createRedisPartSource({
             url: testRedisUrl(),
             prefix,
             pollMs: 200,
-            ...(options.budgetBytes ? { budgetBytes: options.budgetBytes } : {}),
+            ...sourceOptions(options),
           });
           closers.push(() => source.close());
           return source;
@@ -271,6 +316,101 @@ describe.each(clusters)('partitioned propagation: $name', ({ make }) => {
     expect(a.heldUser('u2')).toBeDefined();
     expect(a.status()).toMatchObject({ usersHeld: 3, evictions: 1 });
     expect(a.status().bytesHeld).toBeLessThanOrEqual(a.status().budgetBytes);
+  });
+
+  it('the budget counts each part at its estimated heap cost and holds after loading more parts than fit', async () => {
+    const { control, node } = make();
+    await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' }, (s) => {
+      const big = buildSnapshot(s.version, { users: 40 });
+      s.users = big.users;
+      s.tokens = big.tokens;
+    });
+    const probe = node();
+    await probe.load();
+    await probe.loadUser('u2');
+    const one = probe.status();
+    // What the budget counts is the JSON size times the measured heap factor, not the JSON size.
+    expect(one.bytesHeld).toBe(Math.ceil(one.jsonBytesHeld * HEAP_BYTES_PER_PART_CHAR));
+    const budgetBytes = one.bytesHeld * 10;
+    const a = node({ budgetBytes });
+    await a.load();
+    let peak = 0;
+    for (let i = 1; i < 40; i++) {
+      await a.loadUser(`u${i}`);
+      peak = Math.max(peak, a.status().bytesHeld);
+    }
+    const status = a.status();
+    expect(status.usersHeld).toBeLessThanOrEqual(10);
+    expect(status.evictions).toBeGreaterThanOrEqual(29);
+    expect(peak).toBeLessThanOrEqual(budgetBytes);
+    expect(status.jsonBytesHeld * HEAP_BYTES_PER_PART_CHAR).toBeLessThanOrEqual(budgetBytes);
+    // The last user loaded is held; the first ones went.
+    expect(a.heldUser('u39')).toBeDefined();
+    expect(a.heldUser('u1')).toBeUndefined();
+  });
+
+  it("a cold user's token read brings its part along: one store read, then no I/O", async () => {
+    const { control, node } = make();
+    await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' });
+    const counted: Record<string, number> = {};
+    const a = node({ counted });
+    await a.load();
+    const hash = hashOf(control.db.snapshot, 't1');
+    expect(await Promise.all([a.tokenOwner(hash), a.tokenOwner(hash)])).toEqual(['u1', 'u1']);
+    expect(a.heldTokenOwner(hash)).toBe('u1');
+    expect(a.heldUser('u1')?.user.username).toBe('user1');
+    expect(await a.loadUser('u1')).toBe(a.heldUser('u1'));
+    expect(counted).toMatchObject({ userByToken: 1 });
+    expect(counted['getUsers'] ?? 0).toBe(0);
+    expect(counted['tokenOwner'] ?? 0).toBe(0);
+    expect(a.status()).toMatchObject({ usersHeld: 1, loads: 1 });
+  });
+
+  it('unknown tokens: a flood costs one store read per hash, bounded and short-lived; a token registered later works once the node hears of it', async () => {
+    const { control, node } = make();
+    await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' });
+    const counted: Record<string, number> = {};
+    const a = node({ counted });
+    const b = node();
+    await Promise.all([a.load(), b.load()]);
+    // A token not registered yet (an AISBF_ADMIN_TOKEN a script tries before the control plane
+    // registered it): unknown on both nodes, and remembered.
+    const early = 'e'.repeat(64);
+    for (let round = 0; round < 3; round++)
+      expect(await Promise.all(Array.from({ length: 100 }, () => a.tokenOwner(early)))).toEqual(
+        Array.from({ length: 100 }, () => null),
+      );
+    expect(await b.tokenOwner(early)).toBeNull();
+    expect(counted['userByToken']).toBe(1);
+    expect(a.status()).toMatchObject({ unknownTokensHeld: 1, unknownTokenHits: 200 });
+    // Registered for u1: both nodes serve it as soon as they have heard of the change.
+    const version = await control.commit({ kind: 'token', id: 'early', op: 'upsert', owner: 'u1' }, (s) => {
+      s.tokens.push({ id: 'early', userId: 'u1', name: 'early', hash: early, expiresAt: null });
+    });
+    await waitFor(() => a.version() === version && b.version() === version, 3_000, 'change heard');
+    expect(await a.tokenOwner(early)).toBe('u1');
+    expect(await b.tokenOwner(early)).toBe('u1');
+    expect(a.status().unknownTokensHeld).toBe(0);
+    // Bounded: 500 distinct bad hashes leave at most `max` remembered, the newest ones.
+    const small = node({ unknownTokens: { max: 50, ttlMs: 60_000 } });
+    await small.load();
+    const bad = (i: number): string => `${i}`.padStart(64, 'b');
+    for (let i = 0; i < 500; i++) expect(await small.tokenOwner(bad(i))).toBeNull();
+    expect(small.status().unknownTokensHeld).toBe(50);
+    await small.tokenOwner(bad(499));
+    expect(small.status().unknownTokenHits).toBe(1);
+    await small.tokenOwner(bad(0));
+    expect(small.status().unknownTokenHits).toBe(1);
+    // Short-lived: past the TTL the store is asked again.
+    const brief: Record<string, number> = {};
+    const c = node({ counted: brief, unknownTokens: { ttlMs: 30 } });
+    await c.load();
+    await c.tokenOwner(early.replaceAll('e', 'd'));
+    await c.tokenOwner(early.replaceAll('e', 'd'));
+    expect(brief['userByToken']).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await c.tokenOwner(early.replaceAll('e', 'd'));
+    expect(brief['userByToken']).toBe(2);
   });
 
   it('a node that missed more changes than the log keeps reloads what it holds, and catches up from the log otherwise', async () => {

@@ -36,6 +36,12 @@ export interface Stored<T> {
   bytes: number;
 }
 
+/** What `PartStore.userByToken` finds. */
+export interface TokenUser {
+  userId: string;
+  part: Stored<UserPart> | null;
+}
+
 /**
  * Where config parts live for data-plane nodes (Redis in cluster mode, memory all-in-one), with the
  * token → user and username → user indexes and the bounded change log. Writes only move forward:
@@ -73,6 +79,12 @@ export interface PartStore {
   /** The user parts, in order; null where none is stored. */
   getUsers(ids: readonly string[]): Promise<Array<Stored<UserPart> | null>>;
   tokenOwner(hash: string): Promise<string | null>;
+  /**
+   * A token hash's owner and that owner's part in one read (one round trip in Redis): what a cold
+   * user's first request costs (docs/cluster.md "What a node holds"). Null when no live token has
+   * the hash; `part` null when the owner's part is gone (deleted or disabled meanwhile).
+   */
+  userByToken(hash: string): Promise<TokenUser | null>;
   userIdByName(username: string): Promise<string | null>;
   /** Entries after `after` (exclusive), oldest first, at most `limit`. */
   readLog(after: string, limit: number): Promise<LogEntry[]>;
@@ -195,6 +207,10 @@ export function createMemoryPartStore(options: { logLength?: number } = {}): Par
     getGlobal: async () => stored<GlobalPart>(GLOBAL_PART),
     getUsers: async (ids) => ids.map((id) => stored<UserPart>(userPartKey(id))),
     tokenOwner: async (hash) => tokens.get(hash) ?? null,
+    async userByToken(hash) {
+      const userId = tokens.get(hash);
+      return userId === undefined ? null : { userId, part: stored<UserPart>(userPartKey(userId)) };
+    },
     userIdByName: async (username) => names.get(username) ?? null,
     async readLog(after, limit) {
       const out: LogEntry[] = [];

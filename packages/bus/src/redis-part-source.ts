@@ -11,6 +11,8 @@ export interface RedisPartSourceOptions {
   bootTimeoutMs?: number;
   /** Byte budget of held user parts (default 64 MiB; `AISBF_CONFIG_CACHE_MB`). */
   budgetBytes?: number;
+  /** Unknown token hashes remembered (createBusPartSource's `unknownTokens`). */
+  unknownTokens?: { max?: number; ttlMs?: number };
   /** Connection name prefix in CLIENT LIST. */
   name?: string;
   onError?: BusErrorHandler;
@@ -33,6 +35,7 @@ export function createRedisPartSource(options: RedisPartSourceOptions): ManagedP
     pollMs: options.pollMs ?? 5_000,
     ...(options.bootTimeoutMs === undefined ? {} : { bootTimeoutMs: options.bootTimeoutMs }),
     ...(options.budgetBytes === undefined ? {} : { budgetBytes: options.budgetBytes }),
+    ...(options.unknownTokens === undefined ? {} : { unknownTokens: options.unknownTokens }),
     onError,
     onClose: async () => {
       await Promise.all([bus.close(), store.close()]);

@@ -27,6 +27,11 @@ export interface RedisPartStoreOptions {
   onError?: (error: unknown) => void;
 }
 
+/** The script `defineCommand` adds to the client. */
+interface UserByTokenCommand {
+  aisbfUserByToken(tokens: string, hash: string, partPrefix: string): Promise<unknown>;
+}
+
 export class PartStoreUnavailableError extends Error {
   override readonly name = 'PartStoreUnavailableError';
 }
@@ -101,6 +106,16 @@ redis.call('SET', KEYS[1], ARGV[2])
 return 1
 `;
 
+// A cold user's first request: the token index and the owner's part in one round trip instead of
+// two. The part's key is built from the id found, so it cannot be declared in KEYS (a single
+// Redis, as docs/cluster.md "Keys" describes, not a Redis Cluster).
+// KEYS: token index. ARGV: token hash, user part key prefix.
+const USER_BY_TOKEN_SCRIPT = `
+local userId = redis.call('HGET', KEYS[1], ARGV[1])
+if not userId then return false end
+return {userId, redis.call('GET', ARGV[2] .. userId)}
+`;
+
 /** How many part writes a full republish sends per pipeline. */
 const PUT_BATCH = 500;
 
@@ -116,6 +131,7 @@ export function createRedisPartStore(options: RedisPartStoreOptions): PartStore 
     name: options.name ?? 'aisbf-parts',
     onError: options.onError,
   });
+  client.defineCommand('aisbfUserByToken', { numberOfKeys: 1, lua: USER_BY_TOKEN_SCRIPT });
   const p = options.prefix;
   const logLength = String(options.logLength ?? DEFAULT_LOG_LENGTH);
   const keys = {
@@ -233,6 +249,20 @@ export function createRedisPartStore(options: RedisPartStoreOptions): PartStore 
     async tokenOwner(hash) {
       ensureReady();
       return client.hget(keys.tokens, hash);
+    },
+    async userByToken(hash) {
+      ensureReady();
+      const found = (await (client as unknown as UserByTokenCommand).aisbfUserByToken(
+        keys.tokens,
+        hash,
+        `${p}part:user:`,
+      )) as [string, string | null] | null;
+      if (found === null) return null;
+      const [userId, raw] = found;
+      return {
+        userId,
+        part: raw === null ? null : { part: parsePart(userPartKey(userId), raw) as UserPart, bytes: raw.length },
+      };
     },
     async userIdByName(username) {
       ensureReady();

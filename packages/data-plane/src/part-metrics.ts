@@ -3,8 +3,12 @@ import { Gauge, type Registry } from 'prom-client';
 /** A partitioned config source's counters (structurally the bus source's status). */
 export interface PartStats {
   usersHeld: number;
+  /** Estimated heap bytes of the held parts (what the budget counts), and their JSON size. */
   bytesHeld: number;
+  jsonBytesHeld: number;
   budgetBytes: number;
+  unknownTokensHeld: number;
+  unknownTokenHits: number;
   loads: number;
   evictions: number;
   resyncs: number;
@@ -28,11 +32,26 @@ export function registerPartMetrics(registry: Registry, stats: () => PartStats, 
     });
   };
   gauge('aisbf_config_user_parts_held', 'User config parts held in memory', (s) => s.usersHeld);
-  gauge('aisbf_config_part_bytes_held', 'Serialised bytes of the user parts held', (s) => s.bytesHeld);
+  gauge(
+    'aisbf_config_part_bytes_held',
+    'Estimated heap bytes of the user parts held (what the budget counts)',
+    (s) => s.bytesHeld,
+  );
+  gauge('aisbf_config_part_json_bytes_held', 'Serialised (JSON) bytes of the user parts held', (s) => s.jsonBytesHeld);
   gauge(
     'aisbf_config_part_budget_bytes',
-    'Byte budget of held user parts (AISBF_CONFIG_CACHE_MB)',
+    'Budget of held user parts in estimated heap bytes (AISBF_CONFIG_CACHE_MB)',
     (s) => s.budgetBytes,
+  );
+  gauge(
+    'aisbf_config_unknown_tokens_held',
+    'Unknown token hashes remembered (no store read each)',
+    (s) => s.unknownTokensHeld,
+  );
+  gauge(
+    'aisbf_config_unknown_token_hits',
+    'Requests refused from the unknown-token memory since start, without a store read',
+    (s) => s.unknownTokenHits,
   );
   gauge('aisbf_config_part_loads', 'User parts loaded on first use since start', (s) => s.loads);
   gauge('aisbf_config_part_evictions', 'User parts dropped by the byte budget since start', (s) => s.evictions);

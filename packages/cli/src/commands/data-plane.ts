@@ -151,7 +151,10 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
             parts: {
               usersHeld: status.usersHeld,
               bytesHeld: status.bytesHeld,
+              jsonBytesHeld: status.jsonBytesHeld,
               budgetBytes: status.budgetBytes,
+              unknownTokensHeld: status.unknownTokensHeld,
+              unknownTokenHits: status.unknownTokenHits,
               loads: status.loads,
               evictions: status.evictions,
               resyncs: status.resyncs,
