@@ -5,6 +5,7 @@ import { usageAggregates0002 } from './migrations/0002-usage-aggregates';
 import { modelHealth0003 } from './migrations/0003-model-health';
 import { context0004 } from './migrations/0004-context';
 import { configChanges0005 } from './migrations/0005-config-changes';
+import { usageFilterIndexes0007 } from './migrations/0007-usage-filter-indexes';
 
 /** Forward-only, in code (no file scanning: works the same from a checkout, tsx or a bundle). */
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-model-health': modelHealth0003,
   '0004-context': context0004,
   '0005-config-changes': configChanges0005,
+  '0007-usage-filter-indexes': usageFilterIndexes0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

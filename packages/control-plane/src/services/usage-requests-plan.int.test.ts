@@ -90,8 +90,8 @@ describe.each(DIALECTS)('the requests view on %s', (dialect, makeUrl) => {
     ['older page', { limit: 26, before: before() }, 'usage_created_idx'],
     ['one user', { limit: 26, userId: userId(7), before: before() }, 'usage_user_created_idx'],
     ['one token', { limit: 26, tokenId: 't3', before: before() }, 'usage_token_created_idx'],
-    ['route', { limit: 26, route: 'route-3', before: before() }, 'usage_created_idx'],
-    ['provider', { limit: 26, provider: 'p3', before: before() }, 'usage_created_idx'],
+    ['route', { limit: 26, route: 'route-3', before: before() }, 'usage_route_created_idx'],
+    ['provider', { limit: 26, provider: 'p3', before: before() }, 'usage_provider_created_idx'],
     ['failed', { limit: 26, status: 'error', before: before() }, 'usage_created_idx'],
     ['user, route, status', { limit: 26, userId: userId(7), status: 'ok', route: 'route-7' }, 'usage_user_created_idx'],
   ];
