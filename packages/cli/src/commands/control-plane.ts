@@ -16,6 +16,7 @@ import type { Env } from '../env';
 import { requireEnv } from '../require-env';
 import { createBootGate } from '../boot-gate';
 import { createEnvLogger } from '../env-logger';
+import { createThrottledWarn } from '../throttled-warn';
 import { endpointPolicyFromEnv } from '../env-endpoint-policy';
 import { reportAdmin } from '../report-admin';
 import { privacyDetector } from '../privacy-detector';
@@ -39,7 +40,8 @@ export async function runControlPlane(env: Env, options: { port: number | undefi
     AISBF_SECRET_KEY: '(the same key on every node)',
   });
   const logger = createEnvLogger(env);
-  const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'control plane');
+  // Once per context and message every 10 s: a Redis outage makes every client report every retry.
+  const onError = createThrottledWarn(logger, 'control plane');
   const redis = { url: redisUrl, prefix: env.AISBF_REDIS_PREFIX };
   const secretBox = createSecretBox(secretKey);
   const database = createDatabase(databaseUrl);

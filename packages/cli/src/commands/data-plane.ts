@@ -21,6 +21,7 @@ import { createSecretBox } from '@aisbf/secrets';
 import type { Env } from '../env';
 import { requireEnv } from '../require-env';
 import { createEnvLogger } from '../env-logger';
+import { createThrottledWarn } from '../throttled-warn';
 import { endpointPolicyFromEnv } from '../env-endpoint-policy';
 import { createMetricsAccess } from '../metrics-access';
 import { replayUsageSpool } from '../replay-usage-spool';
@@ -39,7 +40,8 @@ export async function runDataPlane(env: Env, options: { port: number | undefined
   const logger = createEnvLogger(env);
   const nodeId = env.AISBF_NODE_ID ?? hostname();
   const redis = { url: redisUrl, prefix: env.AISBF_REDIS_PREFIX };
-  const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'redis');
+  // Once per context and message every 10 s: a Redis outage makes every client report every retry.
+  const onError = createThrottledWarn(logger, 'redis');
 
   const source = createRedisPartSource({
     ...redis,

@@ -7,6 +7,7 @@ import { createSecretBox } from '@aisbf/secrets';
 import type { Env } from '../env';
 import { requireEnv } from '../require-env';
 import { createEnvLogger } from '../env-logger';
+import { createThrottledWarn } from '../throttled-warn';
 import { endpointPolicyFromEnv } from '../env-endpoint-policy';
 import { createMetricsAccess } from '../metrics-access';
 import { createProcessMetrics } from '../process-metrics';
@@ -25,7 +26,8 @@ export async function runWorker(env: Env, options: { port: number | undefined })
     AISBF_SECRET_KEY: '(discovery and probes use provider keys)',
   });
   const logger = createEnvLogger(env);
-  const onError = (error: unknown, context: string): void => logger.warn({ err: error, context }, 'worker');
+  // Once per context and message every 10 s: a Redis outage makes every client report every retry.
+  const onError = createThrottledWarn(logger, 'worker');
   const redis = { url: redisUrl, prefix: env.AISBF_REDIS_PREFIX };
   const database = createDatabase(databaseUrl);
   const bus = createRedisBus({ ...redis, name: 'aisbf-worker', onError });
