@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { EnvError, parseEnv } from './env';
+import { capYoungGeneration } from './young-generation';
+
+/**
+ * The data-plane node's young generation (V8's new space), MiB: 8 instead of V8's 32 keeps a node
+ * with 1,000 open streams under 150 MB (docs/data-plane.md "Memory", measured in docs/benchmarks.md).
+ */
+const DATA_PLANE_YOUNG_GENERATION_MIB = 8;
 
 const USAGE = `usage: aisbf <command> [--port N]
 
@@ -40,6 +47,11 @@ async function main(argv: string[]): Promise<number> {
     case 'control-plane':
       return (await import('./commands/control-plane')).runControlPlane(env, { port });
     case 'data-plane':
+      // Before the role's modules load: loading them alone would grow the young generation to 32 MiB.
+      capYoungGeneration(DATA_PLANE_YOUNG_GENERATION_MIB, {
+        execArgv: process.execArgv,
+        nodeOptions: process.env['NODE_OPTIONS'],
+      });
       return (await import('./commands/data-plane')).runDataPlane(env, { port });
     case 'worker':
       return (await import('./commands/worker')).runWorker(env, { port });
