@@ -40,6 +40,11 @@ const DEFAULT_KEYS = {
   default_rate_limit: true,
   rate_limit: true,
 } as const;
+/**
+ * Built once: zod 4 compiles an object schema's fast path on its first parse, so a `pick` made per
+ * provider spent most of a page read compiling (measured: docs/cluster.md "Control-plane cost").
+ */
+const providerDefaultsSchema = providerObjectSchema.pick(DEFAULT_KEYS);
 
 const stripModel = (m: ProviderModel): ProviderModel => {
   const out: ProviderModel = { name: m.name };
@@ -72,7 +77,7 @@ export function toSnapshotProvider(p: StoredProvider): SnapshotProvider {
   if (typeof maxConcurrency === 'number') provider.maxConcurrency = maxConcurrency;
   if (p.settings['api_key_required'] === true) provider.apiKeyRequired = true;
   // The provider's default_* keys and its rate_limit (docs/context.md); unreadable ones are ignored.
-  const defaults = providerObjectSchema.pick(DEFAULT_KEYS).safeParse(p.settings);
+  const defaults = providerDefaultsSchema.safeParse(p.settings);
   if (defaults.success) {
     const limits = defaultLimitsOf(defaults.data);
     if (Object.keys(limits).length > 0) provider.limits = limits;
