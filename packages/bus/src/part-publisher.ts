@@ -42,7 +42,7 @@ export interface PartPublisherOptions {
   load: ConfigPartLoader;
   /** Default true. */
   republishOnReconnect?: boolean;
-  /** Users read per page in a full republish (default 500). */
+  /** Users read per page in a full republish (default 1,000). */
   pageSize?: number;
   onError?: (error: unknown, context: string) => void;
 }
@@ -61,7 +61,7 @@ const MARKER = 'v:';
  */
 export function createPartPublisher(options: PartPublisherOptions): PartPublisher {
   const { store, load } = options;
-  const pageSize = options.pageSize ?? 500;
+  const pageSize = options.pageSize ?? 1_000;
   let chain: Promise<unknown> = Promise.resolve();
   let stored = new Map<PartKey, number>();
   const remember = (key: PartKey, version: number): void => {
@@ -81,7 +81,7 @@ export function createPartPublisher(options: PartPublisherOptions): PartPublishe
   };
 
   /**
-   * Every part, in pages of `pageSize` users (memory bounded by a page, not by the users), then
+   * Every part, in pages of `pageSize` users (memory bounded by two pages, not by the users), then
    * the deletion of stored parts whose user is gone, then one `*` log entry. Every page is read
    * at a version ≥ the global part's, so once done every commit up to that version is stored.
    */
@@ -94,14 +94,22 @@ export function createPartPublisher(options: PartPublisherOptions): PartPublishe
     let wrote = await store.writeMany(global.version, global.createdAt, [{ key: GLOBAL_PART, part: global }]);
     let parts = 1;
     const live = new Set<string>();
+    // The next page is read while the previous one is written: the database and Redis work at
+    // once, and at most two pages are in memory.
+    let writing: Promise<boolean> = Promise.resolve(false);
     for (let after: string | null = ''; after !== null;) {
       const page = await load.users({ after, limit: pageSize });
       const writes: PartWrite[] = page.parts.map(({ userId, part }) => ({ key: userPartKey(userId), part }));
       for (const { userId, part } of page.parts) if (part !== null) live.add(userId);
-      wrote = (await store.writeMany(page.version, page.createdAt, writes)) || wrote;
+      const previous = writing;
+      writing = store.writeMany(page.version, page.createdAt, writes);
+      // Handled here too: a failed write must not be an unhandled rejection while the next page is read.
+      writing.catch(() => undefined);
+      wrote = (await previous) || wrote;
       parts += writes.length;
       after = page.next;
     }
+    wrote = (await writing) || wrote;
     // Parts of users deleted while no publisher ran. A user created after the global read is
     // not in `live`, but its part is newer than this version, so the compare-and-set keeps it.
     let cursor = '0';
