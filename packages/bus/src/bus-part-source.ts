@@ -1,11 +1,9 @@
 import {
-  assembleSnapshot,
   GLOBAL_PART,
   partUserId,
   type ConfigChange,
   type ConfigParts,
   type GlobalPart,
-  type Snapshot,
   type UserPart,
 } from '@aisbf/core';
 import type { Bus } from './bus';
@@ -50,8 +48,6 @@ export interface ManagedPartSource extends ConfigParts {
   subscribe(onChange: (change: ConfigChange) => void): () => void;
   /** True while the store is reachable. */
   connected(): boolean;
-  /** The held parts as one snapshot (O(held parts); tests and whole-node consumers). */
-  current(): Snapshot | null;
   status(): PartSourceStatus;
   /** Reads the change log now (tests, admin action). */
   refresh(): Promise<void>;
@@ -151,7 +147,6 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
   let cursor: string | null = null;
   let version: number | null = null;
   let createdAt: number | null = null;
-  let assembled: Snapshot | null = null;
   let announced: ConfigChange | null = null;
   let lastSyncAt: number | null = null;
   let lastError: string | null = null;
@@ -174,7 +169,6 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
     jsonBytesHeld -= held.bytes;
     for (const token of held.part.tokens) if (tokenOwners.get(token.hash) === userId) tokenOwners.delete(token.hash);
     if (names.get(held.part.user.username) === userId) names.delete(held.part.user.username);
-    assembled = null;
   };
   const hold = (userId: string, stored: Stored<UserPart>): void => {
     const held = users.get(userId);
@@ -187,7 +181,6 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
     jsonBytesHeld += stored.bytes;
     for (const token of stored.part.tokens) tokenOwners.set(token.hash, userId);
     names.set(stored.part.user.username, userId);
-    assembled = null;
     // The part just used stays even alone over budget: a node serves at least the user at hand.
     while (bytesHeld > budgetBytes && users.size > 1) {
       const oldest = users.keys().next().value as string;
@@ -198,7 +191,6 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
   const setGlobal = (stored: Stored<GlobalPart> | null): void => {
     if (stored === null || (global !== null && global.version > stored.part.version)) return;
     global = stored.part;
-    assembled = null;
     if (version === null || stored.part.version > version) {
       version = stored.part.version;
       createdAt = stored.part.createdAt;
@@ -244,7 +236,6 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
     if (version === null || entry.version > version) {
       version = entry.version;
       createdAt = entry.at;
-      assembled = null;
     }
   };
 
@@ -510,15 +501,6 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
       };
     },
     connected: () => !closed && bus.connected() && store.connected(),
-    current() {
-      if (global === null) return null;
-      assembled ??= assembleSnapshot(
-        global,
-        [...users.values()].map((h) => h.part),
-        version ?? undefined,
-      );
-      return assembled;
-    },
     status: () => ({
       connected: !closed && bus.connected() && store.connected(),
       version,
