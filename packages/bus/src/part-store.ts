@@ -66,7 +66,7 @@ export interface PartStore {
   writeMany(version: number, at: number, writes: readonly PartWrite[]): Promise<boolean>;
   /** Appends a `*` entry: every part may have changed, readers resynchronise what they hold. */
   reset(version: number, at: number): Promise<void>;
-  /** One page of the stored user ids (`cursor` '0' starts; the returned '0' ends). */
+  /** One page of the ids of the stored user parts (`cursor` '0' starts; the returned '0' ends). */
   scanUserIds(cursor: string): Promise<{ cursor: string; ids: string[] }>;
   /**
    * The publisher's sync marker (docs/cluster.md "Control-plane cost"): `v:<version>` = every
