@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { createDatabase, migrateToLatest } from '../../packages/db/src/index';
 import { createSecretBox, generateSecretKey } from '../../packages/secrets/src/index';
 import { spawnService, type SpawnedService } from '../../packages/testkit/src/index';
@@ -43,6 +44,22 @@ async function chat(url: string, user: number): Promise<{ status: number; ms: nu
   });
   await res.arrayBuffer();
   return { status: res.status, ms: performance.now() - t0 };
+}
+
+/** Deletes every key under `prefix` (SCAN + UNLINK in batches). */
+async function unlinkPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 10_000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Runs `count` jobs, `concurrency` at a time. */
@@ -129,6 +146,8 @@ async function main(): Promise<void> {
     AISBF_HOST: '127.0.0.1',
     AISBF_LOG_LEVEL: 'warn',
   };
+  // The run's keys (about 200,000 at 100,000 users) leave Redis with it.
+  cleanups.push(() => unlinkPrefix(config.redisUrl, env.AISBF_REDIS_PREFIX));
   const controlStarted = performance.now();
   const control = await spawnBundled(
     cli,
