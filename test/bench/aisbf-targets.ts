@@ -164,6 +164,8 @@ export interface BenchTarget extends LoadTarget {
 
 export interface Started {
   targets: BenchTarget[];
+  /** The row's other processes, not under test (the cluster's control plane and worker). */
+  helperPids: number[];
   stop(): Promise<void>;
 }
 
@@ -199,6 +201,7 @@ export async function startAllInOne(options: {
           runs: '`node dist/aisbf.mjs start`: all-in-one, SQLite, in-process jobs, log level info to a file, usage recorded, the token has per-minute and daily limits',
         },
       ],
+      helperPids: [],
       stop: async () => void (await node.stop()),
     };
   } catch (error) {
@@ -253,7 +256,7 @@ export async function startCluster(options: {
       return node;
     };
     const control = await spawnRole('control-plane', { AISBF_ADMIN_TOKEN: ADMIN });
-    await spawnRole('worker');
+    const worker = await spawnRole('worker');
     const dataPlane = await spawnRole(
       'data-plane',
       { AISBF_DATABASE_URL: '', AISBF_NODE_ID: 'bench' },
@@ -270,6 +273,7 @@ export async function startCluster(options: {
           runs: '`node dist/aisbf.mjs data-plane`: snapshot from Redis, usage to the BullMQ queue (a `worker` drains it into MariaDB meanwhile), rate limiter, budgets and cooldowns in Redis, log level info to a file; same token limits',
         },
       ],
+      helperPids: [control.pid, worker.pid],
       stop,
     };
   } catch (error) {

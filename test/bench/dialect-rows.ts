@@ -7,6 +7,7 @@ import { spawnService, type SpawnedService } from '../../packages/testkit/src/sp
 import { bundle, bundleCli, bundleTempDir } from '../../scripts/bundle';
 import { BENCH_LIMITS, spawnBundled } from './aisbf-targets';
 import { readBenchConfig } from './env';
+import { describePinning, pinProcess, pinnedCommand, planPinning, type Pinning } from './pinning';
 
 /**
  * The dialect rows of `pnpm bench` (docs/benchmarks.md "Dialects"), each a ratio of two targets
@@ -38,7 +39,13 @@ const ADMIN = `aisbf_bench_admin_${'0123456789abcdef'.repeat(2)}`;
 const luaString = (s: string): string => `[==[${s}]==]`;
 
 /** wrk against one URL with one body (the chat-only `runWrk` posts to chat/completions). */
-async function wrk(load: Load, durationS: number, connections: number, dir: string): Promise<number[]> {
+async function wrk(
+  load: Load,
+  durationS: number,
+  connections: number,
+  dir: string,
+  cpuList: string | undefined,
+): Promise<number[]> {
   const script = join(dir, `wrk-dialect-${load.name.replace(/\W+/g, '-')}.lua`);
   await writeFile(
     script,
@@ -55,10 +62,15 @@ async function wrk(load: Load, durationS: number, connections: number, dir: stri
       'end',
     ].join('\n'),
   );
+  const [command, args] = pinnedCommand(
+    'wrk',
+    ['-t1', `-c${connections}`, `-d${durationS}s`, '--timeout', '10s', '-s', script, load.url],
+    cpuList,
+  );
   const out = await new Promise<string>((resolve, reject) =>
     execFile(
-      'wrk',
-      ['-t1', `-c${connections}`, `-d${durationS}s`, '--timeout', '10s', '-s', script, load.url],
+      command,
+      args,
       { timeout: (durationS + 30) * 1000 },
       (e, stdout, stderr) => (e ? reject(new Error(`wrk failed: ${e.message}\n${stderr}`)) : resolve(stdout)),
     ),
@@ -114,8 +126,11 @@ export async function measureDialectRows(options: {
   durationS: number;
   rounds: number;
   connections: number;
+  /** Cores (pinning.ts): the fake and wrk on the load side, the two gateways on the gateway core. */
+  pinning?: Pinning | null;
   log?: (line: string) => void;
 }): Promise<DialectRow[]> {
+  const pinning = options.pinning ?? null;
   const stops: Array<() => Promise<unknown>> = [];
   const spawn = async (entry: string, args: string[]): Promise<SpawnedService> => {
     const s = await spawnService({ entry, runtime: 'node', cwd: options.cwd, args });
@@ -139,6 +154,11 @@ export async function measureDialectRows(options: {
       { cwd: options.cwd, logDir: join(options.dir, 'dialects-start') },
     );
     stops.push(() => node.stop());
+    if (pinning !== null) {
+      await pinProcess(fake.pid, pinning.load);
+      await pinProcess(proxy.pid, pinning.gateway);
+      await pinProcess(node.pid, pinning.gateway);
+    }
     await graphql(node.url, 'mutation { createUser(username: "bench") { username } }');
     const token = (
       (await graphql(
@@ -209,13 +229,13 @@ export async function measureDialectRows(options: {
     const rows: DialectRow[] = [];
     for (const p of pairs) {
       const loads = [p.load, p.baseline];
-      for (const l of loads) await wrk(l, 1, options.connections, options.dir);
+      for (const l of loads) await wrk(l, 1, options.connections, options.dir, pinning?.load);
       const rps: number[][] = [[], []];
       let errors = 0;
       for (let round = 0; round < options.rounds; round++)
         for (let k = 0; k < 2; k++) {
           const i = (k + round) % 2;
-          const [r, e] = await wrk(loads[i]!, roundS, options.connections, options.dir);
+          const [r, e] = await wrk(loads[i]!, roundS, options.connections, options.dir, pinning?.load);
           rps[i]!.push(r!);
           errors += e!;
         }
@@ -285,6 +305,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       args: ['--models', 'w60', '--words', '60'],
     });
     try {
+      const pinning = await planPinning(config.pin);
+      if (pinning !== null) {
+        await pinProcess(process.pid, pinning.load);
+        await pinProcess(mock.pid, pinning.load);
+      }
+      log(describePinning(pinning));
       const before = loadavg();
       const rows = await measureDialectRows({
         cli,
@@ -296,6 +322,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
         durationS: config.durationS,
         rounds: config.rounds,
         connections: config.connections,
+        pinning,
         log,
       });
       const after = loadavg();

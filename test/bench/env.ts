@@ -17,6 +17,8 @@ export interface BenchConfig {
   mysqlUrl: string | null;
   /** Write the generated part of docs/benchmarks.md (off with AISBF_BENCH_WRITE_DOCS=0). */
   writeDocs: boolean;
+  /** Gateways under test on a core of their own, the load side on the others (`AISBF_BENCH_PIN=off`: not pinned; pinning.ts). */
+  pin: 'on' | 'off';
 }
 
 /** An integer knob from the environment, refused outside [min, max] (also read by scale-env.ts). */
@@ -32,6 +34,13 @@ export const int = (name: string, fallback: number, min: number, max: number): n
 const url = (name: string, fallback: string): string | null =>
   process.env[name] === 'off' ? null : (process.env[name] ?? fallback);
 
+const onOff = (name: string, fallback: 'on' | 'off'): 'on' | 'off' => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'on' && raw !== 'off') throw new Error(`${name} must be on or off, got "${raw}"`);
+  return raw;
+};
+
 export function readBenchConfig(): BenchConfig {
   return Object.freeze({
     durationS: int('AISBF_BENCH_DURATION_S', 6, 1, 600),
@@ -43,5 +52,6 @@ export function readBenchConfig(): BenchConfig {
     redisUrl: url('AISBF_BENCH_REDIS_URL', 'redis://127.0.0.1:6379'),
     mysqlUrl: url('AISBF_BENCH_MYSQL_URL', 'mysql://root@127.0.0.1:3306'),
     writeDocs: process.env['AISBF_BENCH_WRITE_DOCS'] !== '0',
+    pin: onOff('AISBF_BENCH_PIN', 'on'),
   });
 }

@@ -56,6 +56,7 @@ const report = (aisbfRps: number, aisbfP50: number): BenchReport => ({
   ],
   rssAfterLoad: [],
   notes: ['a note'],
+  pinning: 'nothing pinned',
 });
 
 it('states each production row against the pass-through in the same run, with its load average', () => {
@@ -65,6 +66,7 @@ it('states each production row against the pass-through in the same run, with it
   );
   expect(met).toContain('**120.0 MiB** (target ≤ 150 MB: met)');
   expect(met).toContain('- a note');
+  expect(met).toContain('per target and shape for p50; nothing pinned.');
   const slow = renderRuns(report(800, 1.1));
   expect(slow).toContain('| 0.80× | 0.80× | 0.80× | 0.80× | 1.20×, 1.20×, 1.20×, 1.20× | no |');
   const laggy = renderRuns(report(900, 1.2));

@@ -12,6 +12,7 @@ import { sequentialLatency } from './latency';
 import { measureOpenStreams } from './open-streams';
 import { productionRoleStreams } from './production-role-streams';
 import { readProcessMemory } from './process-rss';
+import { describePinning, pinProcess, planPinning, type Pinning } from './pinning';
 import { measureDialectRows, renderDialectRows } from './dialect-rows';
 import { replaceGenerated } from './doc-seal';
 import { renderRuns, type BenchRun, type StreamsRow } from './report';
@@ -79,7 +80,13 @@ async function startDiagnostic(entry: string, mockUrl: string, dir: string): Pro
   return spawnBundle(entry, ['--snapshot', file, '--secret-key', secretKey, '--log-level', 'error']);
 }
 
-async function measure(targets: BenchTarget[], scriptDir: string, mockUrl: string): Promise<BenchRun> {
+async function measure(
+  targets: BenchTarget[],
+  scriptDir: string,
+  mockUrl: string,
+  pinning: Pinning | null,
+): Promise<BenchRun> {
+  const wrkCpus = pinning === null ? {} : { cpus: pinning.load };
   const load = loadavg();
   const started = new Date();
   const throughput: LoadResult[][] = [];
@@ -91,13 +98,18 @@ async function measure(targets: BenchTarget[], scriptDir: string, mockUrl: strin
     await mockDefaults(mockUrl);
     const perTarget: LoadResult[][] = targets.map(() => []);
     for (const target of targets)
-      await runWrk(target, shape, { durationS: 1, connections: config.connections, scriptDir });
+      await runWrk(target, shape, { durationS: 1, connections: config.connections, scriptDir, ...wrkCpus });
     for (let round = 0; round < config.rounds; round += 1)
       for (let k = 0; k < targets.length; k += 1) {
         // Rotated each round so no target always runs right after another's burst.
         const t = (k + round) % targets.length;
         perTarget[t]!.push(
-          await runWrk(targets[t]!, shape, { durationS: roundS, connections: config.connections, scriptDir }),
+          await runWrk(targets[t]!, shape, {
+            durationS: roundS,
+            connections: config.connections,
+            scriptDir,
+            ...wrkCpus,
+          }),
         );
       }
     const combined = perTarget.map(combineRounds);
@@ -153,10 +165,13 @@ async function main(): Promise<void> {
       runs: '`test/bench/pass-through.ts`: reads the body, parses the JSON, forwards it with an undici pool, streams the answer back',
     },
   ];
+  /** Processes a row needs that are not under test (the cluster's control plane and worker). */
+  const helperPids: number[] = [];
   const add = async (start: () => Promise<Started>): Promise<void> => {
     const s = await start();
     cleanups.push(() => s.stop());
     targets.push(...s.targets);
+    helperPids.push(...s.helperPids);
   };
   await add(() => startAllInOne({ bundle: cli, cwd: root, dataDir: join(tmp, 'start'), mockUrl: mock.url }));
   const notes: string[] = [];
@@ -183,6 +198,17 @@ async function main(): Promise<void> {
     runs: '`test/scenarios/data-plane-main.ts`: `createDataPlane` from a snapshot file, no usage sink, no limiter, log level error (what no user runs)',
   });
   for (const target of targets) await check(target);
+  const pinning = await planPinning(config.pin);
+  if (pinning !== null) {
+    // The gateways under test on a core of their own, everything that makes or answers the load
+    // (and the helper roles) on the other: docs/benchmarks.md "Method".
+    await pinProcess(process.pid, pinning.load);
+    await pinProcess(mock.pid, pinning.load);
+    for (const pid of helperPids) await pinProcess(pid, pinning.load);
+    for (const target of targets)
+      if (target.name !== 'direct') await pinProcess(target.pid, pinning.gateway);
+  }
+  log(describePinning(pinning));
   log(`targets up: ${targets.map((t) => `${t.name} ${t.url}`).join(', ')}`);
 
   const runs: BenchRun[] = [];
@@ -192,7 +218,7 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(', ')}`,
     );
-    runs.push(await measure(targets, tmp, mock.url));
+    runs.push(await measure(targets, tmp, mock.url, pinning));
   }
   const rssAfterLoad = await Promise.all(targets.map((t) => readProcessMemory(t.pid)));
 
@@ -230,9 +256,10 @@ async function main(): Promise<void> {
     durationS: config.durationS,
     rounds: config.rounds,
     connections: config.connections,
+    pinning,
     log,
   });
-  const tables = `${renderRuns({ config, targets, runs, streams, rssAfterLoad, notes })}\n\n${renderDialectRows(dialectRows)}`;
+  const tables = `${renderRuns({ config, targets, runs, streams, rssAfterLoad, notes, pinning: describePinning(pinning) })}\n\n${renderDialectRows(dialectRows)}`;
   process.stdout.write(`\n${tables}\n`);
   if (config.writeDocs) {
     const docPath = join(root, 'docs/benchmarks.md');

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pinnedCommand } from './pinning';
 import { chatBody, type LoadTarget, type Shape } from './shapes';
 
 export interface LoadResult {
@@ -26,7 +27,7 @@ const luaString = (s: string): string => `[==[${s}]==]`;
 export async function runWrk(
   target: LoadTarget,
   shape: Shape,
-  options: { durationS: number; connections: number; scriptDir: string },
+  options: { durationS: number; connections: number; scriptDir: string; /** taskset CPU list for wrk (pinning.ts). */ cpus?: string },
 ): Promise<LoadResult> {
   const headers = { 'content-type': 'application/json', ...target.headers };
   const script = join(options.scriptDir, `wrk-${target.name.replace(/\W+/g, '-')}-${shape.words}-${shape.stream}.lua`);
@@ -45,10 +46,11 @@ export async function runWrk(
     ].join('\n'),
   );
   const args = ['-t1', `-c${options.connections}`, `-d${options.durationS}s`, '--timeout', '10s', '-s', script];
+  const [command, commandArgs] = pinnedCommand('wrk', [...args, `${target.url}/chat/completions`], options.cpus);
   const stdout = await new Promise<string>((resolve, reject) =>
     execFile(
-      'wrk',
-      [...args, `${target.url}/chat/completions`],
+      command,
+      commandArgs,
       { timeout: (options.durationS + 30) * 1000 },
       (e, out, err) => (e ? reject(new Error(`wrk failed: ${e.message}\n${err}`)) : resolve(out)),
     ),
