@@ -15,6 +15,10 @@ const unavailable = (): GatewayError =>
     retryAfterS: 1,
   });
 
+// Made only when refused: an Error captures a stack trace, measurable on every request if built eagerly.
+const invalid = (): Result<never, GatewayError> =>
+  err(new GatewayError('UNAUTHENTICATED', 'Invalid API key (unknown or revoked).', { wireCode: 'invalid_api_key' }));
+
 /** A user's part: held (no I/O) or loaded on first use; a store that cannot be read is a 503, never a 401. */
 async function partOf(view: ConfigView, userId: string): Promise<Result<UserPart | null, GatewayError>> {
   const held = view.parts.heldUser(userId);
@@ -45,13 +49,10 @@ export async function resolveCaller(
       return err(unavailable());
     }
   }
-  const invalid = err(
-    new GatewayError('UNAUTHENTICATED', 'Invalid API key (unknown or revoked).', { wireCode: 'invalid_api_key' }),
-  );
-  if (owner === undefined) return invalid;
+  if (owner === undefined) return invalid();
   const part = await partOf(view, owner);
   if (!part.ok) return part;
-  if (part.value === null) return invalid;
+  if (part.value === null) return invalid();
   const served = view.served(part.value);
   const principal = checkToken(served.index, hash, now);
   if (!principal.ok) return principal;

@@ -11,17 +11,25 @@ export interface SpacingSkip {
 /**
  * AISBF's `rate_limit` (docs/context.md "Rate limit"): claims the leaf's next slot, or says how long
  * until it opens. A spaced entry is not available now: the rotation moves on without a cooldown.
- * No spacing configured: no await. A spacer outage lets the request through (like the per-minute
- * limits, it must not take the API down with it).
+ * No spacing configured: null, synchronously (no promise, no await on the request path). A spacer
+ * outage lets the request through (like the per-minute limits, it must not take the API down with it).
  */
-export async function spacingSkip(
+export function spacingSkip(
   spacer: RequestSpacer | undefined,
   leaf: Leaf,
   logger: Logger,
-): Promise<SpacingSkip | null> {
+): Promise<SpacingSkip | null> | null {
   if (spacer === undefined) return null;
   const spacing = requestSpacing(leaf.target, leaf.limits);
   if (spacing === null) return null;
+  return claimSlot(spacer, spacing, logger);
+}
+
+async function claimSlot(
+  spacer: RequestSpacer,
+  spacing: NonNullable<ReturnType<typeof requestSpacing>>,
+  logger: Logger,
+): Promise<SpacingSkip | null> {
   try {
     const claim = await spacer.claim(spacing.key, spacing.intervalMs);
     if (claim.claimed) return null;

@@ -141,11 +141,11 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     const keyless = missingKeySkip(current);
     const fit = keyless === null ? windowVerdict(plan, current) : null;
     const tooLong = fit !== null && 'skip' in fit ? fit.skip.slice(0, 300) : null;
-    // A same-entry retry is the same request's: it does not claim another rate_limit slot.
-    const spaced =
-      keyless === null && tooLong === null && sameRetries === 0
-        ? await spacingSkip(deps.spacer, current, deps.logger)
-        : null;
+    // A same-entry retry is the same request's: it does not claim another rate_limit slot. Awaited
+    // only when the entry has a rate_limit (no microtask per attempt otherwise).
+    const claiming =
+      keyless === null && tooLong === null && sameRetries === 0 ? spacingSkip(deps.spacer, current, deps.logger) : null;
+    const spaced = claiming === null ? null : await claiming;
     if (spaced !== null) soonestSlotMs = Math.min(soonestSlotMs, spaced.waitMs);
     const skip =
       keyless ??
