@@ -68,11 +68,8 @@ async function wrk(
     cpuList,
   );
   const out = await new Promise<string>((resolve, reject) =>
-    execFile(
-      command,
-      args,
-      { timeout: (durationS + 30) * 1000 },
-      (e, stdout, stderr) => (e ? reject(new Error(`wrk failed: ${e.message}\n${stderr}`)) : resolve(stdout)),
+    execFile(command, args, { timeout: (durationS + 30) * 1000 }, (e, stdout, stderr) =>
+      e ? reject(new Error(`wrk failed: ${e.message}\n${stderr}`)) : resolve(stdout),
     ),
   );
   const line = out.split('\n').find((l) => l.startsWith('{"requests"'));

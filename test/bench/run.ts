@@ -205,8 +205,7 @@ async function main(): Promise<void> {
     await pinProcess(process.pid, pinning.load);
     await pinProcess(mock.pid, pinning.load);
     for (const pid of helperPids) await pinProcess(pid, pinning.load);
-    for (const target of targets)
-      if (target.name !== 'direct') await pinProcess(target.pid, pinning.gateway);
+    for (const target of targets) if (target.name !== 'direct') await pinProcess(target.pid, pinning.gateway);
   }
   log(describePinning(pinning));
   log(`targets up: ${targets.map((t) => `${t.name} ${t.url}`).join(', ')}`);

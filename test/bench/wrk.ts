@@ -27,7 +27,12 @@ const luaString = (s: string): string => `[==[${s}]==]`;
 export async function runWrk(
   target: LoadTarget,
   shape: Shape,
-  options: { durationS: number; connections: number; scriptDir: string; /** taskset CPU list for wrk (pinning.ts). */ cpus?: string },
+  options: {
+    durationS: number;
+    connections: number;
+    scriptDir: string;
+    /** taskset CPU list for wrk (pinning.ts). */ cpus?: string;
+  },
 ): Promise<LoadResult> {
   const headers = { 'content-type': 'application/json', ...target.headers };
   const script = join(options.scriptDir, `wrk-${target.name.replace(/\W+/g, '-')}-${shape.words}-${shape.stream}.lua`);
@@ -48,11 +53,8 @@ export async function runWrk(
   const args = ['-t1', `-c${options.connections}`, `-d${options.durationS}s`, '--timeout', '10s', '-s', script];
   const [command, commandArgs] = pinnedCommand('wrk', [...args, `${target.url}/chat/completions`], options.cpus);
   const stdout = await new Promise<string>((resolve, reject) =>
-    execFile(
-      command,
-      commandArgs,
-      { timeout: (options.durationS + 30) * 1000 },
-      (e, out, err) => (e ? reject(new Error(`wrk failed: ${e.message}\n${err}`)) : resolve(out)),
+    execFile(command, commandArgs, { timeout: (options.durationS + 30) * 1000 }, (e, out, err) =>
+      e ? reject(new Error(`wrk failed: ${e.message}\n${err}`)) : resolve(out),
     ),
   );
   const line = stdout.split('\n').find((l) => l.startsWith('{"requests"'));

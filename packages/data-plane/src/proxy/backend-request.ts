@@ -40,13 +40,14 @@ export function backendRequest(
   const target = leaf.target;
   const address = targets.address(target);
   // Never the incoming count as is: one more, so a loop back to a gateway ends (http/hop-count.ts).
-  const hops = { [HOPS_HEADER]: String(plan.hops + 1) };
-  const headers = targets.headers(target, plan.stream);
+  const hops = String(plan.hops + 1);
+  const headers = targets.headers(target, plan.stream, [HOPS_HEADER, hops]);
   const dialect = backendDialectFor(target.provider.type);
   if (dialect === null)
     return {
       path: address.basePath + plan.upstreamPath,
-      headers: { ...headers, ...hops },
+      // Shared by every attempt with these headers (upstream-target.ts): sent as is, never changed.
+      headers,
       body: canonicalBody(),
       dialect,
     };
@@ -81,7 +82,7 @@ export function backendRequest(
   }
   return {
     path: vendorPath(address.basePath, request.path),
-    headers: { ...headers, ...request.headers, ...hops },
+    headers: { ...headers, ...request.headers, [HOPS_HEADER]: hops },
     body: request.body,
     dialect,
   };

@@ -110,7 +110,10 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
         return { ok: false, ...exhausted(plan, selection, last), waitedMs, clientGone: false, lastKey };
       if (selection.leaf === null) {
         const via = await serveAutoselectEntry(deps, plan, selection.autoselect, selection.key);
-        if (via.ok) return { ok: true, served: { ...via.served, waitedMs: waitedMs + via.served.waitedMs } };
+        if (via.ok) {
+          via.served.waitedMs += waitedMs;
+          return via;
+        }
         waitedMs += via.waitedMs;
         if (via.clientGone || via.passthrough !== null || via.final === true) return { ...via, waitedMs };
         // Its routes failed (or it chose none): the rotation goes on with its other entries.
@@ -227,17 +230,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
         ...(condensed?.note === undefined ? {} : { reason: condensed.note.slice(0, 300) }),
       });
       deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
-      return {
-        ok: true,
-        served: {
-          ...result.served,
-          leaf: current,
-          waitedMs,
-          attemptStartedAt,
-          release,
-          ...(condensed === undefined ? {} : { condensed: condensed.summary }),
-        },
-      };
+      return { ok: true, served: servedBy(result.served, current, waitedMs, attemptStartedAt, release, condensed) };
     }
     release();
     plan.attempts.push({
@@ -469,6 +462,39 @@ async function serveAutoselectEntry(
   result.served.waitedMs += decidedIn;
   result.served.autoselect = { route: autoselect.route, reason: expansion.reason, findings: expansion.findings };
   return result;
+}
+
+/**
+ * What served, as one object literal with every field (optional ones undefined) instead of a
+ * spread of the answer with a conditional part: the spread gave an object whose own building and
+ * every later read of its fields were among the request path's costliest lines in a CPU profile of
+ * `aisbf start` under load (docs/benchmarks.md "`aisbf start`: the request path"). Every field of
+ * `Served` is named (the `satisfies` holds it), so none added later is silently dropped.
+ */
+function servedBy(
+  answer: Answer,
+  leaf: Leaf,
+  waitedMs: number,
+  attemptStartedAt: number,
+  release: () => void,
+  condensed: Condensed | undefined,
+): Served {
+  return {
+    status: answer.status,
+    headers: answer.headers,
+    call: answer.call,
+    body: answer.body,
+    pending: answer.pending,
+    malformed: answer.malformed,
+    usage: answer.usage,
+    passthrough: answer.passthrough,
+    leaf,
+    waitedMs,
+    attemptStartedAt,
+    release,
+    autoselect: undefined,
+    condensed: condensed?.summary,
+  } satisfies { [K in keyof Required<Served>]: unknown };
 }
 
 /** The entry (or its provider) has no free slot under its max_concurrency. */

@@ -15,7 +15,12 @@ export interface TargetAddress {
  */
 export interface TargetResolver {
   address(target: RouteTarget): TargetAddress;
-  headers(target: RouteTarget, stream: boolean): Record<string, string>;
+  /**
+   * The request headers of an attempt (the provider's own, content type, accept, the key as a
+   * bearer token for OpenAI-compatible backends) with `extra` (the hop count) last. Built once per
+   * snapshot provider, answer kind and `extra`, and shared: callers copy before changing it.
+   */
+  headers(target: RouteTarget, stream: boolean, extra: readonly [name: string, value: string]): Record<string, string>;
   /** The provider's decrypted key, or null; backends of other dialects send it in their own header. */
   apiKey(target: RouteTarget): string | null;
   pool(target: RouteTarget, connectMs: number): Pool;
@@ -38,6 +43,11 @@ export function createTargetResolver(deps: {
     }
     return out;
   };
+  /** Whole request headers per snapshot provider: [non-stream, stream], by extra header. */
+  const requestHeaders = new WeakMap<
+    RouteTarget['provider'],
+    { sealed: string | null; memos: [Map<string, Record<string, string>>, Map<string, Record<string, string>>] }
+  >();
   const keys = new Map<string, string>();
   const apiKey = (target: RouteTarget): string | null => {
     const sealed = target.provider.apiKeyEnc;
@@ -63,15 +73,31 @@ export function createTargetResolver(deps: {
   return {
     address,
     apiKey,
-    headers(target, stream) {
-      const out: Record<string, string> = {
-        ...providerHeaders(target.provider),
-        'content-type': 'application/json',
-        accept: stream ? 'text/event-stream' : 'application/json',
-      };
-      // OpenAI-compatible backends take the key as a bearer token; other types in their own header (backend-request.ts).
-      const key = backendDialectFor(target.provider.type) === null ? apiKey(target) : null;
-      if (key !== null) out['authorization'] = `Bearer ${key}`;
+    headers(target, stream, [name, value]) {
+      // Memoised on the measured hot path (docs/benchmarks.md "`aisbf start`: the request path"):
+      // building and spreading these per attempt showed in the CPU profile under load.
+      // Keyed by the ciphertext too, like `apiKey`: a provider whose key changed never gets the old one.
+      let byKind = requestHeaders.get(target.provider);
+      if (byKind === undefined || byKind.sealed !== target.provider.apiKeyEnc) {
+        byKind = { sealed: target.provider.apiKeyEnc, memos: [new Map(), new Map()] };
+        requestHeaders.set(target.provider, byKind);
+      }
+      const memo = byKind.memos[stream ? 1 : 0];
+      const memoKey = `${name}\0${value}`;
+      let out = memo.get(memoKey);
+      if (out === undefined) {
+        out = {
+          ...providerHeaders(target.provider),
+          'content-type': 'application/json',
+          accept: stream ? 'text/event-stream' : 'application/json',
+        };
+        // OpenAI-compatible backends take the key as a bearer token; other types in their own header (backend-request.ts).
+        const key = backendDialectFor(target.provider.type) === null ? apiKey(target) : null;
+        if (key !== null) out['authorization'] = `Bearer ${key}`;
+        out[name] = value;
+        // Bounded: the extra header is the hop count, below AISBF_MAX_HOPS for any request sent.
+        if (memo.size < 64) memo.set(memoKey, out);
+      }
       return out;
     },
     pool(target, connectMs) {
