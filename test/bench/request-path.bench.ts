@@ -62,3 +62,83 @@ await bestAsync('one attempt, spacingSkip() null: no await (after)', async () =>
   const claiming = spacingAfter();
   if (claiming !== null) await claiming;
 });
+
+// What served: a spread of the answer with a conditional part (before) against one literal naming
+// every field (after, run-attempts.ts' `servedBy`), then the reads serve-proxy makes of it.
+const answer = {
+  status: 200,
+  headers: { 'content-type': 'application/json' },
+  call: {},
+  body: null as Buffer | null,
+  pending: [] as unknown[],
+  malformed: 0,
+  usage: undefined as unknown,
+  passthrough: undefined as unknown,
+};
+const leaf = { target: { provider: { id: 'mock' }, model: 'w1' } };
+const release = (): void => undefined;
+let sink = 0;
+const reads = (served: { waitedMs: number; autoselect?: { reason: string }; condensed?: string }): void => {
+  served.waitedMs += 1;
+  sink += (served.autoselect?.reason ?? served.condensed ?? '').length + served.waitedMs;
+};
+best('what served: spread of the answer (before)', () => {
+  const condensed = undefined as { summary: string } | undefined;
+  const served = {
+    ...answer,
+    leaf,
+    waitedMs: 1,
+    attemptStartedAt: 2,
+    release,
+    ...(condensed === undefined ? {} : { condensed: condensed.summary }),
+  } as { waitedMs: number; autoselect?: { reason: string }; condensed?: string };
+  reads(served);
+});
+best('what served: one literal of every field (after)', () => {
+  const condensed = undefined as { summary: string } | undefined;
+  const served = {
+    status: answer.status,
+    headers: answer.headers,
+    call: answer.call,
+    body: answer.body,
+    pending: answer.pending,
+    malformed: answer.malformed,
+    usage: answer.usage,
+    passthrough: answer.passthrough,
+    leaf,
+    waitedMs: 1,
+    attemptStartedAt: 2,
+    release,
+    autoselect: undefined as { reason: string } | undefined,
+    condensed: condensed?.summary,
+  };
+  reads(served);
+});
+
+// An attempt's request headers: built and spread twice per attempt (before) against the memo of
+// upstream-target.ts (after: one Map lookup of the hop count on the provider's entry).
+const provider = { headers: { 'x-org': 'bench' } as Record<string, string>, apiKeyEnc: 'sealed' };
+const memo = new Map<string, Record<string, string>>();
+best('request headers, built and spread per attempt (before)', () => {
+  const hops = { 'x-aisbf-hops': String(0 + 1) };
+  const built: Record<string, string> = {
+    ...provider.headers,
+    'content-type': 'application/json',
+    accept: 'text/event-stream',
+  };
+  built['authorization'] = `Bearer sk-${provider.apiKeyEnc}`;
+  sink += Object.keys({ ...built, ...hops }).length;
+});
+best('request headers, memoised per provider and hop count (after)', () => {
+  const value = String(0 + 1);
+  const key = `x-aisbf-hops\0${value}`;
+  let out = memo.get(key);
+  if (out === undefined) {
+    out = { ...provider.headers, 'content-type': 'application/json', accept: 'text/event-stream' };
+    out['authorization'] = `Bearer sk-${provider.apiKeyEnc}`;
+    out['x-aisbf-hops'] = value;
+    memo.set(key, out);
+  }
+  sink += out === undefined ? 0 : 1;
+});
+if (sink < 0) process.stdout.write('unreachable\n');
