@@ -17,7 +17,7 @@ export interface BenchConfig {
   mysqlUrl: string | null;
   /** Write the generated part of docs/benchmarks.md (off with AISBF_BENCH_WRITE_DOCS=0). */
   writeDocs: boolean;
-  /** Gateways under test on a core of their own, the load side on the others (`AISBF_BENCH_PIN=off`: not pinned; pinning.ts). */
+  /** `AISBF_BENCH_PIN=on`: gateways under test on a core of their own, the load side on the others (pinning.ts); default off. */
   pin: 'on' | 'off';
 }
 
@@ -52,6 +52,6 @@ export function readBenchConfig(): BenchConfig {
     redisUrl: url('AISBF_BENCH_REDIS_URL', 'redis://127.0.0.1:6379'),
     mysqlUrl: url('AISBF_BENCH_MYSQL_URL', 'mysql://root@127.0.0.1:3306'),
     writeDocs: process.env['AISBF_BENCH_WRITE_DOCS'] !== '0',
-    pin: onOff('AISBF_BENCH_PIN', 'on'),
+    pin: onOff('AISBF_BENCH_PIN', 'off'),
   });
 }
