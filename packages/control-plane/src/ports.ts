@@ -12,6 +12,12 @@ export interface ConfigPublisher {
 /** Runs jobs the control plane waits on: in-process (all-in-one) or through BullMQ (cluster). */
 export interface JobRunner {
   discoverModels(payload: DiscoverModelsPayload): Promise<ModelDiscovery>;
+  /**
+   * Starts a discovery nobody waits for: a provider was created or changed (docs/jobs.md
+   * "Discovery follows use"). Never throws; a runner without it leaves discovery to "Get Models"
+   * and to the provider's first use.
+   */
+  discoverSoon?(payload: DiscoverModelsPayload): void;
 }
 
 export interface Session {

@@ -6,7 +6,7 @@ import {
   type DiscoverModelsPayload,
   type ModelDiscovery,
 } from './discover-models.processor';
-import { JOB_NAMES, QUEUES } from './queues';
+import { JOB_NAMES, JOB_OPTIONS, QUEUES } from './queues';
 
 export interface BullmqJobRunnerOptions extends QueueConnection {
   /** How long `discoverModels` waits for a worker (default 30 s). */
@@ -17,6 +17,8 @@ export interface BullmqJobRunnerOptions extends QueueConnection {
 /** Structurally the control plane's `JobRunner` port. */
 export interface BullmqJobRunner {
   discoverModels(payload: DiscoverModelsPayload): Promise<ModelDiscovery>;
+  /** Enqueues a discovery nobody waits for (a provider was created or changed); errors go to `onError`. */
+  discoverSoon(payload: DiscoverModelsPayload): void;
   close(): Promise<void>;
 }
 
@@ -42,7 +44,18 @@ export function createBullmqJobRunner(options: BullmqJobRunnerOptions): BullmqJo
   queue.on('error', (e) => options.onError?.(e, 'discover queue'));
   events.on('error', (e) => options.onError?.(e, 'discover queue events'));
   const ready = events.waitUntilReady();
+  // Shared with "Get Models": a click while this one waits joins it instead of adding a second call.
+  const dedupId = (data: DiscoverModelsPayload): string => `discover:${data.ownerId ?? 'global'}:${data.providerId}`;
   return {
+    discoverSoon(payload) {
+      const data = discoverModelsPayloadSchema.parse(payload);
+      queue
+        .add(JOB_NAMES.discoverModels, data, {
+          ...JOB_OPTIONS[QUEUES.discoverModels],
+          deduplication: { id: dedupId(data) },
+        })
+        .catch((error: unknown) => options.onError?.(error, `discover ${data.providerId}`));
+    },
     async discoverModels(payload) {
       const data = discoverModelsPayloadSchema.parse(payload);
       await ready;
@@ -52,7 +65,7 @@ export function createBullmqJobRunner(options: BullmqJobRunnerOptions): BullmqJo
         backoff: { type: 'fixed', delay: 250 },
         removeOnComplete: { age: 3_600 },
         removeOnFail: { age: 24 * 3_600 },
-        deduplication: { id: `discover:${data.ownerId ?? 'global'}:${data.providerId}` },
+        deduplication: { id: dedupId(data) },
       });
       const timeoutMs = options.timeoutMs ?? 30_000;
       let result: unknown;

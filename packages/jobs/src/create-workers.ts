@@ -2,12 +2,14 @@ import { discoverDepsOf, healthDepsOf, type JobProcessorDeps } from './job-proce
 import type { HealthChange } from '@aisbf/bus';
 import type { ConfigChange } from '@aisbf/core';
 import { GatewayError } from '@aisbf/core';
-import { listProviders, ownerKey, type Db } from '@aisbf/db';
+import type { Db } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { toBullmqConnection, toBullmqPrefix, type QueueConnection } from './bullmq-connection';
 import { discoverModels, discoverModelsPayloadSchema } from './discover-models.processor';
-import { checkHealth } from './health-check.processor';
+import { checkHealth, type HealthCheckResult } from './health-check.processor';
+import { createDiscoverySweep } from './discovery-sweep';
+import { removeLegacyDiscoverSchedulers } from './remove-legacy-discover-schedulers';
 import { InvalidJobPayloadError, JOB_NAMES, JOB_OPTIONS, parsePayload, QUEUES, type QueueName } from './queues';
 import type { HealthPolicy } from './traffic-health';
 import { flushUsage } from './usage-flush.processor';
@@ -22,8 +24,10 @@ export interface CreateWorkersOptions extends QueueConnection, JobProcessorDeps 
 }
 
 export interface JobWorkers {
-  /** Re-creates the periodic schedules from the provider list (runs at start and every health run). */
+  /** Upserts the health scheduler (at start; idempotent across workers). */
   syncSchedules(): Promise<void>;
+  /** Legacy per-provider discovery schedulers removed by this worker's start (docs/jobs.md "Discovery follows use"). */
+  legacySchedulersRemoved: number;
   /** True while every worker is connected (for /healthz). */
   running(): boolean;
   /** `force`: stop at once without waiting for active jobs (what a crash looks like to BullMQ). */
@@ -31,12 +35,16 @@ export interface JobWorkers {
 }
 
 export const HEALTH_SCHEDULER_ID = 'health-check:all';
-export const discoverSchedulerId = (ownerId: string | null, providerId: string): string =>
-  `discover-models:${ownerKey(ownerId) || 'global'}:${providerId}`;
+
+/** Periodic discoveries due in one health run start at most this far apart on average, within `DISCOVER_SPREAD_MS`. */
+const DISCOVER_GAP_MS = 1_000;
+const DISCOVER_SPREAD_MS = 5 * 60_000;
 
 /**
- * BullMQ wiring for `aisbf worker` (docs/architecture.md "Jobs and health"). Schedules are job schedulers with fixed ids,
- * so N worker processes create one schedule, and one job per tick, for the whole cluster.
+ * BullMQ wiring for `aisbf worker` (docs/architecture.md "Jobs and health"). The one schedule is a
+ * job scheduler with a fixed id, so N worker processes create one schedule, and one job per tick,
+ * for the whole cluster. Discovery has no scheduler: the periodic health run, which already knows
+ * the providers in use, enqueues the discoveries due (docs/jobs.md "Discovery follows use").
  */
 export async function createWorkers(options: CreateWorkersOptions): Promise<JobWorkers> {
   const connection = toBullmqConnection(options.url);
@@ -55,6 +63,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
   const healthQueue = queueOf(QUEUES.healthCheck);
   const discoverQueue = queueOf(QUEUES.discoverModels);
   for (const q of [healthQueue, discoverQueue]) q.on('error', (e) => onError(e, `queue ${q.name}`));
+  const sweep = createDiscoverySweep(Math.max(1, discoverEveryMs));
 
   /** Bad payloads never succeed: fail them once instead of retrying (UnrecoverableError). */
   const guard =
@@ -69,37 +78,42 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
       }
     };
 
-  let syncing: Promise<void> | null = null;
   const syncSchedules = async (): Promise<void> => {
-    if (syncing) return syncing;
-    syncing = (async () => {
-      if (healthEveryMs > 0) {
-        await healthQueue.upsertJobScheduler(
-          HEALTH_SCHEDULER_ID,
-          { every: healthEveryMs },
-          { name: JOB_NAMES.healthCheck, data: {} },
-        );
-      }
-      if (discoverEveryMs <= 0) return;
-      const providers = (await listProviders(options.db)).filter((p) => p.enabled);
-      const wanted = new Set<string>();
-      for (const p of providers) {
-        const id = discoverSchedulerId(p.ownerId, p.id);
-        wanted.add(id);
-        await discoverQueue.upsertJobScheduler(
-          id,
-          { every: discoverEveryMs },
-          { name: JOB_NAMES.discoverModels, data: { ownerId: p.ownerId, providerId: p.id } },
-        );
-      }
-      for (const scheduler of await discoverQueue.getJobSchedulers(0, -1)) {
-        if (scheduler.key.startsWith('discover-models:') && !wanted.has(scheduler.key))
-          await discoverQueue.removeJobScheduler(scheduler.key);
-      }
-    })().finally(() => {
-      syncing = null;
-    });
-    return syncing;
+    if (healthEveryMs > 0)
+      await healthQueue.upsertJobScheduler(
+        HEALTH_SCHEDULER_ID,
+        { every: healthEveryMs },
+        { name: JOB_NAMES.healthCheck, data: {} },
+      );
+  };
+
+  /**
+   * The discoveries of this period still to run for the providers in use, one job each: the
+   * deduplication id names the provider and its period, so the N workers' health runs (and a
+   * restarted worker) enqueue it once for the cluster; started at jittered offsets.
+   */
+  const requestDiscoveries = async (inUse: HealthCheckResult['inUse']): Promise<number> => {
+    if (discoverEveryMs <= 0) return 0;
+    const due = sweep.due(inUse, Date.now());
+    if (due.length === 0) return 0;
+    const spreadMs = Math.min(DISCOVER_SPREAD_MS, discoverEveryMs, DISCOVER_GAP_MS * due.length);
+    try {
+      await discoverQueue.addBulk(
+        due.map(({ payload, key }) => ({
+          name: JOB_NAMES.discoverModels,
+          data: payload,
+          opts: {
+            ...JOB_OPTIONS[QUEUES.discoverModels],
+            delay: Math.floor(Math.random() * spreadMs),
+            deduplication: { id: key, ttl: discoverEveryMs },
+          },
+        })),
+      );
+    } catch (error) {
+      sweep.forget(due);
+      throw error;
+    }
+    return due.length;
   };
 
   const workers = [
@@ -122,9 +136,15 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
       QUEUES.healthCheck,
       guard(async (job) => {
         const result = await checkHealth(healthDepsOf(options), job.data);
-        // The periodic run also keeps the per-provider discovery schedules in step with the db.
-        await syncSchedules().catch((error: unknown) => onError(error, 'sync schedules'));
-        return { checked: result.checked.length, changed: result.changed };
+        // Discovery follows use: the periodic run's providers in use are the ones rediscovered.
+        const periodic = (job.data as { providerId?: unknown } | undefined)?.providerId === undefined;
+        const discoveries = await (periodic ? requestDiscoveries(result.inUse) : Promise.resolve(0)).catch(
+          (error: unknown) => {
+            onError(error, 'request discoveries');
+            return 0;
+          },
+        );
+        return { checked: result.checked.length, changed: result.changed, discoveries };
       }),
       { ...workerOptions, concurrency: 1 },
     ),
@@ -135,9 +155,11 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   await syncSchedules();
+  const legacySchedulersRemoved = await removeLegacyDiscoverSchedulers(discoverQueue);
 
   return {
     syncSchedules,
+    legacySchedulersRemoved,
     running: () => workers.every((w) => w.isRunning()),
     async close(force = false) {
       await Promise.all(workers.map((w) => w.close(force)));

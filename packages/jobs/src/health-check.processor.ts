@@ -78,6 +78,12 @@ export interface HealthCheckResult {
   changed: number;
   /** Providers that needed a probe but were left for a later run (over `maxProbesPerRun`). */
   deferred: number;
+  /**
+   * The periodic run's providers in use (enabled, used or standby, deferred ones included, idle
+   * ones not): what periodic discovery follows (docs/jobs.md "Discovery follows use"). Empty for
+   * a run about one provider.
+   */
+  inUse: StoredProvider[];
 }
 
 /** Probes of one run start at most this far apart on average (docs/jobs.md "Only what is used"). */
@@ -174,7 +180,8 @@ export async function checkHealth(deps: HealthCheckDeps, payload: unknown): Prom
       });
     }
   }
-  return { checked, changed, deferred: deferred.size };
+  const inUse = input.providerId === undefined ? providers.filter((p) => p.enabled && !idle.has(p.rowId)) : [];
+  return { checked, changed, deferred: deferred.size, inUse };
 }
 
 async function judge(

@@ -9,8 +9,12 @@ import { createThreadUsageSink } from './thread-usage-sink';
 import type { UsageSpool } from './usage-spool';
 import { discoverModels, type DiscoverModelsPayload, type ModelDiscovery } from './discover-models.processor';
 import { checkHealth, type HealthCheckResult } from './health-check.processor';
-import { listProviders } from '@aisbf/db';
+import { createDiscoverySweep } from './discovery-sweep';
+import { spreadRuns } from './spread-probes';
 import type { HealthPolicy } from './traffic-health';
+
+/** Discoveries run at once after a health run: what one BullMQ discover worker runs (create-workers.ts). */
+const DISCOVER_CONCURRENCY = 4;
 
 export interface InProcessJobsOptions extends JobProcessorDeps {
   /** `discoverModels` gives up waiting after this long (default 30 s). */
@@ -32,10 +36,13 @@ export interface InProcessJobs {
   discoverModels(payload: DiscoverModelsPayload): Promise<ModelDiscovery>;
   /** The data plane's UsageSink (batched inserts). */
   usageSink: UsageSink;
-  /** Runs the health check now (the timer calls the same). */
-  runHealthCheck(): Promise<HealthCheckResult>;
-  /** Runs discovery for every enabled provider now. */
-  runDiscovery(): Promise<void>;
+  /** Starts a discovery nobody waits for (a provider was created or changed); errors go to `onError`. */
+  discoverSoon(payload: DiscoverModelsPayload): void;
+  /**
+   * Runs the periodic health check now (the timer calls the same), then the discoveries due for
+   * the providers it found in use (docs/jobs.md "Discovery follows use"): `discovered` lists them.
+   */
+  runHealthCheck(): Promise<HealthCheckResult & { discovered: DiscoverModelsPayload[] }>;
   close(): Promise<void>;
 }
 
@@ -70,15 +77,19 @@ export function createInProcessJobs(options: InProcessJobsOptions): InProcessJob
     return started;
   };
 
-  const runHealthCheck = (): Promise<HealthCheckResult> => checkHealth(healthDepsOf(options), {});
-
-  const runDiscovery = async (): Promise<void> => {
-    for (const p of await listProviders(options.db)) {
-      if (!p.enabled || closed) continue;
-      await discover({ ownerId: p.ownerId, providerId: p.id }).catch((error: unknown) =>
-        onError(error, `discover ${p.id}`),
-      );
-    }
+  const discoverEveryMs = options.discoverEveryMs ?? 6 * 3_600_000;
+  const sweep = createDiscoverySweep(Math.max(1, discoverEveryMs));
+  const runHealthCheck = async (): Promise<HealthCheckResult & { discovered: DiscoverModelsPayload[] }> => {
+    const result = await checkHealth(healthDepsOf(options), {});
+    if (discoverEveryMs <= 0 || closed) return { ...result, discovered: [] };
+    const due = sweep.due(result.inUse, Date.now());
+    // As many at once as a BullMQ worker runs; the next run waits for these (timers never overlap).
+    await spreadRuns(
+      due,
+      ({ payload }) => discover(payload).catch((error: unknown) => onError(error, `discover ${payload.providerId}`)),
+      { spreadMs: 0, concurrency: DISCOVER_CONCURRENCY },
+    );
+    return { ...result, discovered: due.map((d) => d.payload) };
   };
 
   const every = (ms: number | undefined, fallback: number, run: () => Promise<unknown>, label: string): void => {
@@ -98,7 +109,6 @@ export function createInProcessJobs(options: InProcessJobsOptions): InProcessJob
     timers.push(timer);
   };
   every(options.healthEveryMs, 60_000, runHealthCheck, 'health check');
-  every(options.discoverEveryMs, 6 * 3_600_000, runDiscovery, 'discovery');
 
   return {
     async discoverModels(payload) {
@@ -122,9 +132,12 @@ export function createInProcessJobs(options: InProcessJobsOptions): InProcessJob
         clearTimeout(timer);
       }
     },
+    discoverSoon(payload) {
+      if (closed) return;
+      discover(payload).catch((error: unknown) => onError(error, `discover ${payload.providerId}`));
+    },
     usageSink,
     runHealthCheck,
-    runDiscovery,
     async close() {
       closed = true;
       for (const t of timers) clearInterval(t);

@@ -56,12 +56,13 @@ export function createConfigService(ctx: ServiceContext) {
       const items = parsed.value.items;
       const changeKind: ConfigChange['kind'] =
         input.kind === 'providers' ? 'provider' : input.kind === 'rotations' ? 'rotation' : 'autoselect';
-      return ctx.commit(async (trx) => {
+      const enabledProviders = new Set<string>();
+      const imported = await ctx.commit(async (trx) => {
         let result: ImportResult;
         if (input.kind === 'providers') {
           result = { created: [], updated: [], warnings: [] };
           for (const item of items) {
-            const { created } = await writeProvider(trx, ctx.secretBox, {
+            const { created, provider } = await writeProvider(trx, ctx.secretBox, {
               ownerId: scope.ownerId,
               raw: item.raw,
               now: ctx.clock(),
@@ -69,6 +70,7 @@ export function createConfigService(ctx: ServiceContext) {
               endpointCheck: ctx.endpointCheck,
             });
             (created ? result.created : result.updated).push(item.id);
+            if (provider.enabled) enabledProviders.add(provider.id);
           }
         } else {
           const kind = input.kind === 'rotations' ? 'rotation' : 'autoselect';
@@ -95,6 +97,9 @@ export function createConfigService(ctx: ServiceContext) {
           })),
         };
       });
+      // Imported providers are discovered as if created one by one (docs/jobs.md "Discovery follows use").
+      for (const providerId of enabledProviders) ctx.jobs.discoverSoon?.({ ownerId: scope.ownerId, providerId });
+      return imported;
     },
 
     /** The scope's own configuration as importable documents; provider keys never leave. */

@@ -188,6 +188,7 @@ export function createProvidersService(ctx: ServiceContext) {
           changes: [{ kind: 'provider', id: provider.id, op: 'upsert', owner: scope.ownerId }],
         };
       });
+      if (saved.enabled) ctx.jobs.discoverSoon?.({ ownerId: scope.ownerId, providerId: saved.id });
       const [view] = await views([saved], new Map(scope.ownerId === null ? [] : [[scope.ownerId, scope.label]]));
       if (view === undefined) throw new GatewayError('INTERNAL', 'provider view missing');
       return { ...view, warnings: unknownKeyWarnings('provider', input.input) };

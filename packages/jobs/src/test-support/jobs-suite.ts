@@ -22,9 +22,10 @@ import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toBullmqConnection, toBullmqPrefix } from '../bullmq-connection';
 import { createBullmqJobRunner } from '../bullmq-job-runner';
-import { createWorkers, discoverSchedulerId, HEALTH_SCHEDULER_ID, type JobWorkers } from '../create-workers';
+import { createWorkers, HEALTH_SCHEDULER_ID, type JobWorkers } from '../create-workers';
 import { checkHealth } from '../health-check.processor';
 import { createInProcessJobs } from '../in-process-jobs';
+import { discoveryPeriod } from '../discovery-period';
 import { QUEUES } from '../queues';
 import { makeUsageEvent, servedBy } from './usage-events';
 
@@ -201,13 +202,19 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
     }
 
     if (parts.has('bullmq')) {
-      it('BullMQ: one scheduler per provider for the cluster, however many workers', async () => {
-        // Its own upstream: providers of earlier tests share this database and get schedules too.
-        const own = await startMockUpstream({ models: ['m1', 'm2'] });
-        closers.push(() => own.close());
-        await addProvider('sched-a', own.url);
-        await useNow('sched-a');
-        const { prefix } = await startWorkers({ healthEveryMs: 60_000, discoverEveryMs: 3_600_000 });
+      it('BullMQ: discovery follows use: a provider in use is rediscovered each period, once for the cluster; an idle one never', async () => {
+        // Their own upstreams: providers of earlier tests share this database.
+        const used = await startMockUpstream({ models: ['m1', 'm2'] });
+        const idle = await startMockUpstream({ models: ['m1', 'm2'] });
+        closers.push(
+          () => used.close(),
+          () => idle.close(),
+        );
+        await addProvider('use-a', used.url);
+        await addProvider('idle-a', idle.url);
+        await useNow('use-a');
+        const everyMs = 1_500;
+        const { prefix } = await startWorkers({ healthEveryMs: 150, discoverEveryMs: everyMs });
         // A second worker process of the same cluster.
         const second = await createWorkers({
           url: testRedisUrl(),
@@ -215,35 +222,105 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
           db: handle.db,
           secretBox: box,
           ...deps,
-          healthEveryMs: 60_000,
-          discoverEveryMs: 3_600_000,
+          healthEveryMs: 150,
+          discoverEveryMs: everyMs,
         });
         closers.push(() => second.close());
-        const queue = new Queue(QUEUES.discoverModels, {
-          connection: toBullmqConnection(testRedisUrl()),
-          prefix: toBullmqPrefix(prefix),
-        });
-        const healthQueue = new Queue(QUEUES.healthCheck, {
-          connection: toBullmqConnection(testRedisUrl()),
-          prefix: toBullmqPrefix(prefix),
-        });
+        const queueOf = (name: string) =>
+          new Queue(name, { connection: toBullmqConnection(testRedisUrl()), prefix: toBullmqPrefix(prefix) });
+        const queue = queueOf(QUEUES.discoverModels);
+        const healthQueue = queueOf(QUEUES.healthCheck);
         closers.push(
           () => queue.close(),
           () => healthQueue.close(),
         );
-        const keys = (await queue.getJobSchedulers(0, -1)).map((s) => s.key);
-        expect(keys.filter((k) => k === discoverSchedulerId(ownerId, 'sched-a'))).toHaveLength(1);
-        expect(new Set(keys).size).toBe(keys.length);
+        const started = Date.now();
+        // No scheduler per provider: the health run's one scheduler is all there is.
+        expect(await queue.getJobSchedulersCount()).toBe(0);
         expect((await healthQueue.getJobSchedulers(0, -1)).map((s) => s.key)).toEqual([HEALTH_SCHEDULER_ID]);
-        // A scheduler's first run is immediate: the new provider is discovered without anyone asking,
-        // once for the cluster (one discovery + one health probe reach the upstream, not one per worker).
+        const discoveriesOf = async (id: string) =>
+          (await queue.getJobs(['completed', 'failed', 'active', 'wait', 'delayed'])).filter(
+            (j) => (j.data as { providerId: string }).providerId === id,
+          );
         await until(
-          async () => (await findProvider(handle.db, ownerId, 'sched-a'))?.models.some((m) => m.name === 'm2') ?? false,
+          async () => (await findProvider(handle.db, ownerId, 'use-a'))?.models.some((m) => m.name === 'm2') ?? false,
           10_000,
-          'scheduled discovery',
+          'first discovery of the provider in use',
         );
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        expect(own.requests.filter((r) => r.path === '/v1/models')).toHaveLength(2);
+        await until(async () => (await discoveriesOf('use-a')).length >= 3, 15_000, 'two more periods');
+        const elapsed = Date.now() - started;
+        const jobs = await discoveriesOf('use-a');
+        // One job per period however many workers ran health checks (about ten runs a period here).
+        const periods = jobs.map((j) => j.opts.deduplication?.id);
+        expect(new Set(periods).size).toBe(periods.length);
+        expect(jobs.length).toBeLessThanOrEqual(Math.ceil(elapsed / everyMs) + 1);
+        expect(await discoveriesOf('idle-a')).toEqual([]);
+        expect(idle.requests).toHaveLength(0);
+        expect(await queue.getJobSchedulersCount()).toBe(0);
+      });
+    }
+
+    if (parts.has('bullmq')) {
+      it('BullMQ: a created provider is discovered at once, without a schedule (discoverSoon)', async () => {
+        await addProvider('fresh');
+        const { prefix } = await startWorkers({ discoverEveryMs: 3_600_000 });
+        const runner = createBullmqJobRunner({ url: testRedisUrl(), prefix, timeoutMs: 10_000 });
+        closers.push(() => runner.close());
+        runner.discoverSoon({ ownerId, providerId: 'fresh' });
+        await until(
+          async () => (await findProvider(handle.db, ownerId, 'fresh'))?.models.some((m) => m.name === 'm2') ?? false,
+          10_000,
+          'discovery of the created provider',
+        );
+        expect(upstream.requests.filter((r) => r.path === '/v1/models')).toHaveLength(1);
+        expect(changes.at(-1)).toMatchObject({ kind: 'models', id: 'fresh', op: 'upsert' });
+      });
+    }
+
+    if (parts.has('bullmq')) {
+      it('BullMQ: the legacy per-provider discovery schedulers are removed at worker start, with their pending jobs', async () => {
+        const prefix = testRedisPrefix('jobs');
+        const queue = new Queue(QUEUES.discoverModels, {
+          connection: toBullmqConnection(testRedisUrl()),
+          prefix: toBullmqPrefix(prefix),
+        });
+        closers.push(() => queue.close());
+        // What an earlier version left behind: one scheduler per provider, the next run hours away.
+        // More than one page (1,000) of them, plus one that is not a discovery schedule.
+        const legacy = 1_234;
+        const startDate = Date.now() + 3_600_000;
+        for (let i = 0; i < legacy; i += 1)
+          await queue.upsertJobScheduler(
+            `discover-models:${ownerId}:legacy-${i}`,
+            { every: 6 * 3_600_000, startDate },
+            { name: 'discover-models', data: { ownerId, providerId: `legacy-${i}` } },
+          );
+        await queue.upsertJobScheduler('something-else', { every: 3_600_000, startDate }, { name: 'other', data: {} });
+        expect(await queue.getJobSchedulersCount()).toBe(legacy + 1);
+        expect(await queue.getDelayedCount()).toBe(legacy + 1);
+        const first = await createWorkers({
+          url: testRedisUrl(),
+          prefix,
+          db: handle.db,
+          secretBox: box,
+          ...deps,
+          healthEveryMs: 0,
+        });
+        closers.push(() => first.close());
+        expect(first.legacySchedulersRemoved).toBe(legacy);
+        expect((await queue.getJobSchedulers(0, -1)).map((s) => s.key)).toEqual(['something-else']);
+        expect(await queue.getDelayedCount()).toBe(1);
+        // Once: the next start finds nothing left to remove.
+        const again = await createWorkers({
+          url: testRedisUrl(),
+          prefix,
+          db: handle.db,
+          secretBox: box,
+          ...deps,
+          healthEveryMs: 0,
+        });
+        closers.push(() => again.close());
+        expect(again.legacySchedulersRemoved).toBe(0);
       });
     }
 
@@ -294,6 +371,65 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
         await jobs.runHealthCheck();
         expect(await statusOf('local')).toBe('healthy');
         expect(health.filter((h) => h.providerId === 'local').map((h) => h.status)).toEqual(['unhealthy', 'healthy']);
+      });
+    }
+
+    if (parts.has('in-process')) {
+      it('in-process: discovery follows use: the health run discovers a provider in use once a period, never an idle one', async () => {
+        const used = await startMockUpstream({ models: ['m1', 'm2'] });
+        const idle = await startMockUpstream({ models: ['m1', 'm2'] });
+        closers.push(
+          () => used.close(),
+          () => idle.close(),
+        );
+        await addProvider('ip-used', used.url);
+        await addProvider('ip-idle', idle.url);
+        await useNow('ip-used');
+        const everyMs = 3_000;
+        const jobs = createInProcessJobs({
+          db: handle.db,
+          secretBox: box,
+          ...deps,
+          healthEveryMs: 0,
+          discoverEveryMs: everyMs,
+          healthPolicy: { probeTimeoutMs: 1_000 },
+        });
+        closers.push(() => jobs.close());
+        // Each provider's periods have a phase of their own: start the runs just after one begins.
+        const nextPeriod = async () => {
+          const { startsAt } = discoveryPeriod(ownerId, 'ip-used', Date.now(), everyMs);
+          await new Promise((resolve) => setTimeout(resolve, startsAt + everyMs - Date.now() + 20));
+        };
+        const usedModelCalls = () => used.requests.filter((r) => r.path === '/v1/models').length;
+        const discovered = async () => (await jobs.runHealthCheck()).discovered.map((d) => d.providerId);
+        await nextPeriod();
+        // Providers of earlier tests served recently too: they are in use as well.
+        expect(await discovered()).toContain('ip-used');
+        expect((await findProvider(handle.db, ownerId, 'ip-used'))?.models.map((m) => m.name)).toEqual(['m1', 'm2']);
+        // One probe and one discovery; the same period asks no second discovery.
+        expect(usedModelCalls()).toBe(2);
+        expect(await discovered()).not.toContain('ip-used');
+        expect(usedModelCalls()).toBe(3);
+        await nextPeriod();
+        expect(await discovered()).toContain('ip-used');
+        expect(usedModelCalls()).toBe(5);
+        expect(idle.requests).toHaveLength(0);
+      });
+    }
+
+    if (parts.has('in-process')) {
+      it('in-process: a created provider is discovered at once (discoverSoon)', async () => {
+        await addProvider('ip-fresh');
+        const jobs = createInProcessJobs({ db: handle.db, secretBox: box, ...deps, healthEveryMs: 0 });
+        closers.push(() => jobs.close());
+        jobs.discoverSoon({ ownerId, providerId: 'ip-fresh' });
+        await until(
+          async () =>
+            (await findProvider(handle.db, ownerId, 'ip-fresh'))?.models.some((m) => m.name === 'm2') ?? false,
+          5_000,
+          'discovery of the created provider',
+        );
+        expect(changes.at(-1)).toMatchObject({ kind: 'models', id: 'ip-fresh', op: 'upsert' });
       });
     }
 
