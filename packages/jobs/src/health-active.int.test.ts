@@ -116,6 +116,8 @@ describe.each(backends)('health job on $name: only providers in use', ({ open })
       ['tried', 'probe', 'healthy'],
     ]);
     expect(result.deferred).toBe(0);
+    // What periodic discovery follows: the providers in use, not the idle one whose mark was lifted.
+    expect(result.inUse.map((p) => p.id).sort()).toEqual(['served', 'standby', 'tried']);
     expect([modelsCalls(mocks.tried), modelsCalls(mocks.served), modelsCalls(mocks.standby)]).toEqual([1, 1, 1]);
     // 80 idle providers plus the marked one: not a single request.
     expect(mocks.idle.requests).toHaveLength(0);
