@@ -6,6 +6,7 @@ import { modelHealth0003 } from './migrations/0003-model-health';
 import { context0004 } from './migrations/0004-context';
 import { configChanges0005 } from './migrations/0005-config-changes';
 import { usageFilterIndexes0007 } from './migrations/0007-usage-filter-indexes';
+import { healthStatusIndex0008 } from './migrations/0008-health-status-index';
 
 /** Forward-only, in code (no file scanning: works the same from a checkout, tsx or a bundle). */
 const MIGRATIONS: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-context': context0004,
   '0005-config-changes': configChanges0005,
   '0007-usage-filter-indexes': usageFilterIndexes0007,
+  '0008-health-status-index': healthStatusIndex0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -30,13 +30,38 @@ function scopes(userId: string, scope: 'user' | 'global' | 'any', id: string): S
   ];
 }
 
-/** The rotations a usage record's route may name (a bare id may be a rotation too). */
-function rotationKeys(usage: RecentUsage): ScopedKey[] {
-  const route = parseRouteName(usage.route);
-  if (!route.ok) return [];
-  if (route.value.kind === 'rotation') return scopes(usage.userId, route.value.scope, route.value.id);
-  if (route.value.kind === 'bare') return scopes(usage.userId, 'any', route.value.id);
-  return [];
+interface RouteTargets {
+  providers: ScopedKey[];
+  rotations: ScopedKey[];
+  autoselects: ScopedKey[];
+}
+
+/**
+ * What a route name may reach, resolved for `ownerId` (the caller, or the owner of the config
+ * naming it; null = a global config, which may only name global resources, docs/control-plane.md).
+ */
+function addRoute(into: RouteTargets, ownerId: string | null, name: string): void {
+  const route = parseRouteName(name);
+  if (!route.ok) return;
+  const r = route.value;
+  const keys = (scope: 'user' | 'global' | 'any', id: string): ScopedKey[] =>
+    ownerId === null ? (scope === 'user' ? [] : [{ ownerId: null, id }]) : scopes(ownerId, scope, id);
+  if (r.kind === 'provider') into.providers.push(...keys(r.scope, r.providerId));
+  else if (r.kind === 'rotation') into.rotations.push(...keys(r.scope, r.id));
+  else if (r.kind === 'autoselect') into.autoselects.push(...keys(r.scope, r.id));
+  else {
+    into.rotations.push(...keys('any', r.id));
+    into.autoselects.push(...keys('any', r.id));
+  }
+}
+
+/** Route names an autoselect may send a request to: its candidates, its fallback, its selection model. */
+function autoselectRoutes(config: unknown): string[] {
+  if (!isRecord(config)) return [];
+  const candidates = Array.isArray(config['available_models']) ? config['available_models'] : [];
+  const names = candidates.flatMap((c) => (isRecord(c) && typeof c['model_id'] === 'string' ? [c['model_id']] : []));
+  for (const key of ['fallback', 'selection_model']) if (typeof config[key] === 'string') names.push(config[key]);
+  return names;
 }
 
 /** Provider slugs a rotation's entries name (entries naming another route are followed no further). */
@@ -49,23 +74,29 @@ function entryProviders(config: unknown): string[] {
 
 /**
  * The providers worth the health job's attention (docs/jobs.md "Only what is used"): those recent
- * usage names (served, or tried), those in a rotation recent requests called (a standby entry must
- * be known good before it is needed), and those still carrying a verdict (to lift it once idle).
+ * usage names (served, or tried), those in a rotation recent requests called, directly or through
+ * an autoselect (a standby entry must be known good before it is needed), and those still
+ * carrying a verdict (to lift it once idle).
  * Everything is looked up by key, so the cost follows recent traffic, never the number of sign-ups.
  */
 export async function findActiveProviders(db: Db, usage: ReadonlyArray<RecentUsage>): Promise<ActiveProviders> {
-  const keys: ScopedKey[] = [];
-  const rotations: ScopedKey[] = [];
+  const targets: RouteTargets = { providers: [], rotations: [], autoselects: [] };
   for (const record of usage) {
-    if (record.provider !== null) keys.push({ ownerId: record.providerOwnerId, id: record.provider });
-    for (const attempt of record.attempts) keys.push(...scopes(record.userId, 'any', attempt.provider));
-    rotations.push(...rotationKeys(record));
+    if (record.provider !== null) targets.providers.push({ ownerId: record.providerOwnerId, id: record.provider });
+    for (const attempt of record.attempts) targets.providers.push(...scopes(record.userId, 'any', attempt.provider));
+    addRoute(targets, record.userId, record.route);
   }
-  for (const rotation of await findRouteConfigsByKeys(db, 'rotations', rotations))
+  // An autoselect called leads one level further: the rotations and providers it may pick (an
+  // autoselect it names is not followed further). Lookups are by key; duplicates are dropped there.
+  for (const autoselect of await findRouteConfigsByKeys(db, 'autoselects', targets.autoselects))
+    for (const name of autoselectRoutes(autoselect.config)) addRoute(targets, autoselect.ownerId, name);
+  for (const rotation of await findRouteConfigsByKeys(db, 'rotations', targets.rotations))
     for (const slug of entryProviders(rotation.config))
       // A global rotation may only name global providers (docs/control-plane.md).
-      keys.push(...(rotation.ownerId === null ? [{ ownerId: null, id: slug }] : scopes(rotation.ownerId, 'any', slug)));
-  const used = await findProvidersByKeys(db, keys);
+      targets.providers.push(
+        ...(rotation.ownerId === null ? [{ ownerId: null, id: slug }] : scopes(rotation.ownerId, 'any', slug)),
+      );
+  const used = await findProvidersByKeys(db, targets.providers);
   const usedRows = new Set(used.map((p) => p.rowId));
   const marked = (await listMarkedProviderRowIds(db)).filter((rowId) => !usedRows.has(rowId));
   const idle = await findProvidersByRowIds(db, marked);

@@ -7,6 +7,7 @@ import {
   migrateToLatest,
   setProviderHealth,
   upsertProvider,
+  upsertAutoselect,
   upsertRotation,
   type DatabaseHandle,
 } from '@aisbf/db';
@@ -139,6 +140,52 @@ describe.each(backends)('health job on $name: only providers in use', ({ open })
     // The one left out last time is now the longest unchecked.
     const left = ['served', 'standby', 'tried'].filter((id) => !probedFirst.includes(id));
     expect(second.checked.map((c) => c.providerId)).toEqual(left);
+    expect(mocks.idle.requests).toHaveLength(0);
+  });
+  it('follows an autoselect called to the rotations and providers it may pick', async () => {
+    const picker = (await insertUser(handle.db, { username: 'picker', passwordHash: null, role: 'user', now: 0 })).id;
+    for (const id of ['chosen', 'spare', 'direct', 'fallback']) await addProvider(picker, id, mocks.standby);
+    await upsertRotation(
+      handle.db,
+      {
+        ownerId: picker,
+        id: 'pair',
+        config: {
+          providers: [
+            { provider_id: 'chosen', model: 'm1', weight: 1 },
+            { provider_id: 'spare', model: 'm1', weight: 1 },
+          ],
+        },
+      },
+      0,
+    );
+    await upsertAutoselect(
+      handle.db,
+      {
+        ownerId: picker,
+        id: 'auto',
+        config: {
+          fallback: 'user-provider/fallback/m1',
+          available_models: [
+            { model_id: 'user-rotation/pair', description: 'the pair' },
+            { model_id: 'user-provider/direct/m1', description: 'one model' },
+          ],
+        },
+      },
+      0,
+    );
+    await insertUsageEvents(handle.db, [
+      makeUsageEvent('picker', 1, NOW + 30_000, {
+        userId: picker,
+        route: 'user-autoselect/auto',
+        provider: 'chosen',
+        providerOwnerId: picker,
+        attempts: [{ provider: 'chosen', model: 'm1', status: 200, outcome: 'ok', latencyMs: 5 }],
+      }),
+    ]);
+    const result = await run({}, NOW + 31_000);
+    const picked = result.inUse.filter((p) => p.ownerId === picker).map((p) => p.id);
+    expect(picked.sort()).toEqual(['chosen', 'direct', 'fallback', 'spare']);
     expect(mocks.idle.requests).toHaveLength(0);
   });
 });

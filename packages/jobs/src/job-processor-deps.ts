@@ -21,7 +21,11 @@ export interface JobProcessorDeps {
   userFetch?: typeof fetch;
   /** Periodic health check of every provider (default 60 s; 0 = none). */
   healthEveryMs?: number;
-  /** Periodic model discovery per provider (default 6 h; 0 = none). */
+  /**
+   * How often a provider in use is rediscovered (default 6 h; 0 = never, only on write and "Get
+   * Models"). Requested by the periodic health run (docs/jobs.md "Discovery follows use"), so it
+   * needs `healthEveryMs` > 0.
+   */
   discoverEveryMs?: number;
   healthPolicy?: Partial<HealthPolicy>;
   onError?: (error: unknown, context: string) => void;
