@@ -4,6 +4,8 @@ import { sql, type KyselyPlugin } from 'kysely';
 import { createDatabase, insertUsageEvents, listProviders, migrateToLatest } from '../../packages/db/src/index';
 import { checkHealth } from '../../packages/jobs/src/index';
 import { createDiscoverySweep } from '../../packages/jobs/src/discovery-sweep';
+import { findActiveProviders } from '../../packages/jobs/src/active-providers';
+import { readRecentUsage } from '../../packages/jobs/src/read-traffic';
 import { createSecretBox, generateSecretKey } from '../../packages/secrets/src/index';
 import { startMockUpstream } from '../../packages/testkit/src/index';
 import { makeUsageEvent } from '../../packages/jobs/src/test-support/usage-events';
@@ -20,6 +22,12 @@ import { SCALE_SHAPE, scaleUsername, seedScale } from './scale-seed';
  * rows examined), so two sizes with the same active set can be compared. Usage:
  * `AISBF_SCALE_USERS=100000 pnpm exec tsx test/bench/health-scale.ts`.
  */
+/** How many providers each source judged, e.g. `probe 100, idle 3`. */
+const sources = (checked: ReadonlyArray<{ source: string }>): string => {
+  const counts = new Map<string, number>();
+  for (const c of checked) counts.set(c.source, (counts.get(c.source) ?? 0) + 1);
+  return [...counts].map(([source, n]) => `${source} ${n}`).join(', ');
+};
 const log = (line: string): void => void process.stdout.write(`[bench:health-scale] ${line}\n`);
 
 async function main(): Promise<void> {
@@ -46,15 +54,13 @@ async function main(): Promise<void> {
     for (let first = 0; first < allUsers.length; first += 1_000)
       await insertUsageEvents(
         handle.db,
-        allUsers
-          .slice(first, first + 1_000)
-          .map((u, i) =>
-            makeUsageEvent('old', first + i, Date.now() - 86_400_000, {
-              userId: u.id,
-              providerOwnerId: u.id,
-              provider: 'p1',
-            }),
-          ),
+        allUsers.slice(first, first + 1_000).map((u, i) =>
+          makeUsageEvent('old', first + i, Date.now() - 86_400_000, {
+            userId: u.id,
+            providerOwnerId: u.id,
+            provider: 'p1',
+          }),
+        ),
       );
     // Every provider was judged once, long ago, and is idle now: health rows stay (lifted to unknown).
     await sql`INSERT INTO provider_health (provider_id, status, checked_at) SELECT id, 'unknown', 0 FROM providers`.execute(
@@ -125,7 +131,18 @@ async function main(): Promise<void> {
         .join(
           ' ',
         )}; ${active} active users; health run (judge, probe ${last?.checked.filter((c) => c.source === 'probe').length} providers, store): ` +
-        `median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms of ${runs} runs (${times.map((t) => t.toFixed(0)).join(', ')}); in use ${last?.inUse.length}`,
+        `median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms of ${runs} runs (${times.map((t) => t.toFixed(0)).join(', ')}); in use ${last?.inUse.length} (judged by: ${sources(last?.checked ?? [])})`,
+    );
+    // The part that could grow with sign-ups: reading the window and finding the providers in use (no probes, no writes).
+    const selection: number[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      const started = performance.now();
+      await findActiveProviders(handle.db, await readRecentUsage(handle.db, now - 15 * 60_000));
+      selection.push(performance.now() - started);
+    }
+    selection.sort((a, b) => a - b);
+    log(
+      `finding the providers in use (read the window, look them up, marked ones): median ${selection[10]!.toFixed(1)} ms, min ${selection[0]!.toFixed(1)} ms of 20`,
     );
     const total = [...statements.values()].reduce((s, v) => s + v.count, 0);
     log(`SQL statements in one run: ${total} (${statements.size} distinct)`);
