@@ -16,12 +16,11 @@ export async function removeLegacyDiscoverSchedulers(queue: Queue): Promise<numb
   let offset = 0;
   for (;;) {
     const page = await queue.getJobSchedulers(offset, offset + PAGE - 1);
-    let kept = 0;
-    for (const scheduler of page) {
-      if (scheduler.key.startsWith('discover-models:')) {
-        if (await queue.removeJobScheduler(scheduler.key)) removed += 1;
-      } else kept += 1;
-    }
+    const legacy = page.filter((scheduler) => scheduler.key.startsWith('discover-models:'));
+    // A page's removals go out together: one round trip's wait per page, not one per scheduler.
+    const results = await Promise.all(legacy.map((scheduler) => queue.removeJobScheduler(scheduler.key)));
+    removed += results.filter(Boolean).length;
+    const kept = page.length - legacy.length;
     // Removed entries leave the sorted set: only the kept ones move the next page's offset.
     offset += kept;
     if (page.length < PAGE) return removed;

@@ -287,13 +287,17 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
         closers.push(() => queue.close());
         // What an earlier version left behind: one scheduler per provider, the next run hours away.
         // More than one page (1,000) of them, plus one that is not a discovery schedule.
-        const legacy = 1_234;
+        const legacy = 1_100;
         const startDate = Date.now() + 3_600_000;
-        for (let i = 0; i < legacy; i += 1)
-          await queue.upsertJobScheduler(
-            `discover-models:${ownerId}:legacy-${i}`,
-            { every: 6 * 3_600_000, startDate },
-            { name: 'discover-models', data: { ownerId, providerId: `legacy-${i}` } },
+        for (let first = 0; first < legacy; first += 100)
+          await Promise.all(
+            Array.from({ length: Math.min(100, legacy - first) }, (_, k) =>
+              queue.upsertJobScheduler(
+                `discover-models:${ownerId}:legacy-${first + k}`,
+                { every: 6 * 3_600_000, startDate },
+                { name: 'discover-models', data: { ownerId, providerId: `legacy-${first + k}` } },
+              ),
+            ),
           );
         await queue.upsertJobScheduler('something-else', { every: 3_600_000, startDate }, { name: 'other', data: {} });
         expect(await queue.getJobSchedulersCount()).toBe(legacy + 1);
