@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const config = readScaleConfig();
   const active = int('AISBF_HEALTH_ACTIVE', 50, 1, 10_000);
   const runs = int('AISBF_HEALTH_RUNS', 5, 1, 100);
-  // 1: drop migration 0006's status indexes first (the A/B of that migration).
+  // 1: drop migration 0008's status indexes first (the A/B of that migration).
   const withoutStatusIndex = int('AISBF_HEALTH_NO_STATUS_INDEX', 0, 0, 1) === 1;
   const upstream = await startMockUpstream({ models: [SCALE_SHAPE.model] });
   const database = await createBenchDatabase(config.mysqlUrl);
