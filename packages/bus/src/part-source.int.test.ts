@@ -473,6 +473,24 @@ describe.each(clusters)('control-plane boot: $name', ({ make }) => {
     expect((await control.store.head())?.id).toBe(entries.at(-1)!.id);
   });
 
+  it('more changed users than a page: read by id in pages, closed by one resync entry', async () => {
+    const { control } = make();
+    await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' });
+    for (const [i, owner] of ['u0', 'u1', 'u2'].entries())
+      control.commitUnpublished(owner, (s) => {
+        s.users[i]!.limits = { requestsPerMinute: 10 + i };
+      });
+    control.commitUnpublished(null, () => undefined);
+    const before = await control.store.head();
+    const boot = control.reboot({ pageSize: 2 });
+    expect(await boot.publisher.republish()).toEqual({ mode: 'changed', version: 5, parts: 4, wrote: true });
+    expect(boot.loader.reads).toEqual({ global: 1, user: 0, users: 2, changedSince: 1 });
+    const users = await control.store.getUsers(['u0', 'u1', 'u2']);
+    expect(users.map((u) => u?.part.user.limits)).toEqual([10, 11, 12].map((n) => ({ requestsPerMinute: n })));
+    // The global part's own entry, then one `*`: nodes re-read what they hold.
+    expect((await control.store.readLog(before!.id, 100)).map((e) => e.part)).toEqual(['global', '*']);
+  });
+
   it('a commit that named no owner makes the next boot re-store every part, in pages', async () => {
     const { control } = make();
     await control.commit({ kind: 'snapshot', id: '*', op: 'upsert' });
