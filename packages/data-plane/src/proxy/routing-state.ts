@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { ClientSignal } from '../http/client-signal';
 import {
   CLOSED_COOLDOWN,
@@ -58,6 +59,9 @@ export interface RoutingState {
 
 const CLAIMED: ProbeClaim = Object.freeze({ claimed: true });
 
+/** Routes and entries whose turn, health mark and last success a node remembers. */
+const TRACKED_KEYS = 50_000;
+
 export function createRoutingState(deps: {
   cooldownSync?: CooldownSync | undefined;
   prefillRefusals?: PrefillRefusals | undefined;
@@ -66,11 +70,14 @@ export function createRoutingState(deps: {
 }): RoutingState {
   const cooldowns = new Map<string, CooldownState>();
   const inflight = new Map<string, number>();
-  const turns = new Map<string, number>();
+  // Keyed by routes and entries of every user this node served: bounded, the least recently used
+  // forgotten first (a forgotten turn restarts its rotation's round robin; a forgotten mark or
+  // success time only lets an older health mark apply once more).
+  const turns = new LRUCache<string, number>({ max: TRACKED_KEYS });
   const prefillRefusals = new Set<string>();
   /** Newest health mark applied, and newest success (sent at), per entry key. */
-  const marks = new Map<string, number>();
-  const lastOk = new Map<string, number>();
+  const marks = new LRUCache<string, number>({ max: TRACKED_KEYS });
+  const lastOk = new LRUCache<string, number>({ max: TRACKED_KEYS });
   /** Waiters for a free slot, in arrival order; every release wakes them all to select again. */
   let slotWaiters: Array<() => void> = [];
 

@@ -30,7 +30,6 @@ export function createTargetResolver(deps: {
   pools: UpstreamPools;
   decrypt: (sealed: string) => string;
 }): TargetResolver {
-  const addresses = new Map<string, TargetAddress>();
   /** The provider's own headers in plaintext, per snapshot provider (a new snapshot is new objects). */
   const staticHeaders = new WeakMap<RouteTarget['provider'], Record<string, string>>();
   const providerHeaders = (provider: RouteTarget['provider']): Record<string, string> => {
@@ -48,25 +47,28 @@ export function createTargetResolver(deps: {
     RouteTarget['provider'],
     { sealed: string | null; memos: [Map<string, Record<string, string>>, Map<string, Record<string, string>>] }
   >();
-  const keys = new Map<string, string>();
+  // Per snapshot provider, like the headers: a node's memory follows the parts it holds, so these
+  // go when an evicted user's part does (docs/cluster.md "What a node holds").
+  const keys = new WeakMap<RouteTarget['provider'], { sealed: string; key: string }>();
   const apiKey = (target: RouteTarget): string | null => {
     const sealed = target.provider.apiKeyEnc;
     if (sealed === null) return null;
-    // Cached per ciphertext: a rotated key is a new ciphertext, so the cache never serves a stale key.
-    let key = keys.get(sealed);
-    if (key === undefined) {
-      key = deps.decrypt(sealed);
-      keys.set(sealed, key);
+    // Checked against the ciphertext: a rotated key is a new ciphertext, so the cache never serves a stale key.
+    let cached = keys.get(target.provider);
+    if (cached === undefined || cached.sealed !== sealed) {
+      cached = { sealed, key: deps.decrypt(sealed) };
+      keys.set(target.provider, cached);
     }
-    return key;
+    return cached.key;
   };
+  const addresses = new WeakMap<RouteTarget['provider'], TargetAddress & { endpoint: string }>();
   const address = (target: RouteTarget): TargetAddress => {
     const endpoint = target.provider.endpoint;
-    let a = addresses.get(endpoint);
-    if (a === undefined) {
+    let a = addresses.get(target.provider);
+    if (a === undefined || a.endpoint !== endpoint) {
       const url = new URL(endpoint);
-      a = { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
-      addresses.set(endpoint, a);
+      a = { endpoint, origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+      addresses.set(target.provider, a);
     }
     return a;
   };
