@@ -124,9 +124,14 @@ it('codex exec runs the tool locally, its output reaches the backend through ais
   const first = chats[0]!.body as { model: string; tools: Array<{ function: { name: string } }> };
   expect(first.model).toBe('qwen2.5-coder:32b');
   expect(first.tools.map((t) => t.function.name)).toContain('exec_command');
-  const second = chats[1]!.body as { messages: Array<{ role: string; content: string; tool_call_id?: string }> };
+  const second = chats[1]!.body as {
+    messages: Array<{ role: string; content: string; tool_call_id?: string; tool_calls?: Array<{ id: string }> }>;
+  };
   const toolMessage = second.messages.at(-1)!;
-  expect(toolMessage).toMatchObject({ role: 'tool', tool_call_id: 'call_mock_1' });
+  // The id is the one the backend gave its tool call (the mock numbers them by its request count).
+  const call = second.messages.find((m) => m.role === 'assistant' && m.tool_calls !== undefined)?.tool_calls?.[0];
+  expect(call?.id).toMatch(/^call_mock_\d+$/);
+  expect(toolMessage).toMatchObject({ role: 'tool', tool_call_id: call!.id });
   expect(toolMessage.content).toContain('codex-ran-42');
   // …and the backend's answer quoting it is what Codex printed.
   const answer = items.find((i) => i['type'] === 'agent_message');

@@ -57,6 +57,9 @@ beforeAll(async () => {
   await gql('mutation($i: ProviderInput!) { upsertProvider(input: $i) { id } }', {
     i: { id: 'admin-lan', ...provider },
   });
+  // Saving a provider discovers its models at once (docs/jobs.md): let both GET /models pass before
+  // queueing faults, which GET /models would otherwise take.
+  await mock.waitFor((requests) => requests.filter((r) => r.path === '/v1/models').length >= 2, 15_000);
   mock.enqueue({ kind: 'delay', ms: 1200 });
   const client = new OpenAI({ baseURL: `${aisbf.url}/v1`, apiKey: ADMIN_TOKEN, maxRetries: 0 });
   await client.chat.completions.create({
