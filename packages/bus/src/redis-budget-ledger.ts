@@ -1,6 +1,7 @@
 import type { BudgetLedger, BudgetLine, BudgetVerdict } from '@aisbf/core';
 import type { Redis } from 'ioredis';
 import { createLeaseBook, type LeaseBook, type LeaseBookOptions } from './lease-book';
+import { createSliceReturner } from './slice-returner';
 import { closeClient, createRedisClient } from './redis-client';
 
 export interface RedisBudgetLedgerOptions {
@@ -81,14 +82,6 @@ end
 return reply
 `;
 
-/** Hands unused slices back, only to a counter that still exists. ARGV per key: amount. */
-const RETURN_SCRIPT = `
-for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('DECRBY', KEYS[i], ARGV[i]) end
-end
-return 0
-`;
-
 const KEEP_MS = 86_400_000;
 
 export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): BudgetLedger {
@@ -99,12 +92,10 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
   client.defineCommand('aisbfBudgetReserve', { lua: RESERVE_SCRIPT });
   client.defineCommand('aisbfBudgetSettle', { lua: SETTLE_SCRIPT });
   client.defineCommand('aisbfBudgetLeaseReserve', { lua: LEASE_RESERVE_SCRIPT });
-  client.defineCommand('aisbfBudgetLeaseReturn', { lua: RETURN_SCRIPT });
   type WithReserve = Redis & {
     aisbfBudgetReserve(...args: Array<string | number>): Promise<[number, number]>;
     aisbfBudgetSettle(...args: Array<string | number>): Promise<number>;
     aisbfBudgetLeaseReserve(...args: Array<string | number>): Promise<number[]>;
-    aisbfBudgetLeaseReturn(...args: Array<string | number>): Promise<number>;
   };
   const redis = client as WithReserve;
   const key = (k: string): string => `${options.prefix}${k}`;
@@ -120,10 +111,8 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
     for (const a of adjustments) args.push(a.delta, a.resetAt + KEEP_MS);
     await redis.aisbfBudgetSettle(...args);
   };
-  const giveBack = async (slices: ReadonlyArray<{ redisKey: string; amount: number }>): Promise<void> => {
-    if (slices.length === 0) return;
-    await redis.aisbfBudgetLeaseReturn(slices.length, ...slices.map((s) => s.redisKey), ...slices.map((s) => s.amount));
-  };
+  const returner = createSliceReturner(client, book, { idleMs: options.leases?.idleMs, onError: report });
+  const giveBack = returner.giveBack;
 
   const exactReserve = async (lines: readonly BudgetLine[]): Promise<BudgetVerdict> => {
     const args: Array<string | number> = [lines.length, ...lines.map((l) => key(l.key))];
@@ -223,12 +212,6 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
       .finally(() => lb.claimEnded(k));
   };
 
-  const sweeper =
-    book === null
-      ? null
-      : setInterval(() => giveBack(book.due(book.now())).catch(report), Math.min(options.leases?.idleMs ?? 1_000, 250));
-  sweeper?.unref();
-
   return {
     async reserve(lines): Promise<BudgetVerdict> {
       if (lines.length === 0) return { allowed: true };
@@ -260,8 +243,7 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
       return Number((await client.get(key(k))) ?? 0) - (lease?.avail ?? 0);
     },
     async close() {
-      if (sweeper !== null) clearInterval(sweeper);
-      if (book !== null && client.status === 'ready') await giveBack(book.drain()).catch(report);
+      await returner.close();
       if (owned) await closeClient(client);
     },
   };

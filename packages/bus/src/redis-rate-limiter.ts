@@ -2,6 +2,7 @@ import type { RateDecision, RateHit, RateLimiter, RateVerdict } from '@aisbf/cor
 import type { Redis } from 'ioredis';
 import { createLeaseBook, type Lease, type LeaseBookOptions } from './lease-book';
 import { createMemoryRateLimiter } from './memory-rate-limiter';
+import { createSliceReturner } from './slice-returner';
 import { closeClient, createRedisClient, redisUsable } from './redis-client';
 
 export interface RedisRateLimiterOptions {
@@ -87,24 +88,14 @@ end
 return reply
 `;
 
-/** Hands unused slices back: only to a window that still exists (an ended one expired or will). */
-const RETURN_SCRIPT = `
-for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('DECRBY', KEYS[i], ARGV[i]) end
-end
-return 0
-`;
-
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
   const owned = options.client === undefined;
   const client =
     options.client ??
     createRedisClient({ url: options.url, name: options.name ?? 'aisbf-ratelimit', onError: options.onError });
   client.defineCommand('aisbfRateHits', { lua: HIT_SCRIPT });
-  client.defineCommand('aisbfLeaseReturn', { lua: RETURN_SCRIPT });
   type WithHit = Redis & {
     aisbfRateHits(...args: Array<string | number>): Promise<number[]>;
-    aisbfLeaseReturn(...args: Array<string | number>): Promise<number>;
   };
   const redis = client as WithHit;
   const local = createMemoryRateLimiter();
@@ -115,10 +106,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   const idOf = (hit: RateHit): string => `${hit.windowS}:${hit.key}`;
   const report = (error: unknown): void => options.onError?.(error);
 
-  const giveBack = async (slices: ReadonlyArray<{ redisKey: string; amount: number }>): Promise<void> => {
-    if (slices.length === 0) return;
-    await redis.aisbfLeaseReturn(slices.length, ...slices.map((s) => s.redisKey), ...slices.map((s) => s.amount));
-  };
+  const returner = createSliceReturner(client, book, { idleMs: options.leases?.idleMs, onError: report });
+  const giveBack = returner.giveBack;
 
   /** One call's part of each hit: what the node's lease holds toward it, and the slice it claims. */
   interface Part {
@@ -245,12 +234,6 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     return fromRedis(hits, r);
   };
 
-  const sweeper =
-    book === null
-      ? null
-      : setInterval(() => giveBack(book.due(book.now())).catch(report), Math.min(options.leases?.idleMs ?? 1_000, 250));
-  sweeper?.unref();
-
   return {
     async hit(key, limit, windowS, amount = 1): Promise<RateDecision> {
       const { verdict, used } = await decide([{ key, limit, windowS, amount }]);
@@ -263,9 +246,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       return hits.length === 0 ? { allowed: true } : (await decide(hits)).verdict;
     },
     async close() {
-      if (sweeper !== null) clearInterval(sweeper);
       // Unused slices go back so the window's other nodes can use them.
-      if (book !== null && client.status === 'ready') await giveBack(book.drain()).catch(report);
+      await returner.close();
       await local.close();
       if (owned) await closeClient(client);
     },
