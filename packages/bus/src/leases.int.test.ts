@@ -52,11 +52,13 @@ describe('rate limiter leases', () => {
     expect(passed).toBeLessThanOrEqual(limit);
     // The bound docs/cluster.md states: each of the other nodes may hold up to two leases' worth.
     expect(passed).toBeGreaterThanOrEqual(limit - 2 * 2 * (limit / DIVISOR));
-    // Idle slices go back; what was refused meanwhile then passes, exactly up to the limit.
+    // Idle slices go back; what was refused meanwhile then passes, exactly up to the limit. One node
+    // takes the rest: its own slice never refuses it early (alternating nodes, another's fresh slice
+    // may refuse one early, within the bound above).
     await waitFor(async () => (await redisCounter(`${prefix}rl:3600:token:t:*`)) === passed, 5_000, 'slices returned');
     let more = 0;
     for (let i = 0; i < limit; i++) {
-      if (!(await nodes[i % 3]!.hit('token:t', limit, 3600)).allowed) break;
+      if (!(await nodes[0]!.hit('token:t', limit, 3600)).allowed) break;
       more++;
     }
     expect(passed + more).toBe(limit);
