@@ -1,15 +1,14 @@
 import { startTcpProxy } from '@aisbf/bus';
 import { createDatabase, migrateToLatest } from '@aisbf/db';
-import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
 import { testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createWorkers } from './create-workers';
 import { createQueueUsageSink } from './queue-usage-sink';
 import { createUsageSpool } from './usage-spool';
 import { makeUsageEvent } from './test-support/usage-events';
+import { startUsageWorkers } from './test-support/usage-workers';
 
 async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, label: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -26,15 +25,7 @@ describe('queue usage sink', () => {
     const prefix = testRedisPrefix('usink');
     const proxy = await startTcpProxy('127.0.0.1', Number(new URL(testRedisUrl()).port || 6379));
     const sink = createQueueUsageSink({ url: `redis://127.0.0.1:${proxy.port}`, prefix, batchSize: 100, flushMs: 20 });
-    const workers = await createWorkers({
-      url: testRedisUrl(),
-      prefix,
-      db: handle.db,
-      secretBox: createSecretBox(generateSecretKey()),
-      publish: async () => undefined,
-      healthEveryMs: 0,
-      discoverEveryMs: 0,
-    });
+    const workers = await startUsageWorkers(handle.db, prefix);
     const rows = async () => (await handle.db.selectFrom('usage_records').select('id').execute()).length;
     try {
       for (let i = 0; i < 100; i++) sink.emit(makeUsageEvent('a', i));
@@ -64,15 +55,7 @@ describe('queue usage sink', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aisbf-uspool-'));
     const spool = createUsageSpool({ dir });
     const proxy = await startTcpProxy('127.0.0.1', Number(new URL(testRedisUrl()).port || 6379));
-    const workers = await createWorkers({
-      url: testRedisUrl(),
-      prefix,
-      db: handle.db,
-      secretBox: createSecretBox(generateSecretKey()),
-      publish: async () => undefined,
-      healthEveryMs: 0,
-      discoverEveryMs: 0,
-    });
+    const workers = await startUsageWorkers(handle.db, prefix);
     const rows = async () => (await handle.db.selectFrom('usage_records').select('id').execute()).length;
     try {
       const first = createQueueUsageSink({

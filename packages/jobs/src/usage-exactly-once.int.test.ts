@@ -1,14 +1,14 @@
 import { createDatabase, migrateToLatest, type DatabaseHandle } from '@aisbf/db';
-import { createSecretBox, generateSecretKey } from '@aisbf/secrets';
 import { createTestMysqlDatabase, testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBullmqConnection, toBullmqPrefix } from './bullmq-connection';
-import { createWorkers, type JobWorkers } from './create-workers';
+import type { JobWorkers } from './create-workers';
 import { createDbUsageSink } from './db-usage-sink';
 import { createQueueUsageSink } from './queue-usage-sink';
 import { QUEUES } from './queues';
 import { makeUsageEvent, sumTo } from './test-support/usage-events';
+import { startUsageWorkers } from './test-support/usage-workers';
 
 const PER_PRODUCER = 5_000;
 
@@ -51,14 +51,7 @@ describe('usage events land exactly once', () => {
     const prefix = testRedisPrefix('usage');
     const errors: string[] = [];
     const start = (): Promise<JobWorkers> =>
-      createWorkers({
-        url: testRedisUrl(),
-        prefix,
-        db: handle.db,
-        secretBox: createSecretBox(generateSecretKey()),
-        publish: async () => undefined,
-        healthEveryMs: 0,
-        discoverEveryMs: 0,
+      startUsageWorkers(handle.db, prefix, {
         // Short locks so the jobs the killed worker held are taken over within the test.
         lockDurationMs: 1_000,
         stalledIntervalMs: 500,
