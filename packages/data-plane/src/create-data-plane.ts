@@ -101,9 +101,11 @@ export interface DataPlaneDeps {
   /** Spans go here; default the global @opentelemetry/api tracer (no-op unless an SDK is registered). */
   tracer?: Tracer;
   /**
-   * Load the tokenizers each snapshot's models use as soon as it arrives, in the background
+   * Load the tokenizers each snapshot's window checks need as soon as it arrives, in the background
    * (docs/context.md "Costs"), so the first request needing one is checked rather than sent
-   * unchecked while it loads. The roles turn it on; tests and embedders load on first use.
+   * unchecked while it loads. Only models with a known window or `max_request_tokens` count: a
+   * rank table costs tens of MiB, and no other path needs one ahead of time (`snapshotEncodings`).
+   * The roles turn it on; tests and embedders load on first use.
    */
   preloadTokenCounters?: boolean;
   /** How long `close()` waits for requests still being served (default 10 s). */

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post, startHarness, type Harness } from '../test-harness';
 
 /**
- * docs/context.md "Costs": with `preloadTokenCounters`, the tokenizers a snapshot's models use load
- * when the snapshot arrives, so the very first request to a GPT entry with a small window is
- * checked (and skipped) instead of being sent unchecked while o200k_base loads.
+ * docs/context.md "Costs": with `preloadTokenCounters`, the tokenizers the snapshot's window checks
+ * need load when the snapshot arrives, so the very first request to a GPT entry with a small window
+ * is checked (and skipped) instead of being sent unchecked while o200k_base loads. A GPT model no
+ * window check reaches (`gpt-4` below: no window, no `max_request_tokens`) loads nothing.
  */
 describe('token counters preloaded from the snapshot', () => {
   let h: Harness;
@@ -16,6 +17,7 @@ describe('token counters preloaded from the snapshot', () => {
       providers: [
         { id: 'small', models: [{ name: 'gpt-4o', contextWindow: 4000 }] },
         { id: 'large', models: [{ name: 'gpt-4.1', contextWindow: 1_000_000 }] },
+        { id: 'plain', models: [{ name: 'gpt-4' }] },
       ],
       rotations: [
         {
@@ -38,7 +40,7 @@ describe('token counters preloaded from the snapshot', () => {
     while (!tokenCounterReady('o200k_base') && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 25));
     expect(tokenCounterReady('o200k_base')).toBe(true);
-    expect(tokenCounterReady('cl100k_base')).toBe(false); // no model of the snapshot uses it
+    expect(tokenCounterReady('cl100k_base')).toBe(false); // gpt-4 uses it, but nothing checks gpt-4's window
     const res = await post(`${h.v1}/chat/completions`, h.tokens.alice, {
       model: 'user-rotation/r',
       messages: [{ role: 'user', content: 'the quick brown fox jumps over the lazy dog '.repeat(600) }],
