@@ -1,7 +1,7 @@
 import type { CooldownSync } from '@aisbf/core';
 import type { BusErrorHandler } from './bus';
 import { closeClient, createRedisClient } from './redis-client';
-import { scanValues } from './scan-values';
+import { expiringKeyIndex, readExpiringKeys } from './expiring-key-index';
 
 /** One open cooldown as the cluster stores it (docs/cluster.md "Cooldowns"). */
 export interface OpenCooldown {
@@ -30,8 +30,9 @@ export function parseCooldownValue(value: string | null | undefined): { until: n
 }
 
 /**
- * Cluster mode: SCANs `<prefix>cooldown:*` (not KEYS: it must not block Redis) and reads the values.
- * Each key expires with its cooldown (PX), so what is found is open.
+ * Cluster mode: reads the keys the index `<prefix>cooldown-index` names (one script, O(open
+ * cooldowns), no SCAN of the keyspace; docs/cluster.md "Cooldowns"). Each key expires with its
+ * cooldown (PX), so what is found is open.
  */
 export function createRedisCooldownReader(options: {
   url: string;
@@ -46,12 +47,12 @@ export function createRedisCooldownReader(options: {
     name: options.name ?? 'aisbf-cooldown-reader',
     onError: (e) => options.onError?.(e, 'cooldown reader'),
   });
-  const keyPrefix = `${options.prefix}cooldown:`;
+  const index = expiringKeyIndex(options.prefix, 'cooldown');
   return {
     async open() {
       const found: OpenCooldown[] = [];
       const at = now();
-      for (const [key, value] of await scanValues(client, keyPrefix)) {
+      for (const [key, value] of await readExpiringKeys(client, index, at)) {
         const parsed = parseCooldownValue(value);
         if (parsed !== null && parsed.until > at) found.push({ key, ...parsed });
       }

@@ -3,7 +3,7 @@ import type { CooldownSync } from '@aisbf/core';
 import type { BusErrorHandler } from './bus';
 import { createRedisBus } from './redis-bus';
 import { closeClient, createRedisClient, isReady } from './redis-client';
-import { scanValues } from './scan-values';
+import { expiringKeyIndex, readExpiringKeys } from './expiring-key-index';
 import { cooldownClosedTopic, cooldownOpenedTopic } from './topics';
 
 export interface RedisCooldownSyncOptions {
@@ -18,9 +18,10 @@ export interface RedisCooldownSyncOptions {
 
 /**
  * Cooldowns shared by every data-plane node (docs/architecture.md "Rotations", docs/cluster.md). Each open
- * cooldown is a key `<prefix>cooldown:<key>` holding `<end>:<opened at>`, expiring with it (PX), so
- * a node that starts or reconnects reads the open ones; the announcement on the bus tells running
- * nodes at once. A successful probe deletes the key (if the cooldown was opened before the probe was
+ * cooldown is a key `<prefix>cooldown:<key>` holding `<end>:<opened at>`, expiring with it (PX), and
+ * a member of the sorted set `<prefix>cooldown-index` (score: the end), so a node that starts or
+ * reconnects reads the open ones without walking the keyspace; the announcement on the bus tells
+ * running nodes at once. A successful probe deletes the key (if the cooldown was opened before the probe was
  * sent) and announces `cooldown.closed`: a recovered backend serves again on every node at once.
  * While Redis is away the node keeps its own cooldowns (the caller's local state) and announces the
  * ones still open once Redis is back; a close made meanwhile is not replayed (the cooldown ends by
@@ -37,8 +38,9 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
     name: `${name}-cmd`,
     onError: (e) => onError(e, 'cooldown client'),
   });
-  const keyPrefix = `${options.prefix}cooldown:`;
-  /** The node that sends an entry's half-open probe, `<prefix>probe:<key>` (not under `cooldown:`, which is scanned). */
+  const index = expiringKeyIndex(options.prefix, 'cooldown');
+  const keyPrefix = index.keyPrefix;
+  /** The node that sends an entry's half-open probe, `<prefix>probe:<key>` (not under `cooldown:`, which is indexed). */
   const probePrefix = `${options.prefix}probe:`;
   const handlers = new Set<(key: string, until: number) => void>();
   const closeHandlers = new Set<(key: string, at: number) => void>();
@@ -60,17 +62,26 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
     const openedAt = now();
     const ttl = Math.ceil(until - openedAt);
     if (ttl <= 0) return;
-    // Keep the later end when two nodes open the same cooldown (Lua: compare and set with PX).
+    // Keep the later end when two nodes open the same cooldown (Lua: compare and set with PX). The
+    // index member takes the end that stays (a key an older node wrote is indexed here too), and
+    // expired members go (docs/cluster.md "Cooldowns").
     await client.eval(
-      `local cur = tonumber(string.match(redis.call('GET', KEYS[1]) or '0', '^[^:]+') or '0')
-       if cur >= tonumber(ARGV[1]) then return 0 end
+      `redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
+       local held = string.match(redis.call('GET', KEYS[1]) or '0', '^[^:]+') or '0'
+       if (tonumber(held) or 0) >= tonumber(ARGV[1]) then
+         redis.call('ZADD', KEYS[2], held, ARGV[4])
+         return 0
+       end
        redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[3], 'PX', ARGV[2])
+       redis.call('ZADD', KEYS[2], ARGV[1], ARGV[4])
        return 1`,
-      1,
+      2,
       keyPrefix + key,
+      index.indexKey,
       String(until),
       String(ttl),
       String(openedAt),
+      key,
     );
     await bus.publish(cooldownOpenedTopic, { key, until, origin: nodeId });
   };
@@ -78,8 +89,8 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
   /** Reads every open cooldown. */
   const readOpen = async (): Promise<Array<[string, number]>> => {
     const found: Array<[string, number]> = [];
-    for (const [key, value] of await scanValues(client, keyPrefix)) {
-      const until = Number(value?.split(':')[0]);
+    for (const [key, value] of await readExpiringKeys(client, index, now())) {
+      const until = Number(value.split(':')[0]);
       if (Number.isFinite(until) && until > now()) found.push([key, until]);
     }
     return found;
@@ -122,11 +133,14 @@ export function createRedisCooldownSync(options: RedisCooldownSyncOptions): Cool
        local opened = tonumber(string.match(cur, ':(%d+)$') or '0')
        if opened > tonumber(ARGV[1]) then return 0 end
        redis.call('DEL', KEYS[1], KEYS[2])
+       redis.call('ZREM', KEYS[3], ARGV[2])
        return 1`,
-      2,
+      3,
       keyPrefix + key,
       probePrefix + key,
+      index.indexKey,
       String(at),
+      key,
     );
     await bus.publish(cooldownClosedTopic, { key, at, origin: nodeId });
   };

@@ -3,6 +3,7 @@ import { PREFILL_REFUSAL_TTL_MS, type PrefillRefusals } from '@aisbf/core';
 import type { BusErrorHandler } from './bus';
 import { createRedisBus } from './redis-bus';
 import { closeClient, createRedisClient, isReady } from './redis-client';
+import { expiringKeyIndex, readExpiringKeys } from './expiring-key-index';
 import { prefillRefusedTopic } from './topics';
 
 export interface RedisPrefillRefusalsOptions {
@@ -18,8 +19,9 @@ export interface RedisPrefillRefusalsOptions {
 
 /**
  * Entries that refused an assistant prefill, for the whole cluster (docs/reliability.md): one key
- * `<prefix>prefill-refused:<key>` per refusal with a PX TTL, read by every node at start and on
- * reconnect, and a `prefill.refused` announcement for the running ones. The same shape as the
+ * `<prefix>prefill-refused:<key>` per refusal with a PX TTL, indexed in the sorted set
+ * `<prefix>prefill-refused-index` (score: its expiry) and read through it by every node at start
+ * and on reconnect, and a `prefill.refused` announcement for the running ones. The same shape as the
  * cooldown sync; a refusal reported while Redis is away is written once it is back.
  */
 export function createRedisPrefillRefusals(options: RedisPrefillRefusalsOptions): PrefillRefusals {
@@ -30,7 +32,7 @@ export function createRedisPrefillRefusals(options: RedisPrefillRefusalsOptions)
   const name = options.name ?? 'aisbf-prefill';
   const bus = createRedisBus({ url: options.url, prefix: options.prefix, name, onError });
   const client = createRedisClient({ url: options.url, name: `${name}-cmd`, onError: (e) => onError(e, 'prefill') });
-  const keyPrefix = `${options.prefix}prefill-refused:`;
+  const index = expiringKeyIndex(options.prefix, 'prefill-refused');
   const handlers = new Set<(key: string) => void>();
   const pending = new Set<string>();
   let closed = false;
@@ -45,19 +47,19 @@ export function createRedisPrefillRefusals(options: RedisPrefillRefusalsOptions)
     }
   };
   const write = async (key: string): Promise<void> => {
-    await client.set(keyPrefix + key, String(now()), 'PX', ttlMs);
-    await bus.publish(prefillRefusedTopic, { key, at: now(), origin: nodeId });
+    const at = now();
+    // Key and index member together; the expired members go on each write (docs/cluster.md).
+    const results = await client
+      .multi()
+      .set(index.keyPrefix + key, String(at), 'PX', ttlMs)
+      .zadd(index.indexKey, at + ttlMs, key)
+      .zremrangebyscore(index.indexKey, '-inf', at)
+      .exec();
+    const failed = results?.find(([error]) => error !== null)?.[0];
+    if (failed) throw failed;
+    await bus.publish(prefillRefusedTopic, { key, at, origin: nodeId });
   };
-  const readAll = async (): Promise<string[]> => {
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 500);
-      cursor = next;
-      for (const full of keys) found.push(full.slice(keyPrefix.length));
-    } while (cursor !== '0');
-    return found;
-  };
+  const readAll = async (): Promise<string[]> => (await readExpiringKeys(client, index, now())).map(([key]) => key);
   const catchUp = async (): Promise<void> => {
     for (const key of [...pending]) {
       pending.delete(key);

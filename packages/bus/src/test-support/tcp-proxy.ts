@@ -10,8 +10,15 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-/** A TCP forwarder the test controls, so an outage lasts exactly as long as the test wants. */
-export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
+/**
+ * A TCP forwarder the test controls, so an outage lasts exactly as long as the test wants.
+ * `onSent` sees the bytes clients send (a test can count the commands one client issued).
+ */
+export async function startTcpProxy(
+  targetHost: string,
+  targetPort: number,
+  options: { onSent?: (chunk: Buffer) => void } = {},
+): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let down = false;
   const server = createServer((client) => {
@@ -30,6 +37,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
+    if (options.onSent !== undefined) client.on('data', options.onSent);
     client.pipe(upstream);
     upstream.pipe(client);
   });
