@@ -225,6 +225,8 @@ export async function startCluster(options: {
   secretKey: string;
   /** Extra node flags for the data-plane node. */
   nodeArgs?: string[];
+  /** Extra node flags for the worker (e.g. `--cpu-prof` for what draining usage costs). */
+  workerNodeArgs?: string[];
 }): Promise<Started> {
   const database = await createBenchDatabase(options.mysqlUrl);
   const prefix = `aisbf-bench-${process.pid}-${Date.now()}:`;
@@ -256,7 +258,7 @@ export async function startCluster(options: {
       return node;
     };
     const control = await spawnRole('control-plane', { AISBF_ADMIN_TOKEN: ADMIN });
-    const worker = await spawnRole('worker');
+    const worker = await spawnRole('worker', {}, options.workerNodeArgs ?? []);
     const dataPlane = await spawnRole(
       'data-plane',
       { AISBF_DATABASE_URL: '', AISBF_NODE_ID: 'bench' },

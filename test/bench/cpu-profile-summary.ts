@@ -1,10 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** What `printProfile` prints of a `.cpuprofile`: self and inclusive time of the busiest functions. */
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 
@@ -38,7 +40,7 @@ export function printProfile(dir: string, windows: Array<[number, number]> = [])
     const idleCount = idle.reduce((s, [, c]) => s + c, 0);
     const busy = total - idleCount;
     const key = (n: ProfileNode): string =>
-      `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^.*\/(chunks|cli)\//, '')}:${n.callFrame.lineNumber + 1}`;
+      `${n.callFrame.functionName || '(anon)'} ${originalPlace(n.callFrame) ?? `${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^.*\/(chunks|cli)\//, '')}:${n.callFrame.lineNumber + 1}`}`;
     const selfBy = new Map<string, number>();
     for (const [id, c] of self) {
       const k = key(byNode.get(id)!);
@@ -79,7 +81,7 @@ export function printProfile(dir: string, windows: Array<[number, number]> = [])
     }
     process.stdout.write('-- inclusive, own code (% of busy)\n');
     for (const [k, c] of [...inclusive]
-      .filter(([k]) => k.includes('.mjs'))
+      .filter(([k]) => k.includes('.mjs') || k.includes('packages/'))
       .sort((a, b) => b[1] - a[1])
       .slice(0, 60))
       process.stdout.write(`${((100 * c) / busy).toFixed(1).padStart(5)}  ${k}\n`);
@@ -87,6 +89,26 @@ export function printProfile(dir: string, windows: Array<[number, number]> = [])
     for (const [k, c] of [...fileBy].sort((a, b) => b[1] - a[1]).slice(0, 30))
       process.stdout.write(`${((100 * c) / busy).toFixed(1).padStart(5)}  ${k || '(native)'}\n`);
   }
+}
+
+const maps = new Map<string, SourceMap | null>();
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+/** `packages/…/file.ts:line` of a bundled function, through the bundle's `.map` when it has one. */
+function originalPlace(frame: ProfileNode['callFrame']): string | null {
+  // Bench bundles live under node_modules/.cache; installed packages ship no maps of their own here.
+  if (!frame.url.startsWith('file://') || /node_modules\/(?!\.cache\/)/.test(frame.url)) return null;
+  const file = `${fileURLToPath(frame.url)}.map`;
+  let map = maps.get(frame.url);
+  if (map === undefined) {
+    map = existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8')) as never) : null;
+    maps.set(frame.url, map);
+  }
+  const entry = map?.findEntry(frame.lineNumber, frame.columnNumber) as
+    { originalSource?: string; originalLine?: number } | undefined;
+  if (entry?.originalSource === undefined) return null;
+  const source = resolve(dirname(file), entry.originalSource);
+  return `${relative(repo, source).replace(/^.*node_modules\//, '')}:${(entry.originalLine ?? 0) + 1}`;
 }
 
 if (process.argv[1]?.endsWith('cpu-profile-summary.ts') && process.argv[2] !== undefined) printProfile(process.argv[2]);

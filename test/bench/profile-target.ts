@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +13,13 @@ import { runWrk } from './wrk';
 import { printProfile } from './cpu-profile-summary';
 
 /**
- * `pnpm exec tsx test/bench/profile-target.ts <start|data-plane> [seconds] [--no-prof] [--pass]`:
+ * `pnpm exec tsx test/bench/profile-target.ts <start|data-plane> [seconds] [--no-prof] [--pass]
+ * [--shape=<name prefix>] [--strace] [--prof-worker] [--keep]`:
  * one production target (and optionally the pass-through beside it) under wrk load in the four
  * shapes, the aisbf process run with `node --cpu-prof`; prints req/s per shape and, from the
- * profile, the functions with the most self time. A tool for finding what to make cheaper; the
+ * profile, the functions with the most self time (mapped to the TypeScript sources). For the
+ * cluster row it also prints what the worker, the control plane, Redis and MariaDB spent per
+ * request meanwhile; `--prof-worker` profiles the worker as well. A tool for finding what to make cheaper; the
  * figures that count are `pnpm bench`'s.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -63,6 +66,7 @@ try {
           mockUrl: mock.url,
           secretKey: generateSecretKey(),
           nodeArgs,
+          workerNodeArgs: flags.includes('--prof-worker') ? nodeArgs : [],
         });
   const targets: Array<LoadTarget & { pid: number }> = [...started.targets];
   if (withPass) {
@@ -92,6 +96,8 @@ try {
       const straceOut: Buffer[] = [];
       strace?.stderr.on('data', (b: Buffer) => straceOut.push(b));
       const cpu0 = cpuMs(target.pid);
+      const others = target.name === 'pass-through' ? [] : otherPids(started.helperPids);
+      const others0 = others.map(([, pid]) => cpuMs(pid));
       const from = Number(process.hrtime.bigint() / 1000n);
       const r = await runWrk(target, shape, { durationS: seconds, connections: 64, scriptDir: tmp });
       if (strace !== null) {
@@ -108,7 +114,12 @@ try {
       }
       if (target.name !== 'pass-through') windows.push([from, Number(process.hrtime.bigint() / 1000n)]);
       const perRequestUs = ((cpuMs(target.pid) - cpu0) * 1000) / (r.rps * seconds);
-      line.push(`${target.name} ${r.rps.toFixed(0)} req/s ${perRequestUs.toFixed(0)} µs CPU/req`);
+      const besides = others
+        .map(([name, pid], i) => `${name} ${(((cpuMs(pid) - others0[i]!) * 1000) / (r.rps * seconds)).toFixed(0)}`)
+        .join(', ');
+      line.push(
+        `${target.name} ${r.rps.toFixed(0)} req/s ${perRequestUs.toFixed(0)} µs CPU/req${besides === '' ? '' : ` (besides, µs/req: ${besides})`}`,
+      );
     }
     process.stderr.write(`${shape.name}: ${line.join(', ')}\n`);
   }
@@ -119,6 +130,25 @@ try {
   await rm(bundleDir, { recursive: true, force: true });
   if (!flags.includes('--keep')) await rm(tmp, { recursive: true, force: true });
   else process.stderr.write(`kept ${tmp}\n`);
+}
+
+/** The row's helper processes and the shared services it writes to, by name. */
+function otherPids(helperPids: number[]): Array<[string, number]> {
+  const out: Array<[string, number]> = helperPids.map((pid) => [
+    readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').at(-2) ?? String(pid),
+    pid,
+  ]);
+  for (const dir of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const comm = (() => {
+      try {
+        return readFileSync(`/proc/${dir}/comm`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    })();
+    if (comm === 'redis-server' || comm === 'mariadbd') out.push([comm, Number(dir)]);
+  }
+  return out;
 }
 
 /** utime + stime of a process, ms (clock ticks of 10 ms). */

@@ -1,7 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import { MysqlAdapter, sql, type Kysely } from 'kysely';
 import type { UsageAttempt, UsageEvent } from '@aisbf/core';
 import type { Database } from './database';
 import { fromBool, readJson, toBool, toNumber } from './json-column';
+import { mysqlAddHourly, mysqlInsertIgnoreRecords } from './mysql-usage-sql';
 import { addUsageHourly, aggregateUsageRows, HOUR_MS, withAggregates } from './usage-aggregates';
 import type { UsageRecordRow, UsageRecordsTable } from './usage-records.table';
 
@@ -34,8 +35,32 @@ const toRow = (e: UsageEvent): UsageRecordsTable => ({
 /** A concurrent writer inserted some of the same ids between our check and our insert. */
 class RedeliveryRace extends Error {}
 
+/** An optimistic insert found ids already stored (a redelivered batch): roll back, take the checked path. */
+class KnownIds extends Error {}
+
+const isMysql = (db: Kysely<Database>): boolean => db.getExecutor().adapter instanceof MysqlAdapter;
+
+/**
+ * The normal case: every id is new. One insert-or-ignore of the whole chunk and its aggregates, no
+ * read first; if it stored fewer rows than it was given, some ids were known (or repeated in the
+ * batch) and the transaction is rolled back for `insertChecked`.
+ */
+async function insertOptimistic(trx: Kysely<Database>, chunk: ReadonlyArray<UsageRecordsTable>): Promise<number> {
+  const mysql = isMysql(trx);
+  const inserted = mysql
+    ? await mysqlInsertIgnoreRecords(trx, chunk)
+    : Number(
+        (await trx.insertInto('usage_records').orIgnore().values(chunk).executeTakeFirst()).numInsertedOrUpdatedRows ??
+          0,
+      );
+  if (inserted !== chunk.length) throw new KnownIds();
+  const hourly = aggregateUsageRows(chunk);
+  await (mysql ? mysqlAddHourly(trx, hourly) : addUsageHourly(trx, hourly));
+  return inserted;
+}
+
 /** Inserts the rows whose ids are new and adds exactly those to the hourly aggregates, atomically. */
-async function insertChunk(trx: Kysely<Database>, chunk: ReadonlyArray<UsageRecordsTable>): Promise<number> {
+async function insertChecked(trx: Kysely<Database>, chunk: ReadonlyArray<UsageRecordsTable>): Promise<number> {
   const existing = await trx
     .selectFrom('usage_records')
     .select('id')
@@ -62,24 +87,41 @@ async function insertChunk(trx: Kysely<Database>, chunk: ReadonlyArray<UsageReco
 }
 
 /**
+ * Rows per statement. MySQL: a default 500-event batch is one statement and one transaction
+ * (23 columns × 500 rows stays far under the 65,535 placeholders of a statement). SQLite: 200 rows
+ * stay well under its bound-parameter limit.
+ */
+const chunkRows = (db: Kysely<Database>): number => (isMysql(db) ? 500 : 200);
+
+/**
  * Batch insert-or-ignore by event id: a redelivered batch (worker crash between write and ack)
  * inserts nothing twice, and the hourly aggregates count each event once (same transaction).
  * Returns how many rows were new.
  */
 export async function insertUsageEvents(db: Kysely<Database>, events: ReadonlyArray<UsageEvent>): Promise<number> {
   let inserted = 0;
-  // 22 columns per row: 200 rows stay well under SQLite's bound-parameter limit.
-  for (let i = 0; i < events.length; i += 200) {
-    const rows = events.slice(i, i + 200).map(toRow);
+  const size = chunkRows(db);
+  for (let i = 0; i < events.length; i += size) {
+    const rows = events.slice(i, i + size).map(toRow);
+    // Inside a caller's transaction nothing can be rolled back on its own: the checked path only.
     if (db.isTransaction) {
-      inserted += await insertChunk(db, rows);
+      inserted += await insertChecked(db, rows);
       continue;
     }
+    let optimistic = true;
     for (let attempt = 1; ; attempt++) {
       try {
-        inserted += await db.transaction().execute((trx) => insertChunk(trx, rows));
+        inserted += await db
+          .transaction()
+          .execute((trx) => (optimistic ? insertOptimistic(trx, rows) : insertChecked(trx, rows)));
         break;
       } catch (err) {
+        if (err instanceof KnownIds) {
+          // The checked path gets its own three tries.
+          optimistic = false;
+          attempt = 0;
+          continue;
+        }
         // MySQL may also pick one of two writers of the same ids as a deadlock victim (errno 1213).
         const deadlock = typeof err === 'object' && err !== null && (err as { errno?: unknown }).errno === 1213;
         if (!(err instanceof RedeliveryRace || deadlock) || attempt >= 3) throw err;

@@ -92,6 +92,8 @@ describe('usage events land exactly once', () => {
         'queue drained',
       );
       expect((await queue.getJobCounts('failed'))['failed']).toBe(0);
+      // Written batches leave Redis (docs/jobs.md): no job keeps its events there.
+      expect((await queue.getJobCounts('completed'))['completed']).toBe(0);
     } finally {
       await queue.close();
     }
