@@ -8,6 +8,12 @@ import { bundle, bundleCli, bundleTempDir } from '../../scripts/bundle';
 import { startAllInOne, startCluster } from './aisbf-targets';
 import { MOCK_MODELS } from './shapes';
 
+/**
+ * `pnpm exec tsx test/bench/hold-targets.ts [start|data-plane]`: the mock upstream, the
+ * pass-through and one production target (as `pnpm bench` starts them), kept running until Ctrl-C,
+ * for experiments by hand (curl, wrk, strace, perf). Prints one JSON line: the URLs, the target's
+ * token header and the pids.
+ */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = await mkdtemp(join(tmpdir(), 'aisbf-hold-'));
 const bundleDir = await bundleTempDir('aisbf-hold');
