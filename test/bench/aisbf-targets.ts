@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
+import { createSecretBox, generateSecretKey } from '../../packages/secrets/src/index';
+import { buildTestSnapshot, spawnService } from '../../packages/testkit/src/index';
 import { MOCK_MODELS, type LoadTarget } from './shapes';
 
 export interface AisbfNode {
@@ -282,4 +284,48 @@ export async function startCluster(options: {
     await stop();
     throw error;
   }
+}
+
+const DIAGNOSTIC_TOKEN = 'aisbf_bench_token_0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** The stripped data plane (no usage sink, no limiter, log level error) from a snapshot file: a diagnostic. */
+export async function startDiagnostic(options: {
+  /** The bundled `test/scenarios/data-plane-main.ts`. */
+  entry: string;
+  cwd: string;
+  mockUrl: string;
+  /** Where the snapshot file goes. */
+  dir: string;
+  nodeArgs?: string[];
+}): Promise<Started> {
+  const secretKey = generateSecretKey();
+  const snapshot = buildTestSnapshot({
+    secretBox: createSecretBox(secretKey),
+    users: [{ username: 'bench', token: DIAGNOSTIC_TOKEN }],
+    providers: [{ id: 'mock', endpoint: options.mockUrl, apiKey: 'sk-bench-upstream', models: [...MOCK_MODELS] }],
+  });
+  const file = join(options.dir, `snapshot-${Date.now()}.json`);
+  await writeFile(file, JSON.stringify(snapshot));
+  const service = await spawnService({
+    entry: options.entry,
+    runtime: 'node',
+    cwd: options.cwd,
+    args: ['--snapshot', file, '--secret-key', secretKey, '--log-level', 'error'],
+    ...(options.nodeArgs === undefined ? {} : { nodeArgs: options.nodeArgs }),
+  });
+  return {
+    targets: [
+      {
+        name: 'diagnostic: data plane alone',
+        url: `${service.url}/v1`,
+        headers: { authorization: `Bearer ${DIAGNOSTIC_TOKEN}` },
+        modelPrefix: 'mock/',
+        pid: service.pid,
+        production: false,
+        runs: '`test/scenarios/data-plane-main.ts`: `createDataPlane` from a snapshot file, no usage sink, no limiter, log level error (what no user runs)',
+      },
+    ],
+    helperPids: [],
+    stop: async () => void (await service.stop()),
+  };
 }

@@ -7,13 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { generateSecretKey } from '../../packages/secrets/src/index';
 import { spawnService } from '../../packages/testkit/src/index';
 import { bundle, bundleCli, bundleTempDir } from '../../scripts/bundle';
-import { startAllInOne, startCluster, type Started } from './aisbf-targets';
+import { startAllInOne, startCluster, startDiagnostic, type Started } from './aisbf-targets';
 import { MOCK_MODELS, SHAPES, type LoadTarget } from './shapes';
 import { runWrk } from './wrk';
 import { printProfile } from './cpu-profile-summary';
 
 /**
- * `pnpm exec tsx test/bench/profile-target.ts <start|data-plane> [seconds] [--no-prof] [--pass]
+ * `pnpm exec tsx test/bench/profile-target.ts <start|data-plane|diagnostic> [seconds] [--no-prof] [--pass]
  * [--shape=<name prefix>] [--strace] [--prof-worker] [--keep]`:
  * one production target (and optionally the pass-through beside it) under wrk load in the four
  * shapes, the aisbf process run with `node --cpu-prof`; prints req/s per shape and, from the
@@ -37,6 +37,7 @@ try {
     entryPoints: {
       'mock-upstream': join(root, 'packages/testkit/src/mock-upstream-main.ts'),
       'pass-through': join(root, 'test/bench/pass-through.ts'),
+      'data-plane': join(root, 'test/scenarios/data-plane-main.ts'),
     },
     outdir: bundleDir,
   });
@@ -55,19 +56,21 @@ try {
   const profDir = join(tmp, 'prof');
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
   const started: Started =
-    kind === 'start'
-      ? await startAllInOne({ bundle: cli, cwd: root, dataDir: join(tmp, 'start'), mockUrl: mock.url, nodeArgs })
-      : await startCluster({
-          bundle: cli,
-          cwd: root,
-          logDir: tmp,
-          mysqlUrl: 'mysql://root@127.0.0.1:3306',
-          redisUrl: 'redis://127.0.0.1:6379',
-          mockUrl: mock.url,
-          secretKey: generateSecretKey(),
-          nodeArgs,
-          workerNodeArgs: flags.includes('--prof-worker') ? nodeArgs : [],
-        });
+    kind === 'diagnostic'
+      ? await startDiagnostic({ entry: built.files['data-plane']!, cwd: root, mockUrl: mock.url, dir: tmp, nodeArgs })
+      : kind === 'start'
+        ? await startAllInOne({ bundle: cli, cwd: root, dataDir: join(tmp, 'start'), mockUrl: mock.url, nodeArgs })
+        : await startCluster({
+            bundle: cli,
+            cwd: root,
+            logDir: tmp,
+            mysqlUrl: 'mysql://root@127.0.0.1:3306',
+            redisUrl: 'redis://127.0.0.1:6379',
+            mockUrl: mock.url,
+            secretKey: generateSecretKey(),
+            nodeArgs,
+            workerNodeArgs: flags.includes('--prof-worker') ? nodeArgs : [],
+          });
   const targets: Array<LoadTarget & { pid: number }> = [...started.targets];
   if (withPass) {
     const pass = await spawnService({

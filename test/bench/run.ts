@@ -3,10 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildTestSnapshot, spawnService, type SpawnedService } from '../../packages/testkit/src/index';
-import { createSecretBox, generateSecretKey } from '../../packages/secrets/src/index';
+import { spawnService, type SpawnedService } from '../../packages/testkit/src/index';
+import { generateSecretKey } from '../../packages/secrets/src/index';
 import { bundle, bundleCli, bundleTempDir } from '../../scripts/bundle';
-import { startAllInOne, startCluster, type BenchTarget, type Started } from './aisbf-targets';
+import { startAllInOne, startCluster, startDiagnostic, type BenchTarget, type Started } from './aisbf-targets';
 import { readBenchConfig } from './env';
 import { sequentialLatency } from './latency';
 import { measureOpenStreams } from './open-streams';
@@ -26,7 +26,6 @@ import { combineRounds, runWrk, type LoadResult } from './wrk';
  * the aisbf ones the very CLI `pnpm build` produces. Writes its tables into docs/benchmarks.md.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const TOKEN = 'aisbf_bench_token_0123456789abcdefghijklmnopqrstuvwxyz';
 
 const config = readBenchConfig();
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
@@ -65,19 +64,6 @@ async function spawnBundle(entry: string, args: string[]): Promise<SpawnedServic
   const service = await spawnService({ entry, runtime: 'node', cwd: root, args });
   cleanups.push(() => service.stop());
   return service;
-}
-
-/** The stripped data plane (no usage sink, no limiter, log level error) from a snapshot file: a diagnostic. */
-async function startDiagnostic(entry: string, mockUrl: string, dir: string): Promise<SpawnedService> {
-  const secretKey = generateSecretKey();
-  const snapshot = buildTestSnapshot({
-    secretBox: createSecretBox(secretKey),
-    users: [{ username: 'bench', token: TOKEN }],
-    providers: [{ id: 'mock', endpoint: mockUrl, apiKey: 'sk-bench-upstream', models: [...MOCK_MODELS] }],
-  });
-  const file = join(dir, `snapshot-${Date.now()}.json`);
-  await writeFile(file, JSON.stringify(snapshot));
-  return spawnBundle(entry, ['--snapshot', file, '--secret-key', secretKey, '--log-level', 'error']);
 }
 
 async function measure(
@@ -144,7 +130,13 @@ async function main(): Promise<void> {
   const mock = await spawnBundle(built.files['mock-upstream']!, ['--models', MOCK_MODELS.join(','), '--words', '60']);
   await mockDefaults(mock.url);
   const pass = await spawnBundle(built.files['pass-through']!, ['--upstream', mock.url]);
-  const diagnostic = await startDiagnostic(built.files['data-plane']!, mock.url, tmp);
+  const diagnostic = await startDiagnostic({
+    entry: built.files['data-plane']!,
+    cwd: root,
+    mockUrl: mock.url,
+    dir: tmp,
+  });
+  cleanups.push(() => diagnostic.stop());
   const targets: BenchTarget[] = [
     {
       name: 'direct',
@@ -188,15 +180,7 @@ async function main(): Promise<void> {
       }),
     );
   else notes.push('aisbf data-plane: not measured (AISBF_BENCH_REDIS_URL or AISBF_BENCH_MYSQL_URL is off).');
-  targets.push({
-    name: 'diagnostic: data plane alone',
-    url: `${diagnostic.url}/v1`,
-    headers: { authorization: `Bearer ${TOKEN}` },
-    modelPrefix: 'mock/',
-    pid: diagnostic.pid,
-    production: false,
-    runs: '`test/scenarios/data-plane-main.ts`: `createDataPlane` from a snapshot file, no usage sink, no limiter, log level error (what no user runs)',
-  });
+  targets.push(...diagnostic.targets);
   for (const target of targets) await check(target);
   const pinning = await planPinning(config.pin);
   if (pinning !== null) {

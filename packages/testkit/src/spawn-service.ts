@@ -12,6 +12,8 @@ export interface SpawnServiceOptions {
    */
   runtime?: 'tsx' | 'node';
   args?: string[];
+  /** Flags for node itself, before the entry (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
   env?: NodeJS.ProcessEnv;
   /** Working directory (where `tsx` resolves from); default the current one. */
   cwd?: string;
@@ -33,11 +35,15 @@ export interface SpawnedService {
 /** Runs a service entry as its own process (scenario tests, benchmark), and waits for its URL. */
 export function spawnService(options: SpawnServiceOptions): Promise<SpawnedService> {
   const loader = (options.runtime ?? 'tsx') === 'tsx' ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...loader, options.entry, ...(options.args ?? [])], {
-    cwd: options.cwd,
-    env: options.env ?? inheritedEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), ...loader, options.entry, ...(options.args ?? [])],
+    {
+      cwd: options.cwd,
+      env: options.env ?? inheritedEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
