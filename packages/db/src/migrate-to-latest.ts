@@ -7,6 +7,7 @@ import { context0004 } from './migrations/0004-context';
 import { configChanges0005 } from './migrations/0005-config-changes';
 import { usageFilterIndexes0007 } from './migrations/0007-usage-filter-indexes';
 import { healthStatusIndex0008 } from './migrations/0008-health-status-index';
+import { usersRoleIndex0009 } from './migrations/0009-users-role-index';
 
 /** Forward-only, in code (no file scanning: works the same from a checkout, tsx or a bundle). */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-config-changes': configChanges0005,
   '0007-usage-filter-indexes': usageFilterIndexes0007,
   '0008-health-status-index': healthStatusIndex0008,
+  '0009-users-role-index': usersRoleIndex0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -141,6 +141,19 @@ export async function deleteUser(db: Kysely<Database>, id: string): Promise<bool
   return Number(result.numDeletedRows) > 0;
 }
 
+/**
+ * The first admin by username: a range read of the `(role, username)` index that stops at one row
+ * (migration 0009), so every boot's bootstrap check costs the same with 100,000 users as with one.
+ */
+export function findFirstAdminQuery(db: Kysely<Database>) {
+  return db.selectFrom('users').selectAll().where('role', '=', 'admin').orderBy('username').limit(1);
+}
+
+export async function findFirstAdmin(db: Kysely<Database>): Promise<User | undefined> {
+  const row = await findFirstAdminQuery(db).executeTakeFirst();
+  return row === undefined ? undefined : toUser(row);
+}
+
 export async function countUsers(db: Kysely<Database>, role?: Role): Promise<number> {
   let query = db.selectFrom('users').select((eb) => eb.fn.countAll().as('n'));
   if (role !== undefined) query = query.where('role', '=', role);

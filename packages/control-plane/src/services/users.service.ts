@@ -4,6 +4,7 @@ import {
   deleteUser,
   findApiTokenByHash,
   findUserById,
+  findFirstAdmin,
   findUserByUsername,
   insertApiToken,
   insertUser,
@@ -201,7 +202,8 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
       if (options.password !== undefined && options.password.length < 8)
         throw new GatewayError('BAD_REQUEST', 'AISBF_ADMIN_PASSWORD must have at least 8 characters');
       const generated = options.password === undefined ? generatePassword() : undefined;
-      const hasAdmin = (await countUsers(db, 'admin')) > 0;
+      // One entry of the (role, username) index, never the users table (docs/control-plane.md "Boot").
+      const hasAdmin = (await findFirstAdmin(db)) !== undefined;
       const tokenKnown =
         options.token === undefined || (await findApiTokenByHash(db, hashApiToken(options.token))) !== undefined;
       // Every boot calls this: when there is nothing to do, do not bump the config version.
@@ -211,7 +213,7 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
         const changes: Array<{ kind: 'user' | 'token'; id: string; op: 'upsert'; owner: string }> = [];
         let admin = await findUserByUsername(trx, username);
         let created = false;
-        if ((await countUsers(trx, 'admin')) === 0 && passwordHash !== null) {
+        if ((await findFirstAdmin(trx)) === undefined && passwordHash !== null) {
           if (admin !== undefined) throw new GatewayError('CONFLICT', `user "${username}" exists but is not an admin`);
           const user = await insertUser(trx, { username, passwordHash, role: 'admin', now: ctx.clock() });
           admin = { ...user, passwordHash };
@@ -222,10 +224,7 @@ export function createUsersService(ctx: ServiceContext, sessions?: SessionStore)
         if (options.token !== undefined) {
           const hash = hashApiToken(options.token);
           if ((await findApiTokenByHash(trx, hash)) === undefined) {
-            const owner =
-              admin !== undefined && admin.role === 'admin'
-                ? admin
-                : (await listUsers(trx)).find((u) => u.role === 'admin');
+            const owner = admin !== undefined && admin.role === 'admin' ? admin : await findFirstAdmin(trx);
             if (owner === undefined) throw new GatewayError('INTERNAL', 'no admin to own the bootstrap token');
             const token = await insertApiToken(trx, {
               userId: owner.id,
