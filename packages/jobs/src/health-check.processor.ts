@@ -3,7 +3,6 @@ import {
   findProvidersByKeys,
   listModelHealth,
   listProviderHealth,
-  listProviders,
   setModelHealth,
   setProviderHealth,
   UNKNOWN_HEALTH,
@@ -110,10 +109,9 @@ export async function checkHealth(deps: HealthCheckDeps, payload: unknown): Prom
   if (input.providerId === undefined) {
     // Background work follows use, not sign-ups: only providers recent traffic touched (docs/jobs.md).
     ({ providers, idle } = await findActiveProviders(deps.db, usage));
-  } else if (input.ownerId !== undefined) {
-    providers = await findProvidersByKeys(deps.db, [{ ownerId: input.ownerId, id: input.providerId }]);
   } else {
-    providers = (await listProviders(deps.db)).filter((p) => p.id === input.providerId);
+    // One provider, by its unique (owner, id) key; no owner named is the global one (docs/jobs.md).
+    providers = await findProvidersByKeys(deps.db, [{ ownerId: input.ownerId ?? null, id: input.providerId }]);
   }
   const known = new Set(providers.map((p) => providerKey(p.ownerId, p.id)));
   const scores = scoreTraffic(trafficSamples(usage, known), now, policy);

@@ -499,6 +499,35 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
     }
 
     if (parts.has('processors')) {
+      it('a payload naming a provider and no owner checks the global provider of that id only', async () => {
+        await addProvider('shared');
+        await upsertProvider(
+          handle.db,
+          {
+            ownerId: null,
+            id: 'shared',
+            type: 'openai',
+            endpoint: upstream.url,
+            apiKeyEnc: box.encrypt('sk-test-upstream-key'),
+            apiKeyHint: null,
+            enabled: true,
+            adminOnly: false,
+            settings: {},
+            models: [{ name: 'm1' }],
+          },
+          0,
+        );
+        const hcDeps = { db: handle.db, secretBox: box, ...deps, policy: { probeTimeoutMs: 1_000 } };
+        const global = await checkHealth(hcDeps, { providerId: 'shared' });
+        expect(global.checked.map((c) => [c.ownerId, c.providerId, c.source])).toEqual([[null, 'shared', 'probe']]);
+        expect(upstream.requests.map((r) => r.path)).toEqual(['/v1/models']);
+        const mine = await checkHealth(hcDeps, { ownerId, providerId: 'shared' });
+        expect(mine.checked.map((c) => [c.ownerId, c.providerId])).toEqual([[ownerId, 'shared']]);
+        expect((await checkHealth(hcDeps, { providerId: 'nobody-has-this' })).checked).toEqual([]);
+      });
+    }
+
+    if (parts.has('processors')) {
       it('a paid probe is sent only to a provider that opted in', async () => {
         await addProvider('paid', upstream.url, { health_probe: 'paid' }, [{ name: 'm2' }]);
         const result = await checkHealth({ db: handle.db, secretBox: box, ...deps }, { ownerId, providerId: 'paid' });
