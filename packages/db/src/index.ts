@@ -21,3 +21,4 @@ export * from './db-prefill-refusals';
 export * from './find-by-keys';
 export * from './load-config-part';
 export * from './page-query';
+export * from './usage-groups';

@@ -169,6 +169,49 @@ describe.each(dialects)('usage aggregates on %s', (name, makeUrl) => {
     expect(after.groups).toEqual(before.groups);
     expect(after.recent.every((r) => r.at >= cutoff)).toBe(true);
   });
+
+  it('lists the largest groups up to the bound, in the chosen order, and sums the rest into others', async () => {
+    // 120 users 40 days after the other tests' events, so only these are in range.
+    const shift = 40 * DAY;
+    const events = Array.from({ length: 120 }, (_, u) =>
+      makeEvents(`${name}-top-u${String(u).padStart(3, '0')}`, 1 + (u % 9), 100 + u).map((e) => ({
+        ...e,
+        at: e.at + shift,
+      })),
+    ).flat();
+    expect(await insertUsageEvents(handle.db, events)).toBe(events.length);
+    // Off the hour at both ends: the groups sum raw edges and hourly aggregates in the database.
+    const range = { from: T0 + shift + 5 * HOUR + 1234, to: T0 + shift + 2 * DAY + 17 * HOUR + 999 };
+    const inRange = events.filter((e) => e.at >= range.from && e.at < range.to);
+    const users = [...new Set(inRange.map((e) => e.userId))];
+    const sums = users.map((key) => ({ key, ...expected(inRange, { userId: key }).totals }));
+    const rank = {
+      requests: (g: (typeof sums)[number]) => g.requests,
+      tokens: (g: (typeof sums)[number]) => g.promptTokens + g.completionTokens,
+      cost: (g: (typeof sums)[number]) => g.costMicros ?? 0,
+    } as const;
+    for (const [order, limit] of [
+      ['requests', 10],
+      ['tokens', 7],
+      ['cost', 25],
+    ] as const) {
+      const report = await queryUsage(handle.db, { ...range, groupBy: 'user', groupOrder: order, groupLimit: limit });
+      const ranked = [...sums].sort((a, b) => rank[order](b) - rank[order](a) || a.key.localeCompare(b.key));
+      expect([order, report.groups]).toEqual([order, ranked.slice(0, limit)]);
+      const rest = expected(
+        inRange.filter((e) => !ranked.slice(0, limit).some((g) => g.key === e.userId)),
+        {},
+      ).totals;
+      expect([order, report.others]).toEqual([order, { count: users.length - limit, ...rest }]);
+      expect(report.totals).toEqual(expected(inRange, {}).totals);
+    }
+    // Every group fits: no others. Above the maximum, 500 are listed.
+    const all = await queryUsage(handle.db, { ...range, groupBy: 'user', groupLimit: 500 });
+    expect([all.groups.length, all.others]).toEqual([users.length, null]);
+    expect((await queryUsage(handle.db, { ...range, groupBy: 'user', groupLimit: 10_000 })).groups).toHaveLength(
+      users.length,
+    );
+  });
 });
 
 describe.each(dialects)('migration 0002 on %s', (_name, makeUrl) => {

@@ -4,6 +4,14 @@ import type { Database } from './database';
 import { fromBool, readJson, toBool, toNumber } from './json-column';
 import { mysqlAddHourly, mysqlInsertIgnoreRecords } from './mysql-usage-sql';
 import { addUsageHourly, aggregateUsageRows, HOUR_MS, withAggregates } from './usage-aggregates';
+import {
+  DEFAULT_USAGE_GROUP_LIMIT,
+  MAX_USAGE_GROUP_LIMIT,
+  queryTopUsageGroups,
+  type UsageGroupBy,
+  type UsageGroupOrder,
+  type UsageSegment,
+} from './usage-groups';
 import type { UsageRecordRow, UsageRecordsTable } from './usage-records.table';
 
 const toRow = (e: UsageEvent): UsageRecordsTable => ({
@@ -180,8 +188,6 @@ export const toUsageRow = (r: UsageRecordRow): UsageRow => ({
   condensed: r.condensed ?? null,
 });
 
-export type UsageGroupBy = 'route' | 'provider' | 'model' | 'token' | 'user';
-
 export interface UsageFilter {
   /** Epoch ms, inclusive. */
   from?: number;
@@ -192,6 +198,10 @@ export interface UsageFilter {
   route?: string;
   provider?: string;
   groupBy?: UsageGroupBy;
+  /** What ranks the groups (default requests). */
+  groupOrder?: UsageGroupOrder;
+  /** How many groups to list, 1 to 500 (default 50); the rest are summed into `others`. */
+  groupLimit?: number;
   bucket?: 'hour' | 'day';
   recentLimit?: number;
 }
@@ -217,25 +227,24 @@ export interface UsageGroup extends UsageTotals {
   key: string;
 }
 
+/** The groups past the report's bound, summed; `count` is how many there are. */
+export interface UsageOthers extends UsageTotals {
+  count: number;
+}
+
 export interface UsageReport {
   totals: UsageTotals;
   series: UsageSeriesPoint[];
+  /** The largest groups by `groupOrder`, at most `groupLimit` of them. */
   groups: UsageGroup[];
+  /** What the groups past `groupLimit` add up to; null when none was left out (or no grouping). */
+  others: UsageOthers | null;
   recent: UsageRow[];
 }
-
-const GROUP_COLUMN = {
-  route: 'route',
-  provider: 'provider',
-  model: 'model',
-  token: 'token_id',
-  user: 'user_id',
-} as const;
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
 
 interface UsagePart {
   t: number;
-  key: string | null;
   requests: number;
   errors: number;
   promptTokens: number;
@@ -247,7 +256,6 @@ interface UsagePart {
 
 const toPartial = (r: Record<string, unknown>): UsagePart => ({
   t: toNumber(r.t),
-  key: r.key === undefined || r.key === null || r.key === '' ? null : String(r.key),
   requests: toNumber(r.requests),
   errors: toNumber(r.errors),
   promptTokens: toNumber(r.prompt_tokens),
@@ -274,8 +282,7 @@ async function rawPartials(
   // The bucket width is a literal from a closed set, so MySQL's ONLY_FULL_GROUP_BY sees one expression.
   const width = sql.lit(BUCKET_MS[filter.bucket ?? 'hour']);
   const bucket = sql<number>`created_at - (created_at % ${width})`;
-  const column = filter.groupBy === undefined ? null : GROUP_COLUMN[filter.groupBy];
-  let grouped = q
+  const grouped = q
     .select((eb) => [
       bucket.as('t'),
       eb.fn.countAll().as('requests'),
@@ -287,7 +294,6 @@ async function rawPartials(
       sql<number>`sum(case when cost_micros is null and provider is not null then 1 else 0 end)`.as('unpriced'),
     ])
     .groupBy(bucket);
-  if (column !== null) grouped = grouped.select(sql.ref(column).as('key')).groupBy(column) as typeof grouped;
   return (await grouped.execute()).map((r) => toPartial(r as Record<string, unknown>));
 }
 
@@ -306,8 +312,7 @@ async function hourlyPartials(
   if (filter.route !== undefined) q = q.where('route', '=', filter.route);
   if (filter.provider !== undefined) q = q.where('provider', '=', filter.provider);
   const width = BUCKET_MS[filter.bucket ?? 'hour'];
-  const column = filter.groupBy === undefined ? null : GROUP_COLUMN[filter.groupBy];
-  let grouped = q
+  const grouped = q
     .select((eb) => [
       'bucket as t',
       eb.fn.sum('requests').as('requests'),
@@ -319,9 +324,9 @@ async function hourlyPartials(
       eb.fn.sum('unpriced_requests').as('unpriced'),
     ])
     .groupBy('bucket');
-  if (column !== null) grouped = grouped.select(sql.ref(column).as('key')).groupBy(column) as typeof grouped;
   // Grouped by the plain hour (days folded here): with the (bucket, model, sums) index MySQL groups
-  // while reading the index in order, no temporary table.
+  // while reading the index in order, no temporary table. Groups are a query of their own
+  // (usage-groups.ts), so this returns one row per hour whatever the grouping.
   return (await grouped.execute()).map((r) => {
     const part = toPartial(r as Record<string, unknown>);
     return { ...part, t: part.t - (part.t % width) };
@@ -329,23 +334,39 @@ async function hourlyPartials(
 }
 
 /**
+ * The parts of [from, to): whole hours from the hourly aggregates, the sub-hour edges (before the
+ * first whole hour, after the last) from raw rows.
+ */
+function segmentsOf(from: number | undefined, to: number | undefined): UsageSegment[] {
+  const hourFrom = from === undefined ? undefined : Math.ceil(from / HOUR_MS) * HOUR_MS;
+  const hourTo = to === undefined ? undefined : Math.floor(to / HOUR_MS) * HOUR_MS;
+  if (hourFrom !== undefined && hourTo !== undefined && hourFrom >= hourTo) return [{ source: 'raw', from, to }];
+  const segments: UsageSegment[] = [];
+  if (from !== undefined && hourFrom !== undefined && from < hourFrom)
+    segments.push({ source: 'raw', from, to: hourFrom });
+  segments.push({ source: 'hourly', from: hourFrom, to: hourTo });
+  if (to !== undefined && hourTo !== undefined && hourTo < to) segments.push({ source: 'raw', from: hourTo, to });
+  return segments;
+}
+
+const RANKED_BY = {
+  requests: (g: UsageGroup) => g.requests,
+  tokens: (g: UsageGroup) => g.promptTokens + g.completionTokens,
+  cost: (g: UsageGroup) => g.costMicros ?? 0,
+} as const;
+
+/**
  * Totals, a time series and groups from the hourly aggregates (whole hours) plus raw rows for the
  * sub-hour edges of the range, so months read hours, not rows; `recent` lists the newest raw rows.
+ * Groups are bounded: the database ranks them and returns the first `groupLimit`; the rest are the
+ * totals minus those, in `others` (docs/usage.md "Usage queries").
  */
 export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {}): Promise<UsageReport> {
   const { from, to } = filter;
-  const hourFrom = from === undefined ? undefined : Math.ceil(from / HOUR_MS) * HOUR_MS;
-  const hourTo = to === undefined ? undefined : Math.floor(to / HOUR_MS) * HOUR_MS;
+  const segments = segmentsOf(from, to);
   const parts: UsagePart[] = [];
-  if (hourFrom !== undefined && hourTo !== undefined && hourFrom >= hourTo) {
-    parts.push(...(await rawPartials(db, filter, from, to)));
-  } else {
-    if (from !== undefined && hourFrom !== undefined && from < hourFrom)
-      parts.push(...(await rawPartials(db, filter, from, hourFrom)));
-    parts.push(...(await hourlyPartials(db, filter, hourFrom, hourTo)));
-    if (to !== undefined && hourTo !== undefined && hourTo < to)
-      parts.push(...(await rawPartials(db, filter, hourTo, to)));
-  }
+  for (const seg of segments)
+    parts.push(...(await (seg.source === 'raw' ? rawPartials : hourlyPartials)(db, filter, seg.from, seg.to)));
 
   const totals: UsageTotals = {
     requests: 0,
@@ -358,7 +379,6 @@ export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {})
   let priced = 0;
   let cost = 0;
   const series = new Map<number, UsageSeriesPoint>();
-  const groupMap = new Map<string, UsageGroup & { priced: number; cost: number }>();
   for (const p of parts) {
     totals.requests += p.requests;
     totals.errors += p.errors;
@@ -373,34 +393,45 @@ export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {})
     point.promptTokens += p.promptTokens;
     point.completionTokens += p.completionTokens;
     series.set(p.t, point);
-    if (filter.groupBy !== undefined) {
-      const key = p.key ?? '(none)';
-      const g = groupMap.get(key) ?? {
-        key,
-        requests: 0,
-        errors: 0,
-        promptTokens: 0,
-        completionTokens: 0,
-        costMicros: null,
-        unpricedRequests: 0,
-        priced: 0,
-        cost: 0,
-      };
-      g.requests += p.requests;
-      g.errors += p.errors;
-      g.promptTokens += p.promptTokens;
-      g.completionTokens += p.completionTokens;
-      g.unpricedRequests += p.unpriced;
-      g.priced += p.priced;
-      g.cost += p.costMicros;
-      groupMap.set(key, g);
-    }
   }
   // Like SQL's sum(): no priced request at all means no cost, not 0.
   totals.costMicros = priced > 0 ? cost : null;
-  const groups: UsageGroup[] = [...groupMap.values()]
-    .map(({ priced: n, cost: c, ...g }) => ({ ...g, costMicros: n > 0 ? c : null }))
-    .sort((a, b) => b.requests - a.requests || a.key.localeCompare(b.key));
+
+  let groups: UsageGroup[] = [];
+  let others: UsageOthers | null = null;
+  if (filter.groupBy !== undefined) {
+    const order = filter.groupOrder ?? 'requests';
+    const limit = Math.min(
+      MAX_USAGE_GROUP_LIMIT,
+      Math.max(1, Math.floor(filter.groupLimit ?? DEFAULT_USAGE_GROUP_LIMIT)),
+    );
+    const top = await queryTopUsageGroups(db, { filter, groupBy: filter.groupBy, segments, order, limit });
+    const rank = RANKED_BY[order];
+    groups = top.rows
+      .map((g) => ({
+        key: g.key === '' ? '(none)' : g.key,
+        requests: g.requests,
+        errors: g.errors,
+        promptTokens: g.promptTokens,
+        completionTokens: g.completionTokens,
+        costMicros: g.priced > 0 ? g.costMicros : null,
+        unpricedRequests: g.unpriced,
+      }))
+      .sort((a, b) => rank(b) - rank(a) || a.key.localeCompare(b.key));
+    if (top.count > top.rows.length) {
+      const sum = (pick: (g: (typeof top.rows)[number]) => number): number => top.rows.reduce((n, g) => n + pick(g), 0);
+      const othersPriced = priced - sum((g) => g.priced);
+      others = {
+        count: top.count - top.rows.length,
+        requests: totals.requests - sum((g) => g.requests),
+        errors: totals.errors - sum((g) => g.errors),
+        promptTokens: totals.promptTokens - sum((g) => g.promptTokens),
+        completionTokens: totals.completionTokens - sum((g) => g.completionTokens),
+        costMicros: othersPriced > 0 ? cost - sum((g) => g.costMicros) : null,
+        unpricedRequests: totals.unpricedRequests - sum((g) => g.unpriced),
+      };
+    }
+  }
 
   // Bounded: the newest rows in range only (index on created_at).
   let recentQuery = db.selectFrom('usage_records');
@@ -418,5 +449,11 @@ export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {})
     .orderBy('id', 'desc')
     .limit(filter.recentLimit ?? 50)
     .execute();
-  return { totals, series: [...series.values()].sort((a, b) => a.t - b.t), groups, recent: recentRows.map(toUsageRow) };
+  return {
+    totals,
+    series: [...series.values()].sort((a, b) => a.t - b.t),
+    groups,
+    others,
+    recent: recentRows.map(toUsageRow),
+  };
 }

@@ -9,6 +9,7 @@ import type { TokenView, UserView } from '../services/views';
 import type { CreatedToken } from '../services/tokens.service';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type PageView } from '../services/page-input';
 import type { ModelDiscovery } from '@aisbf/jobs';
+import { DEFAULT_USAGE_GROUP_LIMIT, MAX_USAGE_GROUP_LIMIT } from '@aisbf/db';
 import type { ObjectRef } from '@pothos/core';
 import { builder, type GraphqlContext } from './builder';
 
@@ -39,6 +40,13 @@ const UsageGroupBy = builder.enumType('UsageGroupBy', {
     MODEL: { value: 'model' as const },
     TOKEN: { value: 'token' as const },
     USER: { value: 'user' as const },
+  },
+});
+const UsageGroupOrder = builder.enumType('UsageGroupOrder', {
+  values: {
+    REQUESTS: { value: 'requests' as const },
+    TOKENS: { value: 'tokens' as const, description: 'Prompt + completion tokens.' },
+    COST: { value: 'cost' as const },
   },
 });
 const UsageBucket = builder.enumType('UsageBucket', {
@@ -240,6 +248,18 @@ const UsageGroup = builder.objectRef<UsageView['groups'][number]>('UsageGroup').
     unpricedRequests: t.exposeInt('unpricedRequests'),
   }),
 });
+const UsageOthers = builder.objectRef<NonNullable<UsageView['others']>>('UsageOthers').implement({
+  description: 'The groups past `groupLimit`, summed (docs/usage.md "Usage queries").',
+  fields: (t) => ({
+    count: t.exposeInt('count', { description: 'How many groups are summed here.' }),
+    requests: t.exposeInt('requests'),
+    errors: t.exposeInt('errors'),
+    promptTokens: t.exposeInt('promptTokens'),
+    completionTokens: t.exposeInt('completionTokens'),
+    costMicros: t.float({ nullable: true, resolve: (x) => x.costMicros }),
+    unpricedRequests: t.exposeInt('unpricedRequests'),
+  }),
+});
 const UsageRecord = builder.objectRef<UsageView['recent'][number]>('UsageRecord').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -262,7 +282,17 @@ const UsageReport = builder.objectRef<UsageView>('UsageReport').implement({
   fields: (t) => ({
     totals: t.field({ type: UsageTotals, resolve: (u) => u.totals }),
     series: t.field({ type: [UsagePoint], resolve: (u) => u.series }),
-    groups: t.field({ type: [UsageGroup], resolve: (u) => u.groups }),
+    groups: t.field({
+      type: [UsageGroup],
+      description: `The largest groups by \`groupOrder\`, at most \`groupLimit\` (default ${DEFAULT_USAGE_GROUP_LIMIT}, at most ${MAX_USAGE_GROUP_LIMIT}).`,
+      resolve: (u) => u.groups,
+    }),
+    others: t.field({
+      type: UsageOthers,
+      nullable: true,
+      description: 'What the groups past `groupLimit` add up to; null when none was left out.',
+      resolve: (u) => u.others,
+    }),
     recent: t.field({ type: [UsageRecord], resolve: (u) => u.recent }),
   }),
 });
@@ -344,6 +374,8 @@ builder.queryType({
         token: t.arg.string(),
         user: t.arg.string(),
         bucket: t.arg({ type: UsageBucket }),
+        groupOrder: t.arg({ type: UsageGroupOrder, description: 'What ranks the groups (default REQUESTS).' }),
+        groupLimit: t.arg.int({ description: 'How many groups to list; the rest are summed into `others`.' }),
       },
       resolve: (_r, a, ctx) =>
         ctx.services.usage.query(requireActor(ctx), {
@@ -355,6 +387,8 @@ builder.queryType({
           ...(a.token ? { token: a.token } : {}),
           ...(a.user ? { user: a.user } : {}),
           ...(a.bucket ? { bucket: a.bucket } : {}),
+          ...(a.groupOrder ? { groupOrder: a.groupOrder } : {}),
+          ...(a.groupLimit !== null && a.groupLimit !== undefined ? { groupLimit: a.groupLimit } : {}),
         }),
     }),
     configVersion: t.int({

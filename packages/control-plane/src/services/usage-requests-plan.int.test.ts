@@ -135,8 +135,24 @@ describe.each(DIALECTS)('the requests view on %s', (dialect, makeUrl) => {
     const grouped = await f.services.usage.query(f.admin, {
       from: new Date(Date.now() - 10_000_000),
       groupBy: 'user',
+      groupLimit: 20,
     });
-    expect(grouped.groups).toHaveLength(USERS);
+    expect(grouped.groups).toHaveLength(20);
     expect(grouped.groups.every((g) => /^u\d{5}$/.test(g.key))).toBe(true);
+  });
+
+  it("bounds an admin's usage grouped by user: the first 50 by requests, the rest summed (docs/usage.md)", async () => {
+    const from = new Date(Date.now() - 10_000_000);
+    const grouped = await f.services.usage.query(f.admin, { from, groupBy: 'user' });
+    expect(grouped.groups).toHaveLength(50);
+    expect(grouped.groups.every((g) => /^u\d{5}$/.test(g.key))).toBe(true);
+    expect(grouped.others).toMatchObject({ count: USERS - 50 });
+    const listed = grouped.groups.reduce((n, g) => n + g.requests, 0);
+    expect(listed + (grouped.others?.requests ?? 0)).toBe(grouped.totals.requests);
+    const wide = await f.services.usage.query(f.admin, { from, groupBy: 'user', groupLimit: 500 });
+    expect([wide.groups.length, wide.others]).toEqual([USERS, null]);
+    await expect(f.services.usage.query(f.admin, { from, groupBy: 'user', groupLimit: 501 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
   });
 });

@@ -1,6 +1,8 @@
 import { GatewayError } from '@aisbf/core';
 import {
+  DEFAULT_USAGE_GROUP_LIMIT,
   findUserByUsername,
+  MAX_USAGE_GROUP_LIMIT,
   findUsernames,
   listUsageRequests,
   queryUsage,
@@ -24,7 +26,12 @@ export const usageQuerySchema = z.object({
   /** Admins only: one user's usage (username). */
   user: z.string().max(64).optional(),
   bucket: z.enum(['hour', 'day']).optional(),
+  /** How many of the newest requests `recent` lists. */
   limit: z.number().int().min(1).max(500).optional(),
+  /** What ranks the groups (docs/usage.md "Usage queries"). */
+  groupOrder: z.enum(['requests', 'tokens', 'cost']).optional(),
+  /** How many groups to list; the rest are summed into `others`. */
+  groupLimit: z.number().int().min(1).max(MAX_USAGE_GROUP_LIMIT).optional(),
 });
 export type UsageQueryInput = z.input<typeof usageQuerySchema>;
 
@@ -123,6 +130,8 @@ export function createUsageService(ctx: ServiceContext) {
         ...(q.route !== undefined ? { route: q.route } : {}),
         ...(q.provider !== undefined ? { provider: q.provider } : {}),
         ...(q.groupBy !== undefined ? { groupBy: q.groupBy as UsageGroupBy } : {}),
+        ...(q.groupOrder !== undefined ? { groupOrder: q.groupOrder } : {}),
+        groupLimit: q.groupLimit ?? DEFAULT_USAGE_GROUP_LIMIT,
         bucket: q.bucket ?? 'hour',
         recentLimit: q.limit ?? 50,
       });
@@ -138,6 +147,7 @@ export function createUsageService(ctx: ServiceContext) {
         series: report.series.map((p) => ({ ...p, t: iso(p.t) })),
         groups:
           q.groupBy === 'user' ? report.groups.map((g) => ({ ...g, key: names.get(g.key) ?? g.key })) : report.groups,
+        others: report.others,
         recent: report.recent.map((r) => ({ ...r, at: iso(r.at) })),
       };
     },

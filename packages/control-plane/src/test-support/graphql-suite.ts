@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSnapshot } from '@aisbf/db';
+import { findUserByUsername, insertUsageEvents, loadSnapshot } from '@aisbf/db';
 import { hashApiToken } from '@aisbf/secrets';
 import { createControlPlaneFixture, FIXTURE_ADMIN_TOKEN, type ControlPlaneFixture } from './control-plane-fixture';
 import { SEED_AUTOSELECTS_JSON, SEED_PROVIDERS, SEED_ROTATIONS_JSON } from './seed-documents';
@@ -106,6 +106,60 @@ export function defineGraphqlSuite(dialect: string, makeUrl: () => Promise<strin
       expect(text).not.toContain(aliceToken);
       for (const p of SEED_PROVIDERS) expect(text).not.toContain(p.apiKey);
       expect((listed.data?.['apiTokens'] as unknown[]).length).toBe(1);
+    });
+
+    it('lists usage groups up to groupLimit in groupOrder and sums the rest into others', async () => {
+      const admin = await findUserByUsername(f.handle.db, 'admin');
+      const base = {
+        requestId: 'r',
+        at: Date.now() - 1000,
+        userId: admin!.id,
+        tokenId: null,
+        providerOwnerId: null,
+        provider: 'p',
+        model: 'm',
+        endpoint: 'chat.completions' as const,
+        stream: false,
+        status: 200,
+        outcome: 'ok' as const,
+        completionTokens: 0,
+        estimated: false,
+        latencyMs: 5,
+        ttfbMs: null,
+        attempts: [],
+      };
+      // Route r-k: k requests; the fewer requests, the more tokens, so the two orders differ.
+      const tokensEach: Record<number, number> = { 1: 100, 2: 30, 4: 10 };
+      await insertUsageEvents(
+        f.handle.db,
+        [1, 2, 4].flatMap((k) =>
+          Array.from({ length: k }, (_, i) => ({
+            ...base,
+            id: `gq-${k}-${i}`,
+            route: `r-${k}`,
+            promptTokens: tokensEach[k]!,
+          })),
+        ),
+      );
+      const query =
+        'query($o: UsageGroupOrder, $n: Int) { usage(groupBy: ROUTE, groupOrder: $o, groupLimit: $n) { groups { key requests promptTokens } others { count requests promptTokens } } }';
+      const byRequests = await f.gql(FIXTURE_ADMIN_TOKEN, query, { o: 'REQUESTS', n: 2 });
+      expect(byRequests.data?.['usage']).toEqual({
+        groups: [
+          { key: 'r-4', requests: 4, promptTokens: 40 },
+          { key: 'r-2', requests: 2, promptTokens: 60 },
+        ],
+        others: { count: 1, requests: 1, promptTokens: 100 },
+      });
+      const byTokens = await f.gql(FIXTURE_ADMIN_TOKEN, query, { o: 'TOKENS', n: 1 });
+      expect(byTokens.data?.['usage']).toEqual({
+        groups: [{ key: 'r-1', requests: 1, promptTokens: 100 }],
+        others: { count: 2, requests: 6, promptTokens: 100 },
+      });
+      const all = await f.gql(FIXTURE_ADMIN_TOKEN, query, {});
+      expect(all.data?.['usage']).toMatchObject({ others: null });
+      const tooMany = await f.gql(FIXTURE_ADMIN_TOKEN, query, { n: 501 });
+      expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_REQUEST', path: 'groupLimit' });
     });
 
     it('exportConfig then importConfig into an empty instance reproduces the routing', async () => {
