@@ -9,10 +9,11 @@ import { startAllInOne, startCluster } from './aisbf-targets';
 import { MOCK_MODELS } from './shapes';
 
 /**
- * `pnpm exec tsx test/bench/hold-targets.ts [start|data-plane]`: the mock upstream, the
+ * `pnpm exec tsx test/bench/hold-targets.ts [start|data-plane] [--prof=<dir>]`: the mock upstream, the
  * pass-through and one production target (as `pnpm bench` starts them), kept running until Ctrl-C,
  * for experiments by hand (curl, wrk, strace, perf). Prints one JSON line: the URLs, the target's
- * token header and the pids.
+ * token header and the pids. `--prof`: the target runs under `node --cpu-prof`, its profile written
+ * to `<dir>` when Ctrl-C stops it (`cpu-profile-summary.ts <dir>` reads it).
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = await mkdtemp(join(tmpdir(), 'aisbf-hold-'));
@@ -42,9 +43,11 @@ const pass = await spawnService({
   args: ['--upstream', mock.url],
 });
 const kind = process.argv[2] ?? 'start';
+const profDir = process.argv.find((a) => a.startsWith('--prof='))?.slice('--prof='.length);
+const nodeArgs = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
 const started =
   kind === 'start'
-    ? await startAllInOne({ bundle: cli, cwd: root, dataDir: join(tmp, 'start'), mockUrl: mock.url })
+    ? await startAllInOne({ bundle: cli, cwd: root, dataDir: join(tmp, 'start'), mockUrl: mock.url, nodeArgs })
     : await startCluster({
         bundle: cli,
         cwd: root,
@@ -53,6 +56,7 @@ const started =
         redisUrl: 'redis://127.0.0.1:6379',
         mockUrl: mock.url,
         secretKey: generateSecretKey(),
+        nodeArgs,
       });
 const t = started.targets[0]!;
 console.log(

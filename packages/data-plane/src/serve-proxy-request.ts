@@ -114,21 +114,21 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
   };
   const body = await readJsonBody(r.req, ctx.bodyLimits);
   if (!body.ok) return rejected(body.error, '', idHeader);
-  let payload = body.value as Record<string, unknown>;
+  let payload = body.value.value as Record<string, unknown>;
   let client: ProxyCall['client'];
   if (r.client === 'responses') {
-    const turn = await prepareResponsesTurn(ctx.responses, r.acting, body.value, res);
+    const turn = await prepareResponsesTurn(ctx.responses, r.acting, body.value.value, res);
     if (!turn.ok) return rejected(turn.error, '', idHeader);
     payload = turn.value.chat;
     res = turn.value.res;
   } else if (r.client === 'anthropic') {
-    const turn = prepareAnthropicTurn(body.value, r.req.headers, res);
+    const turn = prepareAnthropicTurn(body.value.value, r.req.headers, res);
     res = turn.res;
     client = turn.client;
     if (!turn.chat.ok) return rejected(turn.chat.error, '', idHeader);
     payload = turn.chat.value;
   } else {
-    const invalid = validateRequestBody(r.endpoint, body.value);
+    const invalid = validateRequestBody(r.endpoint, body.value.value);
     if (invalid !== null) return rejected(invalid, '', idHeader);
   }
   const routeName = payload['model'] as string;
@@ -180,7 +180,14 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
   const reserving =
     ctx.holds === null
       ? null
-      : ctx.holds.reserve({ requestId, principal: r.principal, body: payload, resolution, now: startedAt });
+      : ctx.holds.reserve({
+          requestId,
+          principal: r.principal,
+          body: payload,
+          promptChars: body.value.bytes,
+          resolution,
+          now: startedAt,
+        });
   if (limitPending !== null) {
     // Both in flight at once: one round trip. A request the limit refuses gives its reservation back.
     const [refusal, held] = await Promise.all([limitPending, reserving]);

@@ -26,6 +26,8 @@ export interface BudgetGuard {
   reserve(input: {
     principal: Principal;
     body: Record<string, unknown>;
+    /** The prompt's size in characters or bytes, for its estimate (the request body's byte length). */
+    promptChars: number;
     resolution: Resolution;
     now: number;
   }): Promise<Reservation>;
@@ -37,7 +39,7 @@ export interface BudgetGuard {
 
 export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }): BudgetGuard {
   return {
-    async reserve({ principal, body, resolution, now }) {
+    async reserve({ principal, body, promptChars, resolution, now }) {
       const { user, token } = principal;
       if (user.limits === undefined && token.limits === undefined) return { ok: true, hold: null };
       const lines = planBudget({
@@ -46,7 +48,7 @@ export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }
         tokenId: token.id,
         tokenLimits: token.limits,
         now,
-        estimate: estimate(body, resolution),
+        estimate: estimate(body, promptChars, resolution),
       });
       if (lines.length === 0) return { ok: true, hold: null };
       let verdict: Awaited<ReturnType<BudgetLedger['reserve']>>;
@@ -85,15 +87,17 @@ export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }
 }
 
 /**
- * What the request may use: its prompt (≈4 characters a token) plus `max_tokens` when the client
- * set one, priced at the dearest model the route may reach (a rotation may fail over to any entry).
+ * What the request may use: its prompt (≈4 characters a token, counted on the whole request body
+ * as it arrived: a coding agent's body is mostly its messages and tool definitions, and a 160 KB
+ * body is not serialised a second time on the request path) plus `max_tokens` when the client set
+ * one, priced at the dearest model the route may reach (a rotation may fail over to any entry).
  */
 export function estimate(
   body: Record<string, unknown>,
+  promptChars: number,
   resolution: Resolution,
 ): { tokens: number; costMicros: number } {
-  const input = body['messages'] ?? body['prompt'] ?? body['input'];
-  const promptTokens = estimateTokens(JSON.stringify(input ?? '').length);
+  const promptTokens = estimateTokens(promptChars);
   const max = body['max_completion_tokens'] ?? body['max_tokens'];
   const completionTokens = typeof max === 'number' && Number.isFinite(max) && max > 0 ? Math.ceil(max) : 0;
   let dearest = 0;

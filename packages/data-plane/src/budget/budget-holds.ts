@@ -13,6 +13,7 @@ export interface BudgetHolds {
     requestId: string;
     principal: Principal;
     body: Record<string, unknown>;
+    promptChars: number;
     resolution: Resolution;
     now: number;
   }): Promise<{ ok: true; key: string | null } | { ok: false; error: GatewayError }>;
@@ -24,35 +25,47 @@ export interface BudgetHolds {
 }
 
 export function createBudgetHolds(budget: BudgetGuard): BudgetHolds {
-  const holds = new Map<string, BudgetHold>();
+  /** Every open reservation by its own key; `request` groups the ones of one (token, request id). */
+  const holds = new Map<string, { request: string; hold: BudgetHold }>();
+  /**
+   * The open keys of each (token, request id), oldest first: a client may reuse an x-request-id, and
+   * a usage event settles the oldest reservation of its request. Looked up by key, so settling costs
+   * the same with 1,000 requests in flight as with one.
+   */
+  const byRequest = new Map<string, string[]>();
   let seq = 0;
   const keyOf = (requestId: string, tokenId: string | null): string => `${tokenId ?? ''}\u0000${requestId}`;
+  const take = (key: string): BudgetHold | undefined => {
+    const open = holds.get(key);
+    if (open === undefined) return undefined;
+    holds.delete(key);
+    const keys = byRequest.get(open.request)!;
+    if (keys.length === 1) byRequest.delete(open.request);
+    else keys.splice(keys.indexOf(key), 1);
+    return open.hold;
+  };
   return {
-    async reserve({ requestId, principal, body, resolution, now }) {
-      const reservation = await budget.reserve({ principal, body, resolution, now });
+    async reserve({ requestId, principal, body, promptChars, resolution, now }) {
+      const reservation = await budget.reserve({ principal, body, promptChars, resolution, now });
       if (!reservation.ok) return reservation;
       if (reservation.hold === null) return { ok: true, key: null };
-      // A client may reuse an x-request-id: the key is made unique per reservation and found back by prefix.
-      const key = `${keyOf(requestId, principal.token.id)}\u0000${seq++}`;
-      holds.set(key, reservation.hold);
+      const request = keyOf(requestId, principal.token.id);
+      const key = `${request}\u0000${seq++}`;
+      holds.set(key, { request, hold: reservation.hold });
+      const keys = byRequest.get(request);
+      if (keys === undefined) byRequest.set(request, [key]);
+      else keys.push(key);
       return { ok: true, key };
     },
     settle(event) {
-      if (holds.size === 0) return;
-      const prefix = `${keyOf(event.requestId, event.tokenId)}\u0000`;
-      for (const [key, hold] of holds) {
-        if (!key.startsWith(prefix)) continue;
-        holds.delete(key);
-        budget.settle(hold, event);
-        return;
-      }
+      const oldest = byRequest.get(keyOf(event.requestId, event.tokenId))?.[0];
+      if (oldest === undefined) return;
+      budget.settle(take(oldest)!, event);
     },
-    release: (key) => void holds.delete(key),
+    release: (key) => void take(key),
     refund(key) {
-      const hold = holds.get(key);
-      if (hold === undefined) return;
-      holds.delete(key);
-      budget.refund(hold);
+      const hold = take(key);
+      if (hold !== undefined) budget.refund(hold);
     },
   };
 }

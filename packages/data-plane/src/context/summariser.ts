@@ -76,6 +76,7 @@ export function createSummariser(env: {
               requestId,
               principal: r.principal,
               body,
+              promptChars: JSON.stringify(messages).length,
               resolution: resolved.value,
               now: startedAt,
             });

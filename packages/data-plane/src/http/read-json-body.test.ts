@@ -8,11 +8,11 @@ const request = (headers: Record<string, string> = {}): PassThrough & { headers:
   Object.assign(new PassThrough(), { headers });
 
 describe('readJsonBody', () => {
-  it('parses a JSON body', async () => {
+  it('parses a JSON body and gives its size in bytes', async () => {
     const req = request();
     const pending = readJsonBody(req as unknown as IncomingMessage, limits);
-    req.end('{"a":[1,{"b":2}]}');
-    expect(await pending).toEqual({ ok: true, value: { a: [1, { b: 2 }] } });
+    req.end('{"a":[1,{"b":"é"}]}');
+    expect(await pending).toEqual({ ok: true, value: { value: { a: [1, { b: 'é' }] }, bytes: 20 } });
   });
 
   it('refuses by declared and by actual size', async () => {

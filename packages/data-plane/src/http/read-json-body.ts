@@ -11,8 +11,15 @@ export interface BodyLimits {
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBodyBytes: 10 * 1024 * 1024, maxJsonDepth: 64 };
 
+/** A parsed request body and its size on the wire. */
+export interface JsonBody {
+  value: unknown;
+  /** The body's length in bytes: what a budget estimates a prompt from without serialising it again. */
+  bytes: number;
+}
+
 /** Reads and parses a JSON request body; every failure is a typed 4xx. */
-export function readJsonBody(req: IncomingMessage, limits: BodyLimits): Promise<Result<unknown, GatewayError>> {
+export function readJsonBody(req: IncomingMessage, limits: BodyLimits): Promise<Result<JsonBody, GatewayError>> {
   return new Promise((resolve) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limits.maxBodyBytes) {
@@ -46,7 +53,7 @@ export function readJsonBody(req: IncomingMessage, limits: BodyLimits): Promise<
         return resolve(
           err(badRequest(`The request body is not valid JSON: ${parsed.error}`, undefined, 'invalid_json')),
         );
-      resolve(ok(parsed.value));
+      resolve(ok({ value: parsed.value, bytes: size }));
     });
     const broken = (): void => {
       if (settled) return;
