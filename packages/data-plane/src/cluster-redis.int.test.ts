@@ -3,10 +3,46 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisCooldownSync, createRedisRateLimiter } from '@aisbf/bus';
+import type { CooldownSync } from '@aisbf/core';
 import { createSecretBox } from '@aisbf/secrets';
 import { testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
 import { createDataPlane, type DataPlane } from './create-data-plane';
 import { post, startHarness, type Harness } from './test-harness';
+
+/**
+ * A node's cooldown sync that also tells the test what it delivered to the node (after the node
+ * applied it), so a test waits for the announcement itself rather than polling with requests
+ * against a deadline that a loaded machine overruns.
+ */
+function observed(sync: CooldownSync): {
+  sync: CooldownSync;
+  heard(kind: 'open' | 'close', key: string): Promise<void>;
+} {
+  const seen = new Set<string>();
+  const waiters = new Map<string, () => void>();
+  const note = (kind: string, key: string): void => {
+    seen.add(`${kind} ${key}`);
+    waiters.get(`${kind} ${key}`)?.();
+  };
+  return {
+    sync: {
+      ...sync,
+      subscribe: (onOpen, onClose) =>
+        sync.subscribe(
+          (key, until) => {
+            onOpen(key, until);
+            note('open', key);
+          },
+          (key, at) => {
+            onClose?.(key, at);
+            note('close', key);
+          },
+        ),
+    },
+    heard: (kind, key) =>
+      seen.has(`${kind} ${key}`) ? Promise.resolve() : new Promise((resolve) => waiters.set(`${kind} ${key}`, resolve)),
+  };
+}
 
 /** Cluster behaviour on the real Redis: cooldowns opened on one node are skipped by another. */
 describe('data planes sharing Redis', () => {
@@ -16,13 +52,21 @@ describe('data planes sharing Redis', () => {
   });
   const chat = { messages: [{ role: 'user', content: 'x' }] };
 
-  async function secondNode(h: Harness, prefix: string): Promise<{ url: string; plane: DataPlane }> {
+  /** The cooldown key of a provider's m1 (scope|provider|model, snapshot-index.ts). */
+  const targetKey = (h: Harness, providerId: string): string =>
+    `${h.snapshot.providers.find((p) => p.id === providerId)!.ownerId ?? '*'}|${providerId}|m1`;
+
+  async function secondNode(
+    h: Harness,
+    prefix: string,
+  ): Promise<{ url: string; plane: DataPlane; heard: ReturnType<typeof observed>['heard'] }> {
     const sync = createRedisCooldownSync({ url: testRedisUrl(), prefix, nodeId: 'node-2' });
+    const watched = observed(sync);
     const plane = createDataPlane({
       secretBox: createSecretBox('harness-secret'),
       usageSink: { emit: () => undefined, flush: async () => undefined, close: async () => undefined },
       logger: pino({ level: 'silent' }),
-      cooldownSync: sync,
+      cooldownSync: watched.sync,
     });
     plane.setSnapshot(h.snapshot);
     const server: Server = createServer((req, res) => void plane.handle(req, res));
@@ -33,7 +77,7 @@ describe('data planes sharing Redis', () => {
       await plane.close();
       await sync.close();
     });
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, plane };
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, plane, heard: watched.heard };
   }
 
   it('a cooldown opened on node 1 is skipped by node 2', async () => {
@@ -63,15 +107,19 @@ describe('data planes sharing Redis', () => {
     expect(
       (await post(`${h.v1}/chat/completions`, h.tokens.alice, { model: 'r', ...chat })).headers.get('x-aisbf-provider'),
     ).toBe('b');
-    // Node 2 hears of it through Redis (pub/sub), node 3 that starts later reads it on subscribe.
+    // Node 2 hears of it through Redis (pub/sub), node 3 that starts later reads it on subscribe;
+    // once heard, its very next request skips a.
     const skipsA = async (url: string): Promise<boolean> => {
       const before = h.mocks['a']!.requests.length;
       const res = await post(`${url}/chat/completions`, h.tokens.alice, { model: 'r', ...chat });
       return res.headers.get('x-aisbf-provider') === 'b' && h.mocks['a']!.requests.length === before;
     };
-    await expect.poll(() => skipsA(node2.url), { timeout: 3000, interval: 50 }).toBe(true);
+    const key = targetKey(h, 'a');
+    await node2.heard('open', key);
+    expect(await skipsA(node2.url)).toBe(true);
     const node3 = await secondNode(h, prefix);
-    await expect.poll(() => skipsA(node3.url), { timeout: 3000, interval: 50 }).toBe(true);
+    await node3.heard('open', key);
+    expect(await skipsA(node3.url)).toBe(true);
     // Once skipped, it stays skipped (no flapping back to a within the cooldown).
     for (let i = 0; i < 3; i++) expect(await skipsA(node2.url)).toBe(true);
   });
@@ -102,10 +150,12 @@ describe('data planes sharing Redis', () => {
     // A 429 without Retry-After cools a for its error_cooldown (60 s) on every node.
     h.mocks['a']!.enqueue({ kind: 'rate-limit' });
     expect(await servedBy(h.v1, 'r')).toBe('b');
-    await expect.poll(() => servedBy(node2.url, 'r'), { timeout: 3000, interval: 50 }).toBe('b');
+    await node2.heard('open', targetKey(h, 'a'));
+    expect(await servedBy(node2.url, 'r')).toBe('b');
     // Node 1 probes a (its only entry) and a answers: closed here, and announced.
     expect(await servedBy(h.v1, 'solo')).toBe('a');
-    await expect.poll(() => servedBy(node2.url, 'r'), { timeout: 3000, interval: 50 }).toBe('a');
+    await node2.heard('close', targetKey(h, 'a'));
+    expect(await servedBy(node2.url, 'r')).toBe('a');
   });
 
   it('during an outage one probe per cooldown reaches the backend from the whole cluster, not one per node', async () => {
