@@ -2,9 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { UsageSink } from '../../packages/core/src/index';
+import type { UsageEvent, UsageSink } from '../../packages/core/src/index';
 import { createDatabase, migrateToLatest } from '../../packages/db/src/index';
-import { createDbUsageSink, createThreadUsageSink } from '../../packages/jobs/src/index';
+import {
+  createDbUsageSink,
+  createThreadUsageSink,
+  createUsageWriter,
+  writeUsage,
+  type UsageWriter,
+} from '../../packages/jobs/src/index';
 import { makeUsageEvent } from '../../packages/jobs/src/test-support/usage-events';
 
 /**
@@ -13,7 +19,11 @@ import { makeUsageEvent } from '../../packages/jobs/src/test-support/usage-event
  * flushed into a fresh SQLite file in batches of 500, once written on the main thread
  * (`createDbUsageSink`) and once by the writer thread (`createThreadUsageSink`); the main thread's
  * busy time is its event-loop utilisation (`performance.eventLoopUtilization`, which counts this
- * thread only), per event. Best of 3 rounds each, alternating.
+ * thread only), per event. Then what the writer thread itself spends per event: the same batches,
+ * as the JSON text the thread receives, parsed and written on this thread (nothing else runs, so
+ * the process's CPU time is the writer's), once by `writeUsage` (Kysely: the path of MySQL/MariaDB
+ * and of the cluster worker) and once by `createUsageWriter` (on SQLite, the statements prepared
+ * once that the thread uses). Best of 3 rounds each, alternating.
  */
 const events = Number(process.argv[2] ?? 20_000);
 const dir = await mkdtemp(join(tmpdir(), 'aisbf-usage-bench-'));
@@ -45,6 +55,31 @@ async function round(kind: 'main thread' | 'writer thread', n: number): Promise<
   return (used.active * 1000) / events;
 }
 
+const WRITERS = ['Kysely (writeUsage)', 'prepared (createUsageWriter)'] as const;
+
+async function writerRound(kind: (typeof WRITERS)[number], n: number): Promise<number> {
+  const handle = createDatabase(`sqlite:${join(dir, `writer-${kind.split(' ')[0]}-${n}.db`)}`);
+  await migrateToLatest(handle.db);
+  const write: UsageWriter =
+    kind === 'Kysely (writeUsage)'
+      ? async (batch) => (await writeUsage({ db: handle.db }, batch)).inserted
+      : createUsageWriter(handle);
+  const batches: string[] = [];
+  for (let i = 0; i < events; i += 500)
+    batches.push(
+      JSON.stringify(Array.from({ length: Math.min(500, events - i) }, (_, k) => makeUsageEvent(`w${n}`, i + k))),
+    );
+  // The first write prepares what it reuses; that is once per thread, not per event.
+  await write([makeUsageEvent('warm', 0)]);
+  const before = process.cpuUsage();
+  let inserted = 0;
+  for (const batch of batches) inserted += await write(JSON.parse(batch) as UsageEvent[]);
+  const used = process.cpuUsage(before);
+  await handle.close();
+  if (inserted !== events) throw new Error(`${kind}: ${inserted} rows for ${events} events`);
+  return (used.user + used.system) / events;
+}
+
 try {
   const best = { 'main thread': Infinity, 'writer thread': Infinity };
   for (let n = 0; n < 3; n++)
@@ -52,6 +87,11 @@ try {
       best[kind] = Math.min(best[kind], await round(kind, n));
   for (const [kind, us] of Object.entries(best))
     process.stdout.write(`usage written on the ${kind.padEnd(13)}: ${us.toFixed(1)} µs of the main thread per event\n`);
+  const writerBest = { [WRITERS[0]]: Infinity, [WRITERS[1]]: Infinity };
+  for (let n = 0; n < 3; n++)
+    for (const kind of WRITERS) writerBest[kind] = Math.min(writerBest[kind], await writerRound(kind, n));
+  for (const [kind, us] of Object.entries(writerBest))
+    process.stdout.write(`the writer's own work, ${kind.padEnd(28)}: ${us.toFixed(1)} µs of CPU per event\n`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -8,6 +8,8 @@ import type { Database, Dialect } from './database';
 export interface DatabaseHandle {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** SQLite: the connection under `db`, for the one hand-written hot path (sqlite-usage-writer.ts). */
+  sqlite?: SqliteDatabase.Database;
   close(): Promise<void>;
 }
 
@@ -57,7 +59,7 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     sqlite.pragma('synchronous = NORMAL');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    return { db, dialect: 'sqlite', close: () => db.destroy() };
+    return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
   }
   const pool = createPool({ uri: parsed.url, connectionLimit: options.poolSize ?? 10, charset: 'utf8mb4' });
   const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });

@@ -16,6 +16,7 @@ export * from './usage.repository';
 export * from './load-snapshot';
 export * from './dump-raw-rows';
 export * from './usage-aggregates';
+export * from './sqlite-usage-writer';
 export * from './list-usage-requests';
 export * from './db-prefill-refusals';
 export * from './find-by-keys';

@@ -39,13 +39,15 @@ export type AggregatesDb = Kysely<Database & UsageAggregatesSchema>;
 
 export const withAggregates = (db: Kysely<Database>): AggregatesDb => db.withTables<UsageAggregatesSchema>();
 
-export function dimsKey(
-  d: Pick<UsageHourlyTable, 'user_id' | 'token_id' | 'route' | 'provider' | 'model' | 'status_class'>,
-): string {
-  return createHash('sha256')
-    .update(JSON.stringify([d.user_id, d.token_id, d.route, d.provider, d.model, d.status_class]))
-    .digest('hex');
-}
+type Dims = Pick<UsageHourlyTable, 'user_id' | 'token_id' | 'route' | 'provider' | 'model' | 'status_class'>;
+
+/** The text `dims_key` hashes: the dimension tuple as JSON (unambiguous whatever the values contain). */
+const dimsTuple = (d: Dims): string =>
+  JSON.stringify([d.user_id, d.token_id, d.route, d.provider, d.model, d.status_class]);
+
+const hashTuple = (tuple: string): string => createHash('sha256').update(tuple).digest('hex');
+
+export const dimsKey = (d: Dims): string => hashTuple(dimsTuple(d));
 
 type RawForAggregate = Pick<
   UsageRecordsTable,
@@ -77,13 +79,15 @@ export function aggregateUsageRows(rows: ReadonlyArray<RawForAggregate>): UsageH
       status_class: Math.floor(Number(r.status) / 100),
     };
     const bucket = at - (at % HOUR_MS);
-    const key = dimsKey(dims);
-    const mapKey = `${bucket}:${key}`;
+    // Grouped by the tuple itself: the hash is computed once per hourly row, not once per event
+    // (a measured share of the usage writer's time, docs/usage.md "Aggregates and retention").
+    const tuple = dimsTuple(dims);
+    const mapKey = `${bucket}:${tuple}`;
     let agg = out.get(mapKey);
     if (agg === undefined) {
       agg = {
         bucket,
-        dims_key: key,
+        dims_key: hashTuple(tuple),
         ...dims,
         requests: 0,
         errors: 0,
@@ -109,7 +113,8 @@ export function aggregateUsageRows(rows: ReadonlyArray<RawForAggregate>): UsageH
   return [...out.values()];
 }
 
-const SUMMED = [
+/** The hourly columns a write adds to (the others are the row's key and dimensions). */
+export const HOURLY_SUMS = [
   'requests',
   'errors',
   'prompt_tokens',
@@ -130,7 +135,9 @@ export async function addUsageHourly(db: Kysely<Database>, rows: ReadonlyArray<U
     const insert = adb.insertInto('usage_hourly').values(chunk);
     if (mysql) {
       await insert
-        .onDuplicateKeyUpdate(Object.fromEntries(SUMMED.map((c) => [c, sql`${sql.ref(c)} + values(${sql.ref(c)})`])))
+        .onDuplicateKeyUpdate(
+          Object.fromEntries(HOURLY_SUMS.map((c) => [c, sql`${sql.ref(c)} + values(${sql.ref(c)})`])),
+        )
         .execute();
     } else {
       await insert
@@ -139,7 +146,7 @@ export async function addUsageHourly(db: Kysely<Database>, rows: ReadonlyArray<U
             .columns(['bucket', 'dims_key'])
             .doUpdateSet(
               Object.fromEntries(
-                SUMMED.map((c) => [c, sql`${sql.ref(`usage_hourly.${c}`)} + ${sql.ref(`excluded.${c}`)}`]),
+                HOURLY_SUMS.map((c) => [c, sql`${sql.ref(`usage_hourly.${c}`)} + ${sql.ref(`excluded.${c}`)}`]),
               ),
             ),
         )

@@ -14,7 +14,8 @@ import {
 } from './usage-groups';
 import type { UsageRecordRow, UsageRecordsTable } from './usage-records.table';
 
-const toRow = (e: UsageEvent): UsageRecordsTable => ({
+/** The row an event is stored as (both write paths: this file's and sqlite-usage-writer.ts). */
+export const toUsageRecord = (e: UsageEvent): UsageRecordsTable => ({
   id: e.id,
   request_id: e.requestId,
   created_at: e.at,
@@ -110,7 +111,7 @@ export async function insertUsageEvents(db: Kysely<Database>, events: ReadonlyAr
   let inserted = 0;
   const size = chunkRows(db);
   for (let i = 0; i < events.length; i += size) {
-    const rows = events.slice(i, i + size).map(toRow);
+    const rows = events.slice(i, i + size).map(toUsageRecord);
     // Inside a caller's transaction nothing can be rolled back on its own: the checked path only.
     if (db.isTransaction) {
       inserted += await insertChecked(db, rows);

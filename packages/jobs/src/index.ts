@@ -9,6 +9,7 @@ export * from './fetch-for';
 export { modelsRequest } from './models-request';
 export * from './db-usage-sink';
 export * from './thread-usage-sink';
+export * from './usage-writer';
 export * from './usage-batcher';
 export * from './usage-spool';
 export * from './queue-usage-sink';
