@@ -38,6 +38,21 @@ describe('utf8 chunk decoder', () => {
     );
   });
 
+  it('drops a leading BOM, whole or split, and says so; keeps one that comes later', () => {
+    const withBom = createUtf8ChunkDecoder();
+    expect(withBom.decode(Buffer.from('\ufeffdata: a\n\n', 'utf8'))).toBe('data: a\n\n');
+    expect(withBom.exact).toBe(false);
+    expect(withBom.decode(Buffer.from('\ufeffdata: b\n\n', 'utf8'))).toBe('\ufeffdata: b\n\n');
+    const split = createUtf8ChunkDecoder();
+    const bom = Buffer.from('\ufeff', 'utf8');
+    expect(split.decode(bom.subarray(0, 2)) + split.decode(Buffer.concat([bom.subarray(2), Buffer.from('x\n')]))).toBe(
+      'x\n',
+    );
+    const late = createUtf8ChunkDecoder();
+    late.decode(Buffer.from('data: a\n'));
+    expect(late.decode(Buffer.from('\ufeff€', 'utf8'))).toBe('\ufeff€');
+  });
+
   it('keeps a character split between chunks whole', () => {
     const bytes = Buffer.from('data: é€😀\n\n', 'utf8');
     const decoder = createUtf8ChunkDecoder();
@@ -51,7 +66,7 @@ describe('utf8 chunk decoder', () => {
     const decoder = createUtf8ChunkDecoder();
     const euro = Buffer.from('€', 'utf8');
     decoder.decode(Buffer.from('data: a\n\n'));
-    expect(decoder.exact).toBe(false); // the first chunk goes through TextDecoder (BOM)
+    expect(decoder.exact).toBe(true);
     decoder.decode(Buffer.from('data: b\n\n'));
     expect(decoder.exact).toBe(true);
     decoder.decode(Buffer.concat([Buffer.from('data: '), euro.subarray(0, 1)]));
