@@ -58,6 +58,7 @@ export function passthroughChunkFacts(reader: PassthroughReader, data: string): 
     json: {},
     text: facts.text,
     hasContent: facts.hasContent || facts.done,
+    hasRole: false,
     usageOnly: false,
     usage: facts.usage,
     error: facts.error ?? undefined,

@@ -7,6 +7,8 @@ export interface ChunkFacts {
   text: string;
   /** Carries content the client must see: text, tool calls, a finish reason. */
   hasContent: boolean;
+  /** The delta names a `role` (the opening chunk of a chat stream). */
+  hasRole: boolean;
   /** `{"choices":[],"usage":{…}}`, the include_usage trailer. */
   usageOnly: boolean;
   usage: UsageCounts | null;
@@ -22,6 +24,7 @@ export function chunkFacts(data: string): ChunkFacts | null {
   const json = parsed.value;
   let text = '';
   let hasContent = false;
+  let hasRole = false;
   const choices = json['choices'];
   const choice = Array.isArray(choices) ? (choices[0] as unknown) : undefined;
   if (isRecord(choice)) {
@@ -29,6 +32,7 @@ export function chunkFacts(data: string): ChunkFacts | null {
     if (isRecord(delta)) {
       const content = delta['content'];
       if (typeof content === 'string') text = content;
+      hasRole = delta['role'] !== undefined;
       if (
         delta['tool_calls'] !== undefined ||
         delta['function_call'] !== undefined ||
@@ -43,6 +47,7 @@ export function chunkFacts(data: string): ChunkFacts | null {
     json,
     text,
     hasContent,
+    hasRole,
     usageOnly: Array.isArray(choices) && choices.length === 0 && json['usage'] !== undefined,
     usage: readUsage(json['usage']),
     error: json['error'],

@@ -62,8 +62,10 @@ export function relayEvent(
     }
   } else {
     if (s.answerId === null && typeof facts.json['id'] === 'string') s.answerId = facts.json['id'];
-    // Also after a miss: the opening chunk (with `role`) has a frame of its own, the rest share one.
-    if (s.learnTries > 0) {
+    // Also after a miss. The opening chunk (with `role`) has a frame of its own, the rest share one:
+    // not learned from (a backend that names the role on every chunk is learned from its second).
+    if (!s.opened && facts.hasRole) s.opened = true;
+    else if (s.learnTries > 0) {
       s.learnTries--;
       s.template = learnChunkTemplate(data, facts) ?? s.template;
     }

@@ -29,6 +29,12 @@ export interface RelayState {
    */
   template: ChunkTemplate | null;
   learnTries: number;
+  /**
+   * The stream's opening chunk (the first whose delta names a `role`) went by. Its frame is its own
+   * (the role), so nothing is learned from it: a one-chunk answer then costs no probe parses, and a
+   * longer one learns from its second chunk as it did after missing on the first.
+   */
+  opened: boolean;
   /** Relaying a continuation (another entry finishing a cut answer). */
   continuing: boolean;
   /** The continuation's first content has been relayed. */
@@ -56,6 +62,7 @@ export function createRelayState(call: ProxyCall, malformed: number): RelayState
     tally: { promptTokens: null, completionTokens: 0, estimated: false },
     template: null,
     learnTries: call.cacheTap === undefined ? 4 : 0,
+    opened: false,
     continuing: false,
     started: true,
     answerId: null,
