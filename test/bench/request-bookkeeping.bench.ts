@@ -1,5 +1,9 @@
 import { Counter, Histogram, Registry } from 'prom-client';
-import { pino } from 'pino';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { destination as pinoDestination, pino } from 'pino';
+import { BufferedStdout } from '../../packages/cli/src/buffered-stdout';
 import { REDACT_PATHS } from '../../packages/cli/src/logger';
 import { requestLogger } from '../../packages/data-plane/src/observability/request-log';
 import { createSeriesCounter, createSeriesHistogram } from '../../packages/data-plane/src/observability/series-metrics';
@@ -8,9 +12,13 @@ import { createSeriesCounter, createSeriesHistogram } from '../../packages/data-
  * `pnpm exec tsx test/bench/request-bookkeeping.bench.ts`: what a request's metrics and its log
  * line cost, each way (docs/benchmarks.md "Where the time went"): the seven metric calls of one
  * request through prom-client's classes and through series-metrics.ts; one request line through the
- * node's logger (with its redaction) and through `requestLogger`. Best of 5 rounds, µs per request.
+ * node's logger (with its redaction) and through `requestLogger`; one line written to a file through
+ * sonic-boom and through `BufferedStdout`. Best of 5 rounds, µs per request.
  */
 const ROUNDS = 5;
+const scratch = mkdtempSync(join(tmpdir(), 'aisbf-log-bench-'));
+let files = 0;
+const scratchFd = (): number => openSync(join(scratch, `log-${files++}`), 'w');
 const N = 100_000;
 const NAMES = ['gen_ai_operation_name', 'route', 'provider', 'model'] as const;
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
@@ -122,3 +130,19 @@ best('metrics of one request, prom-client classes', promClientRequest());
 best('metrics of one request, series-metrics.ts', seriesRequest());
 best('request log line, the node logger (redaction)', () => node.info(line(), 'request'));
 best('request log line, requestLogger (no redaction)', () => requestLines.info(line(), 'request'));
+
+// The same line written to a file: through pino's sonic-boom destination (what every role used
+// before 2026-12-06) and through BufferedStdout (buffered-stdout.ts), each flushed at the end.
+for (const [label, destination] of [
+  [
+    'request line to a file, sonic-boom (minLength 4 KiB)',
+    () => pinoDestination({ dest: scratchFd(), sync: false, minLength: 4096 }),
+  ],
+  ['request line to a file, BufferedStdout', () => new BufferedStdout(scratchFd())],
+] as const) {
+  const stream = destination();
+  const logger = requestLogger(pino({ level: 'info', base: { pid: process.pid } }, stream));
+  best(label, () => logger.info(line(), 'request'));
+  stream.flushSync();
+}
+rmSync(scratch, { recursive: true, force: true });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bufferedStdout, createLogger, LOG_BUFFER_BYTES, LOG_FLUSH_MS } from './logger';
+import { bufferedStdout, LOG_BUFFER_BYTES, LOG_FLUSH_MS } from './buffered-stdout';
+import { createLogger } from './logger';
 
 const dirs: string[] = [];
 const scratch = (): string => {
@@ -65,7 +66,7 @@ describe('bufferedStdout', () => {
     await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_MS + 300));
     expect(readFileSync(file, 'utf8')).toContain('one quiet line');
     const before = readFileSync(file, 'utf8').length;
-    for (let i = 0; i < 200; i++) logger.info({ n: i }, 'busy line');
+    for (let i = 0; i < 400; i++) logger.info({ n: i }, 'busy line');
     await new Promise((resolve) => setTimeout(resolve, 50));
     // A full buffer is written without waiting for the timer.
     expect(readFileSync(file, 'utf8').length - before).toBeGreaterThan(LOG_BUFFER_BYTES);
@@ -74,7 +75,7 @@ describe('bufferedStdout', () => {
       readFileSync(file, 'utf8')
         .split('\n')
         .filter((l) => l.includes('busy line')),
-    ).toHaveLength(200);
+    ).toHaveLength(400);
     // Ending the stream closes the file and stops the flush timer.
     await new Promise((resolve) => {
       (stream as unknown as NodeJS.EventEmitter).once('close', resolve);

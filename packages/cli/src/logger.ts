@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { destination, pino, type DestinationStream, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { bufferedStdout } from './buffered-stdout';
 
 /**
  * Logs (pino). Secrets are redacted by construction: the paths below cover every place a token or
@@ -59,32 +60,4 @@ export function createLogger(
     return pino(pinoOptions, stream);
   }
   return pino(pinoOptions, options.destination ?? bufferedStdout());
-}
-
-/** Bytes of log lines gathered before one write (about 10 request lines). */
-export const LOG_BUFFER_BYTES = 4096;
-/** Longest a buffered line waits on a quiet node before it is written anyway. */
-export const LOG_FLUSH_MS = 1000;
-
-/**
- * stdout, written asynchronously in chunks of `LOG_BUFFER_BYTES`: a busy node wrote one line per
- * request, each its own write call (about 10 % of the data plane's CPU under load). Lines are never
- * held longer than `LOG_FLUSH_MS`, and pino writes what is left synchronously when the process
- * exits, so a shutdown loses none (docs/decisions.md "Log lines leave in buffered writes").
- */
-export function bufferedStdout(fd = 1): DestinationStream & { flushSync(): void } {
-  const stream = destination({ dest: fd, sync: false, minLength: LOG_BUFFER_BYTES });
-  const timer = setInterval(() => {
-    try {
-      stream.flush();
-    } catch {
-      // Ended or destroyed meanwhile: nothing left to write.
-      clearInterval(timer);
-    }
-  }, LOG_FLUSH_MS);
-  // The timer must not keep a process alive that is otherwise done.
-  timer.unref();
-  stream.once('finish', () => clearInterval(timer));
-  stream.once('close', () => clearInterval(timer));
-  return stream;
 }
