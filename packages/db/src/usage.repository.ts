@@ -313,7 +313,11 @@ async function hourlyPartials(
   if (filter.route !== undefined) q = q.where('route', '=', filter.route);
   if (filter.provider !== undefined) q = q.where('provider', '=', filter.provider);
   const width = BUCKET_MS[filter.bucket ?? 'hour'];
-  const grouped = q
+  // Summed per (hour, model) first, the order of the covering (bucket, model, sums…) index: MySQL
+  // reads the index in order with no temporary table (grouped by the hour alone it reads the wider
+  // primary key instead, half as fast again on a month). The outer query adds the models up per
+  // hour, so one row per hour comes back whatever the grouping (groups: usage-groups.ts).
+  const perModel = q
     .select((eb) => [
       'bucket as t',
       eb.fn.sum('requests').as('requests'),
@@ -324,12 +328,16 @@ async function hourlyPartials(
       eb.fn.sum('priced_requests').as('priced'),
       eb.fn.sum('unpriced_requests').as('unpriced'),
     ])
-    .groupBy('bucket');
-  // Grouped by the plain hour (days folded here): with the (bucket, model, sums) index MySQL groups
-  // while reading the index in order, no temporary table. Groups are a query of their own
-  // (usage-groups.ts), so this returns one row per hour whatever the grouping.
-  return (await grouped.execute()).map((r) => {
-    const part = toPartial(r as Record<string, unknown>);
+    .groupBy(['bucket', 'model']);
+  const grouped = sql<Record<string, unknown>>`
+    select t, sum(requests) as requests, sum(errors) as errors, sum(prompt_tokens) as prompt_tokens,
+      sum(completion_tokens) as completion_tokens, sum(cost_micros) as cost_micros,
+      sum(priced) as priced, sum(unpriced) as unpriced
+    from ${perModel} as per_model
+    group by t`;
+  // Days are folded here.
+  return (await grouped.execute(db)).rows.map((r) => {
+    const part = toPartial(r);
     return { ...part, t: part.t - (part.t % width) };
   });
 }
@@ -365,9 +373,21 @@ const RANKED_BY = {
 export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {}): Promise<UsageReport> {
   const { from, to } = filter;
   const segments = segmentsOf(from, to);
-  const parts: UsagePart[] = [];
-  for (const seg of segments)
-    parts.push(...(await (seg.source === 'raw' ? rawPartials : hourlyPartials)(db, filter, seg.from, seg.to)));
+  const order = filter.groupOrder ?? 'requests';
+  const limit = Math.min(
+    MAX_USAGE_GROUP_LIMIT,
+    Math.max(1, Math.floor(filter.groupLimit ?? DEFAULT_USAGE_GROUP_LIMIT)),
+  );
+  // The series and the groups each read the range once; on MySQL's pool they run side by side.
+  const [partLists, top] = await Promise.all([
+    Promise.all(
+      segments.map((seg) => (seg.source === 'raw' ? rawPartials : hourlyPartials)(db, filter, seg.from, seg.to)),
+    ),
+    filter.groupBy === undefined
+      ? undefined
+      : queryTopUsageGroups(db, { filter, groupBy: filter.groupBy, segments, order, limit }),
+  ]);
+  const parts = partLists.flat();
 
   const totals: UsageTotals = {
     requests: 0,
@@ -400,13 +420,7 @@ export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {})
 
   let groups: UsageGroup[] = [];
   let others: UsageOthers | null = null;
-  if (filter.groupBy !== undefined) {
-    const order = filter.groupOrder ?? 'requests';
-    const limit = Math.min(
-      MAX_USAGE_GROUP_LIMIT,
-      Math.max(1, Math.floor(filter.groupLimit ?? DEFAULT_USAGE_GROUP_LIMIT)),
-    );
-    const top = await queryTopUsageGroups(db, { filter, groupBy: filter.groupBy, segments, order, limit });
+  if (top !== undefined) {
     const rank = RANKED_BY[order];
     groups = top.rows
       .map((g) => ({
@@ -420,7 +434,8 @@ export async function queryUsage(db: Kysely<Database>, filter: UsageFilter = {})
       }))
       .sort((a, b) => rank(b) - rank(a) || a.key.localeCompare(b.key));
     if (top.count > top.rows.length) {
-      const sum = (pick: (g: (typeof top.rows)[number]) => number): number => top.rows.reduce((n, g) => n + pick(g), 0);
+      const listed = top.rows;
+      const sum = (pick: (g: (typeof listed)[number]) => number): number => listed.reduce((n, g) => n + pick(g), 0);
       const othersPriced = priced - sum((g) => g.priced);
       others = {
         count: top.count - top.rows.length,
