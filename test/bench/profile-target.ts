@@ -14,15 +14,19 @@ import { printProfile } from './cpu-profile-summary';
 
 /**
  * `pnpm exec tsx test/bench/profile-target.ts <start|data-plane|diagnostic> [seconds] [--no-prof] [--pass]
- * [--shape=<name prefix>] [--strace] [--prof-worker] [--keep]`:
+ * [--shape=<name prefix>] [--strace] [--prof-worker] [--keep] [--hold]`:
  * one production target (and optionally the pass-through beside it) under wrk load in the four
  * shapes, the aisbf process run with `node --cpu-prof`; prints req/s per shape and, from the
  * profile, the functions with the most self time (mapped to the TypeScript sources). For the
  * cluster row it also prints what the worker, the control plane, Redis and MariaDB spent per
- * request meanwhile; `--prof-worker` profiles the worker as well. A tool for finding what to make cheaper; the
+ * request meanwhile; `--prof-worker` profiles the worker as well. `--hold` starts the targets, prints
+ * their URLs, token header and pids as one JSON line and keeps them up until Ctrl-C (then prints the
+ * profile) instead of measuring: for experiments by hand. A tool for finding what to make cheaper; the
  * figures that count are `pnpm bench`'s.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
+/** `--hold` ended by Ctrl-C: not an error, the rest of the run is skipped. */
+class Held extends Error {}
 const [kind = 'start', secondsArg = '4', ...flags] = process.argv.slice(2);
 const seconds = Number(secondsArg);
 const profile = !flags.includes('--no-prof');
@@ -82,6 +86,17 @@ try {
     stops.push(() => pass.stop());
     targets.unshift({ name: 'pass-through', url: pass.url, headers: {}, modelPrefix: '', pid: pass.pid });
   }
+  if (flags.includes('--hold')) {
+    // For experiments by hand (curl, wrk, strace): everything stays up until Ctrl-C.
+    const [target] = started.targets;
+    process.stdout.write(
+      `${JSON.stringify({ mock: mock.url, url: target!.url, headers: target!.headers, pid: target!.pid, helpers: started.helperPids, pass: targets[0]?.name === 'pass-through' ? targets[0] : null })}\n`,
+    );
+    await new Promise((resolve) => process.once('SIGINT', resolve));
+    await started.stop();
+    if (profile) printProfile(profDir);
+    throw new Held();
+  }
   process.stderr.write(
     `load average ${loadavg()
       .map((l) => l.toFixed(2))
@@ -128,6 +143,8 @@ try {
   }
   await started.stop();
   if (profile) printProfile(profDir, windows);
+} catch (error) {
+  if (!(error instanceof Held)) throw error;
 } finally {
   for (const stop of stops.reverse()) await stop().catch(() => undefined);
   await rm(bundleDir, { recursive: true, force: true });

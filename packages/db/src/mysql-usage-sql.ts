@@ -1,64 +1,18 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './database';
-import type { UsageHourlyTable } from './usage-aggregates';
+import { HOURLY_SUMS, type UsageHourlyTable } from './usage-aggregates';
+import { USAGE_HOURLY_DIMENSIONS, USAGE_RECORD_COLUMNS } from './usage-columns';
 import type { UsageRecordsTable } from './usage-records.table';
 
 /**
  * The two statements a cluster worker runs per usage batch on MySQL/MariaDB, as SQL text cached per
  * row count. Written by hand on a measured hot path (docs/usage.md "Where usage goes"): built
  * through kysely, a 500-row insert was an AST of ~11,500 value nodes compiled on every batch,
- * about half of the worker's own CPU per event. Column lists are the tables' own; values are
- * always bound parameters, never spliced into the text.
+ * about half of the worker's own CPU per event. Column lists are `usage-columns.ts`' (checked
+ * against the table types); values are always bound parameters, never spliced into the text.
  */
-const RECORD_COLUMNS = [
-  'id',
-  'request_id',
-  'created_at',
-  'user_id',
-  'token_id',
-  'route',
-  'provider',
-  'provider_owner_id',
-  'model',
-  'endpoint',
-  'stream',
-  'status',
-  'outcome',
-  'prompt_tokens',
-  'completion_tokens',
-  'estimated',
-  'latency_ms',
-  'ttfb_ms',
-  'attempts',
-  'autoselect_reason',
-  'cost_micros',
-  'cache_hit',
-  'condensed',
-] as const satisfies ReadonlyArray<keyof UsageRecordsTable>;
-
-const HOURLY_KEY_COLUMNS = [
-  'bucket',
-  'dims_key',
-  'user_id',
-  'token_id',
-  'route',
-  'provider',
-  'model',
-  'status_class',
-] as const satisfies ReadonlyArray<keyof UsageHourlyTable>;
-
-const HOURLY_SUM_COLUMNS = [
-  'requests',
-  'errors',
-  'prompt_tokens',
-  'completion_tokens',
-  'cost_micros',
-  'priced_requests',
-  'unpriced_requests',
-  'latency_ms_sum',
-] as const satisfies ReadonlyArray<keyof UsageHourlyTable>;
-
-const HOURLY_COLUMNS = [...HOURLY_KEY_COLUMNS, ...HOURLY_SUM_COLUMNS];
+const RECORD_COLUMNS = USAGE_RECORD_COLUMNS as ReadonlyArray<keyof UsageRecordsTable>;
+const HOURLY_COLUMNS = [...USAGE_HOURLY_DIMENSIONS, ...HOURLY_SUMS] as ReadonlyArray<keyof UsageHourlyTable>;
 
 /** A batch's statement for `rows` rows, built once per row count (a worker sees a handful of counts). */
 function cachedText(
@@ -106,7 +60,7 @@ export async function mysqlAddHourly(db: Kysely<Database>, rows: ReadonlyArray<U
     hourlyTexts,
     rows.length,
     (values) =>
-      `insert into usage_hourly (${HOURLY_COLUMNS.join(', ')}) values ${values} on duplicate key update ${HOURLY_SUM_COLUMNS.map((c) => `${c} = ${c} + values(${c})`).join(', ')}`,
+      `insert into usage_hourly (${HOURLY_COLUMNS.join(', ')}) values ${values} on duplicate key update ${HOURLY_SUMS.map((c) => `${c} = ${c} + values(${c})`).join(', ')}`,
     HOURLY_COLUMNS.length,
   );
   await db.executeQuery(CompiledQuery.raw(text, params));

@@ -1,54 +1,17 @@
 import type SqliteDatabase from 'better-sqlite3';
 import type { UsageEvent } from '@aisbf/core';
 import { aggregateUsageRows, HOURLY_SUMS, type UsageHourlyTable } from './usage-aggregates';
+import { USAGE_HOURLY_DIMENSIONS, USAGE_RECORD_COLUMNS } from './usage-columns';
 import { toUsageRecord } from './usage.repository';
 import type { UsageRecordsTable } from './usage-records.table';
-
-/** Every column, checked by the compiler: a column added to the table type must be listed here. */
-const RECORD_COLUMNS = Object.keys({
-  id: true,
-  request_id: true,
-  created_at: true,
-  user_id: true,
-  token_id: true,
-  route: true,
-  provider: true,
-  provider_owner_id: true,
-  model: true,
-  endpoint: true,
-  stream: true,
-  status: true,
-  outcome: true,
-  prompt_tokens: true,
-  completion_tokens: true,
-  estimated: true,
-  latency_ms: true,
-  ttfb_ms: true,
-  attempts: true,
-  autoselect_reason: true,
-  cost_micros: true,
-  cache_hit: true,
-  condensed: true,
-} satisfies Record<keyof UsageRecordsTable, true>);
-
-const HOURLY_DIMENSIONS = Object.keys({
-  bucket: true,
-  dims_key: true,
-  user_id: true,
-  token_id: true,
-  route: true,
-  provider: true,
-  model: true,
-  status_class: true,
-} satisfies Record<Exclude<keyof UsageHourlyTable, (typeof HOURLY_SUMS)[number]>, true>);
 
 const list = (columns: ReadonlyArray<string>, f: (c: string) => string): string => columns.map(f).join(', ');
 
 /** The same insert-or-ignore by id as `insertUsageEvents`, one row per statement. */
-const INSERT_RECORD = `insert into usage_records (${list(RECORD_COLUMNS, (c) => c)}) values (${list(RECORD_COLUMNS, (c) => `@${c}`)}) on conflict (id) do nothing`;
+const INSERT_RECORD = `insert into usage_records (${list(USAGE_RECORD_COLUMNS, (c) => c)}) values (${list(USAGE_RECORD_COLUMNS, (c) => `@${c}`)}) on conflict (id) do nothing`;
 
 /** `addUsageHourly`'s SQLite upsert: a concurrent writer's sums are added to, never overwritten. */
-const ADD_HOURLY = `insert into usage_hourly (${list([...HOURLY_DIMENSIONS, ...HOURLY_SUMS], (c) => c)}) values (${list([...HOURLY_DIMENSIONS, ...HOURLY_SUMS], (c) => `@${c}`)}) on conflict (bucket, dims_key) do update set ${list(HOURLY_SUMS, (c) => `${c} = usage_hourly.${c} + excluded.${c}`)}`;
+const ADD_HOURLY = `insert into usage_hourly (${list([...USAGE_HOURLY_DIMENSIONS, ...HOURLY_SUMS], (c) => c)}) values (${list([...USAGE_HOURLY_DIMENSIONS, ...HOURLY_SUMS], (c) => `@${c}`)}) on conflict (bucket, dims_key) do update set ${list(HOURLY_SUMS, (c) => `${c} = usage_hourly.${c} + excluded.${c}`)}`;
 
 export interface SqliteUsageWriter {
   /** Writes the events, returns how many were new (duplicates by id, in the batch or stored, count nothing). */
