@@ -9,6 +9,23 @@ describe('budgetWindow', () => {
     expect(budgetWindow('month', now)).toEqual({ id: 'm2026-12', resetAt: Date.UTC(2027, 0, 1) });
     expect(budgetWindow('month', Date.UTC(2026, 1, 10))).toEqual({ id: 'm2026-02', resetAt: Date.UTC(2026, 2, 1) });
   });
+
+  it('gives the same window for every instant inside it, and the next one at its first instant', () => {
+    const day = Date.UTC(2026, 5, 15);
+    const at = (t: number): string => `${budgetWindow('day', t).id} ${budgetWindow('month', t).id}`;
+    // Out of order, as requests' clocks are: a remembered window must never answer outside itself.
+    for (const [t, want] of [
+      [day + 5_000, 'd2026-06-15 m2026-06'],
+      [day - 1, 'd2026-06-14 m2026-06'],
+      [day, 'd2026-06-15 m2026-06'],
+      [day + 86_400_000 - 1, 'd2026-06-15 m2026-06'],
+      [day + 86_400_000, 'd2026-06-16 m2026-06'],
+      [Date.UTC(2026, 6, 1) - 1, 'd2026-06-30 m2026-06'],
+      [Date.UTC(2026, 6, 1), 'd2026-07-01 m2026-07'],
+      [day, 'd2026-06-15 m2026-06'],
+    ] as const)
+      expect(at(t)).toBe(want);
+  });
 });
 
 describe('planBudget', () => {

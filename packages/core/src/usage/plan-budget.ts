@@ -26,15 +26,34 @@ const LIMIT_FIELDS: ReadonlyArray<[keyof Limits, BudgetMetric, BudgetPeriod]> = 
   ['costMicrosPerMonth', 'cost', 'month'],
 ];
 
+export interface BudgetWindow {
+  readonly id: string;
+  readonly resetAt: number;
+}
+
+/** The window each period was last asked for, and the instants it covers: every request asks. */
+const lastWindows: Record<BudgetPeriod, { from: number; window: BudgetWindow }> = {
+  day: { from: Infinity, window: { id: '', resetAt: -Infinity } },
+  month: { from: Infinity, window: { id: '', resetAt: -Infinity } },
+};
+
 /** Calendar windows in UTC: every node and every time zone agree on when a day or month resets. */
-export function budgetWindow(period: BudgetPeriod, now: number): { id: string; resetAt: number } {
+export function budgetWindow(period: BudgetPeriod, now: number): BudgetWindow {
+  const last = lastWindows[period];
+  if (now >= last.from && now < last.window.resetAt) return last.window;
   const d = new Date(now);
   const y = d.getUTCFullYear();
   const m = d.getUTCMonth();
   const mm = String(m + 1).padStart(2, '0');
-  if (period === 'month') return { id: `m${y}-${mm}`, resetAt: Date.UTC(y, m + 1, 1) };
-  const day = d.getUTCDate();
-  return { id: `d${y}-${mm}-${String(day).padStart(2, '0')}`, resetAt: Date.UTC(y, m, day + 1) };
+  if (period === 'month') {
+    last.from = Date.UTC(y, m, 1);
+    last.window = { id: `m${y}-${mm}`, resetAt: Date.UTC(y, m + 1, 1) };
+  } else {
+    const day = d.getUTCDate();
+    last.from = Date.UTC(y, m, day);
+    last.window = { id: `d${y}-${mm}-${String(day).padStart(2, '0')}`, resetAt: Date.UTC(y, m, day + 1) };
+  }
+  return last.window;
 }
 
 /**
