@@ -14,14 +14,15 @@ import { printProfile } from './cpu-profile-summary';
 
 /**
  * `pnpm exec tsx test/bench/profile-target.ts <start|data-plane|diagnostic> [seconds] [--no-prof] [--pass]
- * [--shape=<name prefix>] [--strace] [--prof-worker] [--keep] [--hold]`:
+ * [--shape=<name prefix>] [--strace] [--prof-worker] [--keep] [--hold] [--node-arg=<flag>]…`:
  * one production target (and optionally the pass-through beside it) under wrk load in the four
  * shapes, the aisbf process run with `node --cpu-prof`; prints req/s per shape and, from the
  * profile, the functions with the most self time (mapped to the TypeScript sources). For the
  * cluster row it also prints what the worker, the control plane, Redis and MariaDB spent per
  * request meanwhile; `--prof-worker` profiles the worker as well. `--hold` starts the targets, prints
  * their URLs, token header and pids as one JSON line and keeps them up until Ctrl-C (then prints the
- * profile) instead of measuring: for experiments by hand. A tool for finding what to make cheaper; the
+ * profile) instead of measuring: for experiments by hand. `--node-arg=--trace-gc` (any node flag, repeatable)
+ * is passed to the aisbf process; with `--keep` its log stays in the printed directory. A tool for finding what to make cheaper; the
  * figures that count are `pnpm bench`'s.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -58,7 +59,10 @@ try {
     body: JSON.stringify([{ kind: 'ok' }, { kind: 'ok', model: 'w1', words: 1 }]),
   });
   const profDir = join(tmp, 'prof');
-  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  const nodeArgs = [
+    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+    ...flags.filter((f) => f.startsWith('--node-arg=')).map((f) => f.slice('--node-arg='.length)),
+  ];
   const started: Started =
     kind === 'diagnostic'
       ? await startDiagnostic({ entry: built.files['data-plane']!, cwd: root, mockUrl: mock.url, dir: tmp, nodeArgs })
