@@ -114,21 +114,21 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
   };
   const body = await readJsonBody(r.req, ctx.bodyLimits);
   if (!body.ok) return rejected(body.error, '', idHeader);
-  let payload = body.value.value as Record<string, unknown>;
+  let payload = body.value.json as Record<string, unknown>;
   let client: ProxyCall['client'];
   if (r.client === 'responses') {
-    const turn = await prepareResponsesTurn(ctx.responses, r.acting, body.value.value, res);
+    const turn = await prepareResponsesTurn(ctx.responses, r.acting, body.value.json, res);
     if (!turn.ok) return rejected(turn.error, '', idHeader);
     payload = turn.value.chat;
     res = turn.value.res;
   } else if (r.client === 'anthropic') {
-    const turn = prepareAnthropicTurn(body.value.value, r.req.headers, res);
+    const turn = prepareAnthropicTurn(body.value.json, r.req.headers, res);
     res = turn.res;
     client = turn.client;
     if (!turn.chat.ok) return rejected(turn.chat.error, '', idHeader);
     payload = turn.chat.value;
   } else {
-    const invalid = validateRequestBody(r.endpoint, body.value.value);
+    const invalid = validateRequestBody(r.endpoint, body.value.json);
     if (invalid !== null) return rejected(invalid, '', idHeader);
   }
   const routeName = payload['model'] as string;

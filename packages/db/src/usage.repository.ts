@@ -113,32 +113,32 @@ export async function insertUsageEvents(db: Kysely<Database>, events: ReadonlyAr
   for (let i = 0; i < events.length; i += size) {
     const rows = events.slice(i, i + size).map(toUsageRecord);
     // Inside a caller's transaction nothing can be rolled back on its own: the checked path only.
-    if (db.isTransaction) {
-      inserted += await insertChecked(db, rows);
-      continue;
-    }
-    let optimistic = true;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        inserted += await db
-          .transaction()
-          .execute((trx) => (optimistic ? insertOptimistic(trx, rows) : insertChecked(trx, rows)));
-        break;
-      } catch (err) {
-        if (err instanceof KnownIds) {
-          // The checked path gets its own three tries.
-          optimistic = false;
-          attempt = 0;
-          continue;
-        }
-        // MySQL may also pick one of two writers of the same ids as a deadlock victim (errno 1213).
-        const deadlock = typeof err === 'object' && err !== null && (err as { errno?: unknown }).errno === 1213;
-        if (!(err instanceof RedeliveryRace || deadlock) || attempt >= 3) throw err;
-      }
-    }
+    if (db.isTransaction) inserted += await insertChecked(db, rows);
+    else inserted += await insertChunk(db, rows);
   }
   return inserted;
 }
+
+/** One chunk in a transaction of its own: optimistically, then (some ids known) checked, up to three tries. */
+async function insertChunk(db: Kysely<Database>, rows: ReadonlyArray<UsageRecordsTable>): Promise<number> {
+  try {
+    return await db.transaction().execute((trx) => insertOptimistic(trx, rows));
+  } catch (err) {
+    if (!(err instanceof KnownIds || isRace(err))) throw err;
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().execute((trx) => insertChecked(trx, rows));
+    } catch (err) {
+      if (!isRace(err) || attempt >= 3) throw err;
+    }
+  }
+}
+
+/** Another writer of the same ids won: our read was stale, or MySQL chose us as a deadlock victim (errno 1213). */
+const isRace = (err: unknown): boolean =>
+  err instanceof RedeliveryRace ||
+  (typeof err === 'object' && err !== null && (err as { errno?: unknown }).errno === 1213);
 
 export interface UsageRow {
   id: string;

@@ -25,7 +25,7 @@ export async function serveCountTokens(
   const refuse = (error: GatewayError): void => sendDialectError(res, error, ctx.headers, 'anthropic');
   const body = await readJsonBody(req, limits);
   if (!body.ok) return refuse(body.error);
-  const chat = anthropicCountTokensToChat(body.value.value);
+  const chat = anthropicCountTokensToChat(body.value.json);
   if (!chat.ok) return refuse(new GatewayError('BAD_REQUEST', chat.error.message));
   const resolved = ctx.resolve(ctx.acting, chat.value.model);
   if (!resolved.ok) return refuse(routeRefusal(resolved.error));

@@ -12,7 +12,7 @@ describe('readJsonBody', () => {
     const req = request();
     const pending = readJsonBody(req as unknown as IncomingMessage, limits);
     req.end('{"a":[1,{"b":"é"}]}');
-    expect(await pending).toEqual({ ok: true, value: { value: { a: [1, { b: 'é' }] }, bytes: 20 } });
+    expect(await pending).toEqual({ ok: true, value: { json: { a: [1, { b: 'é' }] }, bytes: 20 } });
   });
 
   it('refuses by declared and by actual size', async () => {

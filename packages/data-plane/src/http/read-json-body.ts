@@ -13,7 +13,7 @@ export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBodyBytes: 10 * 1024 * 1024,
 
 /** A parsed request body and its size on the wire. */
 export interface JsonBody {
-  value: unknown;
+  json: unknown;
   /** The body's length in bytes: what a budget estimates a prompt from without serialising it again. */
   bytes: number;
 }
@@ -53,7 +53,7 @@ export function readJsonBody(req: IncomingMessage, limits: BodyLimits): Promise<
         return resolve(
           err(badRequest(`The request body is not valid JSON: ${parsed.error}`, undefined, 'invalid_json')),
         );
-      resolve(ok({ value: parsed.value, bytes: size }));
+      resolve(ok({ json: parsed.value, bytes: size }));
     });
     const broken = (): void => {
       if (settled) return;

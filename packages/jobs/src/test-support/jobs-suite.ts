@@ -111,6 +111,22 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
     };
     /** One request served by the provider just now: the health job only looks after providers in use. */
     const useNow = async (id: string) => insertUsageEvents(handle.db, [servedBy(ownerId, id, Date.now())]);
+    /**
+     * Two providers on upstreams of their own (providers of earlier tests share this database), the
+     * first just served a request (in use), the second never (idle).
+     */
+    const usedAndIdle = async (usedId: string, idleId: string) => {
+      const used = await startMockUpstream({ models: ['m1', 'm2'] });
+      const idle = await startMockUpstream({ models: ['m1', 'm2'] });
+      closers.push(
+        () => used.close(),
+        () => idle.close(),
+      );
+      await addProvider(usedId, used.url);
+      await addProvider(idleId, idle.url);
+      await useNow(usedId);
+      return { used, idle };
+    };
     const deps = {
       publish: async (c: ConfigChange) => void changes.push(c),
       publishHealth: async (h: HealthChange) => void health.push(h),
@@ -203,16 +219,7 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
 
     if (parts.has('bullmq')) {
       it('BullMQ: discovery follows use: a provider in use is rediscovered each period, once for the cluster; an idle one never', async () => {
-        // Their own upstreams: providers of earlier tests share this database.
-        const used = await startMockUpstream({ models: ['m1', 'm2'] });
-        const idle = await startMockUpstream({ models: ['m1', 'm2'] });
-        closers.push(
-          () => used.close(),
-          () => idle.close(),
-        );
-        await addProvider('use-a', used.url);
-        await addProvider('idle-a', idle.url);
-        await useNow('use-a');
+        const { used, idle } = await usedAndIdle('use-a', 'idle-a');
         const everyMs = 1_500;
         const { prefix } = await startWorkers({ healthEveryMs: 150, discoverEveryMs: everyMs });
         // A second worker process of the same cluster.
@@ -380,15 +387,7 @@ export function jobsSuite(backend: Backend, parts: ReadonlySet<SuitePart>): void
 
     if (parts.has('in-process')) {
       it('in-process: discovery follows use: the health run discovers a provider in use once a period, never an idle one', async () => {
-        const used = await startMockUpstream({ models: ['m1', 'm2'] });
-        const idle = await startMockUpstream({ models: ['m1', 'm2'] });
-        closers.push(
-          () => used.close(),
-          () => idle.close(),
-        );
-        await addProvider('ip-used', used.url);
-        await addProvider('ip-idle', idle.url);
-        await useNow('ip-used');
+        const { used, idle } = await usedAndIdle('ip-used', 'ip-idle');
         const everyMs = 3_000;
         const jobs = createInProcessJobs({
           db: handle.db,
