@@ -9,7 +9,7 @@ export type UsageWriter = (events: ReadonlyArray<UsageEvent>) => Promise<number>
  * What the usage writer thread of `aisbf start` writes a batch with: on SQLite, statements prepared
  * once on the connection itself (`createSqliteUsageWriter`: the thread's measured hot path,
  * docs/usage.md "Where usage goes"); on MySQL/MariaDB, `writeUsage`, the cluster worker's path.
- * Both store the same rows and hourly sums (packages/db/src/sqlite-usage-writer.int.test.ts).
+ * Both store the same rows and hourly sums (packages/db/src/sqlite-usage-writer.test.ts).
  */
 export function createUsageWriter(database: DatabaseHandle): UsageWriter {
   if (database.sqlite !== undefined) {
