@@ -16,6 +16,51 @@ describe('createBatcher', () => {
     await b.close();
   });
 
+  it('under steady adds writes about one batch per flushMs, not one per write round trip', async () => {
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+    const sizes: number[] = [];
+    const flushMs = 40;
+    // A write takes 5 ms, as a Redis or database round trip does.
+    const b = createBatcher<number>({
+      write: async (items) => {
+        sizes.push(items.length);
+        await sleep(5);
+      },
+      batchSize: 10_000,
+      flushMs,
+    });
+    const started = performance.now();
+    for (let i = 0; i < 200; i++) {
+      b.add(i);
+      await sleep(1);
+    }
+    const elapsed = performance.now() - started;
+    await b.flush();
+    expect(sizes.reduce((sum, n) => sum + n, 0)).toBe(200);
+    // Items arriving during a timer's write used to ride along, so after the first timer it wrote
+    // back to back, one small batch per 5 ms write: ~elapsed / 5 writes instead of ~elapsed / 40.
+    expect(sizes.length).toBeLessThanOrEqual(Math.ceil(elapsed / flushMs) + 2);
+    await b.close();
+  });
+
+  it('flush() writes what was added before it, even while adds keep coming', async () => {
+    const written: number[] = [];
+    const b = createBatcher<number>({
+      write: async (items) => {
+        written.push(...items);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      },
+      batchSize: 1_000,
+      flushMs: 60_000,
+    });
+    for (let i = 0; i < 10; i++) b.add(i);
+    const flushed = b.flush();
+    for (let i = 10; i < 20; i++) b.add(i);
+    await flushed;
+    expect(written.slice(0, 10)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await b.close();
+  });
+
   it('keeps items through failed writes and flush() resolves once they are written', async () => {
     let failures = 2;
     const written: number[] = [];

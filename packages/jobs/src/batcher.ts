@@ -63,13 +63,19 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
     timer.unref();
   };
 
-  /** Set by the timer and flush(): write a partial batch too. Full batches are written anyway. */
-  let forcePending = false;
+  /**
+   * Items up to this count (of all ever added) are due now, a partial batch too: set by the timer and
+   * by flush() to what had been added at that moment. Full batches are written anyway. What arrives
+   * while that write is in flight waits for its own timer (started by its first item) or a full
+   * batch: letting it ride along made a sink under steady load write one small batch per write round
+   * trip, a few events per job (docs/usage.md "Where usage goes").
+   */
+  let dueUpTo = 0;
   const drain = (force: boolean): Promise<void> => {
-    if (force) forcePending = true;
+    if (force) dueUpTo = added;
     if (running) return running;
     running = (async () => {
-      while (buffer.length >= options.batchSize || (forcePending && buffer.length > 0)) {
+      while (buffer.length >= options.batchSize || (written < dueUpTo && buffer.length > 0)) {
         const batch = buffer.slice(0, options.batchSize);
         try {
           await options.write(batch);
@@ -83,10 +89,16 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
         written += batch.length;
         settleWaiters();
       }
-      if (buffer.length === 0) forcePending = false;
     })().finally(() => {
       running = null;
-      if (buffer.length > 0) schedule(failing ? retryMs : buffer.length >= options.batchSize ? 0 : options.flushMs);
+      if (buffer.length === 0) return;
+      const due = !failing && (buffer.length >= options.batchSize || written < dueUpTo);
+      // Due now (a flush() that came as the loop ended): not after the timer a later add() started.
+      if (due && timer) {
+        clearTimeout(timer);
+        timer = null;
+      }
+      schedule(failing ? retryMs : due ? 0 : options.flushMs);
     });
     return running;
   };
