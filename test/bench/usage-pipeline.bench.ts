@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { createDatabase, migrateToLatest } from '../../packages/db/src/index';
 import {
@@ -12,6 +13,7 @@ import {
 import { Queue } from 'bullmq';
 import { createSecretBox, generateSecretKey } from '../../packages/secrets/src/index';
 import { makeUsageEvent } from '../../packages/jobs/src/test-support/usage-events';
+import { usageEventId } from '../../packages/data-plane/src/usage-event-id';
 import { createBenchDatabase } from './aisbf-targets';
 
 /**
@@ -21,7 +23,10 @@ import { createBenchDatabase } from './aisbf-targets';
  * emits), Redis (redis-server's CPU over both phases), the worker draining the queue into MariaDB
  * (this process's CPU while it drains) and MariaDB (mariadbd's CPU). Events are produced first with
  * no worker, then drained, so each phase's CPU is its own. CPU time, not wall time: it is what the
- * pipeline takes from a machine it shares with the gateway.
+ * pipeline takes from a machine it shares with the gateway. Event ids are made by the data plane's
+ * own generator (`usageEventId`): they are the table's primary key, and their order is part of
+ * what MariaDB pays per insert. The worker writes through the handle's mysql2 pool, as `aisbf
+ * worker` does (prepared statements).
  */
 const events = Number(process.argv[2] ?? 20_000);
 const redisUrl = process.env['AISBF_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -49,13 +54,17 @@ const queue = new Queue(QUEUES.usageEvents, {
 try {
   await migrateToLatest(handle.db);
   const [redisPid, mariaPid] = [pidOf('redis-server'), pidOf('mariadbd')];
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
+  process.stdout.write(`${events} events a round, load average ${load}\n`);
   for (let round = 0; round < 3; round++) {
     const r0 = procCpuUs(redisPid);
     const m0 = procCpuUs(mariaPid);
     const sink = createQueueUsageSink({ url: redisUrl, prefix, batchSize: 500, flushMs: 250 });
     const p0 = selfCpuUs();
     for (let i = 0; i < events; i++) {
-      sink.emit(makeUsageEvent(`r${round}`, i));
+      sink.emit(makeUsageEvent(`r${round}`, i, undefined, { id: usageEventId() }));
       if (i % 250 === 249) await new Promise((resolve) => setImmediate(resolve));
     }
     await sink.flush();
@@ -66,6 +75,7 @@ try {
       url: redisUrl,
       prefix,
       db: handle.db,
+      mysql: handle.mysql,
       secretBox: createSecretBox(generateSecretKey()),
       publish: async () => undefined,
       healthEveryMs: 0,

@@ -15,3 +15,4 @@ export { createGuardedFetch } from './upstream/guarded-fetch';
 export { createMemoryResponseCacheStore, type MemoryResponseCacheStoreOptions } from './cache/index';
 export { createMemoryResponseStore, type MemoryResponseStoreOptions } from './client-dialect/memory-response-store';
 export type { ProviderHealth } from './proxy/select-leaf';
+export { usageEventId } from './usage-event-id';

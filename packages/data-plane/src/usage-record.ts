@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { UsageAttempt, UsageEvent } from '@aisbf/core';
 import type { ProxyEndpoint } from './proxy/proxy-call';
+import { usageEventId } from './usage-event-id';
 
 /** A usage event for requests that never reached a backend. */
 export function usageRecord(r: {
@@ -14,7 +15,7 @@ export function usageRecord(r: {
   endpoint?: ProxyEndpoint;
 }): UsageEvent {
   return {
-    id: randomUUID(),
+    id: usageEventId(),
     requestId: randomUUID(),
     at: r.at,
     userId: r.userId,

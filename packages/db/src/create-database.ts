@@ -4,12 +4,18 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
 import { createPool } from 'mysql2';
 import type { Database, Dialect } from './database';
+import type { MysqlPool } from './mysql-usage-prepared';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
   dialect: Dialect;
   /** SQLite: the connection under `db`, for the one hand-written hot path (sqlite-usage-writer.ts). */
   sqlite?: SqliteDatabase.Database;
+  /**
+   * MySQL/MariaDB: the pool under `db`, for the usage batch's prepared statements
+   * (mysql-usage-prepared.ts); pass the handle, or `{ db, mysql }`, to `insertUsageEvents`.
+   */
+  mysql?: MysqlPool;
   close(): Promise<void>;
 }
 
@@ -61,7 +67,15 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
   }
-  const pool = createPool({ uri: parsed.url, connectionLimit: options.poolSize ?? 10, charset: 'utf8mb4' });
+  const pool = createPool({
+    uri: parsed.url,
+    connectionLimit: options.poolSize ?? 10,
+    charset: 'utf8mb4',
+    // Statements a connection keeps prepared, the least recently used closed past it: the usage
+    // batch prepares at most 20 (mysql-usage-prepared.ts), kysely none (it sends text).
+    maxPreparedStatements: 64,
+  });
   const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
-  return { db, dialect: 'mysql', close: () => db.destroy() };
+  // The same pool through mysql2's promise API: closed with `db` (kysely ends the pool).
+  return { db, dialect: 'mysql', mysql: pool.promise(), close: () => db.destroy() };
 }

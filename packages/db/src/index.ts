@@ -13,6 +13,7 @@ export * from './model-health.repository';
 export * from './route-configs.repository';
 export * from './config-version.repository';
 export * from './usage.repository';
+export type { MysqlPool } from './mysql-usage-prepared';
 export * from './load-snapshot';
 export * from './dump-raw-rows';
 export * from './usage-aggregates';

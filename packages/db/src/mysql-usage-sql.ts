@@ -14,6 +14,14 @@ import type { UsageRecordsTable } from './usage-records.table';
 const RECORD_COLUMNS = USAGE_RECORD_COLUMNS as ReadonlyArray<keyof UsageRecordsTable>;
 const HOURLY_COLUMNS = [...USAGE_HOURLY_DIMENSIONS, ...HOURLY_SUMS] as ReadonlyArray<keyof UsageHourlyTable>;
 
+/** Rows per statement and per transaction on MySQL: a default 500-event batch is one of each. */
+export const MYSQL_CHUNK_ROWS = 500;
+
+// A statement holds at most 65,535 placeholders (the protocol's 16-bit count): a column added to
+// either table must not push a full chunk past it (23 × 500 = 11,500 today).
+for (const width of [RECORD_COLUMNS.length, HOURLY_COLUMNS.length])
+  if (width * MYSQL_CHUNK_ROWS > 65_535) throw new Error(`${MYSQL_CHUNK_ROWS} rows × ${width} columns > 65,535`);
+
 /** A batch's statement for `rows` rows, built once per row count (a worker sees a handful of counts). */
 function cachedText(
   cache: Map<number, string>,
@@ -34,34 +42,64 @@ function cachedText(
 const insertTexts = new Map<number, string>();
 const hourlyTexts = new Map<number, string>();
 
+/** `INSERT IGNORE` of `rows` rows of `usage_records`. */
+export const insertIgnoreText = (rows: number): string =>
+  cachedText(
+    insertTexts,
+    rows,
+    (values) => `insert ignore into usage_records (${RECORD_COLUMNS.join(', ')}) values ${values}`,
+    RECORD_COLUMNS.length,
+  );
+
+/** Upsert of `rows` hourly rows: concurrent writers add to a row's sums, never overwrite them. */
+export const addHourlyText = (rows: number): string =>
+  cachedText(
+    hourlyTexts,
+    rows,
+    (values) =>
+      `insert into usage_hourly (${HOURLY_COLUMNS.join(', ')}) values ${values} on duplicate key update ${HOURLY_SUMS.map((c) => `${c} = ${c} + values(${c})`).join(', ')}`,
+    HOURLY_COLUMNS.length,
+  );
+
+/** What the usage tables' columns hold. */
+type SqlValue = string | number | null;
+
+/**
+ * The bound values of `rows[from, from + count)`, row by row in column order. `undefined` becomes
+ * null: the text protocol writes it as NULL, the binary one (prepared statements) refuses it.
+ */
+function paramsOf<T extends { [K in keyof T]: SqlValue }>(
+  rows: ReadonlyArray<T>,
+  columns: ReadonlyArray<keyof T>,
+  from: number,
+  count: number,
+): SqlValue[] {
+  const params = new Array<SqlValue>(count * columns.length);
+  let p = 0;
+  for (let r = from; r < from + count; r++) {
+    const row = rows[r]!;
+    for (const column of columns) params[p++] = row[column] ?? null;
+  }
+  return params;
+}
+
+export const recordParams = (rows: ReadonlyArray<UsageRecordsTable>, from = 0, count = rows.length): SqlValue[] =>
+  paramsOf(rows, RECORD_COLUMNS, from, count);
+
+export const hourlyParams = (rows: ReadonlyArray<UsageHourlyTable>, from = 0, count = rows.length): SqlValue[] =>
+  paramsOf(rows, HOURLY_COLUMNS, from, count);
+
 /** `INSERT IGNORE` of the rows; resolves to how many were new. */
 export async function mysqlInsertIgnoreRecords(
   db: Kysely<Database>,
   rows: ReadonlyArray<UsageRecordsTable>,
 ): Promise<number> {
-  const params: unknown[] = [];
-  for (const row of rows) for (const column of RECORD_COLUMNS) params.push(row[column]);
-  const text = cachedText(
-    insertTexts,
-    rows.length,
-    (values) => `insert ignore into usage_records (${RECORD_COLUMNS.join(', ')}) values ${values}`,
-    RECORD_COLUMNS.length,
-  );
-  const result = await db.executeQuery(CompiledQuery.raw(text, params));
+  const result = await db.executeQuery(CompiledQuery.raw(insertIgnoreText(rows.length), recordParams(rows)));
   return Number(result.numAffectedRows ?? 0);
 }
 
 /** Adds hourly rows: concurrent writers add to a row's sums, never overwrite them. */
 export async function mysqlAddHourly(db: Kysely<Database>, rows: ReadonlyArray<UsageHourlyTable>): Promise<void> {
   if (rows.length === 0) return;
-  const params: unknown[] = [];
-  for (const row of rows) for (const column of HOURLY_COLUMNS) params.push(row[column]);
-  const text = cachedText(
-    hourlyTexts,
-    rows.length,
-    (values) =>
-      `insert into usage_hourly (${HOURLY_COLUMNS.join(', ')}) values ${values} on duplicate key update ${HOURLY_SUMS.map((c) => `${c} = ${c} + values(${c})`).join(', ')}`,
-    HOURLY_COLUMNS.length,
-  );
-  await db.executeQuery(CompiledQuery.raw(text, params));
+  await db.executeQuery(CompiledQuery.raw(addHourlyText(rows.length), hourlyParams(rows)));
 }

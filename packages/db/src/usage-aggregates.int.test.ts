@@ -101,7 +101,17 @@ const dialects: Array<[string, () => Promise<string>]> = [
   ['mysql', () => createTestMysqlDatabase('agg')],
 ];
 
-describe.each(dialects)('usage aggregates on %s', (name, makeUrl) => {
+/**
+ * What the writes go through: `db` alone (on MySQL, SQL text on kysely's connection), or the handle
+ * with its mysql2 pool (prepared statements: the cluster worker's path, mysql-usage-prepared.ts).
+ */
+const writers: Array<[string, () => Promise<string>, (h: DatabaseHandle) => DatabaseHandle['db'] | DatabaseHandle]> = [
+  ['sqlite', async () => 'sqlite::memory:', (h) => h.db],
+  ['mysql', () => createTestMysqlDatabase('agg'), (h) => h.db],
+  ['mysql-prepared', () => createTestMysqlDatabase('aggp'), (h) => h],
+];
+
+describe.each(writers)('usage aggregates on %s', (name, makeUrl, writeTo) => {
   let handle: DatabaseHandle;
   beforeAll(async () => {
     handle = createDatabase(await makeUrl());
@@ -112,10 +122,10 @@ describe.each(dialects)('usage aggregates on %s', (name, makeUrl) => {
   it('equal the raw sums after inserts with redelivered and repeated events', async () => {
     const userId = `${name}-dups`;
     const events = makeEvents(userId, 600, 7);
-    expect(await insertUsageEvents(handle.db, events.slice(0, 400))).toBe(400);
+    expect(await insertUsageEvents(writeTo(handle), events.slice(0, 400))).toBe(400);
     // Redelivery overlapping the first batch, plus an event repeated inside one batch.
-    expect(await insertUsageEvents(handle.db, [...events.slice(300, 600), events[450]!])).toBe(200);
-    expect(await insertUsageEvents(handle.db, events)).toBe(0);
+    expect(await insertUsageEvents(writeTo(handle), [...events.slice(300, 600), events[450]!])).toBe(200);
+    expect(await insertUsageEvents(writeTo(handle), events)).toBe(0);
     const filters: UsageFilter[] = [
       { userId, groupBy: 'model', bucket: 'day' },
       { userId, groupBy: 'model', bucket: 'hour' },
@@ -141,7 +151,10 @@ describe.each(dialects)('usage aggregates on %s', (name, makeUrl) => {
   it('counts each event once when two writers deliver the same batch at the same time', async () => {
     const userId = `${name}-race`;
     const events = makeEvents(userId, 300, 11);
-    const [a, b] = await Promise.all([insertUsageEvents(handle.db, events), insertUsageEvents(handle.db, events)]);
+    const [a, b] = await Promise.all([
+      insertUsageEvents(writeTo(handle), events),
+      insertUsageEvents(writeTo(handle), events),
+    ]);
     expect(a + b).toBe(300);
     const report = await queryUsage(handle.db, { userId });
     expect(report.totals).toEqual(expected(events, { userId }).totals);
@@ -150,7 +163,7 @@ describe.each(dialects)('usage aggregates on %s', (name, makeUrl) => {
   it('pruning raw rows keeps totals, series and groups over whole hours', async () => {
     const userId = `${name}-prune`;
     const events = makeEvents(userId, 400, 23);
-    await insertUsageEvents(handle.db, events);
+    await insertUsageEvents(writeTo(handle), events);
     const filter: UsageFilter = { userId, groupBy: 'model', bucket: 'day' };
     const before = await queryUsage(handle.db, filter);
     const cutoff = T0 + DAY + 7 * HOUR;
@@ -179,7 +192,7 @@ describe.each(dialects)('usage aggregates on %s', (name, makeUrl) => {
         at: e.at + shift,
       })),
     ).flat();
-    expect(await insertUsageEvents(handle.db, events)).toBe(events.length);
+    expect(await insertUsageEvents(writeTo(handle), events)).toBe(events.length);
     // Off the hour at both ends: the groups sum raw edges and hourly aggregates in the database.
     const range = { from: T0 + shift + 5 * HOUR + 1234, to: T0 + shift + 2 * DAY + 17 * HOUR + 999 };
     const inRange = events.filter((e) => e.at >= range.from && e.at < range.to);

@@ -1,8 +1,9 @@
-import { MysqlAdapter, sql, type Kysely } from 'kysely';
+import { Kysely, MysqlAdapter, sql } from 'kysely';
 import type { UsageAttempt, UsageEvent } from '@aisbf/core';
 import type { Database } from './database';
 import { fromBool, readJson, toBool, toNumber } from './json-column';
-import { mysqlAddHourly, mysqlInsertIgnoreRecords } from './mysql-usage-sql';
+import { mysqlInsertOptimisticPrepared, type MysqlPool } from './mysql-usage-prepared';
+import { mysqlAddHourly, mysqlInsertIgnoreRecords, MYSQL_CHUNK_ROWS } from './mysql-usage-sql';
 import { addUsageHourly, aggregateUsageRows, HOUR_MS, withAggregates } from './usage-aggregates';
 import {
   DEFAULT_USAGE_GROUP_LIMIT,
@@ -97,32 +98,51 @@ async function insertChecked(trx: Kysely<Database>, chunk: ReadonlyArray<UsageRe
 
 /**
  * Rows per statement. MySQL: a default 500-event batch is one statement and one transaction
- * (23 columns × 500 rows stays far under the 65,535 placeholders of a statement). SQLite: 200 rows
- * stay well under its bound-parameter limit.
+ * (mysql-usage-sql.ts). SQLite: 200 rows stay well under its bound-parameter limit.
  */
-const chunkRows = (db: Kysely<Database>): number => (isMysql(db) ? 500 : 200);
+const chunkRows = (db: Kysely<Database>): number => (isMysql(db) ? MYSQL_CHUNK_ROWS : 200);
+
+/**
+ * Where `insertUsageEvents` writes: the database, and on MySQL/MariaDB the mysql2 pool under it
+ * (`DatabaseHandle.mysql`) for the optimistic write's prepared statements. A `DatabaseHandle` is one.
+ */
+export interface UsageWriteTarget {
+  db: Kysely<Database>;
+  mysql?: MysqlPool;
+}
 
 /**
  * Batch insert-or-ignore by event id: a redelivered batch (worker crash between write and ack)
  * inserts nothing twice, and the hourly aggregates count each event once (same transaction).
- * Returns how many rows were new.
+ * Returns how many rows were new. Given the MySQL pool (a `DatabaseHandle` or `{ db, mysql }`),
+ * the optimistic write of each chunk goes through prepared statements (mysql-usage-prepared.ts);
+ * given only `db`, through kysely's connection as SQL text. The checked path is the same either way.
  */
-export async function insertUsageEvents(db: Kysely<Database>, events: ReadonlyArray<UsageEvent>): Promise<number> {
+export async function insertUsageEvents(
+  target: Kysely<Database> | UsageWriteTarget,
+  events: ReadonlyArray<UsageEvent>,
+): Promise<number> {
+  const { db, mysql } = target instanceof Kysely ? { db: target, mysql: undefined } : target;
   let inserted = 0;
   const size = chunkRows(db);
   for (let i = 0; i < events.length; i += size) {
     const rows = events.slice(i, i + size).map(toUsageRecord);
     // Inside a caller's transaction nothing can be rolled back on its own: the checked path only.
     if (db.isTransaction) inserted += await insertChecked(db, rows);
-    else inserted += await insertChunk(db, rows);
+    else inserted += await insertChunk(db, rows, mysql);
   }
   return inserted;
 }
 
 /** One chunk in a transaction of its own: optimistically, then (some ids known) checked, up to three tries. */
-async function insertChunk(db: Kysely<Database>, rows: ReadonlyArray<UsageRecordsTable>): Promise<number> {
+async function insertChunk(
+  db: Kysely<Database>,
+  rows: ReadonlyArray<UsageRecordsTable>,
+  mysql: MysqlPool | undefined,
+): Promise<number> {
   try {
-    return await db.transaction().execute((trx) => insertOptimistic(trx, rows));
+    if (mysql === undefined) return await db.transaction().execute((trx) => insertOptimistic(trx, rows));
+    if (await mysqlInsertOptimisticPrepared(mysql, rows)) return rows.length;
   } catch (err) {
     if (!(err instanceof KnownIds || isRace(err))) throw err;
   }

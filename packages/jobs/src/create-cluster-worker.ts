@@ -1,5 +1,5 @@
 import { createRedisBus, createRedisHealthPublisher, createRedisPartStore, createPartPublisher } from '@aisbf/bus';
-import { configPartLoader, type Db } from '@aisbf/db';
+import { configPartLoader, type Db, type MysqlPool } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
 import { createWorkers, type JobWorkers } from './create-workers';
 import type { HealthPolicy } from './traffic-health';
@@ -10,6 +10,8 @@ export interface ClusterWorkerOptions {
   /** Cluster key prefix, e.g. `aisbf:` (same on every role). */
   prefix: string;
   db: Db;
+  /** MySQL/MariaDB: the pool under `db` (`DatabaseHandle.mysql`), for the usage batches' prepared statements. */
+  mysql?: MysqlPool;
   secretBox: SecretBox;
   healthEveryMs?: number;
   discoverEveryMs?: number;
@@ -59,6 +61,7 @@ export async function createClusterWorker(options: ClusterWorkerOptions): Promis
       url: options.url,
       prefix: options.prefix,
       db: options.db,
+      mysql: options.mysql,
       secretBox: options.secretBox,
       publish: (change) => publisher.publish(change),
       publishHealth: health.publishHealth,

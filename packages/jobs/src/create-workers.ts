@@ -2,7 +2,7 @@ import { discoverDepsOf, healthDepsOf, type JobProcessorDeps } from './job-proce
 import type { HealthChange } from '@aisbf/bus';
 import type { ConfigChange } from '@aisbf/core';
 import { GatewayError } from '@aisbf/core';
-import type { Db } from '@aisbf/db';
+import type { Db, MysqlPool } from '@aisbf/db';
 import type { SecretBox } from '@aisbf/secrets';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { toBullmqConnection, toBullmqPrefix, type QueueConnection } from './bullmq-connection';
@@ -15,6 +15,11 @@ import type { HealthPolicy } from './traffic-health';
 import { flushUsage } from './usage-flush.processor';
 
 export interface CreateWorkersOptions extends QueueConnection, JobProcessorDeps {
+  /**
+   * MySQL/MariaDB: the pool under `db` (`DatabaseHandle.mysql`): usage batches are then written
+   * through prepared statements (docs/usage.md "Aggregates and retention").
+   */
+  mysql?: MysqlPool;
   /** Parallel usage batches per worker process (default 2). */
   usageConcurrency?: number;
   /** How long a job may run before another worker takes it over after a crash (default 30 s). */
@@ -119,7 +124,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<JobW
   const workers = [
     new Worker(
       QUEUES.usageEvents,
-      guard((job) => flushUsage({ db: options.db }, job.data)),
+      guard((job) => flushUsage({ db: options.db, mysql: options.mysql }, job.data)),
       { ...workerOptions, concurrency: options.usageConcurrency ?? 2 },
     ),
     new Worker(

@@ -1,4 +1,4 @@
-import { createDatabase, migrateToLatest, type DatabaseHandle } from '@aisbf/db';
+import { createDatabase, migrateToLatest, type DatabaseHandle, type MysqlPool } from '@aisbf/db';
 import { createTestMysqlDatabase, testRedisPrefix, testRedisUrl } from '@aisbf/testkit';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,8 +50,19 @@ describe('usage events land exactly once', () => {
     await handle.db.deleteFrom('usage_records').execute();
     const prefix = testRedisPrefix('usage');
     const errors: string[] = [];
+    // The worker writes as `aisbf worker` does, through the handle's mysql2 pool (prepared
+    // statements); counted, so a worker that fell back to kysely's text statements would show.
+    const pool = handle.mysql!;
+    let pooledWrites = 0;
+    const mysql: MysqlPool = Object.assign(Object.create(pool) as MysqlPool, {
+      getConnection: () => {
+        pooledWrites++;
+        return pool.getConnection();
+      },
+    });
     const start = (): Promise<JobWorkers> =>
       startUsageWorkers(handle.db, prefix, {
+        mysql,
         // Short locks so the jobs the killed worker held are taken over within the test.
         lockDurationMs: 1_000,
         stalledIntervalMs: 500,
@@ -100,6 +111,7 @@ describe('usage events land exactly once', () => {
     const result = await totals(handle);
     console.log(`[usage] 10000 events via BullMQ in ${elapsed.toFixed(0)} ms; ${atKill} rows written before the kill`);
     expect(atKill).toBeLessThan(2 * PER_PRODUCER);
+    expect(pooledWrites).toBeGreaterThan(0);
     expect(result).toEqual({ rows: 2 * PER_PRODUCER, tokens: 2 * sumTo(PER_PRODUCER) });
     await Promise.all(nodes.map((sink) => sink.close()));
     await worker.close();

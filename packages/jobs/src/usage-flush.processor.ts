@@ -1,9 +1,11 @@
-import { insertUsageEvents, type Db } from '@aisbf/db';
+import { insertUsageEvents, type Db, type MysqlPool } from '@aisbf/db';
 import type { UsageEvent } from '@aisbf/core';
 import { parsePayload, usageFlushPayloadSchema } from './queues';
 
 export interface UsageFlushDeps {
   db: Db;
+  /** MySQL/MariaDB: the pool under `db` (`DatabaseHandle.mysql`), so batches go through prepared statements. */
+  mysql?: MysqlPool;
 }
 
 export interface UsageFlushResult {
@@ -22,6 +24,6 @@ export async function flushUsage(deps: UsageFlushDeps, payload: unknown): Promis
 }
 
 export async function writeUsage(deps: UsageFlushDeps, events: ReadonlyArray<UsageEvent>): Promise<UsageFlushResult> {
-  const inserted = await insertUsageEvents(deps.db, events);
+  const inserted = await insertUsageEvents(deps, events);
   return { received: events.length, inserted };
 }

@@ -8,7 +8,8 @@ export type UsageWriter = (events: ReadonlyArray<UsageEvent>) => Promise<number>
 /**
  * What the usage writer thread of `aisbf start` writes a batch with: on SQLite, statements prepared
  * once on the connection itself (`createSqliteUsageWriter`: the thread's measured hot path,
- * docs/usage.md "Where usage goes"); on MySQL/MariaDB, `writeUsage`, the cluster worker's path.
+ * docs/usage.md "Where usage goes"); on MySQL/MariaDB, `writeUsage` with the handle's pool, the
+ * cluster worker's path (prepared statements).
  * Both store the same rows and hourly sums (packages/db/src/sqlite-usage-writer.test.ts).
  */
 export function createUsageWriter(database: DatabaseHandle): UsageWriter {
@@ -17,5 +18,5 @@ export function createUsageWriter(database: DatabaseHandle): UsageWriter {
     // Async so that a failed write (SQLite throws) is a rejection, answered like any other.
     return async (events) => writer.write(events);
   }
-  return async (events) => (await writeUsage({ db: database.db }, events)).inserted;
+  return async (events) => (await writeUsage(database, events)).inserted;
 }

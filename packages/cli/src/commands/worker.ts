@@ -45,6 +45,7 @@ export async function runWorker(env: Env, options: { port: number | undefined })
   const workers = await createWorkers({
     ...redis,
     db: database.db,
+    mysql: database.mysql,
     secretBox: createSecretBox(secretKey),
     publish: (change) => publisher.publish(change),
     publishHealth: health.publishHealth,

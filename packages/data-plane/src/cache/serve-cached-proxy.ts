@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Counter, type Registry } from 'prom-client';
 import type { CachedAnswer, ResponseCacheStore } from '@aisbf/core';
 import { estimateTokens, readUsage } from '../proxy/chunk-facts';
@@ -8,6 +7,7 @@ import { responseCacheKey } from './cache-key';
 import { cachePolicy } from './cache-policy';
 import type { CacheTap, ServedIdentity } from './cache-tap';
 import { chatAnswerAsSse, completeChatAnswer, reassembleChatStream } from './chat-answer';
+import { usageEventId } from '../usage-event-id';
 
 export type CacheResult = 'hit' | 'miss' | 'bypass';
 
@@ -116,7 +116,7 @@ function replay(deps: ServeDeps, call: ProxyCall, hit: CachedAnswer, answer: Rec
   }
   const elapsed = Math.max(0, deps.clock() - call.startedAt);
   deps.usageSink.emit({
-    id: randomUUID(),
+    id: usageEventId(),
     requestId: call.requestId,
     at: call.startedAt,
     userId: call.user.id,

@@ -16,6 +16,7 @@ import type { Tally } from './relay-state';
 import { relayPassthrough } from './relay-passthrough';
 import { relayStream } from './relay-stream';
 import { runRoutes, servedFields, type Served } from './run-attempts';
+import { usageEventId } from '../usage-event-id';
 
 /** What the usage event says about the answer that served. */
 interface ServedUsage {
@@ -62,7 +63,7 @@ export async function serveProxy(deps: ServeDeps, call: ProxyCall): Promise<void
   const usage = (status: number, outcome: UsageEvent['outcome'], detail?: ServedUsage): void => {
     const tokens = detail?.tokens;
     deps.usageSink.emit({
-      id: randomUUID(),
+      id: usageEventId(),
       requestId: call.requestId,
       at: call.startedAt,
       userId: call.user.id,
