@@ -154,7 +154,7 @@ async function main(): Promise<void> {
       modelPrefix: '',
       pid: pass.pid,
       production: false,
-      runs: '`test/bench/pass-through.ts`: reads the body, parses the JSON, forwards it with an undici pool, streams the answer back',
+      runs: '`test/bench/pass-through.ts`: reads the body, parses the JSON, forwards it with an undici pool, pipes the answer back (lean since 2026-12-06: no `stream.pipeline`, no AbortController per request)',
     },
   ];
   /** Processes a row needs that are not under test (the cluster's control plane and worker). */

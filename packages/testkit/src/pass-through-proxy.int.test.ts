@@ -40,3 +40,33 @@ it('passes upstream statuses through and refuses bad JSON', async () => {
   expect((await fetch(`${proxy.url}/chat/completions`, { method: 'POST', body: '{' })).status).toBe(400);
   expect((await fetch(`${proxy.url}/models`)).status).toBe(200);
 });
+
+it('aborts the upstream request when the client leaves mid-stream, and before the answer starts', async () => {
+  mock.enqueue({ kind: 'ok', chunkDelayMs: 200, words: 20 });
+  const midStream = new AbortController();
+  const res = await fetch(`${proxy.url}/chat/completions`, {
+    method: 'POST',
+    body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+    signal: midStream.signal,
+  });
+  const reader = res.body!.getReader();
+  await reader.read();
+  const n = mock.requests.at(-1)!.n;
+  midStream.abort();
+  await mock.waitFor((requests) => requests.find((r) => r.n === n)?.aborted === true);
+
+  mock.enqueue({ kind: 'slow-first-token', delayMs: 300 });
+  const early = new AbortController();
+  const pending = fetch(`${proxy.url}/chat/completions`, {
+    method: 'POST',
+    body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+    signal: early.signal,
+  }).catch(() => null);
+  await mock.waitFor((requests) => requests.some((r) => r.n > n));
+  early.abort();
+  await pending;
+  const second = mock.requests.find((r) => r.n > n)!;
+  // Cut before its first chunk (300 ms): whether the answer's headers reached the proxy before or after the client left.
+  await mock.waitFor(() => second.aborted);
+  expect(second.chunksSent).toBe(0);
+});
