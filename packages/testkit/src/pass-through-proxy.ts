@@ -70,18 +70,20 @@ export async function startPassThroughProxy(options: PassThroughProxyOptions): P
       headers,
       body: payload ?? null,
     });
+    const body = upstream.body;
+    // Destroying undici's body (below) emits its abort as an error: every error ends the response.
+    body.on('error', () => res.destroy());
     // The client left while the upstream was answering: nothing to relay to.
     if (res.destroyed) {
-      upstream.body.destroy();
+      body.destroy();
       return;
     }
     const contentType = upstream.headers['content-type'];
     res.writeHead(upstream.statusCode, typeof contentType === 'string' ? { 'content-type': contentType } : {});
     res.once('close', () => {
-      if (!res.writableFinished) upstream.body.destroy();
+      if (!res.writableFinished) body.destroy();
     });
-    upstream.body.once('error', () => res.destroy());
-    upstream.body.pipe(res);
+    body.pipe(res);
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
