@@ -115,10 +115,12 @@ async function relayPart(s: RelayState, served: Served): Promise<PartEnd> {
       let step = 'more' as RelayStep;
       const upstream = served.call;
       const resume = (): void => upstream.resume();
-      const how = await upstream.relay({
+      const relayed = upstream.relay({
         event: (text, start, end, framed) => (step = relayEvent(s, text, start, end, framed)) === 'more',
         readEnd: (raw) => s.batch.readEnd(raw, resume),
       });
+      // A body already read to its end answers at once: no microtask for it.
+      const how = typeof relayed === 'string' ? relayed : await relayed;
       s.batch.closeRun();
       if (how === 'end') ended = 'clean-end';
       else if (step === 'done') ended = 'done';
