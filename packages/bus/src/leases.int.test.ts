@@ -139,6 +139,25 @@ describe('budget ledger leases', () => {
     expect(passed + more).toBe(limit);
   });
 
+  it('decides from its leases at once: no promise when no line needs Redis, one when a line does', async () => {
+    const prefix = testRedisPrefix('lease-sync');
+    const ledger = createRedisBudgetLedger({ url: testRedisUrl(), prefix, leases: { divisor: DIVISOR } });
+    closers.push(() => ledger.close());
+    const limit = 1_000_000;
+    // The first reservation claims the leases from Redis; the next ones are taken from them.
+    expect(ledger.reserve([line('req', limit, 1), line('tok', limit, 10)])).toBeInstanceOf(Promise);
+    expect(await ledger.reserve([line('req', limit, 1), line('tok', limit, 10)])).toEqual({ allowed: true });
+    expect(ledger.reserve([line('req', limit, 1), line('tok', limit, 10)])).toEqual({ allowed: true });
+    // Settled within what the lease holds: nothing to write.
+    expect(ledger.settle([{ key: 'tok', delta: -5, resetAt }])).toBeUndefined();
+    // A counter with no lease yet goes to Redis.
+    const slow = ledger.reserve([line('req', limit, 1), line('other', limit, 10)]);
+    expect(slow).toBeInstanceOf(Promise);
+    expect(await slow).toEqual({ allowed: true });
+    expect(await ledger.used('req')).toBe(4);
+    expect(await ledger.used('tok')).toBe(25);
+  });
+
   it('settles into the lease and hands every unused unit back on close: Redis holds exactly what was used', async () => {
     const prefix = testRedisPrefix('lease-settle');
     const ledger = createRedisBudgetLedger({ url: testRedisUrl(), prefix, leases: { divisor: DIVISOR } });

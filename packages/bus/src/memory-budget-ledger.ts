@@ -8,6 +8,9 @@ export interface MemoryBudgetLedgerOptions {
  * All-in-one mode: the budget ledger in this process. JavaScript runs `reserve` to completion
  * without yielding, so check-then-add is atomic here as the Lua script is in Redis.
  */
+/** One verdict object for every allowed reservation (callers only read it). */
+const ALLOWED: BudgetVerdict = { allowed: true };
+
 export function createMemoryBudgetLedger(options: MemoryBudgetLedgerOptions = {}): BudgetLedger {
   const now = options.now ?? Date.now;
   const counters = new Map<string, { used: number; resetAt: number }>();
@@ -31,7 +34,7 @@ export function createMemoryBudgetLedger(options: MemoryBudgetLedgerOptions = {}
     counters.set(key, { used: current(key) + amount, resetAt });
   };
   return {
-    async reserve(lines): Promise<BudgetVerdict> {
+    reserve(lines): BudgetVerdict {
       sweep(now());
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i]!;
@@ -39,9 +42,9 @@ export function createMemoryBudgetLedger(options: MemoryBudgetLedgerOptions = {}
         if (used >= line.limit || used + line.amount > line.limit) return { allowed: false, line: i, used };
       }
       for (const line of lines) add(line.key, line.amount, line.resetAt);
-      return { allowed: true };
+      return ALLOWED;
     },
-    async settle(adjustments) {
+    settle(adjustments) {
       for (const a of adjustments) add(a.key, a.delta, a.resetAt);
     },
     async used(key) {

@@ -7,22 +7,29 @@ export interface MemoryRateLimiterOptions {
 /** All-in-one mode: the same fixed-window rule as the Redis limiter, in this process. */
 export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}): RateLimiter {
   const now = options.now ?? Date.now;
-  const windows = new Map<string, { start: number; windowMs: number; used: number }>();
+  /**
+   * Windows by length, then by key: the caller's key strings are looked up as they come, where a
+   * `${windowS}:${key}` id would be a new string to hash on every hit (docs/benchmarks.md
+   * "Bookkeeping per request").
+   */
+  const windows = new Map<number, Map<string, { start: number; windowMs: number; used: number }>>();
   let sweepAt = 0;
   const sweep = (t: number): void => {
     // Drop finished windows now and then so idle keys do not accumulate.
     if (t < sweepAt) return;
     sweepAt = t + 60_000;
-    for (const [key, w] of windows) if (w.start + w.windowMs <= t) windows.delete(key);
+    for (const keyed of windows.values())
+      for (const [key, w] of keyed) if (w.start + w.windowMs <= t) keyed.delete(key);
   };
   const windowOf = (key: string, windowS: number, t: number) => {
     const windowMs = windowS * 1000;
     const start = t - (t % windowMs);
-    const id = `${windowS}:${key}`;
-    let w = windows.get(id);
+    let keyed = windows.get(windowS);
+    if (keyed === undefined) windows.set(windowS, (keyed = new Map()));
+    let w = keyed.get(key);
     if (!w || w.start !== start) {
       w = { start, windowMs, used: 0 };
-      windows.set(id, w);
+      keyed.set(key, w);
     }
     return w;
   };

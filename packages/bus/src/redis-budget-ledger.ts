@@ -1,6 +1,6 @@
 import type { BudgetLedger, BudgetLine, BudgetVerdict } from '@aisbf/core';
 import type { Redis } from 'ioredis';
-import { createLeaseBook, type LeaseBook, type LeaseBookOptions } from './lease-book';
+import { createLeaseBook, type Lease, type LeaseBook, type LeaseBookOptions } from './lease-book';
 import { createSliceReturner } from './slice-returner';
 import { closeClient, createRedisClient } from './redis-client';
 
@@ -83,6 +83,10 @@ return reply
 `;
 
 const KEEP_MS = 86_400_000;
+/** Prefixed keys kept at most (one per counter a node has reserved on lately). */
+const KEYS_LIMIT = 10_000;
+/** One verdict object for every allowed reservation (callers only read it). */
+const ALLOWED: BudgetVerdict = { allowed: true };
 
 export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): BudgetLedger {
   const owned = options.client === undefined;
@@ -98,7 +102,21 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
     aisbfBudgetLeaseReserve(...args: Array<string | number>): Promise<number[]>;
   };
   const redis = client as WithReserve;
-  const key = (k: string): string => `${options.prefix}${k}`;
+  /**
+   * Prefixed keys by counter key, kept: the planner hands the same key strings request after
+   * request, so the lease book's lookups hash strings seen before rather than a new concatenation
+   * (docs/benchmarks.md "Bookkeeping per request"). Past KEYS_LIMIT it starts over.
+   */
+  const prefixed = new Map<string, string>();
+  const key = (k: string): string => {
+    let full = prefixed.get(k);
+    if (full === undefined) {
+      if (prefixed.size >= KEYS_LIMIT) prefixed.clear();
+      full = `${options.prefix}${k}`;
+      prefixed.set(k, full);
+    }
+    return full;
+  };
   // Budget periods end at wall-clock times (`resetAt`), so the leases keep wall-clock time too.
   const book = options.leases === undefined ? null : createLeaseBook({ ...options.leases, now: () => Date.now() });
   const report = (error: unknown): void => options.onError?.(error);
@@ -121,23 +139,41 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
     return refused === 0 ? { allowed: true } : { allowed: false, line: refused - 1, used };
   };
 
-  const leasedReserve = async (
+  /** Decided from the leases without a round trip, or the promise of the script call. */
+  const leasedReserve = (
     lines: readonly BudgetLine[],
     lb: LeaseBook,
     retried = false,
-  ): Promise<BudgetVerdict> => {
+  ): BudgetVerdict | Promise<BudgetVerdict> => {
     const t = lb.now();
-    const held = lines.map((l) => lb.live(key(l.key), t));
-    const covered = lines.map((l, i) => {
-      const lease = held[i];
-      return lease !== undefined && (l.amount === 0 ? lease.avail > 0 : lease.avail >= l.amount);
-    });
-    if (covered.every(Boolean)) {
+    const held: Array<Lease | undefined> = [];
+    const covered: boolean[] = [];
+    let all = true;
+    for (const l of lines) {
+      const lease = lb.live(key(l.key), t);
+      const c = lease !== undefined && (l.amount === 0 ? lease.avail > 0 : lease.avail >= l.amount);
+      held.push(lease);
+      covered.push(c);
+      all &&= c;
+    }
+    if (all) {
       // Every line from this node's leases: decided here, all or nothing (nothing yields in between).
       for (let i = 0; i < lines.length; i++) lb.take(held[i]!, lines[i]!.amount, t);
       for (const l of lines) refill(l, lb, t);
-      return { allowed: true };
+      return ALLOWED;
     }
+    return claimAndReserve(lines, lb, t, held, covered, retried);
+  };
+
+  /** Lines the leases do not cover: one script call for them, claiming new slices on the way. */
+  const claimAndReserve = async (
+    lines: readonly BudgetLine[],
+    lb: LeaseBook,
+    t: number,
+    held: ReadonlyArray<Lease | undefined>,
+    covered: readonly boolean[],
+    retried: boolean,
+  ): Promise<BudgetVerdict> => {
     // One script call: what the leases do not cover, plus new slices for them.
     const own = lines.map((l, i) => (covered[i] ? l.amount : Math.min(held[i]?.avail ?? 0, l.amount)));
     for (let i = 0; i < lines.length; i++) if (own[i]! > 0) held[i]!.avail -= own[i]!;
@@ -213,11 +249,11 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
   };
 
   return {
-    async reserve(lines): Promise<BudgetVerdict> {
-      if (lines.length === 0) return { allowed: true };
+    reserve(lines) {
+      if (lines.length === 0) return ALLOWED;
       return book === null ? exactReserve(lines) : leasedReserve(lines, book);
     },
-    async settle(adjustments) {
+    settle(adjustments) {
       if (adjustments.length === 0) return;
       if (book === null) return settleInRedis(adjustments);
       // A settlement moves units between the request and this node's lease of the counter; only
@@ -235,7 +271,7 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
           if (a.delta > taken) rest.push({ ...a, delta: a.delta - taken });
         }
       }
-      await settleInRedis(rest);
+      return rest.length === 0 ? undefined : settleInRedis(rest);
     },
     async used(k) {
       // This node's unused slices are not used; other nodes' are counted (they are in Redis only).

@@ -88,6 +88,11 @@ end
 return reply
 `;
 
+/** Lease ids and bases kept at most (one per key a node has hit lately). */
+const NAMES_LIMIT = 10_000;
+/** One outcome for every call decided from the leases (callers only read it). */
+const FROM_LEASES: { verdict: RateVerdict; used: null } = { verdict: { allowed: true }, used: null };
+
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
   const owned = options.client === undefined;
   const client =
@@ -102,8 +107,27 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   const fallback = options.whenUnavailable ?? 'local';
   const usable = redisUsable(client);
   const book = options.leases === undefined ? null : createLeaseBook(options.leases);
-  const baseOf = (hit: RateHit): string => `${options.prefix}rl:${hit.windowS}:${hit.key}`;
-  const idOf = (hit: RateHit): string => `${hit.windowS}:${hit.key}`;
+  /**
+   * Each counter's lease id and Redis base, by key, kept: callers hand the same key strings hit
+   * after hit, so the lease book's lookups hash strings seen before rather than a new
+   * concatenation (docs/benchmarks.md "Bookkeeping per request"). Past NAMES_LIMIT it starts over.
+   */
+  const names = new Map<string, { windowS: number; id: string; base: string }>();
+  const nameOf = (hit: RateHit): { windowS: number; id: string; base: string } => {
+    let n = names.get(hit.key);
+    if (n === undefined || n.windowS !== hit.windowS) {
+      if (names.size >= NAMES_LIMIT) names.clear();
+      n = {
+        windowS: hit.windowS,
+        id: `${hit.windowS}:${hit.key}`,
+        base: `${options.prefix}rl:${hit.windowS}:${hit.key}`,
+      };
+      names.set(hit.key, n);
+    }
+    return n;
+  };
+  const baseOf = (hit: RateHit): string => nameOf(hit).base;
+  const idOf = (hit: RateHit): string => nameOf(hit).id;
   const report = (error: unknown): void => options.onError?.(error);
 
   const returner = createSliceReturner(client, book, { idleMs: options.leases?.idleMs, onError: report });
@@ -191,16 +215,21 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       );
     }
     const t = book.now();
-    const leases = hits.map((hit) => book.live(idOf(hit), t));
-    const covered = hits.map((hit, i) => {
-      const lease = leases[i];
-      return lease !== undefined && (hit.amount === 0 ? lease.avail > 0 : lease.avail >= hit.amount);
-    });
-    if (covered.every(Boolean)) {
+    const leases: Array<Lease | undefined> = [];
+    const covered: boolean[] = [];
+    let all = true;
+    for (const hit of hits) {
+      const lease = book.live(idOf(hit), t);
+      const c = lease !== undefined && (hit.amount === 0 ? lease.avail > 0 : lease.avail >= hit.amount);
+      leases.push(lease);
+      covered.push(c);
+      all &&= c;
+    }
+    if (all) {
       // Every hit from this node's leases: decided here, all or nothing (nothing yields in between).
-      hits.forEach((hit, i) => book.take(leases[i]!, hit.amount, t));
+      for (let i = 0; i < hits.length; i++) book.take(leases[i]!, hits[i]!.amount, t);
       for (const hit of hits) refill(hit, t);
-      return { verdict: { allowed: true }, used: null };
+      return FROM_LEASES;
     }
     if (fallback === 'local' && !(await usable())) return locally(hits);
     // The leases' units count toward the hits; Redis adds only the rest, and new slices.
@@ -239,7 +268,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       const { verdict, used } = await decide([{ key, limit, windowS, amount }]);
       if (!verdict.allowed) return verdict.decision;
       // Decided from the lease: what this node may still admit without asking (a lower bound).
-      const left = used === null ? (book?.live(`${windowS}:${key}`, book.now())?.avail ?? 0) : limit - used[0]!;
+      const left =
+        used === null ? (book?.live(idOf({ key, limit, windowS, amount }), book.now())?.avail ?? 0) : limit - used[0]!;
       return { allowed: true, retryAfterS: 0, limit, remaining: Math.max(0, left) };
     },
     async hitAll(hits) {

@@ -201,8 +201,14 @@ export type BudgetVerdict =
  * the reservation and what the request actually used (may be negative).
  */
 export interface BudgetLedger {
-  reserve(lines: readonly BudgetLine[]): Promise<BudgetVerdict>;
-  settle(adjustments: ReadonlyArray<{ key: string; delta: number; resetAt: number }>): Promise<void>;
+  /**
+   * The verdict at once when this process decides alone (the memory ledger, a node's leases), else
+   * a promise of it: a request reserved from a lease waits for no microtask (docs/benchmarks.md
+   * "Bookkeeping per request").
+   */
+  reserve(lines: readonly BudgetLine[]): BudgetVerdict | Promise<BudgetVerdict>;
+  /** Nothing when it is done already (memory, absorbed by leases), else a promise of the write. */
+  settle(adjustments: ReadonlyArray<{ key: string; delta: number; resetAt: number }>): void | Promise<void>;
   /** Current value of a counter (0 when absent); for tests and dashboards. */
   used(key: string): Promise<number>;
   close(): Promise<void>;

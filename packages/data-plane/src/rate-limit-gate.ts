@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { GatewayError, type RateLimiter, type RateVerdict, type UsageEvent } from '@aisbf/core';
+import { GatewayError, type RateHit, type RateLimiter, type RateVerdict, type UsageEvent } from '@aisbf/core';
 import type { Principal } from './auth';
 
 /** One per-minute limit a request is checked against. */
@@ -32,39 +32,80 @@ export interface RateLimitGate {
 /** Window of both limits, seconds. */
 const MINUTE = 60;
 
+/** A token's checks as last built, valid while its token's and user's limits are the same objects. */
+interface Planned {
+  user: Principal['user'];
+  tokenLimits: Principal['token']['limits'];
+  userLimits: Principal['user']['limits'];
+  checks: RateCheck[];
+  hits: RateHit[];
+}
+
+/** Tokens whose checks are kept at most; past it the cache starts over (no per-request eviction work). */
+const PLANNED_LIMIT = 10_000;
+
 export function createRateLimitGate(limiter: RateLimiter | undefined, logger: Logger): RateLimitGate {
   /**
    * The tokens-per-minute keys of each calling token, as last checked: a usage event names its
    * token, not the token's user. Bounded by the number of tokens that have such a limit.
    */
   const tokenWindows = new Map<string, Array<{ key: string }>>();
+  /**
+   * Checks and limiter hits by token id, built when a token's or its user's limits change (a new
+   * snapshot) rather than per request: the same key strings reach the limiter's Map lookups each
+   * time, hashed once (docs/benchmarks.md "Bookkeeping per request").
+   */
+  const planned = new Map<string, Planned>();
+  const hitsOf = new WeakMap<RateCheck[], RateHit[]>();
+  const plan = (principal: Principal): RateCheck[] | null => {
+    const { token, user } = principal;
+    const tokenRpm = token.limits?.requestsPerMinute;
+    const userRpm = user.limits?.requestsPerMinute;
+    const tokenTpm = token.limits?.tokensPerMinute;
+    const userTpm = user.limits?.tokensPerMinute;
+    if (tokenRpm === undefined && userRpm === undefined && tokenTpm === undefined && userTpm === undefined) {
+      if (tokenWindows.size > 0) tokenWindows.delete(token.id);
+      return null;
+    }
+    const checks: RateCheck[] = [];
+    if (tokenRpm !== undefined) checks.push({ key: `token:${token.id}`, limit: tokenRpm, unit: 'requests' });
+    if (userRpm !== undefined) checks.push({ key: `user:${user.id}`, limit: userRpm, unit: 'requests' });
+    const windows: Array<{ key: string }> = [];
+    if (tokenTpm !== undefined) {
+      checks.push({ key: `token:${token.id}`, limit: tokenTpm, unit: 'tokens' });
+      windows.push({ key: `token:${token.id}` });
+    }
+    if (userTpm !== undefined) {
+      checks.push({ key: `user:${user.id}`, limit: userTpm, unit: 'tokens' });
+      windows.push({ key: `user:${user.id}` });
+    }
+    if (windows.length > 0) tokenWindows.set(token.id, windows);
+    else tokenWindows.delete(token.id);
+    if (planned.size >= PLANNED_LIMIT) planned.clear();
+    const hits = checks.map((c) => ({
+      key: keyOf(c),
+      limit: c.limit,
+      windowS: MINUTE,
+      amount: c.unit === 'tokens' ? 0 : 1,
+    }));
+    hitsOf.set(checks, hits);
+    planned.set(token.id, { user, tokenLimits: token.limits, userLimits: user.limits, checks, hits });
+    return checks;
+  };
   return {
     checks(principal) {
       if (limiter === undefined) return null;
       const { token, user } = principal;
-      const tokenRpm = token.limits?.requestsPerMinute;
-      const userRpm = user.limits?.requestsPerMinute;
-      const tokenTpm = token.limits?.tokensPerMinute;
-      const userTpm = user.limits?.tokensPerMinute;
-      if (tokenRpm === undefined && userRpm === undefined && tokenTpm === undefined && userTpm === undefined) {
-        if (tokenWindows.size > 0) tokenWindows.delete(token.id);
-        return null;
-      }
-      const checks: RateCheck[] = [];
-      if (tokenRpm !== undefined) checks.push({ key: `token:${token.id}`, limit: tokenRpm, unit: 'requests' });
-      if (userRpm !== undefined) checks.push({ key: `user:${user.id}`, limit: userRpm, unit: 'requests' });
-      const windows: Array<{ key: string }> = [];
-      if (tokenTpm !== undefined) {
-        checks.push({ key: `token:${token.id}`, limit: tokenTpm, unit: 'tokens' });
-        windows.push({ key: `token:${token.id}` });
-      }
-      if (userTpm !== undefined) {
-        checks.push({ key: `user:${user.id}`, limit: userTpm, unit: 'tokens' });
-        windows.push({ key: `user:${user.id}` });
-      }
-      if (windows.length > 0) tokenWindows.set(token.id, windows);
-      else tokenWindows.delete(token.id);
-      return checks;
+      const last = planned.get(token.id);
+      if (
+        last !== undefined &&
+        last.user === user &&
+        last.tokenLimits === token.limits &&
+        last.userLimits === user.limits
+      )
+        return last.checks;
+      planned.delete(token.id);
+      return plan(principal);
     },
     async hit(checks) {
       if (limiter === undefined) return null;
@@ -72,7 +113,13 @@ export function createRateLimitGate(limiter: RateLimiter | undefined, logger: Lo
       try {
         // Tokens: a peek (amount 0 passes while the window's count is below the limit).
         verdict = await limiter.hitAll(
-          checks.map((c) => ({ key: keyOf(c), limit: c.limit, windowS: MINUTE, amount: c.unit === 'tokens' ? 0 : 1 })),
+          hitsOf.get(checks) ??
+            checks.map((c) => ({
+              key: keyOf(c),
+              limit: c.limit,
+              windowS: MINUTE,
+              amount: c.unit === 'tokens' ? 0 : 1,
+            })),
         );
       } catch (error) {
         // Fail open: a limiter outage (Redis away) must not take the API down with it.

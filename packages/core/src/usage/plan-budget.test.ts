@@ -46,6 +46,20 @@ describe('planBudget', () => {
     expect(planBudget({ userId: 'u1', tokenId: 't1', now, estimate: { tokens: 1, costMicros: 1 } })).toEqual([]);
   });
 
+  it('keys kept between requests follow the window, the user and a change of limits', () => {
+    const plan = (userId: string, tokenId: string, at: number, tokenLimits = { requestsPerDay: 5 }) =>
+      planBudget({ userId, tokenId, tokenLimits, now: at, estimate: { tokens: 1, costMicros: 0 } }).map((l) => l.key);
+    const day = Date.UTC(2026, 5, 15, 12);
+    expect(plan('u1', 't1', day)).toEqual(['b:{u1}:token:t1:requests:d2026-06-15']);
+    expect(plan('u1', 't1', day + 1)).toEqual(['b:{u1}:token:t1:requests:d2026-06-15']);
+    // The next day, then back (requests' clocks arrive out of order).
+    expect(plan('u1', 't1', day + 86_400_000)).toEqual(['b:{u1}:token:t1:requests:d2026-06-16']);
+    expect(plan('u1', 't1', day)).toEqual(['b:{u1}:token:t1:requests:d2026-06-15']);
+    // The same token id under another user is that user's counter (its hash slot).
+    expect(plan('u2', 't1', day)).toEqual(['b:{u2}:token:t1:requests:d2026-06-15']);
+    expect(plan('u2', 't1', day, { tokensPerMonth: 9 } as never)).toEqual(['b:{u2}:token:t1:tokens:m2026-06']);
+  });
+
   it('settlement corrects tokens and cost by the difference, never requests', () => {
     const lines = planBudget({
       userId: 'u',

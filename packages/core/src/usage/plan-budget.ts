@@ -57,6 +57,43 @@ export function budgetWindow(period: BudgetPeriod, now: number): BudgetWindow {
 }
 
 /**
+ * One scope's counter keys (`b:{<userId>}:user:<metric>:<window>` or `…:token:<tokenId>:…`), one
+ * per `LIMIT_FIELDS` entry, for the windows they were built in. Built once per scope and window
+ * rather than per request: the ledgers look each key up in a Map (lease book, memory counters), and
+ * a string seen before keeps its hash where a new one is hashed at every lookup
+ * (docs/benchmarks.md "Bookkeeping per request").
+ */
+interface ScopeKeys {
+  owner: string;
+  day: BudgetWindow;
+  month: BudgetWindow;
+  keys: string[];
+}
+
+/** Scopes kept at most; past it the cache starts over (no per-request eviction work). */
+const SCOPE_KEYS_LIMIT = 10_000;
+const userKeys = new Map<string, ScopeKeys>();
+const tokenKeys = new Map<string, ScopeKeys>();
+
+function scopeKeys(
+  cache: Map<string, ScopeKeys>,
+  id: string,
+  owner: string,
+  base: () => string,
+  day: BudgetWindow,
+  month: BudgetWindow,
+): string[] {
+  const cached = cache.get(id);
+  if (cached !== undefined && cached.owner === owner && cached.day === day && cached.month === month)
+    return cached.keys;
+  const b = base();
+  const keys = LIMIT_FIELDS.map(([, metric, period]) => `${b}:${metric}:${(period === 'day' ? day : month).id}`);
+  if (cache.size >= SCOPE_KEYS_LIMIT) cache.clear();
+  cache.set(id, { owner, day, month, keys });
+  return keys;
+}
+
+/**
  * The counters one request is checked against. Keys share the hash tag `{<userId>}` so a Redis
  * Cluster keeps one user's counters in one slot (the reservation script touches several at once).
  */
@@ -69,20 +106,26 @@ export function planBudget(input: {
   estimate: BudgetAmounts;
 }): PlannedLine[] {
   const lines: PlannedLine[] = [];
-  const scopes: Array<['user' | 'token', Limits | undefined, string]> = [
-    ['user', input.userLimits, `b:{${input.userId}}:user`],
-    ['token', input.tokenLimits, `b:{${input.userId}}:token:${input.tokenId}`],
-  ];
-  for (const [scope, limits, base] of scopes) {
+  const day = budgetWindow('day', input.now);
+  const month = budgetWindow('month', input.now);
+  const { userId, tokenId } = input;
+  for (let s = 0; s < 2; s++) {
+    const scope = s === 0 ? 'user' : 'token';
+    const limits = s === 0 ? input.userLimits : input.tokenLimits;
     if (limits === undefined) continue;
-    for (const [field, metric, period] of LIMIT_FIELDS) {
+    const keys =
+      s === 0
+        ? scopeKeys(userKeys, userId, userId, () => `b:{${userId}}:user`, day, month)
+        : scopeKeys(tokenKeys, tokenId, userId, () => `b:{${userId}}:token:${tokenId}`, day, month);
+    for (let f = 0; f < LIMIT_FIELDS.length; f++) {
+      const [field, metric, period] = LIMIT_FIELDS[f]!;
       const limit = limits[field];
       if (limit === undefined) continue;
-      const window = budgetWindow(period, input.now);
+      const window = period === 'day' ? day : month;
       const amount =
         metric === 'requests' ? 1 : metric === 'tokens' ? input.estimate.tokens : input.estimate.costMicros;
       lines.push({
-        key: `${base}:${metric}:${window.id}`,
+        key: keys[f]!,
         limit,
         amount: Math.max(0, Math.ceil(amount)),
         resetAt: window.resetAt,

@@ -5,6 +5,7 @@ import {
   planBudget,
   settleBudget,
   type BudgetLedger,
+  type BudgetVerdict,
   type GatewayError,
   type PlannedLine,
   type Pricing,
@@ -30,18 +31,30 @@ export interface BudgetGuard {
     promptChars: number;
     resolution: Resolution;
     now: number;
-  }): Promise<Reservation>;
+  }): Reservation | Promise<Reservation>;
   /** Corrects the reservation by what the request really used. Fire-and-forget; never throws. */
   settle(hold: BudgetHold, event: UsageEvent): void;
   /** Takes the whole reservation back (requests included). Fire-and-forget; never throws. */
   refund(hold: BudgetHold): void;
 }
 
+/** The reservation of a request nothing limits (shared: callers only read it). */
+const NOTHING_HELD: Reservation = { ok: true, hold: null };
+
 export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }): BudgetGuard {
+  /** A settlement or refund, fire-and-forget: a promise only when the ledger still writes. */
+  const write = (adjustments: Parameters<BudgetLedger['settle']>[0], failed: string): void => {
+    try {
+      const written = deps.ledger.settle(adjustments);
+      if (written !== undefined) written.catch((error: unknown) => deps.logger.warn({ err: error }, failed));
+    } catch (error) {
+      deps.logger.warn({ err: error }, failed);
+    }
+  };
   return {
-    async reserve({ principal, body, promptChars, resolution, now }) {
+    reserve({ principal, body, promptChars, resolution, now }) {
       const { user, token } = principal;
-      if (user.limits === undefined && token.limits === undefined) return { ok: true, hold: null };
+      if (user.limits === undefined && token.limits === undefined) return NOTHING_HELD;
       const lines = planBudget({
         userId: user.id,
         userLimits: user.limits,
@@ -50,18 +63,25 @@ export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }
         now,
         estimate: estimate(body, promptChars, resolution),
       });
-      if (lines.length === 0) return { ok: true, hold: null };
-      let verdict: Awaited<ReturnType<BudgetLedger['reserve']>>;
-      try {
-        verdict = await deps.ledger.reserve(lines);
-      } catch (error) {
-        // Fail open, as the rate limiter does: a Redis outage must not take the API down with it.
+      if (lines.length === 0) return NOTHING_HELD;
+      // Decided at once when the ledger can (memory, leases): no promise per layer when nothing waits.
+      const decided = (verdict: BudgetVerdict): Reservation => {
+        if (verdict.allowed) return { ok: true, hold: { lines } };
+        const line = lines[verdict.line]!;
+        return { ok: false, error: budgetRefusal(line, verdict.used, now) };
+      };
+      // Fail open, as the rate limiter does: a Redis outage must not take the API down with it.
+      const unmetered = (error: unknown): Reservation => {
         deps.logger.warn({ err: error }, 'budget ledger unavailable; request allowed unmetered');
-        return { ok: true, hold: null };
+        return NOTHING_HELD;
+      };
+      let verdict: BudgetVerdict | Promise<BudgetVerdict>;
+      try {
+        verdict = deps.ledger.reserve(lines);
+      } catch (error) {
+        return unmetered(error);
       }
-      if (verdict.allowed) return { ok: true, hold: { lines } };
-      const line = lines[verdict.line]!;
-      return { ok: false, error: budgetRefusal(line, verdict.used, now) };
+      return verdict instanceof Promise ? verdict.then(decided, unmetered) : decided(verdict);
     },
     settle(hold, event) {
       // An unpriced answer adds no cost: its usage is flagged (costMicros null), not guessed.
@@ -70,18 +90,14 @@ export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }
         costMicros: event.costMicros ?? 0,
       });
       if (adjustments.length === 0) return;
-      deps.ledger
-        .settle(adjustments)
-        .catch((error: unknown) => deps.logger.warn({ err: error }, 'budget settlement failed'));
+      write(adjustments, 'budget settlement failed');
     },
     refund(hold) {
       const adjustments = hold.lines
         .filter((line) => line.amount !== 0)
         .map((line) => ({ key: line.key, delta: -line.amount, resetAt: line.resetAt }));
       if (adjustments.length === 0) return;
-      deps.ledger
-        .settle(adjustments)
-        .catch((error: unknown) => deps.logger.warn({ err: error }, 'budget refund failed'));
+      write(adjustments, 'budget refund failed');
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { GatewayError, Resolution, UsageEvent } from '@aisbf/core';
 import type { Principal } from '../auth';
-import type { BudgetGuard, BudgetHold } from './budget-guard';
+import type { BudgetGuard, BudgetHold, Reservation } from './budget-guard';
 
 /**
  * The open budget reservations of this data plane, by request: a request reserves before it is
@@ -16,13 +16,19 @@ export interface BudgetHolds {
     promptChars: number;
     resolution: Resolution;
     now: number;
-  }): Promise<{ ok: true; key: number | null } | { ok: false; error: GatewayError }>;
+  }): HoldResult | Promise<HoldResult>;
   /** Settles the reservation of the request this usage event belongs to, if any. */
   settle(event: UsageEvent): void;
   release(key: number): void;
   /** Gives a reservation back whole (its request was refused before it ran). */
   refund(key: number): void;
 }
+
+/** What `reserve` answers: at once when the ledger decided at once (docs/benchmarks.md "Bookkeeping per request"). */
+export type HoldResult = { ok: true; key: number | null } | { ok: false; error: GatewayError };
+
+/** The answer for a request nothing limits (shared: callers only read it). */
+const NOTHING_HELD: HoldResult = { ok: true, key: null };
 
 interface OpenHold {
   key: number;
@@ -49,16 +55,19 @@ export function createBudgetHolds(budget: BudgetGuard): BudgetHolds {
     return open.hold;
   };
   return {
-    async reserve({ requestId, principal, body, promptChars, resolution, now }) {
-      const reservation = await budget.reserve({ principal, body, promptChars, resolution, now });
-      if (!reservation.ok) return reservation;
-      if (reservation.hold === null) return { ok: true, key: null };
-      const open: OpenHold = { key: seq++, requestId, tokenId: principal.token.id, hold: reservation.hold };
-      holds.set(open.key, open);
-      const list = byRequest.get(requestId);
-      if (list === undefined) byRequest.set(requestId, [open]);
-      else list.push(open);
-      return { ok: true, key: open.key };
+    reserve({ requestId, principal, body, promptChars, resolution, now }) {
+      const opened = (reservation: Reservation): HoldResult => {
+        if (!reservation.ok) return reservation;
+        if (reservation.hold === null) return NOTHING_HELD;
+        const open: OpenHold = { key: seq++, requestId, tokenId: principal.token.id, hold: reservation.hold };
+        holds.set(open.key, open);
+        const list = byRequest.get(requestId);
+        if (list === undefined) byRequest.set(requestId, [open]);
+        else list.push(open);
+        return { ok: true, key: open.key };
+      };
+      const reservation = budget.reserve({ principal, body, promptChars, resolution, now });
+      return reservation instanceof Promise ? reservation.then(opened) : opened(reservation);
     },
     settle(event) {
       const list = byRequest.get(event.requestId);
