@@ -1,4 +1,12 @@
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  ProxyTracer,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { UsageAttempt, UsageEvent } from '@aisbf/core';
 import { operationName, routeLabel } from './route-label';
 
@@ -10,21 +18,30 @@ export interface RequestTracing {
 }
 
 /**
- * Spans through @opentelemetry/api: without a registered SDK the tracer is a no-op and this costs
- * one non-recording span per request. Spans are written when the request's usage event exists,
+ * Spans through @opentelemetry/api: without a registered SDK the global API hands out a
+ * `ProxyTracer` with nothing behind it, and then nothing is done at all (not even the attempt end
+ * times, a WeakMap entry per attempt: ~1 % of a node's busy time, docs/benchmarks.md "Bookkeeping
+ * per request"); once an SDK registers, the API hands out its tracer and every span is written
+ * from the next request on. Spans are written when the request's usage event exists,
  * with explicit start and end times, so the hot path carries no span objects and every exit path
  * that produces a usage event produces a trace. Attribute names follow the GenAI conventions;
  * like the logs, they hold no prompt, user id, token or key.
  */
 export function createRequestTracing(deps: { tracer?: Tracer | undefined; clock: () => number }): RequestTracing {
   const attemptEnds = new WeakMap<UsageAttempt, number>();
-  const tracer = (): Tracer => deps.tracer ?? trace.getTracer('aisbf-data-plane');
+  /** The tracer to write spans with, or null while no SDK is registered (a proxy with no delegate). */
+  const tracer = (): Tracer | null => {
+    if (deps.tracer !== undefined) return deps.tracer;
+    const t = trace.getTracer('aisbf-data-plane');
+    return t instanceof ProxyTracer ? null : t;
+  };
   return {
     attemptEnded(attempt) {
-      attemptEnds.set(attempt, deps.clock());
+      if (tracer() !== null) attemptEnds.set(attempt, deps.clock());
     },
     record(event) {
       const t = tracer();
+      if (t === null) return;
       const route = routeLabel(event);
       const operation = operationName(event.endpoint);
       const end = event.at + event.latencyMs;
