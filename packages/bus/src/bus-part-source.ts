@@ -123,6 +123,12 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
   let global: GlobalPart | null = null;
   /** Insertion order is recency: the first entry is the least recently used. */
   const users = new Map<string, Held>();
+  /**
+   * The entry last put at the end of `users`: touching it again changes no order, so a node
+   * serving one busy user does not delete and re-insert it on every request
+   * (docs/benchmarks.md "Bookkeeping per request").
+   */
+  let newest: Held | null = null;
   const tokenOwners = new Map<string, string>();
   const names = new Map<string, string>();
   let bytesHeld = 0;
@@ -176,7 +182,8 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
     if (held !== undefined && held.part.version > stored.part.version) return;
     drop(userId);
     const cost = Math.ceil(stored.bytes * HEAP_BYTES_PER_PART_CHAR);
-    users.set(userId, { part: stored.part, bytes: stored.bytes, cost });
+    newest = { part: stored.part, bytes: stored.bytes, cost };
+    users.set(userId, newest);
     bytesHeld += cost;
     jsonBytesHeld += stored.bytes;
     for (const token of stored.part.tokens) tokenOwners.set(token.hash, userId);
@@ -466,9 +473,12 @@ export function createBusPartSource(options: BusPartSourceOptions): ManagedPartS
   };
 
   const touch = (userId: string, held: Held): UserPart => {
-    // Map order is recency: move the user to the end.
-    users.delete(userId);
-    users.set(userId, held);
+    // Map order is recency: move the user to the end (where the newest entry already is).
+    if (held !== newest) {
+      users.delete(userId);
+      users.set(userId, held);
+      newest = held;
+    }
     return held.part;
   };
 

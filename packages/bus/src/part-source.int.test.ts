@@ -318,6 +318,15 @@ describe.each(clusters)('partitioned propagation: $name', ({ make }) => {
     expect(a.heldUser('u3')).toBeUndefined();
     expect(a.heldUser('u2')).toBeDefined();
     expect(a.status()).toMatchObject({ usersHeld: 3, evictions: 1 });
+    // Order now u4, u5, u2. The one used last, used again, stays last; the one before it is next out.
+    a.heldUser('u4');
+    a.heldUser('u4');
+    a.heldUser('u2');
+    a.heldUser('u2');
+    await a.loadUser('u6');
+    expect(a.heldUser('u5')).toBeUndefined();
+    expect(a.heldUser('u4')).toBeDefined();
+    expect(a.heldUser('u2')).toBeDefined();
     expect(a.status().bytesHeld).toBeLessThanOrEqual(a.status().budgetBytes);
   });
 

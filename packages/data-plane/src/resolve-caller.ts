@@ -50,7 +50,9 @@ export async function resolveCaller(
     }
   }
   if (owner === undefined) return invalid();
-  const part = await partOf(view, owner);
+  // A held part is read without a promise of its own (the common case: one per request).
+  const held = view.parts.heldUser(owner);
+  const part = held !== undefined ? ok(held) : await partOf(view, owner);
   if (!part.ok) return part;
   if (part.value === null) return invalid();
   const served = view.served(part.value);
