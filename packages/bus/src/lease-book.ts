@@ -24,6 +24,13 @@ export interface Lease {
   usedSinceClaim: number;
 }
 
+/** What `LeaseBook.cover` found, item by item. */
+export interface LeaseCover {
+  leases: Array<Lease | undefined>;
+  covered: boolean[];
+  taken: boolean;
+}
+
 export interface LeaseBookOptions {
   /** Largest lease, as a fraction of the limit: `limit / divisor` (default 64: ~1.6 %). */
   divisor?: number;
@@ -45,6 +52,12 @@ export interface LeaseBook {
   live(id: string, t: number): Lease | undefined;
   /** Takes `amount` from the live lease when it holds enough: the local decision. */
   take(lease: Lease, amount: number, t: number): boolean;
+  /**
+   * Each item's live lease and whether it covers the item's `amount` (a peek, amount 0: any unused
+   * unit). When every item is covered the amounts are taken at once, all or nothing (`taken`);
+   * otherwise nothing is taken and the caller asks Redis for the rest.
+   */
+  cover<T extends { amount: number }>(items: readonly T[], id: (item: T) => string, t: number): LeaseCover;
   /**
    * How much a claim should add beyond the `amount` the request needs (0: a claim is in flight or
    * the limit is too small to lease). A non-zero answer must be followed by `claimEnded`.
@@ -80,23 +93,39 @@ export function createLeaseBook(options: LeaseBookOptions = {}): LeaseBook {
     const c = Math.floor(limit / divisor);
     return c >= 2 ? c : 0;
   };
+  const live = (id: string, t: number): Lease | undefined => {
+    const lease = leases.get(id);
+    if (lease === undefined) return undefined;
+    if (lease.expiresAt > t) return lease;
+    leases.delete(id);
+    return undefined;
+  };
+  const take = (lease: Lease, amount: number, t: number): boolean => {
+    // A peek (amount 0) passes on any unused unit: the counter then holds less than the limit.
+    if (amount === 0 ? lease.avail <= 0 : lease.avail < amount) return false;
+    lease.avail -= amount;
+    lease.lastUse = t;
+    lease.usedSinceClaim += amount;
+    return true;
+  };
   return {
     now,
     cap,
-    live(id, t) {
-      const lease = leases.get(id);
-      if (lease === undefined) return undefined;
-      if (lease.expiresAt > t) return lease;
-      leases.delete(id);
-      return undefined;
-    },
-    take(lease, amount, t) {
-      // A peek (amount 0) passes on any unused unit: the counter then holds less than the limit.
-      if (amount === 0 ? lease.avail <= 0 : lease.avail < amount) return false;
-      lease.avail -= amount;
-      lease.lastUse = t;
-      lease.usedSinceClaim += amount;
-      return true;
+    live,
+    take,
+    cover(items, id, t) {
+      const held: Array<Lease | undefined> = [];
+      const covered: boolean[] = [];
+      let all = true;
+      for (const item of items) {
+        const lease = live(id(item), t);
+        const c = lease !== undefined && (item.amount === 0 ? lease.avail > 0 : lease.avail >= item.amount);
+        held.push(lease);
+        covered.push(c);
+        all &&= c;
+      }
+      if (all) for (let i = 0; i < items.length; i++) take(held[i]!, items[i]!.amount, t);
+      return { leases: held, covered, taken: all };
     },
     claimSize(id, limit, amount, t) {
       const max = cap(limit);

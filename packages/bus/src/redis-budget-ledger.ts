@@ -117,6 +117,7 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
     }
     return full;
   };
+  const lineKey = (l: BudgetLine): string => key(l.key);
   // Budget periods end at wall-clock times (`resetAt`), so the leases keep wall-clock time too.
   const book = options.leases === undefined ? null : createLeaseBook({ ...options.leases, now: () => Date.now() });
   const report = (error: unknown): void => options.onError?.(error);
@@ -146,19 +147,9 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Budg
     retried = false,
   ): BudgetVerdict | Promise<BudgetVerdict> => {
     const t = lb.now();
-    const held: Array<Lease | undefined> = [];
-    const covered: boolean[] = [];
-    let all = true;
-    for (const l of lines) {
-      const lease = lb.live(key(l.key), t);
-      const c = lease !== undefined && (l.amount === 0 ? lease.avail > 0 : lease.avail >= l.amount);
-      held.push(lease);
-      covered.push(c);
-      all &&= c;
-    }
-    if (all) {
+    const { leases: held, covered, taken } = lb.cover(lines, lineKey, t);
+    if (taken) {
       // Every line from this node's leases: decided here, all or nothing (nothing yields in between).
-      for (let i = 0; i < lines.length; i++) lb.take(held[i]!, lines[i]!.amount, t);
       for (const l of lines) refill(l, lb, t);
       return ALLOWED;
     }

@@ -215,19 +215,9 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       );
     }
     const t = book.now();
-    const leases: Array<Lease | undefined> = [];
-    const covered: boolean[] = [];
-    let all = true;
-    for (const hit of hits) {
-      const lease = book.live(idOf(hit), t);
-      const c = lease !== undefined && (hit.amount === 0 ? lease.avail > 0 : lease.avail >= hit.amount);
-      leases.push(lease);
-      covered.push(c);
-      all &&= c;
-    }
-    if (all) {
+    const { leases, covered, taken } = book.cover(hits, idOf, t);
+    if (taken) {
       // Every hit from this node's leases: decided here, all or nothing (nothing yields in between).
-      for (let i = 0; i < hits.length; i++) book.take(leases[i]!, hits[i]!.amount, t);
       for (const hit of hits) refill(hit, t);
       return FROM_LEASES;
     }
