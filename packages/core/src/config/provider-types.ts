@@ -79,5 +79,6 @@ const ALIASES: Readonly<Record<string, ProviderType>> = {
 export function normalizeProviderType(value: string): ProviderType | null {
   const key = value.trim().toLowerCase();
   if (Object.hasOwn(PROVIDER_TYPES, key)) return key as ProviderType;
-  return ALIASES[key] ?? null;
+  // Own keys only: `__proto__` (a client may send anything) must not read Object.prototype.
+  return Object.hasOwn(ALIASES, key) ? ALIASES[key]! : null;
 }
