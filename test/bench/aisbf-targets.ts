@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { createSecretBox, generateSecretKey } from '../../packages/secrets/src/index';
 import { buildTestSnapshot, spawnService } from '../../packages/testkit/src/index';
+import type { NamedPid } from './cpu-snapshot';
 import { MOCK_MODELS, type LoadTarget } from './shapes';
 
 export interface AisbfNode {
@@ -166,8 +167,8 @@ export interface BenchTarget extends LoadTarget {
 
 export interface Started {
   targets: BenchTarget[];
-  /** The row's other processes, not under test (the cluster's control plane and worker). */
-  helperPids: number[];
+  /** The row's other processes, not under test (the cluster's control plane and worker), by role. */
+  helpers: NamedPid[];
   stop(): Promise<void>;
 }
 
@@ -203,7 +204,7 @@ export async function startAllInOne(options: {
           runs: '`node dist/aisbf.mjs start`: all-in-one, SQLite, in-process jobs, log level info to a file, usage recorded, the token has per-minute and daily limits',
         },
       ],
-      helperPids: [],
+      helpers: [],
       stop: async () => void (await node.stop()),
     };
   } catch (error) {
@@ -277,7 +278,10 @@ export async function startCluster(options: {
           runs: '`node dist/aisbf.mjs data-plane`: snapshot from Redis, usage to the BullMQ queue (a `worker` drains it into MariaDB meanwhile), rate limiter, budgets and cooldowns in Redis, log level info to a file; same token limits',
         },
       ],
-      helperPids: [control.pid, worker.pid],
+      helpers: [
+        { name: 'control-plane', pid: control.pid },
+        { name: 'worker', pid: worker.pid },
+      ],
       stop,
     };
   } catch (error) {
@@ -325,7 +329,7 @@ export async function startDiagnostic(options: {
         runs: '`test/scenarios/data-plane-main.ts`: `createDataPlane` from a snapshot file, no usage sink, no limiter, log level error (what no user runs)',
       },
     ],
-    helperPids: [],
+    helpers: [],
     stop: async () => void (await service.stop()),
   };
 }

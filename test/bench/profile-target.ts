@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { startAllInOne, startCluster, startDiagnostic, type Started } from './ai
 import { MOCK_MODELS, SHAPES, type LoadTarget } from './shapes';
 import { runWrk } from './wrk';
 import { printProfile } from './cpu-profile-summary';
+import { cpuPerRequest, cpuSnapshot, sharedServices } from './cpu-snapshot';
 
 /**
  * `pnpm exec tsx test/bench/profile-target.ts <start|data-plane|diagnostic> [seconds] [--no-prof] [--pass]
@@ -94,7 +94,7 @@ try {
     // For experiments by hand (curl, wrk, strace): everything stays up until Ctrl-C.
     const [target] = started.targets;
     process.stdout.write(
-      `${JSON.stringify({ mock: mock.url, url: target!.url, headers: target!.headers, pid: target!.pid, helpers: started.helperPids, pass: targets[0]?.name === 'pass-through' ? targets[0] : null })}\n`,
+      `${JSON.stringify({ mock: mock.url, url: target!.url, headers: target!.headers, pid: target!.pid, helpers: started.helpers, pass: targets[0]?.name === 'pass-through' ? targets[0] : null })}\n`,
     );
     await new Promise((resolve) => process.once('SIGINT', resolve));
     await started.stop();
@@ -117,9 +117,9 @@ try {
         : null;
       const straceOut: Buffer[] = [];
       strace?.stderr.on('data', (b: Buffer) => straceOut.push(b));
-      const cpu0 = cpuMs(target.pid);
-      const others = target.name === 'pass-through' ? [] : otherPids(started.helperPids);
-      const others0 = others.map(([, pid]) => cpuMs(pid));
+      const others = target.name === 'pass-through' ? [] : [...started.helpers, ...sharedServices()];
+      const pids = [target.pid, ...others.map((o) => o.pid)];
+      const before = cpuSnapshot(pids);
       const from = Number(process.hrtime.bigint() / 1000n);
       const r = await runWrk(target, shape, { durationS: seconds, connections: 64, scriptDir: tmp });
       if (strace !== null) {
@@ -135,10 +135,8 @@ try {
         );
       }
       if (target.name !== 'pass-through') windows.push([from, Number(process.hrtime.bigint() / 1000n)]);
-      const perRequestUs = ((cpuMs(target.pid) - cpu0) * 1000) / (r.rps * seconds);
-      const besides = others
-        .map(([name, pid], i) => `${name} ${(((cpuMs(pid) - others0[i]!) * 1000) / (r.rps * seconds)).toFixed(0)}`)
-        .join(', ');
+      const [perRequestUs = NaN, ...othersUs] = cpuPerRequest(before, cpuSnapshot(pids), r.requests).processUs;
+      const besides = others.map((o, i) => `${o.name} ${othersUs[i]!.toFixed(0)}`).join(', ');
       line.push(
         `${target.name} ${r.rps.toFixed(0)} req/s ${perRequestUs.toFixed(0)} µs CPU/req${besides === '' ? '' : ` (besides, µs/req: ${besides})`}`,
       );
@@ -154,29 +152,4 @@ try {
   await rm(bundleDir, { recursive: true, force: true });
   if (!flags.includes('--keep')) await rm(tmp, { recursive: true, force: true });
   else process.stderr.write(`kept ${tmp}\n`);
-}
-
-/** The row's helper processes and the shared services it writes to, by name. */
-function otherPids(helperPids: number[]): Array<[string, number]> {
-  const out: Array<[string, number]> = helperPids.map((pid) => [
-    readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').at(-2) ?? String(pid),
-    pid,
-  ]);
-  for (const dir of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    const comm = (() => {
-      try {
-        return readFileSync(`/proc/${dir}/comm`, 'utf8').trim();
-      } catch {
-        return '';
-      }
-    })();
-    if (comm === 'redis-server' || comm === 'mariadbd') out.push([comm, Number(dir)]);
-  }
-  return out;
-}
-
-/** utime + stime of a process, ms (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }

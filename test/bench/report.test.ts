@@ -2,10 +2,11 @@ import { expect, it } from 'vitest';
 import { percentile } from './latency';
 import { BEGIN, END, replaceGenerated, sealProblem } from './doc-seal';
 import { renderRuns, type BenchReport } from './report';
-import { combineRounds, type LoadResult } from './wrk';
+import { combineRounds, medianRound, type LoadResult } from './wrk';
 
 const load = (rps: number, errors = 0): LoadResult => ({
   rps,
+  requests: rps * 2,
   latencyP50Ms: rps / 100,
   latencyP99Ms: rps / 10,
   errors,
@@ -18,7 +19,15 @@ it('combines rounds by median and sums their errors', () => {
   expect(combined.rps).toBe(250);
   expect(combined.rounds).toEqual([100, 900, 300, 200]);
   expect(combined.errors).toBe(3);
+  expect(combined.requests).toBe(3000);
   expect(combineRounds([load(5), load(1), load(3)]).rps).toBe(3);
+});
+
+it('picks the median round itself for the CPU figures: the middle one, of an even count the lower middle', () => {
+  expect(medianRound([load(5), load(1), load(3)])).toBe(2);
+  expect(medianRound([load(100), load(900), load(300), load(200)])).toBe(3);
+  expect(medianRound([load(7)])).toBe(0);
+  expect(medianRound([])).toBe(-1);
 });
 
 it('takes percentiles from sorted samples', () => {
@@ -41,6 +50,21 @@ const report = (aisbfRps: number, aisbfP50: number): BenchReport => ({
       load: [1.5, 1, 0.5],
       throughput: [0, 1, 2, 3].map(() => [load(3000), load(1000), load(aisbfRps)]),
       latency: [0, 1, 2, 3].map(() => [lat(0.5), lat(1.0), lat(aisbfP50)]),
+      cpu: [0, 1, 2, 3].map((s) => [
+        { rps: 3000, gatewayUs: NaN, helpers: [], loadUs: 150, boxUs: 180, boxBusy: 0.27 },
+        { rps: 1000, gatewayUs: 400, helpers: [], loadUs: 300 + s, boxUs: 750, boxBusy: 0.375 },
+        {
+          rps: aisbfRps,
+          gatewayUs: 700,
+          helpers: [
+            { name: 'worker', us: 60 },
+            { name: 'redis-server', us: 40.4 },
+          ],
+          loadUs: 310,
+          boxUs: 1111,
+          boxBusy: 0.5,
+        },
+      ]),
     },
   ],
   streams: [
@@ -71,6 +95,18 @@ it('states each production row against the pass-through in the same run, with it
   expect(slow).toContain('| 0.80× | 0.80× | 0.80× | 0.80× | 1.20×, 1.20×, 1.20×, 1.20× | no |');
   const laggy = renderRuns(report(900, 1.2));
   expect(laggy).toContain('1.40×, 1.40×, 1.40×, 1.40× | no |');
+});
+
+it('writes the CPU per request of each run, target and shape, after the other tables of the run', () => {
+  const text = renderRuns(report(900, 1.1));
+  expect(text).toContain('| target | shape | req/s | gateway | helpers | load side | box | box busy |');
+  expect(text).toContain('| direct | 1-chunk non-stream | 3000 | — | — | 150 | 180 | 27% |');
+  expect(text).toContain('| pass-through | 60-chunk stream | 1000 | 400 | — | 303 | 750 | 38% |');
+  expect(text).toContain(
+    '| aisbf start | 1-chunk stream | 900 | 700 | 100 (worker 60, redis-server 40) | 310 | 1111 | 50% |',
+  );
+  expect(text.split('\n').filter((l) => /^\| aisbf start \| \d+-chunk /.test(l))).toHaveLength(4);
+  expect(text.indexOf('CPU per request, µs')).toBeGreaterThan(text.indexOf('Requests/s (median round).'));
 });
 
 it('replaces only the sealed part between the markers, and appends it when they are missing', () => {

@@ -15,6 +15,24 @@ export interface BenchRun {
   throughput: LoadResult[][];
   /** [shape][target] */
   latency: LatencyResult[][];
+  /** [shape][target], from the median round (wrk.ts' `medianRound`). */
+  cpu: TargetCpu[][];
+}
+
+/** What one round of one target cost the machine, µs of CPU per request (cpu-snapshot.ts). */
+export interface TargetCpu {
+  /** Requests/s of that round. */
+  rps: number;
+  /** The target's own process, every thread of it; NaN for direct, whose process is the mock (load side). */
+  gatewayUs: number;
+  /** The row's helper roles and the shared Redis and MariaDB it writes to, each. */
+  helpers: Array<{ name: string; us: number }>;
+  /** wrk and the mock upstream. */
+  loadUs: number;
+  /** Every process on the machine, these and any other. */
+  boxUs: number;
+  /** Busy share of all cores over the round, 0–1. */
+  boxBusy: number;
 }
 
 export interface StreamsRow {
@@ -122,6 +140,7 @@ export function renderRuns(report: BenchReport): string {
       const failures = SHAPES.reduce((n, _, s) => n + (run.latency[s]?.[i]?.failures ?? 0), 0);
       out.push(`| ${t.name} | ${cells.join(' | ')} | ${failures} |`);
     });
+    out.push('', ...cpuTable(targets, run));
   });
 
   if (report.streams.length > 0) {
@@ -147,4 +166,28 @@ export function renderRuns(report: BenchReport): string {
   );
   for (const note of report.notes) out.push(`- ${note}`);
   return out.join('\n');
+}
+
+/** The run's CPU per request: what bounds requests/s when the load side and the gateway share the cores. */
+function cpuTable(targets: BenchReport['targets'], run: BenchRun): string[] {
+  const out = [
+    `CPU per request, µs (the median round; from /proc: gateway = the target's process, helpers = the row's other roles and the shared Redis and MariaDB, load side = wrk and the mock, box = every process on the machine; box busy = share of all ${cpus().length} cores):`,
+    '',
+    '| target | shape | req/s | gateway | helpers | load side | box | box busy |',
+    '|---|---|---:|---:|---|---:|---:|---:|',
+  ];
+  targets.forEach((t, i) =>
+    SHAPES.forEach((shape, s) => {
+      const c = run.cpu[s]?.[i];
+      if (c === undefined) return;
+      const helpers =
+        c.helpers.length === 0
+          ? '—'
+          : `${f0(c.helpers.reduce((sum, h) => sum + h.us, 0))} (${c.helpers.map((h) => `${h.name} ${f0(h.us)}`).join(', ')})`;
+      out.push(
+        `| ${t.name} | ${shape.name} | ${f0(c.rps)} | ${Number.isNaN(c.gatewayUs) ? '—' : f0(c.gatewayUs)} | ${helpers} | ${f0(c.loadUs)} | ${f0(c.boxUs)} | ${f0(c.boxBusy * 100)}% |`,
+      );
+    }),
+  );
+  return out;
 }

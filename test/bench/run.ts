@@ -15,9 +15,10 @@ import { readProcessMemory } from './process-rss';
 import { describePinning, pinProcess, planPinning, type Pinning } from './pinning';
 import { measureDialectRows, renderDialectRows } from './dialect-rows';
 import { replaceGenerated } from './doc-seal';
-import { renderRuns, type BenchRun, type StreamsRow } from './report';
-import { MOCK_MODELS, SHAPES, chatBody, type LoadTarget } from './shapes';
-import { combineRounds, runWrk, type LoadResult } from './wrk';
+import { cpuPerRequest, cpuSnapshot, sharedServices, type NamedPid } from './cpu-snapshot';
+import { renderRuns, type BenchRun, type StreamsRow, type TargetCpu } from './report';
+import { MOCK_MODELS, SHAPES, chatBody, type LoadTarget, type Shape } from './shapes';
+import { combineRounds, medianRound, runWrk, type LoadResult } from './wrk';
 
 /**
  * `pnpm bench`: requests/s and sequential latency of what users run (`aisbf start`, the cluster's
@@ -30,6 +31,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const config = readBenchConfig();
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 const cleanups: Array<() => Promise<unknown>> = [];
+const roundS = Math.max(1, Math.round(config.durationS / config.rounds));
 
 async function check(target: LoadTarget): Promise<void> {
   for (const shape of SHAPES) {
@@ -66,23 +68,60 @@ async function spawnBundle(entry: string, args: string[]): Promise<SpawnedServic
   return service;
 }
 
+/** One round of wrk against `target`, and what it cost per request (docs/benchmarks.md "Method", CPU per request). */
+async function measureRound(
+  target: BenchTarget,
+  shape: Shape,
+  options: { scriptDir: string; mockPid: number; helpers: NamedPid[]; wrkCpus: { cpus?: string } },
+): Promise<{ load: LoadResult; cpu: TargetCpu }> {
+  const direct = target.pid === options.mockPid;
+  const pids = [target.pid, options.mockPid, ...options.helpers.map((h) => h.pid)];
+  const before = cpuSnapshot(pids);
+  const load = await runWrk(target, shape, {
+    durationS: roundS,
+    connections: config.connections,
+    scriptDir: options.scriptDir,
+    ...options.wrkCpus,
+  });
+  // wrk is this process's child, reaped by the time runWrk resolves: its CPU is in childrenUs.
+  const used = cpuPerRequest(before, cpuSnapshot(pids), load.requests);
+  const [gatewayUs = NaN, mockUs = NaN, ...helpersUs] = used.processUs;
+  return {
+    load,
+    cpu: {
+      rps: load.rps,
+      gatewayUs: direct ? NaN : gatewayUs,
+      helpers: options.helpers.map((h, i) => ({ name: h.name, us: helpersUs[i] ?? NaN })),
+      loadUs: used.childrenUs + mockUs,
+      boxUs: used.boxUs,
+      boxBusy: used.boxBusy,
+    },
+  };
+}
+
 async function measure(
   targets: BenchTarget[],
-  scriptDir: string,
-  mockUrl: string,
-  pinning: Pinning | null,
+  options: {
+    scriptDir: string;
+    mockUrl: string;
+    mockPid: number;
+    /** Each target's helper processes by name (absent: none). */
+    helpers: ReadonlyMap<string, NamedPid[]>;
+    pinning: Pinning | null;
+  },
 ): Promise<BenchRun> {
+  const { scriptDir, mockUrl, pinning } = options;
   const wrkCpus = pinning === null ? {} : { cpus: pinning.load };
   const load = loadavg();
   const started = new Date();
   const throughput: LoadResult[][] = [];
+  const cpu: TargetCpu[][] = [];
   const latency: BenchRun['latency'] = [];
-  const roundS = Math.max(1, Math.round(config.durationS / config.rounds));
   for (const shape of SHAPES) {
     // The mock keeps a record of every request: start each shape with an empty one.
     await mockControl(mockUrl, 'reset', {});
     await mockDefaults(mockUrl);
-    const perTarget: LoadResult[][] = targets.map(() => []);
+    const perTarget: Array<Array<{ load: LoadResult; cpu: TargetCpu }>> = targets.map(() => []);
     for (const target of targets)
       await runWrk(target, shape, { durationS: 1, connections: config.connections, scriptDir, ...wrkCpus });
     for (let round = 0; round < config.rounds; round += 1)
@@ -90,16 +129,18 @@ async function measure(
         // Rotated each round so no target always runs right after another's burst.
         const t = (k + round) % targets.length;
         perTarget[t]!.push(
-          await runWrk(targets[t]!, shape, {
-            durationS: roundS,
-            connections: config.connections,
+          await measureRound(targets[t]!, shape, {
             scriptDir,
-            ...wrkCpus,
+            mockPid: options.mockPid,
+            helpers: options.helpers.get(targets[t]!.name) ?? [],
+            wrkCpus,
           }),
         );
       }
-    const combined = perTarget.map(combineRounds);
+    const combined = perTarget.map((rounds) => combineRounds(rounds.map((r) => r.load)));
     throughput.push(combined);
+    // The CPU figures of the round whose requests/s is the median, so req/s and µs/request are one window's.
+    cpu.push(perTarget.map((rounds) => rounds[medianRound(rounds.map((r) => r.load))]!.cpu));
     targets.forEach((t, i) =>
       log(
         `${shape.name} ${t.name}: ${combined[i]!.rps.toFixed(0)} req/s (errors ${combined[i]!.errors}, non-2xx ${combined[i]!.non2xx})`,
@@ -107,7 +148,7 @@ async function measure(
     );
     latency.push(await sequentialLatency(targets, shape, config.sequential));
   }
-  return { started, load, throughput, latency };
+  return { started, load, throughput, latency, cpu };
 }
 
 async function main(): Promise<void> {
@@ -159,25 +200,33 @@ async function main(): Promise<void> {
   ];
   /** Processes a row needs that are not under test (the cluster's control plane and worker). */
   const helperPids: number[] = [];
-  const add = async (start: () => Promise<Started>): Promise<void> => {
+  /** What each target's CPU per request counts besides its own process. */
+  const helpers = new Map<string, NamedPid[]>();
+  const add = async (start: () => Promise<Started>, shared: NamedPid[] = []): Promise<void> => {
     const s = await start();
     cleanups.push(() => s.stop());
     targets.push(...s.targets);
-    helperPids.push(...s.helperPids);
+    helperPids.push(...s.helpers.map((h) => h.pid));
+    for (const t of s.targets) helpers.set(t.name, [...s.helpers, ...shared]);
   };
   await add(() => startAllInOne({ bundle: cli, cwd: root, dataDir: join(tmp, 'start'), mockUrl: mock.url }));
   const notes: string[] = [];
   if (config.redisUrl !== null && config.mysqlUrl !== null)
-    await add(() =>
-      startCluster({
-        bundle: cli,
-        cwd: root,
-        logDir: tmp,
-        mysqlUrl: config.mysqlUrl!,
-        redisUrl: config.redisUrl!,
-        mockUrl: mock.url,
-        secretKey: generateSecretKey(),
-      }),
+    await add(
+      () =>
+        startCluster({
+          bundle: cli,
+          cwd: root,
+          logDir: tmp,
+          mysqlUrl: config.mysqlUrl!,
+          redisUrl: config.redisUrl!,
+          mockUrl: mock.url,
+          secretKey: generateSecretKey(),
+        }),
+      // Redis and MariaDB on this machine serve the cluster row (not when the URLs point elsewhere).
+      [config.redisUrl, config.mysqlUrl].every((u) => ['127.0.0.1', 'localhost'].includes(new URL(u!).hostname))
+        ? sharedServices()
+        : [],
     );
   else notes.push('aisbf data-plane: not measured (AISBF_BENCH_REDIS_URL or AISBF_BENCH_MYSQL_URL is off).');
   targets.push(...diagnostic.targets);
@@ -201,7 +250,7 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(', ')}`,
     );
-    runs.push(await measure(targets, tmp, mock.url, pinning));
+    runs.push(await measure(targets, { scriptDir: tmp, mockUrl: mock.url, mockPid: mock.pid, helpers, pinning }));
   }
   const rssAfterLoad = await Promise.all(targets.map((t) => readProcessMemory(t.pid)));
 

@@ -7,6 +7,8 @@ import { chatBody, type LoadTarget, type Shape } from './shapes';
 export interface LoadResult {
   /** Requests/s (median over rounds once combined). */
   rps: number;
+  /** Requests completed (summed over rounds once combined). */
+  requests: number;
   /** Every round's requests/s, in order. */
   rounds?: number[];
   latencyP50Ms: number;
@@ -69,6 +71,7 @@ export async function runWrk(
   };
   return {
     rps: r.requests / (r.durationUs / 1e6),
+    requests: r.requests,
     latencyP50Ms: r.p50 / 1000,
     latencyP99Ms: r.p99 / 1000,
     errors: r.errors,
@@ -85,10 +88,20 @@ export function combineRounds(results: readonly LoadResult[]): LoadResult {
   };
   return {
     rps: median(results.map((r) => r.rps)),
+    requests: results.reduce((sum, r) => sum + r.requests, 0),
     rounds: results.map((r) => r.rps),
     latencyP50Ms: median(results.map((r) => r.latencyP50Ms)),
     latencyP99Ms: median(results.map((r) => r.latencyP99Ms)),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
   };
+}
+
+/**
+ * The index of the round whose requests/s is the median: of an odd number of rounds the very round
+ * `combineRounds` reports, of an even number the lower of the two middle ones (whose mean it reports).
+ */
+export function medianRound(results: readonly LoadResult[]): number {
+  const order = results.map((r, i) => [r.rps, i] as const).sort((a, b) => a[0] - b[0]);
+  return order[Math.floor((order.length - 1) / 2)]?.[1] ?? -1;
 }
