@@ -80,9 +80,8 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
    * A refused request is not attributable: no usage event, as before the body was read.
    */
   let limitPending = r.limited;
-  const refusedByLimit = async (refusal?: GatewayError | null): Promise<boolean> => {
-    if (limitPending === null) return false;
-    const error = refusal === undefined ? await limitPending : refusal;
+  /** The verdict, once known: no promise of its own (docs/benchmarks.md "The request's critical path"). */
+  const limitSaid = (error: GatewayError | null): boolean => {
     limitPending = null;
     if (error === null) {
       r.attribute();
@@ -91,6 +90,7 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
     sendDialectError(r.res, error, idHeader, r.client);
     return true;
   };
+  const refusedByLimit = async (): Promise<boolean> => (limitPending === null ? false : limitSaid(await limitPending));
   if (limitPending === null) r.attribute();
   const rejected = async (error: GatewayError, route: string, headers: Record<string, string>): Promise<void> => {
     if (await refusedByLimit()) return;
@@ -188,13 +188,16 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
           resolution,
           now: startedAt,
         });
+  // A ledger that decided at once answers without a promise: awaited only when it did not.
+  let reservation = reserving instanceof Promise ? null : reserving;
   if (limitPending !== null) {
     // Both in flight at once: one round trip. A request the limit refuses gives its reservation back.
-    const [refusal, held] = await Promise.all([limitPending, reserving]);
+    const [refusal, held] =
+      reserving instanceof Promise ? await Promise.all([limitPending, reserving]) : [await limitPending, reservation];
     if (refusal !== null && held !== null && held.ok && held.key !== null) ctx.holds?.refund(held.key);
-    if (await refusedByLimit(refusal)) return;
-  }
-  const reservation = reserving === null ? null : await reserving;
+    if (limitSaid(refusal)) return;
+    reservation = held;
+  } else if (reserving instanceof Promise) reservation = await reserving;
   if (reservation !== null && !reservation.ok)
     return rejected(reservation.error, routeName, { ...idHeader, 'x-aisbf-route': safeHeader(routeName) });
   const holdKey = reservation === null ? null : reservation.key;
@@ -216,8 +219,10 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
       extraHeaders,
       autoselectReason,
       fallbacks,
-      ...(autoselectLimits === undefined ? {} : { autoselectLimits }),
-      ...(client === undefined ? {} : { client }),
+      // Plain fields, undefined when they do not apply: one object shape, no spreads on the hot
+      // path (docs/benchmarks.md "The request's critical path").
+      autoselectLimits,
+      client,
       summariser: ctx.summariser({
         user: r.acting,
         principal: r.principal,
@@ -226,11 +231,10 @@ export async function serveProxyRequest(ctx: ProxyRequestContext, r: ProxyReques
         judgedPrivate,
       }),
       // Autoselects met as rotation entries are decided when (and only if) the rotation picks one.
-      ...(resolution.kind === 'rotation'
-        ? {
-            expand: (autoselect: IndexedAutoselect) => expandAutoselect(ctx.autoselector, autoselect, expansionCtx),
-          }
-        : {}),
+      expand:
+        resolution.kind === 'rotation'
+          ? (autoselect: IndexedAutoselect) => expandAutoselect(ctx.autoselector, autoselect, expansionCtx)
+          : undefined,
     });
   } finally {
     if (holdKey !== null) ctx.holds?.release(holdKey);

@@ -103,7 +103,7 @@ export async function serveRequest(
     limited,
     attribute: () => ctx.markAttributable(res),
     endpoint: op.endpoint,
-    ...(op.client === undefined ? {} : { client: op.client }),
+    client: op.client,
     principal: principal,
     acting: acting,
     resolve: served.resolve,

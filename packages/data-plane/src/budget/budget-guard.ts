@@ -51,6 +51,11 @@ export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }
       deps.logger.warn({ err: error }, failed);
     }
   };
+  // Fail open, as the rate limiter does: a Redis outage must not take the API down with it.
+  const unmetered = (error: unknown): Reservation => {
+    deps.logger.warn({ err: error }, 'budget ledger unavailable; request allowed unmetered');
+    return NOTHING_HELD;
+  };
   return {
     reserve({ principal, body, promptChars, resolution, now }) {
       const { user, token } = principal;
@@ -64,24 +69,17 @@ export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }
         estimate: estimate(body, promptChars, resolution),
       });
       if (lines.length === 0) return NOTHING_HELD;
-      // Decided at once when the ledger can (memory, leases): no promise per layer when nothing waits.
-      const decided = (verdict: BudgetVerdict): Reservation => {
-        if (verdict.allowed) return { ok: true, hold: { lines } };
-        const line = lines[verdict.line]!;
-        return { ok: false, error: budgetRefusal(line, verdict.used, now) };
-      };
-      // Fail open, as the rate limiter does: a Redis outage must not take the API down with it.
-      const unmetered = (error: unknown): Reservation => {
-        deps.logger.warn({ err: error }, 'budget ledger unavailable; request allowed unmetered');
-        return NOTHING_HELD;
-      };
       let verdict: BudgetVerdict | Promise<BudgetVerdict>;
       try {
         verdict = deps.ledger.reserve(lines);
       } catch (error) {
         return unmetered(error);
       }
-      return verdict instanceof Promise ? verdict.then(decided, unmetered) : decided(verdict);
+      // Decided at once when the ledger can (memory, leases): no promise per layer when nothing
+      // waits, and no closure either (docs/benchmarks.md "The request's critical path").
+      return verdict instanceof Promise
+        ? verdict.then((v) => decided(v, lines, now), unmetered)
+        : decided(verdict, lines, now);
     },
     settle(hold, event) {
       // An unpriced answer adds no cost: its usage is flagged (costMicros null), not guessed.
@@ -100,6 +98,12 @@ export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }
       write(adjustments, 'budget refund failed');
     },
   };
+}
+
+function decided(verdict: BudgetVerdict, lines: PlannedLine[], now: number): Reservation {
+  if (verdict.allowed) return { ok: true, hold: { lines } };
+  const line = lines[verdict.line]!;
+  return { ok: false, error: budgetRefusal(line, verdict.used, now) };
 }
 
 /**

@@ -4,7 +4,7 @@ import { estimateTokens, readUsage } from '../proxy/chunk-facts';
 import type { ProxyCall, ServeDeps } from '../proxy/proxy-call';
 import { headerSafe, serveProxy } from '../proxy/serve-proxy';
 import { responseCacheKey } from './cache-key';
-import { cachePolicy } from './cache-policy';
+import { cachePolicy, type CachePolicy } from './cache-policy';
 import type { CacheTap, ServedIdentity } from './cache-tap';
 import { chatAnswerAsSse, completeChatAnswer, reassembleChatStream } from './chat-answer';
 import { usageEventId } from '../usage-event-id';
@@ -36,7 +36,7 @@ export function createResponseCache(deps: {
  * answer is replayed (as JSON or SSE, whichever the client asked) without touching a backend; on
  * a miss the proxy runs with a tap that stores the answer once it is complete.
  */
-export async function serveCachedProxy(
+export function serveCachedProxy(
   cache: ResponseCache | null,
   deps: ServeDeps,
   header: string | string[] | undefined,
@@ -49,7 +49,18 @@ export async function serveCachedProxy(
     hasFallbacks: (call.fallbacks?.length ?? 0) > 0,
     header,
   });
+  // Not async itself: a route without a cache gets serveProxy's own promise, not one wrapped
+  // around it (docs/benchmarks.md "The request's critical path").
   if (policy.mode === 'off') return serveProxy(deps, call);
+  return serveWithCache(cache, deps, call, policy);
+}
+
+async function serveWithCache(
+  cache: ResponseCache,
+  deps: ServeDeps,
+  call: ProxyCall,
+  policy: Exclude<CachePolicy, { mode: 'off' }>,
+): Promise<void> {
   const route = call.resolution.route;
   if (policy.mode === 'bypass') {
     cache.count(route, 'bypass');

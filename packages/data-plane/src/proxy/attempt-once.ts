@@ -188,8 +188,9 @@ export async function attemptOnce(
     );
   }
   if (!plan.stream) {
-    // A non-stream answer is one body: it may take as long as the budget allows.
-    call.arm(deadline - clock(), 'budget');
+    // A non-stream answer is one body: it may take as long as the budget allows. One that came
+    // whole with its head needs no timer (docs/benchmarks.md "The request's critical path").
+    if (!call.complete) call.arm(deadline - clock(), 'budget');
     try {
       const body = await call.readAll();
       if (dialect === null)

@@ -74,24 +74,15 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
   let waitedMs = 0;
   let last: { error: GatewayError; passthrough: Passthrough | null } | null = null;
   let lastKey: string | null = null;
-  /** Condensed bodies already written for this request, by entry key. */
-  const condensedFor = new Map<string, Condensed>();
+  /** Condensed bodies already written for this request, by entry key (made when first needed). */
+  let condensedFor: Map<string, Condensed> | null = null;
   /** Until when this request may wait for a slot when every entry is saturated (set on first need). */
   let queueUntil: number | null = null;
   /** The soonest rate_limit slot among the entries skipped as spaced (their 429's Retry-After). */
   let soonestSlotMs = Infinity;
 
-  const clientGone = (): AttemptsResult => ({
-    ok: false,
-    error: clientGoneError(),
-    passthrough: null,
-    waitedMs,
-    clientGone: true,
-    lastKey: leaf?.target.key ?? null,
-  });
-
   for (;;) {
-    if (plan.clientSignal.aborted) return clientGone();
+    if (plan.clientSignal.aborted) return clientGone(waitedMs, leaf);
     if (leaf === null) {
       plan.selection.now = clock();
       const selection = selectLeaf(plan.resolution, plan.selection);
@@ -183,6 +174,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     // again. Written once per entry and request: a same-entry retry does not ask for another summary.
     let condensed: Condensed | undefined;
     if (fit !== null && 'condense' in fit) {
+      condensedFor ??= new Map();
       condensed = condensedFor.get(key);
       if (condensed === undefined) {
         condensed = await fit.condense(deadline - clock());
@@ -220,16 +212,17 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     const now = clock();
     if (result.ok) {
       state.apply(key, { type: 'success', startedAt: attemptStartedAt }, now);
-      plan.attempts.push({
+      const attempt: UsageAttempt = {
         provider: current.target.provider.id,
         model: current.target.model,
         status: result.served.status,
         outcome: 'ok',
         latencyMs: now - attemptStartedAt,
-        // Condensed by sliding_window after a summary method failed: why, for the request view.
-        ...(condensed?.note === undefined ? {} : { reason: condensed.note.slice(0, 300) }),
-      });
-      deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
+      };
+      // Condensed by sliding_window after a summary method failed: why, for the request view.
+      if (condensed?.note !== undefined) attempt.reason = condensed.note.slice(0, 300);
+      plan.attempts.push(attempt);
+      deps.onAttemptEnded?.(attempt);
       return { ok: true, served: servedBy(result.served, current, waitedMs, attemptStartedAt, release, condensed) };
     }
     release();
@@ -244,7 +237,7 @@ export async function runAttempts(deps: AttemptDeps, plan: AttemptPlan): Promise
     deps.onAttemptEnded?.(plan.attempts[plan.attempts.length - 1]!);
     if (plan.clientSignal.aborted) {
       if (current.probe) state.apply(key, { type: 'probe-cancel' }, now);
-      return clientGone();
+      return clientGone(waitedMs, leaf);
     }
     const target = `${current.target.provider.id}/${current.target.model}`;
     if (result.forbidden === true) {
@@ -567,8 +560,15 @@ function upstreamError(result: Extract<OnceResult, { ok: false }>, target: strin
   );
 }
 
-const clientGoneError = (): GatewayError =>
-  new GatewayError('BAD_REQUEST', 'The client closed the connection.', { wireCode: 'client_closed_request' });
+/** The client left: nothing more is tried (no closure per request for it). */
+const clientGone = (waitedMs: number, leaf: Leaf | null): AttemptsResult => ({
+  ok: false,
+  error: new GatewayError('BAD_REQUEST', 'The client closed the connection.', { wireCode: 'client_closed_request' }),
+  passthrough: null,
+  waitedMs,
+  clientGone: true,
+  lastKey: leaf?.target.key ?? null,
+});
 
 /** Waits, but wakes early when the client leaves. Returns the milliseconds actually waited. */
 function sleep(ms: number, signal: ClientSignal): Promise<number> {

@@ -92,7 +92,7 @@ export function selectLeaf(resolution: Resolution, ctx: SelectionContext): Selec
       maxConcurrency: undefined,
       contextWindow: resolution.target.modelInfo?.contextWindow ?? resolution.target.provider.limits?.contextSize,
       prefill: resolution.target.modelInfo?.prefill ?? false,
-      limits: resolveLimits(providerModelLimits(resolution.target.modelInfo), resolution.target.provider.limits),
+      limits: providerRouteLimits(resolution),
       probe: false,
     };
     if (resolution.problem !== null) return { ok: false, reason: 'none-usable', retryAt: null };
@@ -106,6 +106,22 @@ export function selectLeaf(resolution: Resolution, ctx: SelectionContext): Selec
     return finish(picked, () => leaf, ctx);
   }
   return selectInRotation(resolution, ctx);
+}
+
+/**
+ * A provider route's limits, resolved once per resolution: resolutions are memoised per snapshot
+ * (route-resolver.ts) and never changed, so neither are these (docs/benchmarks.md "The request's
+ * critical path"). Shared like a rotation entry's indexed limits.
+ */
+type ProviderResolution = Extract<Resolution, { kind: 'provider' }>;
+const limitsOfProviderRoute = new WeakMap<ProviderResolution, ModelLimits>();
+function providerRouteLimits(resolution: ProviderResolution): ModelLimits {
+  let limits = limitsOfProviderRoute.get(resolution);
+  if (limits === undefined) {
+    limits = resolveLimits(providerModelLimits(resolution.target.modelInfo), resolution.target.provider.limits);
+    limitsOfProviderRoute.set(resolution, limits);
+  }
+  return limits;
 }
 
 function selectInRotation(rotation: IndexedRotation, ctx: SelectionContext): Selection {
