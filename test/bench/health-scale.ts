@@ -5,7 +5,7 @@ import { createDatabase, insertUsageEvents, listProviders, migrateToLatest } fro
 import { checkHealth } from '../../packages/jobs/src/index';
 import { createDiscoverySweep } from '../../packages/jobs/src/discovery-sweep';
 import { findActiveProviders } from '../../packages/jobs/src/active-providers';
-import { readRecentUsage } from '../../packages/jobs/src/read-traffic';
+import { readRecentTraffic } from '../../packages/jobs/src/read-traffic';
 import { createSecretBox, generateSecretKey } from '../../packages/secrets/src/index';
 import { startMockUpstream } from '../../packages/testkit/src/index';
 import { makeUsageEvent } from '../../packages/jobs/src/test-support/usage-events';
@@ -137,7 +137,10 @@ async function main(): Promise<void> {
     const selection: number[] = [];
     for (let i = 0; i < 20; i += 1) {
       const started = performance.now();
-      await findActiveProviders(handle.db, await readRecentUsage(handle.db, now - 15 * 60_000));
+      await findActiveProviders(
+        handle.db,
+        await readRecentTraffic(handle.db, { since: now - 15 * 60_000, now, halfLifeMs: 2 * 60_000 }),
+      );
       selection.push(performance.now() - started);
     }
     selection.sort((a, b) => a - b);

@@ -8,7 +8,7 @@ import {
   type ScopedKey,
   type StoredProvider,
 } from '@aisbf/db';
-import type { RecentUsage } from './read-traffic';
+import type { RecentTraffic } from './read-traffic';
 
 export interface ActiveProviders {
   /** Every provider to judge this run. */
@@ -79,12 +79,11 @@ function entryProviders(config: unknown): string[] {
  * carrying a verdict (to lift it once idle).
  * Everything is looked up by key, so the cost follows recent traffic, never the number of sign-ups.
  */
-export async function findActiveProviders(db: Db, usage: ReadonlyArray<RecentUsage>): Promise<ActiveProviders> {
-  const targets: RouteTargets = { providers: [], rotations: [], autoselects: [] };
-  for (const record of usage) {
-    if (record.provider !== null) targets.providers.push({ ownerId: record.providerOwnerId, id: record.provider });
-    for (const attempt of record.attempts) targets.providers.push(...scopes(record.userId, 'any', attempt.provider));
-    addRoute(targets, record.userId, record.route);
+export async function findActiveProviders(db: Db, traffic: RecentTraffic): Promise<ActiveProviders> {
+  const targets: RouteTargets = { providers: [...traffic.served.values()], rotations: [], autoselects: [] };
+  for (const [userId, caller] of traffic.callers) {
+    for (const slug of caller.tried) targets.providers.push(...scopes(userId, 'any', slug));
+    for (const route of caller.routes) addRoute(targets, userId, route);
   }
   // An autoselect called leads one level further: the rotations and providers it may pick (an
   // autoselect it names is not followed further). Lookups are by key; duplicates are dropped there.

@@ -20,15 +20,9 @@ import {
 } from './judge-health';
 import { healthCheckPayloadSchema, parsePayload } from './queues';
 import { findActiveProviders } from './active-providers';
-import { readRecentUsage, trafficSamples } from './read-traffic';
+import { attributedSums, readRecentTraffic } from './read-traffic';
 import { spreadRuns } from './spread-probes';
-import {
-  DEFAULT_HEALTH_POLICY,
-  providerKey,
-  scoreTraffic,
-  type HealthPolicy,
-  type TrafficScore,
-} from './traffic-health';
+import { DEFAULT_HEALTH_POLICY, providerKey, scoreSums, type HealthPolicy, type TrafficScore } from './traffic-health';
 
 export interface HealthCheckDeps {
   db: Db;
@@ -103,18 +97,22 @@ export async function checkHealth(deps: HealthCheckDeps, payload: unknown): Prom
   const input = parsePayload(healthCheckPayloadSchema, payload ?? {}, 'health-check');
   const policy: HealthPolicy = { ...DEFAULT_HEALTH_POLICY, ...deps.policy };
   const now = (deps.now ?? Date.now)();
-  const usage = await readRecentUsage(deps.db, now - policy.windowMs);
+  const traffic = await readRecentTraffic(deps.db, {
+    since: now - policy.windowMs,
+    now,
+    halfLifeMs: policy.halfLifeMs,
+  });
   let providers: StoredProvider[];
   let idle: ReadonlySet<string> = new Set();
   if (input.providerId === undefined) {
     // Background work follows use, not sign-ups: only providers recent traffic touched (docs/jobs.md).
-    ({ providers, idle } = await findActiveProviders(deps.db, usage));
+    ({ providers, idle } = await findActiveProviders(deps.db, traffic));
   } else {
     // One provider, by its unique (owner, id) key; no owner named is the global one (docs/jobs.md).
     providers = await findProvidersByKeys(deps.db, [{ ownerId: input.ownerId ?? null, id: input.providerId }]);
   }
   const known = new Set(providers.map((p) => providerKey(p.ownerId, p.id)));
-  const scores = scoreTraffic(trafficSamples(usage, known), now, policy);
+  const scores = scoreSums(attributedSums(traffic, known));
   const rowIds = providers.map((p) => p.rowId);
   const [previous, previousModels] = await Promise.all([
     listProviderHealth(deps.db, rowIds),

@@ -74,17 +74,96 @@ export const isConnectionFault = (outcome: UsageAttempt['outcome']): boolean => 
 
 export const providerKey = (ownerId: string | null, providerId: string): string => `${ownerId ?? ''}/${providerId}`;
 
-interface Acc {
+/**
+ * Decayed sums over attempts of one (provider, model): what `scoreTraffic` needs from them. Sums and
+ * maxima only, so attempts can be folded in as they are read and groups merged later
+ * (read-traffic.ts holds no record of the window, docs/jobs.md "health-check").
+ */
+export interface AttemptSums {
+  /** Decayed weight of all attempts, of failed ones, of connection-level faults. */
   w: number;
   f: number;
   c: number;
-  lastC: number | null;
+  /** Decayed weight of successful attempts and their weighted latency sum. */
   lw: number;
   l: number;
-  models: Map<string, { w: number; f: number; last: number | null }>;
+  /** Newest failure and newest connection-level fault (epoch ms), or null. */
+  lastF: number | null;
+  lastC: number | null;
 }
 
-const later = (a: number | null, b: number): number => (a === null ? b : Math.max(a, b));
+export const emptySums = (): AttemptSums => ({ w: 0, f: 0, c: 0, lw: 0, l: 0, lastF: null, lastC: null });
+
+const later = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
+
+/** Adds one attempt of weight `w` (its decay, 0.5^(age / halfLife)). */
+export function addAttempt(
+  into: AttemptSums,
+  w: number,
+  s: Pick<TrafficSample, 'at' | 'failed' | 'connection' | 'latencyMs'>,
+): void {
+  into.w += w;
+  if (s.failed) {
+    into.f += w;
+    into.lastF = later(into.lastF, s.at);
+  } else {
+    into.lw += w;
+    into.l += w * s.latencyMs;
+  }
+  if (s.connection) {
+    into.c += w;
+    into.lastC = later(into.lastC, s.at);
+  }
+}
+
+function mergeSums(into: AttemptSums, from: AttemptSums): void {
+  into.w += from.w;
+  into.f += from.f;
+  into.c += from.c;
+  into.lw += from.lw;
+  into.l += from.l;
+  into.lastF = later(into.lastF, from.lastF);
+  into.lastC = later(into.lastC, from.lastC);
+}
+
+/** Summed attempts of one model of one provider (owner null = global). */
+export interface ModelSums {
+  ownerId: string | null;
+  providerId: string;
+  model: string;
+  sums: AttemptSums;
+}
+
+/** Error ratios per provider and per model from summed attempts (several groups may name the same model). Pure. */
+export function scoreSums(groups: Iterable<ModelSums>): Map<string, TrafficScore> {
+  const acc = new Map<string, { all: AttemptSums; models: Map<string, AttemptSums> }>();
+  for (const g of groups) {
+    const key = providerKey(g.ownerId, g.providerId);
+    let entry = acc.get(key);
+    if (entry === undefined) acc.set(key, (entry = { all: emptySums(), models: new Map() }));
+    mergeSums(entry.all, g.sums);
+    let model = entry.models.get(g.model);
+    if (model === undefined) entry.models.set(g.model, (model = emptySums()));
+    mergeSums(model, g.sums);
+  }
+  const out = new Map<string, TrafficScore>();
+  for (const [key, { all, models }] of acc) {
+    out.set(key, {
+      weight: all.w,
+      errorRatio: all.w > 0 ? all.f / all.w : 0,
+      connectionRatio: all.w > 0 ? all.c / all.w : 0,
+      lastConnectionFailureAt: all.lastC,
+      latencyMs: all.lw > 0 ? all.l / all.lw : null,
+      models: Object.fromEntries(
+        [...models].map(([model, m]) => [
+          model,
+          { weight: m.w, errorRatio: m.w > 0 ? m.f / m.w : 0, lastFailureAt: m.lastF },
+        ]),
+      ),
+    });
+  }
+  return out;
+}
 
 /**
  * Error ratios per provider and per model from live traffic, each attempt weighted by
@@ -95,46 +174,15 @@ export function scoreTraffic(
   now: number,
   policy: Pick<HealthPolicy, 'halfLifeMs'>,
 ): Map<string, TrafficScore> {
-  const acc = new Map<string, Acc>();
-  for (const s of samples) {
-    const age = Math.max(0, now - s.at);
-    const w = 0.5 ** (age / policy.halfLifeMs);
-    const key = providerKey(s.ownerId, s.providerId);
-    const entry = acc.get(key) ?? { w: 0, f: 0, c: 0, lastC: null, lw: 0, l: 0, models: new Map() };
-    acc.set(key, entry);
-    entry.w += w;
-    if (s.failed) entry.f += w;
-    else {
-      entry.lw += w;
-      entry.l += w * s.latencyMs;
-    }
-    if (s.connection) {
-      entry.c += w;
-      entry.lastC = later(entry.lastC, s.at);
-    }
-    const m = entry.models.get(s.model) ?? { w: 0, f: 0, last: null };
-    entry.models.set(s.model, m);
-    m.w += w;
-    if (s.failed) {
-      m.f += w;
-      m.last = later(m.last, s.at);
-    }
-  }
-  const out = new Map<string, TrafficScore>();
-  for (const [key, e] of acc) {
-    out.set(key, {
-      weight: e.w,
-      errorRatio: e.w > 0 ? e.f / e.w : 0,
-      connectionRatio: e.w > 0 ? e.c / e.w : 0,
-      lastConnectionFailureAt: e.lastC,
-      latencyMs: e.lw > 0 ? e.l / e.lw : null,
-      models: Object.fromEntries(
-        [...e.models].map(([model, m]) => [
-          model,
-          { weight: m.w, errorRatio: m.w > 0 ? m.f / m.w : 0, lastFailureAt: m.last },
-        ]),
-      ),
-    });
-  }
-  return out;
+  return scoreSums(
+    samples.map((s) => {
+      const sums = emptySums();
+      addAttempt(sums, decayWeight(s.at, now, policy.halfLifeMs), s);
+      return { ownerId: s.ownerId, providerId: s.providerId, model: s.model, sums };
+    }),
+  );
 }
+
+/** An attempt's weight at `now`: 0.5^(age / halfLife), age never negative. */
+export const decayWeight = (at: number, now: number, halfLifeMs: number): number =>
+  0.5 ** (Math.max(0, now - at) / halfLifeMs);
