@@ -4,6 +4,8 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import {
   GatewayError,
+  MAX_RECORDED_ATTEMPTS,
+  boundAttempts,
   assembleSnapshot,
   configPartsOf,
   preloadTokenCounters,
@@ -180,7 +182,12 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const rateLimits = createRateLimitGate(deps.rateLimiter, deps.logger);
   // Every request's usage event also feeds the metrics, its log line and its trace: one place counts requests.
   const usageSink: UsageSink = {
-    emit(event) {
+    emit(emitted) {
+      // A tenant's long rotation must not make events every shared stage carries unbounded (core's boundAttempts).
+      const event =
+        emitted.attempts.length > MAX_RECORDED_ATTEMPTS
+          ? { ...emitted, attempts: boundAttempts(emitted.attempts) }
+          : emitted;
       metrics.record(event);
       observer.record(event);
       deps.usageSink.emit(event);

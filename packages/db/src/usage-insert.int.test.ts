@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UsageEvent } from '@aisbf/core';
+import { MAX_RECORDED_ATTEMPTS, type UsageAttempt, type UsageEvent } from '@aisbf/core';
 import { createTestMysqlDatabase } from '@aisbf/testkit';
 import {
   createDatabase,
@@ -187,6 +187,31 @@ describe.each(dialects)('usage insert on %s', (name, makeUrl, through) => {
       .where('user_id', '=', userId)
       .executeTakeFirstOrThrow();
     expect([Number(sums.n), Number(sums.p)]).toEqual([1_235, (1_233 * 1_234) / 2 + 5]);
+  });
+
+  it('stores a full batch of events at the attempts bound, every field at its longest, whole', async () => {
+    // The bound the data plane keeps (core's boundAttempts): a 500-row statement of these stays under
+    // MariaDB's default max_allowed_packet and each list within the 64 KiB TEXT column, uncut.
+    const longest: UsageAttempt = {
+      provider: 'p'.repeat(64),
+      model: 'm'.repeat(256),
+      status: 503,
+      outcome: 'rate_limited',
+      reason: 'r'.repeat(300),
+      latencyMs: 123_456.789,
+      promptTokens: 1_000_000,
+      completionTokens: 1_000_000,
+      detail: 'frame_too_large',
+      cooldownUntil: 1_700_000_123_456,
+    };
+    const attempts = Array.from({ length: MAX_RECORDED_ATTEMPTS }, () => longest);
+    expect(JSON.stringify(attempts).length).toBeGreaterThan(16_000);
+    const userId = `${name}-attempts`;
+    const events = Array.from({ length: 500 }, (_, i) => ({ ...full(`${name}-att-${i}`, userId), attempts }));
+    expect(await write(events)).toBe(500);
+    const rows = await handle.db.selectFrom('usage_records').selectAll().where('user_id', '=', userId).execute();
+    expect(rows).toHaveLength(500);
+    for (const row of rows) expect(toUsageRow(row).attempts).toEqual(attempts);
   });
 });
 
