@@ -1,3 +1,4 @@
+import type { MeasuringProcessFigures } from './measuring-process';
 import { machineLine } from './report';
 import type { ScaleSeedResult } from './scale-seed';
 
@@ -31,12 +32,20 @@ export interface ScaleReport {
   changeFailure: string | null;
   background: number;
   backgroundFailed: number;
+  /** How long the propagation phase ran, seconds (the background requests' rate is theirs over it). */
+  propagationS: number;
   cold: { firsts: number[]; added: number[] };
+  /** The bench's own timing thread during the two timed phases (what a sample can include besides the cluster). */
+  bench: { propagation: MeasuringProcessFigures; cold: MeasuringProcessFigures };
   revoke: { ms: number; refusedOnBoth: boolean; failure: string | null };
   totalS: number;
 }
 
-/** The value at percentile `p` (nearest rank) of `values`. */
+/**
+ * The value at percentile `p` of `values`: the one at rank ⌊p/100 · n⌋ + 1 (one rank above the
+ * nearest rank when p/100 · n is whole), so with 100 samples the p99 is the largest and with 300
+ * the third largest; the conservative side, kept so that runs compare with the earlier ones.
+ */
 export function percentileOf(values: readonly number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
@@ -49,6 +58,9 @@ const spread = (values: number[]): string =>
   values.length === 0
     ? 'none measured'
     : `p50 ${ms(percentileOf(values, 50))}, p99 ${ms(percentileOf(values, 99))}, max ${ms(Math.max(...values))}`;
+
+const stalls = (b: MeasuringProcessFigures): string =>
+  `${ms(b.loopDelayP99Ms)} / ${ms(b.loopDelayMaxMs)}, GC ${ms(b.gcMs)} / ${ms(b.gcMaxMs)}`;
 
 /** docs/benchmarks.md "Scale": what one `pnpm bench:scale` run measured. Pure. */
 export function renderScale(r: ScaleReport): string {
@@ -67,8 +79,9 @@ export function renderScale(r: ScaleReport): string {
     `| data-plane boot (spawn to the first \`/readyz\` 200) | ${both(r.nodes, (x) => ms(x.bootMs))} |`,
     `| data-plane RSS after boot | ${both(r.nodes, (x) => mib(x.rssBootMiB))} |`,
     `| data-plane RSS after serving ${r.served.toLocaleString('en-US')} distinct users (each node; ${r.serveS.toFixed(1)} s for both) | ${both(r.nodes, (x) => mib(x.rssServedMiB))} (peak ${both(r.nodes, (x) => mib(x.peakMiB))}) |`,
-    `| propagation of ${r.propagation.length} single-user changes${r.propagation.length < r.changesPlanned ? ` (of ${r.changesPlanned} planned: the phase's time budget ran out)` : ''} while serving (${r.background} requests served meanwhile${r.backgroundFailed > 0 ? `, ${r.backgroundFailed} failed` : ''}): mutation reply to served by both nodes | ${spread(r.propagation)}${r.changeFailure === null ? '' : `; **${r.changeFailure}**`} |`,
+    `| propagation of ${r.propagation.length} single-user changes${r.propagation.length < r.changesPlanned ? ` (of ${r.changesPlanned} planned: the phase's time budget ran out)` : ''} while serving (${r.background} requests served meanwhile, ${(r.background / r.propagationS).toFixed(0)}/s${r.backgroundFailed > 0 ? `, ${r.backgroundFailed} failed` : ''}): mutation reply to served by both nodes | ${spread(r.propagation)}${r.changeFailure === null ? '' : `; **${r.changeFailure}**`} |`,
     `| a cold user’s added first-request latency (first request minus the second, ${r.cold.added.length} users never served before) | ${spread(r.cold.added)}; first requests p99 ${ms(percentileOf(r.cold.firsts, 99))} |`,
+    `| the bench's own timing thread meanwhile (a sample includes its stalls): event-loop delay p99 / max, GC pauses summed / longest | propagation ${stalls(r.bench.propagation)}; cold users ${stalls(r.bench.cold)} |`,
     `| a revoked token refused on both nodes | ${r.revoke.failure !== null ? `**the revocation failed: ${r.revoke.failure}**` : `${r.revoke.refusedOnBoth ? 'yes' : '**no**'}, ${ms(r.revoke.ms)} after the mutation’s reply`} |`,
   ].join('\n');
 }

@@ -14,6 +14,9 @@ import { replaceGenerated } from './doc-seal';
 import { readProcessMemory } from './process-rss';
 import { percentileOf, renderScale, type NodeFigures, type ScaleReport } from './scale-report';
 import { readScaleConfig } from './scale-env';
+import { scaleChat } from './scale-chat';
+import { startBackgroundLoad } from './background-load';
+import { watchMeasuringProcess } from './measuring-process';
 import { SCALE_SHAPE, scaleToken, scaleTokenId, scaleUsername, seedScale } from './scale-seed';
 
 /**
@@ -31,20 +34,8 @@ const cleanups: Array<() => Promise<unknown>> = [];
 const tokenSeed = generateSecretKey();
 const token = (i: number): string => scaleToken(tokenSeed, i);
 
-/** One chat request through the user's rotation; resolves with the status and the milliseconds it took. */
-async function chat(url: string, user: number): Promise<{ status: number; ms: number }> {
-  const t0 = performance.now();
-  const res = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token(user)}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      model: `user-rotation/${SCALE_SHAPE.rotation}`,
-      messages: [{ role: 'user', content: 'hi' }],
-    }),
-  });
-  await res.arrayBuffer();
-  return { status: res.status, ms: performance.now() - t0 };
-}
+/** One chat request of user `user` (its own token) through its rotation. */
+const chat = (url: string, user: number): Promise<{ status: number; ms: number }> => scaleChat(url, token(user));
 
 /** Deletes every key under `prefix` (SCAN + UNLINK in batches). */
 async function unlinkPrefix(url: string, prefix: string): Promise<void> {
@@ -181,23 +172,12 @@ async function main(): Promise<void> {
   if (failures.length > 0) throw new Error(`requests failed while serving: ${failures.join(', ')}`);
   const rssServed = await Promise.all(nodes.map(async (n) => readProcessMemory(n.pid)));
 
-  // Propagation while serving: background requests of served users on both nodes meanwhile.
-  let serving = true;
-  let background = 0;
-  let backgroundFailed = 0;
+  // Propagation while serving: background requests of served users on both nodes meanwhile, from a
+  // thread of their own so their garbage and callbacks stay out of the thread that times
+  // (test/bench/background-load.ts).
   let changeFailure: string | null = null;
-  const load = Promise.all(
-    Array.from({ length: 4 }, async (_, lane) => {
-      for (let k = lane; serving; k += 4) {
-        const ok = await chat(nodes[k % nodes.length]!.url, (k * 7919) % config.served).then(
-          (r) => r.status === 200,
-          () => false,
-        );
-        if (ok) background += 1;
-        else backgroundFailed += 1;
-      }
-    }),
-  );
+  const load = await startBackgroundLoad({ urls: nodes.map((n) => n.url), served: config.served, tokenSeed, lanes: 4 });
+  const propagationWatch = watchMeasuringProcess();
   const propagation: number[] = [];
   const phaseEnds = performance.now() + config.phaseBudgetS * 1000;
   // A propagation too slow to finish the changes in the budget is reported as measured so far.
@@ -235,13 +215,17 @@ async function main(): Promise<void> {
       ),
     );
   }
-  serving = false;
-  await load;
-  log(`propagation p99 ${percentileOf(propagation, 99).toFixed(1)} ms (${background} requests meanwhile)`);
+  const propagationBench = propagationWatch.stop();
+  const { served: background, failed: backgroundFailed } = await load.stop();
+  const propagationS = (performance.now() - (phaseEnds - config.phaseBudgetS * 1000)) / 1000;
+  log(
+    `propagation p99 ${percentileOf(propagation, 99).toFixed(1)} ms (${background} requests meanwhile in ${propagationS.toFixed(1)} s)`,
+  );
 
   // Cold users: never served on either node; the first request against the second.
   const added: number[] = [];
   const firsts: number[] = [];
+  const coldWatch = watchMeasuringProcess();
   for (let c = 0; c < config.cold; c += 1) {
     const user = config.users - 1 - c;
     const url = nodes[c % nodes.length]!.url;
@@ -252,6 +236,7 @@ async function main(): Promise<void> {
     firsts.push(first.ms);
     added.push(first.ms - second.ms);
   }
+  const coldBench = coldWatch.stop();
 
   // A revoked token: refused on both nodes, and how long after the mutation's reply.
   const revoked = 0;
@@ -312,7 +297,9 @@ async function main(): Promise<void> {
     changeFailure,
     background,
     backgroundFailed,
+    propagationS,
     cold: { firsts, added },
+    bench: { propagation: propagationBench, cold: coldBench },
     revoke,
     totalS: (Date.now() - t0) / 1000,
   };
