@@ -4,8 +4,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import {
   GatewayError,
-  MAX_RECORDED_ATTEMPTS,
-  boundAttempts,
+  boundUsageEvent,
   assembleSnapshot,
   configPartsOf,
   preloadTokenCounters,
@@ -184,10 +183,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const usageSink: UsageSink = {
     emit(emitted) {
       // A tenant's long rotation must not make events every shared stage carries unbounded (core's boundAttempts).
-      const event =
-        emitted.attempts.length > MAX_RECORDED_ATTEMPTS
-          ? { ...emitted, attempts: boundAttempts(emitted.attempts) }
-          : emitted;
+      const event = boundUsageEvent(emitted);
       metrics.record(event);
       observer.record(event);
       deps.usageSink.emit(event);

@@ -1,5 +1,5 @@
 import { insertUsageEvents, type Db, type MysqlPool } from '@aisbf/db';
-import type { UsageEvent } from '@aisbf/core';
+import { boundUsageEvent, type UsageEvent } from '@aisbf/core';
 import { parsePayload, usageFlushPayloadSchema } from './queues';
 
 export interface UsageFlushDeps {
@@ -24,6 +24,7 @@ export async function flushUsage(deps: UsageFlushDeps, payload: unknown): Promis
 }
 
 export async function writeUsage(deps: UsageFlushDeps, events: ReadonlyArray<UsageEvent>): Promise<UsageFlushResult> {
-  const inserted = await insertUsageEvents(deps, events);
+  // Events of a node that predates the attempts bound are bounded here (docs/usage.md "Attempts").
+  const inserted = await insertUsageEvents(deps, events.map(boundUsageEvent));
   return { received: events.length, inserted };
 }

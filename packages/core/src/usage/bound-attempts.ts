@@ -1,4 +1,4 @@
-import type { UsageAttempt } from '../usage-event';
+import type { UsageAttempt, UsageEvent } from '../usage-event';
 
 /**
  * The most attempts one usage event records. A rotation may hold 1,000 entries and one request may
@@ -19,4 +19,13 @@ export function boundAttempts(attempts: UsageAttempt[]): UsageAttempt[] {
   const kept = attempts.slice(0, MAX_RECORDED_ATTEMPTS - 1);
   kept.push(attempts[attempts.length - 1]!);
   return kept;
+}
+
+/**
+ * The event with its attempts bounded (the same object when they are within the bound). Applied
+ * where a data plane's events enter its sink, and again by the usage writers (the cluster worker,
+ * a MySQL-backed `aisbf start`) for events from nodes that predate the bound.
+ */
+export function boundUsageEvent(event: UsageEvent): UsageEvent {
+  return event.attempts.length > MAX_RECORDED_ATTEMPTS ? { ...event, attempts: boundAttempts(event.attempts) } : event;
 }
