@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetRefusal, budgetWindow, planBudget, settleBudget } from './plan-budget';
+import { BudgetKeys, budgetRefusal, budgetWindow, planBudget, settleBudget } from './plan-budget';
 
 const now = Date.UTC(2026, 11, 31, 22, 30); // 2026-12-31 22:30 UTC
 
@@ -47,8 +47,14 @@ describe('planBudget', () => {
   });
 
   it('keys kept between requests follow the window, the user and a change of limits', () => {
-    const plan = (userId: string, tokenId: string, at: number, tokenLimits = { requestsPerDay: 5 }) =>
-      planBudget({ userId, tokenId, tokenLimits, now: at, estimate: { tokens: 1, costMicros: 0 } }).map((l) => l.key);
+    const keys = new BudgetKeys();
+    const plan = (userId: string, tokenId: string, at: number, tokenLimits = { requestsPerDay: 5 }) => {
+      const input = { userId, tokenId, tokenLimits, now: at, estimate: { tokens: 1, costMicros: 0 } };
+      const kept = planBudget({ ...input, keys }).map((l) => l.key);
+      // The same keys as those built anew.
+      expect(kept).toEqual(planBudget(input).map((l) => l.key));
+      return kept;
+    };
     const day = Date.UTC(2026, 5, 15, 12);
     expect(plan('u1', 't1', day)).toEqual(['b:{u1}:token:t1:requests:d2026-06-15']);
     expect(plan('u1', 't1', day + 1)).toEqual(['b:{u1}:token:t1:requests:d2026-06-15']);
@@ -58,6 +64,10 @@ describe('planBudget', () => {
     // The same token id under another user is that user's counter (its hash slot).
     expect(plan('u2', 't1', day)).toEqual(['b:{u2}:token:t1:requests:d2026-06-15']);
     expect(plan('u2', 't1', day, { tokensPerMonth: 9 } as never)).toEqual(['b:{u2}:token:t1:tokens:m2026-06']);
+    // Kept, not rebuilt: the same strings (and their hashes) for the next request of that scope.
+    const [d, m] = [budgetWindow('day', day), budgetWindow('month', day)];
+    expect(keys.tokenKeys('u2', 't1', d, m)).toBe(keys.tokenKeys('u2', 't1', d, m));
+    expect(keys.userKeys('u2', d, m)).toBe(keys.userKeys('u2', d, m));
   });
 
   it('settlement corrects tokens and cost by the difference, never requests', () => {

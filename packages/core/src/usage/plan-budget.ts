@@ -58,10 +58,7 @@ export function budgetWindow(period: BudgetPeriod, now: number): BudgetWindow {
 
 /**
  * One scope's counter keys (`b:{<userId>}:user:<metric>:<window>` or `…:token:<tokenId>:…`), one
- * per `LIMIT_FIELDS` entry, for the windows they were built in. Built once per scope and window
- * rather than per request: the ledgers look each key up in a Map (lease book, memory counters), and
- * a string seen before keeps its hash where a new one is hashed at every lookup
- * (docs/benchmarks.md "Bookkeeping per request").
+ * per `LIMIT_FIELDS` entry, for the windows they were built in.
  */
 interface ScopeKeys {
   owner: string;
@@ -70,24 +67,45 @@ interface ScopeKeys {
   keys: string[];
 }
 
-/** Scopes kept at most; past it the cache starts over (no per-request eviction work). */
+/** Scopes a BudgetKeys keeps at most; past it the cache starts over (no per-request eviction work). */
 const SCOPE_KEYS_LIMIT = 10_000;
-const userKeys = new Map<string, ScopeKeys>();
-const tokenKeys = new Map<string, ScopeKeys>();
 
-function scopeKeys(
+/**
+ * Counter keys kept between requests, owned by the caller (the data plane's budget guard) so that
+ * planBudget stays a function of its input. Built once per scope and window rather than per
+ * request: the ledgers look each key up in a Map (lease book, memory counters), and a string seen
+ * before keeps its hash where a new one is hashed at every lookup (docs/benchmarks.md
+ * "Bookkeeping per request").
+ */
+export class BudgetKeys {
+  private readonly user = new Map<string, ScopeKeys>();
+  private readonly token = new Map<string, ScopeKeys>();
+
+  userKeys(userId: string, day: BudgetWindow, month: BudgetWindow): string[] {
+    return cachedKeys(this.user, userId, userId, day, month, () => `b:{${userId}}:user`);
+  }
+
+  tokenKeys(userId: string, tokenId: string, day: BudgetWindow, month: BudgetWindow): string[] {
+    return cachedKeys(this.token, tokenId, userId, day, month, () => `b:{${userId}}:token:${tokenId}`);
+  }
+}
+
+function scopeKeys(base: string, day: BudgetWindow, month: BudgetWindow): string[] {
+  return LIMIT_FIELDS.map(([, metric, period]) => `${base}:${metric}:${(period === 'day' ? day : month).id}`);
+}
+
+function cachedKeys(
   cache: Map<string, ScopeKeys>,
   id: string,
   owner: string,
-  base: () => string,
   day: BudgetWindow,
   month: BudgetWindow,
+  base: () => string,
 ): string[] {
   const cached = cache.get(id);
   if (cached !== undefined && cached.owner === owner && cached.day === day && cached.month === month)
     return cached.keys;
-  const b = base();
-  const keys = LIMIT_FIELDS.map(([, metric, period]) => `${b}:${metric}:${(period === 'day' ? day : month).id}`);
+  const keys = scopeKeys(base(), day, month);
   if (cache.size >= SCOPE_KEYS_LIMIT) cache.clear();
   cache.set(id, { owner, day, month, keys });
   return keys;
@@ -104,6 +122,8 @@ export function planBudget(input: {
   tokenLimits?: Limits;
   now: number;
   estimate: BudgetAmounts;
+  /** Keys kept between requests; without it every key is built anew (same keys either way). */
+  keys?: BudgetKeys;
 }): PlannedLine[] {
   const lines: PlannedLine[] = [];
   const day = budgetWindow('day', input.now);
@@ -113,10 +133,11 @@ export function planBudget(input: {
     const scope = s === 0 ? 'user' : 'token';
     const limits = s === 0 ? input.userLimits : input.tokenLimits;
     if (limits === undefined) continue;
+    const cache = input.keys;
     const keys =
       s === 0
-        ? scopeKeys(userKeys, userId, userId, () => `b:{${userId}}:user`, day, month)
-        : scopeKeys(tokenKeys, tokenId, userId, () => `b:{${userId}}:token:${tokenId}`, day, month);
+        ? (cache?.userKeys(userId, day, month) ?? scopeKeys(`b:{${userId}}:user`, day, month))
+        : (cache?.tokenKeys(userId, tokenId, day, month) ?? scopeKeys(`b:{${userId}}:token:${tokenId}`, day, month));
     for (let f = 0; f < LIMIT_FIELDS.length; f++) {
       const [field, metric, period] = LIMIT_FIELDS[f]!;
       const limit = limits[field];

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import {
+  BudgetKeys,
   budgetRefusal,
   computeCostMicros,
   planBudget,
@@ -42,6 +43,8 @@ export interface BudgetGuard {
 const NOTHING_HELD: Reservation = { ok: true, hold: null };
 
 export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }): BudgetGuard {
+  /** Counter keys kept between this node's requests (core's BudgetKeys). */
+  const keys = new BudgetKeys();
   /** A settlement or refund, fire-and-forget: a promise only when the ledger still writes. */
   const write = (adjustments: Parameters<BudgetLedger['settle']>[0], failed: string): void => {
     try {
@@ -67,6 +70,7 @@ export function createBudgetGuard(deps: { ledger: BudgetLedger; logger: Logger }
         tokenLimits: token.limits,
         now,
         estimate: estimate(body, promptChars, resolution),
+        keys,
       });
       if (lines.length === 0) return NOTHING_HELD;
       let verdict: BudgetVerdict | Promise<BudgetVerdict>;
